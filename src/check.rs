@@ -1,0 +1,96 @@
+//! Matching every step of a suite against the step library without running anything: the
+//! `check` command, and the guard that keeps `run` from starting a suite it cannot finish.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use cucumber::World as _;
+use cucumber::gherkin::{Feature, Step};
+use shakedown_steps::ShakedownWorld;
+use shakedown_steps::catalogue::{self, Entry};
+
+use crate::suite::Suite;
+
+/// A step line that matches no phrase, or several.
+#[derive(Debug)]
+pub struct Unmatched {
+    pub path: PathBuf,
+    pub line: usize,
+    pub text: String,
+    pub problem: String,
+}
+
+/// Totals for the check's closing line.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub features: usize,
+    pub scenarios: usize,
+    pub steps: usize,
+}
+
+/// Every step of every selected scenario and background, matched once.
+pub fn check(suite: &Suite) -> (Checked, Vec<Unmatched>) {
+    let collection = ShakedownWorld::collection();
+    let entries = catalogue::live();
+    let mut checked = Checked {
+        features: suite.features.len(),
+        scenarios: suite.scenario_count(),
+        steps: 0,
+    };
+    let mut unmatched = Vec::new();
+    for feature in &suite.features {
+        for step in steps_of(feature) {
+            checked.steps += 1;
+            let problem = match collection.find(step) {
+                Ok(Some(_)) => continue,
+                Ok(None) => match catalogue::closest(&step.value, &entries) {
+                    Some(Entry { phrase, .. }) => format!("no step matches; did you mean `{phrase}`?"),
+                    None => "no step matches".to_owned(),
+                },
+                Err(ambiguous) => format!(
+                    "{} phrases match it; reword it to match one",
+                    ambiguous.possible_matches.len()
+                ),
+            };
+            unmatched.push(Unmatched {
+                path: feature.path.clone().unwrap_or_default(),
+                line: step.position.line,
+                text: format!("{}{}", step.keyword, step.value),
+                problem,
+            });
+        }
+    }
+    // Outline rows repeat their steps: report each line once.
+    unmatched.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    unmatched.dedup_by(|a, b| a.path == b.path && a.line == b.line);
+    (checked, unmatched)
+}
+
+/// Background steps (feature and rule) and scenario steps, each once per scenario that runs them.
+fn steps_of(feature: &Feature) -> impl Iterator<Item = &Step> {
+    let background = feature.background.iter().flat_map(|background| &background.steps);
+    let scenarios = feature.scenarios.iter().flat_map(|scenario| &scenario.steps);
+    let rules = feature.rules.iter().flat_map(|rule| {
+        rule.background
+            .iter()
+            .flat_map(|background| &background.steps)
+            .chain(rule.scenarios.iter().flat_map(|scenario| &scenario.steps))
+    });
+    background.chain(scenarios).chain(rules)
+}
+
+/// `features/a.feature:12: When I requets "/" — no step matches; did you mean ...`
+pub fn listing(unmatched: &[Unmatched]) -> String {
+    let mut text = String::new();
+    for step in unmatched {
+        let _ = writeln!(
+            text,
+            "  {}:{}: {}",
+            step.path.display(),
+            step.line,
+            step.text.trim()
+        );
+        let _ = writeln!(text, "      {}", step.problem);
+    }
+    text.trim_end().to_owned()
+}

@@ -1,0 +1,106 @@
+//! The command line, as clap sees it. Nothing here is trusted yet: `plan` checks it against
+//! the configuration before anything runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shakedown",
+    version,
+    about = "Runs Gherkin features against a live web application and its server, before and after a release",
+    after_help = "Exit codes: 0 all passed, 1 a scenario failed, 2 usage or configuration error, 3 no scenario selected."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run features against an environment.
+    Run(RunArgs),
+    /// Parse features and match every step against the step library, touching no server.
+    Check(CheckArgs),
+    /// Print the step catalogue: every phrase features may use.
+    Steps(StepsArgs),
+    /// Start the bundled demo site on loopback and run the bundled features against it.
+    Demo(DemoArgs),
+}
+
+/// Which features, from which configuration.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// Feature files or folders (default: `features` from shakedown.toml, else `features/`).
+    pub paths: Vec<PathBuf>,
+    /// The configuration file (default: the nearest shakedown.toml at or above this folder).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Only scenarios matching this tag expression, e.g. `@post-install and not @slow`.
+    #[arg(long, short = 't', value_name = "EXPR")]
+    pub tags: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// The environment of shakedown.toml to run against.
+    #[arg(long, short = 'e', env = "SHAKEDOWN_ENV", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Run against this URL instead of the environment's `base_url`.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// How many scenarios run at the same time (default: `limits.concurrency`, 8).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Stop at the first failing scenario.
+    #[arg(long)]
+    pub fail_fast: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+#[derive(Debug, Args)]
+pub struct StepsArgs {
+    #[arg(long, value_enum, default_value_t = CatalogueFormat::Text)]
+    pub format: CatalogueFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CatalogueFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Switch on one of the demo site's deployment mistakes (repeatable): server-error, hang,
+    /// database-down, test-string, debug-page, role-leak, admin-link, stale-heartbeat.
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<shakedown_demo_site::Fault>,
+    /// Only serve the demo site (until Ctrl-C) to try your own features against it.
+    #[arg(long)]
+    pub serve: bool,
+    /// Port for `--serve` (default: any free port).
+    #[arg(long, default_value_t = 0, requires = "serve")]
+    pub port: u16,
+    /// Where the demo writes its features, configuration, state and reports.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Only scenarios matching this tag expression.
+    #[arg(long, short = 't', value_name = "EXPR")]
+    pub tags: Option<String>,
+    /// Step timeout for the demo run (default 15s), e.g. to see the hung endpoint fail sooner.
+    #[arg(long, value_name = "DURATION")]
+    pub step_timeout: Option<String>,
+}

@@ -1,0 +1,137 @@
+//! The one error type users see. Every way a run can be refused or break ends here, with the
+//! exit code a deployment script gates on and a hint where one helps.
+
+use std::path::PathBuf;
+
+/// Exit codes, as the README documents them.
+pub mod exit {
+    pub const PASSED: i32 = 0;
+    pub const FAILED: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const NOTHING_SELECTED: i32 = 3;
+}
+
+/// Something the user gave us (command line, configuration, feature files) that we cannot
+/// run, or something that broke around the run itself.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no `shakedown.toml` found in `{searched}` or any folder above it")]
+    ConfigNotFound { searched: PathBuf },
+
+    #[error("cannot read `{path}`")]
+    Read { path: PathBuf, source: std::io::Error },
+
+    /// A problem at a known place of the configuration file.
+    #[error("{path}:{line}:{column}: {message}")]
+    Config {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+        hint: Option<String>,
+    },
+
+    #[error("environment `{name}` not found in {config} (known: {known})")]
+    UnknownEnvironment {
+        name: String,
+        config: PathBuf,
+        known: String,
+    },
+
+    #[error("no environment selected; {config} defines {known}")]
+    NoEnvironment { config: PathBuf, known: String },
+
+    #[error("`{expression}` is not a tag expression: {problem}")]
+    TagExpression { expression: String, problem: String },
+
+    #[error("`{path}` does not exist")]
+    PathNotFound { path: PathBuf },
+
+    #[error("`{path}` is not UTF-8 text (first bad byte at line {line}, column {column})")]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+
+    #[error("{path}:{line}:{column}: {problem}")]
+    FeatureSyntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        problem: String,
+    },
+
+    #[error("{count} step(s) match no phrase of the step library, or more than one")]
+    UnmatchedSteps { count: usize, listing: String },
+
+    #[error("`{path}` holds no `.feature` files")]
+    NoFeatureFiles { path: PathBuf },
+
+    #[error("invalid value `{value}` for {what}: {problem}")]
+    InvalidValue {
+        what: &'static str,
+        value: String,
+        problem: String,
+    },
+
+    #[error("cannot write the {what} report to `{path}`")]
+    WriteReport {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("{what}")]
+    Io { what: String, source: std::io::Error },
+}
+
+impl Error {
+    /// Bad input is refused before anything runs (2); breakage around a run is also 2, since
+    /// its result cannot be trusted.
+    pub fn exit_code(&self) -> i32 {
+        exit::USAGE
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::ConfigNotFound { .. } => {
+                Some("create one (see the README), or pass `--config FILE`".into())
+            }
+            Self::Config { hint, .. } => hint.clone(),
+            Self::NoEnvironment { .. } => Some("pass `--env NAME` or set SHAKEDOWN_ENV".into()),
+            Self::TagExpression { .. } => Some(
+                "tags combine with `and`, `or`, `not` and parentheses, e.g. `@post-install and not @slow`"
+                    .into(),
+            ),
+            Self::UnmatchedSteps { .. } => Some("`shakedown steps` lists every phrase".into()),
+            _ => None,
+        }
+    }
+
+    /// Lines printed under the message (the listing of unmatched steps).
+    fn details(&self) -> Option<&str> {
+        match self {
+            Self::UnmatchedSteps { listing, .. } => Some(listing),
+            _ => None,
+        }
+    }
+
+    /// The message as printed on stderr: `error: ...`, its causes, details and a hint.
+    pub fn render(&self) -> String {
+        let mut text = format!("error: {self}");
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            text.push_str(&format!("\n  caused by: {cause}"));
+            source = cause.source();
+        }
+        if let Some(details) = self.details() {
+            text.push('\n');
+            text.push_str(details);
+        }
+        if let Some(hint) = self.hint() {
+            text.push_str(&format!("\nhint: {hint}"));
+        }
+        text
+    }
+}

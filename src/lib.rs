@@ -1,0 +1,132 @@
+//! shakedown: runs stakeholder-written Gherkin features against a live web application and its
+//! server, before a release (pre-flight) and right after it (post-install).
+//!
+//! `main` parses the command line, turns it into a checked plan and hands it to the runner; the
+//! exit code says what happened so deployment scripts can gate on it.
+
+mod catalogue;
+mod check;
+mod cli;
+mod config;
+mod demo;
+mod error;
+mod plan;
+mod report;
+mod runner;
+mod suite;
+
+use std::path::Path;
+
+use clap::Parser as _;
+
+use crate::cli::{CheckArgs, Cli, Command};
+use crate::error::{Error, exit};
+use crate::plan::RunPlan;
+use crate::report::{JunitReporter, Reporter, RunSummary, TerminalReporter};
+
+/// Runs the command line of this process and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return error.exit_code();
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(source) => {
+            return report_error(&Error::Io {
+                what: "cannot start the async runtime".into(),
+                source,
+            });
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(error) => report_error(&error),
+    }
+}
+
+fn report_error(error: &Error) -> i32 {
+    eprintln!("{}", error.render());
+    error.exit_code()
+}
+
+async fn dispatch(command: Command) -> Result<i32, Error> {
+    let working_dir = std::env::current_dir().map_err(|source| Error::Io {
+        what: "cannot read the current folder".into(),
+        source,
+    })?;
+    match command {
+        Command::Run(args) => run(RunPlan::from_args(args, &working_dir)?).await,
+        Command::Check(args) => check(&args, &working_dir),
+        Command::Steps(args) => catalogue::print(args.format),
+        Command::Demo(args) => demo::demo(args, &working_dir).await,
+    }
+}
+
+/// Runs a plan with the terminal report and any file reports it asks for.
+async fn run(plan: RunPlan) -> Result<i32, Error> {
+    let selected = plan.suite.scenario_count();
+    if selected == 0 {
+        eprintln!("shakedown: no scenario matches the selection; nothing was run");
+        return Ok(exit::NOTHING_SELECTED);
+    }
+    let (_, unmatched) = check::check(&plan.suite);
+    if !unmatched.is_empty() {
+        return Err(Error::UnmatchedSteps {
+            count: unmatched.len(),
+            listing: check::listing(&unmatched),
+        });
+    }
+    let junit = plan.junit.clone();
+    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout()))];
+    if let Some(path) = &junit {
+        reporters.push(Box::new(JunitReporter::new(path.clone())));
+    }
+    let summary = runner::execute(plan, reporters).await?;
+    if let Some(path) = junit {
+        println!("JUnit report: {}", path.display());
+    }
+    Ok(exit_code(&summary))
+}
+
+fn exit_code(summary: &RunSummary) -> i32 {
+    if summary.failed > 0 {
+        exit::FAILED
+    } else {
+        exit::PASSED
+    }
+}
+
+fn check(args: &CheckArgs, working_dir: &Path) -> Result<i32, Error> {
+    let config = match config::locate(args.selection.config.as_deref(), working_dir) {
+        Ok(path) => Some(config::load(&path)?),
+        Err(Error::ConfigNotFound { .. }) => None,
+        Err(error) => return Err(error),
+    };
+    let tags = args
+        .selection
+        .tags
+        .as_deref()
+        .map(suite::parse_tags)
+        .transpose()?;
+    let paths = plan::feature_paths(&args.selection, config.as_ref(), working_dir);
+    let suite = suite::load(&paths, tags.as_ref())?;
+    let (checked, unmatched) = check::check(&suite);
+    if unmatched.is_empty() {
+        println!(
+            "shakedown: {} feature(s), {} scenario(s), {} step(s): every step matches the library",
+            checked.features, checked.scenarios, checked.steps
+        );
+        return Ok(exit::PASSED);
+    }
+    println!("{}", check::listing(&unmatched));
+    println!(
+        "shakedown: {} of {} step(s) match no phrase, or more than one (`shakedown steps` lists them all)",
+        unmatched.len(),
+        checked.steps
+    );
+    Ok(exit::FAILED)
+}

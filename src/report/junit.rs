@@ -1,0 +1,121 @@
+//! JUnit XML for CI (Jenkins, GitLab): one testsuite per feature, one testcase per scenario,
+//! the failing step's message and location in `<failure>`. quick-junit writes XML that stays
+//! valid whatever a page contained (control characters are dropped, `]]>` is escaped).
+
+use std::path::PathBuf;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::model::{Reporter, RunEvent, ScenarioReport, StepStatus};
+use crate::error::Error;
+
+pub struct JunitReporter {
+    path: PathBuf,
+    scenarios: Vec<ScenarioReport>,
+}
+
+impl JunitReporter {
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            scenarios: Vec::new(),
+        }
+    }
+
+    fn report(&self) -> Report {
+        let mut report = Report::new("shakedown");
+        let mut suites: Vec<(PathBuf, TestSuite)> = Vec::new();
+        for scenario in &self.scenarios {
+            let index = match suites.iter().position(|(path, _)| *path == scenario.path) {
+                Some(index) => index,
+                None => {
+                    suites.push((scenario.path.clone(), TestSuite::new(scenario.feature.clone())));
+                    suites.len() - 1
+                }
+            };
+            suites[index].1.add_test_case(test_case(scenario));
+        }
+        for (_, mut suite) in suites {
+            let time = suite.test_cases.iter().filter_map(|case| case.time).sum();
+            suite.set_time(time);
+            report.add_test_suite(suite);
+        }
+        report
+    }
+
+    fn write(&self) -> Result<(), Error> {
+        let failed = |source| Error::WriteReport {
+            what: "JUnit",
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(folder) = self.path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder).map_err(failed)?;
+        }
+        let xml = self
+            .report()
+            .to_string()
+            .map_err(|error| failed(std::io::Error::other(error)))?;
+        std::fs::write(&self.path, xml).map_err(failed)
+    }
+}
+
+fn test_case(scenario: &ScenarioReport) -> TestCase {
+    let status = match scenario.failure() {
+        None => TestCaseStatus::success(),
+        Some((step, message)) => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let summary = message.lines().next().unwrap_or_default();
+            status
+                .set_message(format!("{}{}: {summary}", step.keyword, step.text))
+                .set_type("step failed")
+                .set_description(format!(
+                    "{}{}  ({}:{})\n{message}",
+                    step.keyword,
+                    step.text,
+                    scenario.path.display(),
+                    step.line
+                ));
+            status
+        }
+    };
+    let name = match &scenario.rule {
+        Some(rule) => format!("{rule}: {}", scenario.name),
+        None => scenario.name.clone(),
+    };
+    let mut case = TestCase::new(name, status);
+    case.set_classname(scenario.feature.clone())
+        .set_time(scenario.duration)
+        .set_system_out(steps_listing(scenario));
+    case
+}
+
+/// Every step with its outcome and line, for the testcase's output.
+fn steps_listing(scenario: &ScenarioReport) -> String {
+    let mut lines = vec![format!("{} ({})", scenario.name, scenario.location())];
+    for step in &scenario.steps {
+        let outcome = match step.status {
+            StepStatus::Passed => "passed",
+            StepStatus::Failed(_) => "FAILED",
+            StepStatus::NotRun => "not run",
+        };
+        lines.push(format!(
+            "  {}{}  [{outcome}, line {}]",
+            step.keyword, step.text, step.line
+        ));
+    }
+    lines.join("\n")
+}
+
+impl Reporter for JunitReporter {
+    fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
+        match event {
+            RunEvent::Started { .. } => Ok(()),
+            RunEvent::ScenarioFinished(report) => {
+                self.scenarios.push(report.clone());
+                Ok(())
+            }
+            RunEvent::Finished(_) => self.write(),
+        }
+    }
+}

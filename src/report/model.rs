@@ -1,0 +1,80 @@
+//! What reporters are told: scenarios as they finish and the run's totals at the end. Built
+//! once from cucumber's events so no reporter parses or re-runs anything.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::Error;
+
+/// One event of the run, in the order things happen.
+#[derive(Debug)]
+pub enum RunEvent {
+    Started {
+        environment: String,
+        base_url: String,
+        scenarios: usize,
+    },
+    ScenarioFinished(ScenarioReport),
+    Finished(RunSummary),
+}
+
+/// Every reporter sees every event; the error of a reporter that cannot write is kept and
+/// reported after the run.
+pub trait Reporter {
+    fn on_event(&mut self, event: &RunEvent) -> Result<(), Error>;
+}
+
+#[derive(Debug, Clone)]
+pub struct ScenarioReport {
+    pub feature: String,
+    pub path: PathBuf,
+    pub rule: Option<String>,
+    pub name: String,
+    pub line: usize,
+    pub steps: Vec<StepReport>,
+    pub duration: Duration,
+}
+
+impl ScenarioReport {
+    pub fn passed(&self) -> bool {
+        self.failure().is_none()
+    }
+
+    /// The step that failed the scenario and why.
+    pub fn failure(&self) -> Option<(&StepReport, &str)> {
+        self.steps.iter().find_map(|step| match &step.status {
+            StepStatus::Failed(message) => Some((step, message.as_str())),
+            _ => None,
+        })
+    }
+
+    /// `features/a.feature:12`
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.path.display(), self.line)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    pub keyword: String,
+    pub text: String,
+    pub line: usize,
+    pub status: StepStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepStatus {
+    Passed,
+    Failed(String),
+    /// Not run because an earlier step of the scenario failed.
+    NotRun,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub passed: usize,
+    pub failed: usize,
+    /// Scenarios not started because `--fail-fast` stopped the run.
+    pub not_run: usize,
+    pub duration: Duration,
+}

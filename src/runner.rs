@@ -1,0 +1,252 @@
+//! Runs a checked plan through cucumber: the plan's features go in as they are (already parsed
+//! and filtered), the step library runs them concurrently, and cucumber's events come out as
+//! our own run events for the reporters.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use cucumber::event::{self, Source};
+use cucumber::gherkin::{Feature, Rule, Scenario};
+use cucumber::{Cucumber, Event, World as _, cli, parser, runner, writer};
+use futures::stream;
+use shakedown_steps::{RunContext, ShakedownWorld, StepSettings, install_run_context};
+
+use crate::error::Error;
+use crate::plan::RunPlan;
+use crate::report::{Reporter, RunEvent, RunSummary, ScenarioReport, StepReport, StepStatus};
+
+/// Runs every selected scenario and tells every reporter; returns the totals.
+pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result<RunSummary, Error> {
+    let settings = StepSettings {
+        environment: plan.environment.clone(),
+        base_url: plan.base_url.clone(),
+        read_only: plan.read_only,
+        step_timeout: plan.step_timeout,
+        scenario_timeout: plan.scenario_timeout,
+    };
+    let context = RunContext::new(settings).map_err(|error| Error::Io {
+        what: "cannot set up the HTTP client".into(),
+        source: std::io::Error::other(error),
+    })?;
+    install_run_context(Arc::new(context));
+
+    let scenarios = plan.suite.scenario_count();
+    let mut bridge = EventBridge::new(reporters);
+    bridge.emit(&RunEvent::Started {
+        environment: plan.environment.clone(),
+        base_url: plan.base_url.to_string(),
+        scenarios,
+    });
+    let mut runner = runner::Basic::default()
+        .max_concurrent_scenarios(plan.concurrency)
+        .steps(ShakedownWorld::collection());
+    if plan.fail_fast {
+        runner = runner.fail_fast();
+    }
+    let bridge =
+        Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, bridge)
+            .with_default_cli()
+            .run(())
+            .await;
+    bridge.finish(scenarios)
+}
+
+/// Hands cucumber the features the plan already parsed, expanded and filtered.
+struct Preparsed(Vec<Feature>);
+
+impl parser::Parser<()> for Preparsed {
+    type Cli = cli::Empty;
+    type Output = stream::Iter<std::vec::IntoIter<parser::Result<Feature>>>;
+
+    fn parse(self, (): (), _: cli::Empty) -> Self::Output {
+        stream::iter(self.0.into_iter().map(Ok).collect::<Vec<_>>())
+    }
+}
+
+/// A scenario in flight: when it started and the steps it has finished.
+struct InFlight {
+    started: Instant,
+    steps: Vec<StepReport>,
+}
+
+/// cucumber's writer that turns its events into run events. Scenarios run concurrently, so
+/// their events interleave; each is gathered under its own key until it finishes.
+struct EventBridge {
+    reporters: Vec<Box<dyn Reporter>>,
+    in_flight: HashMap<Source<Scenario>, InFlight>,
+    summary: RunSummary,
+    started: Instant,
+    errors: Vec<Error>,
+}
+
+impl EventBridge {
+    fn new(reporters: Vec<Box<dyn Reporter>>) -> Self {
+        Self {
+            reporters,
+            in_flight: HashMap::new(),
+            summary: RunSummary::default(),
+            started: Instant::now(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self, event: &RunEvent) {
+        for reporter in &mut self.reporters {
+            if let Err(error) = reporter.on_event(event) {
+                self.errors.push(error);
+            }
+        }
+    }
+
+    fn finish(mut self, selected: usize) -> Result<RunSummary, Error> {
+        self.summary.duration = self.started.elapsed();
+        self.summary.not_run = selected.saturating_sub(self.summary.passed + self.summary.failed);
+        let summary = self.summary.clone();
+        self.emit(&RunEvent::Finished(summary.clone()));
+        match self.errors.into_iter().next() {
+            Some(error) => Err(error),
+            None => Ok(summary),
+        }
+    }
+
+    fn on_scenario(
+        &mut self,
+        feature: &Feature,
+        rule: Option<&Rule>,
+        scenario: &Source<Scenario>,
+        event: event::Scenario<ShakedownWorld>,
+    ) {
+        match event {
+            event::Scenario::Started => {
+                self.in_flight.insert(
+                    scenario.clone(),
+                    InFlight {
+                        started: Instant::now(),
+                        steps: Vec::new(),
+                    },
+                );
+            }
+            event::Scenario::Step(step, step_event) | event::Scenario::Background(step, step_event) => {
+                let status = match step_event {
+                    event::Step::Started => return,
+                    event::Step::Passed(..) => StepStatus::Passed,
+                    event::Step::Skipped => {
+                        StepStatus::Failed("no step of the library matches this line".into())
+                    }
+                    event::Step::Failed(_, _, _, error) => StepStatus::Failed(step_error_message(&error)),
+                };
+                if let Some(in_flight) = self.in_flight.get_mut(scenario) {
+                    in_flight.steps.push(StepReport {
+                        keyword: step.keyword.clone(),
+                        text: step.value.clone(),
+                        line: step.position.line,
+                        status,
+                    });
+                }
+            }
+            event::Scenario::Hook(_, event::Hook::Failed(_, info)) => {
+                if let Some(in_flight) = self.in_flight.get_mut(scenario) {
+                    in_flight.steps.push(StepReport {
+                        keyword: String::new(),
+                        text: "(scenario set-up)".into(),
+                        line: scenario.position.line,
+                        status: StepStatus::Failed(panic_message(&info)),
+                    });
+                }
+            }
+            event::Scenario::Finished => {
+                let Some(in_flight) = self.in_flight.remove(scenario) else {
+                    return;
+                };
+                let report = scenario_report(feature, rule, scenario, in_flight);
+                if report.passed() {
+                    self.summary.passed += 1;
+                } else {
+                    self.summary.failed += 1;
+                }
+                self.emit(&RunEvent::ScenarioFinished(report));
+            }
+            event::Scenario::Hook(..) | event::Scenario::Log(_) => {}
+        }
+    }
+}
+
+/// The finished scenario, with the steps a failure kept from running listed as not run.
+fn scenario_report(
+    feature: &Feature,
+    rule: Option<&Rule>,
+    scenario: &Scenario,
+    in_flight: InFlight,
+) -> ScenarioReport {
+    let mut steps = in_flight.steps;
+    let reported = steps
+        .iter()
+        .filter(|step| step.line != scenario.position.line)
+        .count();
+    let backgrounds = feature
+        .background
+        .iter()
+        .chain(rule.and_then(|rule| rule.background.as_ref()))
+        .flat_map(|background| &background.steps);
+    for step in backgrounds.chain(&scenario.steps).skip(reported) {
+        steps.push(StepReport {
+            keyword: step.keyword.clone(),
+            text: step.value.clone(),
+            line: step.position.line,
+            status: StepStatus::NotRun,
+        });
+    }
+    ScenarioReport {
+        feature: feature.name.clone(),
+        path: feature.path.clone().unwrap_or_else(|| PathBuf::from("<unknown>")),
+        rule: rule.map(|rule| rule.name.clone()),
+        name: scenario.name.clone(),
+        line: scenario.position.line,
+        steps,
+        duration: in_flight.started.elapsed(),
+    }
+}
+
+fn step_error_message(error: &event::StepError) -> String {
+    match error {
+        event::StepError::Panic(info) => panic_message(info),
+        other => other.to_string(),
+    }
+}
+
+/// Steps fail by returning a `StepFailure`, which cucumber turns into a panic with its text.
+fn panic_message(info: &event::Info) -> String {
+    info.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| info.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+        .unwrap_or_else(|| "the step failed without a message".to_owned())
+}
+
+impl cucumber::Writer<ShakedownWorld> for EventBridge {
+    type Cli = cli::Empty;
+
+    async fn handle_event(
+        &mut self,
+        event: parser::Result<Event<event::Cucumber<ShakedownWorld>>>,
+        _: &cli::Empty,
+    ) {
+        let Ok(event) = event else { return };
+        let event::Cucumber::Feature(feature, feature_event) = event.into_inner() else {
+            return;
+        };
+        match feature_event {
+            event::Feature::Scenario(scenario, retryable) => {
+                self.on_scenario(&feature, None, &scenario, retryable.event)
+            }
+            event::Feature::Rule(rule, event::Rule::Scenario(scenario, retryable)) => {
+                self.on_scenario(&feature, Some(&rule), &scenario, retryable.event);
+            }
+            event::Feature::Started | event::Feature::Finished | event::Feature::Rule(..) => {}
+        }
+    }
+}
+
+/// Events are handled per scenario as they come, so their order across scenarios is free.
+impl writer::Normalized for EventBridge {}

@@ -1,0 +1,316 @@
+//! The features of one run: found on disk, checked to be UTF-8 Gherkin, outlines expanded into
+//! one scenario per example row, and narrowed to the scenarios the tag expression selects.
+//! Everything here happens before any server is touched.
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use cucumber::feature::Ext as _;
+use cucumber::gherkin::{self, Feature, GherkinEnv, Scenario, tagexpr::TagOperation};
+use cucumber::tag::Ext as _;
+use regex::Regex;
+
+use crate::error::Error;
+
+/// Parsed features holding only the selected scenarios.
+#[derive(Debug)]
+pub struct Suite {
+    pub features: Vec<Feature>,
+}
+
+impl Suite {
+    pub fn scenario_count(&self) -> usize {
+        self.features
+            .iter()
+            .map(|feature| feature.count_scenarios())
+            .sum()
+    }
+
+    /// Every scenario with the feature it belongs to, rules included.
+    #[cfg(test)]
+    pub fn scenarios(&self) -> impl Iterator<Item = (&Feature, &Scenario)> {
+        self.features.iter().flat_map(|feature| {
+            feature
+                .scenarios
+                .iter()
+                .chain(feature.rules.iter().flat_map(|rule| &rule.scenarios))
+                .map(move |scenario| (feature, scenario))
+        })
+    }
+}
+
+pub fn parse_tags(expression: &str) -> Result<TagOperation, Error> {
+    expression
+        .parse::<TagOperation>()
+        .map_err(|error| Error::TagExpression {
+            expression: expression.to_owned(),
+            problem: error.to_string().replace("error at", "at"),
+        })
+}
+
+/// Loads every `.feature` file under `paths` and keeps the scenarios `tags` selects.
+pub fn load(paths: &[PathBuf], tags: Option<&TagOperation>) -> Result<Suite, Error> {
+    let mut files = Vec::new();
+    for path in paths {
+        files.extend(discover(path)?);
+    }
+    let mut features = Vec::new();
+    for file in files {
+        let feature = parse_feature(&file)?;
+        if let Some(feature) = select(feature, tags) {
+            features.push(feature);
+        }
+    }
+    Ok(Suite { features })
+}
+
+/// A file as it is, or every `.feature` file below a folder, in a stable order.
+fn discover(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    if !path.exists() {
+        return Err(Error::PathNotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut found = Vec::new();
+    let mut folders = vec![path.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = std::fs::read_dir(&folder).map_err(|source| Error::Read {
+            path: folder.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Read {
+                path: folder.clone(),
+                source,
+            })?;
+            let child = entry.path();
+            if child.is_dir() {
+                folders.push(child);
+            } else if child.extension().is_some_and(|extension| extension == "feature") {
+                found.push(child);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(Error::NoFeatureFiles {
+            path: path.to_path_buf(),
+        });
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn parse_feature(path: &Path) -> Result<Feature, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if let Err(error) = std::str::from_utf8(&bytes) {
+        let valid = &bytes[..error.valid_up_to()];
+        let line = valid.iter().filter(|byte| **byte == b'\n').count() + 1;
+        let column = valid.iter().rev().take_while(|byte| **byte != b'\n').count() + 1;
+        return Err(Error::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+            column,
+        });
+    }
+    let feature =
+        Feature::parse_path(path, GherkinEnv::default()).map_err(|error| syntax_error(path, &error))?;
+    let mut feature = feature.expand_examples().map_err(|error| Error::FeatureSyntax {
+        path: path.to_path_buf(),
+        line: error.pos.line,
+        column: error.pos.col,
+        problem: format!(
+            "the outline uses `<{}>`, which its Examples table has no column for",
+            error.name
+        ),
+    })?;
+    name_example_rows(&mut feature);
+    Ok(feature)
+}
+
+/// The parser's error in words: where it stopped and what it expected there.
+fn syntax_error(path: &Path, error: &gherkin::ParseFileError) -> Error {
+    static POSITION: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^Error at (\d+):(\d+): \{(.*)\}$").expect("valid regex"));
+    let gherkin::ParseFileError::Parsing {
+        error: problem,
+        source,
+        ..
+    } = error
+    else {
+        return Error::Io {
+            what: format!("cannot read `{}`", path.display()),
+            source: std::io::Error::other(error.to_string()),
+        };
+    };
+    let text = source.to_string();
+    let (line, column, expected) = match POSITION.captures(&text) {
+        Some(captures) => (
+            captures[1].parse().unwrap_or(0),
+            captures[2].parse().unwrap_or(0),
+            captures[3].to_owned(),
+        ),
+        None => (0, 0, text.clone()),
+    };
+    let problem = match problem {
+        Some(gherkin::EnvError::InconsistentCellCount(_)) => {
+            "a table row has a different number of cells than the rows above it".to_owned()
+        }
+        Some(gherkin::EnvError::UnknownKeyword(keyword)) => format!("`{keyword}` is not a Gherkin keyword"),
+        Some(gherkin::EnvError::UnsupportedLanguage(language)) => {
+            format!("`# language: {language}` is not a language Gherkin knows")
+        }
+        None => describe_expected(&expected),
+    };
+    Error::FeatureSyntax {
+        path: path.to_path_buf(),
+        line,
+        column,
+        problem,
+    }
+}
+
+/// `"\"Feature\"", "EOL"` → `expected one of: Feature, end of line`.
+fn describe_expected(expected: &str) -> String {
+    let mut tokens: Vec<String> = expected
+        .split(", ")
+        .map(|token| token.trim_matches('"').replace("\\\"", ""))
+        .map(|token| match token.as_str() {
+            "EOL" => "end of line".to_owned(),
+            "[ \\t]" | "[ \\t\\r\\n]" => "whitespace".to_owned(),
+            _ => token,
+        })
+        .filter(|token| !token.is_empty())
+        .collect();
+    tokens.sort();
+    tokens.dedup();
+    format!(
+        "unexpected text here; the Gherkin parser expected {}",
+        tokens.join(", ")
+    )
+}
+
+/// Scenario outline rows get their example values in their name, so each row is told apart in
+/// reports: `Pages open for each role (role=clerk, path=/reports/)`, unless the name already
+/// carries the values through its placeholders.
+fn name_example_rows(feature: &mut Feature) {
+    let scenarios = feature
+        .scenarios
+        .iter_mut()
+        .chain(feature.rules.iter_mut().flat_map(|rule| &mut rule.scenarios));
+    for scenario in scenarios {
+        let Some(rows) = scenario
+            .examples
+            .first()
+            .and_then(|examples| examples.table.as_ref())
+            .map(|table| &table.rows)
+        else {
+            continue;
+        };
+        // An outline whose name already shows its values (`<page> answers`) keeps its name.
+        if let [header, values] = rows.as_slice()
+            && !values.iter().all(|value| scenario.name.contains(value.as_str()))
+        {
+            let pairs: Vec<String> = header
+                .iter()
+                .zip(values)
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect();
+            scenario.name = format!("{} ({})", scenario.name, pairs.join(", "));
+        }
+    }
+}
+
+/// Keeps the scenarios whose feature, rule and own tags satisfy `tags`; `None` if none remain.
+fn select(mut feature: Feature, tags: Option<&TagOperation>) -> Option<Feature> {
+    let Some(tags) = tags else { return Some(feature) };
+    let feature_tags = feature.tags.clone();
+    let selected = |scenario: &Scenario, rule_tags: &[String]| {
+        tags.eval(feature_tags.iter().chain(rule_tags).chain(&scenario.tags))
+    };
+    feature.scenarios.retain(|scenario| selected(scenario, &[]));
+    for rule in &mut feature.rules {
+        let rule_tags = rule.tags.clone();
+        rule.scenarios.retain(|scenario| selected(scenario, &rule_tags));
+    }
+    feature.rules.retain(|rule| !rule.scenarios.is_empty());
+    (feature.count_scenarios() > 0).then_some(feature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write feature");
+        path
+    }
+
+    #[test]
+    fn tags_select_across_feature_rule_and_scenario() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write(
+            dir.path(),
+            "a.feature",
+            b"@post-install\nFeature: A\n  Scenario: fast\n    Given I am not logged in\n\n  @slow\n  Scenario: slow\n    Given I am not logged in\n",
+        );
+        let tags = parse_tags("@post-install and not @slow").expect("valid");
+        let suite = load(&[dir.path().to_path_buf()], Some(&tags)).expect("loads");
+        let names: Vec<&str> = suite
+            .scenarios()
+            .map(|(_, scenario)| scenario.name.as_str())
+            .collect();
+        assert_eq!(names, ["fast"]);
+    }
+
+    #[test]
+    fn outline_rows_are_named_by_their_values() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = write(
+            dir.path(),
+            "o.feature",
+            b"Feature: O\n  Scenario Outline: page\n    When I request \"<path>\"\n    Examples:\n      | path |\n      | /a   |\n      | /b   |\n",
+        );
+        let suite = load(&[path], None).expect("loads");
+        let names: Vec<&str> = suite
+            .scenarios()
+            .map(|(_, scenario)| scenario.name.as_str())
+            .collect();
+        assert_eq!(names, ["page (path=/a)", "page (path=/b)"]);
+    }
+
+    #[test]
+    fn bad_input_is_named_precisely() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let latin1 = write(dir.path(), "latin1.feature", b"Feature: A\n  Scenario: caf\xe9\n");
+        assert!(matches!(
+            load(&[latin1], None),
+            Err(Error::NotUtf8 {
+                line: 2,
+                column: 16,
+                ..
+            })
+        ));
+        let broken = write(
+            dir.path(),
+            "broken.feature",
+            b"Feature: A\n  Scenario: s\n    Given x\n  | a | b |\n  | c |\n",
+        );
+        let error = load(&[broken], None).expect_err("bad table");
+        assert!(matches!(error, Error::FeatureSyntax { .. }), "{error:?}");
+        let garbage = write(dir.path(), "garbage.feature", b"This is not Gherkin\n");
+        let error = load(&[garbage], None).expect_err("not gherkin");
+        assert!(error.to_string().contains("garbage.feature:1:1: "), "{error}");
+        assert!(matches!(
+            load(&[dir.path().join("missing")], None),
+            Err(Error::PathNotFound { .. })
+        ));
+        assert!(parse_tags("@a and").is_err());
+    }
+}

@@ -1,0 +1,61 @@
+//! The state one run shares between all its scenarios: settings from the run plan and the one
+//! HTTP connection pool. cucumber builds each World with no arguments, so the runner installs
+//! the context here before the run starts and every new World picks it up.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use url::Url;
+
+/// What the steps need to know about the selected environment and the run's limits.
+#[derive(Debug, Clone)]
+pub struct StepSettings {
+    /// Name of the selected environment, for messages (`live`, `staging`).
+    pub environment: String,
+    /// Paths in features are resolved against this URL.
+    pub base_url: Url,
+    /// A read-only environment refuses mutating HTTP requests before they are sent.
+    pub read_only: bool,
+    /// Upper bound for any single network call or command a step makes.
+    pub step_timeout: Duration,
+    /// Upper bound for a whole scenario; a step never waits beyond it.
+    pub scenario_timeout: Duration,
+}
+
+/// Shared, read-only run state handed to every World.
+#[derive(Debug)]
+pub struct RunContext {
+    pub settings: StepSettings,
+    /// One connection pool for the whole run; cookies are kept per scenario, not here.
+    pub http: reqwest::Client,
+}
+
+impl RunContext {
+    /// Builds the run's HTTP client. Redirects are followed by the steps themselves so that
+    /// every hop's cookies land in the scenario's jar and the chain can be reported.
+    pub fn new(settings: StepSettings) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.step_timeout)
+            .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { settings, http })
+    }
+}
+
+static CURRENT: RwLock<Option<Arc<RunContext>>> = RwLock::new(None);
+
+/// Makes `context` the one every World created from now on receives.
+pub fn install_run_context(context: Arc<RunContext>) {
+    let mut current = CURRENT.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    *current = Some(context);
+}
+
+/// The installed context; `None` only when a World is built outside a run.
+pub(crate) fn current_run_context() -> Option<Arc<RunContext>> {
+    CURRENT
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+}

@@ -1,0 +1,331 @@
+//! The checks behind the HTTP "then" steps, as plain functions over a finished exchange so
+//! they can be tested without a server.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use serde_json_path::JsonPath;
+use url::Url;
+
+use super::exchange::Exchange;
+use crate::failure::StepFailure;
+use crate::text;
+
+pub(crate) fn status_is(exchange: &Exchange, expected: u16) -> Result<(), StepFailure> {
+    if exchange.status.as_u16() == expected {
+        return Ok(());
+    }
+    Err(
+        StepFailure::new(format!("expected status {expected}, got {}", exchange.status))
+            .with("request", exchange.describe())
+            .with("body", text::excerpt(&exchange.readable_body())),
+    )
+}
+
+/// Passes when the text is in the body as sent or in the page's visible text.
+pub(crate) fn contains(exchange: &Exchange, needle: &str) -> Result<(), StepFailure> {
+    if find(exchange, needle).is_some() {
+        return Ok(());
+    }
+    let readable = exchange.readable_body();
+    let mut failure = StepFailure::new(format!("the response does not contain {}", text::quoted(needle)))
+        .with("request", exchange.describe())
+        .with("body", text::excerpt(&readable));
+    if let Some(start) = readable.to_lowercase().find(&needle.to_lowercase()) {
+        if readable.is_char_boundary(start) && readable.is_char_boundary(start + needle.len()) {
+            failure = failure.with(
+                "note",
+                format!(
+                    "found with other letter case: {}",
+                    text::snippet_around(&readable, start, start + needle.len())
+                ),
+            );
+        }
+    }
+    Err(failure)
+}
+
+pub(crate) fn does_not_contain(exchange: &Exchange, needle: &str) -> Result<(), StepFailure> {
+    match find(exchange, needle) {
+        None => Ok(()),
+        Some(snippet) => Err(StepFailure::new(format!(
+            "the response contains {}, which it should not",
+            text::quoted(needle)
+        ))
+        .with("request", exchange.describe())
+        .with("found", snippet)),
+    }
+}
+
+/// A snippet around the first place `needle` occurs: the visible text first, then the raw body.
+fn find(exchange: &Exchange, needle: &str) -> Option<String> {
+    let readable = exchange.readable_body();
+    [readable.as_str(), exchange.body.as_str()]
+        .into_iter()
+        .find_map(|haystack| {
+            haystack
+                .find(needle)
+                .map(|start| text::snippet_around(haystack, start, start + needle.len()))
+        })
+}
+
+pub(crate) fn header_contains(exchange: &Exchange, name: &str, needle: &str) -> Result<(), StepFailure> {
+    let values: Vec<&str> = exchange
+        .headers
+        .get_all(name)
+        .iter()
+        .map(|value| value.to_str().unwrap_or("<not text>"))
+        .collect();
+    if values.iter().any(|value| value.contains(needle)) {
+        return Ok(());
+    }
+    let seen = if values.is_empty() {
+        format!("no `{name}` header; headers sent: {}", header_names(exchange))
+    } else {
+        values
+            .iter()
+            .map(|value| format!("{name}: {value}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    Err(StepFailure::new(format!(
+        "the response header `{name}` does not contain {}",
+        text::quoted(needle)
+    ))
+    .with("seen", seen)
+    .with("request", exchange.describe()))
+}
+
+fn header_names(exchange: &Exchange) -> String {
+    let mut names: Vec<&str> = exchange.headers.keys().map(|name| name.as_str()).collect();
+    names.dedup();
+    names.join(", ")
+}
+
+/// Compares the text of the one JSON value at `path`: strings without their quotes, anything
+/// else as compact JSON (`true`, `42`, `null`, `{"a":1}`).
+pub(crate) fn json_at(exchange: &Exchange, path: &str, expected: &str) -> Result<(), StepFailure> {
+    let query = JsonPath::parse(path).map_err(|error| {
+        StepFailure::new(format!("`{path}` is not a JSONPath expression: {error}")).with(
+            "hint",
+            "JSONPath starts at `$`, e.g. `$.status` or `$.checks[0].name`",
+        )
+    })?;
+    let document: Value = serde_json::from_str(&exchange.body).map_err(|error| {
+        StepFailure::new(format!("the response is not JSON ({error})"))
+            .with("request", exchange.describe())
+            .with("content-type", exchange.content_type().unwrap_or("none"))
+            .with("body", text::excerpt(&exchange.readable_body()))
+    })?;
+    let nodes = query.query(&document).all();
+    let seen = match nodes.as_slice() {
+        [value] => json_text(value),
+        [] => {
+            return Err(
+                StepFailure::new(format!("nothing in the response JSON at `{path}`"))
+                    .with("request", exchange.describe())
+                    .with("body", text::excerpt(&exchange.body)),
+            );
+        }
+        several => {
+            return Err(StepFailure::new(format!(
+                "`{path}` matches {} values in the response JSON; it must name one",
+                several.len()
+            ))
+            .with(
+                "values",
+                several
+                    .iter()
+                    .map(|value| json_text(value))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
+    };
+    if seen == expected {
+        return Ok(());
+    }
+    Err(StepFailure::new(format!(
+        "the response JSON at `{path}` is not {}",
+        text::quoted(expected)
+    ))
+    .with("expected", expected)
+    .with("seen", seen)
+    .with("request", exchange.describe()))
+}
+
+fn json_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+pub(crate) fn arrived_within(exchange: &Exchange, limit: Duration) -> Result<(), StepFailure> {
+    if exchange.elapsed <= limit {
+        return Ok(());
+    }
+    Err(StepFailure::new(format!(
+        "the response took {} ms, more than the {} ms allowed",
+        exchange.elapsed.as_millis(),
+        limit.as_millis()
+    ))
+    .with("request", exchange.describe()))
+}
+
+/// Passes when any hop of the redirect chain went to `target` (its path and, if given, its
+/// query; a target without a query matches any query).
+pub(crate) fn redirected_to(exchange: &Exchange, target: &Url) -> Result<(), StepFailure> {
+    let matches = |url: &Url| {
+        url.origin() == target.origin()
+            && url.path() == target.path()
+            && (target.query().is_none() || url.query() == target.query())
+    };
+    if exchange.redirects.iter().any(|hop| matches(&hop.to)) {
+        return Ok(());
+    }
+    let seen = if exchange.redirects.is_empty() {
+        format!("no redirect: {} answered {}", exchange.requested, exchange.status)
+    } else {
+        exchange
+            .redirects
+            .iter()
+            .map(|hop| format!("{} → {}", hop.status.as_u16(), hop.to))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    Err(
+        StepFailure::new(format!("the response did not redirect to {target}"))
+            .with("seen", seen)
+            .with("request", exchange.describe()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::exchange::Redirect;
+    use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+    use reqwest::{Method, StatusCode};
+
+    fn exchange(status: u16, content_type: &str, body: &str) -> Exchange {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(content_type).expect("header"));
+        let url = Url::parse("http://site.test/page").expect("url");
+        Exchange {
+            method: Method::GET,
+            requested: url,
+            status: StatusCode::from_u16(status).expect("status"),
+            headers,
+            body: body.to_owned(),
+            elapsed: Duration::from_millis(40),
+            redirects: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn status_failure_names_both_codes_the_url_and_the_page() {
+        let failure = status_is(&exchange(500, "text/html", "<h1>Internal Server Error</h1>"), 200)
+            .expect_err("500 is not 200");
+        let message = failure.to_string();
+        assert!(
+            message.starts_with("expected status 200, got 500 Internal Server Error"),
+            "{message}"
+        );
+        assert!(message.contains("GET http://site.test/page"), "{message}");
+        assert!(message.contains("\"Internal Server Error\""), "{message}");
+    }
+
+    #[test]
+    fn contains_reads_visible_text_across_markup() {
+        let page = exchange(200, "text/html", "<p>Welcome to <b>Ledger</b></p>");
+        assert!(contains(&page, "Welcome to Ledger").is_ok());
+        assert!(contains(&page, "<b>Ledger</b>").is_ok());
+        let failure = contains(&page, "welcome to ledger").expect_err("case differs");
+        assert!(
+            failure.to_string().contains("found with other letter case"),
+            "{failure}"
+        );
+    }
+
+    #[test]
+    fn not_contains_quotes_the_offending_text() {
+        let page = exchange(200, "text/html", "<p>Lorem ipsum. TEST please ignore</p>");
+        let failure = does_not_contain(&page, "TEST please ignore").expect_err("it is there");
+        assert!(
+            failure
+                .to_string()
+                .contains("\"Lorem ipsum. TEST please ignore\""),
+            "{failure}"
+        );
+    }
+
+    #[test]
+    fn json_values_compare_as_text() {
+        let health = exchange(
+            200,
+            "application/json",
+            r#"{"status":"ok","checks":{"db":true},"n":3}"#,
+        );
+        assert!(json_at(&health, "$.status", "ok").is_ok());
+        assert!(json_at(&health, "$.checks.db", "true").is_ok());
+        assert!(json_at(&health, "$.n", "3").is_ok());
+        let failure = json_at(&health, "$.status", "degraded").expect_err("it is ok");
+        assert!(failure.to_string().contains("seen:"), "{failure}");
+        assert!(json_at(&health, "$.missing", "x").is_err());
+        assert!(
+            json_at(&health, "status", "ok")
+                .expect_err("no $")
+                .to_string()
+                .contains("JSONPath")
+        );
+        let page = exchange(200, "text/html", "<p>hi</p>");
+        assert!(
+            json_at(&page, "$.status", "ok")
+                .expect_err("html")
+                .to_string()
+                .contains("not JSON")
+        );
+    }
+
+    #[test]
+    fn header_failure_lists_what_was_sent() {
+        let page = exchange(200, "text/html", "");
+        assert!(header_contains(&page, "content-type", "html").is_ok());
+        let failure = header_contains(&page, "Strict-Transport-Security", "max-age").expect_err("absent");
+        assert!(
+            failure.to_string().contains("headers sent: content-type"),
+            "{failure}"
+        );
+    }
+
+    #[test]
+    fn redirect_matches_any_hop_and_ignores_query_unless_given() {
+        let mut page = exchange(200, "text/html", "");
+        let login = Url::parse("http://site.test/accounts/login/?next=/reports/").expect("url");
+        page.redirects.push(Redirect {
+            status: StatusCode::FOUND,
+            to: login,
+        });
+        let without_query = Url::parse("http://site.test/accounts/login/").expect("url");
+        assert!(redirected_to(&page, &without_query).is_ok());
+        let elsewhere = Url::parse("http://site.test/dashboard/").expect("url");
+        assert!(
+            redirected_to(&page, &elsewhere)
+                .expect_err("not there")
+                .to_string()
+                .contains("302 →")
+        );
+    }
+
+    #[test]
+    fn slow_answers_fail_with_both_durations() {
+        let page = exchange(200, "text/html", "");
+        assert!(arrived_within(&page, Duration::from_millis(100)).is_ok());
+        let failure = arrived_within(&page, Duration::from_millis(10)).expect_err("too slow");
+        assert!(
+            failure.to_string().contains("40 ms, more than the 10 ms"),
+            "{failure}"
+        );
+    }
+}

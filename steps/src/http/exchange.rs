@@ -1,0 +1,249 @@
+//! One HTTP exchange as a scenario sees it: the request, every redirect hop (each hop's
+//! cookies go into the scenario's jar), the final answer and how long it all took.
+
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::{Client, Method, StatusCode};
+use url::Url;
+
+use crate::failure::StepFailure;
+use crate::text;
+use crate::world::TimeBudget;
+
+/// Redirects followed before a request is declared to loop.
+const MAX_REDIRECTS: usize = 10;
+/// Bytes of a body kept; a larger body is cut here so one huge page cannot exhaust memory.
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// A scenario's HTTP state: its own cookie jar and the last answer it received.
+#[derive(Default)]
+pub(crate) struct HttpState {
+    pub jar: Arc<Jar>,
+    pub last: Option<Exchange>,
+}
+
+impl HttpState {
+    /// Forgets every cookie: the scenario continues as an anonymous visitor.
+    pub fn forget_cookies(&mut self) {
+        self.jar = Arc::default();
+    }
+}
+
+/// One hop of a redirect chain.
+#[derive(Debug, Clone)]
+pub(crate) struct Redirect {
+    pub status: StatusCode,
+    pub to: Url,
+}
+
+/// A completed request: what was asked, where it ended and what came back.
+#[derive(Debug, Clone)]
+pub(crate) struct Exchange {
+    pub method: Method,
+    pub requested: Url,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+    pub elapsed: Duration,
+    pub redirects: Vec<Redirect>,
+}
+
+impl Exchange {
+    /// `GET http://host/path → 200 OK in 12 ms`, plus the redirect chain when there was one.
+    pub fn describe(&self) -> String {
+        let mut line = format!(
+            "{} {} → {} in {} ms",
+            self.method,
+            self.requested,
+            self.status,
+            self.elapsed.as_millis()
+        );
+        if !self.redirects.is_empty() {
+            let chain: Vec<String> = self
+                .redirects
+                .iter()
+                .map(|hop| format!("{} → {}", hop.status.as_u16(), hop.to))
+                .collect();
+            line.push_str(&format!("\nredirected: {}", chain.join(", ")));
+        }
+        line
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+    }
+
+    /// The body as a person reads it: the visible text of an HTML page, other bodies as sent.
+    pub fn readable_body(&self) -> String {
+        if text::is_html(self.content_type(), &self.body) {
+            text::visible_text(&self.body)
+        } else {
+            self.body.clone()
+        }
+    }
+}
+
+/// What to send.
+pub(crate) struct Outgoing {
+    pub method: Method,
+    pub url: Url,
+    pub body: Option<String>,
+}
+
+/// Sends `outgoing` and follows redirects, all within the budget.
+pub(crate) async fn perform(
+    client: &Client,
+    jar: &Jar,
+    outgoing: Outgoing,
+    budget: TimeBudget,
+) -> Result<Exchange, StepFailure> {
+    let request_line = format!("{} {}", outgoing.method, outgoing.url);
+    match tokio::time::timeout(budget.limit, follow_redirects(client, jar, outgoing)).await {
+        Ok(result) => result,
+        Err(_) => Err(StepFailure::new(format!(
+            "no complete answer within {} (`{}`)",
+            humanize(budget.limit),
+            budget.source
+        ))
+        .with("request", request_line)),
+    }
+}
+
+async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Result<Exchange, StepFailure> {
+    let started = Instant::now();
+    let requested = outgoing.url.clone();
+    let Outgoing {
+        mut method,
+        mut url,
+        mut body,
+    } = outgoing;
+    let first_method = method.clone();
+    let mut redirects = Vec::new();
+    loop {
+        let mut request = client.request(method.clone(), url.clone());
+        if let Some(cookies) = jar.cookies(&url) {
+            request = request.header(COOKIE, cookies);
+        }
+        if let Some(body) = &body {
+            request = request
+                .header(CONTENT_TYPE, content_type_of(body))
+                .body(body.clone());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| transport_failure(&method, &url, &error))?;
+        jar.set_cookies(&mut response.headers().get_all(SET_COOKIE).iter(), &url);
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| url.join(value).ok());
+        if let (true, Some(next)) = (status.is_redirection(), location) {
+            if redirects.len() == MAX_REDIRECTS {
+                return Err(StepFailure::new(format!("more than {MAX_REDIRECTS} redirects"))
+                    .with("request", format!("{first_method} {requested}"))
+                    .with("last hop", format!("{} → {next}", status.as_u16())));
+            }
+            // Browsers turn a redirected form post into a GET; 307 and 308 keep the method.
+            if !matches!(
+                status,
+                StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
+            ) {
+                if method != Method::HEAD {
+                    method = Method::GET;
+                }
+                body = None;
+            }
+            redirects.push(Redirect {
+                status,
+                to: next.clone(),
+            });
+            url = next;
+            continue;
+        }
+        let headers = response.headers().clone();
+        let body = read_body(response)
+            .await
+            .map_err(|error| transport_failure(&method, &url, &error))?;
+        return Ok(Exchange {
+            method: first_method,
+            requested,
+            status,
+            headers,
+            body,
+            elapsed: started.elapsed(),
+            redirects,
+        });
+    }
+}
+
+async fn read_body(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY_BYTES - bytes.len();
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() == MAX_BODY_BYTES {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// JSON bodies are announced as JSON; anything else goes as plain text.
+fn content_type_of(body: &str) -> &'static str {
+    if serde_json::from_str::<serde_json::Value>(body).is_ok() {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    }
+}
+
+fn transport_failure(method: &Method, url: &Url, error: &reqwest::Error) -> StepFailure {
+    StepFailure::new(format!(
+        "the request could not be completed: {}",
+        error_chain(error)
+    ))
+    .with("request", format!("{method} {url}"))
+}
+
+/// The error and its causes on one line, without the repeats reqwest's layers add.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = vec![message_without_url(error)];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// reqwest puts the URL in its message; the failure shows it on its own line already.
+fn message_without_url(error: &reqwest::Error) -> String {
+    let text = error.to_string();
+    match text.split_once(" for url (") {
+        Some((head, _)) => head.to_owned(),
+        None => text,
+    }
+}
+
+/// `15s`, `1.5s`, `250ms`: how limits are written in shakedown.toml.
+fn humanize(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else if duration.as_secs() == 0 {
+        format!("{}ms", duration.as_millis())
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
+}

@@ -1,0 +1,14 @@
+//! The step library: the World every scenario runs in and one module per step domain, so the
+//! runner (and its CLI) can stay ignorant of what a step does.
+
+pub mod catalogue;
+mod context;
+mod failure;
+mod http;
+mod session;
+mod text;
+mod world;
+
+pub use context::{RunContext, StepSettings, install_run_context};
+pub use failure::StepFailure;
+pub use world::ShakedownWorld;

@@ -1,0 +1,97 @@
+//! The World: what one scenario knows while it runs. A fresh one per scenario, holding the
+//! run's shared context and the scenario's own cookies and last response.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use url::Url;
+
+use crate::context::{RunContext, StepSettings, current_run_context};
+use crate::failure::StepFailure;
+use crate::http::HttpState;
+
+#[derive(cucumber::World)]
+#[world(init = Self::new)]
+pub struct ShakedownWorld {
+    run: Arc<RunContext>,
+    started: Instant,
+    pub(crate) http: HttpState,
+}
+
+/// How long a step may wait, and which limit set that.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TimeBudget {
+    pub limit: Duration,
+    pub source: &'static str,
+}
+
+impl ShakedownWorld {
+    fn new() -> Result<Self, StepFailure> {
+        let run = current_run_context()
+            .ok_or_else(|| StepFailure::new("no run context: scenarios run only inside `shakedown run`"))?;
+        Ok(Self {
+            run,
+            started: Instant::now(),
+            http: HttpState::default(),
+        })
+    }
+
+    pub(crate) fn run(&self) -> &RunContext {
+        &self.run
+    }
+
+    pub(crate) fn settings(&self) -> &StepSettings {
+        &self.run.settings
+    }
+
+    /// A path such as `/reports/` is taken relative to the environment's base URL (keeping any
+    /// path prefix the base URL has); a full URL is used as it is.
+    pub(crate) fn resolve(&self, target: &str) -> Result<Url, StepFailure> {
+        if let Ok(url) = Url::parse(target) {
+            return Ok(url);
+        }
+        let mut base = self.settings().base_url.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        base.join(target.trim_start_matches('/')).map_err(|error| {
+            StepFailure::new(format!("`{target}` is not a path or URL: {error}"))
+                .with("base URL", base.to_string())
+        })
+    }
+
+    /// The step timeout, or less when the scenario's own limit comes sooner.
+    pub(crate) fn time_budget(&self) -> TimeBudget {
+        let settings = self.settings();
+        let scenario_left = settings.scenario_timeout.saturating_sub(self.started.elapsed());
+        if scenario_left < settings.step_timeout {
+            TimeBudget {
+                limit: scenario_left,
+                source: "limits.scenario_timeout",
+            }
+        } else {
+            TimeBudget {
+                limit: settings.step_timeout,
+                source: "limits.step_timeout",
+            }
+        }
+    }
+}
+
+/// Written by hand: cookies are credentials and must never reach a report.
+impl fmt::Debug for ShakedownWorld {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShakedownWorld")
+            .field("environment", &self.settings().environment)
+            .field("elapsed", &self.started.elapsed())
+            .field(
+                "last_request",
+                &self.http.last.as_ref().map(|exchange| {
+                    format!("{} {} → {}", exchange.method, exchange.requested, exchange.status)
+                }),
+            )
+            .field("cookies", &"<redacted>")
+            .finish()
+    }
+}
