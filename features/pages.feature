@@ -18,3 +18,9 @@ Feature: Pages answer after the upgrade
     When I request "/no-such-page/"
     Then the response status should be 404
     And the response should not contain "DEBUG = True"
+
+  Scenario: Reports stay behind the login, without a debug page on the way
+    When I request "/reports/"
+    Then the response should not contain "DEBUG = True"
+    And the response should not contain "Traceback"
+    And the response should redirect to "/accounts/login/"

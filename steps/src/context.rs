@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use url::Url;
 
+/// How much longer than a step's budget the HTTP client itself waits before giving up.
+const BACKSTOP_MARGIN: Duration = Duration::from_secs(5);
+
 /// What the steps need to know about the selected environment and the run's limits.
 #[derive(Debug, Clone)]
 pub struct StepSettings {
@@ -32,11 +35,13 @@ pub struct RunContext {
 
 impl RunContext {
     /// Builds the run's HTTP client. Redirects are followed by the steps themselves so that
-    /// every hop's cookies land in the scenario's jar and the chain can be reported.
+    /// every hop's cookies land in the scenario's jar and the chain can be reported. Steps
+    /// bound each exchange by their time budget; the client's own timeout is only a backstop,
+    /// set later so that the step's message (which names the limit) is the one users see.
     pub fn new(settings: StepSettings) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.step_timeout)
+            .timeout(settings.step_timeout + BACKSTOP_MARGIN)
             .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
             .build()?;
