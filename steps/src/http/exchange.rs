@@ -197,10 +197,13 @@ async fn read_body(mut response: reqwest::Response) -> Result<String, reqwest::E
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// JSON bodies are announced as JSON; anything else goes as plain text.
+/// JSON bodies are announced as JSON, `a=1&b=2` as a submitted form, anything else as text.
 fn content_type_of(body: &str) -> &'static str {
-    if serde_json::from_str::<serde_json::Value>(body).is_ok() {
+    let trimmed = body.trim();
+    if serde_json::from_str::<serde_json::Value>(trimmed).is_ok() {
         "application/json"
+    } else if trimmed.contains('=') && !trimmed.contains(char::is_whitespace) {
+        "application/x-www-form-urlencoded"
     } else {
         "text/plain; charset=utf-8"
     }
@@ -245,5 +248,27 @@ fn humanize(duration: Duration) -> String {
         format!("{}ms", duration.as_millis())
     } else {
         format!("{:.1}s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_announced_by_their_shape() {
+        assert_eq!(content_type_of("{\"a\": 1}\n"), "application/json");
+        assert_eq!(
+            content_type_of("username=clerk&password=x"),
+            "application/x-www-form-urlencoded"
+        );
+        assert_eq!(content_type_of("hello there = you"), "text/plain; charset=utf-8");
+    }
+
+    #[test]
+    fn limits_read_as_they_are_written() {
+        assert_eq!(humanize(Duration::from_secs(15)), "15s");
+        assert_eq!(humanize(Duration::from_millis(250)), "250ms");
+        assert_eq!(humanize(Duration::from_millis(1500)), "1.5s");
     }
 }

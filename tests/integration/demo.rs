@@ -1,0 +1,94 @@
+//! `shakedown demo`: the bundled suite passes on the healthy site, and each fault switch is
+//! caught by the scenario written for it, with a message that names the mistake.
+
+use crate::support::{Shakedown, validate_junit};
+
+fn demo(args: &[&str]) -> (crate::support::Outcome, tempfile::TempDir) {
+    let out = tempfile::tempdir().expect("temp dir");
+    let outcome = Shakedown::new()
+        .args(["demo", "--out"])
+        .args([out.path()])
+        .args(args)
+        .run();
+    (outcome, out)
+}
+
+#[test]
+fn the_healthy_demo_site_passes_and_the_junit_report_validates() {
+    let (outcome, out) = demo(&[]);
+    outcome
+        .expect_code(0)
+        .expect_stdout("demo site: http://127.0.0.1:")
+        .expect_stdout("(healthy)")
+        .expect_stdout("passed, 0 failed")
+        .expect_stdout("JUnit report: ");
+    let report = out.path().join("junit.xml");
+    validate_junit(&report);
+    let xml = std::fs::read_to_string(report).expect("report written");
+    assert!(
+        xml.contains("<testsuite name=\"The public face of the site\""),
+        "{xml}"
+    );
+}
+
+#[test]
+fn a_backend_answering_500_is_caught() {
+    let (outcome, _out) = demo(&["--fault", "server-error"]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("expected status 200, got 500 Internal Server Error")
+        .expect_stdout("GET http://127.0.0.1:")
+        .expect_stdout("features/home.feature:11");
+}
+
+#[test]
+fn a_degraded_health_check_is_caught_by_its_json() {
+    let (outcome, _out) = demo(&["--fault", "database-down"]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("the response JSON at `$.status` is not \"ok\"")
+        .expect_stdout("seen:      degraded")
+        .expect_stdout("1 failed");
+}
+
+#[test]
+fn a_test_string_on_the_home_page_is_caught() {
+    let (outcome, _out) = demo(&["--fault", "test-string"]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("the response contains \"Lorem ipsum\", which it should not")
+        .expect_stdout("TEST please ig");
+}
+
+#[test]
+fn a_debug_page_is_caught() {
+    let (outcome, _out) = demo(&["--fault", "debug-page"]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("the response contains \"DEBUG = True\", which it should not");
+}
+
+#[test]
+fn a_hung_endpoint_fails_on_time_and_the_run_goes_on() {
+    let (outcome, _out) = demo(&["--fault", "hang", "--step-timeout", "2s"]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("no complete answer within 2s (`limits.step_timeout`)")
+        .expect_stdout("GET http://127.0.0.1:")
+        .expect_stdout("7 passed, 2 failed");
+    assert!(
+        outcome.took.as_secs_f64() < 10.0,
+        "the hung endpoint held the run for {:?}",
+        outcome.took
+    );
+}
+
+#[test]
+fn an_unknown_fault_is_refused_with_the_known_ones() {
+    let (outcome, _out) = demo(&["--fault", "lorem"]);
+    outcome
+        .expect_code(2)
+        .expect_stderr("unknown fault `lorem`")
+        .expect_stderr("test-string")
+        .expect_no_panic();
+}

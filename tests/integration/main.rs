@@ -1,0 +1,9 @@
+//! Integration tests: the real `shakedown` binary against the real demo site, one test binary.
+
+mod bad_input;
+mod catalogue;
+mod check;
+mod demo;
+mod junit;
+mod run;
+mod support;

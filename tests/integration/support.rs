@@ -1,0 +1,226 @@
+//! The small builder every integration test drives the real binary with, and a demo site
+//! served by the binary itself (`shakedown demo --serve`) for `run` to point at.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One invocation of the `shakedown` binary.
+pub struct Shakedown {
+    command: Command,
+}
+
+/// What an invocation left behind.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub took: Duration,
+}
+
+impl Outcome {
+    /// Asserts the exit code, showing all output when it differs.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn expect_stdout(&self, text: &str) -> &Self {
+        assert!(
+            self.stdout.contains(text),
+            "stdout lacks {text:?}\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn expect_stderr(&self, text: &str) -> &Self {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}\nstderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Bad input gets a message, never a panic or a backtrace.
+    #[track_caller]
+    pub fn expect_no_panic(&self) -> &Self {
+        for output in [&self.stdout, &self.stderr] {
+            assert!(
+                !output.contains("panicked"),
+                "a panic reached the user:\n{output}"
+            );
+            assert!(
+                !output.contains("RUST_BACKTRACE"),
+                "a backtrace hint reached the user:\n{output}"
+            );
+        }
+        self
+    }
+}
+
+impl Shakedown {
+    pub fn new() -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_shakedown"));
+        command.env_remove("SHAKEDOWN_ENV").env("NO_COLOR", "1");
+        Self { command }
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: AsRef<std::ffi::OsStr>>(mut self, args: I) -> Self {
+        self.command.args(args);
+        self
+    }
+
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    pub fn run(mut self) -> Outcome {
+        let started = Instant::now();
+        let output = self.command.output().expect("the shakedown binary runs");
+        Outcome {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            took: started.elapsed(),
+        }
+    }
+}
+
+/// The demo site in a child process, stopped when dropped.
+pub struct DemoSite {
+    child: Child,
+    /// Kept open: the site prints more after its banner, and a closed pipe would stop it.
+    _banner: BufReader<std::process::ChildStdout>,
+    pub url: String,
+    _state: tempfile::TempDir,
+}
+
+impl DemoSite {
+    pub fn start(faults: &[&str]) -> Self {
+        let state = tempfile::tempdir().expect("temp dir");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_shakedown"));
+        command.args(["demo", "--serve", "--out"]).arg(state.path());
+        for fault in faults {
+            command.args(["--fault", fault]);
+        }
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("demo site starts");
+        let mut first_line = String::new();
+        let mut banner = BufReader::new(child.stdout.take().expect("piped stdout"));
+        banner.read_line(&mut first_line).expect("banner");
+        let url = first_line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in the banner {first_line:?}"))
+            .to_owned();
+        Self {
+            child,
+            _banner: banner,
+            url,
+            _state: state,
+        }
+    }
+
+    /// The site's own counters (`/__demo/stats`), read without going through shakedown.
+    pub fn stats(&self) -> serde_json::Value {
+        let address = self.url.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).expect("connect to the demo site");
+        use std::io::{Read, Write};
+        write!(
+            stream,
+            "GET /__demo/stats HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, body)| body)
+            .unwrap_or_default();
+        serde_json::from_str(body).unwrap_or_else(|error| panic!("stats are not JSON ({error}): {response}"))
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.stats()["requests"].as_u64().expect("a request count")
+    }
+}
+
+impl Drop for DemoSite {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A throw-away project: a shakedown.toml and feature files in a temp folder.
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A project whose `test` environment points at `base_url`, with extra TOML appended.
+    pub fn new(base_url: &str, extra_config: &str) -> Self {
+        let project = Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        project.file(
+            "shakedown.toml",
+            &format!("[environments.test]\nbase_url = \"{base_url}\"\n{extra_config}"),
+        );
+        project
+    }
+
+    pub fn file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `shakedown` run from inside the project folder.
+    pub fn shakedown(&self) -> Shakedown {
+        Shakedown::new().current_dir(self.path())
+    }
+}
+
+/// Validates a JUnit report against the schema Jenkins' xUnit plugin uses.
+pub fn validate_junit(report: &Path) {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit-10.xsd");
+    let output = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(&schema)
+        .arg(report)
+        .output()
+        .expect("xmllint runs (ci/test installs libxml2-utils)");
+    assert!(
+        output.status.success(),
+        "the JUnit report does not validate:\n{}\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string(report).unwrap_or_default()
+    );
+}
