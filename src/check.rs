@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use cucumber::World as _;
-use cucumber::gherkin::{Feature, Step};
+use cucumber::gherkin::{Feature, Scenario, Step};
 use shakedown_steps::ShakedownWorld;
 use shakedown_steps::catalogue::{self, Entry};
 
@@ -60,13 +60,49 @@ pub fn check(suite: &Suite) -> (Checked, Vec<Unmatched>) {
             });
         }
     }
+    for (feature, scenario) in suite.scenarios() {
+        unmatched.extend(lines_that_look_like_steps(feature, scenario));
+    }
     // Outline rows repeat their steps: report each line once.
     unmatched.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     unmatched.dedup_by(|a, b| a.path == b.path && a.line == b.line);
     (checked, unmatched)
 }
 
-/// Background steps (feature and rule) and scenario steps, each once per scenario that runs them.
+/// A misspelt keyword (`Whenn I request "/"`) turns a step into description text, which Gherkin
+/// accepts silently; such lines, and scenarios left with no step at all, are reported.
+fn lines_that_look_like_steps(feature: &Feature, scenario: &Scenario) -> Vec<Unmatched> {
+    const KEYWORDS: [&str; 5] = ["Given", "When", "Then", "And", "But"];
+    let path = feature.path.clone().unwrap_or_default();
+    let mut found: Vec<Unmatched> = scenario
+        .description
+        .iter()
+        .flat_map(|description| description.lines().enumerate())
+        .filter_map(|(index, line)| {
+            let first_word = line.split_whitespace().next()?;
+            let keyword = KEYWORDS
+                .iter()
+                .find(|keyword| strsim::levenshtein(&first_word.to_lowercase(), &keyword.to_lowercase()) <= 2)?;
+            Some(Unmatched {
+                path: path.clone(),
+                line: scenario.position.line + 1 + index,
+                text: line.trim().to_owned(),
+                problem: format!("`{first_word}` is not a Gherkin keyword, so this line is not run; did you mean `{keyword}`?"),
+            })
+        })
+        .collect();
+    if scenario.steps.is_empty() && found.is_empty() {
+        found.push(Unmatched {
+            path,
+            line: scenario.position.line,
+            text: format!("{}: {}", scenario.keyword, scenario.name),
+            problem: "the scenario has no steps".to_owned(),
+        });
+    }
+    found
+}
+
+/// Background steps (feature and rule) and scenario steps.
 fn steps_of(feature: &Feature) -> impl Iterator<Item = &Step> {
     let background = feature.background.iter().flat_map(|background| &background.steps);
     let scenarios = feature.scenarios.iter().flat_map(|scenario| &scenario.steps);

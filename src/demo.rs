@@ -39,7 +39,7 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
     if args.serve {
         return serve(site).await;
     }
-    let outcome = run_bundled_suite(&args, &out, site.url(), step_timeout).await;
+    let outcome = run_bundled_suite(&args, &out, site.url(), step_timeout, working_dir).await;
     site.shutdown().await;
     outcome
 }
@@ -101,6 +101,7 @@ async fn run_bundled_suite(
     out: &Path,
     url: &str,
     step_timeout: Option<std::time::Duration>,
+    working_dir: &Path,
 ) -> Result<i32, Error> {
     write_bundle(out)?;
     let selection = Selection {
@@ -115,7 +116,7 @@ async fn run_bundled_suite(
         junit: Some(out.join("junit.xml")),
         ..Overrides::default()
     };
-    crate::run(RunPlan::new(&selection, overrides, out)?).await
+    crate::run(RunPlan::new(&selection, overrides, working_dir)?).await
 }
 
 /// Writes the bundled features and configuration where the run (and the user) can read them.

@@ -26,6 +26,20 @@ use crate::report::{JunitReporter, Reporter, RunSummary, TerminalReporter};
 
 /// Runs the command line of this process and returns the exit code.
 pub fn main() -> i32 {
+    // A bug must still read as one line, not as a panic message with a backtrace hint.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|at| format!(" at {}:{}", at.file(), at.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("unknown cause");
+        eprintln!("error: internal error in shakedown{location}: {message}");
+    }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

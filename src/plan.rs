@@ -77,6 +77,9 @@ impl RunPlan {
             });
         }
         let suite = load_suite(selection, &config, working_dir)?;
+        if let Some(report) = &overrides.junit {
+            prepare_report_folder(report)?;
+        }
         Ok(Self {
             environment,
             base_url,
@@ -156,4 +159,17 @@ fn load_suite(selection: &Selection, config: &Config, working_dir: &Path) -> Res
         &feature_paths(selection, Some(config), working_dir),
         tags.as_ref(),
     )
+}
+
+/// A report that could not be written would be found out only after the run: make sure its
+/// folder exists now.
+fn prepare_report_folder(report: &Path) -> Result<(), Error> {
+    match report.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+        Some(folder) => std::fs::create_dir_all(folder).map_err(|source| Error::WriteReport {
+            what: "JUnit",
+            path: report.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
+    }
 }

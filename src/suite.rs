@@ -27,7 +27,6 @@ impl Suite {
     }
 
     /// Every scenario with the feature it belongs to, rules included.
-    #[cfg(test)]
     pub fn scenarios(&self) -> impl Iterator<Item = (&Feature, &Scenario)> {
         self.features.iter().flat_map(|feature| {
             feature
@@ -161,7 +160,10 @@ fn syntax_error(path: &Path, error: &gherkin::ParseFileError) -> Error {
         Some(gherkin::EnvError::InconsistentCellCount(_)) => {
             "a table row has a different number of cells than the rows above it".to_owned()
         }
-        Some(gherkin::EnvError::UnknownKeyword(keyword)) => format!("`{keyword}` is not a Gherkin keyword"),
+        Some(gherkin::EnvError::UnknownKeyword(_)) => {
+            "this line does not start with a Gherkin keyword such as `Feature:`, `Scenario:` or `Given`"
+                .to_owned()
+        }
         Some(gherkin::EnvError::UnsupportedLanguage(language)) => {
             format!("`# language: {language}` is not a language Gherkin knows")
         }
@@ -306,7 +308,13 @@ mod tests {
         assert!(matches!(error, Error::FeatureSyntax { .. }), "{error:?}");
         let garbage = write(dir.path(), "garbage.feature", b"This is not Gherkin\n");
         let error = load(&[garbage], None).expect_err("not gherkin");
-        assert!(error.to_string().contains("garbage.feature:1:1: "), "{error}");
+        assert!(error.to_string().contains("garbage.feature:1:"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("does not start with a Gherkin keyword"),
+            "{error}"
+        );
         assert!(matches!(
             load(&[dir.path().join("missing")], None),
             Err(Error::PathNotFound { .. })

@@ -54,9 +54,6 @@ impl JunitReporter {
             path: self.path.clone(),
             source,
         };
-        if let Some(folder) = self.path.parent().filter(|folder| !folder.as_os_str().is_empty()) {
-            std::fs::create_dir_all(folder).map_err(failed)?;
-        }
         let xml = self
             .report()
             .to_string()

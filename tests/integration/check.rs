@@ -52,3 +52,20 @@ fn a_parse_error_is_bad_input() {
         .expect_stderr("features/broken.feature:")
         .expect_no_panic();
 }
+
+#[test]
+fn a_misspelt_keyword_is_not_silently_skipped() {
+    let project = Project::new("http://127.0.0.1:9", "");
+    project.file(
+        "features/keyword.feature",
+        "Feature: Keyword\n  Scenario: typo in the keyword\n    Whenn I request \"/\"\n    Then the response status should be 200\n\n  Scenario: empty\n",
+    );
+    project
+        .shakedown()
+        .args(["check"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("features/keyword.feature:3: Whenn I request \"/\"")
+        .expect_stdout("`Whenn` is not a Gherkin keyword, so this line is not run; did you mean `When`?")
+        .expect_stdout("features/keyword.feature:6: Scenario: empty\n      the scenario has no steps");
+}

@@ -38,7 +38,7 @@ fn a_backend_answering_500_is_caught() {
         .expect_code(1)
         .expect_stdout("expected status 200, got 500 Internal Server Error")
         .expect_stdout("GET http://127.0.0.1:")
-        .expect_stdout("features/home.feature:11");
+        .expect_stdout("/features/home.feature:11");
 }
 
 #[test]

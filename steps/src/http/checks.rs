@@ -31,16 +31,17 @@ pub(crate) fn contains(exchange: &Exchange, needle: &str) -> Result<(), StepFail
     let mut failure = StepFailure::new(format!("the response does not contain {}", text::quoted(needle)))
         .with("request", exchange.describe())
         .with("body", text::excerpt(&readable));
-    if let Some(start) = readable.to_lowercase().find(&needle.to_lowercase()) {
-        if readable.is_char_boundary(start) && readable.is_char_boundary(start + needle.len()) {
-            failure = failure.with(
-                "note",
-                format!(
-                    "found with other letter case: {}",
-                    text::snippet_around(&readable, start, start + needle.len())
-                ),
-            );
-        }
+    if let Some(start) = readable.to_lowercase().find(&needle.to_lowercase())
+        && readable.is_char_boundary(start)
+        && readable.is_char_boundary(start + needle.len())
+    {
+        failure = failure.with(
+            "note",
+            format!(
+                "found with other letter case: {}",
+                text::snippet_around(&readable, start, start + needle.len())
+            ),
+        );
     }
     Err(failure)
 }
