@@ -163,3 +163,20 @@ fn an_unreachable_server_fails_with_the_reason() {
         .expect_stdout("GET http://127.0.0.1:9/api/health")
         .expect_no_panic();
 }
+
+#[test]
+fn shakedown_env_selects_the_environment() {
+    let site = DemoSite::start(&[]);
+    let project = Project::new(
+        &site.url,
+        "[environments.live]\nbase_url = \"http://127.0.0.1:9\"\n",
+    );
+    project.file("features/health.feature", HEALTH);
+    project
+        .shakedown()
+        .env("SHAKEDOWN_ENV", "test")
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("against `test`");
+}
