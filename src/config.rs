@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use regex::Regex;
 use serde::Deserialize;
+use shakedown_steps::session::{ANONYMOUS, LoginSettings, PasswordSource, RoleSettings};
 use toml::Spanned;
 use url::Url;
 
@@ -25,6 +26,8 @@ pub struct Config {
     pub limits: Limits,
     /// Feature files or folders run when the command line names none, relative to the file.
     pub features: Vec<PathBuf>,
+    pub login: Option<LoginSettings>,
+    pub roles: BTreeMap<String, RoleSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +62,38 @@ struct RawConfig {
     environments: BTreeMap<String, RawEnvironment>,
     #[serde(default)]
     limits: RawLimits,
+    login: Option<RawLogin>,
+    #[serde(default)]
+    roles: BTreeMap<String, Spanned<RawRole>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLogin {
+    path: String,
+    #[serde(default = "default_username_field")]
+    username_field: String,
+    #[serde(default = "default_password_field")]
+    password_field: String,
+    success_contains: Option<String>,
+}
+
+fn default_username_field() -> String {
+    "username".into()
+}
+
+fn default_password_field() -> String {
+    "password".into()
+}
+
+/// A role: its user name and exactly one place its password is kept.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    username: String,
+    password_env: Option<String>,
+    password_file: Option<String>,
+    password_command: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -170,11 +205,53 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
     }
 
     let folder = path.parent().unwrap_or(Path::new("."));
+    let mut roles = BTreeMap::new();
+    for (name, role) in raw.roles {
+        let span = role.span();
+        let role = role.into_inner();
+        let sources: Vec<PasswordSource> = [
+            role.password_env.map(PasswordSource::Env),
+            role.password_file
+                .map(|file| PasswordSource::File(folder.join(file))),
+            role.password_command.map(PasswordSource::Command),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if name == ANONYMOUS {
+            return Err(at(
+                span,
+                "`roles.anonymous`: `anonymous` is built in (a visitor with no login)".into(),
+                None,
+            ));
+        }
+        let [password] = <[PasswordSource; 1]>::try_from(sources).map_err(|sources| {
+            at(
+                span,
+                format!("`roles.{name}` needs exactly one of `password_env`, `password_file`, `password_command` ({} given)", sources.len()),
+                Some("passwords never go in shakedown.toml itself".into()),
+            )
+        })?;
+        roles.insert(
+            name,
+            RoleSettings {
+                username: role.username,
+                password,
+            },
+        );
+    }
     Ok(Config {
         path: path.to_path_buf(),
         environments,
         limits,
         features: raw.features.iter().map(|feature| folder.join(feature)).collect(),
+        login: raw.login.map(|login| LoginSettings {
+            path: login.path,
+            username_field: login.username_field,
+            password_field: login.password_field,
+            success_contains: login.success_contains,
+        }),
+        roles,
     })
 }
 
@@ -205,6 +282,11 @@ fn explain(message: &str) -> (String, Option<String>) {
         return (message.to_owned(), None);
     };
     let unknown = &captures[1];
+    if unknown == "password" {
+        let hint =
+            "passwords never go in shakedown.toml: use `password_env`, `password_file` or `password_command`";
+        return (format!("unknown key `{unknown}`"), Some(hint.into()));
+    }
     let known: Vec<&str> = NAME
         .captures_iter(&captures[2])
         .filter_map(|name| name.get(1))
@@ -270,6 +352,40 @@ mod tests {
         assert_eq!(*line, 2, "{error}");
         assert!(message.contains("unknown key `base_ur`"), "{message}");
         assert_eq!(hint.as_deref(), Some("did you mean `base_url`?"));
+    }
+
+    #[test]
+    fn roles_take_exactly_one_password_source() {
+        let config = parse_text(
+            "[login]\npath = \"/accounts/login/\"\n[roles.clerk]\nusername = \"clerk\"\npassword_file = \"secrets/clerk\"\n",
+        )
+        .expect("valid");
+        let clerk = &config.roles["clerk"];
+        assert!(
+            matches!(&clerk.password, PasswordSource::File(path) if path == Path::new("/project/secrets/clerk"))
+        );
+        assert_eq!(config.login.expect("login").password_field, "password");
+        let error =
+            parse_text("[roles.clerk]\nusername = \"c\"\npassword_env = \"A\"\npassword_command = \"b\"\n")
+                .expect_err("two sources");
+        assert!(
+            error
+                .to_string()
+                .contains(":1:1: `roles.clerk` needs exactly one of"),
+            "{error}"
+        );
+        let error =
+            parse_text("[roles.clerk]\nusername = \"c\"\npassword = \"hunter2\"\n").expect_err("inline");
+        let Error::Config { hint, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert!(
+            hint.as_deref()
+                .unwrap_or_default()
+                .contains("never go in shakedown.toml"),
+            "{error:?}"
+        );
+        assert!(!format!("{error:?}").contains("hunter2"));
     }
 
     #[test]

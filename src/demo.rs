@@ -119,6 +119,19 @@ async fn run_bundled_suite(
     crate::run(RunPlan::new(&selection, overrides, working_dir)?).await
 }
 
+/// A password file only its owner can read, as a team would keep one.
+fn write_secret(path: &Path, password: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    writeln!(file, "{password}")
+}
+
 /// Writes the bundled features and configuration where the run (and the user) can read them.
 fn write_bundle(out: &Path) -> Result<(), Error> {
     let features = out.join("features");
@@ -128,6 +141,11 @@ fn write_bundle(out: &Path) -> Result<(), Error> {
         }
         std::fs::create_dir_all(&features)?;
         FEATURES.extract(&features)?;
+        let secrets = out.join("secrets");
+        std::fs::create_dir_all(&secrets)?;
+        for user in USERS {
+            write_secret(&secrets.join(user.username), user.password)?;
+        }
         std::fs::write(out.join(config::FILE_NAME), DEMO_CONFIG)
     })();
     written.map_err(|source| Error::Io {

@@ -18,6 +18,7 @@ mod suite;
 use std::path::Path;
 
 use clap::Parser as _;
+use shakedown_steps::redact::redact;
 
 use crate::cli::{CheckArgs, Cli, Command};
 use crate::error::{Error, exit};
@@ -38,7 +39,10 @@ pub fn main() -> i32 {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("unknown cause");
-        eprintln!("error: internal error in shakedown{location}: {message}");
+        eprintln!(
+            "error: internal error in shakedown{location}: {}",
+            redact(message)
+        );
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -63,7 +67,7 @@ pub fn main() -> i32 {
 }
 
 fn report_error(error: &Error) -> i32 {
-    eprintln!("{}", error.render());
+    eprintln!("{}", redact(&error.render()));
     error.exit_code()
 }
 

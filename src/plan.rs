@@ -1,9 +1,11 @@
 //! Turns the command line and the configuration into one checked run plan. Everything that can
 //! be wrong with the input is found here, before any server is touched.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use shakedown_steps::session::{LoginSettings, RoleSettings};
 use url::Url;
 
 use crate::cli::{RunArgs, Selection};
@@ -23,6 +25,8 @@ pub struct RunPlan {
     pub fail_fast: bool,
     pub suite: Suite,
     pub junit: Option<PathBuf>,
+    pub login: Option<LoginSettings>,
+    pub roles: BTreeMap<String, RoleSettings>,
 }
 
 /// What `run` was asked, beyond the selection of features.
@@ -90,6 +94,8 @@ impl RunPlan {
             fail_fast: overrides.fail_fast,
             suite,
             junit: overrides.junit,
+            login: config.login,
+            roles: config.roles,
         })
     }
 }

@@ -11,6 +11,7 @@ use cucumber::event::{self, Source};
 use cucumber::gherkin::{Feature, Rule, Scenario};
 use cucumber::{Cucumber, Event, World as _, cli, parser, runner, writer};
 use futures::stream;
+use shakedown_steps::redact::redact;
 use shakedown_steps::{RunContext, ShakedownWorld, StepSettings, install_run_context};
 
 use crate::error::Error;
@@ -25,11 +26,14 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         read_only: plan.read_only,
         step_timeout: plan.step_timeout,
         scenario_timeout: plan.scenario_timeout,
+        login: plan.login.clone(),
+        roles: plan.roles.clone(),
     };
     let context = RunContext::new(settings).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
+    context.sessions.read_passwords(&context.settings).await;
     install_run_context(Arc::new(context));
 
     let scenarios = plan.suite.scenario_count();
@@ -135,7 +139,9 @@ impl EventBridge {
                     event::Step::Skipped => {
                         StepStatus::Failed("no step of the library matches this line".into())
                     }
-                    event::Step::Failed(_, _, _, error) => StepStatus::Failed(step_error_message(&error)),
+                    event::Step::Failed(_, _, _, error) => {
+                        StepStatus::Failed(redact(&step_error_message(&error)).into_owned())
+                    }
                 };
                 if let Some(in_flight) = self.in_flight.get_mut(scenario) {
                     in_flight.steps.push(StepReport {
@@ -152,7 +158,7 @@ impl EventBridge {
                         keyword: String::new(),
                         text: "(scenario set-up)".into(),
                         line: scenario.position.line,
-                        status: StepStatus::Failed(panic_message(&info)),
+                        status: StepStatus::Failed(redact(&panic_message(&info)).into_owned()),
                     });
                 }
             }

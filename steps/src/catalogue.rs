@@ -18,6 +18,30 @@ struct Phrase {
 /// The documentation of each phrase; which of them exist is decided by the registry.
 const PHRASES: &[Phrase] = &[
     Phrase {
+        phrase: "I am logged in as {string}",
+        example: "I am logged in as \"clerk\"",
+    },
+    Phrase {
+        phrase: "the access matrix should hold:",
+        example: "the access matrix should hold:",
+    },
+    Phrase {
+        phrase: "the role {string} should have access to {string}",
+        example: "the role \"clerk\" should have access to \"/reports/\"",
+    },
+    Phrase {
+        phrase: "the role {string} should not have access to {string}",
+        example: "the role \"viewer\" should not have access to \"/reports/\"",
+    },
+    Phrase {
+        phrase: "{string} should see {string} on {string}",
+        example: "\"admin\" should see \"Admin\" on \"/dashboard/\"",
+    },
+    Phrase {
+        phrase: "{string} should not see {string} on {string}",
+        example: "\"viewer\" should not see \"Admin\" on \"/dashboard/\"",
+    },
+    Phrase {
         phrase: "I am not logged in",
         example: "I am not logged in",
     },

@@ -2,10 +2,14 @@
 //! HTTP connection pool. cucumber builds each World with no arguments, so the runner installs
 //! the context here before the run starts and every new World picks it up.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use url::Url;
+
+use crate::failure::StepFailure;
+use crate::session::{LoginSettings, RoleSettings, SessionCache};
 
 /// How much longer than a step's budget the HTTP client itself waits before giving up.
 const BACKSTOP_MARGIN: Duration = Duration::from_secs(5);
@@ -23,6 +27,28 @@ pub struct StepSettings {
     pub step_timeout: Duration,
     /// Upper bound for a whole scenario; a step never waits beyond it.
     pub scenario_timeout: Duration,
+    /// How roles log in, when the configuration says.
+    pub login: Option<LoginSettings>,
+    /// The configured roles by name (`anonymous` is built in and never listed).
+    pub roles: BTreeMap<String, RoleSettings>,
+}
+
+impl StepSettings {
+    /// A path such as `/reports/` is taken relative to the base URL (keeping any path prefix
+    /// the base URL has); a full URL is used as it is.
+    pub fn resolve(&self, target: &str) -> Result<Url, StepFailure> {
+        if let Ok(url) = Url::parse(target) {
+            return Ok(url);
+        }
+        let mut base = self.base_url.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        base.join(target.trim_start_matches('/')).map_err(|error| {
+            StepFailure::new(format!("`{target}` is not a path or URL: {error}"))
+                .with("base URL", base.to_string())
+        })
+    }
 }
 
 /// Shared, read-only run state handed to every World.
@@ -31,6 +57,8 @@ pub struct RunContext {
     pub settings: StepSettings,
     /// One connection pool for the whole run; cookies are kept per scenario, not here.
     pub http: reqwest::Client,
+    /// One login per role per run.
+    pub sessions: SessionCache,
 }
 
 impl RunContext {
@@ -45,7 +73,11 @@ impl RunContext {
             .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { settings, http })
+        Ok(Self {
+            settings,
+            http,
+            sessions: SessionCache::default(),
+        })
     }
 }
 

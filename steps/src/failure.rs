@@ -25,6 +25,13 @@ impl StepFailure {
         self
     }
 
+    /// The same details under a summary that says it in the caller's terms.
+    #[must_use]
+    pub fn retitled(mut self, summary: impl Into<String>) -> Self {
+        self.summary = summary.into();
+        self
+    }
+
     pub fn summary(&self) -> &str {
         &self.summary
     }

@@ -1,11 +1,13 @@
 //! The step library: the World every scenario runs in and one module per step domain, so the
 //! runner (and its CLI) can stay ignorant of what a step does.
 
+mod access;
 pub mod catalogue;
 mod context;
 mod failure;
 mod http;
-mod session;
+pub mod redact;
+pub mod session;
 mod text;
 mod world;
 

@@ -17,6 +17,8 @@ pub struct ShakedownWorld {
     run: Arc<RunContext>,
     started: Instant,
     pub(crate) http: HttpState,
+    /// The role the scenario acts as; `None` is an anonymous visitor.
+    pub(crate) role: Option<String>,
 }
 
 /// How long a step may wait, and which limit set that.
@@ -34,6 +36,7 @@ impl ShakedownWorld {
             run,
             started: Instant::now(),
             http: HttpState::default(),
+            role: None,
         })
     }
 
@@ -45,20 +48,14 @@ impl ShakedownWorld {
         &self.run.settings
     }
 
-    /// A path such as `/reports/` is taken relative to the environment's base URL (keeping any
-    /// path prefix the base URL has); a full URL is used as it is.
     pub(crate) fn resolve(&self, target: &str) -> Result<Url, StepFailure> {
-        if let Ok(url) = Url::parse(target) {
-            return Ok(url);
-        }
-        let mut base = self.settings().base_url.clone();
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
-        base.join(target.trim_start_matches('/')).map_err(|error| {
-            StepFailure::new(format!("`{target}` is not a path or URL: {error}"))
-                .with("base URL", base.to_string())
-        })
+        self.settings().resolve(target)
+    }
+
+    /// Forgets every cookie: the scenario continues as an anonymous visitor.
+    pub(crate) fn become_anonymous(&mut self) {
+        self.http.forget_cookies();
+        self.role = None;
     }
 
     /// The step timeout, or less when the scenario's own limit comes sooner.
@@ -84,6 +81,7 @@ impl fmt::Debug for ShakedownWorld {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ShakedownWorld")
             .field("environment", &self.settings().environment)
+            .field("role", &self.role.as_deref().unwrap_or("anonymous"))
             .field("elapsed", &self.started.elapsed())
             .field(
                 "last_request",

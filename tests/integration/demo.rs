@@ -75,7 +75,7 @@ fn a_hung_endpoint_fails_on_time_and_the_run_goes_on() {
         .expect_code(1)
         .expect_stdout("no complete answer within 2s (`limits.step_timeout`)")
         .expect_stdout("GET http://127.0.0.1:")
-        .expect_stdout("7 passed, 2 failed");
+        .expect_stdout("10 passed, 2 failed");
     assert!(
         outcome.took.as_secs_f64() < 10.0,
         "the hung endpoint held the run for {:?}",
@@ -91,4 +91,21 @@ fn an_unknown_fault_is_refused_with_the_known_ones() {
         .expect_stderr("unknown fault `lorem`")
         .expect_stderr("test-string")
         .expect_no_panic();
+}
+
+#[test]
+fn the_reports_open_to_viewers_are_caught_by_the_access_matrix() {
+    let (outcome, _out) = demo(&["--fault", "role-leak"]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("the access matrix does not hold: 1 of 16 cells differ")
+        .expect_stdout("`viewer` can open /reports/, which it should not");
+}
+
+#[test]
+fn the_admin_link_shown_to_viewers_is_caught() {
+    let (outcome, _out) = demo(&["--fault", "admin-link"]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("`viewer` sees \"Admin\" on /dashboard/, which it should not");
 }

@@ -5,5 +5,6 @@ mod catalogue;
 mod check;
 mod demo;
 mod junit;
+mod roles;
 mod run;
 mod support;

@@ -73,6 +73,13 @@ impl Exchange {
         line
     }
 
+    /// Where the request ended after its redirects.
+    pub fn final_url(&self) -> Url {
+        self.redirects
+            .last()
+            .map_or_else(|| self.requested.clone(), |hop| hop.to.clone())
+    }
+
     pub fn content_type(&self) -> Option<&str> {
         self.headers
             .get(CONTENT_TYPE)
@@ -94,6 +101,19 @@ pub(crate) struct Outgoing {
     pub method: Method,
     pub url: Url,
     pub body: Option<String>,
+    /// The body's type; when absent it is told from the body's shape.
+    pub content_type: Option<&'static str>,
+}
+
+impl Outgoing {
+    pub fn get(url: Url) -> Self {
+        Self {
+            method: Method::GET,
+            url,
+            body: None,
+            content_type: None,
+        }
+    }
 }
 
 /// Sends `outgoing` and follows redirects, all within the budget.
@@ -122,6 +142,7 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
         mut method,
         mut url,
         mut body,
+        content_type,
     } = outgoing;
     let first_method = method.clone();
     let mut redirects = Vec::new();
@@ -131,9 +152,8 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
             request = request.header(COOKIE, cookies);
         }
         if let Some(body) = &body {
-            request = request
-                .header(CONTENT_TYPE, content_type_of(body))
-                .body(body.clone());
+            let kind = content_type.unwrap_or_else(|| content_type_of(body));
+            request = request.header(CONTENT_TYPE, kind).body(body.clone());
         }
         let response = request
             .send()

@@ -1,7 +1,7 @@
 //! HTTP steps: requests made with the scenario's cookies, and checks on the last response.
 
-mod checks;
+pub(crate) mod checks;
 mod exchange;
 mod steps;
 
-pub(crate) use exchange::HttpState;
+pub(crate) use exchange::{Exchange, HttpState, Outgoing, perform};

@@ -100,7 +100,12 @@ async fn send(
     }
     world.http.last = None;
     let budget = world.time_budget();
-    let outgoing = Outgoing { method, url, body };
+    let outgoing = Outgoing {
+        method,
+        url,
+        body,
+        content_type: None,
+    };
     let exchange = perform(&world.run().http, &world.http.jar, outgoing, budget).await?;
     world.http.last = Some(exchange);
     Ok(())

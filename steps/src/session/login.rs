@@ -1,0 +1,198 @@
+//! Logging in through the site's own HTML form, as a person would: fetch the login page, keep
+//! every hidden input (CSRF tokens such as Django's `csrfmiddlewaretoken` or Rails'
+//! `authenticity_token`) and the cookies that came with it, post the credentials, follow the
+//! redirects, and decide whether the site let us in.
+
+use reqwest::Client;
+use reqwest::Method;
+use reqwest::cookie::Jar;
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use crate::context::StepSettings;
+use crate::failure::StepFailure;
+use crate::http::{Exchange, Outgoing, perform};
+use crate::text;
+use crate::world::TimeBudget;
+
+/// How roles log in: `[login]` in shakedown.toml.
+#[derive(Debug, Clone)]
+pub struct LoginSettings {
+    pub path: String,
+    pub username_field: String,
+    pub password_field: String,
+    /// Text the page after a successful login shows, when leaving the login page is not proof
+    /// enough.
+    pub success_contains: Option<String>,
+}
+
+/// Whether `body` is the login page: it holds the login form's password field.
+pub fn is_login_page(body: &str, login: &LoginSettings) -> bool {
+    let document = Html::parse_document(body);
+    password_input(&login.password_field).is_some_and(|selector| document.select(&selector).next().is_some())
+}
+
+fn password_input(field: &str) -> Option<Selector> {
+    Selector::parse(&format!("input[name=\"{}\"]", field.replace('"', "\\\""))).ok()
+}
+
+/// Who logs in: the role's name (for messages) and its user name and password.
+pub(crate) struct Credentials<'a> {
+    pub role: &'a str,
+    pub username: &'a str,
+    pub password: &'a str,
+}
+
+/// Logs a role's user in, leaving the session's cookies in `jar`.
+pub(crate) async fn log_in(
+    client: &Client,
+    jar: &Jar,
+    settings: &StepSettings,
+    login: &LoginSettings,
+    who: Credentials<'_>,
+    budget: TimeBudget,
+) -> Result<(), StepFailure> {
+    let Credentials {
+        role,
+        username,
+        password,
+    } = who;
+    let login_url = settings.resolve(&login.path)?;
+    let page = perform(client, jar, Outgoing::get(login_url.clone()), budget).await?;
+    let (action, mut fields) = login_form(&page, login).ok_or_else(|| {
+        StepFailure::new(format!(
+            "no login form at {}: no form with a `{}` field",
+            page.final_url(),
+            login.password_field
+        ))
+        .with("request", page.describe())
+        .with("body", text::excerpt(&page.readable_body()))
+        .with(
+            "hint",
+            "check `[login] path` and `password_field` in shakedown.toml",
+        )
+    })?;
+    fields.retain(|(name, _)| *name != login.username_field && *name != login.password_field);
+    fields.push((login.username_field.clone(), username.to_owned()));
+    fields.push((login.password_field.clone(), password.to_owned()));
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&fields)
+        .finish();
+    let outgoing = Outgoing {
+        method: Method::POST,
+        url: action,
+        body: Some(body),
+        content_type: Some("application/x-www-form-urlencoded"),
+    };
+    let answer = perform(client, jar, outgoing, budget).await?;
+    let still_on_login = answer.final_url().path() == login_url.path() || is_login_page(&answer.body, login);
+    let missing_proof = login
+        .success_contains
+        .as_deref()
+        .filter(|proof| !answer.readable_body().contains(proof) && !answer.body.contains(proof));
+    if answer.status.is_success() && !still_on_login && missing_proof.is_none() {
+        return Ok(());
+    }
+    let why = if !answer.status.is_success() {
+        format!("the site answered {}", answer.status)
+    } else if still_on_login {
+        "the site showed the login page again".to_owned()
+    } else {
+        format!(
+            "the page after login does not show {}",
+            text::quoted(missing_proof.unwrap_or_default())
+        )
+    };
+    Err(
+        StepFailure::new(format!("login as `{role}` (user `{username}`) failed: {why}"))
+            .with("request", answer.describe())
+            .with("page", text::excerpt(&answer.readable_body()))
+            .with(
+                "hint",
+                format!("check the username and the password source of `[roles.{role}]`"),
+            ),
+    )
+}
+
+/// The form holding the password field: where it posts and the values it would send.
+fn login_form(page: &Exchange, login: &LoginSettings) -> Option<(Url, Vec<(String, String)>)> {
+    let document = Html::parse_document(&page.body);
+    let forms = Selector::parse("form").ok()?;
+    let password = password_input(&login.password_field)?;
+    let form = document
+        .select(&forms)
+        .find(|form| form.select(&password).next().is_some())?;
+    let action = match form
+        .value()
+        .attr("action")
+        .map(str::trim)
+        .filter(|action| !action.is_empty())
+    {
+        Some(action) => page.final_url().join(action).ok()?,
+        None => page.final_url(),
+    };
+    Some((action, prefilled_fields(form)))
+}
+
+/// Inputs the browser would submit as they are: hidden tokens, prefilled text, checked boxes.
+fn prefilled_fields(form: ElementRef<'_>) -> Vec<(String, String)> {
+    let Ok(inputs) = Selector::parse("input[name]") else {
+        return Vec::new();
+    };
+    form.select(&inputs)
+        .filter_map(|input| {
+            let element = input.value();
+            let kind = element.attr("type").unwrap_or("text").to_ascii_lowercase();
+            let submitted = match kind.as_str() {
+                "submit" | "button" | "image" | "reset" | "file" => false,
+                "checkbox" | "radio" => element.attr("checked").is_some(),
+                _ => true,
+            };
+            let name = element.attr("name")?;
+            submitted.then(|| (name.to_owned(), element.attr("value").unwrap_or("").to_owned()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> LoginSettings {
+        LoginSettings {
+            path: "/accounts/login/".into(),
+            username_field: "username".into(),
+            password_field: "password".into(),
+            success_contains: None,
+        }
+    }
+
+    #[test]
+    fn hidden_tokens_are_kept_and_buttons_left_out() {
+        let html = r#"<form id="search"><input name="q"></form>
+            <form method="post" action="/accounts/login/?next=/reports/">
+              <input type="hidden" name="csrfmiddlewaretoken" value="tok123">
+              <input name="username"><input type="password" name="password">
+              <input type="checkbox" name="remember" value="1" checked>
+              <input type="checkbox" name="spam" value="1">
+              <button type="submit">Log in</button><input type="submit" name="go" value="Go">
+            </form>"#;
+        let document = Html::parse_document(html);
+        let form = document
+            .select(&Selector::parse("form[method=post]").expect("selector"))
+            .next()
+            .expect("form");
+        let fields = prefilled_fields(form);
+        assert_eq!(
+            fields,
+            [
+                ("csrfmiddlewaretoken".to_owned(), "tok123".to_owned()),
+                ("username".to_owned(), String::new()),
+                ("password".to_owned(), String::new()),
+                ("remember".to_owned(), "1".to_owned()),
+            ]
+        );
+        assert!(is_login_page(html, &settings()));
+        assert!(!is_login_page("<form><input name=\"q\"></form>", &settings()));
+    }
+}

@@ -1,0 +1,14 @@
+//! Who is looking: roles from the configuration, their secrets, and one login per role per run
+//! shared by every scenario of that role.
+
+mod cache;
+mod login;
+mod secrets;
+mod steps;
+
+/// The built-in role of a visitor who is not logged in.
+pub const ANONYMOUS: &str = "anonymous";
+
+pub use cache::{RoleSession, SessionCache};
+pub use login::{LoginSettings, is_login_page};
+pub use secrets::{PasswordSource, RoleSettings};
