@@ -1,0 +1,222 @@
+//! Benchmark (not a test): a 4-role × 50-path access matrix (200 cells) on loopback, run by the
+//! real `shakedown` binary, against the same requests made without the runner (the floor) and
+//! against the same checks done with one login per cell. Run with
+//! `cargo bench --bench access_matrix`; the figures go into the README.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use reqwest::Client;
+use shakedown_demo_site::{DemoOptions, USERS};
+
+const PATHS_PER_PAGE: usize = 50 / 4 + 1;
+const ROUNDS: usize = 5;
+const ROLES: [&str; 4] = ["anonymous", "viewer", "clerk", "admin"];
+
+/// What each role meets on each page of the demo site.
+const PAGES: [(&str, [&str; 4]); 4] = [
+    ("/", ["allowed", "allowed", "allowed", "allowed"]),
+    ("/dashboard/", ["login", "allowed", "allowed", "allowed"]),
+    ("/reports/", ["login", "denied", "allowed", "allowed"]),
+    ("/admin/", ["login", "denied", "denied", "allowed"]),
+];
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let project = tempfile::tempdir().expect("temp dir");
+    let site = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        shakedown_demo_site::start(listener, DemoOptions::new(project.path().join("state")))
+            .await
+            .expect("site")
+    });
+    let paths = matrix_paths();
+    write_project(project.path(), site.url(), &paths);
+
+    let mut with_runner = Vec::new();
+    let mut floor = Vec::new();
+    let mut login_per_cell = Vec::new();
+    for _ in 0..ROUNDS {
+        with_runner.push(run_shakedown(project.path()));
+        floor.push(runtime.block_on(requests_with_one_login_per_role(site.url(), &paths)));
+        login_per_cell.push(runtime.block_on(requests_with_one_login_per_cell(site.url(), &paths)));
+    }
+    let (runner, floor, per_cell) = (median(with_runner), median(floor), median(login_per_cell));
+    println!(
+        "access matrix, {} roles × {} paths = {} cells, median of {ROUNDS} rounds:",
+        ROLES.len(),
+        paths.len(),
+        ROLES.len() * paths.len()
+    );
+    println!(
+        "  shakedown run (whole process, one login per role):  {:>8.1} ms",
+        ms(runner)
+    );
+    println!(
+        "  floor: same requests without the runner:            {:>8.1} ms  (shakedown / floor = {:.2})",
+        ms(floor),
+        ratio(runner, floor)
+    );
+    println!(
+        "  same checks with one login per cell:                {:>8.1} ms  (per cell / shakedown = {:.2})",
+        ms(per_cell),
+        ratio(per_cell, runner)
+    );
+    runtime.block_on(site.shutdown());
+}
+
+/// 50 distinct paths: the four pages with a query, as a real site's many URLs.
+fn matrix_paths() -> Vec<(String, [&'static str; 4])> {
+    (0..PATHS_PER_PAGE)
+        .flat_map(|n| {
+            PAGES
+                .iter()
+                .map(move |(page, cells)| (format!("{page}?n={n}"), *cells))
+        })
+        .take(50)
+        .collect()
+}
+
+fn write_project(dir: &Path, url: &str, paths: &[(String, [&str; 4])]) {
+    let secrets = dir.join("secrets");
+    std::fs::create_dir_all(&secrets).expect("secrets folder");
+    let mut config =
+        format!("[environments.bench]\nbase_url = \"{url}\"\n[login]\npath = \"/accounts/login/\"\n");
+    for user in USERS {
+        std::fs::write(secrets.join(user.username), user.password).expect("secret");
+        config.push_str(&format!(
+            "[roles.{0}]\nusername = \"{0}\"\npassword_file = \"secrets/{0}\"\n",
+            user.username
+        ));
+    }
+    std::fs::write(dir.join("shakedown.toml"), config).expect("config");
+    let mut feature = format!(
+        "Feature: Bench\n  Scenario: matrix\n    Then the access matrix should hold:\n      | path | {} |\n",
+        ROLES.join(" | ")
+    );
+    for (path, cells) in paths {
+        feature.push_str(&format!("      | {path} | {} |\n", cells.join(" | ")));
+    }
+    std::fs::create_dir_all(dir.join("features")).expect("features folder");
+    std::fs::write(dir.join("features/matrix.feature"), feature).expect("feature");
+}
+
+fn run_shakedown(dir: &Path) -> Duration {
+    let started = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_shakedown"))
+        .arg("run")
+        .current_dir(dir)
+        .output()
+        .expect("shakedown runs");
+    let took = started.elapsed();
+    assert!(
+        output.status.success(),
+        "the matrix failed:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    took
+}
+
+fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// Logs `username` in on `client` through the real form, CSRF token included.
+async fn log_in(client: &Client, url: &str, username: &str) {
+    let password = USERS
+        .iter()
+        .find(|user| user.username == username)
+        .expect("a demo user")
+        .password;
+    let page = client
+        .get(format!("{url}/accounts/login/"))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("body");
+    let token = page
+        .split("name=\"csrfmiddlewaretoken\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF token");
+    let form = [
+        ("csrfmiddlewaretoken", token),
+        ("username", username),
+        ("password", password),
+    ];
+    client
+        .post(format!("{url}/accounts/login/"))
+        .form(&form)
+        .send()
+        .await
+        .expect("login post");
+}
+
+/// The floor: one client per role, logged in once, then every cell's GET concurrently.
+async fn requests_with_one_login_per_role(url: &str, paths: &[(String, [&str; 4])]) -> Duration {
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for role in ROLES {
+        let client = client();
+        if role != "anonymous" {
+            log_in(&client, url, role).await;
+        }
+        clients.push(client);
+    }
+    let requests = paths.iter().flat_map(|(path, _)| {
+        clients.iter().map(move |client| async move {
+            client
+                .get(format!("{url}{path}"))
+                .send()
+                .await
+                .expect("cell")
+                .bytes()
+                .await
+                .expect("body");
+        })
+    });
+    futures::future::join_all(requests).await;
+    started.elapsed()
+}
+
+/// The same cells, each with its own fresh login, concurrently.
+async fn requests_with_one_login_per_cell(url: &str, paths: &[(String, [&str; 4])]) -> Duration {
+    let started = Instant::now();
+    let requests = paths.iter().flat_map(|(path, _)| {
+        ROLES.iter().map(move |role| async move {
+            let client = client();
+            if *role != "anonymous" {
+                log_in(&client, url, role).await;
+            }
+            client
+                .get(format!("{url}{path}"))
+                .send()
+                .await
+                .expect("cell")
+                .bytes()
+                .await
+                .expect("body");
+        })
+    });
+    futures::future::join_all(requests).await;
+    started.elapsed()
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
