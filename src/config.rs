@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use regex::Regex;
 use serde::Deserialize;
+use shakedown_steps::ContentSettings;
+use shakedown_steps::content::{Allowance, BUILT_IN, CrawlSettings, RuleError, RuleSet};
 use shakedown_steps::session::{ANONYMOUS, LoginSettings, PasswordSource, RoleSettings};
 use toml::Spanned;
 use url::Url;
@@ -28,6 +30,7 @@ pub struct Config {
     pub features: Vec<PathBuf>,
     pub login: Option<LoginSettings>,
     pub roles: BTreeMap<String, RoleSettings>,
+    pub content: ContentSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +68,35 @@ struct RawConfig {
     login: Option<RawLogin>,
     #[serde(default)]
     roles: BTreeMap<String, Spanned<RawRole>>,
+    #[serde(default)]
+    content: RawContent,
+}
+
+/// `[content]`: extra rules (named, or given by pattern alone), built-in rules to drop, paths
+/// excepted from rules, and the crawl's bounds.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawContent {
+    #[serde(default)]
+    forbidden: Vec<Spanned<String>>,
+    #[serde(default)]
+    rules: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    disable: Vec<Spanned<String>>,
+    #[serde(default)]
+    allow: Vec<RawAllowance>,
+    #[serde(default)]
+    crawl_skip: Vec<Spanned<String>>,
+    crawl_max_pages: Option<Spanned<usize>>,
+    crawl_max_depth: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllowance {
+    path: String,
+    #[serde(default)]
+    rules: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -240,6 +272,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
             },
         );
     }
+    let content = content_settings(raw.content, &at)?;
     Ok(Config {
         path: path.to_path_buf(),
         environments,
@@ -252,7 +285,94 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
             success_contains: login.success_contains,
         }),
         roles,
+        content,
     })
+}
+
+/// Compiles `[content]` into the run's rules; a bad pattern or name points at its line.
+fn content_settings(
+    raw: RawContent,
+    at: &impl Fn(Range<usize>, String, Option<String>) -> Error,
+) -> Result<ContentSettings, Error> {
+    let mut spans: Vec<(String, Range<usize>)> = Vec::new();
+    let mut extra = Vec::new();
+    for pattern in &raw.forbidden {
+        spans.push((pattern.get_ref().clone(), pattern.span()));
+        extra.push((pattern.get_ref().clone(), pattern.get_ref().clone()));
+    }
+    for (name, pattern) in &raw.rules {
+        spans.push((name.clone(), pattern.span()));
+        extra.push((name.clone(), pattern.get_ref().clone()));
+    }
+    let disabled: Vec<String> = raw
+        .disable
+        .iter()
+        .map(|name| {
+            spans.push((name.get_ref().clone(), name.span()));
+            name.get_ref().clone()
+        })
+        .collect();
+    let allowances = raw
+        .allow
+        .into_iter()
+        .map(|allow| Allowance {
+            path_prefix: allow.path,
+            rules: allow.rules,
+        })
+        .collect();
+    let rules = RuleSet::new(&extra, &disabled, allowances).map_err(|error| {
+        let name = match &error {
+            RuleError::Pattern { name, .. } | RuleError::UnknownBuiltIn { name, .. } => name,
+        };
+        let span = spans
+            .iter()
+            .find(|(known, _)| known == name)
+            .map_or(0..0, |(_, span)| span.clone());
+        let hint = match &error {
+            RuleError::UnknownBuiltIn {
+                suggestion: Some(rule),
+                ..
+            } => Some(format!("did you mean `{rule}`?")),
+            RuleError::UnknownBuiltIn { .. } => Some(format!(
+                "built-in rules: {}",
+                BUILT_IN
+                    .iter()
+                    .map(|rule| rule.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            RuleError::Pattern { .. } => None,
+        };
+        at(span, format!("`[content]`: {error}"), hint)
+    })?;
+    let mut crawl = CrawlSettings::default();
+    for pattern in raw.crawl_skip {
+        let compiled = Regex::new(pattern.get_ref()).map_err(|error| {
+            at(
+                pattern.span(),
+                format!(
+                    "`content.crawl_skip`: `{}` is not a valid regex: {error}",
+                    pattern.get_ref()
+                ),
+                None,
+            )
+        })?;
+        crawl.skip.push(compiled);
+    }
+    if let Some(pages) = raw.crawl_max_pages {
+        if *pages.get_ref() == 0 {
+            return Err(at(
+                pages.span(),
+                "`content.crawl_max_pages` must be at least 1".into(),
+                None,
+            ));
+        }
+        crawl.max_pages = *pages.get_ref();
+    }
+    if let Some(depth) = raw.crawl_max_depth {
+        crawl.max_depth = depth;
+    }
+    Ok(ContentSettings { rules, crawl })
 }
 
 pub fn parse_base_url(text: &str) -> Result<Url, String> {
@@ -386,6 +506,32 @@ mod tests {
             "{error:?}"
         );
         assert!(!format!("{error:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn content_rules_are_checked_where_they_are_written() {
+        let config = parse_text(
+            "[content]\nforbidden = [\"(?i)staging environment\"]\ndisable = [\"keyboard-mash\"]\ncrawl_max_pages = 50\n",
+        )
+        .expect("valid");
+        assert_eq!(config.content.crawl.max_pages, 50);
+        let findings = config
+            .content
+            .rules
+            .scan("/", "the Staging Environment, asdf", None);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let error = parse_text("[content]\n\ndisable = [\"lorem\"]\n").expect_err("unknown rule");
+        let Error::Config { line, hint, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!((*line, hint.as_deref()), (3, Some("did you mean `lorem-ipsum`?")));
+        let error = parse_text("[content.rules]\nmine = \"(\"\n").expect_err("bad regex");
+        assert!(
+            error
+                .to_string()
+                .contains(":2:8: `[content]`: the rule `mine` is not a valid regex"),
+            "{error}"
+        );
     }
 
     #[test]

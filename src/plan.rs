@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use shakedown_steps::ContentSettings;
 use shakedown_steps::session::{LoginSettings, RoleSettings};
 use url::Url;
 
@@ -27,6 +28,7 @@ pub struct RunPlan {
     pub junit: Option<PathBuf>,
     pub login: Option<LoginSettings>,
     pub roles: BTreeMap<String, RoleSettings>,
+    pub content: ContentSettings,
 }
 
 /// What `run` was asked, beyond the selection of features.
@@ -96,6 +98,7 @@ impl RunPlan {
             junit: overrides.junit,
             login: config.login,
             roles: config.roles,
+            content: config.content,
         })
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use cucumber::event::{self, Source};
@@ -28,6 +28,7 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         scenario_timeout: plan.scenario_timeout,
         login: plan.login.clone(),
         roles: plan.roles.clone(),
+        content: plan.content.clone(),
     };
     let context = RunContext::new(settings).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),
@@ -37,7 +38,8 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     install_run_context(Arc::new(context));
 
     let scenarios = plan.suite.scenario_count();
-    let mut bridge = EventBridge::new(reporters);
+    let notes = Notes::default();
+    let mut bridge = EventBridge::new(reporters, Arc::clone(&notes));
     bridge.emit(&RunEvent::Started {
         environment: plan.environment.clone(),
         base_url: plan.base_url.to_string(),
@@ -45,7 +47,18 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     });
     let mut runner = runner::Basic::default()
         .max_concurrent_scenarios(plan.concurrency)
-        .steps(ShakedownWorld::collection());
+        .steps(ShakedownWorld::collection())
+        .after(move |feature, _, scenario, _, world| {
+            // The World is gone by the time the scenario's last event arrives: its notes are
+            // kept here for the bridge to attach.
+            if let Some(world) = world {
+                let taken = world.take_notes();
+                if !taken.is_empty() {
+                    lock(&notes).insert(note_key(feature, scenario), taken);
+                }
+            }
+            Box::pin(async {})
+        });
     if plan.fail_fast {
         runner = runner.fail_fast();
     }
@@ -69,6 +82,21 @@ impl parser::Parser<()> for Preparsed {
     }
 }
 
+/// Notes of finished scenarios, by scenario, until the bridge reports them.
+type Notes = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Vec<String>>>>;
+
+fn note_key(feature: &Feature, scenario: &Scenario) -> (Option<PathBuf>, usize, String) {
+    (
+        feature.path.clone(),
+        scenario.position.line,
+        scenario.name.clone(),
+    )
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A scenario in flight: when it started and the steps it has finished.
 struct InFlight {
     started: Instant,
@@ -80,16 +108,18 @@ struct InFlight {
 struct EventBridge {
     reporters: Vec<Box<dyn Reporter>>,
     in_flight: HashMap<Source<Scenario>, InFlight>,
+    notes: Notes,
     summary: RunSummary,
     started: Instant,
     errors: Vec<Error>,
 }
 
 impl EventBridge {
-    fn new(reporters: Vec<Box<dyn Reporter>>) -> Self {
+    fn new(reporters: Vec<Box<dyn Reporter>>, notes: Notes) -> Self {
         Self {
             reporters,
             in_flight: HashMap::new(),
+            notes,
             summary: RunSummary::default(),
             started: Instant::now(),
             errors: Vec::new(),
@@ -166,7 +196,11 @@ impl EventBridge {
                 let Some(in_flight) = self.in_flight.remove(scenario) else {
                     return;
                 };
-                let report = scenario_report(feature, rule, scenario, in_flight);
+                let mut report = scenario_report(feature, rule, scenario, in_flight);
+                let notes = lock(&self.notes)
+                    .remove(&note_key(feature, scenario))
+                    .unwrap_or_default();
+                report.notes = notes.iter().map(|note| redact(note).into_owned()).collect();
                 if report.passed() {
                     self.summary.passed += 1;
                 } else {
@@ -211,6 +245,7 @@ fn scenario_report(
         name: scenario.name.clone(),
         line: scenario.position.line,
         steps,
+        notes: Vec::new(),
         duration: in_flight.started.elapsed(),
     }
 }

@@ -32,6 +32,8 @@ pub struct ScenarioReport {
     pub name: String,
     pub line: usize,
     pub steps: Vec<StepReport>,
+    /// What passing steps had to say (e.g. how many pages a crawl checked).
+    pub notes: Vec<String>,
     pub duration: Duration,
 }
 

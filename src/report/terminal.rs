@@ -28,6 +28,9 @@ impl<W: Write> TerminalReporter<W> {
             report.location(),
             report.name
         )?;
+        for note in &report.notes {
+            writeln!(self.out, "         note: {note}")?;
+        }
         if let Some((step, message)) = report.failure() {
             writeln!(
                 self.out,

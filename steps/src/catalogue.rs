@@ -18,6 +18,18 @@ struct Phrase {
 /// The documentation of each phrase; which of them exist is decided by the registry.
 const PHRASES: &[Phrase] = &[
     Phrase {
+        phrase: "the page should contain no forbidden content",
+        example: "the page should contain no forbidden content",
+    },
+    Phrase {
+        phrase: "no page reachable from {string} should contain forbidden content",
+        example: "no page reachable from \"/\" should contain forbidden content",
+    },
+    Phrase {
+        phrase: "the page should not contain any of:",
+        example: "the page should not contain any of:",
+    },
+    Phrase {
         phrase: "I am logged in as {string}",
         example: "I am logged in as \"clerk\"",
     },

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::content::{CrawlSettings, RuleSet};
 use crate::failure::StepFailure;
 use crate::session::{LoginSettings, RoleSettings, SessionCache};
 
@@ -31,6 +32,15 @@ pub struct StepSettings {
     pub login: Option<LoginSettings>,
     /// The configured roles by name (`anonymous` is built in and never listed).
     pub roles: BTreeMap<String, RoleSettings>,
+    /// The forbidden-content rules, compiled once, and how far a crawl may go.
+    pub content: ContentSettings,
+}
+
+/// `[content]`: the rules pages are checked against and the crawl's bounds.
+#[derive(Debug, Clone, Default)]
+pub struct ContentSettings {
+    pub rules: RuleSet,
+    pub crawl: CrawlSettings,
 }
 
 impl StepSettings {

@@ -3,6 +3,7 @@
 
 mod access;
 pub mod catalogue;
+pub mod content;
 mod context;
 mod failure;
 mod http;
@@ -11,6 +12,6 @@ pub mod session;
 mod text;
 mod world;
 
-pub use context::{RunContext, StepSettings, install_run_context};
+pub use context::{ContentSettings, RunContext, StepSettings, install_run_context};
 pub use failure::StepFailure;
 pub use world::ShakedownWorld;

@@ -19,6 +19,8 @@ pub struct ShakedownWorld {
     pub(crate) http: HttpState,
     /// The role the scenario acts as; `None` is an anonymous visitor.
     pub(crate) role: Option<String>,
+    /// What passing steps want in the report (how many pages a crawl checked).
+    notes: Vec<String>,
 }
 
 /// How long a step may wait, and which limit set that.
@@ -37,6 +39,7 @@ impl ShakedownWorld {
             started: Instant::now(),
             http: HttpState::default(),
             role: None,
+            notes: Vec::new(),
         })
     }
 
@@ -50,6 +53,16 @@ impl ShakedownWorld {
 
     pub(crate) fn resolve(&self, target: &str) -> Result<Url, StepFailure> {
         self.settings().resolve(target)
+    }
+
+    /// Adds a line to the scenario's report, passing or not.
+    pub(crate) fn note(&mut self, line: String) {
+        self.notes.push(line);
+    }
+
+    /// The scenario's notes, handed to the reports when it finishes.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// Forgets every cookie: the scenario continues as an anonymous visitor.

@@ -3,6 +3,7 @@
 mod bad_input;
 mod catalogue;
 mod check;
+mod content;
 mod demo;
 mod junit;
 mod roles;

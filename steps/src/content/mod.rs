@@ -1,0 +1,9 @@
+//! Page content: test strings, lorem ipsum, unrendered templates and framework debug pages,
+//! caught on one page or across everything a role can reach.
+
+mod crawl;
+mod rules;
+mod steps;
+
+pub use crawl::CrawlSettings;
+pub use rules::{Allowance, BUILT_IN, Finding, RuleError, RuleSet};
