@@ -3,14 +3,16 @@
 //! against the same checks done with one login per cell. Run with
 //! `cargo bench --bench access_matrix`; the figures go into the README.
 
+mod support;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use shakedown_demo_site::{DemoOptions, USERS};
+use support::{ROUNDS, client, median, ms, ratio, start_site, time_shakedown_run};
 
 const PATHS_PER_PAGE: usize = 50 / 4 + 1;
-const ROUNDS: usize = 5;
 const ROLES: [&str; 4] = ["anonymous", "viewer", "clerk", "admin"];
 
 /// What each role meets on each page of the demo site.
@@ -37,7 +39,7 @@ fn main() {
     let mut floor = Vec::new();
     let mut login_per_cell = Vec::new();
     for _ in 0..ROUNDS {
-        with_runner.push(run_shakedown(project.path()));
+        with_runner.push(time_shakedown_run(project.path()).process);
         floor.push(runtime.block_on(requests_with_one_login_per_role(site.url(), &paths)));
         login_per_cell.push(runtime.block_on(requests_with_one_login_per_cell(site.url(), &paths)));
     }
@@ -99,30 +101,6 @@ fn write_project(dir: &Path, url: &str, paths: &[(String, [&str; 4])]) {
     }
     std::fs::create_dir_all(dir.join("features")).expect("features folder");
     std::fs::write(dir.join("features/matrix.feature"), feature).expect("feature");
-}
-
-fn run_shakedown(dir: &Path) -> Duration {
-    let started = Instant::now();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_shakedown"))
-        .arg("run")
-        .current_dir(dir)
-        .output()
-        .expect("shakedown runs");
-    let took = started.elapsed();
-    assert!(
-        output.status.success(),
-        "the matrix failed:\n{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    took
-}
-
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .no_proxy()
-        .build()
-        .expect("client")
 }
 
 /// Logs `username` in on `client` through the real form, CSRF token included.
@@ -206,17 +184,4 @@ async fn requests_with_one_login_per_cell(url: &str, paths: &[(String, [&str; 4]
     });
     futures::future::join_all(requests).await;
     started.elapsed()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn ms(duration: Duration) -> f64 {
-    duration.as_secs_f64() * 1000.0
-}
-
-fn ratio(a: Duration, b: Duration) -> f64 {
-    a.as_secs_f64() / b.as_secs_f64()
 }

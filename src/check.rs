@@ -31,7 +31,8 @@ pub struct Checked {
 /// Every step of every selected scenario and background, matched once.
 pub fn check(suite: &Suite) -> (Checked, Vec<Unmatched>) {
     let collection = ShakedownWorld::collection();
-    let entries = catalogue::live();
+    // Reading the catalogue compiles every phrase again: only an unmatched step needs it.
+    let entries = std::cell::OnceCell::new();
     let mut checked = Checked {
         features: suite.features.len(),
         scenarios: suite.scenario_count(),
@@ -43,7 +44,7 @@ pub fn check(suite: &Suite) -> (Checked, Vec<Unmatched>) {
             checked.steps += 1;
             let problem = match collection.find(step) {
                 Ok(Some(_)) => continue,
-                Ok(None) => match catalogue::closest(&step.value, &entries) {
+                Ok(None) => match catalogue::closest(&step.value, entries.get_or_init(catalogue::live)) {
                     Some(Entry { phrase, .. }) => format!("no step matches; did you mean `{phrase}`?"),
                     None => "no step matches".to_owned(),
                 },

@@ -11,7 +11,11 @@ const EXCERPT_CHARS: usize = 240;
 /// The text a person would read on an HTML page: title and body text, without scripts and
 /// styles, whitespace collapsed.
 pub fn visible_text(html: &str) -> String {
-    let document = Html::parse_document(html);
+    visible_text_of(&Html::parse_document(html))
+}
+
+/// The visible text of a document already parsed (a crawl also reads its links).
+pub fn visible_text_of(document: &Html) -> String {
     let mut text = String::new();
     for node in document.tree.root().descendants() {
         let Node::Text(fragment) = node.value() else {

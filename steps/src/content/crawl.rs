@@ -98,16 +98,21 @@ pub(crate) async fn crawl(
                 continue;
             }
             report.pages_checked += 1;
-            let is_html = text::is_html(exchange.content_type(), &exchange.body);
-            let visible = exchange.readable_body();
-            let html = is_html.then_some(exchange.body.as_str());
-            for finding in rules.scan(landed.path(), &visible, html) {
-                report.findings.push((landed.clone(), finding));
-            }
-            if !is_html || depth == settings.max_depth {
+            if !text::is_html(exchange.content_type(), &exchange.body) {
+                for finding in rules.scan(landed.path(), &exchange.body, None) {
+                    report.findings.push((landed.clone(), finding));
+                }
                 continue;
             }
-            for (link, label) in links(&exchange.body, &landed) {
+            let document = Html::parse_document(&exchange.body);
+            let visible = text::visible_text_of(&document);
+            for finding in rules.scan(landed.path(), &visible, Some(&exchange.body)) {
+                report.findings.push((landed.clone(), finding));
+            }
+            if depth == settings.max_depth {
+                continue;
+            }
+            for (link, label) in links(&document, &landed) {
                 if link.origin() != start.origin() || !matches!(link.scheme(), "http" | "https") {
                     continue;
                 }
@@ -133,8 +138,7 @@ pub(crate) async fn crawl(
 }
 
 /// Every `<a href>` of a page, resolved against where the page ended, with its visible label.
-fn links(html: &str, page: &Url) -> Vec<(Url, String)> {
-    let document = Html::parse_document(html);
+fn links(document: &Html, page: &Url) -> Vec<(Url, String)> {
     let Ok(anchors) = Selector::parse("a[href]") else {
         return Vec::new();
     };
@@ -162,7 +166,9 @@ mod tests {
     fn links_resolve_against_the_page_and_keep_their_labels() {
         let page = Url::parse("http://site.test/a/b").expect("url");
         let found = links(
-            r#"<a href="c">C</a><a href="/accounts/logout/">Log <b>out</b></a><a href="https://else.test/">x</a><a name="anchor">no href</a>"#,
+            &Html::parse_document(
+                r#"<a href="c">C</a><a href="/accounts/logout/">Log <b>out</b></a><a href="https://else.test/">x</a><a name="anchor">no href</a>"#,
+            ),
             &page,
         );
         let urls: Vec<String> = found

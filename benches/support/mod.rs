@@ -1,0 +1,73 @@
+//! What the benchmarks share: the demo site in-process, the real binary timed as a whole
+//! process, and medians.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use shakedown_demo_site::{DemoOptions, RunningSite};
+
+/// Rounds each measurement is taken, reported as the median.
+pub const ROUNDS: usize = 5;
+
+/// Starts the demo site on a free loopback port with `options`.
+pub fn start_site(runtime: &tokio::runtime::Runtime, options: DemoOptions) -> RunningSite {
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        shakedown_demo_site::start(listener, options)
+            .await
+            .expect("demo site")
+    })
+}
+
+/// How long one `shakedown run` took.
+pub struct Timing {
+    /// The whole process, start-up (configuration, TLS trust store) included.
+    pub process: Duration,
+    /// The run itself, as its summary line reports it.
+    pub run: Duration,
+}
+
+/// Runs `shakedown run` in `project` and times it.
+pub fn time_shakedown_run(project: &Path) -> Timing {
+    let started = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_shakedown"))
+        .arg("run")
+        .current_dir(project)
+        .output()
+        .expect("shakedown runs");
+    let process = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "the benchmark suite failed:\n{stdout}");
+    let seconds: f64 = stdout
+        .split("Summary [")
+        .nth(1)
+        .and_then(|rest| rest.split("s]").next())
+        .and_then(|seconds| seconds.parse().ok())
+        .expect("a summary line with the run's time");
+    Timing {
+        process,
+        run: Duration::from_secs_f64(seconds),
+    }
+}
+
+/// A client without proxies (the benchmarks talk to loopback only), keeping cookies.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+pub fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+pub fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+pub fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
