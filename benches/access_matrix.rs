@@ -26,43 +26,48 @@ const PAGES: [(&str, [&str; 4]); 4] = [
 fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let project = tempfile::tempdir().expect("temp dir");
-    let site = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        shakedown_demo_site::start(listener, DemoOptions::new(project.path().join("state")))
-            .await
-            .expect("site")
-    });
+    let site = start_site(&runtime, DemoOptions::new(project.path().join("state")));
     let paths = matrix_paths();
     write_project(project.path(), site.url(), &paths);
 
-    let mut with_runner = Vec::new();
-    let mut floor = Vec::new();
-    let mut login_per_cell = Vec::new();
+    let (mut process, mut run, mut floor, mut login_per_cell) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        with_runner.push(time_shakedown_run(project.path()).process);
+        let timing = time_shakedown_run(project.path());
+        process.push(timing.process);
+        run.push(timing.run);
         floor.push(runtime.block_on(requests_with_one_login_per_role(site.url(), &paths)));
         login_per_cell.push(runtime.block_on(requests_with_one_login_per_cell(site.url(), &paths)));
     }
-    let (runner, floor, per_cell) = (median(with_runner), median(floor), median(login_per_cell));
+    let (process, run, floor, per_cell) = (
+        median(process),
+        median(run),
+        median(floor),
+        median(login_per_cell),
+    );
+    let cells = ROLES.len() * paths.len();
     println!(
-        "access matrix, {} roles × {} paths = {} cells, median of {ROUNDS} rounds:",
+        "access matrix, {} roles × {} paths = {cells} cells, median of {ROUNDS} rounds:",
         ROLES.len(),
-        paths.len(),
-        ROLES.len() * paths.len()
+        paths.len()
     );
     println!(
-        "  shakedown run (whole process, one login per role):  {:>8.1} ms",
-        ms(runner)
+        "  runner time (the run's own summary, one login per role): {:>8.1} ms  (runner / floor = {:.2})",
+        ms(run),
+        ratio(run, floor)
     );
     println!(
-        "  floor: same requests without the runner:            {:>8.1} ms  (shakedown / floor = {:.2})",
-        ms(floor),
-        ratio(runner, floor)
+        "  whole `shakedown run` process, start-up included:        {:>8.1} ms",
+        ms(process)
     );
     println!(
-        "  same checks with one login per cell:                {:>8.1} ms  (per cell / shakedown = {:.2})",
+        "  floor: the same requests without a runner:               {:>8.1} ms",
+        ms(floor)
+    );
+    println!(
+        "  the same checks with one login per cell, no runner:      {:>8.1} ms  (per cell / runner = {:.2})",
         ms(per_cell),
-        ratio(per_cell, runner)
+        ratio(per_cell, run)
     );
     runtime.block_on(site.shutdown());
 }
