@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use shakedown_demo_site::{DemoOptions, USERS};
-use support::{ROUNDS, client, median, ms, ratio, start_site, time_shakedown_run};
+use support::{ROUNDS, client, fetch, median, ms, ratio, start_site, time_shakedown_run};
 
 const PATHS_PER_PAGE: usize = 50 / 4 + 1;
 const ROLES: [&str; 4] = ["anonymous", "viewer", "clerk", "admin"];
@@ -154,14 +154,7 @@ async fn requests_with_one_login_per_role(url: &str, paths: &[(String, [&str; 4]
     }
     let requests = paths.iter().flat_map(|(path, _)| {
         clients.iter().map(move |client| async move {
-            client
-                .get(format!("{url}{path}"))
-                .send()
-                .await
-                .expect("cell")
-                .bytes()
-                .await
-                .expect("body");
+            fetch(client, format!("{url}{path}")).await;
         })
     });
     futures::future::join_all(requests).await;
@@ -177,14 +170,7 @@ async fn requests_with_one_login_per_cell(url: &str, paths: &[(String, [&str; 4]
             if *role != "anonymous" {
                 log_in(&client, url, role).await;
             }
-            client
-                .get(format!("{url}{path}"))
-                .send()
-                .await
-                .expect("cell")
-                .bytes()
-                .await
-                .expect("body");
+            fetch(&client, format!("{url}{path}")).await;
         })
     });
     futures::future::join_all(requests).await;

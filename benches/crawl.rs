@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt as _;
 use shakedown_demo_site::DemoOptions;
 use shakedown_steps::content::BUILT_IN;
-use support::{ROUNDS, client, median, ms, ratio, start_site, time_shakedown_run};
+use support::{ROUNDS, client, fetch, median, ms, ratio, start_site, time_shakedown_run};
 
 /// The help area is larger than the crawl's page limit, so the crawl stops at 200.
 const HELP_ARTICLES: usize = 400;
@@ -67,19 +67,7 @@ async fn fetch_pages(url: &str) -> Duration {
     let started = Instant::now();
     let pages = (1..=PAGES).map(|article| format!("{url}/help/{article}/"));
     futures::stream::iter(pages)
-        .map(|page| {
-            let client = &client;
-            async move {
-                client
-                    .get(page)
-                    .send()
-                    .await
-                    .expect("page")
-                    .bytes()
-                    .await
-                    .expect("body")
-            }
-        })
+        .map(|page| fetch(&client, page))
         .buffer_unordered(8)
         .collect::<Vec<_>>()
         .await;

@@ -59,6 +59,18 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// GETs `url` and reads its whole body, as a check would.
+pub async fn fetch(client: &reqwest::Client, url: String) {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("an answer")
+        .bytes()
+        .await
+        .expect("a body");
+}
+
 pub fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
