@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use regex::Regex;
 use serde::Deserialize;
+use shakedown_steps::ProbeSettings;
 use toml::Spanned;
 use url::Url;
 
@@ -25,6 +26,8 @@ pub struct Config {
     pub limits: Limits,
     /// Feature files or folders run when the command line names none, relative to the file.
     pub features: Vec<PathBuf>,
+    /// The `[probes]` section, its paths made relative to the file's folder.
+    pub probes: ProbeSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +62,8 @@ struct RawConfig {
     environments: BTreeMap<String, RawEnvironment>,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    probes: RawProbes,
 }
 
 #[derive(Deserialize)]
@@ -75,6 +80,14 @@ struct RawLimits {
     step_timeout: Option<Spanned<String>>,
     scenario_timeout: Option<Spanned<String>>,
     concurrency: Option<Spanned<usize>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProbes {
+    nagios_plugin_dir: Option<String>,
+    cron_grace: Option<Spanned<String>>,
+    tls_ca_file: Option<String>,
 }
 
 /// The file named on the command line, or the nearest `shakedown.toml` at or above `start`.
@@ -170,11 +183,26 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
     }
 
     let folder = path.parent().unwrap_or(Path::new("."));
+    let mut probes = ProbeSettings::default();
+    if let Some(dir) = &raw.probes.nagios_plugin_dir {
+        probes.nagios_plugin_dir = folder.join(dir);
+    }
+    if let Some(grace) = raw.probes.cron_grace {
+        probes.cron_grace = parse_duration(grace.get_ref()).map_err(|problem| {
+            at(
+                grace.span(),
+                format!("`probes.cron_grace`: {problem}"),
+                Some("write durations like \"2m\", \"90s\" or \"1h\"".into()),
+            )
+        })?;
+    }
+    probes.tls_ca_file = raw.probes.tls_ca_file.map(|file| folder.join(file));
     Ok(Config {
         path: path.to_path_buf(),
         environments,
         limits,
         features: raw.features.iter().map(|feature| folder.join(feature)).collect(),
+        probes,
     })
 }
 
@@ -256,6 +284,35 @@ mod tests {
         assert_eq!(config.limits.step_timeout, Duration::from_secs(2));
         assert_eq!(config.limits.scenario_timeout, Duration::from_secs(60));
         assert_eq!(config.features, [PathBuf::from("/project/features")]);
+    }
+
+    #[test]
+    fn the_probes_section_has_defaults_and_resolves_paths_beside_the_file() {
+        let defaults = parse_text("").expect("empty").probes;
+        assert_eq!(
+            defaults.nagios_plugin_dir,
+            PathBuf::from("/usr/lib/nagios/plugins")
+        );
+        assert_eq!(defaults.cron_grace, Duration::from_secs(120));
+        assert_eq!(defaults.tls_ca_file, None);
+        let probes = parse_text(
+            "[probes]\nnagios_plugin_dir = \"plugins\"\ncron_grace = \"5m\"\ntls_ca_file = \"/etc/ssl/ours.pem\"\n",
+        )
+        .expect("valid")
+        .probes;
+        assert_eq!(probes.nagios_plugin_dir, PathBuf::from("/project/plugins"));
+        assert_eq!(probes.cron_grace, Duration::from_secs(300));
+        assert_eq!(probes.tls_ca_file, Some(PathBuf::from("/etc/ssl/ours.pem")));
+        let error = parse_text("[probes]\ncron_grace = \"later\"\n").expect_err("duration");
+        assert!(
+            error.to_string().contains(":2:14: `probes.cron_grace`"),
+            "{error}"
+        );
+        let error = parse_text("[probes]\nnagios_plugins = \"x\"\n").expect_err("typo");
+        assert!(
+            error.to_string().contains(":2:1: unknown key `nagios_plugins`"),
+            "{error}"
+        );
     }
 
     #[test]

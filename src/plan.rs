@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use shakedown_steps::ProbeSettings;
 use url::Url;
 
 use crate::cli::{RunArgs, Selection};
@@ -23,6 +24,9 @@ pub struct RunPlan {
     pub fail_fast: bool,
     pub suite: Suite,
     pub junit: Option<PathBuf>,
+    /// The folder of the configuration file: relative paths in probe steps start here.
+    pub config_dir: PathBuf,
+    pub probes: ProbeSettings,
 }
 
 /// What `run` was asked, beyond the selection of features.
@@ -90,8 +94,16 @@ impl RunPlan {
             fail_fast: overrides.fail_fast,
             suite,
             junit: overrides.junit,
+            config_dir: config_folder(&config.path, working_dir),
+            probes: config.probes.clone(),
         })
     }
+}
+
+/// The configuration file's folder, made absolute so commands started elsewhere agree on it.
+fn config_folder(config: &Path, working_dir: &Path) -> PathBuf {
+    let folder = config.parent().unwrap_or(Path::new(""));
+    working_dir.join(folder)
 }
 
 fn choose_environment<'a>(

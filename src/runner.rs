@@ -25,6 +25,8 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         read_only: plan.read_only,
         step_timeout: plan.step_timeout,
         scenario_timeout: plan.scenario_timeout,
+        config_dir: plan.config_dir.clone(),
+        probes: plan.probes.clone(),
     };
     let context = RunContext::new(settings).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),

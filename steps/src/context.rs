@@ -2,10 +2,13 @@
 //! HTTP connection pool. cucumber builds each World with no arguments, so the runner installs
 //! the context here before the run starts and every new World picks it up.
 
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use url::Url;
+
+use crate::probes::{Host, LocalHost, ProbeSettings};
 
 /// How much longer than a step's budget the HTTP client itself waits before giving up.
 const BACKSTOP_MARGIN: Duration = Duration::from_secs(5);
@@ -23,6 +26,10 @@ pub struct StepSettings {
     pub step_timeout: Duration,
     /// Upper bound for a whole scenario; a step never waits beyond it.
     pub scenario_timeout: Duration,
+    /// The folder of the configuration file: relative paths in probe steps start here.
+    pub config_dir: PathBuf,
+    /// The `[probes]` settings.
+    pub probes: ProbeSettings,
 }
 
 /// Shared, read-only run state handed to every World.
@@ -31,6 +38,8 @@ pub struct RunContext {
     pub settings: StepSettings,
     /// One connection pool for the whole run; cookies are kept per scenario, not here.
     pub http: reqwest::Client,
+    /// Where probes run commands and read files.
+    pub host: Arc<dyn Host>,
 }
 
 impl RunContext {
@@ -45,7 +54,11 @@ impl RunContext {
             .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { settings, http })
+        Ok(Self {
+            settings,
+            http,
+            host: Arc::new(LocalHost),
+        })
     }
 }
 

@@ -5,10 +5,14 @@ pub mod catalogue;
 mod context;
 mod failure;
 mod http;
+mod probes;
 mod session;
 mod text;
+mod tls;
 mod world;
+mod wsgi;
 
 pub use context::{RunContext, StepSettings, install_run_context};
 pub use failure::StepFailure;
+pub use probes::{FileFacts, Finished, Host, Invocation, LocalHost, ProbeSettings, RunError};
 pub use world::ShakedownWorld;

@@ -10,6 +10,7 @@ use url::Url;
 use crate::context::{RunContext, StepSettings, current_run_context};
 use crate::failure::StepFailure;
 use crate::http::HttpState;
+use crate::probes::ProbeState;
 
 #[derive(cucumber::World)]
 #[world(init = Self::new)]
@@ -17,6 +18,7 @@ pub struct ShakedownWorld {
     run: Arc<RunContext>,
     started: Instant,
     pub(crate) http: HttpState,
+    pub(crate) probes: ProbeState,
 }
 
 /// How long a step may wait, and which limit set that.
@@ -34,6 +36,7 @@ impl ShakedownWorld {
             run,
             started: Instant::now(),
             http: HttpState::default(),
+            probes: ProbeState::default(),
         })
     }
 
