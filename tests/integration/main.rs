@@ -5,5 +5,6 @@ mod catalogue;
 mod check;
 mod demo;
 mod junit;
+mod probes;
 mod run;
 mod support;

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use super::host::Host;
 use crate::failure::StepFailure;
 
+/// Characters of a command line shown for a similar process.
+const DESCRIBED_CHARS: usize = 100;
+
 /// A running process as `/proc` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Process {
@@ -23,10 +26,15 @@ impl Process {
         self.comm == name || self.args.iter().take(2).any(|arg| file_name(arg) == name)
     }
 
+    /// `PID command line`, cut to one readable line.
     fn describe(&self) -> String {
-        match self.args.is_empty() {
+        let line = match self.args.is_empty() {
             true => format!("{} [{}]", self.pid, self.comm),
             false => format!("{} {}", self.pid, self.args.join(" ")),
+        };
+        match line.char_indices().nth(DESCRIBED_CHARS) {
+            Some((cut, _)) => format!("{}…", &line[..cut]),
+            None => line,
         }
     }
 }
@@ -86,7 +94,14 @@ pub(crate) fn running(processes: &[Process], name: &str, host: &str) -> Result<V
     let mut similar: Vec<(f64, &Process)> = processes
         .iter()
         .map(|process| (strsim::jaro_winkler(name, &process.comm), process))
-        .filter(|(score, process)| *score > 0.7 || process.args.iter().any(|arg| arg.contains(name)))
+        .filter(|(score, process)| {
+            *score > 0.85
+                || process
+                    .args
+                    .iter()
+                    .take(2)
+                    .any(|arg| file_name(arg).contains(name))
+        })
         .collect();
     similar.sort_by(|(a, _), (b, _)| b.total_cmp(a));
     let mut failure = StepFailure::new(format!("no process named `{name}` is running on {host}"))

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::DateTime;
 use rustls::client::WebPkiServerVerifier;
@@ -16,6 +16,7 @@ use tokio::net::TcpStream;
 use url::{Host, Url};
 
 use crate::failure::StepFailure;
+use crate::world::TimeBudget;
 
 const SECONDS_PER_DAY: i64 = 24 * 60 * 60;
 
@@ -123,11 +124,11 @@ pub(crate) async fn trust(extra_ca_file: Option<&Path>) -> Result<RootCertStore,
     Ok(roots)
 }
 
-/// Connects and shakes hands within `limit`, keeping the leaf and the verifier's verdict.
+/// Connects and shakes hands within the budget, keeping the leaf and the verifier's verdict.
 pub(crate) async fn inspect(
     target: &Target,
     roots: RootCertStore,
-    limit: Duration,
+    budget: TimeBudget,
 ) -> Result<Inspection, StepFailure> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
@@ -154,7 +155,7 @@ pub(crate) async fn inspect(
             .map(|_stream| ())
             .map_err(|error| format!("the TLS handshake failed: {error}"))
     };
-    let outcome = tokio::time::timeout(limit, handshake).await;
+    let outcome = tokio::time::timeout(budget.limit, handshake).await;
     let seen = recorder
         .seen
         .lock()
@@ -162,9 +163,10 @@ pub(crate) async fn inspect(
         .take();
     match (outcome, seen) {
         (Err(_), _) => Err(StepFailure::new(format!(
-            "no TLS handshake with {} within {}",
+            "no TLS handshake with {} within {} (`{}`)",
             target.display(),
-            crate::probes::humanize(limit)
+            crate::probes::humanize(budget.limit),
+            budget.source
         ))),
         (Ok(_), Some((der, verify_error))) => Ok(Inspection {
             leaf: leaf_of(&der)?,
@@ -294,6 +296,8 @@ impl ServerCertVerifier for Recorder {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
