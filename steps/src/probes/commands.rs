@@ -178,6 +178,22 @@ pub(crate) fn trimmed(output: &str) -> String {
     shown
 }
 
+/// Waits for a probe that reads from the host no longer than the step may take (a hung network
+/// mount must not hold the scenario).
+pub(crate) async fn bounded<T>(
+    budget: TimeBudget,
+    what: &str,
+    probe: impl Future<Output = Result<T, StepFailure>>,
+) -> Result<T, StepFailure> {
+    tokio::time::timeout(budget.limit, probe).await.map_err(|_| {
+        StepFailure::new(format!(
+            "{what} could not be read within {} (`{}`)",
+            humanize(budget.limit),
+            budget.source
+        ))
+    })?
+}
+
 /// `15s`, `2m`, `250ms`: how limits are written in shakedown.toml.
 pub(crate) fn humanize(duration: Duration) -> String {
     let seconds = duration.as_secs();

@@ -81,15 +81,19 @@ pub(crate) async fn list(host: &dyn Host) -> Result<Vec<Process>, StepFailure> {
     Ok(processes)
 }
 
-/// Passes when at least one process is called `name`; the failure lists the closest names seen.
-pub(crate) fn running(processes: &[Process], name: &str, host: &str) -> Result<Vec<u32>, StepFailure> {
-    let matching: Vec<u32> = processes
+/// The PIDs of the processes called `name`.
+pub(crate) fn matching(processes: &[Process], name: &str) -> Vec<u32> {
+    processes
         .iter()
         .filter(|process| process.is_named(name))
         .map(|process| process.pid)
-        .collect();
-    if !matching.is_empty() {
-        return Ok(matching);
+        .collect()
+}
+
+/// Passes when at least one process is called `name`; the failure lists the closest names seen.
+pub(crate) fn running(processes: &[Process], name: &str, host: &str) -> Result<(), StepFailure> {
+    if !matching(processes, name).is_empty() {
+        return Ok(());
     }
     let mut similar: Vec<(f64, &Process)> = processes
         .iter()
@@ -157,9 +161,10 @@ mod tests {
             ),
             process(30, "kworker/0:1", &[]),
         ];
-        assert_eq!(running(&table, "nginx", "here").expect("nginx"), [10]);
-        assert_eq!(running(&table, "gunicorn", "here").expect("script"), [20]);
-        assert_eq!(running(&table, "init", "here").expect("program"), [1]);
+        assert_eq!(matching(&table, "nginx"), [10]);
+        assert_eq!(matching(&table, "gunicorn"), [20]);
+        assert_eq!(matching(&table, "init"), [1]);
+        assert!(running(&table, "nginx", "here").is_ok());
         let failure = running(&table, "nginz", "this machine").expect_err("typo");
         let message = failure.to_string();
         assert!(

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use cucumber::{given, then, when};
 
-use super::commands::{self, CommandRun};
+use super::commands::{self, CommandRun, bounded};
 use super::host::Invocation;
 use super::nagios::{self, State};
 use super::{files, ports, processes, services};
@@ -65,17 +65,9 @@ async fn service_enabled(world: &mut ShakedownWorld, service: String) -> Result<
 async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(), StepFailure> {
     let host = world.run().host.as_ref();
     let budget = world.time_budget();
-    let listed = tokio::time::timeout(budget.limit, processes::list(host))
-        .await
-        .map_err(|_| {
-            StepFailure::new(format!(
-                "the processes of {} could not be read within {} (`{}`)",
-                host.name(),
-                commands::humanize(budget.limit),
-                budget.source
-            ))
-        })??;
-    processes::running(&listed, &name, &host.name()).map(|_pids| ())
+    let what = format!("the processes of {}", host.name());
+    let listed = bounded(budget, &what, processes::list(host)).await?;
+    processes::running(&listed, &name, &host.name())
 }
 
 #[given(expr = "the Nagios check {string} should be OK")]
@@ -131,7 +123,13 @@ fn output_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepF
 #[then(expr = "the file {string} should exist")]
 async fn file_exists(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
     let path = local_path(world, &path);
-    files::exists(world.run().host.as_ref(), &path).await
+    let what = format!("`{}`", path.display());
+    bounded(
+        world.time_budget(),
+        &what,
+        files::exists(world.run().host.as_ref(), &path),
+    )
+    .await
 }
 
 #[given(expr = "the file {string} should have changed within {int} minutes")]
@@ -144,7 +142,9 @@ async fn file_changed_within(
 ) -> Result<(), StepFailure> {
     let path = local_path(world, &path);
     let within = Duration::from_secs(minutes.saturating_mul(60));
-    files::changed_within(world.run().host.as_ref(), &path, within).await
+    let what = format!("`{}`", path.display());
+    let check = files::changed_within(world.run().host.as_ref(), &path, within);
+    bounded(world.time_budget(), &what, check).await
 }
 
 #[given(expr = "the crontab {string} should contain {string}")]
@@ -156,7 +156,9 @@ async fn crontab_contains(
     line: String,
 ) -> Result<(), StepFailure> {
     let crontab = local_path(world, &crontab);
-    files::crontab_contains(world.run().host.as_ref(), &crontab, &line).await
+    let what = format!("`{}`", crontab.display());
+    let check = files::crontab_contains(world.run().host.as_ref(), &crontab, &line);
+    bounded(world.time_budget(), &what, check).await
 }
 
 #[given(expr = "the cron job {string} in {string} should have run on schedule, as shown by {string}")]
@@ -171,7 +173,9 @@ async fn cron_job_on_schedule(
     let crontab = local_path(world, &crontab);
     let evidence = local_path(world, &evidence);
     let grace = world.settings().probes.cron_grace;
-    files::ran_on_schedule(world.run().host.as_ref(), &crontab, &job, &evidence, grace).await
+    let what = format!("`{}` and `{}`", crontab.display(), evidence.display());
+    let check = files::ran_on_schedule(world.run().host.as_ref(), &crontab, &job, &evidence, grace);
+    bounded(world.time_budget(), &what, check).await
 }
 
 /// Runs a Nagios plugin: found in `probes.nagios_plugin_dir` or on the `PATH`; a plugin that

@@ -4,7 +4,7 @@ use cucumber::{given, then, when};
 
 use super::{apache, loader};
 use crate::failure::StepFailure;
-use crate::probes::resolve_path;
+use crate::probes::{bounded, resolve_path};
 use crate::world::ShakedownWorld;
 
 #[given(expr = "the WSGI file {string} should load with the virtualenv {string}")]
@@ -19,7 +19,8 @@ async fn wsgi_file_loads(
     let wsgi_file = resolve_path(config_dir, &wsgi_file);
     let venv = resolve_path(config_dir, &venv);
     let host = world.run().host.as_ref();
-    let python = loader::interpreter(host, &venv).await?;
+    let what = format!("`{}`", venv.display());
+    let python = bounded(world.time_budget(), &what, loader::interpreter(host, &venv)).await?;
     loader::load(host, &python, &wsgi_file, &venv, world.time_budget()).await
 }
 
@@ -30,13 +31,6 @@ async fn apache_paths_exist(world: &mut ShakedownWorld, site_file: String) -> Re
     let config_dir = world.settings().config_dir.clone();
     let site_file = resolve_path(&config_dir, &site_file);
     let check = apache::check(world.run().host.as_ref(), &site_file, &config_dir);
-    let budget = world.time_budget();
-    tokio::time::timeout(budget.limit, check).await.map_err(|_| {
-        StepFailure::new(format!(
-            "the paths of `{}` could not be checked within {} (`{}`)",
-            site_file.display(),
-            crate::probes::humanize(budget.limit),
-            budget.source
-        ))
-    })?
+    let what = format!("the paths of `{}`", site_file.display());
+    bounded(world.time_budget(), &what, check).await
 }
