@@ -413,15 +413,15 @@ impl TestCa {
         Self { params, key, pem }
     }
 
-    /// A `localhost` certificate valid from `from` to `until` days from now, served on loopback.
-    fn serve(&self, from: i64, until: i64) -> u16 {
+    /// A `localhost` certificate valid from `from` to `until` from now, served on loopback.
+    fn serve(&self, from: time::Duration, until: time::Duration) -> u16 {
         let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "localhost");
         let now = time::OffsetDateTime::now_utc();
-        params.not_before = now + time::Duration::days(from);
-        params.not_after = now + time::Duration::days(until);
+        params.not_before = now + from;
+        params.not_after = now + until;
         let key = rcgen::KeyPair::generate().expect("key");
         let issuer = rcgen::Issuer::new(self.params.clone(), &self.key);
         let certificate = params.signed_by(&key, &issuer).expect("signed");
@@ -460,9 +460,12 @@ impl TestCa {
 #[test]
 fn tls_certificates_are_verified_and_their_days_counted() {
     let ca = TestCa::new();
-    let valid = ca.serve(-1, 365);
-    let expiring = ca.serve(-30, 5);
-    let expired = ca.serve(-30, -1);
+    let days = time::Duration::days;
+    // An hour short of whole days, so the days left do not depend on the second the step runs.
+    let hour = time::Duration::hours(1);
+    let valid = ca.serve(days(-1), days(365));
+    let expiring = ca.serve(days(-30), days(5) - hour);
+    let expired = ca.serve(days(-30), days(-1) - hour);
     let project = Project::new(
         "http://127.0.0.1:9",
         "[limits]\nstep_timeout = \"5s\"\n[probes]\ntls_ca_file = \"certs/ca.pem\"\n",
