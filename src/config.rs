@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use regex::Regex;
 use serde::Deserialize;
-use shakedown_steps::ContentSettings;
 use shakedown_steps::content::{Allowance, BUILT_IN, CrawlSettings, RuleError, RuleSet};
 use shakedown_steps::session::{ANONYMOUS, LoginSettings, PasswordSource, RoleSettings};
+use shakedown_steps::{ContentSettings, ProbeSettings};
 use toml::Spanned;
 use url::Url;
 
@@ -31,6 +31,8 @@ pub struct Config {
     pub login: Option<LoginSettings>,
     pub roles: BTreeMap<String, RoleSettings>,
     pub content: ContentSettings,
+    /// The `[probes]` section, its paths made relative to the file's folder.
+    pub probes: ProbeSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +72,16 @@ struct RawConfig {
     roles: BTreeMap<String, Spanned<RawRole>>,
     #[serde(default)]
     content: RawContent,
+    #[serde(default)]
+    probes: RawProbes,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProbes {
+    nagios_plugin_dir: Option<String>,
+    cron_grace: Option<Spanned<String>>,
+    tls_ca_file: Option<String>,
 }
 
 /// `[content]`: extra rules (named, or given by pattern alone), built-in rules to drop, paths
@@ -273,6 +285,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         );
     }
     let content = content_settings(raw.content, &at)?;
+    let mut probes = ProbeSettings::default();
+    if let Some(dir) = &raw.probes.nagios_plugin_dir {
+        probes.nagios_plugin_dir = folder.join(dir);
+    }
+    if let Some(grace) = raw.probes.cron_grace {
+        probes.cron_grace = parse_duration(grace.get_ref()).map_err(|problem| {
+            at(
+                grace.span(),
+                format!("`probes.cron_grace`: {problem}"),
+                Some("write durations like \"2m\", \"90s\" or \"1h\"".into()),
+            )
+        })?;
+    }
+    probes.tls_ca_file = raw.probes.tls_ca_file.map(|file| folder.join(file));
     Ok(Config {
         path: path.to_path_buf(),
         environments,
@@ -286,6 +312,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         }),
         roles,
         content,
+        probes,
     })
 }
 
@@ -458,6 +485,35 @@ mod tests {
         assert_eq!(config.limits.step_timeout, Duration::from_secs(2));
         assert_eq!(config.limits.scenario_timeout, Duration::from_secs(60));
         assert_eq!(config.features, [PathBuf::from("/project/features")]);
+    }
+
+    #[test]
+    fn the_probes_section_has_defaults_and_resolves_paths_beside_the_file() {
+        let defaults = parse_text("").expect("empty").probes;
+        assert_eq!(
+            defaults.nagios_plugin_dir,
+            PathBuf::from("/usr/lib/nagios/plugins")
+        );
+        assert_eq!(defaults.cron_grace, Duration::from_secs(120));
+        assert_eq!(defaults.tls_ca_file, None);
+        let probes = parse_text(
+            "[probes]\nnagios_plugin_dir = \"plugins\"\ncron_grace = \"5m\"\ntls_ca_file = \"/etc/ssl/ours.pem\"\n",
+        )
+        .expect("valid")
+        .probes;
+        assert_eq!(probes.nagios_plugin_dir, PathBuf::from("/project/plugins"));
+        assert_eq!(probes.cron_grace, Duration::from_secs(300));
+        assert_eq!(probes.tls_ca_file, Some(PathBuf::from("/etc/ssl/ours.pem")));
+        let error = parse_text("[probes]\ncron_grace = \"later\"\n").expect_err("duration");
+        assert!(
+            error.to_string().contains(":2:14: `probes.cron_grace`"),
+            "{error}"
+        );
+        let error = parse_text("[probes]\nnagios_plugins = \"x\"\n").expect_err("typo");
+        assert!(
+            error.to_string().contains(":2:1: unknown key `nagios_plugins`"),
+            "{error}"
+        );
     }
 
     #[test]

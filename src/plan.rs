@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use shakedown_steps::ContentSettings;
+use shakedown_steps::ProbeSettings;
 use shakedown_steps::session::{LoginSettings, RoleSettings};
 use url::Url;
 
@@ -29,6 +30,9 @@ pub struct RunPlan {
     pub login: Option<LoginSettings>,
     pub roles: BTreeMap<String, RoleSettings>,
     pub content: ContentSettings,
+    /// The folder of the configuration file: relative paths in probe steps start here.
+    pub config_dir: PathBuf,
+    pub probes: ProbeSettings,
 }
 
 /// What `run` was asked, beyond the selection of features.
@@ -99,8 +103,16 @@ impl RunPlan {
             login: config.login,
             roles: config.roles,
             content: config.content,
+            config_dir: config_folder(&config.path, working_dir),
+            probes: config.probes.clone(),
         })
     }
+}
+
+/// The configuration file's folder, made absolute so commands started elsewhere agree on it.
+fn config_folder(config: &Path, working_dir: &Path) -> PathBuf {
+    let folder = config.parent().unwrap_or(Path::new(""));
+    working_dir.join(folder)
 }
 
 fn choose_environment<'a>(

@@ -29,6 +29,8 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         login: plan.login.clone(),
         roles: plan.roles.clone(),
         content: plan.content.clone(),
+        config_dir: plan.config_dir.clone(),
+        probes: plan.probes.clone(),
     };
     let context = RunContext::new(settings).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),

@@ -93,6 +93,70 @@ const PHRASES: &[Phrase] = &[
         phrase: "the response should redirect to {string}",
         example: "the response should redirect to \"/accounts/login/\"",
     },
+    Phrase {
+        phrase: "port {int} on {string} should be open",
+        example: "port 443 on \"ledger.example.com\" should be open",
+    },
+    Phrase {
+        phrase: "port {int} on {string} should be closed",
+        example: "port 5432 on \"ledger.example.com\" should be closed",
+    },
+    Phrase {
+        phrase: "the service {string} should be running",
+        example: "the service \"apache2\" should be running",
+    },
+    Phrase {
+        phrase: "the service {string} should be enabled",
+        example: "the service \"cron\" should be enabled",
+    },
+    Phrase {
+        phrase: "a process named {string} should be running",
+        example: "a process named \"cron\" should be running",
+    },
+    Phrase {
+        phrase: "the Nagios check {string} should be OK",
+        example: "the Nagios check \"check_http -H $SHAKEDOWN_HOST -p $SHAKEDOWN_PORT\" should be OK",
+    },
+    Phrase {
+        phrase: "the Nagios check {string} should be at most WARNING",
+        example: "the Nagios check \"check_disk -w 20% -c 10% -p /\" should be at most WARNING",
+    },
+    Phrase {
+        phrase: "the command {string} should succeed",
+        example: "the command \"/srv/ledger/bin/manage check --deploy\" should succeed",
+    },
+    Phrase {
+        phrase: "its output should contain {string}",
+        example: "its output should contain \"no issues\"",
+    },
+    Phrase {
+        phrase: "the file {string} should exist",
+        example: "the file \"/srv/ledger/releases/current/VERSION\" should exist",
+    },
+    Phrase {
+        phrase: "the file {string} should have changed within {int} minutes",
+        example: "the file \"/var/lib/ledger/heartbeat\" should have changed within 5 minutes",
+    },
+    Phrase {
+        phrase: "the crontab {string} should contain {string}",
+        example: "the crontab \"/etc/cron.d/ledger\" should contain \"ledger-heartbeat\"",
+    },
+    Phrase {
+        phrase: "the cron job {string} in {string} should have run on schedule, as shown by {string}",
+        example: "the cron job \"ledger-heartbeat\" in \"/etc/cron.d/ledger\" should have run on schedule, as shown by \"/var/lib/ledger/heartbeat\"",
+    },
+    Phrase {
+        phrase: "the WSGI file {string} should load with the virtualenv {string}",
+        example: "the WSGI file \"/srv/ledger/src/ledger/wsgi.py\" should load with the virtualenv \"/srv/ledger/venv\"",
+    },
+    Phrase {
+        phrase: "the Apache WSGI configuration {string} should point at existing paths",
+        example: "the Apache WSGI configuration \"/etc/apache2/sites-enabled/ledger.conf\" should point at existing paths",
+    },
+    Phrase {
+        phrase: "the TLS certificate of {string} should be valid for at least {int} days",
+        example: "the TLS certificate of \"ledger.example.com\" should be valid for at least 14 days",
+    },
 ];
 
 /// One registered phrase.

@@ -3,6 +3,7 @@
 //! the context here before the run starts and every new World picks it up.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use url::Url;
 
 use crate::content::{CrawlSettings, RuleSet};
 use crate::failure::StepFailure;
+use crate::probes::{Host, LocalHost, ProbeSettings};
 use crate::session::{LoginSettings, RoleSettings, SessionCache};
 
 /// How much longer than a step's budget the HTTP client itself waits before giving up.
@@ -34,6 +36,10 @@ pub struct StepSettings {
     pub roles: BTreeMap<String, RoleSettings>,
     /// The forbidden-content rules, compiled once, and how far a crawl may go.
     pub content: ContentSettings,
+    /// The folder of the configuration file: relative paths in probe steps start here.
+    pub config_dir: PathBuf,
+    /// The `[probes]` settings.
+    pub probes: ProbeSettings,
 }
 
 /// `[content]`: the rules pages are checked against and the crawl's bounds.
@@ -69,6 +75,8 @@ pub struct RunContext {
     pub http: reqwest::Client,
     /// One login per role per run.
     pub sessions: SessionCache,
+    /// Where probes run commands and read files.
+    pub host: Arc<dyn Host>,
 }
 
 impl RunContext {
@@ -87,6 +95,7 @@ impl RunContext {
             settings,
             http,
             sessions: SessionCache::default(),
+            host: Arc::new(LocalHost),
         })
     }
 }

@@ -7,11 +7,15 @@ pub mod content;
 mod context;
 mod failure;
 mod http;
+mod probes;
 pub mod redact;
 pub mod session;
 mod text;
+mod tls;
 mod world;
+mod wsgi;
 
 pub use context::{ContentSettings, RunContext, StepSettings, install_run_context};
 pub use failure::StepFailure;
+pub use probes::{FileFacts, Finished, Host, Invocation, LocalHost, ProbeSettings, RunError};
 pub use world::ShakedownWorld;

@@ -10,6 +10,7 @@ use url::Url;
 use crate::context::{RunContext, StepSettings, current_run_context};
 use crate::failure::StepFailure;
 use crate::http::HttpState;
+use crate::probes::ProbeState;
 
 #[derive(cucumber::World)]
 #[world(init = Self::new)]
@@ -21,6 +22,7 @@ pub struct ShakedownWorld {
     pub(crate) role: Option<String>,
     /// What passing steps want in the report (how many pages a crawl checked).
     notes: Vec<String>,
+    pub(crate) probes: ProbeState,
 }
 
 /// How long a step may wait, and which limit set that.
@@ -40,6 +42,7 @@ impl ShakedownWorld {
             http: HttpState::default(),
             role: None,
             notes: Vec::new(),
+            probes: ProbeState::default(),
         })
     }
 

@@ -17,22 +17,6 @@ const PENDING: &[&str] = &[
     "the page title should contain {string}",
     "I should see an element matching {string}",
     "the browser console should show no errors",
-    "port {int} on {string} should be open",
-    "port {int} on {string} should be closed",
-    "the service {string} should be running",
-    "the service {string} should be enabled",
-    "a process named {string} should be running",
-    "the Nagios check {string} should be OK",
-    "the Nagios check {string} should be at most WARNING",
-    "the command {string} should succeed",
-    "its output should contain {string}",
-    "the file {string} should exist",
-    "the file {string} should have changed within {int} minutes",
-    "the crontab {string} should contain {string}",
-    "the cron job {string} in {string} should have run on schedule, as shown by {string}",
-    "the WSGI file {string} should load with the virtualenv {string}",
-    "the Apache WSGI configuration {string} should point at existing paths",
-    "the TLS certificate of {string} should be valid for at least {int} days",
 ];
 
 /// The phrases of the vocabulary's tables; `... should be closed` continues the phrase before.

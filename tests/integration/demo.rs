@@ -75,12 +75,24 @@ fn a_hung_endpoint_fails_on_time_and_the_run_goes_on() {
         .expect_code(1)
         .expect_stdout("no complete answer within 2s (`limits.step_timeout`)")
         .expect_stdout("GET http://127.0.0.1:")
-        .expect_stdout("13 passed, 2 failed");
+        .expect_stdout("16 passed, 2 failed");
     assert!(
         outcome.took.as_secs_f64() < 10.0,
         "the hung endpoint held the run for {:?}",
         outcome.took
     );
+}
+
+#[test]
+fn a_stopped_cron_job_is_caught_by_its_schedule_and_its_evidence() {
+    let (outcome, _out) = demo(&["--fault", "stale-heartbeat"]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("the job did not run on schedule: due at ")
+        .expect_stdout(", evidence last changed at ")
+        .expect_stdout("/features/probes.feature:")
+        .expect_stdout("ledger /usr/local/bin/ledger-heartbeat")
+        .expect_stdout("17 passed, 1 failed");
 }
 
 #[test]

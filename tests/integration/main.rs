@@ -6,6 +6,7 @@ mod check;
 mod content;
 mod demo;
 mod junit;
+mod probes;
 mod roles;
 mod run;
 mod support;

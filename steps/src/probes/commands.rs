@@ -1,0 +1,260 @@
+//! Commands written in a feature: how a string becomes a program and its arguments (a shell
+//! only when the string needs one), what it gets in its environment, and the checks on what
+//! it did.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+use super::host::{Finished, Host, Invocation, RunError};
+use crate::failure::StepFailure;
+use crate::text;
+use crate::world::TimeBudget;
+
+/// Characters only a shell gives meaning to: variables, pipes, redirects, lists, globs.
+const SHELL_CHARACTERS: &[char] = &[
+    '$', '|', '&', ';', '<', '>', '(', ')', '`', '*', '?', '~', '[', '{', '\n',
+];
+/// Lines of a command's output shown in a failure.
+const SHOWN_LINES: usize = 12;
+
+/// A scenario's probe state: the last command (or plugin) it ran, for `its output should contain`.
+#[derive(Debug, Default)]
+pub(crate) struct ProbeState {
+    pub last_command: Option<CommandRun>,
+}
+
+/// A command that ran to its end, kept for `its output should contain`.
+#[derive(Debug, Clone)]
+pub(crate) struct CommandRun {
+    pub line: String,
+    pub finished: Finished,
+}
+
+impl CommandRun {
+    /// The labelled lines every failure about this command carries.
+    pub fn describe(&self, failure: StepFailure) -> StepFailure {
+        let mut failure = failure.with("command", &self.line).with(
+            "status",
+            format!(
+                "{} after {} ms",
+                self.finished.describe_status(),
+                self.finished.elapsed.as_millis()
+            ),
+        );
+        for (label, output) in [
+            ("stdout", &self.finished.stdout),
+            ("stderr", &self.finished.stderr),
+        ] {
+            if !output.trim().is_empty() {
+                failure = failure.with(label, trimmed(output));
+            }
+        }
+        failure
+    }
+}
+
+/// Whether `line` needs `sh -c` to mean what it says.
+pub(crate) fn needs_shell(line: &str) -> bool {
+    line.contains(SHELL_CHARACTERS)
+}
+
+/// The invocation for a command line: split like a shell would (quotes honoured) when it is a
+/// plain command, else handed to `sh -c` as it is.
+pub(crate) fn invocation(line: &str) -> Result<Invocation, StepFailure> {
+    if needs_shell(line) {
+        return Ok(Invocation {
+            program: "sh".into(),
+            args: vec!["-c".into(), line.into()],
+            ..Invocation::default()
+        });
+    }
+    let mut words = shell_words::split(line)
+        .map_err(|error| {
+            StepFailure::new(format!("cannot read the command {}: {error}", text::quoted(line)))
+        })?
+        .into_iter();
+    let program = words
+        .next()
+        .ok_or_else(|| StepFailure::new("the command is empty"))?;
+    Ok(Invocation {
+        program,
+        args: words.collect(),
+        ..Invocation::default()
+    })
+}
+
+/// What every command learns about the environment under test.
+pub(crate) fn environment(base_url: &Url) -> Vec<(String, String)> {
+    let mut variables = vec![("SHAKEDOWN_BASE_URL".to_owned(), base_url.to_string())];
+    if let Some(host) = base_url.host_str() {
+        variables.push(("SHAKEDOWN_HOST".to_owned(), host.to_owned()));
+    }
+    if let Some(port) = base_url.port_or_known_default() {
+        variables.push(("SHAKEDOWN_PORT".to_owned(), port.to_string()));
+    }
+    variables
+}
+
+/// A path from a feature: absolute as written, or relative to the configuration's folder.
+pub(crate) fn resolve_path(config_dir: &Path, path: &str) -> PathBuf {
+    config_dir.join(path)
+}
+
+/// Runs `invocation` within `limit`, turning every way it can go wrong into a failure that
+/// names the command and the limit.
+pub(crate) async fn run(
+    host: &dyn Host,
+    line: &str,
+    invocation: &Invocation,
+    budget: TimeBudget,
+    subject: &str,
+) -> Result<CommandRun, StepFailure> {
+    match host.run(invocation, budget.limit).await {
+        Ok(finished) => Ok(CommandRun {
+            line: line.to_owned(),
+            finished,
+        }),
+        Err(RunError::NotFound) => Err(StepFailure::new(format!(
+            "`{}` was not found on {}",
+            invocation.program,
+            host.name()
+        ))
+        .with("command", line)),
+        Err(RunError::Start(error)) => Err(StepFailure::new(format!(
+            "`{}` could not be started on {}: {error}",
+            invocation.program,
+            host.name()
+        ))
+        .with("command", line)),
+        Err(RunError::TimedOut { stdout, stderr }) => {
+            let mut failure = StepFailure::new(format!(
+                "{subject} did not finish within {} (`{}`); it was killed",
+                humanize(budget.limit),
+                budget.source
+            ))
+            .with("command", line);
+            for (label, output) in [("stdout", &stdout), ("stderr", &stderr)] {
+                if !output.trim().is_empty() {
+                    failure = failure.with(label, trimmed(output));
+                }
+            }
+            Err(failure)
+        }
+    }
+}
+
+pub(crate) fn succeeded(run: &CommandRun) -> Result<(), StepFailure> {
+    if run.finished.code == Some(0) {
+        return Ok(());
+    }
+    Err(run.describe(StepFailure::new(format!(
+        "the command failed with {}",
+        run.finished.describe_status()
+    ))))
+}
+
+/// Passes when the text is in the command's stdout or stderr.
+pub(crate) fn output_contains(run: &CommandRun, needle: &str) -> Result<(), StepFailure> {
+    if run.finished.stdout.contains(needle) || run.finished.stderr.contains(needle) {
+        return Ok(());
+    }
+    Err(run.describe(StepFailure::new(format!(
+        "the output of the command does not contain {}",
+        text::quoted(needle)
+    ))))
+}
+
+/// The last lines of a command's output (the end is where errors are), marked where cut.
+pub(crate) fn trimmed(output: &str) -> String {
+    let lines: Vec<&str> = output.trim_end().lines().collect();
+    let start = lines.len().saturating_sub(SHOWN_LINES);
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push_str(&format!("… ({start} earlier line(s))\n"));
+    }
+    shown.push_str(&lines[start..].join("\n"));
+    shown
+}
+
+/// Waits for a probe that reads from the host no longer than the step may take (a hung network
+/// mount must not hold the scenario).
+pub(crate) async fn bounded<T>(
+    budget: TimeBudget,
+    what: &str,
+    probe: impl Future<Output = Result<T, StepFailure>>,
+) -> Result<T, StepFailure> {
+    tokio::time::timeout(budget.limit, probe).await.map_err(|_| {
+        StepFailure::new(format!(
+            "{what} could not be read within {} (`{}`)",
+            humanize(budget.limit),
+            budget.source
+        ))
+    })?
+}
+
+/// `15s`, `2m`, `250ms`: how limits are written in shakedown.toml.
+pub(crate) fn humanize(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if duration.subsec_millis() == 0 && seconds >= 3600 && seconds.is_multiple_of(3600) {
+        format!("{}h", seconds / 3600)
+    } else if duration.subsec_millis() == 0 && seconds >= 60 && seconds.is_multiple_of(60) {
+        format!("{}m", seconds / 60)
+    } else if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else if duration.as_secs() == 0 {
+        format!("{}ms", duration.as_millis())
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_commands_are_split_and_shell_lines_go_to_sh() {
+        let plain = invocation("grep -q 'Ledger jobs' /etc/crontab").expect("splits");
+        assert_eq!(plain.program, "grep");
+        assert_eq!(plain.args, ["-q", "Ledger jobs", "/etc/crontab"]);
+        let shell = invocation("check_http -H $SHAKEDOWN_HOST | head -1").expect("shell");
+        assert_eq!(shell.program, "sh");
+        assert_eq!(shell.args, ["-c", "check_http -H $SHAKEDOWN_HOST | head -1"]);
+        assert!(
+            invocation("echo 'unterminated")
+                .expect_err("bad quote")
+                .to_string()
+                .contains("cannot read the command")
+        );
+        assert!(invocation("   ").is_err());
+    }
+
+    #[test]
+    fn commands_learn_where_the_site_is() {
+        let url = Url::parse("http://127.0.0.1:8080/ledger/").expect("url");
+        let variables = environment(&url);
+        assert!(variables.contains(&("SHAKEDOWN_HOST".into(), "127.0.0.1".into())));
+        assert!(variables.contains(&("SHAKEDOWN_PORT".into(), "8080".into())));
+        let https = Url::parse("https://example.com/").expect("url");
+        assert!(environment(&https).contains(&("SHAKEDOWN_PORT".into(), "443".into())));
+    }
+
+    #[test]
+    fn limits_read_as_they_are_written() {
+        assert_eq!(humanize(Duration::from_secs(15)), "15s");
+        assert_eq!(humanize(Duration::from_secs(120)), "2m");
+        assert_eq!(humanize(Duration::from_secs(7200)), "2h");
+        assert_eq!(humanize(Duration::from_millis(250)), "250ms");
+        assert_eq!(humanize(Duration::from_millis(1500)), "1.5s");
+    }
+
+    #[test]
+    fn long_output_keeps_its_end() {
+        let output: String = (1..=20).map(|n| format!("line {n}\n")).collect();
+        let shown = trimmed(&output);
+        assert!(shown.starts_with("… (8 earlier line(s))\nline 9"), "{shown}");
+        assert!(shown.ends_with("line 20"), "{shown}");
+    }
+}

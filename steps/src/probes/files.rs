@@ -1,0 +1,214 @@
+//! Files a release leaves behind or a scheduled job refreshes: whether they exist, how recently
+//! they changed, what a crontab holds, and the cron schedule check built on those.
+
+use std::io;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Local};
+
+use super::cron;
+use super::host::{FileFacts, Host};
+use crate::failure::StepFailure;
+use crate::text;
+
+/// Facts about `path`, or a failure that names it and says why it cannot be seen.
+pub(crate) async fn facts(host: &dyn Host, path: &Path, what: &str) -> Result<FileFacts, StepFailure> {
+    host.metadata(path)
+        .await
+        .map_err(|error| missing(host, path, what, &error))
+}
+
+fn missing(host: &dyn Host, path: &Path, what: &str, error: &io::Error) -> StepFailure {
+    let summary = match error.kind() {
+        io::ErrorKind::NotFound => format!(
+            "the {what} `{}` does not exist on {}",
+            path.display(),
+            host.name()
+        ),
+        _ => format!(
+            "the {what} `{}` cannot be read on {}: {error}",
+            path.display(),
+            host.name()
+        ),
+    };
+    StepFailure::new(summary)
+}
+
+/// A file's text, or a failure naming it.
+pub(crate) async fn read_text(host: &dyn Host, path: &Path, what: &str) -> Result<String, StepFailure> {
+    let bytes = host
+        .read(path)
+        .await
+        .map_err(|error| missing(host, path, what, &error))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+pub(crate) async fn exists(host: &dyn Host, path: &Path) -> Result<(), StepFailure> {
+    facts(host, path, "file").await.map(|_| ())
+}
+
+/// Passes when the file's modification time is no more than `within` ago.
+pub(crate) async fn changed_within(
+    host: &dyn Host,
+    path: &Path,
+    within: Duration,
+) -> Result<(), StepFailure> {
+    let modified = modified(host, path, "file").await?;
+    let now = SystemTime::now();
+    if now.duration_since(modified).unwrap_or_default() <= within {
+        return Ok(());
+    }
+    Err(StepFailure::new(format!(
+        "the file `{}` last changed {}, more than {} minute(s) ago",
+        path.display(),
+        cron::age(modified, now),
+        within.as_secs() / 60
+    ))
+    .with("changed", timestamp(modified))
+    .with("now", timestamp(now)))
+}
+
+async fn modified(host: &dyn Host, path: &Path, what: &str) -> Result<SystemTime, StepFailure> {
+    facts(host, path, what).await?.modified.ok_or_else(|| {
+        StepFailure::new(format!(
+            "the {what} `{}` has no modification time on {}",
+            path.display(),
+            host.name()
+        ))
+    })
+}
+
+/// Passes when a line of the crontab contains `wanted` (spacing inside the line ignored, since
+/// crontabs line up their columns with any number of blanks).
+pub(crate) async fn crontab_contains(host: &dyn Host, path: &Path, wanted: &str) -> Result<(), StepFailure> {
+    let text = read_text(host, path, "crontab").await?;
+    if line_contains(&text, wanted) {
+        return Ok(());
+    }
+    let jobs = cron::parse_crontab(&text, cron::is_system_crontab(path));
+    let listing = match jobs.is_empty() {
+        true => "none: the file holds no job lines".to_owned(),
+        false => jobs
+            .iter()
+            .map(|job| {
+                let user = job
+                    .user
+                    .as_deref()
+                    .map(|user| format!("{user} "))
+                    .unwrap_or_default();
+                format!("line {}: {} {user}{}", job.line, job.schedule, job.command)
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    Err(StepFailure::new(format!(
+        "the crontab `{}` has no line containing {}",
+        path.display(),
+        text::quoted(wanted)
+    ))
+    .with("jobs", listing))
+}
+
+fn line_contains(text: &str, wanted: &str) -> bool {
+    let squeeze = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let wanted = squeeze(wanted);
+    text.lines().any(|line| squeeze(line).contains(&wanted))
+}
+
+/// The cron job matching `job` in `crontab` was last due at some time (its schedule, less the
+/// grace period); passes when `evidence` changed at or after that time.
+pub(crate) async fn ran_on_schedule(
+    host: &dyn Host,
+    crontab: &Path,
+    job: &str,
+    evidence: &Path,
+    grace: Duration,
+) -> Result<(), StepFailure> {
+    let text = read_text(host, crontab, "crontab").await?;
+    let jobs = cron::parse_crontab(&text, cron::is_system_crontab(crontab));
+    let found = cron::find_job(&jobs, job, crontab)?;
+    let where_ = format!("{}:{}", crontab.display(), found.line);
+    let schedule = cron::schedule_of(&found.schedule).map_err(|problem| {
+        StepFailure::new(problem).with("job", format!("{where_}: {} {}", found.schedule, found.command))
+    })?;
+    let now = SystemTime::now();
+    let now_local: DateTime<Local> = now.into();
+    let due: SystemTime = cron::last_due(&schedule, &now_local, grace)
+        .map_err(|problem| StepFailure::new(problem).with("job", where_.clone()))?
+        .into();
+    let user = found
+        .user
+        .as_deref()
+        .map(|user| format!("{user} "))
+        .unwrap_or_default();
+    let job_line = format!("{where_}: {} {user}{}", found.schedule, found.command);
+    let grace_note = format!(
+        "{} (the last run that has had `probes.cron_grace` = {} to finish)",
+        timestamp(due),
+        super::commands::humanize(grace)
+    );
+    let changed = match host.metadata(evidence).await {
+        Ok(FileFacts {
+            modified: Some(changed),
+            ..
+        }) => changed,
+        Ok(_) => {
+            return Err(StepFailure::new(format!(
+                "the evidence `{}` has no modification time",
+                evidence.display()
+            )));
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Err(StepFailure::new(format!(
+                "the job was due at {}, but its evidence `{}` does not exist",
+                cron::clock_time(due, now),
+                evidence.display()
+            ))
+            .with("job", job_line)
+            .with("due", grace_note));
+        }
+        Err(error) => return Err(missing(host, evidence, "evidence", &error)),
+    };
+    if cron::evidence_is_fresh(due, changed) {
+        return Ok(());
+    }
+    Err(StepFailure::new(format!(
+        "the job did not run on schedule: due at {}, evidence last changed at {}",
+        cron::clock_time(due, now),
+        cron::clock_time(changed, now)
+    ))
+    .with("job", job_line)
+    .with("due", grace_note)
+    .with(
+        "evidence",
+        format!(
+            "{} changed {} ({})",
+            evidence.display(),
+            timestamp(changed),
+            cron::age(changed, now)
+        ),
+    ))
+}
+
+/// `2026-11-27 10:05:00 +01:00`, in the machine's time zone.
+fn timestamp(at: SystemTime) -> String {
+    let at: DateTime<Local> = at.into();
+    at.format("%Y-%m-%d %H:%M:%S %:z").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crontab_lines_match_whatever_the_column_spacing() {
+        let crontab = "*   *  * * *\tledger  /usr/local/bin/ledger-heartbeat\n";
+        assert!(line_contains(
+            crontab,
+            "* * * * * ledger /usr/local/bin/ledger-heartbeat"
+        ));
+        assert!(line_contains(crontab, "ledger-heartbeat"));
+        assert!(!line_contains(crontab, "ledger-nightly"));
+    }
+}

@@ -1,0 +1,314 @@
+//! Where probes run: the one seam between a step and the machine it looks at. Every command a
+//! probe runs and every file it reads goes through [`Host`], so probing a remote server (over
+//! SSH, say) means adding one implementation here and changing no step.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant, SystemTime};
+
+use async_trait::async_trait;
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::Command;
+
+/// Bytes kept of a command's stdout and of its stderr; the rest is read and dropped, so a chatty
+/// command neither blocks on a full pipe nor fills memory.
+const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+
+/// A command to run: a program and its arguments (never a shell line; a shell is the program
+/// `sh` with `-c` when the caller decided one is needed).
+#[derive(Debug, Clone, Default)]
+pub struct Invocation {
+    pub program: String,
+    pub args: Vec<String>,
+    /// Variables added to the command's environment.
+    pub env: Vec<(String, String)>,
+    /// Folders searched for programs before the `PATH` (a Nagios plugin folder).
+    pub path_prefix: Vec<PathBuf>,
+    /// The folder the command starts in.
+    pub cwd: Option<PathBuf>,
+}
+
+impl Invocation {
+    /// The command as a person would type it, for messages.
+    pub fn display(&self) -> String {
+        let mut words = vec![self.program.clone()];
+        words.extend(self.args.iter().cloned());
+        shell_words::join(words)
+    }
+}
+
+/// A command that ran to its end.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// The exit status; `None` when a signal ended the command.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Finished {
+    /// `exit status 2`, or `killed by a signal`.
+    pub fn describe_status(&self) -> String {
+        match self.code {
+            Some(code) => format!("exit status {code}"),
+            None => "ended by a signal".to_owned(),
+        }
+    }
+}
+
+/// Why a command has no exit status.
+#[derive(Debug)]
+pub enum RunError {
+    /// The program is not where the command said, nor on the `PATH`.
+    NotFound,
+    /// The time limit ran out; the command (and every process it started) was killed. What it
+    /// had printed until then is kept.
+    TimedOut { stdout: String, stderr: String },
+    /// It could not be started for another reason (permissions, not a program).
+    Start(io::Error),
+}
+
+/// What a probe needs to know about a file.
+#[derive(Debug, Clone, Copy)]
+pub struct FileFacts {
+    pub is_dir: bool,
+    pub modified: Option<SystemTime>,
+    /// Executable by someone (a Unix permission bit), for interpreters and plugins.
+    pub executable: bool,
+}
+
+/// The machine probes look at.
+#[async_trait]
+pub trait Host: Send + Sync + fmt::Debug {
+    /// How messages name this machine: `this machine`, `web1`.
+    fn name(&self) -> String;
+
+    /// Runs `invocation`, killing it and everything it started when `limit` runs out.
+    async fn run(&self, invocation: &Invocation, limit: Duration) -> Result<Finished, RunError>;
+
+    /// Reads a whole file (files probes read are small: crontabs, site files, `/proc` entries).
+    async fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+
+    /// Facts about a path, following symbolic links (a dangling link does not exist).
+    async fn metadata(&self, path: &Path) -> io::Result<FileFacts>;
+
+    /// The names in a folder.
+    async fn list_dir(&self, path: &Path) -> io::Result<Vec<String>>;
+
+    /// Where `program` would be found: in `first` (in order), then on the `PATH`.
+    async fn find_program(&self, program: &str, first: &[PathBuf]) -> Option<PathBuf>;
+}
+
+/// The machine shakedown itself runs on.
+#[derive(Debug, Default)]
+pub struct LocalHost;
+
+#[async_trait]
+impl Host for LocalHost {
+    fn name(&self) -> String {
+        "this machine".to_owned()
+    }
+
+    async fn run(&self, invocation: &Invocation, limit: Duration) -> Result<Finished, RunError> {
+        let mut command = Command::new(&invocation.program);
+        command
+            .args(&invocation.args)
+            .envs(invocation.env.iter().cloned())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own process group, so a timeout kills the plugin's children too: a child left
+            // holding the output pipe would otherwise keep the step waiting.
+            .process_group(0)
+            .kill_on_drop(true);
+        if !invocation.path_prefix.is_empty() {
+            command.env("PATH", search_path(&invocation.path_prefix));
+        }
+        if let Some(cwd) = &invocation.cwd {
+            command.current_dir(cwd);
+        }
+        let started = Instant::now();
+        let mut child = command.spawn().map_err(|error| match error.kind() {
+            io::ErrorKind::NotFound => RunError::NotFound,
+            _ => RunError::Start(error),
+        })?;
+        let mut stdout_pipe = child.stdout.take();
+        let mut stderr_pipe = child.stderr.take();
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let outcome = tokio::time::timeout(limit, async {
+            let (_, _, status) = tokio::join!(
+                drain(&mut stdout_pipe, &mut stdout),
+                drain(&mut stderr_pipe, &mut stderr),
+                child.wait()
+            );
+            status
+        })
+        .await;
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        match outcome {
+            Ok(Ok(status)) => Ok(Finished {
+                code: status.code(),
+                stdout: text(&stdout),
+                stderr: text(&stderr),
+                elapsed: started.elapsed(),
+            }),
+            Ok(Err(error)) => Err(RunError::Start(error)),
+            Err(_) => {
+                kill_group(&mut child).await;
+                Err(RunError::TimedOut {
+                    stdout: text(&stdout),
+                    stderr: text(&stderr),
+                })
+            }
+        }
+    }
+
+    async fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        tokio::fs::read(path).await
+    }
+
+    async fn metadata(&self, path: &Path) -> io::Result<FileFacts> {
+        use std::os::unix::fs::PermissionsExt as _;
+        let metadata = tokio::fs::metadata(path).await?;
+        Ok(FileFacts {
+            is_dir: metadata.is_dir(),
+            modified: metadata.modified().ok(),
+            executable: metadata.is_file() && metadata.permissions().mode() & 0o111 != 0,
+        })
+    }
+
+    async fn list_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        let mut entries = tokio::fs::read_dir(path).await?;
+        let mut names = Vec::new();
+        while let Some(entry) = entries.next_entry().await? {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+        Ok(names)
+    }
+
+    async fn find_program(&self, program: &str, first: &[PathBuf]) -> Option<PathBuf> {
+        if program.contains('/') {
+            let path = PathBuf::from(program);
+            return self
+                .metadata(&path)
+                .await
+                .is_ok_and(|facts| facts.executable)
+                .then_some(path);
+        }
+        let path_var = std::env::var_os("PATH").unwrap_or_default();
+        let folders = first.iter().cloned().chain(std::env::split_paths(&path_var));
+        for folder in folders {
+            let candidate = folder.join(program);
+            if self
+                .metadata(&candidate)
+                .await
+                .is_ok_and(|facts| facts.executable)
+            {
+                return Some(candidate);
+            }
+        }
+        None
+    }
+}
+
+/// `first` ahead of this process's own `PATH`.
+fn search_path(first: &[PathBuf]) -> std::ffi::OsString {
+    let current = std::env::var_os("PATH").unwrap_or_default();
+    let folders: Vec<PathBuf> = first
+        .iter()
+        .cloned()
+        .chain(std::env::split_paths(&current))
+        .collect();
+    // Only a folder name holding `:` cannot be joined; such a prefix is left out.
+    std::env::join_paths(folders).unwrap_or(current)
+}
+
+/// Reads a pipe to its end, keeping the first [`MAX_OUTPUT_BYTES`].
+async fn drain<R: AsyncRead + Unpin>(pipe: &mut Option<R>, kept: &mut Vec<u8>) {
+    let Some(pipe) = pipe else { return };
+    let mut chunk = [0u8; 8192];
+    loop {
+        match pipe.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(read) => {
+                let room = MAX_OUTPUT_BYTES.saturating_sub(kept.len());
+                kept.extend_from_slice(&chunk[..read.min(room)]);
+            }
+        }
+    }
+}
+
+/// Kills the command's whole process group, then reaps the command itself.
+async fn kill_group(child: &mut tokio::process::Child) {
+    if let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) {
+        // The group may be gone already; the kill below still reaps the leader.
+        let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+    }
+    let _ = child.kill().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Invocation {
+        Invocation {
+            program: "sh".into(),
+            args: vec!["-c".into(), script.into()],
+            ..Invocation::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn output_and_status_are_kept() {
+        let finished = LocalHost
+            .run(&sh("echo out; echo err >&2; exit 3"), Duration::from_secs(5))
+            .await
+            .expect("runs");
+        assert_eq!(finished.code, Some(3));
+        assert_eq!(finished.stdout, "out\n");
+        assert_eq!(finished.stderr, "err\n");
+    }
+
+    #[tokio::test]
+    async fn a_timeout_kills_the_command_and_its_children() {
+        let started = Instant::now();
+        // The background `sleep` holds stdout open: only killing the group ends the wait.
+        let outcome = LocalHost
+            .run(
+                &sh("echo before; sleep 30 & sleep 30"),
+                Duration::from_millis(300),
+            )
+            .await;
+        let Err(RunError::TimedOut { stdout, .. }) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(stdout, "before\n");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_program_is_told_apart() {
+        let invocation = Invocation {
+            program: "/no/such/program".into(),
+            ..Invocation::default()
+        };
+        let outcome = LocalHost.run(&invocation, Duration::from_secs(1)).await;
+        assert!(matches!(outcome, Err(RunError::NotFound)), "{outcome:?}");
+        assert!(LocalHost.find_program("sh", &[]).await.is_some());
+        assert!(
+            LocalHost
+                .find_program("no-such-program-here", &[])
+                .await
+                .is_none()
+        );
+    }
+}

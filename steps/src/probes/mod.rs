@@ -1,0 +1,16 @@
+//! Probes of the machine: ports, processes, services, commands, Nagios plugins, files and cron.
+
+mod commands;
+mod cron;
+mod files;
+mod host;
+mod nagios;
+mod ports;
+mod processes;
+mod services;
+mod settings;
+mod steps;
+
+pub(crate) use commands::{CommandRun, ProbeState, bounded, humanize, resolve_path, run as run_command};
+pub use host::{FileFacts, Finished, Host, Invocation, LocalHost, RunError};
+pub use settings::ProbeSettings;

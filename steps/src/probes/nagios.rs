@@ -1,0 +1,397 @@
+//! Nagios / Monitoring Plugins: what a plugin's exit code means and what its output says,
+//! read by the Monitoring Plugins development guidelines (text, long text, performance data).
+
+use std::fmt;
+
+use super::commands::CommandRun;
+use crate::failure::StepFailure;
+
+/// A plugin's verdict. The order is severity: `OK < WARNING < CRITICAL < UNKNOWN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum State {
+    Ok,
+    Warning,
+    Critical,
+    Unknown,
+}
+
+impl State {
+    /// 0/1/2/3 as the guidelines define them; any other code, or none, is UNKNOWN.
+    pub fn from_exit(code: Option<i32>) -> Self {
+        match code {
+            Some(0) => Self::Ok,
+            Some(1) => Self::Warning,
+            Some(2) => Self::Critical,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Ok => "OK",
+            Self::Warning => "WARNING",
+            Self::Critical => "CRITICAL",
+            Self::Unknown => "UNKNOWN",
+        })
+    }
+}
+
+/// One performance data item: `'label'=value[UOM];[warn];[crit];[min];[max]`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PerfDatum {
+    pub label: String,
+    /// `None` for `U`: the plugin could not determine the value.
+    pub value: Option<f64>,
+    pub unit: String,
+    /// Thresholds are ranges (`10`, `~:5`, `@10:20`), kept as written.
+    pub warn: Option<String>,
+    pub crit: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl fmt::Display for PerfDatum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.value {
+            Some(value) => write!(f, "{} = {value}{}", self.label, self.unit)?,
+            None => write!(f, "{} = undetermined", self.label)?,
+        }
+        let limits: Vec<String> = [
+            ("warn", self.warn.clone()),
+            ("crit", self.crit.clone()),
+            ("min", self.min.map(|v| v.to_string())),
+            ("max", self.max.map(|v| v.to_string())),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|value| format!("{name} {value}")))
+        .collect();
+        if !limits.is_empty() {
+            write!(f, " ({})", limits.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// A plugin's output taken apart.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct PluginOutput {
+    /// The first line without its performance data: the status text.
+    pub summary: String,
+    /// The lines after the first, without performance data.
+    pub long_text: Vec<String>,
+    pub perfdata: Vec<PerfDatum>,
+    /// Performance data items that do not follow the format, as written.
+    pub unreadable: Vec<String>,
+}
+
+/// Splits plugin output: `TEXT | PERF` on the first line; long text on the next lines until
+/// one holds `|`, after which everything is performance data.
+pub(crate) fn parse_output(output: &str) -> PluginOutput {
+    let mut lines = output.lines();
+    let first = lines.next().unwrap_or_default();
+    let (summary, mut perf_text) = match first.split_once('|') {
+        Some((text, perf)) => (text.trim().to_owned(), perf.to_owned()),
+        None => (first.trim().to_owned(), String::new()),
+    };
+    let mut long_text = Vec::new();
+    let mut in_perfdata = false;
+    for line in lines {
+        if in_perfdata {
+            perf_text.push(' ');
+            perf_text.push_str(line);
+        } else if let Some((text, perf)) = line.split_once('|') {
+            push_nonblank(&mut long_text, text);
+            perf_text.push(' ');
+            perf_text.push_str(perf);
+            in_perfdata = true;
+        } else {
+            push_nonblank(&mut long_text, line);
+        }
+    }
+    let (perfdata, unreadable) = parse_perfdata(&perf_text);
+    PluginOutput {
+        summary,
+        long_text,
+        perfdata,
+        unreadable,
+    }
+}
+
+fn push_nonblank(lines: &mut Vec<String>, line: &str) {
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_owned());
+    }
+}
+
+/// Reads space-separated performance data. Labels may be quoted with `'` (then they may hold
+/// spaces and `=`, and `''` is a quote); unreadable items are returned apart, not dropped.
+pub(crate) fn parse_perfdata(text: &str) -> (Vec<PerfDatum>, Vec<String>) {
+    let mut data = Vec::new();
+    let mut unreadable = Vec::new();
+    for item in split_items(text) {
+        match parse_item(&item) {
+            Some(datum) => data.push(datum),
+            None => unreadable.push(item),
+        }
+    }
+    (data, unreadable)
+}
+
+/// Splits at spaces outside quoted labels.
+fn split_items(text: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                current.push(c);
+            }
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    items.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        items.push(current);
+    }
+    items
+}
+
+fn parse_item(item: &str) -> Option<PerfDatum> {
+    let (label, rest) = match item.strip_prefix('\'') {
+        Some(quoted) => {
+            // The closing quote is the first `'` not doubled.
+            let mut label = String::new();
+            let mut chars = quoted.char_indices().peekable();
+            let mut end = None;
+            while let Some((index, c)) = chars.next() {
+                if c == '\'' {
+                    if chars.peek().is_some_and(|(_, next)| *next == '\'') {
+                        chars.next();
+                        label.push('\'');
+                        continue;
+                    }
+                    end = Some(index + 1);
+                    break;
+                }
+                label.push(c);
+            }
+            (label, quoted[end?..].strip_prefix('=')?)
+        }
+        None => {
+            let (label, rest) = item.split_once('=')?;
+            (label.to_owned(), rest)
+        }
+    };
+    if label.is_empty() {
+        return None;
+    }
+    let mut fields = rest.split(';');
+    let (value, unit) = parse_value(fields.next()?)?;
+    let mut text_field = || fields.next().filter(|field| !field.is_empty()).map(str::to_owned);
+    let warn = text_field();
+    let crit = text_field();
+    let number = |field: Option<String>| -> Option<Option<f64>> {
+        match field {
+            None => Some(None),
+            Some(text) => text.parse().ok().map(Some),
+        }
+    };
+    let min = number(text_field())?;
+    let max = number(text_field())?;
+    Some(PerfDatum {
+        label,
+        value,
+        unit,
+        warn,
+        crit,
+        min,
+        max,
+    })
+}
+
+/// `12.5ms` → (12.5, "ms"); `U` → undetermined.
+fn parse_value(text: &str) -> Option<(Option<f64>, String)> {
+    if text == "U" {
+        return Some((None, String::new()));
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().ok()?;
+    let unit_ok = unit.chars().all(|c| c.is_ascii_alphabetic() || c == '%');
+    unit_ok.then(|| (Some(value), unit.to_owned()))
+}
+
+/// Checks a finished plugin against the worst state the step accepts.
+pub(crate) fn verdict(run: &CommandRun, worst_accepted: State) -> Result<(), StepFailure> {
+    let state = State::from_exit(run.finished.code);
+    if state <= worst_accepted {
+        return Ok(());
+    }
+    let output = parse_output(&run.finished.stdout);
+    let expected = match worst_accepted {
+        State::Ok => "OK".to_owned(),
+        other => format!("at most {other}"),
+    };
+    let mut failure = StepFailure::new(format!("the Nagios check is {state}, expected {expected}"));
+    if !output.summary.is_empty() {
+        failure = failure.with("output", &output.summary);
+    }
+    if !output.long_text.is_empty() {
+        failure = failure.with(
+            "long output",
+            super::commands::trimmed(&output.long_text.join("\n")),
+        );
+    }
+    if !output.perfdata.is_empty() {
+        failure = failure.with(
+            "perfdata",
+            output
+                .perfdata
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    if !output.unreadable.is_empty() {
+        failure = failure.with("unreadable perfdata", output.unreadable.join(" "));
+    }
+    let code = run.finished.code;
+    if !matches!(code, Some(0..=3)) {
+        failure = failure.with(
+            "note",
+            format!(
+                "{} is not a plugin status (0 to 3), so it counts as UNKNOWN",
+                run.finished.describe_status()
+            ),
+        );
+    }
+    failure = failure
+        .with("command", &run.line)
+        .with("status", run.finished.describe_status());
+    if !run.finished.stderr.trim().is_empty() {
+        failure = failure.with("stderr", super::commands::trimmed(&run.finished.stderr));
+    }
+    Err(failure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn datum(label: &str, value: Option<f64>, unit: &str) -> PerfDatum {
+        PerfDatum {
+            label: label.into(),
+            value,
+            unit: unit.into(),
+            warn: None,
+            crit: None,
+            min: None,
+            max: None,
+        }
+    }
+
+    #[test]
+    fn exit_codes_map_to_states() {
+        assert_eq!(State::from_exit(Some(0)), State::Ok);
+        assert_eq!(State::from_exit(Some(1)), State::Warning);
+        assert_eq!(State::from_exit(Some(2)), State::Critical);
+        assert_eq!(State::from_exit(Some(3)), State::Unknown);
+        assert_eq!(State::from_exit(Some(127)), State::Unknown);
+        assert_eq!(State::from_exit(None), State::Unknown);
+        assert!(State::Warning < State::Critical && State::Critical < State::Unknown);
+    }
+
+    /// The guidelines' one-line example.
+    #[test]
+    fn a_single_line_with_perfdata() {
+        let output =
+            parse_output("PING ok - Packet loss = 0%, RTA = 0.80 ms | percent_packet_loss=0 rta=0.80");
+        assert_eq!(output.summary, "PING ok - Packet loss = 0%, RTA = 0.80 ms");
+        assert_eq!(
+            output.perfdata,
+            [
+                datum("percent_packet_loss", Some(0.0), ""),
+                datum("rta", Some(0.8), "")
+            ]
+        );
+        assert!(output.unreadable.is_empty(), "{:?}", output.unreadable);
+    }
+
+    /// The guidelines' multi-line example: long text lines, with perfdata continuing after the
+    /// first `|` of a later line.
+    #[test]
+    fn multi_line_output_with_perfdata_on_later_lines() {
+        let output = parse_output(
+            "DISK OK - free space: / 3326 MB (56%); | /=2643MB;5948;5958;0;5968\n\
+             / 15272 MB (77%);\n\
+             /boot 68 MB (69%);\n\
+             /home 69357 MB (27%);\n\
+             /var/log 819 MB (84%); | /boot=68MB;88;93;0;98\n\
+             /home=69357MB;253404;253409;0;253414\n\
+             /var/log=818MB;970;975;0;980\n",
+        );
+        assert_eq!(output.summary, "DISK OK - free space: / 3326 MB (56%);");
+        assert_eq!(
+            output.long_text,
+            [
+                "/ 15272 MB (77%);",
+                "/boot 68 MB (69%);",
+                "/home 69357 MB (27%);",
+                "/var/log 819 MB (84%);"
+            ]
+        );
+        let labels: Vec<&str> = output.perfdata.iter().map(|d| d.label.as_str()).collect();
+        assert_eq!(labels, ["/", "/boot", "/home", "/var/log"]);
+        let root = &output.perfdata[0];
+        assert_eq!(root.value, Some(2643.0));
+        assert_eq!(root.unit, "MB");
+        assert_eq!(root.warn.as_deref(), Some("5948"));
+        assert_eq!(root.crit.as_deref(), Some("5958"));
+        assert_eq!((root.min, root.max), (Some(0.0), Some(5968.0)));
+        assert!(output.unreadable.is_empty(), "{:?}", output.unreadable);
+    }
+
+    #[test]
+    fn quoted_labels_units_ranges_and_undetermined_values() {
+        let (data, unreadable) = parse_perfdata(
+            "'in use'=12% 'it''s'=1c time=0.004s;1.5;3;0 'rta'=U;;; load=0.5;~:5;@10:20 bytes=42B",
+        );
+        assert!(unreadable.is_empty(), "{unreadable:?}");
+        assert_eq!(data[0], datum("in use", Some(12.0), "%"));
+        assert_eq!(data[1], datum("it's", Some(1.0), "c"));
+        assert_eq!(data[2].unit, "s");
+        assert_eq!(data[2].warn.as_deref(), Some("1.5"));
+        assert_eq!(data[2].min, Some(0.0));
+        assert_eq!(data[3], datum("rta", None, ""));
+        assert_eq!(data[4].warn.as_deref(), Some("~:5"));
+        assert_eq!(data[4].crit.as_deref(), Some("@10:20"));
+        assert_eq!(data[5], datum("bytes", Some(42.0), "B"));
+    }
+
+    #[test]
+    fn malformed_items_are_kept_apart() {
+        let (data, unreadable) = parse_perfdata("ok=1 novalue noequals= =3 bad=1;2;3;low;9 'open=1");
+        assert_eq!(data, [datum("ok", Some(1.0), "")]);
+        assert_eq!(
+            unreadable,
+            ["novalue", "noequals=", "=3", "bad=1;2;3;low;9", "'open=1"]
+        );
+    }
+
+    #[test]
+    fn output_without_perfdata_or_text() {
+        assert_eq!(parse_output("TCP OK - 0.001 second response time\n").perfdata, []);
+        assert_eq!(parse_output(""), PluginOutput::default());
+    }
+}

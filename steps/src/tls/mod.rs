@@ -1,0 +1,4 @@
+//! TLS steps: how long a server's certificate stays valid, and whether it verifies at all.
+
+mod certificate;
+mod steps;

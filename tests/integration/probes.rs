@@ -1,0 +1,521 @@
+//! Probe steps through the real binary against real parts: Monitoring Plugins, `/proc`, a
+//! virtualenv and WSGI files, Apache site files, a crontab with evidence files, and TLS servers
+//! with generated certificates. Each area runs one suite with passing and failing scenarios.
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::support::{DemoSite, Project};
+
+/// Short limits keep failing steps quick.
+const FAST: &str = "[limits]\nstep_timeout = \"5s\"\n";
+
+fn set_modified(path: &Path, ago: Duration) {
+    let file = File::options().write(true).open(path).expect("open");
+    file.set_modified(SystemTime::now() - ago).expect("set mtime");
+}
+
+fn executable(project: &Project, name: &str, script: &str) {
+    let path = project.file(name, script);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// A loopback port nothing listens on (bound, then released).
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+fn port_of(url: &str) -> &str {
+    url.rsplit(':').next().expect("a port").trim_end_matches('/')
+}
+
+#[test]
+fn ports_processes_and_commands() {
+    let site = DemoSite::start(&[]);
+    let port = port_of(&site.url);
+    let closed = closed_port();
+    let project = Project::new(&site.url, FAST);
+    project.file("data/note.txt", "release 4.2 is installed\n");
+    project.file(
+        "features/machine.feature",
+        &format!(
+            r#"Feature: The machine
+  Scenario: healthy
+    Then port {port} on "127.0.0.1" should be open
+    And port {closed} on "127.0.0.1" should be closed
+    And a process named "shakedown" should be running
+    And the command "cat data/note.txt" should succeed
+    And its output should contain "release 4.2"
+    And the command "echo site at $SHAKEDOWN_HOST:$SHAKEDOWN_PORT" should succeed
+    And its output should contain "site at 127.0.0.1:{port}"
+
+  Scenario: a closed port
+    Then port {closed} on "127.0.0.1" should be open
+
+  Scenario: an open port
+    Then port {port} on "127.0.0.1" should be closed
+
+  Scenario: a missing process
+    Then a process named "no-such-daemon" should be running
+
+  Scenario: a failing command
+    Then the command "sh -c 'echo partial; echo database unreachable >&2; exit 4'" should succeed
+
+  Scenario: output without the text
+    When the command "echo all good" should succeed
+    Then its output should contain "migrations applied"
+"#
+        ),
+    );
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout(&format!("port {closed} on 127.0.0.1 is not open"))
+        .expect_stdout("the connection failed: Connection refused")
+        .expect_stdout(&format!(
+            "port {port} on 127.0.0.1 is open, which it should not be"
+        ))
+        .expect_stdout("no process named `no-such-daemon` is running on this machine")
+        .expect_stdout("the command failed with exit status 4")
+        .expect_stdout("stderr:   database unreachable")
+        .expect_stdout("the output of the command does not contain \"migrations applied\"")
+        .expect_stdout("stdout:   all good")
+        .expect_stdout("1 passed, 5 failed");
+}
+
+#[test]
+fn services_are_asked_of_systemctl_or_said_to_be_unavailable() {
+    let project = Project::new("http://127.0.0.1:9", FAST);
+    // A stand-in for systemctl: nginx runs and is enabled, cron is stopped and disabled.
+    executable(
+        &project,
+        "bin/systemctl",
+        "#!/bin/sh\ncase \"$1 $2\" in\n  'is-active nginx') echo active ;;\n  'is-enabled nginx') echo enabled ;;\n  \
+         'is-active cron') echo inactive; exit 3 ;;\n  *) echo disabled; exit 1 ;;\nesac\n",
+    );
+    project.file(
+        "features/services.feature",
+        "Feature: Services\n  Scenario: up\n    Then the service \"nginx\" should be running\n    And the service \"nginx\" should be enabled\n\n  \
+         Scenario: stopped\n    Then the service \"cron\" should be running\n\n  Scenario: disabled\n    Then the service \"cron\" should be enabled\n",
+    );
+    let path = format!(
+        "{}:{}",
+        project.path().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    project
+        .shakedown()
+        .env("PATH", &path)
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("the service `cron` is not running: systemd says `inactive`")
+        .expect_stdout("command:  systemctl is-active cron")
+        .expect_stdout("the service `cron` is not enabled: systemd says `disabled`")
+        .expect_stdout("1 passed, 2 failed");
+
+    // Without systemctl at all, the step says so and points at the process step.
+    let empty = project.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("folder");
+    project
+        .shakedown()
+        .env("PATH", &empty.display().to_string())
+        .args(["run", "features/services.feature"])
+        .run()
+        .expect_code(1)
+        .expect_stdout(
+            "systemd is not available on this machine, so the service `nginx` cannot be asked about",
+        )
+        .expect_stdout("a process named \"nginx\" should be running");
+}
+
+#[test]
+fn real_nagios_plugins_pass_fail_and_report_their_perfdata() {
+    let site = DemoSite::start(&[]);
+    let port = port_of(&site.url);
+    let closed = closed_port();
+    let project = Project::new(&site.url, FAST);
+    project.file("state/heartbeat", "beat\n");
+    set_modified(
+        &project.path().join("state/heartbeat"),
+        Duration::from_secs(3 * 3600),
+    );
+    project.file(
+        "features/nagios.feature",
+        &format!(
+            r#"Feature: Nagios
+  Scenario: the site and its server are fine
+    Then the Nagios check "check_http -H $SHAKEDOWN_HOST -p $SHAKEDOWN_PORT -u /api/health -s ok" should be OK
+    And the Nagios check "check_tcp -H 127.0.0.1 -p {port}" should be OK
+    And its output should contain "TCP OK"
+    And the Nagios check "check_procs -C shakedown -c 1:" should be at most WARNING
+    And the Nagios check "check_file_age -f state/heartbeat -w 86400 -c 172800" should be OK
+
+  Scenario: a stale heartbeat
+    Then the Nagios check "check_file_age -f state/heartbeat -w 600 -c 3600" should be at most WARNING
+
+  Scenario: nothing listens
+    Then the Nagios check "check_tcp -H 127.0.0.1 -p {closed}" should be OK
+
+  Scenario: no such plugin
+    Then the Nagios check "check_flux_capacitor -w 88" should be OK
+"#
+        ),
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("the Nagios check is CRITICAL, expected at most WARNING")
+        .expect_stdout("output:")
+        .expect_stdout("FILE_AGE CRITICAL")
+        .expect_stdout("perfdata:")
+        .expect_stdout("age = ")
+        .expect_stdout("s (warn 600, crit 3600")
+        .expect_stdout("the Nagios check is CRITICAL, expected OK")
+        .expect_stdout("Connection refused")
+        .expect_stdout("the Nagios check is UNKNOWN: the plugin `check_flux_capacitor` was not found in `/usr/lib/nagios/plugins`")
+        .expect_stdout("1 passed, 3 failed");
+}
+
+#[test]
+fn a_plugin_that_never_ends_is_killed_at_the_step_timeout() {
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[limits]\nstep_timeout = \"1s\"\n[probes]\nnagios_plugin_dir = \"plugins\"\n",
+    );
+    // Its own child holds the output pipe open, so only killing the process group ends it.
+    executable(
+        &project,
+        "plugins/check_forever",
+        "#!/bin/sh\necho starting\nsleep 600 &\nsleep 600\n",
+    );
+    project.file(
+        "features/hang.feature",
+        "Feature: Hang\n  Scenario: a plugin that hangs\n    Then the Nagios check \"check_forever\" should be OK\n\n  \
+         Scenario: the run goes on\n    Then the command \"true\" should succeed\n",
+    );
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout(
+            "the Nagios check is UNKNOWN: the plugin did not finish within 1s (`limits.step_timeout`); it was killed",
+        )
+        .expect_stdout("stdout:   starting")
+        .expect_stdout("1 passed, 1 failed");
+    assert!(
+        outcome.took < Duration::from_secs(5),
+        "the hung plugin held the run for {:?}",
+        outcome.took
+    );
+    let leftover = Command::new("pgrep")
+        .args(["-f", "sleep 600"])
+        .output()
+        .map(|output| String::from_utf8_lossy(&output.stdout).into_owned())
+        .unwrap_or_default();
+    assert!(
+        leftover.trim().is_empty(),
+        "the plugin's children outlived it: {leftover}"
+    );
+}
+
+#[test]
+fn files_crontabs_and_cron_schedules() {
+    let project = Project::new("http://127.0.0.1:9", "[probes]\ncron_grace = \"2m\"\n");
+    project.file(
+        "cron/ledger",
+        "# Ledger jobs\nMAILTO=ops@example.com\n*/5 * * * * ledger /usr/local/bin/ledger-sync\n\
+         @hourly   ledger /usr/local/bin/ledger-rollup\n30 2 * * * ledger /usr/local/bin/ledger-nightly\n",
+    );
+    for (name, ago) in [("sync", 0), ("rollup", 2 * 3600), ("nightly", 0)] {
+        let path = project.file(&format!("evidence/{name}"), "done\n");
+        set_modified(&path, Duration::from_secs(ago));
+    }
+    project.file(
+        "features/cron.feature",
+        r#"Feature: Cron
+  Scenario: jobs ran on schedule
+    Then the crontab "cron/ledger" should contain "*/5 * * * * ledger /usr/local/bin/ledger-sync"
+    And the cron job "ledger-sync" in "cron/ledger" should have run on schedule, as shown by "evidence/sync"
+    And the cron job "ledger-nightly" in "cron/ledger" should have run on schedule, as shown by "evidence/nightly"
+    And the file "evidence/sync" should exist
+    And the file "evidence/sync" should have changed within 5 minutes
+
+  Scenario: the hourly job stopped
+    Then the cron job "ledger-rollup" in "cron/ledger" should have run on schedule, as shown by "evidence/rollup"
+
+  Scenario: no evidence at all
+    Then the cron job "ledger-sync" in "cron/ledger" should have run on schedule, as shown by "evidence/missing"
+
+  Scenario: a job that is not there
+    Then the cron job "ledger-backup" in "cron/ledger" should have run on schedule, as shown by "evidence/sync"
+
+  Scenario: a missing line
+    Then the crontab "cron/ledger" should contain "ledger-backup"
+
+  Scenario: an old file
+    Then the file "evidence/rollup" should have changed within 30 minutes
+
+  Scenario: a missing file
+    Then the file "evidence/none" should exist
+"#,
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("the job did not run on schedule: due at ")
+        .expect_stdout("ledger /usr/local/bin/ledger-rollup")
+        .expect_stdout("(2h 0m ago)")
+        .expect_stdout("but its evidence `")
+        .expect_stdout("evidence/missing` does not exist")
+        .expect_stdout("no job in the crontab `")
+        .expect_stdout("line 3: */5 * * * * /usr/local/bin/ledger-sync")
+        .expect_stdout("has no line containing \"ledger-backup\"")
+        .expect_stdout("evidence/rollup` last changed 2h 0m ago, more than 30 minute(s) ago")
+        .expect_stdout("evidence/none` does not exist on this machine")
+        .expect_stdout("1 passed, 6 failed");
+}
+
+#[test]
+fn wsgi_files_load_with_a_real_virtualenv_and_apache_paths_are_checked() {
+    let project = Project::new("http://127.0.0.1:9", "[limits]\nstep_timeout = \"10s\"\n");
+    let venv = project.path().join("venv");
+    let created = Command::new("/usr/bin/python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .output()
+        .expect("python3 runs (ci/test installs python3-venv)");
+    assert!(
+        created.status.success(),
+        "python3 -m venv failed: {}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    project.file(
+        "app/good.wsgi",
+        "def application(environ, start_response):\n    start_response('200 OK', [])\n    return [b'ok']\n",
+    );
+    project.file(
+        "app/bad_import.wsgi",
+        "import ledger_settings_that_are_gone\n\ndef application(e, s):\n    pass\n",
+    );
+    project.file("app/no_app.wsgi", "app = None\n");
+    // A Django-style package: the file imports its own package, found through the folder above.
+    project.file("site/mysite/__init__.py", "");
+    project.file("site/mysite/settings.py", "NAME = 'ledger'\n");
+    project.file(
+        "site/mysite/wsgi.py",
+        "from mysite import settings\n\ndef application(environ, start_response):\n    return [settings.NAME.encode()]\n",
+    );
+    let root = project.path().display().to_string();
+    project.file(
+        "apache/good.conf",
+        &format!(
+            "<VirtualHost *:80>\n    WSGIDaemonProcess ledger python-home={root}/venv \\\n        python-path={root}/site:{root}/app\n    \
+             WSGIScriptAlias / \"{root}/site/mysite/wsgi.py\" process-group=ledger\n</VirtualHost>\n"
+        ),
+    );
+    project.file(
+        "apache/broken.conf",
+        &format!(
+            "<VirtualHost *:80>\n    WSGIDaemonProcess ledger python-home={root}/venv-old python-path={root}/site\n    \
+             WSGIScriptAlias / {root}/site/mysite/wsgi_old.py\n    WSGIPythonHome {root}/app\n</VirtualHost>\n"
+        ),
+    );
+    project.file(
+        "features/wsgi.feature",
+        r#"Feature: WSGI
+  Scenario: the application loads
+    Then the WSGI file "app/good.wsgi" should load with the virtualenv "venv"
+    And the WSGI file "site/mysite/wsgi.py" should load with the virtualenv "venv"
+    And the Apache WSGI configuration "apache/good.conf" should point at existing paths
+
+  Scenario: a bad import
+    Then the WSGI file "app/bad_import.wsgi" should load with the virtualenv "venv"
+
+  Scenario: no application
+    Then the WSGI file "app/no_app.wsgi" should load with the virtualenv "venv"
+
+  Scenario: a missing virtualenv
+    Then the WSGI file "app/good.wsgi" should load with the virtualenv "venv-old"
+
+  Scenario: an Apache site pointing at old paths
+    Then the Apache WSGI configuration "apache/broken.conf" should point at existing paths
+"#,
+    );
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("app/bad_import.wsgi` does not load with the virtualenv")
+        .expect_stdout("error:")
+        .expect_stdout("ModuleNotFoundError: No module named 'ledger_settings_that_are_gone'")
+        .expect_stdout("app/no_app.wsgi` loads but cannot serve")
+        .expect_stdout("no `application` is defined")
+        .expect_stdout("venv-old` does not exist")
+        .expect_stdout("apache/broken.conf` points at 3 missing or wrong path(s)")
+        .expect_stdout("line 2: WSGIDaemonProcess: `")
+        .expect_stdout("venv-old` does not exist")
+        .expect_stdout("line 3: WSGIScriptAlias: `")
+        .expect_stdout("wsgi_old.py` does not exist")
+        .expect_stdout("line 4: WSGIPythonHome: `")
+        .expect_stdout("holds no working interpreter")
+        .expect_stdout("1 passed, 4 failed");
+    let written: Vec<_> = walk(project.path())
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "pyc"))
+        .filter(|path| !path.starts_with(&venv))
+        .collect();
+    assert!(written.is_empty(), "the check left bytecode behind: {written:?}");
+}
+
+fn walk(folder: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// A certificate authority made for one test, and certificates it signs for `localhost`.
+struct TestCa {
+    params: rcgen::CertificateParams,
+    key: rcgen::KeyPair,
+    pem: String,
+}
+
+impl TestCa {
+    fn new() -> Self {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Shakedown Test CA");
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let key = rcgen::KeyPair::generate().expect("key");
+        let pem = params.self_signed(&key).expect("CA certificate").pem();
+        Self { params, key, pem }
+    }
+
+    /// A `localhost` certificate valid from `from` to `until` from now, served on loopback.
+    fn serve(&self, from: time::Duration, until: time::Duration) -> u16 {
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        let now = time::OffsetDateTime::now_utc();
+        params.not_before = now + from;
+        params.not_after = now + until;
+        let key = rcgen::KeyPair::generate().expect("key");
+        let issuer = rcgen::Issuer::new(self.params.clone(), &self.key);
+        let certificate = params.signed_by(&key, &issuer).expect("signed");
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![certificate.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .expect("server config");
+        let config = Arc::new(config);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        // Serves handshakes until the test binary ends; each connection is dropped after it.
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let Ok(mut connection) = rustls::ServerConnection::new(config.clone()) else {
+                    continue;
+                };
+                let mut stream = stream;
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                while connection.is_handshaking() {
+                    if connection.complete_io(&mut stream).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        port
+    }
+}
+
+#[test]
+fn tls_certificates_are_verified_and_their_days_counted() {
+    let ca = TestCa::new();
+    let days = time::Duration::days;
+    // An hour short of whole days, so the days left do not depend on the second the step runs.
+    let hour = time::Duration::hours(1);
+    let valid = ca.serve(days(-1), days(365));
+    let expiring = ca.serve(days(-30), days(5) - hour);
+    let expired = ca.serve(days(-30), days(-1) - hour);
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[limits]\nstep_timeout = \"5s\"\n[probes]\ntls_ca_file = \"certs/ca.pem\"\n",
+    );
+    project.file("certs/ca.pem", &ca.pem);
+    project.file(
+        "features/tls.feature",
+        &format!(
+            r#"Feature: TLS
+  Scenario: a good certificate
+    Then the TLS certificate of "localhost:{valid}" should be valid for at least 30 days
+    And the TLS certificate of "https://localhost:{expiring}/" should be valid for at least 3 days
+
+  Scenario: expiring soon
+    Then the TLS certificate of "localhost:{expiring}" should be valid for at least 30 days
+
+  Scenario: expired
+    Then the TLS certificate of "localhost:{expired}" should be valid for at least 1 days
+"#
+        ),
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout(&format!(
+            "the TLS certificate of localhost:{expiring} expires in 4 day(s), sooner than the 30 required"
+        ))
+        .expect_stdout("issuer:     CN=Shakedown Test CA")
+        .expect_stdout("subject:    CN=localhost")
+        .expect_stdout(&format!(
+            "the TLS certificate of localhost:{expired} does not verify:"
+        ))
+        .expect_stdout("expired")
+        .expect_stdout("days left:  -2")
+        .expect_stdout("1 passed, 2 failed");
+
+    // Without the private CA, the certificate is not trusted, and the step says why.
+    let untrusting = Project::new("http://127.0.0.1:9", FAST);
+    untrusting.file(
+        "features/tls.feature",
+        &format!(
+            "Feature: TLS\n  Scenario: private CA\n    Then the TLS certificate of \"localhost:{valid}\" should be valid for at least 30 days\n"
+        ),
+    );
+    untrusting
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout(&format!("the TLS certificate of localhost:{valid} does not verify: invalid peer certificate: UnknownIssuer"));
+}
