@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use shakedown_steps::browser::BrowserSettings;
 use shakedown_steps::session::{LoginSettings, RoleSettings};
 use url::Url;
 
@@ -27,6 +28,10 @@ pub struct RunPlan {
     pub junit: Option<PathBuf>,
     pub login: Option<LoginSettings>,
     pub roles: BTreeMap<String, RoleSettings>,
+    pub browser: BrowserSettings,
+    /// Where failing steps leave screenshots: `screenshots/` beside the JUnit report, or
+    /// `shakedown-reports/screenshots/` in the working folder. Absolute, so reports can name it.
+    pub artifacts: PathBuf,
 }
 
 /// What `run` was asked, beyond the selection of features.
@@ -38,6 +43,7 @@ pub struct Overrides {
     pub concurrency: Option<usize>,
     pub fail_fast: bool,
     pub junit: Option<PathBuf>,
+    pub headed: bool,
 }
 
 impl RunPlan {
@@ -49,6 +55,7 @@ impl RunPlan {
             junit,
             concurrency,
             fail_fast,
+            headed,
         } = args;
         let overrides = Overrides {
             environment: env,
@@ -57,6 +64,7 @@ impl RunPlan {
             concurrency,
             fail_fast,
             junit,
+            headed,
         };
         Self::new(&selection, overrides, working_dir)
     }
@@ -84,6 +92,18 @@ impl RunPlan {
         if let Some(report) = &overrides.junit {
             prepare_report_folder(report)?;
         }
+        let artifacts = match &overrides.junit {
+            Some(report) => working_dir
+                .join(report)
+                .parent()
+                .map_or_else(|| working_dir.to_path_buf(), Path::to_path_buf),
+            None => working_dir.join("shakedown-reports"),
+        }
+        .join("screenshots");
+        let mut browser = config.browser.clone();
+        if overrides.headed {
+            browser.headless = false;
+        }
         Ok(Self {
             environment,
             base_url,
@@ -96,6 +116,8 @@ impl RunPlan {
             junit: overrides.junit,
             login: config.login,
             roles: config.roles,
+            browser,
+            artifacts,
         })
     }
 }

@@ -28,13 +28,16 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         scenario_timeout: plan.scenario_timeout,
         login: plan.login.clone(),
         roles: plan.roles.clone(),
+        browser: plan.browser.clone(),
+        artifacts: plan.artifacts.clone(),
     };
     let context = RunContext::new(settings).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
     context.sessions.read_passwords(&context.settings).await;
-    install_run_context(Arc::new(context));
+    let context = Arc::new(context);
+    install_run_context(Arc::clone(&context));
 
     let scenarios = plan.suite.scenario_count();
     let mut bridge = EventBridge::new(reporters);
@@ -45,16 +48,31 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     });
     let mut runner = runner::Basic::default()
         .max_concurrent_scenarios(plan.concurrency)
-        .steps(ShakedownWorld::collection());
+        .steps(ShakedownWorld::collection())
+        .after(|_, _, _, _, world| {
+            Box::pin(async move {
+                if let Some(world) = world {
+                    world.release_browser().await;
+                }
+            })
+        });
     if plan.fail_fast {
         runner = runner.fail_fast();
     }
-    let bridge =
-        Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, bridge)
-            .with_default_cli()
-            .run(())
-            .await;
-    bridge.finish(scenarios)
+    let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, bridge)
+        .with_default_cli()
+        .run(());
+    // Ctrl-C must not leave browsers behind: the run is dropped, then every session is quit
+    // and the driver stopped before the process exits.
+    let finished = tokio::select! {
+        bridge = run => Some(bridge),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    context.browser.shutdown().await;
+    match finished {
+        Some(bridge) => bridge.finish(scenarios),
+        None => Err(Error::Interrupted),
+    }
 }
 
 /// Hands cucumber the features the plan already parsed, expanded and filtered.

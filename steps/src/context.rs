@@ -3,11 +3,13 @@
 //! the context here before the run starts and every new World picks it up.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use url::Url;
 
+use crate::browser::{BrowserPool, BrowserSettings};
 use crate::failure::StepFailure;
 use crate::session::{LoginSettings, RoleSettings, SessionCache};
 
@@ -31,6 +33,10 @@ pub struct StepSettings {
     pub login: Option<LoginSettings>,
     /// The configured roles by name (`anonymous` is built in and never listed).
     pub roles: BTreeMap<String, RoleSettings>,
+    /// How browser steps reach a browser (`[browser]`).
+    pub browser: BrowserSettings,
+    /// Where failing steps leave their evidence (screenshots), beside the reports.
+    pub artifacts: PathBuf,
 }
 
 impl StepSettings {
@@ -59,6 +65,8 @@ pub struct RunContext {
     pub http: reqwest::Client,
     /// One login per role per run.
     pub sessions: SessionCache,
+    /// The run's browser sessions, started on the first browser step.
+    pub browser: BrowserPool,
 }
 
 impl RunContext {
@@ -73,10 +81,12 @@ impl RunContext {
             .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let browser = BrowserPool::new(settings.browser.clone(), settings.step_timeout)?;
         Ok(Self {
             settings,
             http,
             sessions: SessionCache::default(),
+            browser,
         })
     }
 }

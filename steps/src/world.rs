@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
+use crate::browser::ScenarioBrowser;
 use crate::context::{RunContext, StepSettings, current_run_context};
 use crate::failure::StepFailure;
 use crate::http::HttpState;
@@ -19,6 +20,8 @@ pub struct ShakedownWorld {
     pub(crate) http: HttpState,
     /// The role the scenario acts as; `None` is an anonymous visitor.
     pub(crate) role: Option<String>,
+    /// The scenario's browser session, leased on its first browser step.
+    pub(crate) browser: ScenarioBrowser,
 }
 
 /// How long a step may wait, and which limit set that.
@@ -37,11 +40,24 @@ impl ShakedownWorld {
             started: Instant::now(),
             http: HttpState::default(),
             role: None,
+            browser: ScenarioBrowser::default(),
         })
     }
 
     pub(crate) fn run(&self) -> &RunContext {
         &self.run
+    }
+
+    /// The run's context, for work that outlives a borrow of the World.
+    pub(crate) fn shared_run(&self) -> Arc<RunContext> {
+        Arc::clone(&self.run)
+    }
+
+    /// What is left of the scenario's own time limit.
+    pub(crate) fn scenario_time_left(&self) -> Duration {
+        self.settings()
+            .scenario_timeout
+            .saturating_sub(self.started.elapsed())
     }
 
     pub(crate) fn settings(&self) -> &StepSettings {
@@ -90,6 +106,7 @@ impl fmt::Debug for ShakedownWorld {
                 }),
             )
             .field("cookies", &"<redacted>")
+            .field("browser", &self.browser)
             .finish()
     }
 }
