@@ -88,11 +88,11 @@ impl Page {
             if let Some(found) = probe().await? {
                 return Ok(Some(found));
             }
-            let left = self.left();
-            if left.is_zero() {
+            // Another look needs time to answer: too little left is as good as none.
+            if self.left() < 2 * POLL_INTERVAL {
                 return Ok(None);
             }
-            tokio::time::sleep(POLL_INTERVAL.min(left)).await;
+            tokio::time::sleep(POLL_INTERVAL).await;
         }
     }
 
@@ -109,11 +109,10 @@ impl Page {
     {
         loop {
             let seen = look().await?;
-            let left = self.left();
-            if holds(&seen) || left.is_zero() {
+            if holds(&seen) || self.left() < 2 * POLL_INTERVAL {
                 return Ok((holds(&seen), seen));
             }
-            tokio::time::sleep(POLL_INTERVAL.min(left)).await;
+            tokio::time::sleep(POLL_INTERVAL).await;
         }
     }
 
