@@ -128,8 +128,9 @@ async fn stop_child(mut child: Child) {
     let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
 }
 
-/// What a new session asks the driver for.
-pub(crate) fn capabilities(
+/// What a new session asks the driver for: Chromium's switches, its binary when known (`local`:
+/// the driver runs on this machine) and its profile folder.
+pub fn capabilities(
     settings: &BrowserSettings,
     local: bool,
     profile: Option<&Path>,

@@ -9,5 +9,6 @@ mod pool;
 mod settings;
 mod steps;
 
+pub use driver::capabilities as chromium_capabilities;
 pub use pool::{BrowserPool, ScenarioBrowser};
 pub use settings::BrowserSettings;
