@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "shakedown",
     version,
     about = "Runs Gherkin features against a live web application and its server, before and after a release",
-    after_help = "Exit codes: 0 all passed, 1 a scenario failed, 2 usage or configuration error, 3 no scenario selected."
+    after_help = "Exit codes: 0 all passed, 1 a scenario failed, 2 usage or configuration error, 3 no scenario selected, 130 interrupted (Ctrl-C)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -61,6 +61,9 @@ pub struct RunArgs {
     /// Stop at the first failing scenario.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Show the browser windows instead of running Chromium headless.
+    #[arg(long)]
+    pub headed: bool,
 }
 
 #[derive(Debug, Args)]
@@ -103,4 +106,7 @@ pub struct DemoArgs {
     /// Step timeout for the demo run (default 15s), e.g. to see the hung endpoint fail sooner.
     #[arg(long, value_name = "DURATION")]
     pub step_timeout: Option<String>,
+    /// Show the browser windows instead of running Chromium headless.
+    #[arg(long)]
+    pub headed: bool,
 }

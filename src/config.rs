@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use regex::Regex;
 use serde::Deserialize;
+use shakedown_steps::browser::BrowserSettings;
 use shakedown_steps::content::{Allowance, BUILT_IN, CrawlSettings, RuleError, RuleSet};
 use shakedown_steps::session::{ANONYMOUS, LoginSettings, PasswordSource, RoleSettings};
 use shakedown_steps::{ContentSettings, ProbeSettings};
@@ -33,6 +34,7 @@ pub struct Config {
     pub content: ContentSettings,
     /// The `[probes]` section, its paths made relative to the file's folder.
     pub probes: ProbeSettings,
+    pub browser: BrowserSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +76,20 @@ struct RawConfig {
     content: RawContent,
     #[serde(default)]
     probes: RawProbes,
+    #[serde(default)]
+    browser: RawBrowser,
+}
+
+/// `[browser]`: every key optional; without the section, chromedriver from the PATH, headless.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawBrowser {
+    webdriver_url: Option<Spanned<String>>,
+    chromedriver: Option<String>,
+    chromium: Option<String>,
+    headless: Option<bool>,
+    sessions: Option<Spanned<usize>>,
+    login_form: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -299,6 +315,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         })?;
     }
     probes.tls_ca_file = raw.probes.tls_ca_file.map(|file| folder.join(file));
+    let browser = parse_browser(raw.browser, folder, &at)?;
     Ok(Config {
         path: path.to_path_buf(),
         environments,
@@ -313,6 +330,47 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         roles,
         content,
         probes,
+        browser,
+    })
+}
+
+/// `[browser]`, with relative paths taken from the configuration's folder.
+fn parse_browser(
+    raw: RawBrowser,
+    folder: &Path,
+    at: &impl Fn(Range<usize>, String, Option<String>) -> Error,
+) -> Result<BrowserSettings, Error> {
+    let defaults = BrowserSettings::default();
+    let webdriver_url = raw
+        .webdriver_url
+        .map(|url| {
+            parse_base_url(url.get_ref()).map_err(|problem| {
+                at(
+                    url.span(),
+                    format!("`browser.webdriver_url`: {problem}"),
+                    Some("the address of a running WebDriver, e.g. \"http://127.0.0.1:4444\"".into()),
+                )
+            })
+        })
+        .transpose()?;
+    let sessions = match raw.sessions {
+        Some(sessions) if *sessions.get_ref() == 0 => {
+            return Err(at(
+                sessions.span(),
+                "`browser.sessions` must be at least 1".into(),
+                None,
+            ));
+        }
+        Some(sessions) => *sessions.get_ref(),
+        None => defaults.sessions,
+    };
+    Ok(BrowserSettings {
+        webdriver_url,
+        chromedriver: raw.chromedriver.map(|path| folder.join(path)),
+        chromium: raw.chromium.map(|path| folder.join(path)),
+        headless: raw.headless.unwrap_or(defaults.headless),
+        sessions,
+        login_form: raw.login_form.unwrap_or(defaults.login_form),
     })
 }
 
@@ -588,6 +646,40 @@ mod tests {
                 .contains(":2:8: `[content]`: the rule `mine` is not a valid regex"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn the_browser_section_is_read_strictly_with_defaults() {
+        let config = parse_text("").expect("valid");
+        assert!(config.browser.headless);
+        assert_eq!(config.browser.sessions, 2);
+        assert!(config.browser.webdriver_url.is_none());
+        let config = parse_text(
+            "[browser]\nwebdriver_url = \"http://127.0.0.1:4444\"\nchromedriver = \"bin/chromedriver\"\nheadless = false\nsessions = 4\nlogin_form = true\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            config.browser.webdriver_url.map(String::from).as_deref(),
+            Some("http://127.0.0.1:4444/")
+        );
+        assert_eq!(
+            config.browser.chromedriver.as_deref(),
+            Some(Path::new("/project/bin/chromedriver"))
+        );
+        assert!(!config.browser.headless && config.browser.login_form);
+        assert_eq!(config.browser.sessions, 4);
+        let error = parse_text("[browser]\n\nsessions = 0\n").expect_err("zero");
+        assert!(
+            error
+                .to_string()
+                .contains(":3:12: `browser.sessions` must be at least 1"),
+            "{error}"
+        );
+        let error = parse_text("[browser]\nheadles = true\n").expect_err("typo");
+        let Error::Config { hint, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(hint.as_deref(), Some("did you mean `headless`?"));
     }
 
     #[test]

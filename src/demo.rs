@@ -1,6 +1,8 @@
 //! `shakedown demo`: the newcomer's first command. Starts the bundled demo site on loopback
 //! inside this process and runs the bundled features against it, or (`--serve`) only serves
-//! the site so a team can try its own features on it.
+//! the site so a team can try its own features on it. The bundled suite has browser scenarios,
+//! so on a machine without Chromium or chromedriver the demo installs them first (Debian's
+//! packages, as root or through sudo), as `ci/test` does.
 
 use std::path::Path;
 
@@ -39,9 +41,88 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
     if args.serve {
         return serve(site).await;
     }
+    install_browser_if_missing().await;
     let outcome = run_bundled_suite(&args, &out, site.url(), step_timeout, working_dir).await;
     site.shutdown().await;
     outcome
+}
+
+/// Debian's packages that give `chromium` and `chromedriver`.
+const BROWSER_PACKAGES: [&str; 2] = ["chromium", "chromium-driver"];
+
+/// Installs Chromium and chromedriver when either is missing, saying what it runs. When that
+/// cannot be done the demo goes on: its browser scenarios then fail with the driver's message.
+async fn install_browser_if_missing() {
+    let missing = ["chromium", "chromedriver"]
+        .into_iter()
+        .any(|program| browser_tool(program).is_none());
+    if !missing {
+        return;
+    }
+    let install = format!("apt-get install -y {}", BROWSER_PACKAGES.join(" "));
+    let Some(apt_get) = browser_tool("apt-get") else {
+        println!(
+            "shakedown demo: Chromium or chromedriver is missing and this is not a Debian-like system: install them, or the browser scenarios fail"
+        );
+        return;
+    };
+    let root = nix::unistd::geteuid().is_root();
+    let sudo = browser_tool("sudo");
+    if !root && sudo.is_none() {
+        println!(
+            "shakedown demo: Chromium or chromedriver is missing; run `{install}` as root, or the browser scenarios fail"
+        );
+        return;
+    }
+    println!(
+        "shakedown demo: Chromium or chromedriver is missing; running `{}apt-get update` and `{}{install}`",
+        if root { "" } else { "sudo " },
+        if root { "" } else { "sudo " },
+    );
+    let apt = |args: &[&str]| {
+        let mut command = match (&sudo, root) {
+            (Some(sudo), false) => {
+                let mut command = tokio::process::Command::new(sudo);
+                command.arg(&apt_get);
+                command
+            }
+            _ => tokio::process::Command::new(&apt_get),
+        };
+        command
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(std::process::Stdio::null());
+        command
+    };
+    let mut install_args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install_args.extend(BROWSER_PACKAGES);
+    let installed = async {
+        let updated = apt(&["update", "-qq"]).status().await?;
+        if !updated.success() {
+            return Ok(updated);
+        }
+        apt(&install_args).status().await
+    };
+    match installed.await {
+        Ok(status) if status.success() => {
+            println!("shakedown demo: installed {}", BROWSER_PACKAGES.join(" and "))
+        }
+        Ok(status) => {
+            println!("shakedown demo: the installation failed ({status}); the browser scenarios will fail")
+        }
+        Err(error) => {
+            println!("shakedown demo: cannot run apt-get ({error}); the browser scenarios will fail")
+        }
+    }
+}
+
+/// A program on the PATH, or in the folders Debian installs system tools to.
+fn browser_tool(program: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/bin", "/usr/sbin", "/bin", "/sbin"].map(std::path::PathBuf::from))
+        .map(|folder| folder.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {

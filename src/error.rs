@@ -9,6 +9,8 @@ pub mod exit {
     pub const FAILED: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const NOTHING_SELECTED: i32 = 3;
+    /// Interrupted by Ctrl-C (SIGINT), as shells report it: 128 + the signal's number.
+    pub const INTERRUPTED: i32 = 130;
 }
 
 /// Something the user gave us (command line, configuration, feature files) that we cannot
@@ -84,13 +86,21 @@ pub enum Error {
 
     #[error("{what}")]
     Io { what: String, source: std::io::Error },
+
+    #[error(
+        "interrupted by Ctrl-C: the run stopped, its browsers and chromedriver were shut down, and no report was written"
+    )]
+    Interrupted,
 }
 
 impl Error {
     /// Bad input is refused before anything runs (2); breakage around a run is also 2, since
-    /// its result cannot be trusted.
+    /// its result cannot be trusted. A run stopped by Ctrl-C is 130, as shells count it.
     pub fn exit_code(&self) -> i32 {
-        exit::USAGE
+        match self {
+            Self::Interrupted => exit::INTERRUPTED,
+            _ => exit::USAGE,
+        }
     }
 
     fn hint(&self) -> Option<String> {

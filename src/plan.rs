@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use shakedown_steps::ContentSettings;
 use shakedown_steps::ProbeSettings;
+use shakedown_steps::browser::BrowserSettings;
 use shakedown_steps::session::{LoginSettings, RoleSettings};
 use url::Url;
 
@@ -33,6 +34,10 @@ pub struct RunPlan {
     /// The folder of the configuration file: relative paths in probe steps start here.
     pub config_dir: PathBuf,
     pub probes: ProbeSettings,
+    pub browser: BrowserSettings,
+    /// Where failing steps leave screenshots: `screenshots/` beside the JUnit report, or
+    /// `shakedown-reports/screenshots/` in the working folder. Absolute, so reports can name it.
+    pub artifacts: PathBuf,
 }
 
 /// What `run` was asked, beyond the selection of features.
@@ -44,6 +49,7 @@ pub struct Overrides {
     pub concurrency: Option<usize>,
     pub fail_fast: bool,
     pub junit: Option<PathBuf>,
+    pub headed: bool,
 }
 
 impl RunPlan {
@@ -55,6 +61,7 @@ impl RunPlan {
             junit,
             concurrency,
             fail_fast,
+            headed,
         } = args;
         let overrides = Overrides {
             environment: env,
@@ -63,6 +70,7 @@ impl RunPlan {
             concurrency,
             fail_fast,
             junit,
+            headed,
         };
         Self::new(&selection, overrides, working_dir)
     }
@@ -90,6 +98,18 @@ impl RunPlan {
         if let Some(report) = &overrides.junit {
             prepare_report_folder(report)?;
         }
+        let artifacts = match &overrides.junit {
+            Some(report) => working_dir
+                .join(report)
+                .parent()
+                .map_or_else(|| working_dir.to_path_buf(), Path::to_path_buf),
+            None => working_dir.join("shakedown-reports"),
+        }
+        .join("screenshots");
+        let mut browser = config.browser.clone();
+        if overrides.headed {
+            browser.headless = false;
+        }
         Ok(Self {
             environment,
             base_url,
@@ -105,6 +125,8 @@ impl RunPlan {
             content: config.content,
             config_dir: config_folder(&config.path, working_dir),
             probes: config.probes.clone(),
+            browser,
+            artifacts,
         })
     }
 }

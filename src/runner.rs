@@ -31,13 +31,16 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         content: plan.content.clone(),
         config_dir: plan.config_dir.clone(),
         probes: plan.probes.clone(),
+        browser: plan.browser.clone(),
+        artifacts: plan.artifacts.clone(),
     };
     let context = RunContext::new(settings).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
     context.sessions.read_passwords(&context.settings).await;
-    install_run_context(Arc::new(context));
+    let context = Arc::new(context);
+    install_run_context(Arc::clone(&context));
 
     let scenarios = plan.suite.scenario_count();
     let notes = Notes::default();
@@ -52,24 +55,35 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         .steps(ShakedownWorld::collection())
         .after(move |feature, _, scenario, _, world| {
             // The World is gone by the time the scenario's last event arrives: its notes are
-            // kept here for the bridge to attach.
-            if let Some(world) = world {
-                let taken = world.take_notes();
-                if !taken.is_empty() {
-                    lock(&notes).insert(note_key(feature, scenario), taken);
+            // kept here for the bridge to attach, and its browser session goes back to the pool.
+            let notes = Arc::clone(&notes);
+            Box::pin(async move {
+                if let Some(world) = world {
+                    let taken = world.take_notes();
+                    if !taken.is_empty() {
+                        lock(&notes).insert(note_key(feature, scenario), taken);
+                    }
+                    world.release_browser().await;
                 }
-            }
-            Box::pin(async {})
+            })
         });
     if plan.fail_fast {
         runner = runner.fail_fast();
     }
-    let bridge =
-        Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, bridge)
-            .with_default_cli()
-            .run(())
-            .await;
-    bridge.finish(scenarios)
+    let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, bridge)
+        .with_default_cli()
+        .run(());
+    // Ctrl-C must not leave browsers behind: the run is dropped, then every session is quit
+    // and the driver stopped before the process exits.
+    let finished = tokio::select! {
+        bridge = run => Some(bridge),
+        _ = tokio::signal::ctrl_c() => None,
+    };
+    context.browser.shutdown().await;
+    match finished {
+        Some(bridge) => bridge.finish(scenarios),
+        None => Err(Error::Interrupted),
+    }
 }
 
 /// Hands cucumber the features the plan already parsed, expanded and filtered.

@@ -114,7 +114,22 @@ fn steps_listing(scenario: &ScenarioReport) -> String {
             step.keyword, step.text, step.line
         ));
     }
+    if let Some((_, message)) = scenario.failure() {
+        lines.extend(attachments(message));
+    }
     lines.join("\n")
+}
+
+/// A failing browser step's screenshot, in the form Jenkins' JUnit attachments plugin reads
+/// from a testcase's output: `[[ATTACHMENT|/absolute/path.png]]`.
+fn attachments(message: &str) -> impl Iterator<Item = String> + '_ {
+    static SCREENSHOT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\s*screenshot:\s+(/\S.*\.png)\s*$").expect("valid regex"));
+    message.lines().filter_map(|line| {
+        SCREENSHOT
+            .captures(line)
+            .map(|found| format!("[[ATTACHMENT|{}]]", &found[1]))
+    })
 }
 
 impl Reporter for JunitReporter {
@@ -127,5 +142,23 @@ impl Reporter for JunitReporter {
             }
             RunEvent::Finished(_) => self.write(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_screenshot_in_a_failure_becomes_a_jenkins_attachment() {
+        let message = "the page shows \"Admin\", which it should not\n  page:        http://x/\n  screenshot:  /tmp/reports/screenshots/001-should-not-see.png";
+        assert_eq!(
+            attachments(message).collect::<Vec<_>>(),
+            ["[[ATTACHMENT|/tmp/reports/screenshots/001-should-not-see.png]]"]
+        );
+        assert_eq!(
+            attachments("  screenshot:  none: the session had ended").count(),
+            0
+        );
     }
 }

@@ -157,6 +157,46 @@ const PHRASES: &[Phrase] = &[
         phrase: "the TLS certificate of {string} should be valid for at least {int} days",
         example: "the TLS certificate of \"ledger.example.com\" should be valid for at least 14 days",
     },
+    Phrase {
+        phrase: "I visit {string}",
+        example: "I visit \"/dashboard/\"",
+    },
+    Phrase {
+        phrase: "I click {string}",
+        example: "I click \"Reports\"",
+    },
+    Phrase {
+        phrase: "I fill in {string} with {string}",
+        example: "I fill in \"Username\" with \"clerk\"",
+    },
+    Phrase {
+        phrase: "I press {string}",
+        example: "I press \"Log in\"",
+    },
+    Phrase {
+        phrase: "I should see {string}",
+        example: "I should see \"Monthly reports\"",
+    },
+    Phrase {
+        phrase: "I should not see {string}",
+        example: "I should not see \"Admin\"",
+    },
+    Phrase {
+        phrase: "I should be on {string}",
+        example: "I should be on \"/reports/\"",
+    },
+    Phrase {
+        phrase: "the page title should contain {string}",
+        example: "the page title should contain \"Ledger\"",
+    },
+    Phrase {
+        phrase: "I should see an element matching {string}",
+        example: "I should see an element matching \"table tbody tr\"",
+    },
+    Phrase {
+        phrase: "the browser console should show no errors",
+        example: "the browser console should show no errors",
+    },
 ];
 
 /// One registered phrase.

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::browser::{BrowserPool, BrowserSettings};
 use crate::content::{CrawlSettings, RuleSet};
 use crate::failure::StepFailure;
 use crate::probes::{Host, LocalHost, ProbeSettings};
@@ -40,6 +41,10 @@ pub struct StepSettings {
     pub config_dir: PathBuf,
     /// The `[probes]` settings.
     pub probes: ProbeSettings,
+    /// How browser steps reach a browser (`[browser]`).
+    pub browser: BrowserSettings,
+    /// Where failing steps leave their evidence (screenshots), beside the reports.
+    pub artifacts: PathBuf,
 }
 
 /// `[content]`: the rules pages are checked against and the crawl's bounds.
@@ -77,6 +82,8 @@ pub struct RunContext {
     pub sessions: SessionCache,
     /// Where probes run commands and read files.
     pub host: Arc<dyn Host>,
+    /// The run's browser sessions, started on the first browser step.
+    pub browser: BrowserPool,
 }
 
 impl RunContext {
@@ -91,11 +98,13 @@ impl RunContext {
             .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let browser = BrowserPool::new(settings.browser.clone(), settings.step_timeout)?;
         Ok(Self {
             settings,
             http,
             sessions: SessionCache::default(),
             host: Arc::new(LocalHost),
+            browser,
         })
     }
 }

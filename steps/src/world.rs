@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
+use crate::browser::ScenarioBrowser;
 use crate::context::{RunContext, StepSettings, current_run_context};
 use crate::failure::StepFailure;
 use crate::http::HttpState;
@@ -23,6 +24,8 @@ pub struct ShakedownWorld {
     /// What passing steps want in the report (how many pages a crawl checked).
     notes: Vec<String>,
     pub(crate) probes: ProbeState,
+    /// The scenario's browser session, leased on its first browser step.
+    pub(crate) browser: ScenarioBrowser,
 }
 
 /// How long a step may wait, and which limit set that.
@@ -43,11 +46,24 @@ impl ShakedownWorld {
             role: None,
             notes: Vec::new(),
             probes: ProbeState::default(),
+            browser: ScenarioBrowser::default(),
         })
     }
 
     pub(crate) fn run(&self) -> &RunContext {
         &self.run
+    }
+
+    /// The run's context, for work that outlives a borrow of the World.
+    pub(crate) fn shared_run(&self) -> Arc<RunContext> {
+        Arc::clone(&self.run)
+    }
+
+    /// What is left of the scenario's own time limit.
+    pub(crate) fn scenario_time_left(&self) -> Duration {
+        self.settings()
+            .scenario_timeout
+            .saturating_sub(self.started.elapsed())
     }
 
     pub(crate) fn settings(&self) -> &StepSettings {
@@ -106,6 +122,7 @@ impl fmt::Debug for ShakedownWorld {
                 }),
             )
             .field("cookies", &"<redacted>")
+            .field("browser", &self.browser)
             .finish()
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real `shakedown` binary against the real demo site, one test binary.
 
 mod bad_input;
+mod browser;
 mod catalogue;
 mod check;
 mod content;

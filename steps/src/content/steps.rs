@@ -6,22 +6,19 @@ use cucumber::{given, then, when};
 
 use super::crawl::crawl;
 use crate::failure::StepFailure;
-use crate::http::Exchange;
 use crate::text;
 use crate::world::ShakedownWorld;
 
 #[given(expr = "the page should contain no forbidden content")]
 #[when(expr = "the page should contain no forbidden content")]
 #[then(expr = "the page should contain no forbidden content")]
-fn no_forbidden_content(world: &mut ShakedownWorld) -> Result<(), StepFailure> {
-    let page = current_page(world)?;
-    let url = page.final_url();
-    let html = text::is_html(page.content_type(), &page.body).then_some(page.body.as_str());
+async fn no_forbidden_content(world: &mut ShakedownWorld) -> Result<(), StepFailure> {
+    let page = current_page(world).await?;
     let findings = world
         .settings()
         .content
         .rules
-        .scan(url.path(), &page.readable_body(), html);
+        .scan(page.url.path(), &page.visible, page.html.as_deref());
     if findings.is_empty() {
         return Ok(());
     }
@@ -29,12 +26,12 @@ fn no_forbidden_content(world: &mut ShakedownWorld) -> Result<(), StepFailure> {
         .iter()
         .map(|finding| format!("[{}] {}", finding.rule, finding.snippet))
         .collect();
-    Err(StepFailure::new(format!(
-        "forbidden content on {url}: {}",
-        rule_names(findings.iter().map(|f| f.rule.as_str()))
-    ))
-    .with("found", listing.join("\n"))
-    .with("request", page.describe()))
+    let names: Vec<&str> = findings.iter().map(|finding| finding.rule.as_str()).collect();
+    Err(
+        StepFailure::new(format!("forbidden content on {}: {}", page.url, names.join(", ")))
+            .with("found", listing.join("\n"))
+            .with("seen in", page.source),
+    )
 }
 
 #[given(expr = "no page reachable from {string} should contain forbidden content")]
@@ -104,20 +101,20 @@ async fn no_forbidden_content_reachable(
 #[given(expr = "the page should not contain any of:")]
 #[when(expr = "the page should not contain any of:")]
 #[then(expr = "the page should not contain any of:")]
-fn contains_none_of(world: &mut ShakedownWorld, step: &Step) -> Result<(), StepFailure> {
+async fn contains_none_of(world: &mut ShakedownWorld, step: &Step) -> Result<(), StepFailure> {
     let table = step
         .table
         .as_ref()
         .ok_or_else(|| StepFailure::new("the step needs a one-column table of strings under it"))?;
-    let page = current_page(world)?;
-    let visible = page.readable_body();
+    let page = current_page(world).await?;
     let found: Vec<String> = table
         .rows
         .iter()
         .filter_map(|row| row.first())
         .filter_map(|needle| {
-            [visible.as_str(), page.body.as_str()]
+            [Some(page.visible.as_str()), page.html.as_deref()]
                 .into_iter()
+                .flatten()
                 .find_map(|haystack| {
                     haystack.find(needle.as_str()).map(|start| {
                         format!(
@@ -132,24 +129,47 @@ fn contains_none_of(world: &mut ShakedownWorld, step: &Step) -> Result<(), StepF
     if found.is_empty() {
         return Ok(());
     }
-    Err(StepFailure::new(format!(
-        "{} forbidden string(s) on {}",
-        found.len(),
-        page.final_url()
-    ))
-    .with("found", found.join("\n"))
-    .with("request", page.describe()))
+    Err(
+        StepFailure::new(format!("{} forbidden string(s) on {}", found.len(), page.url))
+            .with("found", found.join("\n"))
+            .with("seen in", page.source),
+    )
 }
 
-/// The page a content check reads: the last HTTP response of the scenario.
-fn current_page(world: &ShakedownWorld) -> Result<&Exchange, StepFailure> {
-    world.http.last.as_ref().ok_or_else(|| {
-        StepFailure::new("there is no page to check: nothing has been requested in this scenario")
-            .with("hint", "start with a step such as `When I request \"/\"`")
+/// The page a content check reads, wherever the scenario looked last.
+struct PageContents {
+    url: url::Url,
+    visible: String,
+    html: Option<String>,
+    /// Where it came from, for the failure: the browser, or the request behind a response.
+    source: String,
+}
+
+/// The browser's current page when the scenario has used the browser, else the last HTTP
+/// response.
+async fn current_page(world: &mut ShakedownWorld) -> Result<PageContents, StepFailure> {
+    if world.browser.is_open() {
+        let page = world.page().await?;
+        let (url, visible, html) = page.contents().await?;
+        return Ok(PageContents {
+            url,
+            visible,
+            html: Some(html),
+            source: "the browser's current page".to_owned(),
+        });
+    }
+    let exchange = world.http.last.as_ref().ok_or_else(|| {
+        StepFailure::new("there is no page to check: nothing has been requested or visited in this scenario")
+            .with(
+                "hint",
+                "start with a step such as `When I request \"/\"` or `When I visit \"/\"`",
+            )
+    })?;
+    let html = text::is_html(exchange.content_type(), &exchange.body).then(|| exchange.body.clone());
+    Ok(PageContents {
+        url: exchange.final_url(),
+        visible: exchange.readable_body(),
+        html,
+        source: exchange.describe(),
     })
-}
-
-/// `lorem-ipsum, django-debug`
-fn rule_names<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names.collect::<Vec<_>>().join(", ")
 }

@@ -100,6 +100,20 @@ impl SessionCache {
         };
         login.get_or_init(|| log_in_role(run, role, budget)).await.clone()
     }
+
+    /// The role's password as read before the run, for a login through the browser's form.
+    pub(crate) fn password(&self, role: &str) -> Result<String, StepFailure> {
+        self.passwords
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(role)
+            .cloned()
+            .unwrap_or_else(|| {
+                Err(StepFailure::new(format!(
+                    "the password of role `{role}` was not read before the run"
+                )))
+            })
+    }
 }
 
 async fn log_in_role(

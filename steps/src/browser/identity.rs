@@ -1,0 +1,155 @@
+//! Who the browser session is: anonymous, or a role. A role's browser reuses the session the
+//! HTTP login made for it (its cookies set in the browser, so the site sees one login per role
+//! per run), or, with `browser.login_form`, logs in through the login page like a person.
+
+use std::fmt;
+
+use thirtyfour::{By, Cookie, Key, WebDriver};
+
+use super::page::Page;
+use crate::context::RunContext;
+use crate::failure::StepFailure;
+
+/// Who a session acts as.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Identity {
+    Anonymous,
+    Role(String),
+    /// Half-way through a change (a login failed): cleaned before any further use.
+    Unknown,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Anonymous => f.write_str("anonymous"),
+            Self::Role(role) => write!(f, "role {role}"),
+            Self::Unknown => f.write_str("unknown"),
+        }
+    }
+}
+
+/// Leaves a session as a new visitor's: the last page's storage and every cookie cleared, the
+/// console log drained, a blank page showing.
+pub(crate) async fn clean(driver: &WebDriver) -> Result<(), thirtyfour::error::WebDriverError> {
+    let on_a_site = driver
+        .current_url()
+        .await
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
+    if on_a_site {
+        driver
+            .execute(
+                "try { localStorage.clear(); sessionStorage.clear(); } catch (e) {}",
+                Vec::new(),
+            )
+            .await?;
+    }
+    forget_cookies(driver).await?;
+    driver.goto("about:blank").await?;
+    // Drained so the next scenario's console check sees only its own pages.
+    let _ = driver.browser_log().await;
+    Ok(())
+}
+
+/// Every cookie of every site; the WebDriver command alone reaches only the current page's.
+async fn forget_cookies(driver: &WebDriver) -> Result<(), thirtyfour::error::WebDriverError> {
+    if driver
+        .cdp()
+        .send_raw("Network.clearBrowserCookies", ())
+        .await
+        .is_ok()
+    {
+        return Ok(());
+    }
+    driver.delete_all_cookies().await
+}
+
+/// Makes the page's session act as `wanted`.
+pub(crate) async fn apply(run: &RunContext, page: &Page, wanted: &Identity) -> Result<(), StepFailure> {
+    page.call("clear its cookies", forget_cookies(&page.driver))
+        .await?;
+    let Identity::Role(role) = wanted else {
+        return Ok(());
+    };
+    if run.settings.browser.login_form {
+        log_in_through_form(run, page, role).await
+    } else {
+        reuse_http_login(run, page, role).await
+    }
+}
+
+/// Sets the role's session cookies (from the run's one HTTP login) on the site.
+async fn reuse_http_login(run: &RunContext, page: &Page, role: &str) -> Result<(), StepFailure> {
+    let session = run.sessions.session(run, role, page.budget()).await?;
+    // A browser takes cookies only for the site it is on.
+    page.visit(&run.settings.base_url).await?;
+    for (name, value) in &session.cookies {
+        let mut cookie = Cookie::new(name.clone(), value.clone());
+        cookie.set_path("/");
+        page.call("set the role's session cookie", page.driver.add_cookie(cookie))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Fills the configured login form with the role's credentials and submits it; success is
+/// leaving the login page.
+async fn log_in_through_form(run: &RunContext, page: &Page, role: &str) -> Result<(), StepFailure> {
+    let settings = &run.settings;
+    let role_settings = settings
+        .roles
+        .get(role)
+        .ok_or_else(|| StepFailure::new(format!("there is no role `{role}` in shakedown.toml")))?;
+    let login = settings.login.as_ref().ok_or_else(|| {
+        StepFailure::new(format!(
+            "role `{role}` cannot log in: shakedown.toml has no `[login]` section"
+        ))
+    })?;
+    let password = run.sessions.password(role)?;
+    let login_url = settings.resolve(&login.path)?;
+    page.visit(&login_url).await?;
+    let failed = |why: String| {
+        StepFailure::new(format!(
+            "browser login as `{role}` (user `{}`) failed: {why}",
+            role_settings.username
+        ))
+        .with(
+            "hint",
+            format!("check `[login]` and the password source of `[roles.{role}]`"),
+        )
+    };
+    let by_name = |name: &str| By::Css(format!("input[name=\"{}\"]", name.replace('"', "\\\"")));
+    let username_field = page
+        .call(
+            "find the user name field",
+            page.driver.find(by_name(&login.username_field)),
+        )
+        .await
+        .map_err(|_| failed(format!("no `{}` field at {login_url}", login.username_field)))?;
+    let password_field = page
+        .call(
+            "find the password field",
+            page.driver.find(by_name(&login.password_field)),
+        )
+        .await
+        .map_err(|_| failed(format!("no `{}` field at {login_url}", login.password_field)))?;
+    page.call(
+        "type the user name",
+        username_field.send_keys(role_settings.username.as_str()),
+    )
+    .await?;
+    page.call("type the password", password_field.send_keys(password.as_str()))
+        .await?;
+    page.call("submit the login form", password_field.send_keys(Key::Enter))
+        .await?;
+    let left = page
+        .wait_for(|| async {
+            let url = page.call("read the address", page.driver.current_url()).await?;
+            Ok((url.path() != login_url.path()).then_some(()))
+        })
+        .await?;
+    match left {
+        Some(()) => Ok(()),
+        None => Err(failed("the browser is still on the login page".into())),
+    }
+}

@@ -1,0 +1,14 @@
+//! Browser steps: a real Chromium (or any WebDriver) driven through thirtyfour, with a pool of
+//! sessions shared by the run's scenarios and a screenshot for every failing step.
+
+mod driver;
+mod find;
+mod identity;
+mod page;
+mod pool;
+mod settings;
+mod steps;
+
+pub use driver::capabilities as chromium_capabilities;
+pub use pool::{BrowserPool, ScenarioBrowser};
+pub use settings::BrowserSettings;

@@ -1,0 +1,254 @@
+//! The scenario's page in the browser: every WebDriver call bounded by the step's budget,
+//! waits that poll until something holds or the budget runs out, WebDriver errors said in a
+//! stakeholder's words, and the evidence a failing step leaves (URL, title, screenshot).
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use thirtyfour::error::{WebDriverError, WebDriverErrorInner};
+use thirtyfour::{TimeoutConfiguration, WebDriver};
+use url::Url;
+
+use crate::failure::StepFailure;
+use crate::world::TimeBudget;
+
+/// How often a wait looks again.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+/// What gathering a failure's evidence may take, on top of the step itself.
+const EVIDENCE_LIMIT: Duration = Duration::from_secs(5);
+/// Numbers screenshots in the order failures happen, so their names never collide in a run.
+static SCREENSHOTS: AtomicUsize = AtomicUsize::new(1);
+
+/// The scenario's browser page for one step.
+pub(crate) struct Page {
+    pub driver: WebDriver,
+    /// Set when the session died under the step, so the pool replaces it.
+    broken: Arc<AtomicBool>,
+    budget: TimeBudget,
+    deadline: Instant,
+    screenshots: PathBuf,
+}
+
+impl Page {
+    pub fn new(driver: WebDriver, broken: Arc<AtomicBool>, budget: TimeBudget, screenshots: PathBuf) -> Self {
+        Self {
+            driver,
+            broken,
+            budget,
+            deadline: Instant::now() + budget.limit,
+            screenshots,
+        }
+    }
+
+    pub fn budget(&self) -> TimeBudget {
+        self.budget
+    }
+
+    fn left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// One WebDriver call within what is left of the step's budget.
+    pub async fn call<T>(
+        &self,
+        what: &str,
+        call: impl Future<Output = Result<T, WebDriverError>>,
+    ) -> Result<T, StepFailure> {
+        match tokio::time::timeout(self.left(), call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(self.webdriver_failure(what, &error)),
+            Err(_) => Err(self.out_of_time(what)),
+        }
+    }
+
+    /// Loads `url`, failing on time when the page never finishes loading.
+    pub async fn visit(&self, url: &Url) -> Result<(), StepFailure> {
+        let left = self.left();
+        self.call(
+            "set the page load timeout",
+            self.driver
+                .update_timeouts(TimeoutConfiguration::new(None, Some(left), None)),
+        )
+        .await?;
+        self.call(&format!("load {url}"), self.driver.goto(url.as_str()))
+            .await
+            .map_err(|failure| failure.with("url", url.to_string()))
+    }
+
+    /// Asks `probe` until it answers `Some` or the budget runs out (`None`).
+    pub async fn wait_for<T, F, Fut>(&self, mut probe: F) -> Result<Option<T>, StepFailure>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>, StepFailure>>,
+    {
+        loop {
+            if let Some(found) = probe().await? {
+                return Ok(Some(found));
+            }
+            // Another look needs time to answer: too little left is as good as none.
+            if self.left() < 2 * POLL_INTERVAL {
+                return Ok(None);
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Looks at the page with `look` until `holds` says yes or the budget runs out; answers
+    /// whether it held and what was seen last.
+    pub async fn watch<T, F, Fut>(
+        &self,
+        mut look: F,
+        holds: impl Fn(&T) -> bool,
+    ) -> Result<(bool, T), StepFailure>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, StepFailure>>,
+    {
+        loop {
+            let seen = look().await?;
+            if holds(&seen) || self.left() < 2 * POLL_INTERVAL {
+                return Ok((holds(&seen), seen));
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Runs a script in the page and returns its JSON value.
+    pub async fn script(
+        &self,
+        what: &str,
+        source: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value, StepFailure> {
+        self.call(what, self.driver.execute(source, args))
+            .await
+            .map(|answer| answer.json().clone())
+    }
+
+    /// The page's visible text, whitespace collapsed.
+    pub async fn visible_text(&self) -> Result<String, StepFailure> {
+        let text = self
+            .script(
+                "read the page's text",
+                "return document.body ? document.body.innerText : '';",
+                Vec::new(),
+            )
+            .await?;
+        Ok(collapse(text.as_str().unwrap_or_default()))
+    }
+
+    /// Where the browser is, what it shows and the markup behind it, for content checks.
+    pub async fn contents(&self) -> Result<(Url, String, String), StepFailure> {
+        let url = self
+            .call("read the page's address", self.driver.current_url())
+            .await?;
+        let html = self.call("read the page's source", self.driver.source()).await?;
+        Ok((url, self.visible_text().await?, html))
+    }
+
+    /// Waits (within the budget) until the page has finished loading.
+    pub async fn loaded(&self) -> Result<bool, StepFailure> {
+        let ready = self
+            .wait_for(|| async {
+                let state = self
+                    .script("read the page's state", "return document.readyState;", Vec::new())
+                    .await?;
+                Ok((state == "complete").then_some(()))
+            })
+            .await?;
+        Ok(ready.is_some())
+    }
+
+    /// `failure` with what the browser showed: URL, title and a screenshot.
+    pub async fn explain(&self, failure: StepFailure, action: &str) -> StepFailure {
+        if self.broken.load(Ordering::SeqCst) {
+            return failure.with("screenshot", "none: the browser session had ended");
+        }
+        let evidence = async {
+            let url = self.driver.current_url().await.map(|url| url.to_string());
+            let title = self.driver.title().await;
+            let screenshot = self.screenshot(action).await;
+            (url, title, screenshot)
+        };
+        match tokio::time::timeout(EVIDENCE_LIMIT, evidence).await {
+            Ok((url, title, screenshot)) => {
+                let mut failure = failure;
+                if let Ok(url) = url {
+                    failure = failure.with("page", url);
+                }
+                if let Ok(title) = title {
+                    failure = failure.with("title", title);
+                }
+                failure.with(
+                    "screenshot",
+                    screenshot.unwrap_or_else(|why| format!("none: {why}")),
+                )
+            }
+            Err(_) => failure.with(
+                "screenshot",
+                format!(
+                    "none: the browser did not answer within {}s",
+                    EVIDENCE_LIMIT.as_secs()
+                ),
+            ),
+        }
+    }
+
+    /// Saves a PNG of the page and returns its absolute path.
+    async fn screenshot(&self, action: &str) -> Result<String, String> {
+        let png = self
+            .driver
+            .screenshot_as_png()
+            .await
+            .map_err(|error| format!("the browser could not take one ({error})"))?;
+        let number = SCREENSHOTS.fetch_add(1, Ordering::SeqCst);
+        let path = self.screenshots.join(format!("{number:03}-{action}.png"));
+        let written = async {
+            tokio::fs::create_dir_all(&self.screenshots).await?;
+            tokio::fs::write(&path, png).await
+        };
+        written
+            .await
+            .map_err(|error| format!("cannot write `{}`: {error}", path.display()))?;
+        Ok(path.display().to_string())
+    }
+
+    fn out_of_time(&self, what: &str) -> StepFailure {
+        StepFailure::new(format!(
+            "the browser could not {what} within {}s (`{}`)",
+            self.budget.limit.as_secs_f64(),
+            self.budget.source
+        ))
+    }
+
+    fn webdriver_failure(&self, what: &str, error: &WebDriverError) -> StepFailure {
+        match &**error {
+            WebDriverErrorInner::Timeout(_) | WebDriverErrorInner::WebDriverTimeout(_) => {
+                self.out_of_time(what)
+            }
+            WebDriverErrorInner::InvalidSessionId(_)
+            | WebDriverErrorInner::NoSuchWindow(_)
+            | WebDriverErrorInner::RequestFailed(_)
+            | WebDriverErrorInner::HttpError(_) => {
+                self.broken.store(true, Ordering::SeqCst);
+                StepFailure::new(format!("the browser session ended while trying to {what}"))
+                    .with("error", first_line(&error.to_string()))
+            }
+            _ => StepFailure::new(format!("the browser could not {what}"))
+                .with("error", first_line(&error.to_string())),
+        }
+    }
+}
+
+/// WebDriver messages carry a driver stack trace after their first line.
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+/// Whitespace collapsed, as a reader sees text regardless of line breaks.
+pub(crate) fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

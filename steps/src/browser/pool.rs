@@ -1,0 +1,334 @@
+//! The run's browser sessions. Starting Chromium costs about a second, so a run keeps
+//! `browser.sessions` of them, started on first use (a run with no browser step starts none),
+//! and leases one to each scenario that needs a browser. A session comes back cleaned (cookies
+//! and storage cleared, on a blank page); one that crashed or would not clean is quit and a
+//! new one takes its place. When the run ends, or is interrupted, every session is quit and
+//! the chromedriver this run started is stopped.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use thirtyfour::{TimeoutConfiguration, WebDriver};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
+
+use super::driver::{self, Driver, INSTALL_HINT};
+use super::identity::{self, Identity};
+use super::page::Page;
+use super::settings::BrowserSettings;
+use crate::failure::StepFailure;
+use crate::world::{ShakedownWorld, TimeBudget};
+
+/// The longest cleaning a session or quitting one may take before it is given up on.
+const HOUSEKEEPING_LIMIT: Duration = Duration::from_secs(5);
+/// How much longer than a step's budget a WebDriver call may take before the HTTP client
+/// itself gives up: only a backstop, the step's own timeout comes first.
+const BACKSTOP_MARGIN: Duration = Duration::from_secs(10);
+
+/// The run's browser sessions and the driver behind them.
+pub struct BrowserPool {
+    inner: Arc<PoolInner>,
+}
+
+struct PoolInner {
+    settings: BrowserSettings,
+    step_timeout: Duration,
+    /// The client every WebDriver call goes through: no proxy (the driver is on loopback or a
+    /// grid the user named) and a bounded request time.
+    client: reqwest::Client,
+    permits: Arc<Semaphore>,
+    driver: OnceCell<Result<Arc<Driver>, StepFailure>>,
+    idle: Mutex<Vec<Session>>,
+    /// Every session started and not yet quit, whoever holds it, so the end of the run (or a
+    /// Ctrl-C) can quit them all.
+    live: Mutex<HashMap<usize, (WebDriver, Option<PathBuf>)>>,
+    next_id: AtomicUsize,
+    closed: AtomicBool,
+}
+
+/// One browser session and who it is logged in as.
+pub(crate) struct Session {
+    pub id: usize,
+    pub driver: WebDriver,
+    pub identity: Identity,
+}
+
+/// A session lent to one scenario; the permit keeps the pool at its size.
+pub(crate) struct Lease {
+    session: Session,
+    broken: Arc<AtomicBool>,
+    _permit: OwnedSemaphorePermit,
+}
+
+/// A scenario's browser: nothing until its first browser step.
+#[derive(Default)]
+pub struct ScenarioBrowser {
+    lease: Option<Lease>,
+}
+
+impl ScenarioBrowser {
+    /// Whether the scenario has used the browser, so its page is the one to check.
+    pub(crate) fn is_open(&self) -> bool {
+        self.lease.is_some()
+    }
+}
+
+impl fmt::Debug for ScenarioBrowser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.lease {
+            Some(lease) => write!(f, "session {} ({:?})", lease.session.id, lease.session.identity),
+            None => f.write_str("none"),
+        }
+    }
+}
+
+impl fmt::Debug for BrowserPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BrowserPool")
+            .field("settings", &self.inner.settings)
+            .field("live", &self.inner.live_count())
+            .finish()
+    }
+}
+
+impl BrowserPool {
+    pub fn new(settings: BrowserSettings, step_timeout: Duration) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(step_timeout + BACKSTOP_MARGIN)
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        let permits = Arc::new(Semaphore::new(settings.sessions.max(1)));
+        Ok(Self {
+            inner: Arc::new(PoolInner {
+                settings,
+                step_timeout,
+                client,
+                permits,
+                driver: OnceCell::new(),
+                idle: Mutex::new(Vec::new()),
+                live: Mutex::new(HashMap::new()),
+                next_id: AtomicUsize::new(1),
+                closed: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// A session for one scenario: waits up to `wait` for one to be free, then takes an idle
+    /// one or starts a new one within the step's budget.
+    async fn lease(&self, wait: Duration, budget: TimeBudget) -> Result<Lease, StepFailure> {
+        let inner = &self.inner;
+        let closed = || StepFailure::new("the run is ending: no new browser session");
+        if inner.closed.load(Ordering::SeqCst) {
+            return Err(closed());
+        }
+        let permit = tokio::time::timeout(wait, Arc::clone(&inner.permits).acquire_owned())
+            .await
+            .map_err(|_| {
+                StepFailure::new(format!(
+                    "no browser session became free within {}s (`limits.scenario_timeout`)",
+                    wait.as_secs_f64()
+                ))
+                .with(
+                    "hint",
+                    "raise `browser.sessions`, or run fewer scenarios at a time",
+                )
+            })?
+            .map_err(|_| closed())?;
+        let driver = inner
+            .driver
+            .get_or_init(|| async { Driver::start(&inner.settings, &inner.client).await.map(Arc::new) })
+            .await
+            .clone()?;
+        let idle = inner
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let session = match idle {
+            Some(session) => session,
+            None => inner.start_session(&driver, budget).await?,
+        };
+        Ok(Lease {
+            session,
+            broken: Arc::default(),
+            _permit: permit,
+        })
+    }
+
+    /// Takes a scenario's session back: cleaned for the next scenario, or quit if it broke.
+    async fn give_back(&self, lease: Lease) {
+        let Lease {
+            mut session, broken, ..
+        } = lease;
+        let inner = &self.inner;
+        let reusable = !broken.load(Ordering::SeqCst)
+            && !inner.closed.load(Ordering::SeqCst)
+            && matches!(
+                tokio::time::timeout(HOUSEKEEPING_LIMIT, identity::clean(&session.driver)).await,
+                Ok(Ok(()))
+            );
+        if reusable {
+            session.identity = Identity::Anonymous;
+            inner
+                .idle
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(session);
+        } else {
+            inner.retire(session.id).await;
+        }
+    }
+
+    /// Quits every session and stops the driver this run started. Safe to call twice.
+    pub async fn shutdown(&self) {
+        let inner = &self.inner;
+        inner.closed.store(true, Ordering::SeqCst);
+        inner
+            .idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+        let ids: Vec<usize> = inner
+            .live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .keys()
+            .copied()
+            .collect();
+        futures::future::join_all(ids.into_iter().map(|id| inner.retire(id))).await;
+        if let Some(Ok(driver)) = inner.driver.get() {
+            driver.stop().await;
+        }
+    }
+}
+
+impl PoolInner {
+    fn live_count(&self) -> usize {
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .len()
+    }
+
+    async fn start_session(&self, driver: &Driver, budget: TimeBudget) -> Result<Session, StepFailure> {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        let local = self.settings.webdriver_url.is_none();
+        // A fresh, empty profile per session: nothing carried over from a person's browser or
+        // from an earlier run.
+        let profile = local
+            .then(|| std::env::temp_dir().join(format!("shakedown-chromium-{}-{id}", std::process::id())));
+        if let Some(profile) = &profile {
+            let _ = std::fs::remove_dir_all(profile);
+            std::fs::create_dir_all(profile).map_err(|error| {
+                StepFailure::new(format!(
+                    "cannot create the browser profile folder `{}`: {error}",
+                    profile.display()
+                ))
+            })?;
+        }
+        let capabilities = driver::capabilities(&self.settings, local, profile.as_deref())?;
+        let connect = WebDriver::builder(driver.url.as_str(), capabilities)
+            .client(self.client.clone())
+            .connect();
+        let started = tokio::time::timeout(budget.limit, connect).await;
+        let web_driver = match started {
+            Ok(Ok(web_driver)) => web_driver,
+            Ok(Err(error)) => {
+                return Err(StepFailure::new(format!("the browser did not start: {error}"))
+                    .with("driver", driver.url.clone())
+                    .with("hint", INSTALL_HINT));
+            }
+            Err(_) => {
+                return Err(StepFailure::new(format!(
+                    "the browser did not start within {}s (`{}`)",
+                    budget.limit.as_secs_f64(),
+                    budget.source
+                ))
+                .with("driver", driver.url.clone()));
+            }
+        };
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(id, (web_driver.clone(), profile));
+        // Implicit waits off: every wait is explicit and bounded by the step's budget.
+        let timeouts = TimeoutConfiguration::new(
+            Some(self.step_timeout),
+            Some(self.step_timeout),
+            Some(Duration::ZERO),
+        );
+        let configured = tokio::time::timeout(HOUSEKEEPING_LIMIT, web_driver.update_timeouts(timeouts)).await;
+        if !matches!(configured, Ok(Ok(()))) {
+            self.retire(id).await;
+            return Err(StepFailure::new(
+                "the browser started but did not accept its timeouts",
+            ));
+        }
+        Ok(Session {
+            id,
+            driver: web_driver,
+            identity: Identity::Anonymous,
+        })
+    }
+
+    /// Quits a session for good and removes its profile.
+    async fn retire(&self, id: usize) {
+        let entry = self
+            .live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&id);
+        let Some((web_driver, profile)) = entry else {
+            return;
+        };
+        let _ = tokio::time::timeout(HOUSEKEEPING_LIMIT, web_driver.quit()).await;
+        if let Some(profile) = profile {
+            let _ = tokio::fs::remove_dir_all(profile).await;
+        }
+    }
+}
+
+impl ShakedownWorld {
+    /// Hands the scenario's browser session back to the pool; the runner calls this when a
+    /// scenario ends, passed or failed.
+    pub async fn release_browser(&mut self) {
+        if let Some(lease) = self.browser.lease.take() {
+            self.run().browser.give_back(lease).await;
+        }
+    }
+
+    /// The scenario's browser page, leasing a session on first use and making it act as the
+    /// scenario's role (logged in, or anonymous).
+    pub(crate) async fn page(&mut self) -> Result<Page, StepFailure> {
+        let run = self.shared_run();
+        let budget = self.time_budget();
+        if self.browser.lease.is_none() {
+            let lease = run.browser.lease(self.scenario_time_left(), budget).await?;
+            self.browser.lease = Some(lease);
+        }
+        let wanted = match &self.role {
+            Some(role) => Identity::Role(role.clone()),
+            None => Identity::Anonymous,
+        };
+        let Some(lease) = self.browser.lease.as_mut() else {
+            return Err(StepFailure::new("the browser session was lost"));
+        };
+        let page = Page::new(
+            lease.session.driver.clone(),
+            Arc::clone(&lease.broken),
+            budget,
+            run.settings.artifacts.clone(),
+        );
+        if lease.session.identity != wanted {
+            // Until the change is complete the session is neither the old role nor the new.
+            lease.session.identity = Identity::Unknown;
+            identity::apply(&run, &page, &wanted).await?;
+            lease.session.identity = wanted;
+        }
+        Ok(page)
+    }
+}
