@@ -86,6 +86,7 @@ fn ports_processes_and_commands() {
         .expect_stdout("stderr:   database unreachable")
         .expect_stdout("the output of the command does not contain \"migrations applied\"")
         .expect_stdout("stdout:   all good")
+        .expect_stdout("note: process `shakedown` running as PID ")
         .expect_stdout("1 passed, 5 failed");
 }
 
@@ -182,6 +183,9 @@ fn real_nagios_plugins_pass_fail_and_report_their_perfdata() {
         .expect_stdout("the Nagios check is CRITICAL, expected OK")
         .expect_stdout("Connection refused")
         .expect_stdout("the Nagios check is UNKNOWN: the plugin `check_flux_capacitor` was not found in `/usr/lib/nagios/plugins`")
+        .expect_stdout("note: check_tcp -H 127.0.0.1 -p ")
+        .expect_stdout(": OK TCP OK - ")
+        .expect_stdout("[time = ")
         .expect_stdout("1 passed, 3 failed");
 }
 

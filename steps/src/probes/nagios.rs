@@ -231,6 +231,18 @@ fn parse_value(text: &str) -> Option<(Option<f64>, String)> {
     unit_ok.then(|| (Some(value), unit.to_owned()))
 }
 
+/// `check_tcp: OK: TCP OK - 0.000 second response time [time=0.000128s (warn 10, crit 20)]`:
+/// what a passing check reports, status text and performance data on one line.
+pub(crate) fn summary(run: &CommandRun) -> String {
+    let output = parse_output(&run.finished.stdout);
+    let perfdata: Vec<String> = output.perfdata.iter().map(ToString::to_string).collect();
+    let mut line = format!("{}: {} {}", run.line, State::from_exit(run.finished.code), output.summary);
+    if !perfdata.is_empty() {
+        line.push_str(&format!(" [{}]", perfdata.join("; ")));
+    }
+    line
+}
+
 /// Checks a finished plugin against the worst state the step accepts.
 pub(crate) fn verdict(run: &CommandRun, worst_accepted: State) -> Result<(), StepFailure> {
     let state = State::from_exit(run.finished.code);

@@ -67,7 +67,10 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
     let budget = world.time_budget();
     let what = format!("the processes of {}", host.name());
     let listed = bounded(budget, &what, processes::list(host)).await?;
-    processes::running(&listed, &name, &host.name())
+    processes::running(&listed, &name, &host.name())?;
+    let pids: Vec<String> = processes::matching(&listed, &name).iter().map(u32::to_string).collect();
+    world.note(format!("process `{name}` running as PID {}", pids.join(", ")));
+    Ok(())
 }
 
 #[given(expr = "the Nagios check {string} should be OK")]
@@ -75,7 +78,9 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
 #[then(expr = "the Nagios check {string} should be OK")]
 async fn nagios_ok(world: &mut ShakedownWorld, check: String) -> Result<(), StepFailure> {
     let run = run_plugin(world, &check).await?;
-    nagios::verdict(&run, State::Ok)
+    nagios::verdict(&run, State::Ok)?;
+    world.note(nagios::summary(&run));
+    Ok(())
 }
 
 #[given(expr = "the Nagios check {string} should be at most WARNING")]
@@ -83,7 +88,9 @@ async fn nagios_ok(world: &mut ShakedownWorld, check: String) -> Result<(), Step
 #[then(expr = "the Nagios check {string} should be at most WARNING")]
 async fn nagios_at_most_warning(world: &mut ShakedownWorld, check: String) -> Result<(), StepFailure> {
     let run = run_plugin(world, &check).await?;
-    nagios::verdict(&run, State::Warning)
+    nagios::verdict(&run, State::Warning)?;
+    world.note(nagios::summary(&run));
+    Ok(())
 }
 
 #[given(expr = "the command {string} should succeed")]
