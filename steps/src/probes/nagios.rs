@@ -236,7 +236,12 @@ fn parse_value(text: &str) -> Option<(Option<f64>, String)> {
 pub(crate) fn summary(run: &CommandRun) -> String {
     let output = parse_output(&run.finished.stdout);
     let perfdata: Vec<String> = output.perfdata.iter().map(ToString::to_string).collect();
-    let mut line = format!("{}: {} {}", run.line, State::from_exit(run.finished.code), output.summary);
+    let mut line = format!(
+        "{}: {} {}",
+        run.line,
+        State::from_exit(run.finished.code),
+        output.summary
+    );
     if !perfdata.is_empty() {
         line.push_str(&format!(" [{}]", perfdata.join("; ")));
     }

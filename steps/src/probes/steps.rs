@@ -68,7 +68,10 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
     let what = format!("the processes of {}", host.name());
     let listed = bounded(budget, &what, processes::list(host)).await?;
     processes::running(&listed, &name, &host.name())?;
-    let pids: Vec<String> = processes::matching(&listed, &name).iter().map(u32::to_string).collect();
+    let pids: Vec<String> = processes::matching(&listed, &name)
+        .iter()
+        .map(u32::to_string)
+        .collect();
     world.note(format!("process `{name}` running as PID {}", pids.join(", ")));
     Ok(())
 }
