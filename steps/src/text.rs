@@ -1,6 +1,8 @@
 //! Short, readable quotes of what a server sent, so a failure shows the relevant bit of a page
 //! rather than a wall of HTML.
 
+use std::time::Duration;
+
 use scraper::{Html, Node};
 
 /// Characters shown on each side of a match in a snippet.
@@ -69,6 +71,22 @@ pub fn excerpt(text: &str) -> String {
     quoted(&quote)
 }
 
+/// `15s`, `2m`, `250ms`: how limits are written in shakedown.toml.
+pub(crate) fn humanize(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if duration.subsec_millis() == 0 && seconds >= 3600 && seconds.is_multiple_of(3600) {
+        format!("{}h", seconds / 3600)
+    } else if duration.subsec_millis() == 0 && seconds >= 60 && seconds.is_multiple_of(60) {
+        format!("{}m", seconds / 60)
+    } else if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else if duration.as_secs() == 0 {
+        format!("{}ms", duration.as_millis())
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
+}
+
 /// `text` in double quotes on one line: whitespace collapsed, control characters escaped.
 pub fn quoted(text: &str) -> String {
     let mut out = String::from("\"");
@@ -110,6 +128,16 @@ mod tests {
     #[test]
     fn quoted_escapes_control_characters_and_quotes() {
         assert_eq!(quoted("a\u{1b}[31m \"b\"\n c"), "\"a\\u{1b}[31m \\\"b\\\" c\"");
+    }
+
+    #[test]
+    fn limits_read_as_they_are_written() {
+        use std::time::Duration;
+        assert_eq!(humanize(Duration::from_secs(15)), "15s");
+        assert_eq!(humanize(Duration::from_secs(120)), "2m");
+        assert_eq!(humanize(Duration::from_secs(7200)), "2h");
+        assert_eq!(humanize(Duration::from_millis(250)), "250ms");
+        assert_eq!(humanize(Duration::from_millis(1500)), "1.5s");
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub(crate) async fn perform(
         Ok(result) => result,
         Err(_) => Err(StepFailure::new(format!(
             "no complete answer within {} (`{}`)",
-            humanize(budget.limit),
+            text::humanize(budget.limit),
             budget.source
         ))
         .with("request", request_line)),
@@ -260,17 +260,6 @@ fn message_without_url(error: &reqwest::Error) -> String {
     }
 }
 
-/// `15s`, `1.5s`, `250ms`: how limits are written in shakedown.toml.
-fn humanize(duration: Duration) -> String {
-    if duration.subsec_millis() == 0 {
-        format!("{}s", duration.as_secs())
-    } else if duration.as_secs() == 0 {
-        format!("{}ms", duration.as_millis())
-    } else {
-        format!("{:.1}s", duration.as_secs_f64())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,12 +272,5 @@ mod tests {
             "application/x-www-form-urlencoded"
         );
         assert_eq!(content_type_of("hello there = you"), "text/plain; charset=utf-8");
-    }
-
-    #[test]
-    fn limits_read_as_they_are_written() {
-        assert_eq!(humanize(Duration::from_secs(15)), "15s");
-        assert_eq!(humanize(Duration::from_millis(250)), "250ms");
-        assert_eq!(humanize(Duration::from_millis(1500)), "1.5s");
     }
 }

@@ -146,7 +146,7 @@ pub(crate) async fn ran_on_schedule(
     let grace_note = format!(
         "{} (the last run that has had `probes.cron_grace` = {} to finish)",
         timestamp(due),
-        super::commands::humanize(grace)
+        crate::text::humanize(grace)
     );
     let changed = match host.metadata(evidence).await {
         Ok(FileFacts {

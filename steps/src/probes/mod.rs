@@ -11,6 +11,6 @@ mod services;
 mod settings;
 mod steps;
 
-pub(crate) use commands::{CommandRun, ProbeState, bounded, humanize, resolve_path, run as run_command};
+pub(crate) use commands::{CommandRun, ProbeState, bounded, resolve_path, run as run_command};
 pub use host::{FileFacts, Finished, Host, Invocation, LocalHost, RunError};
 pub use settings::ProbeSettings;

@@ -19,7 +19,7 @@ use crate::world::ShakedownWorld;
 async fn port_open(world: &mut ShakedownWorld, port: u16, host: String) -> Result<(), StepFailure> {
     let budget = world.time_budget();
     let seen = ports::connect(&host, port, budget.limit).await;
-    let limit = format!("{} (`{}`)", commands::humanize(budget.limit), budget.source);
+    let limit = format!("{} (`{}`)", crate::text::humanize(budget.limit), budget.source);
     ports::expect_open(&host, port, seen, &limit)
 }
 

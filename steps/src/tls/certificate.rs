@@ -165,7 +165,7 @@ pub(crate) async fn inspect(
         (Err(_), _) => Err(StepFailure::new(format!(
             "no TLS handshake with {} within {} (`{}`)",
             target.display(),
-            crate::probes::humanize(budget.limit),
+            crate::text::humanize(budget.limit),
             budget.source
         ))),
         (Ok(_), Some((der, verify_error))) => Ok(Inspection {

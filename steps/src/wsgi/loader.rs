@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::failure::StepFailure;
-use crate::probes::{CommandRun, Host, Invocation, humanize};
+use crate::probes::{CommandRun, Host, Invocation};
+use crate::text::humanize;
 use crate::world::TimeBudget;
 
 /// Marks the script's own verdict line in the interpreter's output.
