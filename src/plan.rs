@@ -1,43 +1,25 @@
 //! Turns the command line and the configuration into one checked run plan. Everything that can
 //! be wrong with the input is found here, before any server is touched.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use shakedown_steps::ContentSettings;
-use shakedown_steps::ProbeSettings;
-use shakedown_steps::browser::BrowserSettings;
-use shakedown_steps::session::{LoginSettings, RoleSettings};
-use url::Url;
+use shakedown_steps::StepSettings;
 
 use crate::cli::{RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::suite::{self, Suite};
 
-/// A run that is ready to go: one environment, the selected scenarios, limits and reports.
+/// A run that is ready to go: the selected scenarios, how many run at once, the reports, and
+/// everything the steps need to know (environment, limits, roles, rules, browser).
 #[derive(Debug)]
 pub struct RunPlan {
-    pub environment: String,
-    pub base_url: Url,
-    pub read_only: bool,
-    pub step_timeout: Duration,
-    pub scenario_timeout: Duration,
+    pub steps: StepSettings,
     pub concurrency: usize,
     pub fail_fast: bool,
     pub suite: Suite,
     pub junit: Option<PathBuf>,
-    pub login: Option<LoginSettings>,
-    pub roles: BTreeMap<String, RoleSettings>,
-    pub content: ContentSettings,
-    /// The folder of the configuration file: relative paths in probe steps start here.
-    pub config_dir: PathBuf,
-    pub probes: ProbeSettings,
-    pub browser: BrowserSettings,
-    /// Where failing steps leave screenshots: `screenshots/` beside the JUnit report, or
-    /// `shakedown-reports/screenshots/` in the working folder. Absolute, so reports can name it.
-    pub artifacts: PathBuf,
 }
 
 /// What `run` was asked, beyond the selection of features.
@@ -110,23 +92,26 @@ impl RunPlan {
         if overrides.headed {
             browser.headless = false;
         }
-        Ok(Self {
+        let steps = StepSettings {
             environment,
             base_url,
             read_only: settings.read_only,
             step_timeout: overrides.step_timeout.unwrap_or(config.limits.step_timeout),
             scenario_timeout: config.limits.scenario_timeout,
+            config_dir: config_folder(&config.path, working_dir),
+            login: config.login,
+            roles: config.roles,
+            content: config.content,
+            probes: config.probes,
+            browser,
+            artifacts,
+        };
+        Ok(Self {
+            steps,
             concurrency,
             fail_fast: overrides.fail_fast,
             suite,
             junit: overrides.junit,
-            login: config.login,
-            roles: config.roles,
-            content: config.content,
-            config_dir: config_folder(&config.path, working_dir),
-            probes: config.probes.clone(),
-            browser,
-            artifacts,
         })
     }
 }

@@ -12,7 +12,7 @@ use cucumber::gherkin::{Feature, Rule, Scenario};
 use cucumber::{Cucumber, Event, World as _, cli, parser, runner, writer};
 use futures::stream;
 use shakedown_steps::redact::redact;
-use shakedown_steps::{RunContext, ShakedownWorld, StepSettings, install_run_context};
+use shakedown_steps::{RunContext, ShakedownWorld, install_run_context};
 
 use crate::error::Error;
 use crate::plan::RunPlan;
@@ -20,21 +20,7 @@ use crate::report::{Reporter, RunEvent, RunSummary, ScenarioReport, StepReport, 
 
 /// Runs every selected scenario and tells every reporter; returns the totals.
 pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result<RunSummary, Error> {
-    let settings = StepSettings {
-        environment: plan.environment.clone(),
-        base_url: plan.base_url.clone(),
-        read_only: plan.read_only,
-        step_timeout: plan.step_timeout,
-        scenario_timeout: plan.scenario_timeout,
-        login: plan.login.clone(),
-        roles: plan.roles.clone(),
-        content: plan.content.clone(),
-        config_dir: plan.config_dir.clone(),
-        probes: plan.probes.clone(),
-        browser: plan.browser.clone(),
-        artifacts: plan.artifacts.clone(),
-    };
-    let context = RunContext::new(settings).map_err(|error| Error::Io {
+    let context = RunContext::new(plan.steps).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
@@ -46,8 +32,8 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     let notes = Notes::default();
     let mut bridge = EventBridge::new(reporters, Arc::clone(&notes));
     bridge.emit(&RunEvent::Started {
-        environment: plan.environment.clone(),
-        base_url: plan.base_url.to_string(),
+        environment: context.settings.environment.clone(),
+        base_url: context.settings.base_url.to_string(),
         scenarios,
     });
     let mut runner = runner::Basic::default()
