@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use cucumber::event::{self, Source};
 use cucumber::gherkin::{Feature, Rule, Scenario};
@@ -101,7 +101,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// A scenario in flight: when it started and the steps it has finished.
 struct InFlight {
-    started: Instant,
+    /// When the runner started it (the event's own time: events can reach the bridge late).
+    started: SystemTime,
     steps: Vec<StepReport>,
 }
 
@@ -153,13 +154,14 @@ impl EventBridge {
         rule: Option<&Rule>,
         scenario: &Source<Scenario>,
         event: event::Scenario<ShakedownWorld>,
+        at: SystemTime,
     ) {
         match event {
             event::Scenario::Started => {
                 self.in_flight.insert(
                     scenario.clone(),
                     InFlight {
-                        started: Instant::now(),
+                        started: at,
                         steps: Vec::new(),
                     },
                 );
@@ -198,7 +200,7 @@ impl EventBridge {
                 let Some(in_flight) = self.in_flight.remove(scenario) else {
                     return;
                 };
-                let mut report = scenario_report(feature, rule, scenario, in_flight);
+                let mut report = scenario_report(feature, rule, scenario, in_flight, at);
                 let notes = lock(&self.notes)
                     .remove(&note_key(feature, scenario))
                     .unwrap_or_default();
@@ -221,6 +223,7 @@ fn scenario_report(
     rule: Option<&Rule>,
     scenario: &Scenario,
     in_flight: InFlight,
+    finished: SystemTime,
 ) -> ScenarioReport {
     let mut steps = in_flight.steps;
     let reported = steps
@@ -248,7 +251,9 @@ fn scenario_report(
         line: scenario.position.line,
         steps,
         notes: Vec::new(),
-        duration: in_flight.started.elapsed(),
+        duration: finished
+            .duration_since(in_flight.started)
+            .unwrap_or(Duration::ZERO),
     }
 }
 
@@ -276,15 +281,16 @@ impl cucumber::Writer<ShakedownWorld> for EventBridge {
         _: &cli::Empty,
     ) {
         let Ok(event) = event else { return };
+        let at = event.at;
         let event::Cucumber::Feature(feature, feature_event) = event.into_inner() else {
             return;
         };
         match feature_event {
             event::Feature::Scenario(scenario, retryable) => {
-                self.on_scenario(&feature, None, &scenario, retryable.event)
+                self.on_scenario(&feature, None, &scenario, retryable.event, at)
             }
             event::Feature::Rule(rule, event::Rule::Scenario(scenario, retryable)) => {
-                self.on_scenario(&feature, Some(&rule), &scenario, retryable.event);
+                self.on_scenario(&feature, Some(&rule), &scenario, retryable.event, at);
             }
             event::Feature::Started | event::Feature::Finished | event::Feature::Rule(..) => {}
         }
