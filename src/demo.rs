@@ -52,6 +52,9 @@ const BROWSER_PACKAGES: [&str; 2] = ["chromium", "chromium-driver"];
 
 /// Installs Chromium and chromedriver when either is missing, saying what it runs. When that
 /// cannot be done the demo goes on: its browser scenarios then fail with the driver's message.
+/// How long installing the browser may take: a download on a slow mirror, not a hang.
+const INSTALL_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
+
 async fn install_browser_if_missing() {
     let missing = ["chromium", "chromedriver"]
         .into_iter()
@@ -91,7 +94,8 @@ async fn install_browser_if_missing() {
         command
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(std::process::Stdio::null());
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
         command
     };
     let mut install_args = vec!["install", "-y", "-qq", "--no-install-recommends"];
@@ -103,7 +107,14 @@ async fn install_browser_if_missing() {
         }
         apt(&install_args).status().await
     };
-    match installed.await {
+    let Ok(installed) = tokio::time::timeout(INSTALL_LIMIT, installed).await else {
+        println!(
+            "shakedown demo: the installation did not finish within {} minutes; the browser scenarios will fail",
+            INSTALL_LIMIT.as_secs() / 60
+        );
+        return;
+    };
+    match installed {
         Ok(status) if status.success() => {
             println!("shakedown demo: installed {}", BROWSER_PACKAGES.join(" and "))
         }
