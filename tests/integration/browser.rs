@@ -8,24 +8,12 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{DemoSite, Project, Shakedown, validate_junit};
+use crate::support::{DEMO_ROLES, DemoSite, Project, validate_junit};
 
 /// The demo roles, and two browser sessions as the issue's tests keep them.
-const CONFIG: &str = r#"
-[login]
-path = "/accounts/login/"
-
-[roles.clerk]
-username = "clerk"
-password_env = "DEMO_CLERK_PASSWORD"
-
-[roles.viewer]
-username = "viewer"
-password_env = "DEMO_VIEWER_PASSWORD"
-
-[browser]
-sessions = 2
-"#;
+fn config() -> String {
+    format!("{DEMO_ROLES}\n[browser]\nsessions = 2\n")
+}
 
 const HEALTHY: &str = r#"Feature: Ledger in the browser
   Scenario: The home page
@@ -86,12 +74,6 @@ const FAULTY: &str = r#"Feature: Ledger in the browser, with mistakes
 "#;
 
 /// Passwords of the demo roles, as `password_env` reads them.
-fn with_passwords(shakedown: Shakedown) -> Shakedown {
-    shakedown
-        .env("DEMO_CLERK_PASSWORD", "clerk-demo-pass")
-        .env("DEMO_VIEWER_PASSWORD", "viewer-demo-pass")
-}
-
 /// A value only this test's shakedown (and what it starts) carries in its environment, so
 /// its processes can be told from any other test's.
 fn marker(test: &str) -> String {
@@ -147,10 +129,12 @@ fn assert_no_browsers_left(marker: &str) {
 #[test]
 fn every_phrase_passes_on_the_healthy_site_with_one_login_per_role_and_nothing_left_running() {
     let site = DemoSite::start(&[]);
-    let project = Project::new(&site.url, CONFIG);
+    let project = Project::new(&site.url, &config());
     project.file("features/browser.feature", HEALTHY);
     let marker = marker("healthy");
-    let outcome = with_passwords(project.shakedown())
+    let outcome = project
+        .shakedown()
+        .demo_passwords()
         .env(MARKER_VARIABLE, &marker)
         .args(["run"])
         .run();
@@ -172,12 +156,14 @@ fn failing_browser_steps_leave_a_screenshot_that_both_reports_point_at() {
     let site = DemoSite::start(&["admin-link", "hang"]);
     let project = Project::new(
         &site.url,
-        &format!("{CONFIG}login_form = true\n[limits]\nstep_timeout = \"5s\"\n"),
+        &format!("{}login_form = true\n[limits]\nstep_timeout = \"5s\"\n", config()),
     );
     project.file("features/faulty.feature", FAULTY);
     let report = project.path().join("reports/junit.xml");
     let marker = marker("faulty");
-    let outcome = with_passwords(project.shakedown())
+    let outcome = project
+        .shakedown()
+        .demo_passwords()
         .env(MARKER_VARIABLE, &marker)
         .args(["run", "--junit"])
         .args([&report])

@@ -1,25 +1,7 @@
 //! Roles against the demo site: one login per role per run, the access matrix and its diff, a
 //! wrong password explained, and no secret in any byte shakedown writes.
 
-use crate::support::{DemoSite, Project};
-
-/// `[login]` and the three demo roles, each reading its password from an environment variable.
-const ROLES: &str = r#"
-[login]
-path = "/accounts/login/"
-
-[roles.admin]
-username = "admin"
-password_env = "DEMO_ADMIN_PASSWORD"
-
-[roles.clerk]
-username = "clerk"
-password_env = "DEMO_CLERK_PASSWORD"
-
-[roles.viewer]
-username = "viewer"
-password_env = "DEMO_VIEWER_PASSWORD"
-"#;
+use crate::support::{DEMO_ROLES, DemoSite, Project, Shakedown};
 
 const MATRIX: &str = r#"Feature: Access
   Scenario: matrix
@@ -31,16 +13,14 @@ const MATRIX: &str = r#"Feature: Access
 "#;
 
 fn project(site: &DemoSite) -> Project {
-    let project = Project::new(&site.url, ROLES);
+    let project = Project::new(&site.url, DEMO_ROLES);
     project.file("features/matrix.feature", MATRIX);
     project
 }
 
-fn with_passwords(shakedown: crate::support::Shakedown, viewer: &str) -> crate::support::Shakedown {
-    shakedown
-        .env("DEMO_ADMIN_PASSWORD", "admin-demo-pass")
-        .env("DEMO_CLERK_PASSWORD", "clerk-demo-pass")
-        .env("DEMO_VIEWER_PASSWORD", viewer)
+/// The demo passwords, with the viewer's replaced by `viewer`.
+fn with_passwords(shakedown: Shakedown, viewer: &str) -> Shakedown {
+    shakedown.demo_passwords().env("DEMO_VIEWER_PASSWORD", viewer)
 }
 
 #[test]

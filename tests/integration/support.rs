@@ -6,6 +6,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// `[login]` and the three demo roles, each reading its password from an environment variable
+/// that `Shakedown::demo_passwords` sets.
+pub const DEMO_ROLES: &str = r#"
+[login]
+path = "/accounts/login/"
+
+[roles.admin]
+username = "admin"
+password_env = "DEMO_ADMIN_PASSWORD"
+
+[roles.clerk]
+username = "clerk"
+password_env = "DEMO_CLERK_PASSWORD"
+
+[roles.viewer]
+username = "viewer"
+password_env = "DEMO_VIEWER_PASSWORD"
+"#;
+
 /// One invocation of the `shakedown` binary.
 pub struct Shakedown {
     command: Command,
@@ -90,6 +109,14 @@ impl Shakedown {
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.command.env(key, value);
         self
+    }
+
+    /// The demo users' real passwords, where `DEMO_ROLES` reads them.
+    pub fn demo_passwords(self) -> Self {
+        shakedown_demo_site::USERS.iter().fold(self, |shakedown, user| {
+            let variable = format!("DEMO_{}_PASSWORD", user.username.to_uppercase());
+            shakedown.env(&variable, user.password)
+        })
     }
 
     pub fn run(mut self) -> Outcome {
