@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Client;
 use shakedown_demo_site::{DemoOptions, USERS};
-use support::{ROUNDS, client, fetch, median, ms, ratio, start_site, time_shakedown_run};
+use support::{ROUNDS, client, demo_roles, fetch, median, ms, ratio, start_site, time_shakedown_run};
 
 const PATHS_PER_PAGE: usize = 50 / 4 + 1;
 const ROLES: [&str; 4] = ["anonymous", "viewer", "clerk", "admin"];
@@ -85,17 +85,7 @@ fn matrix_paths() -> Vec<(String, [&'static str; 4])> {
 }
 
 fn write_project(dir: &Path, url: &str, paths: &[(String, [&str; 4])]) {
-    let secrets = dir.join("secrets");
-    std::fs::create_dir_all(&secrets).expect("secrets folder");
-    let mut config =
-        format!("[environments.bench]\nbase_url = \"{url}\"\n[login]\npath = \"/accounts/login/\"\n");
-    for user in USERS {
-        std::fs::write(secrets.join(user.username), user.password).expect("secret");
-        config.push_str(&format!(
-            "[roles.{0}]\nusername = \"{0}\"\npassword_file = \"secrets/{0}\"\n",
-            user.username
-        ));
-    }
+    let config = format!("[environments.bench]\nbase_url = \"{url}\"\n{}", demo_roles(dir));
     std::fs::write(dir.join("shakedown.toml"), config).expect("config");
     let mut feature = format!(
         "Feature: Bench\n  Scenario: matrix\n    Then the access matrix should hold:\n      | path | {} |\n",

@@ -3,12 +3,15 @@
 //! one session and with four. A benchmark to read, not a test: it prints and asserts nothing.
 //! Run it with `cargo bench --bench browser`; it needs `chromedriver` and `chromium`.
 
-use std::io::{BufRead, BufReader};
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use shakedown_demo_site::DemoOptions;
 use shakedown_steps::browser::{BrowserSettings, chromium_capabilities};
+use support::{demo_roles, median, start_site, time_shakedown_run};
 use thirtyfour::WebDriver;
 
 /// Repetitions of each measurement; the median is reported.
@@ -16,25 +19,27 @@ const ROUNDS: usize = 3;
 const SESSION_STARTS: usize = 5;
 
 fn main() {
-    let site = DemoSite::start();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let project = tempfile::tempdir().expect("temp dir");
-    write_suite(project.path(), &site.url);
-    println!("browser benchmark against the demo site at {}", site.url);
+    let site = start_site(&runtime, DemoOptions::new(project.path().join("state")));
+    write_suite(project.path(), site.url());
+    println!("browser benchmark against the demo site at {}", site.url());
     println!(
         "session start (chromedriver running, fresh profile each): median {:.3}s of {SESSION_STARTS}",
-        median(session_starts())
+        median(runtime.block_on(session_starts())).as_secs_f64()
     );
     for sessions in [1, 4] {
-        let times: Vec<f64> = (0..ROUNDS).map(|_| run_suite(project.path(), sessions)).collect();
+        let times: Vec<Duration> = (0..ROUNDS).map(|_| run_suite(project.path(), sessions)).collect();
         println!(
             "20-scenario browser suite, sessions = {sessions}: median {:.3}s of {ROUNDS} runs (wall time of `shakedown run`, driver start included)",
-            median(times)
+            median(times).as_secs_f64()
         );
     }
+    runtime.block_on(site.shutdown());
 }
 
 /// Each start opens a Chromium session on an already running chromedriver and quits it.
-fn session_starts() -> Vec<f64> {
+async fn session_starts() -> Vec<Duration> {
     let port = std::net::TcpListener::bind(("127.0.0.1", 0))
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
@@ -46,27 +51,22 @@ fn session_starts() -> Vec<f64> {
         .spawn()
         .expect("chromedriver starts (apt-get install chromium chromium-driver)");
     let url = format!("http://127.0.0.1:{port}");
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let times = runtime.block_on(async {
-        wait_until_listening(port).await;
-        let settings = BrowserSettings::default();
-        let mut times = Vec::new();
-        for round in 0..SESSION_STARTS {
-            let profile =
-                std::env::temp_dir().join(format!("shakedown-bench-{}-{round}", std::process::id()));
-            std::fs::create_dir_all(&profile).expect("profile folder");
-            let capabilities = chromium_capabilities(&settings, true, Some(&profile)).expect("capabilities");
-            let started = Instant::now();
-            let session = WebDriver::builder(url.as_str(), capabilities)
-                .connect()
-                .await
-                .expect("a session starts");
-            times.push(started.elapsed().as_secs_f64());
-            session.quit().await.expect("the session quits");
-            let _ = std::fs::remove_dir_all(&profile);
-        }
-        times
-    });
+    wait_until_listening(port).await;
+    let settings = BrowserSettings::default();
+    let mut times = Vec::new();
+    for round in 0..SESSION_STARTS {
+        let profile = std::env::temp_dir().join(format!("shakedown-bench-{}-{round}", std::process::id()));
+        std::fs::create_dir_all(&profile).expect("profile folder");
+        let capabilities = chromium_capabilities(&settings, true, Some(&profile)).expect("capabilities");
+        let started = Instant::now();
+        let session = WebDriver::builder(url.as_str(), capabilities)
+            .connect()
+            .await
+            .expect("a session starts");
+        times.push(started.elapsed());
+        session.quit().await.expect("the session quits");
+        let _ = std::fs::remove_dir_all(&profile);
+    }
     let _ = driver.kill();
     let _ = driver.wait();
     times
@@ -99,19 +99,15 @@ fn write_suite(project: &Path, base_url: &str) {
     }
     std::fs::create_dir_all(project.join("features")).expect("features folder");
     std::fs::write(project.join("features/twenty.feature"), feature).expect("feature");
-    std::fs::write(
-        project.join("shakedown.toml"),
-        format!(
-            "[environments.bench]\nbase_url = \"{base_url}\"\n[login]\npath = \"/accounts/login/\"\n\
-             [roles.clerk]\nusername = \"clerk\"\npassword_env = \"BENCH_CLERK\"\n\
-             [roles.viewer]\nusername = \"viewer\"\npassword_env = \"BENCH_VIEWER\"\n"
-        ),
-    )
-    .expect("config");
+    let config = format!(
+        "[environments.bench]\nbase_url = \"{base_url}\"\n{}",
+        demo_roles(project)
+    );
+    std::fs::write(project.join("shakedown.toml"), config).expect("config");
 }
 
 /// Wall time of one `shakedown run` of the suite with `sessions` browser sessions.
-fn run_suite(project: &Path, sessions: usize) -> f64 {
+fn run_suite(project: &Path, sessions: usize) -> Duration {
     let config = std::fs::read_to_string(project.join("shakedown.toml")).expect("config");
     let config = match config.split_once("[browser]") {
         Some((before, _)) => before.to_owned(),
@@ -122,67 +118,5 @@ fn run_suite(project: &Path, sessions: usize) -> f64 {
         format!("{config}[browser]\nsessions = {sessions}\n"),
     )
     .expect("config");
-    let started = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_shakedown"))
-        .arg("run")
-        .current_dir(project)
-        .env("BENCH_CLERK", "clerk-demo-pass")
-        .env("BENCH_VIEWER", "viewer-demo-pass")
-        .output()
-        .expect("shakedown runs");
-    let took = started.elapsed().as_secs_f64();
-    assert!(
-        output.status.success(),
-        "the suite failed:\n{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    took
-}
-
-fn median(mut times: Vec<f64>) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
-
-/// The demo site served by the shakedown binary, stopped when dropped.
-struct DemoSite {
-    child: Child,
-    /// Kept open: the site prints more after its banner, and a closed pipe would stop it.
-    _banner: BufReader<std::process::ChildStdout>,
-    url: String,
-    _state: tempfile::TempDir,
-}
-
-impl DemoSite {
-    fn start() -> Self {
-        let state = tempfile::tempdir().expect("temp dir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_shakedown"))
-            .args(["demo", "--serve", "--out"])
-            .arg(state.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the demo site starts");
-        let mut banner = String::new();
-        let mut reader = BufReader::new(child.stdout.take().expect("piped"));
-        reader.read_line(&mut banner).expect("banner");
-        let url = banner
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .expect("a URL in the banner")
-            .to_owned();
-        Self {
-            child,
-            _banner: reader,
-            url,
-            _state: state,
-        }
-    }
-}
-
-impl Drop for DemoSite {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    time_shakedown_run(project).process
 }

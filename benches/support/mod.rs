@@ -1,6 +1,8 @@
 //! What the benchmarks share: the demo site in-process, the real binary timed as a whole
 //! process, and medians.
 
+#![allow(dead_code, reason = "each benchmark uses its own part of the shared support")]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -48,6 +50,22 @@ pub fn time_shakedown_run(project: &Path) -> Timing {
         process,
         run: Duration::from_secs_f64(seconds),
     }
+}
+
+/// The demo's `[login]` and its three roles, reading passwords from files written into `dir`
+/// (as a team keeps them), for a benchmark's shakedown.toml.
+pub fn demo_roles(dir: &Path) -> String {
+    let secrets = dir.join("secrets");
+    std::fs::create_dir_all(&secrets).expect("secrets folder");
+    let mut config = String::from("[login]\npath = \"/accounts/login/\"\n");
+    for user in shakedown_demo_site::USERS {
+        std::fs::write(secrets.join(user.username), user.password).expect("secret");
+        config.push_str(&format!(
+            "[roles.{0}]\nusername = \"{0}\"\npassword_file = \"secrets/{0}\"\n",
+            user.username
+        ));
+    }
+    config
 }
 
 /// A client without proxies (the benchmarks talk to loopback only), keeping cookies.
