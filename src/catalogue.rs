@@ -10,13 +10,13 @@ pub fn print(format: CatalogueFormat) -> Result<i32, Error> {
     let entries = catalogue::live();
     let text = match format {
         CatalogueFormat::Text => text(&entries),
-        CatalogueFormat::Markdown => markdown(&entries),
+        CatalogueFormat::Markdown => catalogue::reference_page(&entries),
         CatalogueFormat::Json => serde_json::to_string_pretty(&entries).map_err(|error| Error::Io {
             what: "cannot write the catalogue as JSON".into(),
             source: error.into(),
         })?,
     };
-    println!("{text}");
+    println!("{}", text.trim_end_matches('\n'));
     Ok(exit::PASSED)
 }
 
@@ -28,22 +28,9 @@ fn text(entries: &[Entry]) -> String {
             domain = &entry.domain;
             out.push(format!("{}{domain}", if out.is_empty() { "" } else { "\n" }));
         }
-        out.push(format!("  {}\n      e.g. {}", entry.phrase, entry.example));
-    }
-    out.join("\n")
-}
-
-fn markdown(entries: &[Entry]) -> String {
-    let mut out = vec![
-        "| domain | phrase | example |".to_owned(),
-        "|---|---|---|".to_owned(),
-    ];
-    for entry in entries {
         out.push(format!(
-            "| {} | `{}` | `{}` |",
-            entry.domain,
-            entry.phrase,
-            entry.example.replace('|', "\\|")
+            "  {}\n      {}\n      e.g. {}",
+            entry.phrase, entry.meaning, entry.example
         ));
     }
     out.join("\n")

@@ -12,7 +12,7 @@ use cucumber::gherkin::{Feature, Rule, Scenario};
 use cucumber::{Cucumber, Event, World as _, cli, parser, runner, writer};
 use futures::stream;
 use shakedown_steps::redact::redact;
-use shakedown_steps::{RunContext, ShakedownWorld, install_run_context};
+use shakedown_steps::{RunContext, ShakedownWorld, StepFailure, install_run_context};
 
 use crate::error::Error;
 use crate::plan::RunPlan;
@@ -24,7 +24,7 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
-    context.sessions.read_passwords(&context.settings).await;
+    context.read_passwords().await;
     let context = Arc::new(context);
     install_run_context(Arc::clone(&context));
 
@@ -32,8 +32,8 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     let notes = Notes::default();
     let mut bridge = EventBridge::new(reporters, Arc::clone(&notes));
     bridge.emit(&RunEvent::Started {
-        environment: context.settings.environment.clone(),
-        base_url: context.settings.base_url.to_string(),
+        environment: context.environment().to_owned(),
+        base_url: context.base_url().to_string(),
         scenarios,
     });
     let mut runner = runner::Basic::default()
@@ -65,7 +65,7 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         bridge = run => Some(bridge),
         _ = tokio::signal::ctrl_c() => None,
     };
-    context.browser.shutdown().await;
+    context.shutdown().await;
     match finished {
         Some(bridge) => bridge.finish(scenarios),
         None => Err(Error::Interrupted),
@@ -103,6 +103,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct InFlight {
     /// When the runner started it (the event's own time: events can reach the bridge late).
     started: SystemTime,
+    /// When the step now running started.
+    step_started: SystemTime,
     steps: Vec<StepReport>,
 }
 
@@ -162,29 +164,35 @@ impl EventBridge {
                     scenario.clone(),
                     InFlight {
                         started: at,
+                        step_started: at,
                         steps: Vec::new(),
                     },
                 );
             }
             event::Scenario::Step(step, step_event) | event::Scenario::Background(step, step_event) => {
-                let status = match step_event {
-                    event::Step::Started => return,
-                    event::Step::Passed(..) => StepStatus::Passed,
-                    event::Step::Skipped => {
-                        StepStatus::Failed("no step of the library matches this line".into())
-                    }
-                    event::Step::Failed(_, _, _, error) => {
-                        StepStatus::Failed(redact(&step_error_message(&error)).into_owned())
-                    }
+                let Some(in_flight) = self.in_flight.get_mut(scenario) else {
+                    return;
                 };
-                if let Some(in_flight) = self.in_flight.get_mut(scenario) {
-                    in_flight.steps.push(StepReport {
-                        keyword: step.keyword.clone(),
-                        text: step.value.clone(),
-                        line: step.position.line,
-                        status,
-                    });
-                }
+                let status = match step_event {
+                    event::Step::Started => {
+                        in_flight.step_started = at;
+                        return;
+                    }
+                    event::Step::Passed(..) => StepStatus::Passed,
+                    event::Step::Skipped => StepStatus::Failed(StepFailure::configuration(
+                        "no step of the library matches this line",
+                    )),
+                    event::Step::Failed(_, _, _, error) => StepStatus::Failed(redacted(step_failure(&error))),
+                };
+                in_flight.steps.push(StepReport {
+                    keyword: step.keyword.clone(),
+                    text: step.value.clone(),
+                    line: step.position.line,
+                    status,
+                    duration: at
+                        .duration_since(in_flight.step_started)
+                        .unwrap_or(Duration::ZERO),
+                });
             }
             event::Scenario::Hook(_, event::Hook::Failed(_, info)) => {
                 if let Some(in_flight) = self.in_flight.get_mut(scenario) {
@@ -192,7 +200,8 @@ impl EventBridge {
                         keyword: String::new(),
                         text: "(scenario set-up)".into(),
                         line: scenario.position.line,
-                        status: StepStatus::Failed(redact(&panic_message(&info)).into_owned()),
+                        status: StepStatus::Failed(redacted(failure_of_panic(&info))),
+                        duration: Duration::ZERO,
                     });
                 }
             }
@@ -241,14 +250,24 @@ fn scenario_report(
             text: step.value.clone(),
             line: step.position.line,
             status: StepStatus::NotRun,
+            duration: Duration::ZERO,
         });
     }
+    let tags = feature
+        .tags
+        .iter()
+        .chain(rule.iter().flat_map(|rule| &rule.tags))
+        .chain(&scenario.tags)
+        .cloned()
+        .collect();
     ScenarioReport {
         feature: feature.name.clone(),
         path: feature.path.clone().unwrap_or_else(|| PathBuf::from("<unknown>")),
         rule: rule.map(|rule| rule.name.clone()),
+        keyword: scenario.keyword.clone(),
         name: scenario.name.clone(),
         line: scenario.position.line,
+        tags,
         steps,
         notes: Vec::new(),
         duration: finished
@@ -257,19 +276,30 @@ fn scenario_report(
     }
 }
 
-fn step_error_message(error: &event::StepError) -> String {
+fn step_failure(error: &event::StepError) -> StepFailure {
     match error {
-        event::StepError::Panic(info) => panic_message(info),
-        other => other.to_string(),
+        event::StepError::Panic(info) => failure_of_panic(info),
+        other => StepFailure::configuration(other.to_string()),
     }
 }
 
-/// Steps fail by returning a `StepFailure`, which cucumber turns into a panic with its text.
-fn panic_message(info: &event::Info) -> String {
-    info.downcast_ref::<String>()
+/// Steps raise their `StepFailure` as the panic's payload, so it arrives whole; any other
+/// panic is a bug in a step, reported with its message.
+fn failure_of_panic(info: &event::Info) -> StepFailure {
+    if let Some(failure) = info.downcast_ref::<StepFailure>() {
+        return failure.clone();
+    }
+    let message = info
+        .downcast_ref::<String>()
         .cloned()
         .or_else(|| info.downcast_ref::<&str>().map(|text| (*text).to_owned()))
-        .unwrap_or_else(|| "the step failed without a message".to_owned())
+        .unwrap_or_else(|| "no message".to_owned());
+    StepFailure::new(format!("the step stopped on an internal error: {message}"))
+}
+
+/// Every text of the failure with the run's secrets masked, before any reporter sees it.
+fn redacted(failure: StepFailure) -> StepFailure {
+    failure.map_text(|text| redact(text).into_owned())
 }
 
 impl cucumber::Writer<ShakedownWorld> for EventBridge {

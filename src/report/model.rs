@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use shakedown_steps::StepFailure;
+
 use crate::error::Error;
 
 /// One event of the run, in the order things happen.
@@ -29,8 +31,12 @@ pub struct ScenarioReport {
     pub feature: String,
     pub path: PathBuf,
     pub rule: Option<String>,
+    /// `Scenario`, `Scenario Outline`, or the word of the feature's language.
+    pub keyword: String,
     pub name: String,
     pub line: usize,
+    /// The scenario's own tags, without `@`, and the ones it inherits from its feature and rule.
+    pub tags: Vec<String>,
     pub steps: Vec<StepReport>,
     /// What passing steps had to say (e.g. how many pages a crawl checked).
     pub notes: Vec<String>,
@@ -43,9 +49,9 @@ impl ScenarioReport {
     }
 
     /// The step that failed the scenario and why.
-    pub fn failure(&self) -> Option<(&StepReport, &str)> {
+    pub fn failure(&self) -> Option<(&StepReport, &StepFailure)> {
         self.steps.iter().find_map(|step| match &step.status {
-            StepStatus::Failed(message) => Some((step, message.as_str())),
+            StepStatus::Failed(failure) => Some((step, failure)),
             _ => None,
         })
     }
@@ -62,12 +68,15 @@ pub struct StepReport {
     pub text: String,
     pub line: usize,
     pub status: StepStatus,
+    /// How long the step ran; zero for a step that did not run.
+    pub duration: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepStatus {
     Passed,
-    Failed(String),
+    /// The failure as the step raised it (redacted), for every reporter to render its way.
+    Failed(StepFailure),
     /// Not run because an earlier step of the scenario failed.
     NotRun,
 }

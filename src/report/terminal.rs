@@ -31,7 +31,7 @@ impl<W: Write> TerminalReporter<W> {
         for note in &report.notes {
             writeln!(self.out, "         note: {note}")?;
         }
-        if let Some((step, message)) = report.failure() {
+        if let Some((step, failure)) = report.failure() {
             writeln!(
                 self.out,
                 "         {}{}  ({}:{})",
@@ -40,7 +40,7 @@ impl<W: Write> TerminalReporter<W> {
                 report.path.display(),
                 step.line
             )?;
-            for line in message.lines() {
+            for line in failure.to_string().lines() {
                 writeln!(self.out, "         {line}")?;
             }
             let not_run = report

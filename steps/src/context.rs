@@ -1,6 +1,8 @@
-//! The state one run shares between all its scenarios: settings from the run plan and the one
-//! HTTP connection pool. cucumber builds each World with no arguments, so the runner installs
-//! the context here before the run starts and every new World picks it up.
+//! The run's services, bundled: the one HTTP connection pool, the login sessions, the crawler,
+//! the browsers and the probes' settings, each built from its own part of the run plan's
+//! settings. No domain module imports this bundle: the World hands each step the service it
+//! needs. cucumber builds each World with no arguments, so the runner installs the bundle here
+//! before the run starts and every new World picks it up: the one global cucumber forces.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -9,16 +11,18 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::browser::{BrowserPool, BrowserSettings};
-use crate::content::{CrawlSettings, RuleSet};
+use crate::browser::{BrowserSettings, Browsers};
+use crate::content::{CrawlSettings, Crawler, RuleSet};
 use crate::failure::StepFailure;
-use crate::probes::{Host, LocalHost, ProbeSettings};
-use crate::session::{LoginSettings, RoleSettings, SessionCache};
+use crate::probes::ProbeSettings;
+use crate::session::{LoginSettings, RoleSettings, Sessions};
+use crate::site::{self, Site};
 
-/// How much longer than a step's budget the HTTP client itself waits before giving up.
+/// How much longer than the step timeout the HTTP client itself waits before giving up: only a
+/// backstop, the step's deadline comes first and its message names the limit.
 const BACKSTOP_MARGIN: Duration = Duration::from_secs(5);
 
-/// What the steps need to know about the selected environment and the run's limits.
+/// What the run plan hands the step library: the selected environment and the run's limits.
 #[derive(Debug, Clone)]
 pub struct StepSettings {
     /// Name of the selected environment, for messages (`live`, `staging`).
@@ -27,7 +31,7 @@ pub struct StepSettings {
     pub base_url: Url,
     /// A read-only environment refuses mutating HTTP requests before they are sent.
     pub read_only: bool,
-    /// Upper bound for any single network call or command a step makes.
+    /// Upper bound for one step, all the calls it makes together.
     pub step_timeout: Duration,
     /// Upper bound for a whole scenario; a step never waits beyond it.
     pub scenario_timeout: Duration,
@@ -55,42 +59,41 @@ pub struct ContentSettings {
 }
 
 impl StepSettings {
-    /// A path such as `/reports/` is taken relative to the base URL (keeping any path prefix
-    /// the base URL has); a full URL is used as it is.
+    /// A path such as `/reports/` taken relative to the base URL; a full URL as it is.
     pub fn resolve(&self, target: &str) -> Result<Url, StepFailure> {
-        if let Ok(url) = Url::parse(target) {
-            return Ok(url);
-        }
-        let mut base = self.base_url.clone();
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
-        base.join(target.trim_start_matches('/')).map_err(|error| {
-            StepFailure::new(format!("`{target}` is not a path or URL: {error}"))
-                .with("base URL", base.to_string())
-        })
+        site::resolve(&self.base_url, target)
     }
 }
 
-/// Shared, read-only run state handed to every World.
+/// The two limits every step's deadline is taken from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub step_timeout: Duration,
+    pub scenario_timeout: Duration,
+}
+
+/// The run's services, shared by every scenario.
 #[derive(Debug)]
 pub struct RunContext {
-    pub settings: StepSettings,
+    pub(crate) site: Site,
+    pub(crate) limits: Limits,
     /// One connection pool for the whole run; cookies are kept per scenario, not here.
-    pub http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
     /// One login per role per run.
-    pub sessions: SessionCache,
-    /// Where probes run commands and read files.
-    pub host: Arc<dyn Host>,
+    pub(crate) sessions: Sessions,
+    pub(crate) crawler: Crawler,
+    pub(crate) content_rules: RuleSet,
     /// The run's browser sessions, started on the first browser step.
-    pub browser: BrowserPool,
+    pub(crate) browsers: Browsers,
+    pub(crate) probes: ProbeSettings,
+    /// Relative paths in probe steps start here.
+    pub(crate) config_dir: PathBuf,
 }
 
 impl RunContext {
-    /// Builds the run's HTTP client. Redirects are followed by the steps themselves so that
-    /// every hop's cookies land in the scenario's jar and the chain can be reported. Steps
-    /// bound each exchange by their time budget; the client's own timeout is only a backstop,
-    /// set later so that the step's message (which names the limit) is the one users see.
+    /// Builds every service from its settings. Redirects are followed by the HTTP steps
+    /// themselves so that every hop's cookies land in the scenario's jar and the chain can be
+    /// reported.
     pub fn new(settings: StepSettings) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -98,14 +101,55 @@ impl RunContext {
             .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        let browser = BrowserPool::new(settings.browser.clone(), settings.step_timeout)?;
+        let browsers = Browsers::new(settings.browser, settings.step_timeout, settings.artifacts)?;
+        let sessions = Sessions::new(
+            http.clone(),
+            settings.login,
+            settings.roles,
+            settings.base_url.clone(),
+        );
+        let crawler = Crawler::new(
+            http.clone(),
+            settings.content.rules.clone(),
+            settings.content.crawl,
+        );
         Ok(Self {
-            settings,
+            site: Site {
+                environment: settings.environment,
+                base_url: settings.base_url,
+                read_only: settings.read_only,
+            },
+            limits: Limits {
+                step_timeout: settings.step_timeout,
+                scenario_timeout: settings.scenario_timeout,
+            },
             http,
-            sessions: SessionCache::default(),
-            host: Arc::new(LocalHost),
-            browser,
+            sessions,
+            crawler,
+            content_rules: settings.content.rules,
+            browsers,
+            probes: settings.probes,
+            config_dir: settings.config_dir,
         })
+    }
+
+    pub fn environment(&self) -> &str {
+        &self.site.environment
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.site.base_url
+    }
+
+    /// Reads every role's password once, before any scenario runs, so each is registered with
+    /// the redactor before anything could print it.
+    pub async fn read_passwords(&self) {
+        self.sessions.read_passwords(self.limits.step_timeout).await;
+    }
+
+    /// Quits every browser session and stops the driver this run started. Safe to call twice.
+    pub async fn shutdown(&self) {
+        self.browsers.shutdown().await;
     }
 }
 

@@ -1,22 +1,31 @@
 //! The World: what one scenario knows while it runs. A fresh one per scenario, holding the
-//! run's shared context and the scenario's own cookies and last response.
+//! run's services, the host its probes look at, and the scenario's own cookies, last response,
+//! browser session and notes. Every World method lives here; steps reach their domain's service
+//! through it and take one deadline each.
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use tokio::time::Instant;
 use url::Url;
 
-use crate::browser::ScenarioBrowser;
-use crate::context::{RunContext, StepSettings, current_run_context};
+use crate::browser::{Identity, Page, ScenarioBrowser};
+use crate::content::{Crawler, RuleSet};
+use crate::context::{RunContext, current_run_context};
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::HttpState;
-use crate::probes::ProbeState;
+use crate::probes::{Host, LocalHost, ProbeSettings, ProbeState};
+use crate::session::Sessions;
+use crate::site::Site;
 
 #[derive(cucumber::World)]
 #[world(init = Self::new)]
 pub struct ShakedownWorld {
     run: Arc<RunContext>,
+    /// The machine this scenario's probes look at: this one unless the runner says otherwise.
+    host: Arc<dyn Host>,
     started: Instant,
     pub(crate) http: HttpState,
     /// The role the scenario acts as; `None` is an anonymous visitor.
@@ -25,22 +34,17 @@ pub struct ShakedownWorld {
     notes: Vec<String>,
     pub(crate) probes: ProbeState,
     /// The scenario's browser session, leased on its first browser step.
-    pub(crate) browser: ScenarioBrowser,
-}
-
-/// How long a step may wait, and which limit set that.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TimeBudget {
-    pub limit: Duration,
-    pub source: &'static str,
+    browser: ScenarioBrowser,
 }
 
 impl ShakedownWorld {
     fn new() -> Result<Self, StepFailure> {
-        let run = current_run_context()
-            .ok_or_else(|| StepFailure::new("no run context: scenarios run only inside `shakedown run`"))?;
+        let run = current_run_context().ok_or_else(|| {
+            StepFailure::configuration("no run context: scenarios run only inside `shakedown run`")
+        })?;
         Ok(Self {
             run,
+            host: Arc::new(LocalHost),
             started: Instant::now(),
             http: HttpState::default(),
             role: None,
@@ -50,28 +54,64 @@ impl ShakedownWorld {
         })
     }
 
-    pub(crate) fn run(&self) -> &RunContext {
-        &self.run
+    /// Gives the scenario the host its probes run on; the runner calls this before the first
+    /// step.
+    pub fn assign_host(&mut self, host: Arc<dyn Host>) {
+        self.host = host;
     }
 
-    /// The run's context, for work that outlives a borrow of the World.
-    pub(crate) fn shared_run(&self) -> Arc<RunContext> {
-        Arc::clone(&self.run)
+    /// The deadline of a step starting now. A step takes it once and hands it to every call.
+    pub(crate) fn deadline(&self) -> Deadline {
+        let limits = self.run.limits;
+        Deadline::for_step(self.started, limits.step_timeout, limits.scenario_timeout)
     }
 
-    /// What is left of the scenario's own time limit.
-    pub(crate) fn scenario_time_left(&self) -> Duration {
-        self.settings()
-            .scenario_timeout
-            .saturating_sub(self.started.elapsed())
-    }
-
-    pub(crate) fn settings(&self) -> &StepSettings {
-        &self.run.settings
+    pub(crate) fn site(&self) -> &Site {
+        &self.run.site
     }
 
     pub(crate) fn resolve(&self, target: &str) -> Result<Url, StepFailure> {
-        self.settings().resolve(target)
+        self.run.site.resolve(target)
+    }
+
+    /// The run's one HTTP connection pool.
+    pub(crate) fn http_client(&self) -> &reqwest::Client {
+        &self.run.http
+    }
+
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.run.sessions
+    }
+
+    pub(crate) fn crawler(&self) -> &Crawler {
+        &self.run.crawler
+    }
+
+    pub(crate) fn content_rules(&self) -> &RuleSet {
+        &self.run.content_rules
+    }
+
+    pub(crate) fn host(&self) -> &dyn Host {
+        self.host.as_ref()
+    }
+
+    /// The host, for work that outlives a borrow of the World.
+    pub(crate) fn shared_host(&self) -> Arc<dyn Host> {
+        Arc::clone(&self.host)
+    }
+
+    pub(crate) fn probe_settings(&self) -> &ProbeSettings {
+        &self.run.probes
+    }
+
+    /// Relative paths in probe steps start at the configuration's folder.
+    pub(crate) fn config_dir(&self) -> &Path {
+        &self.run.config_dir
+    }
+
+    /// The role the scenario acts as, for messages.
+    pub(crate) fn role_name(&self) -> &str {
+        self.role.as_deref().unwrap_or(crate::session::ANONYMOUS)
     }
 
     /// Adds a line to the scenario's report, passing or not.
@@ -90,21 +130,46 @@ impl ShakedownWorld {
         self.role = None;
     }
 
-    /// The step timeout, or less when the scenario's own limit comes sooner.
-    pub(crate) fn time_budget(&self) -> TimeBudget {
-        let settings = self.settings();
-        let scenario_left = settings.scenario_timeout.saturating_sub(self.started.elapsed());
-        if scenario_left < settings.step_timeout {
-            TimeBudget {
-                limit: scenario_left,
-                source: "limits.scenario_timeout",
-            }
-        } else {
-            TimeBudget {
-                limit: settings.step_timeout,
-                source: "limits.step_timeout",
-            }
-        }
+    /// Acts as `role` from now on, with its session's cookies.
+    pub(crate) async fn become_role(&mut self, role: String) -> Result<(), StepFailure> {
+        let session = self.run.sessions.session(&role, self.deadline()).await?;
+        self.http.jar = session.jar(&self.run.site.base_url);
+        self.role = Some(role);
+        Ok(())
+    }
+
+    /// Whether the scenario has used the browser, so its page is the one to check.
+    pub(crate) fn browser_is_open(&self) -> bool {
+        self.browser.is_open()
+    }
+
+    /// Hands the scenario's browser session back to the pool; the runner calls this when a
+    /// scenario ends, passed or failed.
+    pub async fn release_browser(&mut self) {
+        self.run.browsers.give_back(&mut self.browser).await;
+    }
+
+    /// The scenario's browser page, leasing a session on first use and making it act as the
+    /// scenario's role (logged in, or anonymous). Waiting for a free session is queueing, bounded
+    /// by the scenario's limit; the step's own deadline starts once the session is in hand.
+    pub(crate) async fn page(&mut self) -> Result<Page, StepFailure> {
+        let run = &self.run;
+        let queue = Deadline::for_scenario(self.started, run.limits.scenario_timeout);
+        run.browsers.lease_into(&mut self.browser, queue).await?;
+        let wanted = match &self.role {
+            Some(role) => Identity::Role(role.clone()),
+            None => Identity::Anonymous,
+        };
+        let deadline = self.deadline();
+        run.browsers
+            .page(
+                &mut self.browser,
+                deadline,
+                &wanted,
+                &run.sessions,
+                &run.site.base_url,
+            )
+            .await
     }
 }
 
@@ -112,8 +177,9 @@ impl ShakedownWorld {
 impl fmt::Debug for ShakedownWorld {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ShakedownWorld")
-            .field("environment", &self.settings().environment)
-            .field("role", &self.role.as_deref().unwrap_or("anonymous"))
+            .field("environment", &self.run.site.environment)
+            .field("host", &self.host.name())
+            .field("role", &self.role_name())
             .field("elapsed", &self.started.elapsed())
             .field(
                 "last_request",

@@ -4,26 +4,27 @@
 use std::sync::Arc;
 
 use cucumber::gherkin::Step;
-use cucumber::{given, then, when};
+use shakedown_steps_macros::phrase;
 
 use super::matrix::{Access, Expectations, Observation, Seen, classify, holds, render};
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::{Exchange, Outgoing, checks, perform};
 use crate::session::ANONYMOUS;
 use crate::world::ShakedownWorld;
 
-#[given(expr = "the access matrix should hold:")]
-#[when(expr = "the access matrix should hold:")]
-#[then(expr = "the access matrix should hold:")]
+/// a table: first column `path`, one column per role (`anonymous` included); cells `allowed`, `denied` or `login`
+#[phrase("the access matrix should hold:", example = "the access matrix should hold:")]
 async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), StepFailure> {
     let table = step.table.as_ref().ok_or_else(|| {
         StepFailure::new("the access matrix needs a table under the step: `| path | anonymous | clerk |`")
     })?;
     let expectations = Expectations::parse(table)?;
     let world = &*world;
+    let deadline = world.deadline();
     let visits = expectations
         .cells()
-        .map(|(path, role, _)| async move { observe(world, role, path).await });
+        .map(|(path, role, _)| async move { observe(world, role, path, deadline).await });
     let observations: Vec<Observation> = futures::future::join_all(visits).await;
     let total = observations.len();
     let differing = expectations
@@ -40,11 +41,13 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
     .with("matrix", render(&expectations, &observations)))
 }
 
-#[given(expr = "the role {string} should have access to {string}")]
-#[when(expr = "the role {string} should have access to {string}")]
-#[then(expr = "the role {string} should have access to {string}")]
+/// one cell of that matrix
+#[phrase(
+    "the role {string} should have access to {string}",
+    example = "the role \"clerk\" should have access to \"/reports/\""
+)]
 async fn has_access(world: &mut ShakedownWorld, role: String, path: String) -> Result<(), StepFailure> {
-    let observation = observe(world, &role, &path).await;
+    let observation = observe(world, &role, &path, world.deadline()).await;
     if holds(Access::Allowed, &observation.seen) {
         return Ok(());
     }
@@ -53,11 +56,13 @@ async fn has_access(world: &mut ShakedownWorld, role: String, path: String) -> R
         .with("seen", format!("{}: {}", observation.seen, observation.evidence)))
 }
 
-#[given(expr = "the role {string} should not have access to {string}")]
-#[when(expr = "the role {string} should not have access to {string}")]
-#[then(expr = "the role {string} should not have access to {string}")]
+/// one cell of that matrix
+#[phrase(
+    "the role {string} should not have access to {string}",
+    example = "the role \"viewer\" should not have access to \"/reports/\""
+)]
 async fn has_no_access(world: &mut ShakedownWorld, role: String, path: String) -> Result<(), StepFailure> {
-    let observation = observe(world, &role, &path).await;
+    let observation = observe(world, &role, &path, world.deadline()).await;
     match observation.seen {
         Seen::Access(Access::Denied | Access::Login) => Ok(()),
         seen => Err(
@@ -68,17 +73,19 @@ async fn has_no_access(world: &mut ShakedownWorld, role: String, path: String) -
     }
 }
 
-#[given(expr = "{string} should see {string} on {string}")]
-#[when(expr = "{string} should see {string} on {string}")]
-#[then(expr = "{string} should see {string} on {string}")]
+/// a role, a text, a page
+#[phrase(
+    "{string} should see {string} on {string}",
+    example = "\"admin\" should see \"Admin\" on \"/dashboard/\""
+)]
 async fn sees(
     world: &mut ShakedownWorld,
     role: String,
     text: String,
     path: String,
 ) -> Result<(), StepFailure> {
-    let exchange = visit_as(world, &role, &path).await?;
-    let seen = classify(&exchange, world.settings().login.as_ref());
+    let exchange = visit_as(world, &role, &path, world.deadline()).await?;
+    let seen = classify(&exchange, world.sessions().login_settings());
     if seen != Seen::Access(Access::Allowed) {
         return Err(
             StepFailure::new(format!("`{role}` cannot see {path}, so not {text:?} either"))
@@ -90,25 +97,27 @@ async fn sees(
         .map_err(|failure| failure.retitled(format!("`{role}` does not see {text:?} on {path}")))
 }
 
-#[given(expr = "{string} should not see {string} on {string}")]
-#[when(expr = "{string} should not see {string} on {string}")]
-#[then(expr = "{string} should not see {string} on {string}")]
+/// a role, a text, a page
+#[phrase(
+    "{string} should not see {string} on {string}",
+    example = "\"viewer\" should not see \"Admin\" on \"/dashboard/\""
+)]
 async fn does_not_see(
     world: &mut ShakedownWorld,
     role: String,
     text: String,
     path: String,
 ) -> Result<(), StepFailure> {
-    let exchange = visit_as(world, &role, &path).await?;
+    let exchange = visit_as(world, &role, &path, world.deadline()).await?;
     checks::does_not_contain(&exchange, &text)
         .map_err(|failure| failure.retitled(format!("`{role}` sees {text:?} on {path}, which it should not")))
 }
 
 /// One request to `path` as `role`, judged by the matrix's rule.
-async fn observe(world: &ShakedownWorld, role: &str, path: &str) -> Observation {
-    match visit_as(world, role, path).await {
+async fn observe(world: &ShakedownWorld, role: &str, path: &str, deadline: Deadline) -> Observation {
+    match visit_as(world, role, path, deadline).await {
         Ok(exchange) => Observation {
-            seen: classify(&exchange, world.settings().login.as_ref()),
+            seen: classify(&exchange, world.sessions().login_settings()),
             evidence: format!("{} at {}", exchange.status, exchange.final_url()),
         },
         Err(failure) => Observation {
@@ -119,17 +128,21 @@ async fn observe(world: &ShakedownWorld, role: &str, path: &str) -> Observation 
 }
 
 /// Requests `path` with the role's session; `anonymous` sends no cookies.
-async fn visit_as(world: &ShakedownWorld, role: &str, path: &str) -> Result<Exchange, StepFailure> {
-    let run = world.run();
-    let budget = world.time_budget();
+async fn visit_as(
+    world: &ShakedownWorld,
+    role: &str,
+    path: &str,
+    deadline: Deadline,
+) -> Result<Exchange, StepFailure> {
     let url = world.resolve(path)?;
     let jar = if role == ANONYMOUS {
         Arc::default()
     } else {
-        run.sessions
-            .session(run, role, budget)
+        world
+            .sessions()
+            .session(role, deadline)
             .await?
-            .jar(&run.settings.base_url)
+            .jar(&world.site().base_url)
     };
-    perform(&run.http, &jar, Outgoing::get(url), budget).await
+    perform(world.http_client(), &jar, Outgoing::get(url), deadline).await
 }

@@ -1,6 +1,6 @@
 //! Finding things on a page the way a person names them: a field by its label, name, id or
 //! placeholder, a link or button by the text on it. The search runs as one script in the page
-//! so each attempt is one WebDriver call, and the step polls it until the budget runs out.
+//! so each attempt is one WebDriver call, and the step polls it until the step's deadline.
 
 use thirtyfour::WebElement;
 

@@ -5,10 +5,12 @@
 use std::fmt;
 
 use thirtyfour::{By, Cookie, Key, WebDriver};
+use url::Url;
 
 use super::page::Page;
-use crate::context::RunContext;
 use crate::failure::StepFailure;
+use crate::session::Sessions;
+use crate::site;
 
 /// Who a session acts as.
 #[derive(Clone, PartialEq, Eq)]
@@ -65,24 +67,35 @@ async fn forget_cookies(driver: &WebDriver) -> Result<(), thirtyfour::error::Web
 }
 
 /// Makes the page's session act as `wanted`.
-pub(crate) async fn apply(run: &RunContext, page: &Page, wanted: &Identity) -> Result<(), StepFailure> {
+pub(crate) async fn apply(
+    page: &Page,
+    wanted: &Identity,
+    through_form: bool,
+    sessions: &Sessions,
+    base_url: &Url,
+) -> Result<(), StepFailure> {
     page.call("clear its cookies", forget_cookies(&page.driver))
         .await?;
     let Identity::Role(role) = wanted else {
         return Ok(());
     };
-    if run.settings.browser.login_form {
-        log_in_through_form(run, page, role).await
+    if through_form {
+        log_in_through_form(sessions, base_url, page, role).await
     } else {
-        reuse_http_login(run, page, role).await
+        reuse_http_login(sessions, base_url, page, role).await
     }
 }
 
 /// Sets the role's session cookies (from the run's one HTTP login) on the site.
-async fn reuse_http_login(run: &RunContext, page: &Page, role: &str) -> Result<(), StepFailure> {
-    let session = run.sessions.session(run, role, page.budget()).await?;
+async fn reuse_http_login(
+    sessions: &Sessions,
+    base_url: &Url,
+    page: &Page,
+    role: &str,
+) -> Result<(), StepFailure> {
+    let session = sessions.session(role, page.deadline()).await?;
     // A browser takes cookies only for the site it is on.
-    page.visit(&run.settings.base_url).await?;
+    page.visit(base_url).await?;
     for (name, value) in &session.cookies {
         let mut cookie = Cookie::new(name.clone(), value.clone());
         cookie.set_path("/");
@@ -94,19 +107,15 @@ async fn reuse_http_login(run: &RunContext, page: &Page, role: &str) -> Result<(
 
 /// Fills the configured login form with the role's credentials and submits it; success is
 /// leaving the login page.
-async fn log_in_through_form(run: &RunContext, page: &Page, role: &str) -> Result<(), StepFailure> {
-    let settings = &run.settings;
-    let role_settings = settings
-        .roles
-        .get(role)
-        .ok_or_else(|| StepFailure::new(format!("there is no role `{role}` in shakedown.toml")))?;
-    let login = settings.login.as_ref().ok_or_else(|| {
-        StepFailure::new(format!(
-            "role `{role}` cannot log in: shakedown.toml has no `[login]` section"
-        ))
-    })?;
-    let password = run.sessions.password(role)?;
-    let login_url = settings.resolve(&login.path)?;
+async fn log_in_through_form(
+    sessions: &Sessions,
+    base_url: &Url,
+    page: &Page,
+    role: &str,
+) -> Result<(), StepFailure> {
+    let (role_settings, login) = sessions.login_of(role)?;
+    let password = sessions.password(role)?;
+    let login_url = site::resolve(base_url, &login.path)?;
     page.visit(&login_url).await?;
     let failed = |why: String| {
         StepFailure::new(format!(

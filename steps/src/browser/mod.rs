@@ -10,5 +10,7 @@ mod settings;
 mod steps;
 
 pub use driver::capabilities as chromium_capabilities;
-pub use pool::{BrowserPool, ScenarioBrowser};
+pub(crate) use identity::Identity;
+pub(crate) use page::Page;
+pub use pool::{Browsers, ScenarioBrowser};
 pub use settings::BrowserSettings;

@@ -1,19 +1,19 @@
-//! The scenario's page in the browser: every WebDriver call bounded by the step's budget,
-//! waits that poll until something holds or the budget runs out, WebDriver errors said in a
+//! The scenario's page in the browser: every WebDriver call bounded by the step's deadline,
+//! waits that poll until something holds or the deadline comes, WebDriver errors said in a
 //! stakeholder's words, and the evidence a failing step leaves (URL, title, screenshot).
 
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use thirtyfour::error::{WebDriverError, WebDriverErrorInner};
 use thirtyfour::{TimeoutConfiguration, WebDriver};
 use url::Url;
 
-use crate::failure::StepFailure;
-use crate::world::TimeBudget;
+use crate::deadline::Deadline;
+use crate::failure::{Attachment, StepFailure};
 
 /// How often a wait looks again.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -27,40 +27,38 @@ pub(crate) struct Page {
     pub driver: WebDriver,
     /// Set when the session died under the step, so the pool replaces it.
     broken: Arc<AtomicBool>,
-    budget: TimeBudget,
-    deadline: Instant,
+    deadline: Deadline,
     screenshots: PathBuf,
 }
 
 impl Page {
-    pub fn new(driver: WebDriver, broken: Arc<AtomicBool>, budget: TimeBudget, screenshots: PathBuf) -> Self {
+    pub fn new(driver: WebDriver, broken: Arc<AtomicBool>, deadline: Deadline, screenshots: PathBuf) -> Self {
         Self {
             driver,
             broken,
-            budget,
-            deadline: Instant::now() + budget.limit,
+            deadline,
             screenshots,
         }
     }
 
-    pub fn budget(&self) -> TimeBudget {
-        self.budget
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
     }
 
     fn left(&self) -> Duration {
-        self.deadline.saturating_duration_since(Instant::now())
+        self.deadline.remaining()
     }
 
-    /// One WebDriver call within what is left of the step's budget.
+    /// One WebDriver call, ending by the step's deadline.
     pub async fn call<T>(
         &self,
         what: &str,
         call: impl Future<Output = Result<T, WebDriverError>>,
     ) -> Result<T, StepFailure> {
-        match tokio::time::timeout(self.left(), call).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(self.webdriver_failure(what, &error)),
-            Err(_) => Err(self.out_of_time(what)),
+        match self.deadline.run(call).await {
+            Some(Ok(value)) => Ok(value),
+            Some(Err(error)) => Err(self.webdriver_failure(what, &error)),
+            None => Err(self.out_of_time(what)),
         }
     }
 
@@ -78,7 +76,7 @@ impl Page {
             .map_err(|failure| failure.with("url", url.to_string()))
     }
 
-    /// Asks `probe` until it answers `Some` or the budget runs out (`None`).
+    /// Asks `probe` until it answers `Some` or the deadline comes (`None`).
     pub async fn wait_for<T, F, Fut>(&self, mut probe: F) -> Result<Option<T>, StepFailure>
     where
         F: FnMut() -> Fut,
@@ -96,7 +94,7 @@ impl Page {
         }
     }
 
-    /// Looks at the page with `look` until `holds` says yes or the budget runs out; answers
+    /// Looks at the page with `look` until `holds` says yes or the deadline comes; answers
     /// whether it held and what was seen last.
     pub async fn watch<T, F, Fut>(
         &self,
@@ -149,7 +147,7 @@ impl Page {
         Ok((url, self.visible_text().await?, html))
     }
 
-    /// Waits (within the budget) until the page has finished loading.
+    /// Waits (by the deadline) until the page has finished loading.
     pub async fn loaded(&self) -> Result<bool, StepFailure> {
         let ready = self
             .wait_for(|| async {
@@ -182,10 +180,10 @@ impl Page {
                 if let Ok(title) = title {
                     failure = failure.with("title", title);
                 }
-                failure.with(
-                    "screenshot",
-                    screenshot.unwrap_or_else(|why| format!("none: {why}")),
-                )
+                match screenshot {
+                    Ok(attachment) => failure.attach(attachment),
+                    Err(why) => failure.with("screenshot", format!("none: {why}")),
+                }
             }
             Err(_) => failure.with(
                 "screenshot",
@@ -197,8 +195,8 @@ impl Page {
         }
     }
 
-    /// Saves a PNG of the page and returns its absolute path.
-    async fn screenshot(&self, action: &str) -> Result<String, String> {
+    /// Saves a PNG of the page, as the failure's attachment.
+    async fn screenshot(&self, action: &str) -> Result<Attachment, String> {
         let png = self
             .driver
             .screenshot_as_png()
@@ -213,15 +211,15 @@ impl Page {
         written
             .await
             .map_err(|error| format!("cannot write `{}`: {error}", path.display()))?;
-        Ok(path.display().to_string())
+        Ok(Attachment {
+            label: "screenshot",
+            path,
+            media_type: "image/png",
+        })
     }
 
     fn out_of_time(&self, what: &str) -> StepFailure {
-        StepFailure::new(format!(
-            "the browser could not {what} within {}s (`{}`)",
-            self.budget.limit.as_secs_f64(),
-            self.budget.source
-        ))
+        self.deadline.exceeded(format!("the browser could not {what}"))
     }
 
     fn webdriver_failure(&self, what: &str, error: &WebDriverError) -> StepFailure {
@@ -234,7 +232,7 @@ impl Page {
             | WebDriverErrorInner::RequestFailed(_)
             | WebDriverErrorInner::HttpError(_) => {
                 self.broken.store(true, Ordering::SeqCst);
-                StepFailure::new(format!("the browser session ended while trying to {what}"))
+                StepFailure::connection(format!("the browser session ended while trying to {what}"))
                     .with("error", first_line(&error.to_string()))
             }
             _ => StepFailure::new(format!("the browser could not {what}"))

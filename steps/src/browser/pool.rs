@@ -19,23 +19,27 @@ use super::driver::{self, Driver, INSTALL_HINT};
 use super::identity::{self, Identity};
 use super::page::Page;
 use super::settings::BrowserSettings;
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::world::{ShakedownWorld, TimeBudget};
+use crate::session::Sessions;
+use url::Url;
 
 /// The longest cleaning a session or quitting one may take before it is given up on.
 const HOUSEKEEPING_LIMIT: Duration = Duration::from_secs(5);
-/// How much longer than a step's budget a WebDriver call may take before the HTTP client
+/// How much longer than a step's timeout a WebDriver call may take before the HTTP client
 /// itself gives up: only a backstop, the step's own timeout comes first.
 const BACKSTOP_MARGIN: Duration = Duration::from_secs(10);
 
 /// The run's browser sessions and the driver behind them.
-pub struct BrowserPool {
+pub struct Browsers {
     inner: Arc<PoolInner>,
 }
 
 struct PoolInner {
     settings: BrowserSettings,
     step_timeout: Duration,
+    /// Where failing steps leave their screenshots.
+    artifacts: PathBuf,
     /// The client every WebDriver call goes through: no proxy (the driver is on loopback or a
     /// grid the user named) and a bounded request time.
     client: reqwest::Client,
@@ -85,17 +89,21 @@ impl fmt::Debug for ScenarioBrowser {
     }
 }
 
-impl fmt::Debug for BrowserPool {
+impl fmt::Debug for Browsers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BrowserPool")
+        f.debug_struct("Browsers")
             .field("settings", &self.inner.settings)
             .field("live", &self.inner.live_count())
             .finish()
     }
 }
 
-impl BrowserPool {
-    pub fn new(settings: BrowserSettings, step_timeout: Duration) -> Result<Self, reqwest::Error> {
+impl Browsers {
+    pub fn new(
+        settings: BrowserSettings,
+        step_timeout: Duration,
+        artifacts: PathBuf,
+    ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(step_timeout + BACKSTOP_MARGIN)
@@ -106,6 +114,7 @@ impl BrowserPool {
             inner: Arc::new(PoolInner {
                 settings,
                 step_timeout,
+                artifacts,
                 client,
                 permits,
                 driver: OnceCell::new(),
@@ -117,22 +126,59 @@ impl BrowserPool {
         })
     }
 
-    /// A session for one scenario: waits up to `wait` for one to be free, then takes an idle
-    /// one or starts a new one within the step's budget.
-    async fn lease(&self, wait: Duration, budget: TimeBudget) -> Result<Lease, StepFailure> {
+    /// Gives the scenario a session if it has none yet: waits until `queue` for one to be
+    /// free, then takes an idle one or starts a new one.
+    pub(crate) async fn lease_into(
+        &self,
+        browser: &mut ScenarioBrowser,
+        queue: Deadline,
+    ) -> Result<(), StepFailure> {
+        if browser.lease.is_none() {
+            browser.lease = Some(self.lease(queue).await?);
+        }
+        Ok(())
+    }
+
+    /// The scenario's page for one step, acting as `wanted`.
+    pub(crate) async fn page(
+        &self,
+        browser: &mut ScenarioBrowser,
+        deadline: Deadline,
+        wanted: &Identity,
+        sessions: &Sessions,
+        base_url: &Url,
+    ) -> Result<Page, StepFailure> {
+        let Some(lease) = browser.lease.as_mut() else {
+            return Err(StepFailure::new("the browser session was lost"));
+        };
+        let page = Page::new(
+            lease.session.driver.clone(),
+            Arc::clone(&lease.broken),
+            deadline,
+            self.inner.artifacts.clone(),
+        );
+        if lease.session.identity != *wanted {
+            // Until the change is complete the session is neither the old role nor the new.
+            lease.session.identity = Identity::Unknown;
+            identity::apply(&page, wanted, self.inner.settings.login_form, sessions, base_url).await?;
+            lease.session.identity = wanted.clone();
+        }
+        Ok(page)
+    }
+
+    /// A session for one scenario: waits until `queue` for one to be free, then takes an idle
+    /// one or starts a new one by the same deadline.
+    async fn lease(&self, queue: Deadline) -> Result<Lease, StepFailure> {
         let inner = &self.inner;
         let closed = || StepFailure::new("the run is ending: no new browser session");
         if inner.closed.load(Ordering::SeqCst) {
             return Err(closed());
         }
-        let permit = tokio::time::timeout(wait, Arc::clone(&inner.permits).acquire_owned())
+        let permit = queue
+            .run(Arc::clone(&inner.permits).acquire_owned())
             .await
-            .map_err(|_| {
-                StepFailure::new(format!(
-                    "no browser session became free within {}s (`limits.scenario_timeout`)",
-                    wait.as_secs_f64()
-                ))
-                .with(
+            .ok_or_else(|| {
+                queue.exceeded("no browser session became free").with(
                     "hint",
                     "raise `browser.sessions`, or run fewer scenarios at a time",
                 )
@@ -150,7 +196,7 @@ impl BrowserPool {
             .pop();
         let session = match idle {
             Some(session) => session,
-            None => inner.start_session(&driver, budget).await?,
+            None => inner.start_session(&driver, queue).await?,
         };
         Ok(Lease {
             session,
@@ -159,8 +205,12 @@ impl BrowserPool {
         })
     }
 
-    /// Takes a scenario's session back: cleaned for the next scenario, or quit if it broke.
-    async fn give_back(&self, lease: Lease) {
+    /// Takes a scenario's session back, if it had one: cleaned for the next scenario, or quit
+    /// if it broke.
+    pub(crate) async fn give_back(&self, browser: &mut ScenarioBrowser) {
+        let Some(lease) = browser.lease.take() else {
+            return;
+        };
         let Lease {
             mut session, broken, ..
         } = lease;
@@ -214,7 +264,7 @@ impl PoolInner {
             .len()
     }
 
-    async fn start_session(&self, driver: &Driver, budget: TimeBudget) -> Result<Session, StepFailure> {
+    async fn start_session(&self, driver: &Driver, deadline: Deadline) -> Result<Session, StepFailure> {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         let local = self.settings.webdriver_url.is_none();
         // A fresh, empty profile per session: nothing carried over from a person's browser or
@@ -234,28 +284,27 @@ impl PoolInner {
         let connect = WebDriver::builder(driver.url.as_str(), capabilities)
             .client(self.client.clone())
             .connect();
-        let started = tokio::time::timeout(budget.limit, connect).await;
+        let started = deadline.run(connect).await;
         let web_driver = match started {
-            Ok(Ok(web_driver)) => web_driver,
-            Ok(Err(error)) => {
-                return Err(StepFailure::new(format!("the browser did not start: {error}"))
-                    .with("driver", driver.url.clone())
-                    .with("hint", INSTALL_HINT));
+            Some(Ok(web_driver)) => web_driver,
+            Some(Err(error)) => {
+                return Err(
+                    StepFailure::configuration(format!("the browser did not start: {error}"))
+                        .with("driver", driver.url.clone())
+                        .with("hint", INSTALL_HINT),
+                );
             }
-            Err(_) => {
-                return Err(StepFailure::new(format!(
-                    "the browser did not start within {}s (`{}`)",
-                    budget.limit.as_secs_f64(),
-                    budget.source
-                ))
-                .with("driver", driver.url.clone()));
+            None => {
+                return Err(deadline
+                    .exceeded("the browser did not start")
+                    .with("driver", driver.url.clone()));
             }
         };
         self.live
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .insert(id, (web_driver.clone(), profile));
-        // Implicit waits off: every wait is explicit and bounded by the step's budget.
+        // Implicit waits off: every wait is explicit and bounded by the step's deadline.
         let timeouts = TimeoutConfiguration::new(
             Some(self.step_timeout),
             Some(self.step_timeout),
@@ -289,46 +338,5 @@ impl PoolInner {
         if let Some(profile) = profile {
             let _ = tokio::fs::remove_dir_all(profile).await;
         }
-    }
-}
-
-impl ShakedownWorld {
-    /// Hands the scenario's browser session back to the pool; the runner calls this when a
-    /// scenario ends, passed or failed.
-    pub async fn release_browser(&mut self) {
-        if let Some(lease) = self.browser.lease.take() {
-            self.run().browser.give_back(lease).await;
-        }
-    }
-
-    /// The scenario's browser page, leasing a session on first use and making it act as the
-    /// scenario's role (logged in, or anonymous).
-    pub(crate) async fn page(&mut self) -> Result<Page, StepFailure> {
-        let run = self.shared_run();
-        let budget = self.time_budget();
-        if self.browser.lease.is_none() {
-            let lease = run.browser.lease(self.scenario_time_left(), budget).await?;
-            self.browser.lease = Some(lease);
-        }
-        let wanted = match &self.role {
-            Some(role) => Identity::Role(role.clone()),
-            None => Identity::Anonymous,
-        };
-        let Some(lease) = self.browser.lease.as_mut() else {
-            return Err(StepFailure::new("the browser session was lost"));
-        };
-        let page = Page::new(
-            lease.session.driver.clone(),
-            Arc::clone(&lease.broken),
-            budget,
-            run.settings.artifacts.clone(),
-        );
-        if lease.session.identity != wanted {
-            // Until the change is complete the session is neither the old role nor the new.
-            lease.session.identity = Identity::Unknown;
-            identity::apply(&run, &page, &wanted).await?;
-            lease.session.identity = wanted;
-        }
-        Ok(page)
     }
 }

@@ -2,7 +2,7 @@
 //! scenario's page (leasing a session on first use), does one thing, and on failure adds what
 //! the browser showed (URL, title, screenshot).
 
-use cucumber::{given, then, when};
+use shakedown_steps_macros::phrase;
 use thirtyfour::BrowserLogEntry;
 use url::Url;
 
@@ -12,9 +12,8 @@ use crate::failure::StepFailure;
 use crate::text;
 use crate::world::ShakedownWorld;
 
-#[given(expr = "I visit {string}")]
-#[when(expr = "I visit {string}")]
-#[then(expr = "I visit {string}")]
+/// navigate in the role's browser session
+#[phrase("I visit {string}", example = "I visit \"/dashboard/\"")]
 async fn visit(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
     let url = world.resolve(&target)?;
     let page = world.page().await?;
@@ -22,54 +21,51 @@ async fn visit(world: &mut ShakedownWorld, target: String) -> Result<(), StepFai
     explained(&page, outcome, "visit").await
 }
 
-#[given(expr = "I click {string}")]
-#[when(expr = "I click {string}")]
-#[then(expr = "I click {string}")]
+/// a link or button by its visible text
+#[phrase("I click {string}", example = "I click \"Reports\"")]
 async fn click(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     let page = world.page().await?;
     let outcome = press_control(&page, &text, Control::LinkOrButton).await;
     explained(&page, outcome, "click").await
 }
 
-#[given(expr = "I press {string}")]
-#[when(expr = "I press {string}")]
-#[then(expr = "I press {string}")]
+/// a button by its text
+#[phrase("I press {string}", example = "I press \"Log in\"")]
 async fn press(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     let page = world.page().await?;
     let outcome = press_control(&page, &text, Control::Button).await;
     explained(&page, outcome, "press").await
 }
 
-#[given(expr = "I fill in {string} with {string}")]
-#[when(expr = "I fill in {string} with {string}")]
-#[then(expr = "I fill in {string} with {string}")]
+/// a field by label, name, id or placeholder
+#[phrase(
+    "I fill in {string} with {string}",
+    example = "I fill in \"Username\" with \"clerk\""
+)]
 async fn fill_in(world: &mut ShakedownWorld, field: String, value: String) -> Result<(), StepFailure> {
     let page = world.page().await?;
     let outcome = fill_field(&page, &field, &value).await;
     explained(&page, outcome, "fill-in").await
 }
 
-#[given(expr = "I should see {string}")]
-#[when(expr = "I should see {string}")]
-#[then(expr = "I should see {string}")]
+/// visible text of the page
+#[phrase("I should see {string}", example = "I should see \"Monthly reports\"")]
 async fn should_see(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     let page = world.page().await?;
     let outcome = sees(&page, &text).await;
     explained(&page, outcome, "should-see").await
 }
 
-#[given(expr = "I should not see {string}")]
-#[when(expr = "I should not see {string}")]
-#[then(expr = "I should not see {string}")]
+/// visible text of the page
+#[phrase("I should not see {string}", example = "I should not see \"Admin\"")]
 async fn should_not_see(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     let page = world.page().await?;
     let outcome = does_not_see(&page, &text).await;
     explained(&page, outcome, "should-not-see").await
 }
 
-#[given(expr = "I should be on {string}")]
-#[when(expr = "I should be on {string}")]
-#[then(expr = "I should be on {string}")]
+/// the current path
+#[phrase("I should be on {string}", example = "I should be on \"/reports/\"")]
 async fn should_be_on(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
     let expected = world.resolve(&target)?;
     let page = world.page().await?;
@@ -77,18 +73,22 @@ async fn should_be_on(world: &mut ShakedownWorld, target: String) -> Result<(), 
     explained(&page, outcome, "should-be-on").await
 }
 
-#[given(expr = "the page title should contain {string}")]
-#[when(expr = "the page title should contain {string}")]
-#[then(expr = "the page title should contain {string}")]
+/// the browser page's title
+#[phrase(
+    "the page title should contain {string}",
+    example = "the page title should contain \"Ledger\""
+)]
 async fn title_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     let page = world.page().await?;
     let outcome = title_has(&page, &text).await;
     explained(&page, outcome, "title").await
 }
 
-#[given(expr = "I should see an element matching {string}")]
-#[when(expr = "I should see an element matching {string}")]
-#[then(expr = "I should see an element matching {string}")]
+/// a CSS selector
+#[phrase(
+    "I should see an element matching {string}",
+    example = "I should see an element matching \"table tbody tr\""
+)]
 async fn element_matching(world: &mut ShakedownWorld, selector: String) -> Result<(), StepFailure> {
     let page = world.page().await?;
     let outcome = match find::matching(&page, &selector).await {
@@ -101,9 +101,11 @@ async fn element_matching(world: &mut ShakedownWorld, selector: String) -> Resul
     explained(&page, outcome, "element").await
 }
 
-#[given(expr = "the browser console should show no errors")]
-#[when(expr = "the browser console should show no errors")]
-#[then(expr = "the browser console should show no errors")]
+/// severe entries of the browser log
+#[phrase(
+    "the browser console should show no errors",
+    example = "the browser console should show no errors"
+)]
 async fn console_clean(world: &mut ShakedownWorld) -> Result<(), StepFailure> {
     let page = world.page().await?;
     let outcome = no_console_errors(&page).await;
@@ -154,9 +156,9 @@ async fn sees(page: &Page, wanted: &str) -> Result<(), StepFailure> {
         return Ok(());
     }
     Err(StepFailure::new(format!(
-        "the page does not show {} (waited {}s)",
+        "the page does not show {} (waited {})",
         text::quoted(&wanted),
-        page.budget().limit.as_secs_f64()
+        page.deadline()
     ))
     .with("page text", text::excerpt(&last)))
 }
@@ -164,11 +166,7 @@ async fn sees(page: &Page, wanted: &str) -> Result<(), StepFailure> {
 /// Checked once the page has loaded: waiting for text to stay away proves nothing.
 async fn does_not_see(page: &Page, unwanted: &str) -> Result<(), StepFailure> {
     if !page.loaded().await? {
-        return Err(StepFailure::new(format!(
-            "the page did not finish loading within {}s (`{}`)",
-            page.budget().limit.as_secs_f64(),
-            page.budget().source
-        )));
+        return Err(page.deadline().exceeded("the page did not finish loading"));
     }
     let unwanted = collapse(unwanted);
     let visible = page.visible_text().await?;

@@ -6,15 +6,15 @@ use std::collections::HashSet;
 
 use futures::StreamExt as _;
 use regex::Regex;
+use reqwest::Client;
 use reqwest::cookie::Jar;
 use scraper::{Html, Selector};
 use url::Url;
 
 use super::rules::{Finding, RuleSet};
-use crate::context::RunContext;
+use crate::deadline::Deadline;
 use crate::http::{Outgoing, perform};
 use crate::text;
-use crate::world::TimeBudget;
 
 /// Links whose path or text match these are never followed: they end the session or change
 /// data, and a crawl must leave the site as it found it.
@@ -53,22 +53,56 @@ pub(crate) struct CrawlReport {
     pub links_skipped: usize,
     /// Whether the page limit stopped the crawl before it ran out of links.
     pub hit_page_limit: bool,
+    /// Whether the step's deadline stopped the crawl before it ran out of links.
+    pub hit_deadline: bool,
 }
 
-/// Crawls from `start` with the cookies in `jar`, checking every page against `rules`.
-pub(crate) async fn crawl(
-    run: &RunContext,
-    jar: &Jar,
-    start: Url,
-    rules: &RuleSet,
-    settings: &CrawlSettings,
-    budget: TimeBudget,
-) -> CrawlReport {
-    let built_in_skips = Regex::new(BUILT_IN_SKIPS).expect("valid regex");
+/// The crawl service: the run's HTTP pool, the rules every page is checked against and the
+/// crawl's bounds.
+#[derive(Debug)]
+pub struct Crawler {
+    http: Client,
+    rules: RuleSet,
+    settings: CrawlSettings,
+    built_in_skips: Regex,
+}
+
+impl Crawler {
+    pub fn new(http: Client, rules: RuleSet, settings: CrawlSettings) -> Self {
+        Self {
+            http,
+            rules,
+            settings,
+            built_in_skips: Regex::new(BUILT_IN_SKIPS).expect("valid regex"),
+        }
+    }
+
+    pub fn max_pages(&self) -> usize {
+        self.settings.max_pages
+    }
+
+    /// Crawls from `start` with the cookies in `jar`, checking every page against the rules,
+    /// until the links, the limits or the step's deadline run out.
+    pub(crate) async fn crawl(&self, jar: &Jar, start: Url, deadline: Deadline) -> CrawlReport {
+        crawl(self, jar, start, deadline).await
+    }
+}
+
+async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> CrawlReport {
+    let Crawler {
+        http,
+        rules,
+        settings,
+        built_in_skips,
+    } = crawler;
     let mut report = CrawlReport::default();
     let mut seen: HashSet<Url> = HashSet::from([without_fragment(&start)]);
     let mut frontier = vec![start.clone()];
     for depth in 0..=settings.max_depth {
+        if deadline.has_passed() {
+            report.hit_deadline = true;
+            break;
+        }
         let room = settings.max_pages - report.pages_checked;
         if frontier.len() > room {
             frontier.truncate(room);
@@ -78,7 +112,7 @@ pub(crate) async fn crawl(
             .map(|url| async move {
                 (
                     url.clone(),
-                    perform(&run.http, jar, Outgoing::get(url), budget).await,
+                    perform(http, jar, Outgoing::get(url), deadline).await,
                 )
             })
             .buffered(CONCURRENT_FETCHES)
@@ -88,6 +122,10 @@ pub(crate) async fn crawl(
         for (url, fetched) in fetches {
             let exchange = match fetched {
                 Ok(exchange) => exchange,
+                Err(_) if deadline.has_passed() => {
+                    report.hit_deadline = true;
+                    continue;
+                }
                 Err(failure) => {
                     report.unreachable.push((url, failure.summary().to_owned()));
                     continue;
@@ -117,7 +155,7 @@ pub(crate) async fn crawl(
                     continue;
                 }
                 let target = &link[url::Position::BeforePath..];
-                let unsafe_link = [&built_in_skips]
+                let unsafe_link = [built_in_skips]
                     .into_iter()
                     .chain(&settings.skip)
                     .any(|skip| skip.is_match(target) || skip.is_match(&label));

@@ -5,5 +5,5 @@ mod crawl;
 mod rules;
 mod steps;
 
-pub use crawl::CrawlSettings;
+pub use crawl::{CrawlSettings, Crawler};
 pub use rules::{Allowance, BUILT_IN, Finding, RuleError, RuleSet};

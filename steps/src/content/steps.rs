@@ -2,22 +2,21 @@
 //! a table of extra strings.
 
 use cucumber::gherkin::Step;
-use cucumber::{given, then, when};
+use shakedown_steps_macros::phrase;
 
-use super::crawl::crawl;
 use crate::failure::StepFailure;
 use crate::text;
 use crate::world::ShakedownWorld;
 
-#[given(expr = "the page should contain no forbidden content")]
-#[when(expr = "the page should contain no forbidden content")]
-#[then(expr = "the page should contain no forbidden content")]
+/// the current browser page, or else the last HTTP response, against the configured forbidden rules
+#[phrase(
+    "the page should contain no forbidden content",
+    example = "the page should contain no forbidden content"
+)]
 async fn no_forbidden_content(world: &mut ShakedownWorld) -> Result<(), StepFailure> {
     let page = current_page(world).await?;
     let findings = world
-        .settings()
-        .content
-        .rules
+        .content_rules()
         .scan(page.url.path(), &page.visible, page.html.as_deref());
     if findings.is_empty() {
         return Ok(());
@@ -34,26 +33,20 @@ async fn no_forbidden_content(world: &mut ShakedownWorld) -> Result<(), StepFail
     )
 }
 
-#[given(expr = "no page reachable from {string} should contain forbidden content")]
-#[when(expr = "no page reachable from {string} should contain forbidden content")]
-#[then(expr = "no page reachable from {string} should contain forbidden content")]
+/// a bounded same-origin crawl, as the current role
+#[phrase(
+    "no page reachable from {string} should contain forbidden content",
+    example = "no page reachable from \"/\" should contain forbidden content"
+)]
 async fn no_forbidden_content_reachable(
     world: &mut ShakedownWorld,
     start: String,
 ) -> Result<(), StepFailure> {
     let start_url = world.resolve(&start)?;
-    let budget = world.time_budget();
-    let content = &world.settings().content;
-    let report = crawl(
-        world.run(),
-        &world.http.jar,
-        start_url.clone(),
-        &content.rules,
-        &content.crawl,
-        budget,
-    )
-    .await;
-    let role = world.role.clone().unwrap_or_else(|| "anonymous".to_owned());
+    let deadline = world.deadline();
+    let crawler = world.crawler();
+    let report = crawler.crawl(&world.http.jar, start_url.clone(), deadline).await;
+    let role = world.role_name().to_owned();
     let mut summary = format!(
         "checked {} page(s) reachable from {start} as {role}",
         report.pages_checked
@@ -64,8 +57,11 @@ async fn no_forbidden_content_reachable(
     if report.hit_page_limit {
         summary.push_str(&format!(
             ", stopped at `content.crawl_max_pages` = {}",
-            content.crawl.max_pages
+            crawler.max_pages()
         ));
+    }
+    if report.hit_deadline {
+        summary.push_str(&format!(", stopped at the step's deadline, {deadline}"));
     }
     if report.findings.is_empty() && report.unreachable.is_empty() {
         world.note(summary);
@@ -98,9 +94,11 @@ async fn no_forbidden_content_reachable(
     Err(failure)
 }
 
-#[given(expr = "the page should not contain any of:")]
-#[when(expr = "the page should not contain any of:")]
-#[then(expr = "the page should not contain any of:")]
+/// a one-column table of extra strings
+#[phrase(
+    "the page should not contain any of:",
+    example = "the page should not contain any of:"
+)]
 async fn contains_none_of(world: &mut ShakedownWorld, step: &Step) -> Result<(), StepFailure> {
     let table = step
         .table
@@ -148,7 +146,7 @@ struct PageContents {
 /// The browser's current page when the scenario has used the browser, else the last HTTP
 /// response.
 async fn current_page(world: &mut ShakedownWorld) -> Result<PageContents, StepFailure> {
-    if world.browser.is_open() {
+    if world.browser_is_open() {
         let page = world.page().await?;
         let (url, visible, html) = page.contents().await?;
         return Ok(PageContents {

@@ -10,9 +10,9 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Client, Method, StatusCode};
 use url::Url;
 
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::text;
-use crate::world::TimeBudget;
 
 /// Redirects followed before a request is declared to loop.
 const MAX_REDIRECTS: usize = 10;
@@ -116,22 +116,19 @@ impl Outgoing {
     }
 }
 
-/// Sends `outgoing` and follows redirects, all within the budget.
+/// Sends `outgoing` and follows redirects, every hop by the step's one deadline.
 pub(crate) async fn perform(
     client: &Client,
     jar: &Jar,
     outgoing: Outgoing,
-    budget: TimeBudget,
+    deadline: Deadline,
 ) -> Result<Exchange, StepFailure> {
     let request_line = format!("{} {}", outgoing.method, outgoing.url);
-    match tokio::time::timeout(budget.limit, follow_redirects(client, jar, outgoing)).await {
-        Ok(result) => result,
-        Err(_) => Err(StepFailure::new(format!(
-            "no complete answer within {} (`{}`)",
-            text::humanize(budget.limit),
-            budget.source
-        ))
-        .with("request", request_line)),
+    match deadline.run(follow_redirects(client, jar, outgoing)).await {
+        Some(result) => result,
+        None => Err(deadline
+            .exceeded("no complete answer")
+            .with("request", request_line)),
     }
 }
 
@@ -230,7 +227,7 @@ fn content_type_of(body: &str) -> &'static str {
 }
 
 fn transport_failure(method: &Method, url: &Url, error: &reqwest::Error) -> StepFailure {
-    StepFailure::new(format!(
+    StepFailure::connection(format!(
         "the request could not be completed: {}",
         error_chain(error)
     ))

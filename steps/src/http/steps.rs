@@ -4,24 +4,25 @@
 use std::time::Duration;
 
 use cucumber::gherkin::Step;
-use cucumber::{given, then, when};
 use reqwest::Method;
+use shakedown_steps_macros::phrase;
 
 use super::checks;
 use super::exchange::{Exchange, Outgoing, perform};
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
-#[given(expr = "I request {string}")]
-#[when(expr = "I request {string}")]
-#[then(expr = "I request {string}")]
+/// GET, with the current role's session
+#[phrase("I request {string}", example = "I request \"/api/health\"")]
 async fn request(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
     send(world, Method::GET, &target, None).await
 }
 
-#[given(expr = "I send a {word} request to {string}")]
-#[when(expr = "I send a {word} request to {string}")]
-#[then(expr = "I send a {word} request to {string}")]
+/// any method; an optional doc string is the body; refused on a read-only environment (see safety)
+#[phrase(
+    "I send a {word} request to {string}",
+    example = "I send a POST request to \"/api/orders\""
+)]
 async fn send_request(
     world: &mut ShakedownWorld,
     step: &Step,
@@ -33,51 +34,65 @@ async fn send_request(
     send(world, method, &target, step.docstring.clone()).await
 }
 
-#[given(expr = "the response status should be {int}")]
-#[when(expr = "the response status should be {int}")]
-#[then(expr = "the response status should be {int}")]
+/// the status code of the last response
+#[phrase(
+    "the response status should be {int}",
+    example = "the response status should be 200"
+)]
 fn status(world: &mut ShakedownWorld, expected: u16) -> Result<(), StepFailure> {
     checks::status_is(last(world)?, expected)
 }
 
-#[given(expr = "the response should contain {string}")]
-#[when(expr = "the response should contain {string}")]
-#[then(expr = "the response should contain {string}")]
+/// body text
+#[phrase(
+    "the response should contain {string}",
+    example = "the response should contain \"Welcome\""
+)]
 fn contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     checks::contains(last(world)?, &text)
 }
 
-#[given(expr = "the response should not contain {string}")]
-#[when(expr = "the response should not contain {string}")]
-#[then(expr = "the response should not contain {string}")]
+/// body text
+#[phrase(
+    "the response should not contain {string}",
+    example = "the response should not contain \"Traceback\""
+)]
 fn does_not_contain(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     checks::does_not_contain(last(world)?, &text)
 }
 
-#[given(expr = "the response header {string} should contain {string}")]
-#[when(expr = "the response header {string} should contain {string}")]
-#[then(expr = "the response header {string} should contain {string}")]
+/// a header of the last response, by name in any case
+#[phrase(
+    "the response header {string} should contain {string}",
+    example = "the response header \"Content-Type\" should contain \"text/html\""
+)]
 fn header(world: &mut ShakedownWorld, name: String, text: String) -> Result<(), StepFailure> {
     checks::header_contains(last(world)?, &name, &text)
 }
 
-#[given(expr = "the response JSON at {string} should be {string}")]
-#[when(expr = "the response JSON at {string} should be {string}")]
-#[then(expr = "the response JSON at {string} should be {string}")]
+/// JSONPath, e.g. `$.status`; compares the JSON value's text
+#[phrase(
+    "the response JSON at {string} should be {string}",
+    example = "the response JSON at \"$.status\" should be \"ok\""
+)]
 fn json(world: &mut ShakedownWorld, path: String, expected: String) -> Result<(), StepFailure> {
     checks::json_at(last(world)?, &path, &expected)
 }
 
-#[given(expr = "the response should arrive within {int} ms")]
-#[when(expr = "the response should arrive within {int} ms")]
-#[then(expr = "the response should arrive within {int} ms")]
+/// time to the full body
+#[phrase(
+    "the response should arrive within {int} ms",
+    example = "the response should arrive within 500 ms"
+)]
 fn arrives_within(world: &mut ShakedownWorld, millis: u64) -> Result<(), StepFailure> {
     checks::arrived_within(last(world)?, Duration::from_millis(millis))
 }
 
-#[given(expr = "the response should redirect to {string}")]
-#[when(expr = "the response should redirect to {string}")]
-#[then(expr = "the response should redirect to {string}")]
+/// the last request was redirected, and its last hop went there
+#[phrase(
+    "the response should redirect to {string}",
+    example = "the response should redirect to \"/accounts/login/\""
+)]
 fn redirects_to(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
     let target = world.resolve(&target)?;
     checks::redirected_to(last(world)?, &target)
@@ -90,23 +105,23 @@ async fn send(
     body: Option<String>,
 ) -> Result<(), StepFailure> {
     let url = world.resolve(target)?;
-    let settings = world.settings();
-    if settings.read_only && !is_safe(&method) {
-        return Err(StepFailure::new(format!(
+    let site = world.site();
+    if site.read_only && !is_safe(&method) {
+        return Err(StepFailure::configuration(format!(
             "refused to send {method} {url}: the environment `{}` is read-only",
-            settings.environment
+            site.environment
         ))
         .with("hint", "mutating requests run only where `read_only` is not set; tag such scenarios and leave them out on this environment"));
     }
     world.http.last = None;
-    let budget = world.time_budget();
+    let deadline = world.deadline();
     let outgoing = Outgoing {
         method,
         url,
         body,
         content_type: None,
     };
-    let exchange = perform(&world.run().http, &world.http.jar, outgoing, budget).await?;
+    let exchange = perform(world.http_client(), &world.http.jar, outgoing, deadline).await?;
     world.http.last = Some(exchange);
     Ok(())
 }

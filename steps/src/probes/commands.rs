@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use url::Url;
 
 use super::host::{Finished, Host, Invocation, RunError};
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::text;
-use crate::world::TimeBudget;
 
 /// Characters only a shell gives meaning to: variables, pipes, redirects, lists, globs.
 const SHELL_CHARACTERS: &[char] = &[
@@ -101,37 +101,35 @@ pub(crate) fn resolve_path(config_dir: &Path, path: &str) -> PathBuf {
     config_dir.join(path)
 }
 
-/// Runs `invocation` within `limit`, turning every way it can go wrong into a failure that
+/// Runs `invocation` until the step's deadline, turning every way it can go wrong into a failure that
 /// names the command and the limit.
 pub(crate) async fn run(
     host: &dyn Host,
     line: &str,
     invocation: &Invocation,
-    budget: TimeBudget,
+    deadline: Deadline,
     subject: &str,
 ) -> Result<CommandRun, StepFailure> {
-    match host.run(invocation, budget.limit).await {
+    match host.run(invocation, deadline.remaining()).await {
         Ok(finished) => Ok(CommandRun {
             line: line.to_owned(),
             finished,
         }),
-        Err(RunError::NotFound) => Err(StepFailure::new(format!(
+        Err(RunError::NotFound) => Err(StepFailure::configuration(format!(
             "`{}` was not found on {}",
             invocation.program,
             host.name()
         ))
         .with("command", line)),
-        Err(RunError::Start(error)) => Err(StepFailure::new(format!(
+        Err(RunError::Start(error)) => Err(StepFailure::configuration(format!(
             "`{}` could not be started on {}: {error}",
             invocation.program,
             host.name()
         ))
         .with("command", line)),
         Err(RunError::TimedOut { stdout, stderr }) => {
-            let mut failure = StepFailure::new(format!(
-                "{subject} did not finish within {} (`{}`); it was killed",
-                text::humanize(budget.limit),
-                budget.source
+            let mut failure = StepFailure::timeout(format!(
+                "{subject} did not finish within {deadline}; it was killed"
             ))
             .with("command", line);
             for (label, output) in [("stdout", &stdout), ("stderr", &stderr)] {
@@ -177,20 +175,17 @@ pub(crate) fn trimmed(output: &str) -> String {
     shown
 }
 
-/// Waits for a probe that reads from the host no longer than the step may take (a hung network
-/// mount must not hold the scenario).
+/// Waits for a probe that reads from the host until the step's deadline, no longer (a hung
+/// network mount must not hold the scenario).
 pub(crate) async fn bounded<T>(
-    budget: TimeBudget,
+    deadline: Deadline,
     what: &str,
     probe: impl Future<Output = Result<T, StepFailure>>,
 ) -> Result<T, StepFailure> {
-    tokio::time::timeout(budget.limit, probe).await.map_err(|_| {
-        StepFailure::new(format!(
-            "{what} could not be read within {} (`{}`)",
-            text::humanize(budget.limit),
-            budget.source
-        ))
-    })?
+    deadline
+        .run(probe)
+        .await
+        .unwrap_or_else(|| Err(deadline.exceeded(format!("{what} could not be read"))))
 }
 
 #[cfg(test)]
@@ -223,9 +218,6 @@ mod tests {
         let https = Url::parse("https://example.com/").expect("url");
         assert!(environment(&https).contains(&("SHAKEDOWN_PORT".into(), "443".into())));
     }
-
-    #[test]
-    fn limits_read_as_they_are_written() {}
 
     #[test]
     fn long_output_keeps_its_end() {

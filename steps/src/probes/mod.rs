@@ -12,5 +12,7 @@ mod settings;
 mod steps;
 
 pub(crate) use commands::{CommandRun, ProbeState, bounded, resolve_path, run as run_command};
-pub use host::{FileFacts, Finished, Host, Invocation, LocalHost, RunError};
+#[cfg(test)]
+pub(crate) use host::Finished;
+pub(crate) use host::{Host, Invocation, LocalHost};
 pub use settings::ProbeSettings;

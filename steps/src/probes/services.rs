@@ -3,8 +3,8 @@
 
 use super::commands::{self, CommandRun};
 use super::host::{Host, Invocation};
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::world::TimeBudget;
 
 /// What is asked of systemd about a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub(crate) async fn check(
     host: &dyn Host,
     question: Question,
     service: &str,
-    budget: TimeBudget,
+    deadline: Deadline,
 ) -> Result<(), StepFailure> {
     let invocation = Invocation {
         program: "systemctl".into(),
@@ -49,7 +49,7 @@ pub(crate) async fn check(
         ..Invocation::default()
     };
     let line = invocation.display();
-    let run = commands::run(host, &line, &invocation, budget, "systemctl")
+    let run = commands::run(host, &line, &invocation, deadline, "systemctl")
         .await
         .map_err(|failure| match host_lacks_systemctl(&failure) {
             true => no_systemd(host, service, "`systemctl` is not installed"),

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cucumber::{given, then, when};
+use shakedown_steps_macros::phrase;
 
 use super::commands::{self, CommandRun, bounded};
 use super::host::Invocation;
@@ -13,60 +13,57 @@ use super::{files, ports, processes, services};
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
-#[given(expr = "port {int} on {string} should be open")]
-#[when(expr = "port {int} on {string} should be open")]
-#[then(expr = "port {int} on {string} should be open")]
+/// TCP connect
+#[phrase(
+    "port {int} on {string} should be open",
+    example = "port 443 on \"ledger.example.com\" should be open"
+)]
 async fn port_open(world: &mut ShakedownWorld, port: u16, host: String) -> Result<(), StepFailure> {
-    let budget = world.time_budget();
-    let seen = ports::connect(&host, port, budget.limit).await;
-    let limit = format!("{} (`{}`)", crate::text::humanize(budget.limit), budget.source);
-    ports::expect_open(&host, port, seen, &limit)
+    let deadline = world.deadline();
+    let seen = ports::connect(&host, port, deadline.remaining()).await;
+    ports::expect_open(&host, port, seen, &deadline.to_string())
 }
 
-#[given(expr = "port {int} on {string} should be closed")]
-#[when(expr = "port {int} on {string} should be closed")]
-#[then(expr = "port {int} on {string} should be closed")]
+/// TCP connect
+#[phrase(
+    "port {int} on {string} should be closed",
+    example = "port 5432 on \"ledger.example.com\" should be closed"
+)]
 async fn port_closed(world: &mut ShakedownWorld, port: u16, host: String) -> Result<(), StepFailure> {
-    let seen = ports::connect(&host, port, world.time_budget().limit).await;
+    let seen = ports::connect(&host, port, world.deadline().remaining()).await;
     ports::expect_closed(&host, port, seen)
 }
 
-#[given(expr = "the service {string} should be running")]
-#[when(expr = "the service {string} should be running")]
-#[then(expr = "the service {string} should be running")]
+/// systemd where it runs; otherwise a clear answer on what could be checked
+#[phrase(
+    "the service {string} should be running",
+    example = "the service \"apache2\" should be running"
+)]
 async fn service_running(world: &mut ShakedownWorld, service: String) -> Result<(), StepFailure> {
-    let budget = world.time_budget();
-    services::check(
-        world.run().host.as_ref(),
-        services::Question::Running,
-        &service,
-        budget,
-    )
-    .await
+    let deadline = world.deadline();
+    services::check(world.host(), services::Question::Running, &service, deadline).await
 }
 
-#[given(expr = "the service {string} should be enabled")]
-#[when(expr = "the service {string} should be enabled")]
-#[then(expr = "the service {string} should be enabled")]
+/// systemd where it runs; otherwise a clear answer on what could be checked
+#[phrase(
+    "the service {string} should be enabled",
+    example = "the service \"cron\" should be enabled"
+)]
 async fn service_enabled(world: &mut ShakedownWorld, service: String) -> Result<(), StepFailure> {
-    let budget = world.time_budget();
-    services::check(
-        world.run().host.as_ref(),
-        services::Question::Enabled,
-        &service,
-        budget,
-    )
-    .await
+    let deadline = world.deadline();
+    services::check(world.host(), services::Question::Enabled, &service, deadline).await
 }
 
-#[given(expr = "a process named {string} should be running")]
-#[when(expr = "a process named {string} should be running")]
-#[then(expr = "a process named {string} should be running")]
+/// a running process by its program name or command line
+#[phrase(
+    "a process named {string} should be running",
+    example = "a process named \"cron\" should be running"
+)]
 async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(), StepFailure> {
-    let host = world.run().host.as_ref();
-    let budget = world.time_budget();
+    let deadline = world.deadline();
+    let host = world.host();
     let what = format!("the processes of {}", host.name());
-    let listed = bounded(budget, &what, processes::list(host)).await?;
+    let listed = bounded(deadline, &what, processes::list(host)).await?;
     processes::running(&listed, &name, &host.name())?;
     let pids: Vec<String> = processes::matching(&listed, &name)
         .iter()
@@ -76,9 +73,11 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
     Ok(())
 }
 
-#[given(expr = "the Nagios check {string} should be OK")]
-#[when(expr = "the Nagios check {string} should be OK")]
-#[then(expr = "the Nagios check {string} should be OK")]
+/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report
+#[phrase(
+    "the Nagios check {string} should be OK",
+    example = "the Nagios check \"check_http -H $SHAKEDOWN_HOST -p $SHAKEDOWN_PORT\" should be OK"
+)]
 async fn nagios_ok(world: &mut ShakedownWorld, check: String) -> Result<(), StepFailure> {
     let run = run_plugin(world, &check).await?;
     nagios::verdict(&run, State::Ok)?;
@@ -86,9 +85,11 @@ async fn nagios_ok(world: &mut ShakedownWorld, check: String) -> Result<(), Step
     Ok(())
 }
 
-#[given(expr = "the Nagios check {string} should be at most WARNING")]
-#[when(expr = "the Nagios check {string} should be at most WARNING")]
-#[then(expr = "the Nagios check {string} should be at most WARNING")]
+/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report
+#[phrase(
+    "the Nagios check {string} should be at most WARNING",
+    example = "the Nagios check \"check_disk -w 20% -c 10% -p /\" should be at most WARNING"
+)]
 async fn nagios_at_most_warning(world: &mut ShakedownWorld, check: String) -> Result<(), StepFailure> {
     let run = run_plugin(world, &check).await?;
     nagios::verdict(&run, State::Warning)?;
@@ -96,28 +97,25 @@ async fn nagios_at_most_warning(world: &mut ShakedownWorld, check: String) -> Re
     Ok(())
 }
 
-#[given(expr = "the command {string} should succeed")]
-#[when(expr = "the command {string} should succeed")]
-#[then(expr = "the command {string} should succeed")]
+/// runs it (a shell only when the string needs one); the second checks the stdout or stderr of the last command
+#[phrase(
+    "the command {string} should succeed",
+    example = "the command \"/srv/ledger/bin/manage check --deploy\" should succeed"
+)]
 async fn command_succeeds(world: &mut ShakedownWorld, line: String) -> Result<(), StepFailure> {
     world.probes.last_command = None;
     let invocation = prepared(world, commands::invocation(&line)?);
-    let budget = world.time_budget();
-    let run = commands::run(
-        world.run().host.as_ref(),
-        &line,
-        &invocation,
-        budget,
-        "the command",
-    )
-    .await?;
+    let deadline = world.deadline();
+    let run = commands::run(world.host(), &line, &invocation, deadline, "the command").await?;
     world.probes.last_command = Some(run.clone());
     commands::succeeded(&run)
 }
 
-#[given(expr = "its output should contain {string}")]
-#[when(expr = "its output should contain {string}")]
-#[then(expr = "its output should contain {string}")]
+/// runs it (a shell only when the string needs one); the second checks the stdout or stderr of the last command
+#[phrase(
+    "its output should contain {string}",
+    example = "its output should contain \"no issues\""
+)]
 fn output_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     let run = world.probes.last_command.as_ref().ok_or_else(|| {
         StepFailure::new("there is no command output to check: no command has run in this scenario").with(
@@ -128,23 +126,22 @@ fn output_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepF
     commands::output_contains(run, &text)
 }
 
-#[given(expr = "the file {string} should exist")]
-#[when(expr = "the file {string} should exist")]
-#[then(expr = "the file {string} should exist")]
+/// a file or folder
+#[phrase(
+    "the file {string} should exist",
+    example = "the file \"/srv/ledger/releases/current/VERSION\" should exist"
+)]
 async fn file_exists(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
     let path = local_path(world, &path);
     let what = format!("`{}`", path.display());
-    bounded(
-        world.time_budget(),
-        &what,
-        files::exists(world.run().host.as_ref(), &path),
-    )
-    .await
+    bounded(world.deadline(), &what, files::exists(world.host(), &path)).await
 }
 
-#[given(expr = "the file {string} should have changed within {int} minutes")]
-#[when(expr = "the file {string} should have changed within {int} minutes")]
-#[then(expr = "the file {string} should have changed within {int} minutes")]
+/// a scheduled job's evidence
+#[phrase(
+    "the file {string} should have changed within {int} minutes",
+    example = "the file \"/var/lib/ledger/heartbeat\" should have changed within 5 minutes"
+)]
 async fn file_changed_within(
     world: &mut ShakedownWorld,
     path: String,
@@ -153,13 +150,15 @@ async fn file_changed_within(
     let path = local_path(world, &path);
     let within = Duration::from_secs(minutes.saturating_mul(60));
     let what = format!("`{}`", path.display());
-    let check = files::changed_within(world.run().host.as_ref(), &path, within);
-    bounded(world.time_budget(), &what, check).await
+    let check = files::changed_within(world.host(), &path, within);
+    bounded(world.deadline(), &what, check).await
 }
 
-#[given(expr = "the crontab {string} should contain {string}")]
-#[when(expr = "the crontab {string} should contain {string}")]
-#[then(expr = "the crontab {string} should contain {string}")]
+/// a crontab file (or a user's crontab) holds that text
+#[phrase(
+    "the crontab {string} should contain {string}",
+    example = "the crontab \"/etc/cron.d/ledger\" should contain \"ledger-heartbeat\""
+)]
 async fn crontab_contains(
     world: &mut ShakedownWorld,
     crontab: String,
@@ -167,13 +166,15 @@ async fn crontab_contains(
 ) -> Result<(), StepFailure> {
     let crontab = local_path(world, &crontab);
     let what = format!("`{}`", crontab.display());
-    let check = files::crontab_contains(world.run().host.as_ref(), &crontab, &line);
-    bounded(world.time_budget(), &what, check).await
+    let check = files::crontab_contains(world.host(), &crontab, &line);
+    bounded(world.deadline(), &what, check).await
 }
 
-#[given(expr = "the cron job {string} in {string} should have run on schedule, as shown by {string}")]
-#[when(expr = "the cron job {string} in {string} should have run on schedule, as shown by {string}")]
-#[then(expr = "the cron job {string} in {string} should have run on schedule, as shown by {string}")]
+/// reads the job's schedule from the crontab, works out when it last had to run, and checks that the evidence file changed since then
+#[phrase(
+    "the cron job {string} in {string} should have run on schedule, as shown by {string}",
+    example = "the cron job \"ledger-heartbeat\" in \"/etc/cron.d/ledger\" should have run on schedule, as shown by \"/var/lib/ledger/heartbeat\""
+)]
 async fn cron_job_on_schedule(
     world: &mut ShakedownWorld,
     job: String,
@@ -182,20 +183,21 @@ async fn cron_job_on_schedule(
 ) -> Result<(), StepFailure> {
     let crontab = local_path(world, &crontab);
     let evidence = local_path(world, &evidence);
-    let grace = world.settings().probes.cron_grace;
+    let grace = world.probe_settings().cron_grace;
     let what = format!("`{}` and `{}`", crontab.display(), evidence.display());
-    let check = files::ran_on_schedule(world.run().host.as_ref(), &crontab, &job, &evidence, grace);
-    bounded(world.time_budget(), &what, check).await
+    let check = files::ran_on_schedule(world.host(), &crontab, &job, &evidence, grace);
+    bounded(world.deadline(), &what, check).await
 }
 
 /// Runs a Nagios plugin: found in `probes.nagios_plugin_dir` or on the `PATH`; a plugin that
 /// is missing, cannot start or runs out of time is UNKNOWN.
 async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRun, StepFailure> {
     world.probes.last_command = None;
-    let plugin_dir = world.settings().probes.nagios_plugin_dir.clone();
+    let deadline = world.deadline();
+    let plugin_dir = world.probe_settings().nagios_plugin_dir.clone();
     let mut invocation = prepared(world, commands::invocation(check)?);
     invocation.path_prefix = vec![plugin_dir.clone()];
-    let host = world.run().host.clone();
+    let host = world.shared_host();
     if let Some(plugin) = shell_words::split(check)
         .ok()
         .and_then(|words| words.into_iter().next())
@@ -205,11 +207,14 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
             true => local_path(world, &plugin).to_string_lossy().into_owned(),
             false => plugin.clone(),
         };
-        let Some(found) = host
-            .find_program(&wanted, std::slice::from_ref(&plugin_dir))
-            .await
-        else {
-            return Err(StepFailure::new(format!(
+        let search = host.find_program(&wanted, std::slice::from_ref(&plugin_dir));
+        let found = deadline.run(search).await.ok_or_else(|| {
+            deadline.exceeded(format!(
+                "the Nagios check is UNKNOWN: the plugin `{plugin}` could not be looked for"
+            ))
+        })?;
+        let Some(found) = found else {
+            return Err(StepFailure::configuration(format!(
                 "the Nagios check is UNKNOWN: the plugin `{plugin}` was not found in `{}` or on the PATH of {}",
                 plugin_dir.display(),
                 host.name()
@@ -221,12 +226,11 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
             invocation.program = found.to_string_lossy().into_owned();
         }
     }
-    let budget = world.time_budget();
     let run = commands::run(
         host.as_ref(),
         check,
         &invocation,
-        budget,
+        deadline,
         "the Nagios check is UNKNOWN: the plugin",
     )
     .await?;
@@ -237,12 +241,11 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
 /// A command as features' commands run: told where the site is, started in the folder of the
 /// configuration file (where relative paths in features point).
 fn prepared(world: &ShakedownWorld, mut invocation: Invocation) -> Invocation {
-    let settings = world.settings();
-    invocation.env = commands::environment(&settings.base_url);
-    invocation.cwd = Some(settings.config_dir.clone());
+    invocation.env = commands::environment(&world.site().base_url);
+    invocation.cwd = Some(world.config_dir().to_owned());
     invocation
 }
 
 fn local_path(world: &ShakedownWorld, path: &str) -> PathBuf {
-    commands::resolve_path(&world.settings().config_dir, path)
+    commands::resolve_path(world.config_dir(), path)
 }

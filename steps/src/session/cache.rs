@@ -2,19 +2,21 @@
 //! scenario of that role (running at the same time or later) waits for and reuses that
 //! session, and a failed login is remembered so a wrong password is tried once, not N times.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
+use reqwest::Client;
 use reqwest::cookie::{CookieStore, Jar};
 use tokio::sync::OnceCell;
 use url::Url;
 
-use super::login::{Credentials, log_in};
-use crate::context::{RunContext, StepSettings};
+use super::login::{Credentials, LoginSettings, log_in};
+use super::secrets::RoleSettings;
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::redact;
-use crate::world::TimeBudget;
 
 /// A logged-in role: the cookies the site gave it.
 pub struct RoleSession {
@@ -47,139 +49,140 @@ impl fmt::Debug for RoleSession {
 
 type Login = Arc<OnceCell<Result<Arc<RoleSession>, StepFailure>>>;
 
-/// The run's logins, by role, and the passwords read for them before the first scenario.
-#[derive(Default)]
-pub struct SessionCache {
+/// The login service: how roles log in, their passwords (read before the first scenario) and
+/// the run's one session per role.
+pub struct Sessions {
+    http: Client,
+    login: Option<LoginSettings>,
+    roles: BTreeMap<String, RoleSettings>,
+    base_url: Url,
     logins: Mutex<HashMap<String, Login>>,
     passwords: Mutex<HashMap<String, Result<String, StepFailure>>>,
 }
 
-impl fmt::Debug for SessionCache {
+impl fmt::Debug for Sessions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let logins = self
-            .logins
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        f.debug_struct("SessionCache")
-            .field("roles", &logins.keys().collect::<Vec<_>>())
+        f.debug_struct("Sessions")
+            .field("roles", &self.roles.keys().collect::<Vec<_>>())
+            .field("logged_in", &lock(&self.logins).keys().collect::<Vec<_>>())
             .finish()
     }
 }
 
-impl SessionCache {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Sessions {
+    pub fn new(
+        http: Client,
+        login: Option<LoginSettings>,
+        roles: BTreeMap<String, RoleSettings>,
+        base_url: Url,
+    ) -> Self {
+        Self {
+            http,
+            login,
+            roles,
+            base_url,
+            logins: Mutex::default(),
+            passwords: Mutex::default(),
+        }
+    }
+
     /// Reads every role's password once, before any scenario runs, so each is registered with
     /// the redactor before anything could print it. A password that cannot be read fails only
     /// the scenarios that use its role.
-    pub async fn read_passwords(&self, settings: &StepSettings) {
-        let reads = settings.roles.iter().map(|(role, role_settings)| async move {
-            (
-                role.clone(),
-                role_settings.password.resolve(role, settings.step_timeout).await,
-            )
+    pub async fn read_passwords(&self, limit: Duration) {
+        let reads = self.roles.iter().map(|(role, role_settings)| async move {
+            (role.clone(), role_settings.password.resolve(role, limit).await)
         });
         let passwords = futures::future::join_all(reads).await;
-        self.passwords
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .extend(passwords);
+        lock(&self.passwords).extend(passwords);
     }
 
     /// The role's session, logging it in if no scenario has yet.
     pub(crate) async fn session(
         &self,
-        run: &RunContext,
         role: &str,
-        budget: TimeBudget,
+        deadline: Deadline,
     ) -> Result<Arc<RoleSession>, StepFailure> {
-        let login = {
-            let mut logins = self
-                .logins
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            Arc::clone(logins.entry(role.to_owned()).or_default())
-        };
-        login.get_or_init(|| log_in_role(run, role, budget)).await.clone()
+        let login = Arc::clone(lock(&self.logins).entry(role.to_owned()).or_default());
+        login
+            .get_or_init(|| self.log_in_role(role, deadline))
+            .await
+            .clone()
+    }
+
+    /// The role's settings and the login form, or why the role cannot log in.
+    pub(crate) fn login_of(&self, role: &str) -> Result<(&RoleSettings, &LoginSettings), StepFailure> {
+        let role_settings = self.roles.get(role).ok_or_else(|| {
+            let known: Vec<&str> = self.roles.keys().map(String::as_str).collect();
+            StepFailure::configuration(format!("there is no role `{role}` in shakedown.toml"))
+                .with("known roles", format!("anonymous, {}", known.join(", ")))
+        })?;
+        let login = self.login.as_ref().ok_or_else(|| {
+            StepFailure::configuration(format!(
+                "role `{role}` cannot log in: shakedown.toml has no `[login]` section"
+            ))
+            .with(
+                "hint",
+                "add `[login]` with the login page's `path` and its field names",
+            )
+        })?;
+        Ok((role_settings, login))
+    }
+
+    /// How the login page is recognised, when the configuration has one.
+    pub(crate) fn login_settings(&self) -> Option<&LoginSettings> {
+        self.login.as_ref()
     }
 
     /// The role's password as read before the run, for a login through the browser's form.
     pub(crate) fn password(&self, role: &str) -> Result<String, StepFailure> {
-        self.passwords
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .get(role)
-            .cloned()
-            .unwrap_or_else(|| {
-                Err(StepFailure::new(format!(
-                    "the password of role `{role}` was not read before the run"
-                )))
-            })
-    }
-}
-
-async fn log_in_role(
-    run: &RunContext,
-    role: &str,
-    budget: TimeBudget,
-) -> Result<Arc<RoleSession>, StepFailure> {
-    let settings = &run.settings;
-    let known = || settings.roles.keys().cloned().collect::<Vec<_>>().join(", ");
-    let role_settings = settings.roles.get(role).ok_or_else(|| {
-        StepFailure::new(format!("there is no role `{role}` in shakedown.toml"))
-            .with("known roles", format!("anonymous, {}", known()))
-    })?;
-    let login = settings.login.as_ref().ok_or_else(|| {
-        StepFailure::new(format!(
-            "role `{role}` cannot log in: shakedown.toml has no `[login]` section"
-        ))
-        .with(
-            "hint",
-            "add `[login]` with the login page's `path` and its field names",
-        )
-    })?;
-    let read = run
-        .sessions
-        .passwords
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .get(role)
-        .cloned();
-    let password = read.unwrap_or_else(|| {
-        Err(StepFailure::new(format!(
-            "the password of role `{role}` was not read before the run"
-        )))
-    })?;
-    let jar = Jar::default();
-    log_in(
-        &run.http,
-        &jar,
-        settings,
-        login,
-        Credentials {
-            role,
-            username: &role_settings.username,
-            password: &password,
-        },
-        budget,
-    )
-    .await?;
-    let cookies = jar
-        .cookies(&settings.base_url)
-        .and_then(|header| header.to_str().ok().map(str::to_owned))
-        .map(|header| {
-            header
-                .split("; ")
-                .filter_map(|pair| pair.split_once('='))
-                .map(|(name, value)| (name.to_owned(), value.to_owned()))
-                .collect::<Vec<_>>()
+        lock(&self.passwords).get(role).cloned().unwrap_or_else(|| {
+            Err(StepFailure::configuration(format!(
+                "the password of role `{role}` was not read before the run"
+            )))
         })
-        .unwrap_or_default();
-    // Session identifiers are long random strings; short values (`1`, `en`) are not secrets
-    // and masking them would garble every report.
-    for (_, value) in cookies.iter().filter(|(_, value)| value.len() >= 8) {
-        redact::register(value);
     }
-    Ok(Arc::new(RoleSession {
-        role: role.to_owned(),
-        cookies,
-    }))
+
+    async fn log_in_role(&self, role: &str, deadline: Deadline) -> Result<Arc<RoleSession>, StepFailure> {
+        let (role_settings, login) = self.login_of(role)?;
+        let password = self.password(role)?;
+        let jar = Jar::default();
+        log_in(
+            &self.http,
+            &jar,
+            &self.base_url,
+            login,
+            Credentials {
+                role,
+                username: &role_settings.username,
+                password: &password,
+            },
+            deadline,
+        )
+        .await?;
+        let cookies = jar
+            .cookies(&self.base_url)
+            .and_then(|header| header.to_str().ok().map(str::to_owned))
+            .map(|header| {
+                header
+                    .split("; ")
+                    .filter_map(|pair| pair.split_once('='))
+                    .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        // Session identifiers are long random strings; short values (`1`, `en`) are not secrets
+        // and masking them would garble every report.
+        for (_, value) in cookies.iter().filter(|(_, value)| value.len() >= 8) {
+            redact::register(value);
+        }
+        Ok(Arc::new(RoleSession {
+            role: role.to_owned(),
+            cookies,
+        }))
+    }
 }

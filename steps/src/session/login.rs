@@ -9,11 +9,11 @@ use reqwest::cookie::Jar;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use crate::context::StepSettings;
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::{Exchange, Outgoing, perform};
+use crate::site;
 use crate::text;
-use crate::world::TimeBudget;
 
 /// How roles log in: `[login]` in shakedown.toml.
 #[derive(Debug, Clone)]
@@ -47,18 +47,18 @@ pub(crate) struct Credentials<'a> {
 pub(crate) async fn log_in(
     client: &Client,
     jar: &Jar,
-    settings: &StepSettings,
+    base_url: &Url,
     login: &LoginSettings,
     who: Credentials<'_>,
-    budget: TimeBudget,
+    deadline: Deadline,
 ) -> Result<(), StepFailure> {
     let Credentials {
         role,
         username,
         password,
     } = who;
-    let login_url = settings.resolve(&login.path)?;
-    let page = perform(client, jar, Outgoing::get(login_url.clone()), budget).await?;
+    let login_url = site::resolve(base_url, &login.path)?;
+    let page = perform(client, jar, Outgoing::get(login_url.clone()), deadline).await?;
     let (action, mut fields) = login_form(&page, login).ok_or_else(|| {
         StepFailure::new(format!(
             "no login form at {}: no form with a `{}` field",
@@ -84,7 +84,7 @@ pub(crate) async fn log_in(
         body: Some(body),
         content_type: Some("application/x-www-form-urlencoded"),
     };
-    let answer = perform(client, jar, outgoing, budget).await?;
+    let answer = perform(client, jar, outgoing, deadline).await?;
     let still_on_login = answer.final_url().path() == login_url.path() || is_login_page(&answer.body, login);
     let missing_proof = login
         .success_contains

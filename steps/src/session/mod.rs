@@ -9,6 +9,6 @@ mod steps;
 /// The built-in role of a visitor who is not logged in.
 pub const ANONYMOUS: &str = "anonymous";
 
-pub use cache::{RoleSession, SessionCache};
+pub use cache::{RoleSession, Sessions};
 pub use login::{LoginSettings, is_login_page};
 pub use secrets::{PasswordSource, RoleSettings};

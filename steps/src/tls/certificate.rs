@@ -15,8 +15,8 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::net::TcpStream;
 use url::{Host, Url};
 
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::world::TimeBudget;
 
 const SECONDS_PER_DAY: i64 = 24 * 60 * 60;
 
@@ -124,11 +124,11 @@ pub(crate) async fn trust(extra_ca_file: Option<&Path>) -> Result<RootCertStore,
     Ok(roots)
 }
 
-/// Connects and shakes hands within the budget, keeping the leaf and the verifier's verdict.
+/// Connects and shakes hands by the step's deadline, keeping the leaf and the verifier's verdict.
 pub(crate) async fn inspect(
     target: &Target,
     roots: RootCertStore,
-    budget: TimeBudget,
+    deadline: Deadline,
 ) -> Result<Inspection, StepFailure> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
@@ -155,28 +155,23 @@ pub(crate) async fn inspect(
             .map(|_stream| ())
             .map_err(|error| format!("the TLS handshake failed: {error}"))
     };
-    let outcome = tokio::time::timeout(budget.limit, handshake).await;
+    let outcome = deadline.run(handshake).await;
     let seen = recorder
         .seen
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .take();
     match (outcome, seen) {
-        (Err(_), _) => Err(StepFailure::new(format!(
-            "no TLS handshake with {} within {} (`{}`)",
-            target.display(),
-            crate::text::humanize(budget.limit),
-            budget.source
-        ))),
-        (Ok(_), Some((der, verify_error))) => Ok(Inspection {
+        (None, _) => Err(deadline.exceeded(format!("no TLS handshake with {}", target.display()))),
+        (Some(_), Some((der, verify_error))) => Ok(Inspection {
             leaf: leaf_of(&der)?,
             verify_error,
         }),
-        (Ok(Err(reason)), None) => Err(StepFailure::new(format!(
+        (Some(Err(reason)), None) => Err(StepFailure::connection(format!(
             "no certificate from {}: {reason}",
             target.display()
         ))),
-        (Ok(Ok(())), None) => Err(StepFailure::new(format!(
+        (Some(Ok(())), None) => Err(StepFailure::new(format!(
             "{} sent no certificate",
             target.display()
         ))),

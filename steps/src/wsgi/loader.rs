@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::probes::{CommandRun, Host, Invocation};
 use crate::text::humanize;
-use crate::world::TimeBudget;
 
 /// Marks the script's own verdict line in the interpreter's output.
 const MARK: &str = "SHAKEDOWN-WSGI:";
@@ -79,7 +79,7 @@ pub(crate) async fn load(
     python: &Path,
     wsgi_file: &Path,
     venv: &Path,
-    budget: TimeBudget,
+    deadline: Deadline,
 ) -> Result<(), StepFailure> {
     if let Err(error) = host.metadata(wsgi_file).await {
         return Err(StepFailure::new(format!(
@@ -89,7 +89,7 @@ pub(crate) async fn load(
     }
     let invocation = invocation(python, wsgi_file);
     let line = format!("{} -B -c <load script> {}", python.display(), wsgi_file.display());
-    let run = crate::probes::run_command(host, &line, &invocation, budget, "the interpreter").await;
+    let run = crate::probes::run_command(host, &line, &invocation, deadline, "the interpreter").await;
     let run = run.map_err(|failure| {
         StepFailure::new(format!(
             "the WSGI file `{}` did not load with the virtualenv `{}`",

@@ -1,36 +1,41 @@
 //! The WSGI phrases of the step vocabulary.
 
-use cucumber::{given, then, when};
+use shakedown_steps_macros::phrase;
 
 use super::{apache, loader};
 use crate::failure::StepFailure;
 use crate::probes::{bounded, resolve_path};
 use crate::world::ShakedownWorld;
 
-#[given(expr = "the WSGI file {string} should load with the virtualenv {string}")]
-#[when(expr = "the WSGI file {string} should load with the virtualenv {string}")]
-#[then(expr = "the WSGI file {string} should load with the virtualenv {string}")]
+/// the interpreter of that virtualenv imports the file and finds a callable `application`
+#[phrase(
+    "the WSGI file {string} should load with the virtualenv {string}",
+    example = "the WSGI file \"/srv/ledger/src/ledger/wsgi.py\" should load with the virtualenv \"/srv/ledger/venv\""
+)]
 async fn wsgi_file_loads(
     world: &mut ShakedownWorld,
     wsgi_file: String,
     venv: String,
 ) -> Result<(), StepFailure> {
-    let config_dir = &world.settings().config_dir;
-    let wsgi_file = resolve_path(config_dir, &wsgi_file);
-    let venv = resolve_path(config_dir, &venv);
-    let host = world.run().host.as_ref();
+    let deadline = world.deadline();
+    let wsgi_file = resolve_path(world.config_dir(), &wsgi_file);
+    let venv = resolve_path(world.config_dir(), &venv);
+    let host = world.host();
     let what = format!("`{}`", venv.display());
-    let python = bounded(world.time_budget(), &what, loader::interpreter(host, &venv)).await?;
-    loader::load(host, &python, &wsgi_file, &venv, world.time_budget()).await
+    let python = bounded(deadline, &what, loader::interpreter(host, &venv)).await?;
+    loader::load(host, &python, &wsgi_file, &venv, deadline).await
 }
 
-#[given(expr = "the Apache WSGI configuration {string} should point at existing paths")]
-#[when(expr = "the Apache WSGI configuration {string} should point at existing paths")]
-#[then(expr = "the Apache WSGI configuration {string} should point at existing paths")]
+/// `WSGIScriptAlias`, `python-home`, `python-path` of `WSGIDaemonProcess` all exist
+#[phrase(
+    "the Apache WSGI configuration {string} should point at existing paths",
+    example = "the Apache WSGI configuration \"/etc/apache2/sites-enabled/ledger.conf\" should point at existing paths"
+)]
 async fn apache_paths_exist(world: &mut ShakedownWorld, site_file: String) -> Result<(), StepFailure> {
-    let config_dir = world.settings().config_dir.clone();
-    let site_file = resolve_path(&config_dir, &site_file);
-    let check = apache::check(world.run().host.as_ref(), &site_file, &config_dir);
+    let deadline = world.deadline();
+    let config_dir = world.config_dir();
+    let site_file = resolve_path(config_dir, &site_file);
+    let check = apache::check(world.host(), &site_file, config_dir);
     let what = format!("the paths of `{}`", site_file.display());
-    bounded(world.time_budget(), &what, check).await
+    bounded(deadline, &what, check).await
 }

@@ -1,0 +1,127 @@
+//! `#[phrase]`: a step phrase is written once. The attribute registers the function for Given,
+//! When and Then (stakeholders use any keyword), hands its structured failure to the runner
+//! whole, and adds the phrase, its example and its meaning (the function's doc comment) to the
+//! catalogue that `shakedown steps` prints and `docs/steps.md` is generated from. A phrase
+//! therefore cannot be added without its example and documentation.
+
+use proc_macro::TokenStream;
+use quote::{format_ident, quote};
+use syn::parse::{Parse, ParseStream};
+use syn::{Expr, ExprLit, FnArg, ItemFn, Lit, LitStr, Meta, Pat, Token, parse_macro_input};
+
+/// `#[phrase("I request {string}", example = "I request \"/reports/\"")]` on a step function
+/// whose first argument is the World and which returns `StepResult`.
+#[proc_macro_attribute]
+pub fn phrase(attribute: TokenStream, item: TokenStream) -> TokenStream {
+    let arguments = parse_macro_input!(attribute as PhraseArguments);
+    let function = parse_macro_input!(item as ItemFn);
+    expand(&arguments, function)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+struct PhraseArguments {
+    expression: LitStr,
+    example: LitStr,
+}
+
+impl Parse for PhraseArguments {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let expression: LitStr = input.parse()?;
+        input.parse::<Token![,]>()?;
+        let key: syn::Ident = input.parse()?;
+        if key != "example" {
+            return Err(syn::Error::new(key.span(), "expected `example = \"…\"`"));
+        }
+        input.parse::<Token![=]>()?;
+        let example: LitStr = input.parse()?;
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+        Ok(Self { expression, example })
+    }
+}
+
+fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_macro2::TokenStream> {
+    let meaning = doc_text(&function);
+    if meaning.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &function.sig.ident,
+            "a phrase needs a doc comment: it is the phrase's meaning in the catalogue",
+        ));
+    }
+    let mut argument_names = Vec::new();
+    for input in &function.sig.inputs {
+        let FnArg::Typed(typed) = input else {
+            return Err(syn::Error::new_spanned(input, "a step takes no `self`"));
+        };
+        let Pat::Ident(name) = typed.pat.as_ref() else {
+            return Err(syn::Error::new_spanned(
+                &typed.pat,
+                "a step's arguments are plain names",
+            ));
+        };
+        argument_names.push(name.ident.clone());
+    }
+    let expression = &arguments.expression;
+    let example = &arguments.example;
+    let name = &function.sig.ident;
+    let implementation = format_ident!("{}_implementation", name);
+    let mut outer_signature = function.sig.clone();
+    outer_signature.output = syn::ReturnType::Default;
+    let mut inner = function.clone();
+    inner.sig.ident = implementation.clone();
+    inner.attrs.retain(|attribute| !attribute.path().is_ident("doc"));
+    inner.vis = syn::Visibility::Inherited;
+    let awaiting = function.sig.asyncness.map(|_| quote! { .await });
+    let call = quote! { #implementation(#(#argument_names),*) #awaiting };
+    // A step that cannot fail (it only changes who the scenario is) returns nothing.
+    let outcome = match &function.sig.output {
+        syn::ReturnType::Default => quote! { #call; },
+        syn::ReturnType::Type(..) => quote! {
+            if let ::std::result::Result::Err(failure) = #call {
+                failure.raise()
+            }
+        },
+    };
+    let attributes = &function.attrs;
+    let visibility = &function.vis;
+    Ok(quote! {
+        #(#attributes)*
+        #[::cucumber::given(expr = #expression)]
+        #[::cucumber::when(expr = #expression)]
+        #[::cucumber::then(expr = #expression)]
+        #visibility #outer_signature {
+            #inner
+            #outcome
+        }
+
+        ::cucumber::codegen::inventory::submit! {
+            crate::catalogue::Documented {
+                phrase: #expression,
+                example: #example,
+                meaning: #meaning,
+                module: ::std::module_path!(),
+            }
+        }
+    })
+}
+
+/// The function's doc comment as one paragraph.
+fn doc_text(function: &ItemFn) -> String {
+    let lines: Vec<String> = function
+        .attrs
+        .iter()
+        .filter(|attribute| attribute.path().is_ident("doc"))
+        .filter_map(|attribute| match &attribute.meta {
+            Meta::NameValue(pair) => match &pair.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(text), ..
+                }) => Some(text.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    lines.join(" ").trim().to_owned()
+}

@@ -1,0 +1,55 @@
+//! The site under test as every domain sees it: the environment's name, its base URL (against
+//! which the paths in features resolve) and whether it is read-only.
+
+use url::Url;
+
+use crate::failure::StepFailure;
+
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// `live`, `staging`: for messages.
+    pub environment: String,
+    pub base_url: Url,
+    /// A read-only environment refuses mutating requests before they are sent.
+    pub read_only: bool,
+}
+
+impl Site {
+    pub fn resolve(&self, target: &str) -> Result<Url, StepFailure> {
+        resolve(&self.base_url, target)
+    }
+}
+
+/// A path such as `/reports/` is taken relative to the base URL (keeping any path prefix the
+/// base URL has); a full URL is used as it is.
+pub fn resolve(base_url: &Url, target: &str) -> Result<Url, StepFailure> {
+    if let Ok(url) = Url::parse(target) {
+        return Ok(url);
+    }
+    let mut base = base_url.clone();
+    if !base.path().ends_with('/') {
+        base.set_path(&format!("{}/", base.path()));
+    }
+    base.join(target.trim_start_matches('/')).map_err(|error| {
+        StepFailure::configuration(format!("`{target}` is not a path or URL: {error}"))
+            .with("base URL", base.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_keep_the_base_urls_own_prefix() {
+        let base = Url::parse("http://example.test/app").expect("url");
+        assert_eq!(
+            resolve(&base, "/reports/").expect("resolves").as_str(),
+            "http://example.test/app/reports/"
+        );
+        assert_eq!(
+            resolve(&base, "https://other.test/x").expect("resolves").as_str(),
+            "https://other.test/x"
+        );
+    }
+}
