@@ -50,11 +50,11 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
 /// Debian's packages that give `chromium` and `chromedriver`.
 const BROWSER_PACKAGES: [&str; 2] = ["chromium", "chromium-driver"];
 
-/// Installs Chromium and chromedriver when either is missing, saying what it runs. When that
-/// cannot be done the demo goes on: its browser scenarios then fail with the driver's message.
 /// How long installing the browser may take: a download on a slow mirror, not a hang.
 const INSTALL_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
 
+/// Installs Chromium and chromedriver when either is missing, saying what it runs. When that
+/// cannot be done the demo goes on: its browser scenarios then fail with the driver's message.
 async fn install_browser_if_missing() {
     let missing = ["chromium", "chromedriver"]
         .into_iter()

@@ -36,9 +36,27 @@ pub fn resolve(base_url: &Url, target: &str) -> Result<Url, StepFailure> {
     })
 }
 
+/// The same page: origin and path, and the query when the expected address has one.
+pub(crate) fn same_place(seen: &Url, expected: &Url) -> bool {
+    seen.origin() == expected.origin()
+        && seen.path() == expected.path()
+        && (expected.query().is_none() || seen.query() == expected.query())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_place_compares_path_and_only_a_wanted_query() {
+        let url = |text: &str| Url::parse(text).expect("url");
+        let reports = url("http://site.test/reports/");
+        assert!(same_place(&url("http://site.test/reports/?month=3"), &reports));
+        assert!(!same_place(&url("http://site.test/reports"), &reports));
+        assert!(!same_place(&url("http://other.test/reports/"), &reports));
+        let march = url("http://site.test/reports/?month=3");
+        assert!(!same_place(&url("http://site.test/reports/?month=4"), &march));
+    }
 
     #[test]
     fn paths_keep_the_base_urls_own_prefix() {

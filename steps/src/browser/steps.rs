@@ -9,6 +9,7 @@ use url::Url;
 use super::find::{self, Control};
 use super::page::{Page, collapse};
 use crate::failure::StepFailure;
+use crate::site;
 use crate::text;
 use crate::world::ShakedownWorld;
 
@@ -187,7 +188,7 @@ async fn is_on(page: &Page, expected: &Url) -> Result<(), StepFailure> {
     let (arrived, seen) = page
         .watch(
             || page.call("read the address", page.driver.current_url()),
-            |url| same_place(url, expected),
+            |url| site::same_place(url, expected),
         )
         .await?;
     if arrived {
@@ -198,13 +199,6 @@ async fn is_on(page: &Page, expected: &Url) -> Result<(), StepFailure> {
             .with("expected", expected.to_string())
             .with("seen", seen.to_string()),
     )
-}
-
-/// The same page: origin and path, and the query when the expected address has one.
-fn same_place(seen: &Url, expected: &Url) -> bool {
-    seen.origin() == expected.origin()
-        && seen.path() == expected.path()
-        && (expected.query().is_none() || seen.query() == expected.query())
 }
 
 async fn title_has(page: &Page, wanted: &str) -> Result<(), StepFailure> {
@@ -278,14 +272,4 @@ mod tests {
         );
     }
 
-    #[test]
-    fn same_place_compares_path_and_only_a_wanted_query() {
-        let url = |text: &str| Url::parse(text).expect("url");
-        let reports = url("http://site.test/reports/");
-        assert!(same_place(&url("http://site.test/reports/?month=3"), &reports));
-        assert!(!same_place(&url("http://site.test/reports"), &reports));
-        assert!(!same_place(&url("http://other.test/reports/"), &reports));
-        let march = url("http://site.test/reports/?month=3");
-        assert!(!same_place(&url("http://site.test/reports/?month=4"), &march));
-    }
 }

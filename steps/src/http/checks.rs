@@ -9,6 +9,7 @@ use url::Url;
 
 use super::exchange::Exchange;
 use crate::failure::StepFailure;
+use crate::site;
 use crate::text;
 
 pub(crate) fn status_is(exchange: &Exchange, expected: u16) -> Result<(), StepFailure> {
@@ -177,12 +178,11 @@ pub(crate) fn arrived_within(exchange: &Exchange, limit: Duration) -> Result<(),
 /// Passes when any hop of the redirect chain went to `target` (its path and, if given, its
 /// query; a target without a query matches any query).
 pub(crate) fn redirected_to(exchange: &Exchange, target: &Url) -> Result<(), StepFailure> {
-    let matches = |url: &Url| {
-        url.origin() == target.origin()
-            && url.path() == target.path()
-            && (target.query().is_none() || url.query() == target.query())
-    };
-    if exchange.redirects.iter().any(|hop| matches(&hop.to)) {
+    if exchange
+        .redirects
+        .iter()
+        .any(|hop| site::same_place(&hop.to, target))
+    {
         return Ok(());
     }
     let seen = if exchange.redirects.is_empty() {
