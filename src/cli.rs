@@ -56,8 +56,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// How many scenarios run at the same time (default: `limits.concurrency`, 8).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub concurrency: Option<usize>,
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: Option<u16>,
     /// Stop at the first failing scenario.
     #[arg(long)]
     pub fail_fast: bool,

@@ -67,6 +67,12 @@ pub enum Error {
     #[error("{count} step(s) match no phrase of the step library, or more than one")]
     UnmatchedSteps { count: usize, listing: String },
 
+    #[error("`{path}` is a folder; {wanted}")]
+    IsAFolder { path: PathBuf, wanted: &'static str },
+
+    #[error("{count} problem(s) in the features would stop the run")]
+    InvalidFeatures { count: usize, listing: String },
+
     #[error("`{path}` holds no `.feature` files")]
     NoFeatureFiles { path: PathBuf },
 
@@ -99,7 +105,22 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Interrupted => exit::INTERRUPTED,
-            _ => exit::USAGE,
+            Self::ConfigNotFound { .. }
+            | Self::Read { .. }
+            | Self::Config { .. }
+            | Self::UnknownEnvironment { .. }
+            | Self::NoEnvironment { .. }
+            | Self::TagExpression { .. }
+            | Self::PathNotFound { .. }
+            | Self::IsAFolder { .. }
+            | Self::NotUtf8 { .. }
+            | Self::FeatureSyntax { .. }
+            | Self::UnmatchedSteps { .. }
+            | Self::InvalidFeatures { .. }
+            | Self::NoFeatureFiles { .. }
+            | Self::InvalidValue { .. }
+            | Self::WriteReport { .. }
+            | Self::Io { .. } => exit::USAGE,
         }
     }
 
@@ -122,7 +143,7 @@ impl Error {
     /// Lines printed under the message (the listing of unmatched steps).
     fn details(&self) -> Option<&str> {
         match self {
-            Self::UnmatchedSteps { listing, .. } => Some(listing),
+            Self::UnmatchedSteps { listing, .. } | Self::InvalidFeatures { listing, .. } => Some(listing),
             _ => None,
         }
     }
