@@ -91,8 +91,10 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
             let problem = match collection.find(step) {
                 Ok(Some(_)) => {
                     if let Some(roles) = roles {
-                        for (line, problem) in role_problems(step, roles) {
-                            findings.invalid.push(finding(line, text.clone(), problem));
+                        for (line, written, problem) in role_problems(step, roles) {
+                            findings
+                                .invalid
+                                .push(finding(line, written.unwrap_or_else(|| text.clone()), problem));
                         }
                     }
                     continue;
@@ -122,9 +124,12 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
     findings
 }
 
-/// The roles a step names, with the line each is named on: the quoted role of a role phrase,
-/// or the header of an access matrix (whose cells are checked here too).
-fn role_problems(step: &Step, roles: &Roles<'_>) -> Vec<(usize, String)> {
+/// A problem at a line, with that line's text when it is not the step's own (a table row).
+type LineProblem = (usize, Option<String>, String);
+
+/// The roles a step names, checked where they are named: the quoted role of a role phrase, or
+/// the header of an access matrix (whose cells are checked here too).
+fn role_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineProblem> {
     static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ROLE_PHRASES
             .iter()
@@ -137,15 +142,18 @@ fn role_problems(step: &Step, roles: &Roles<'_>) -> Vec<(usize, String)> {
     }
     PHRASES
         .iter()
-        .find_map(|phrase| phrase.captures(&step.value)?.get(1))
-        .map(|quoted| unquote(quoted.as_str()))
+        .find_map(|phrase| {
+            // `{string}` captures what is inside the quotes, in one group per kind of quote.
+            let captures = phrase.captures(&step.value)?;
+            captures.iter().skip(1).flatten().next().map(|role| role.as_str())
+        })
         .and_then(|role| role_problem(role, roles))
-        .map(|problem| vec![(line, problem)])
+        .map(|problem| vec![(line, None, problem)])
         .unwrap_or_default()
 }
 
 /// An access matrix: its header's roles, and every cell's word.
-fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<(usize, String)> {
+fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineProblem> {
     let Some(table) = &step.table else {
         return Vec::new();
     };
@@ -154,10 +162,11 @@ fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<(usize, String)> {
     };
     let header_line = table.position.line;
     let role_names: Vec<&str> = header.iter().skip(1).map(|role| role.trim()).collect();
-    let mut problems: Vec<(usize, String)> = role_names
+    let row_text = |row: &[String]| format!("| {} |", row.join(" | "));
+    let mut problems: Vec<LineProblem> = role_names
         .iter()
         .filter_map(|role| role_problem(role, roles))
-        .map(|problem| (header_line, problem))
+        .map(|problem| (header_line, Some(row_text(header)), problem))
         .collect();
     for (index, row) in rows.iter().enumerate() {
         let path = row.first().map_or("", |path| path.trim());
@@ -166,6 +175,7 @@ fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<(usize, String)> {
             if !MATRIX_CELLS.contains(&word.as_str()) {
                 problems.push((
                     header_line + 1 + index,
+                    Some(row_text(row)),
                     format!(
                         "the access matrix cell for `{role}` on `{path}` says `{}`; write allowed, denied or login",
                         cell.trim()
@@ -197,13 +207,6 @@ fn role_problem(role: &str, roles: &Roles<'_>) -> Option<String> {
     roles.login.is_none().then(|| {
         format!("role `{role}` cannot log in: shakedown.toml has no `[login]` section; add one with the login page's `path`")
     })
-}
-
-/// `"clerk"` or `'clerk'` as written in the step → `clerk`.
-fn unquote(quoted: &str) -> &str {
-    quoted
-        .get(1..quoted.len().saturating_sub(1))
-        .unwrap_or(quoted)
 }
 
 /// A misspelt keyword (`Whenn I request "/"`) turns a step into description text, which Gherkin

@@ -10,6 +10,7 @@ mod cli;
 mod config;
 mod demo;
 mod error;
+mod feature_lines;
 mod plan;
 mod report;
 mod runner;
