@@ -38,6 +38,8 @@ pub enum Error {
         name: String,
         config: PathBuf,
         known: String,
+        /// The known environment the name is likely a misspelling of.
+        suggestion: Option<String>,
     },
 
     #[error("no environment selected; {config} defines {known}")]
@@ -130,6 +132,10 @@ impl Error {
                 Some("create one (see the README), or pass `--config FILE`".into())
             }
             Self::Config { hint, .. } => hint.clone(),
+            Self::UnknownEnvironment {
+                suggestion: Some(name),
+                ..
+            } => Some(format!("did you mean `{name}`?")),
             Self::NoEnvironment { .. } => Some("pass `--env NAME` or set SHAKEDOWN_ENV".into()),
             Self::TagExpression { .. } => Some(
                 "tags combine with `and`, `or`, `not` and parentheses, e.g. `@post-install and not @slow`"

@@ -11,6 +11,7 @@ use crate::cli::{RunArgs, Selection};
 use crate::check::{self, Findings, Roles};
 use crate::config::{self, Config};
 use crate::error::Error;
+use crate::suggest::suggest;
 use crate::suite::{self, Suite};
 
 /// A run that is ready to go: the selected scenarios, how many run at once, the reports, and
@@ -194,6 +195,7 @@ fn choose_environment<'a>(
                 name: name.to_owned(),
                 config: config.path.clone(),
                 known: known(),
+                suggestion: suggest(name, config.environments.keys().map(String::as_str)).map(str::to_owned),
             }),
         None if config.environments.len() == 1 => {
             let (name, environment) = config.environments.iter().next().expect("one environment");
