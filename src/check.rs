@@ -14,6 +14,7 @@ use shakedown_steps::ShakedownWorld;
 use shakedown_steps::catalogue::{self, Entry};
 use shakedown_steps::session::{ANONYMOUS, LoginSettings, RoleSettings};
 
+use crate::error::Error;
 use crate::suggest::suggest;
 use crate::suite::Suite;
 
@@ -41,6 +42,32 @@ pub struct Findings {
     pub totals: Totals,
     pub unmatched: Vec<Finding>,
     pub invalid: Vec<Finding>,
+}
+
+impl Findings {
+    /// Lines that match a phrase but cannot run with this configuration: `check` and `run`
+    /// alike refuse them as bad input.
+    pub fn refuse_invalid(&self) -> Result<(), Error> {
+        match self.invalid.is_empty() {
+            true => Ok(()),
+            false => Err(Error::InvalidFeatures {
+                count: self.invalid.len(),
+                listing: listing(&self.invalid),
+            }),
+        }
+    }
+
+    /// A run starts only when every line can run as written.
+    pub fn refuse_run(&self) -> Result<(), Error> {
+        self.refuse_invalid()?;
+        match self.unmatched.is_empty() {
+            true => Ok(()),
+            false => Err(Error::UnmatchedSteps {
+                count: self.unmatched.len(),
+                listing: listing(&self.unmatched),
+            }),
+        }
+    }
 }
 
 /// The roles and login the configuration offers, when there is a configuration.
@@ -92,9 +119,11 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
                 Ok(Some(_)) => {
                     if let Some(roles) = roles {
                         for (line, written, problem) in role_problems(step, roles) {
-                            findings
-                                .invalid
-                                .push(finding(line, written.unwrap_or_else(|| text.clone()), problem));
+                            findings.invalid.push(finding(
+                                line,
+                                written.unwrap_or_else(|| text.clone()),
+                                problem,
+                            ));
                         }
                     }
                     continue;
@@ -108,7 +137,9 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
                     ambiguous.possible_matches.len()
                 ),
             };
-            findings.unmatched.push(finding(step.position.line, text, problem));
+            findings
+                .unmatched
+                .push(finding(step.position.line, text, problem));
         }
     }
     for (feature, scenario) in suite.scenarios() {
@@ -125,11 +156,11 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
 }
 
 /// A problem at a line, with that line's text when it is not the step's own (a table row).
-type LineProblem = (usize, Option<String>, String);
+type LineFinding = (usize, Option<String>, String);
 
 /// The roles a step names, checked where they are named: the quoted role of a role phrase, or
 /// the header of an access matrix (whose cells are checked here too).
-fn role_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineProblem> {
+fn role_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineFinding> {
     static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ROLE_PHRASES
             .iter()
@@ -153,7 +184,7 @@ fn role_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineProblem> {
 }
 
 /// An access matrix: its header's roles, and every cell's word.
-fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineProblem> {
+fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineFinding> {
     let Some(table) = &step.table else {
         return Vec::new();
     };
@@ -163,7 +194,7 @@ fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineProblem> {
     let header_line = table.position.line;
     let role_names: Vec<&str> = header.iter().skip(1).map(|role| role.trim()).collect();
     let row_text = |row: &[String]| format!("| {} |", row.join(" | "));
-    let mut problems: Vec<LineProblem> = role_names
+    let mut problems: Vec<LineFinding> = role_names
         .iter()
         .filter_map(|role| role_problem(role, roles))
         .map(|problem| (header_line, Some(row_text(header)), problem))

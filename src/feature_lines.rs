@@ -238,28 +238,50 @@ mod tests {
         let text = "Feature: F\n  Scenario: s\n    Given x\n      | a | b |\n      # note\n      | c \\| d | e |\n      | f |\n";
         let (line, problem) = before(text).expect("short row");
         assert_eq!(line, 7);
-        assert!(problem.contains("has 1 cell(s), but the table's first row has 2"), "{problem}");
-        assert_eq!(before("Feature: F\n  Scenario: s\n    Given x\n      | a |\n      | b | c |\n").map(|(line, _)| line), Some(5));
-        assert_eq!(before("Feature: F\n  Scenario: s\n    Given x\n      \"\"\"\n      | a |\n      | b | c |\n      \"\"\"\n"), None);
+        assert!(
+            problem.contains("has 1 cell(s), but the table's first row has 2"),
+            "{problem}"
+        );
+        assert_eq!(
+            before("Feature: F\n  Scenario: s\n    Given x\n      | a |\n      | b | c |\n")
+                .map(|(line, _)| line),
+            Some(5)
+        );
+        assert_eq!(
+            before(
+                "Feature: F\n  Scenario: s\n    Given x\n      \"\"\"\n      | a |\n      | b | c |\n      \"\"\"\n"
+            ),
+            None
+        );
     }
 
     #[test]
     fn an_unclosed_doc_string_is_named_where_it_opens() {
-        let (line, _) = before("Feature: F\n  Scenario: s\n    Given x\n      \"\"\"\n      text\n").expect("open");
+        let (line, _) =
+            before("Feature: F\n  Scenario: s\n    Given x\n      \"\"\"\n      text\n").expect("open");
         assert_eq!(line, 4);
     }
 
     #[test]
     fn an_unknown_language_is_named_on_its_line() {
-        assert_eq!(before("# language: xx\nFeature: F\n").map(|(line, _)| line), Some(1));
+        assert_eq!(
+            before("# language: xx\nFeature: F\n").map(|(line, _)| line),
+            Some(1)
+        );
         assert_eq!(before("# language: fr\nFonctionnalité: F\n"), None);
     }
 
     #[test]
     fn a_failure_is_placed_where_the_problem_is() {
         assert_eq!(after("@tag\nScenario: s\n  Given x\n"), Some(2));
-        assert_eq!(after("Feature: F\n  Scenario: s\n    Given x\n  Scenaro: t\n    Given y\n"), Some(4));
-        assert_eq!(after("Feature: F\n  Scenario: s\n    a description\n    Given x\n"), None);
+        assert_eq!(
+            after("Feature: F\n  Scenario: s\n    Given x\n  Scenaro: t\n    Given y\n"),
+            Some(4)
+        );
+        assert_eq!(
+            after("Feature: F\n  Scenario: s\n    a description\n    Given x\n"),
+            None
+        );
         assert_eq!(after("# language: fr\nScénario: s\n"), None);
     }
 }

@@ -118,12 +118,7 @@ fn exit_code(summary: &RunSummary) -> i32 {
 fn check(args: &CheckArgs, working_dir: &Path) -> Result<i32, Error> {
     let config = Checked::optional_config(&args.selection, working_dir)?;
     let Checked { findings, .. } = Checked::load(&args.selection, config.as_ref(), working_dir)?;
-    if !findings.invalid.is_empty() {
-        return Err(Error::InvalidFeatures {
-            count: findings.invalid.len(),
-            listing: check::listing(&findings.invalid),
-        });
-    }
+    findings.refuse_invalid()?;
     if config.is_none() {
         println!("shakedown: no `shakedown.toml` found, so the roles the steps name were not checked");
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use shakedown_steps::StepSettings;
 
-use crate::cli::{RunArgs, Selection};
 use crate::check::{self, Findings, Roles};
+use crate::cli::{RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::suggest::suggest;
@@ -146,25 +146,6 @@ impl Checked {
             Err(Error::ConfigNotFound { .. }) => Ok(None),
             Err(error) => Err(error),
         }
-    }
-}
-
-impl Findings {
-    /// A run starts only when every line can run as written.
-    pub fn refuse_run(&self) -> Result<(), Error> {
-        if !self.invalid.is_empty() {
-            return Err(Error::InvalidFeatures {
-                count: self.invalid.len(),
-                listing: check::listing(&self.invalid),
-            });
-        }
-        if !self.unmatched.is_empty() {
-            return Err(Error::UnmatchedSteps {
-                count: self.unmatched.len(),
-                listing: check::listing(&self.unmatched),
-            });
-        }
-        Ok(())
     }
 }
 

@@ -54,7 +54,7 @@ struct RawConfig {
 
 /// The keys each table of the file may hold, by its path of keys; entries of a map (an
 /// environment's name, a role's name, an allowance's index) can be anything.
-fn known_keys(table: &[String]) -> &'static [&'static str] {
+pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
     let table: Vec<&str> = table.iter().map(String::as_str).collect();
     match table.as_slice() {
         [] => fields_of::<RawConfig>(),
@@ -119,7 +119,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         path: path.to_path_buf(),
         environments,
         limits: raw.limits.resolve(&source)?,
-        features: raw.features.iter().map(|feature| source.relative(feature)).collect(),
+        features: raw
+            .features
+            .iter()
+            .map(|feature| source.relative(feature))
+            .collect(),
         login: RawLogin::resolve(raw.login, login_written, &source)?,
         roles: RawRole::resolve_all(raw.roles, &source)?,
         content: raw.content.resolve(&source)?,

@@ -18,7 +18,11 @@ pub(super) struct RawLogin {
 
 impl RawLogin {
     /// `written` says whether the file has a `[login]` section at all.
-    pub fn resolve(raw: Spanned<Self>, written: bool, source: &Source<'_>) -> Result<Option<LoginSettings>, Error> {
+    pub fn resolve(
+        raw: Spanned<Self>,
+        written: bool,
+        source: &Source<'_>,
+    ) -> Result<Option<LoginSettings>, Error> {
         if !written {
             return Ok(None);
         }

@@ -34,7 +34,12 @@ impl RawRole {
             .collect()
     }
 
-    fn resolve(self, name: &str, source: &Source<'_>, span: std::ops::Range<usize>) -> Result<RoleSettings, Error> {
+    fn resolve(
+        self,
+        name: &str,
+        source: &Source<'_>,
+        span: std::ops::Range<usize>,
+    ) -> Result<RoleSettings, Error> {
         if name == ANONYMOUS {
             return Err(source.error_at(
                 span,

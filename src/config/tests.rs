@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use shakedown_steps::session::PasswordSource;
 
-use super::load::{Config, parse};
-use super::source::{DEFAULTS, fields_of};
+use super::load::{Config, known_keys, parse};
+use super::source::DEFAULTS;
 use crate::error::Error;
 
 fn parse_text(text: &str) -> Result<Config, Error> {
@@ -91,8 +91,7 @@ fn roles_take_exactly_one_password_source() {
             .contains(":1:1: `roles.clerk` needs exactly one of"),
         "{error}"
     );
-    let error =
-        parse_text("[roles.clerk]\nusername = \"c\"\npassword = \"hunter2\"\n").expect_err("inline");
+    let error = parse_text("[roles.clerk]\nusername = \"c\"\npassword = \"hunter2\"\n").expect_err("inline");
     let Error::Config { hint, .. } = &error else {
         panic!("{error:?}")
     };
@@ -180,6 +179,83 @@ fn bad_values_name_the_key_and_the_line() {
     let error = parse_text("[limits\n").expect_err("syntax");
     assert!(
         error.to_string().starts_with("/project/shakedown.toml:1:"),
+        "{error}"
+    );
+}
+
+/// Every key `defaults.toml` gives a default for is one the sections read, so no default is
+/// silently ignored (a `"*"` table stands for any entry).
+#[test]
+fn every_default_is_a_key_the_sections_read() {
+    fn walk(table: &toml::Table, path: &mut Vec<String>) {
+        for (key, value) in table {
+            let known = known_keys(path);
+            let entry = path.last().is_some_and(|_| key == "*");
+            assert!(
+                entry || known.contains(&key.as_str()),
+                "defaults.toml: `{key}` under `{}` is not read (known: {known:?})",
+                path.join(".")
+            );
+            if let toml::Value::Table(inner) = value {
+                path.push(key.clone());
+                walk(inner, path);
+                path.pop();
+            }
+        }
+    }
+    let defaults: toml::Table = toml::from_str(DEFAULTS).expect("defaults.toml is TOML");
+    walk(&defaults, &mut Vec::new());
+}
+
+#[test]
+fn an_empty_file_takes_every_default_and_has_no_login() {
+    let config = parse_text("").expect("empty");
+    assert_eq!(config.limits.concurrency.get(), 8);
+    assert_eq!(config.limits.step_timeout, Duration::from_secs(15));
+    assert_eq!(config.content.crawl.max_pages, 200);
+    assert_eq!(config.content.crawl.max_depth, 5);
+    assert!(config.login.is_none() && config.roles.is_empty() && config.environments.is_empty());
+    let error = parse_text("[login]\nusername_field = \"email\"\n").expect_err("no path");
+    assert!(
+        error.to_string().contains(":1:1: `[login]` needs `path`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn entries_start_from_their_defaults_and_are_read_strictly() {
+    let config = parse_text(
+        "[environments.a]\nbase_url = \"https://a.example\"\n[[content.allow]]\npath = \"/styleguide/\"\n",
+    )
+    .expect("valid");
+    assert!(!config.environments["a"].read_only);
+    let error =
+        parse_text("[[content.allow]]\npath = \"/x/\"\n\nrule = [\"lorem-ipsum\"]\n").expect_err("typo");
+    let Error::Config {
+        line, message, hint, ..
+    } = &error
+    else {
+        panic!("{error:?}")
+    };
+    assert_eq!(*line, 4, "{error}");
+    assert!(
+        message.contains("unknown key `rule` (known here: `path`, `rules`)"),
+        "{message}"
+    );
+    assert_eq!(hint.as_deref(), Some("did you mean `rules`?"));
+    let error = parse_text("[limits]\nconcurrency = 0\n").expect_err("zero");
+    assert!(
+        error
+            .to_string()
+            .contains(":2:15: `limits.concurrency`: must be at least 1"),
+        "{error}"
+    );
+    let error = parse_text("[environments.a]\nbase_url = \"https://a.example\"\nread_only = \"yes\"\n")
+        .expect_err("type");
+    assert!(
+        error
+            .to_string()
+            .contains(":3:13: `environments.a.read_only`: invalid type"),
         "{error}"
     );
 }

@@ -191,7 +191,12 @@ fn refused_by_check_and_run(config: &str, features: &[(&str, &str)], message: &s
         .expect_no_panic();
     let outcome = project.shakedown().args(["run"]).run();
     outcome.expect_code(2).expect_stderr(message).expect_no_panic();
-    assert_eq!(site.requests(), 0, "bad input still sent requests:\n{}", outcome.stdout);
+    assert_eq!(
+        site.requests(),
+        0,
+        "bad input still sent requests:\n{}",
+        outcome.stdout
+    );
     outcome
 }
 
@@ -215,11 +220,15 @@ fn a_role_nobody_configured_is_named_where_each_step_uses_it() {
       | path | clerk   | auditor |
       | /    | allowed | allowed |
 "#;
-    refused_by_check_and_run(&with_demo_roles(), &[("features/roles.feature", feature)], "3 problem(s)")
-        .expect_stderr("features/roles.feature:3: Given I am logged in as \"auditor\"")
-        .expect_stderr("there is no role `auditor` in shakedown.toml (known: anonymous, admin, clerk, viewer)")
-        .expect_stderr("features/roles.feature:6: Then \"auditer\" should see \"Ledger\" on \"/\"")
-        .expect_stderr("features/roles.feature:10: | path | clerk | auditor |");
+    refused_by_check_and_run(
+        &with_demo_roles(),
+        &[("features/roles.feature", feature)],
+        "3 problem(s)",
+    )
+    .expect_stderr("features/roles.feature:3: Given I am logged in as \"auditor\"")
+    .expect_stderr("there is no role `auditor` in shakedown.toml (known: anonymous, admin, clerk, viewer)")
+    .expect_stderr("features/roles.feature:6: Then \"auditer\" should see \"Ledger\" on \"/\"")
+    .expect_stderr("features/roles.feature:10: | path | clerk | auditor |");
 }
 
 #[test]
@@ -254,7 +263,9 @@ fn a_matrix_cell_that_is_not_allowed_denied_or_login_is_refused() {
         &[("features/matrix.feature", feature)],
         "features/matrix.feature:6: | /reports/ | login | yes |",
     )
-    .expect_stderr("the access matrix cell for `clerk` on `/reports/` says `yes`; write allowed, denied or login");
+    .expect_stderr(
+        "the access matrix cell for `clerk` on `/reports/` says `yes`; write allowed, denied or login",
+    );
 }
 
 #[test]
@@ -311,7 +322,10 @@ Scenario: home
 fn an_empty_feature_file_says_it_has_no_feature() {
     refused_by_check_and_run(
         ONE_ENVIRONMENT,
-        &[("features/home.feature", HOME), ("features/empty.feature", "\n# nothing yet\n")],
+        &[
+            ("features/home.feature", HOME),
+            ("features/empty.feature", "\n# nothing yet\n"),
+        ],
         "error: features/empty.feature:1:1: no Feature in this file",
     );
 }
@@ -399,7 +413,8 @@ fn a_symlink_loop_among_feature_folders_visits_each_file_once() {
     let project = Project::new(&site.url, "");
     project.file("features/home.feature", HOME);
     std::os::unix::fs::symlink("..", project.path().join("features/again")).expect("symlink");
-    std::os::unix::fs::symlink("home.feature", project.path().join("features/alias.feature")).expect("symlink");
+    std::os::unix::fs::symlink("home.feature", project.path().join("features/alias.feature"))
+        .expect("symlink");
     project
         .shakedown()
         .args(["check"])
@@ -420,9 +435,13 @@ fn a_fifo_named_like_a_feature_is_skipped_with_a_warning() {
     let project = Project::new(&site.url, "");
     project.file("features/home.feature", HOME);
     let fifo = project.path().join("features/pipe.feature");
-    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
     assert!(made.success(), "mkfifo failed");
-    let warning = "warning: `features/pipe.feature` is not a regular file (a FIFO, socket or device), so it is skipped";
+    let warning =
+        "warning: `features/pipe.feature` is not a regular file (a FIFO, socket or device), so it is skipped";
     project
         .shakedown()
         .args(["check"])
