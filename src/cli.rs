@@ -104,8 +104,8 @@ pub struct DemoArgs {
     #[arg(long, short = 't', value_name = "EXPR")]
     pub tags: Option<String>,
     /// Step timeout for the demo run (default 15s), e.g. to see the hung endpoint fail sooner.
-    #[arg(long, value_name = "DURATION")]
-    pub step_timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub step_timeout: Option<std::time::Duration>,
     /// Show the browser windows instead of running Chromium headless.
     #[arg(long)]
     pub headed: bool,

@@ -78,6 +78,11 @@ pub fn locate(explicit: Option<&Path>, start: &Path) -> Result<PathBuf, Error> {
                 path: path.to_path_buf(),
                 wanted: "`--config` names the configuration file",
             }),
+            // Reading a FIFO would wait for a writer for ever.
+            Ok(metadata) if !metadata.is_file() => Err(Error::Read {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("not a regular file (a FIFO, socket or device)"),
+            }),
             Ok(_) => Ok(path.to_path_buf()),
             Err(_) => Err(Error::PathNotFound {
                 path: path.to_path_buf(),

@@ -174,7 +174,9 @@ fn segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
     };
     match path {
         Path::Seq { index, .. } => segments.push(index.to_string()),
-        Path::Map { key, .. } => segments.push(key.clone()),
+        // `$__…` keys are serde's own plumbing (a `Spanned` value travels under
+        // `$__serde_spanned_private_value`), never written in a file.
+        Path::Map { key, .. } if !key.starts_with("$__") => segments.push(key.clone()),
         _ => {}
     }
     segments

@@ -92,9 +92,10 @@ fn roles_take_exactly_one_password_source() {
         "{error}"
     );
     let error = parse_text("[roles.clerk]\nusername = \"c\"\npassword = \"hunter2\"\n").expect_err("inline");
-    let Error::Config { hint, .. } = &error else {
+    let Error::Config { line, hint, .. } = &error else {
         panic!("{error:?}")
     };
+    assert_eq!(*line, 3, "{error}");
     assert!(
         hint.as_deref()
             .unwrap_or_default()
@@ -243,6 +244,11 @@ fn entries_start_from_their_defaults_and_are_read_strictly() {
         "{message}"
     );
     assert_eq!(hint.as_deref(), Some("did you mean `rules`?"));
+    let error = parse_text("[roles.clerk]\nusernme = \"c\"\n").expect_err("typo");
+    assert!(
+        error.to_string().contains(":2:1: unknown key `usernme`"),
+        "{error}"
+    );
     let error = parse_text("[limits]\nconcurrency = 0\n").expect_err("zero");
     assert!(
         error
