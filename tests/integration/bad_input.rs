@@ -219,16 +219,26 @@ fn a_role_nobody_configured_is_named_where_each_step_uses_it() {
     Then the access matrix should hold:
       | path | clerk   | auditor |
       | /    | allowed | allowed |
+
+  Scenario: an auditor in every other phrase that names a role
+    Then the role "auditor" should have access to "/"
+    And the role "auditor" should not have access to "/admin/"
+    And "auditor" should not see "Admin" on "/"
 "#;
     refused_by_check_and_run(
         &with_demo_roles(),
         &[("features/roles.feature", feature)],
-        "3 problem(s)",
+        "6 problem(s)",
     )
     .expect_stderr("features/roles.feature:3: Given I am logged in as \"auditor\"")
     .expect_stderr("there is no role `auditor` in shakedown.toml (known: anonymous, admin, clerk, viewer)")
     .expect_stderr("features/roles.feature:6: Then \"auditer\" should see \"Ledger\" on \"/\"")
-    .expect_stderr("features/roles.feature:10: | path | clerk | auditor |");
+    .expect_stderr("features/roles.feature:10: | path | clerk | auditor |")
+    .expect_stderr("features/roles.feature:14: Then the role \"auditor\" should have access to \"/\"")
+    .expect_stderr(
+        "features/roles.feature:15: And the role \"auditor\" should not have access to \"/admin/\"",
+    )
+    .expect_stderr("features/roles.feature:16: And \"auditor\" should not see \"Admin\" on \"/\"");
 }
 
 #[test]
