@@ -1,19 +1,26 @@
-//! Matching every step of a suite against the step library without running anything: the
-//! `check` command, and the guard that keeps `run` from starting a suite it cannot finish.
+//! Matching every step of a suite against the step library and the configuration without
+//! running anything: what `check` reports, and what keeps `run` from starting a suite it cannot
+//! finish (an undefined step, a role nobody configured, a matrix cell that means nothing).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use cucumber::World as _;
+use cucumber::codegen::{Expression, Regex};
 use cucumber::gherkin::{Feature, Scenario, Step};
 use shakedown_steps::ShakedownWorld;
 use shakedown_steps::catalogue::{self, Entry};
+use shakedown_steps::session::{ANONYMOUS, LoginSettings, RoleSettings};
 
+use crate::error::Error;
+use crate::suggest::suggest;
 use crate::suite::Suite;
 
-/// A step line that matches no phrase, or several.
+/// A line of a feature that cannot run as written, and why.
 #[derive(Debug)]
-pub struct Unmatched {
+pub struct Finding {
     pub path: PathBuf,
     pub line: usize,
     pub text: String,
@@ -22,28 +29,105 @@ pub struct Unmatched {
 
 /// Totals for the check's closing line.
 #[derive(Debug, Default)]
-pub struct Checked {
+pub struct Totals {
     pub features: usize,
     pub scenarios: usize,
     pub steps: usize,
 }
 
-/// Every step of every selected scenario and background, matched once.
-pub fn check(suite: &Suite) -> (Checked, Vec<Unmatched>) {
+/// What the check found: steps no phrase matches (or several do), and lines that match a
+/// phrase but could not run with this configuration.
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub totals: Totals,
+    pub unmatched: Vec<Finding>,
+    pub invalid: Vec<Finding>,
+}
+
+impl Findings {
+    /// Lines that match a phrase but cannot run with this configuration: `check` and `run`
+    /// alike refuse them as bad input.
+    pub fn refuse_invalid(&self) -> Result<(), Error> {
+        match self.invalid.is_empty() {
+            true => Ok(()),
+            false => Err(Error::InvalidFeatures {
+                count: self.invalid.len(),
+                listing: listing(&self.invalid),
+            }),
+        }
+    }
+
+    /// A run starts only when every line can run as written.
+    pub fn refuse_run(&self) -> Result<(), Error> {
+        self.refuse_invalid()?;
+        match self.unmatched.is_empty() {
+            true => Ok(()),
+            false => Err(Error::UnmatchedSteps {
+                count: self.unmatched.len(),
+                listing: listing(&self.unmatched),
+            }),
+        }
+    }
+}
+
+/// The roles and login the configuration offers, when there is a configuration.
+pub struct Roles<'a> {
+    pub roles: &'a BTreeMap<String, RoleSettings>,
+    pub login: Option<&'a LoginSettings>,
+}
+
+/// Phrases whose first `{string}` names a role (the integration tests in `bad_input.rs` keep
+/// this list in step with the library).
+const ROLE_PHRASES: [&str; 5] = [
+    "I am logged in as {string}",
+    "the role {string} should have access to {string}",
+    "the role {string} should not have access to {string}",
+    "{string} should see {string} on {string}",
+    "{string} should not see {string} on {string}",
+];
+
+/// The matrix phrase: its table's header names roles, and each cell is one of `MATRIX_CELLS`.
+const MATRIX_PHRASE: &str = "the access matrix should hold:";
+const MATRIX_CELLS: [&str; 3] = ["allowed", "denied", "login"];
+
+/// Every step of every selected scenario and background, matched once; with `roles`, every role
+/// a step names is checked against the configuration too.
+pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
     let collection = ShakedownWorld::collection();
     // Reading the catalogue compiles every phrase again: only an unmatched step needs it.
     let entries = std::cell::OnceCell::new();
-    let mut checked = Checked {
-        features: suite.features.len(),
-        scenarios: suite.scenario_count(),
-        steps: 0,
+    let mut findings = Findings {
+        totals: Totals {
+            features: suite.features.len(),
+            scenarios: suite.scenario_count(),
+            steps: 0,
+        },
+        ..Findings::default()
     };
-    let mut unmatched = Vec::new();
     for feature in &suite.features {
+        let path = feature.path.clone().unwrap_or_default();
+        let finding = |line: usize, text: String, problem: String| Finding {
+            path: path.clone(),
+            line,
+            text,
+            problem,
+        };
         for step in steps_of(feature) {
-            checked.steps += 1;
+            findings.totals.steps += 1;
+            let text = format!("{}{}", step.keyword, step.value);
             let problem = match collection.find(step) {
-                Ok(Some(_)) => continue,
+                Ok(Some(_)) => {
+                    if let Some(roles) = roles {
+                        for (line, written, problem) in role_problems(step, roles) {
+                            findings.invalid.push(finding(
+                                line,
+                                written.unwrap_or_else(|| text.clone()),
+                                problem,
+                            ));
+                        }
+                    }
+                    continue;
+                }
                 Ok(None) => match catalogue::closest(&step.value, entries.get_or_init(catalogue::live)) {
                     Some(Entry { phrase, .. }) => format!("no step matches; did you mean `{phrase}`?"),
                     None => "no step matches".to_owned(),
@@ -53,38 +137,122 @@ pub fn check(suite: &Suite) -> (Checked, Vec<Unmatched>) {
                     ambiguous.possible_matches.len()
                 ),
             };
-            unmatched.push(Unmatched {
-                path: feature.path.clone().unwrap_or_default(),
-                line: step.position.line,
-                text: format!("{}{}", step.keyword, step.value),
-                problem,
-            });
+            findings
+                .unmatched
+                .push(finding(step.position.line, text, problem));
         }
     }
     for (feature, scenario) in suite.scenarios() {
-        unmatched.extend(lines_that_look_like_steps(feature, scenario));
+        findings
+            .unmatched
+            .extend(lines_that_look_like_steps(feature, scenario));
     }
     // Outline rows repeat their steps: report each line once.
-    unmatched.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    unmatched.dedup_by(|a, b| a.path == b.path && a.line == b.line);
-    (checked, unmatched)
+    for list in [&mut findings.unmatched, &mut findings.invalid] {
+        list.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        list.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.problem == b.problem);
+    }
+    findings
+}
+
+/// A problem at a line, with that line's text when it is not the step's own (a table row).
+type LineFinding = (usize, Option<String>, String);
+
+/// The roles a step names, checked where they are named: the quoted role of a role phrase, or
+/// the header of an access matrix (whose cells are checked here too).
+fn role_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineFinding> {
+    static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+        ROLE_PHRASES
+            .iter()
+            .filter_map(|phrase| Expression::regex(phrase).ok())
+            .collect()
+    });
+    let line = step.position.line;
+    if step.value.trim() == MATRIX_PHRASE {
+        return matrix_problems(step, roles);
+    }
+    PHRASES
+        .iter()
+        .find_map(|phrase| {
+            // `{string}` captures what is inside the quotes, in one group per kind of quote.
+            let captures = phrase.captures(&step.value)?;
+            captures.iter().skip(1).flatten().next().map(|role| role.as_str())
+        })
+        .and_then(|role| role_problem(role, roles))
+        .map(|problem| vec![(line, None, problem)])
+        .unwrap_or_default()
+}
+
+/// An access matrix: its header's roles, and every cell's word.
+fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineFinding> {
+    let Some(table) = &step.table else {
+        return Vec::new();
+    };
+    let Some((header, rows)) = table.rows.split_first() else {
+        return Vec::new();
+    };
+    let header_line = table.position.line;
+    let role_names: Vec<&str> = header.iter().skip(1).map(|role| role.trim()).collect();
+    let row_text = |row: &[String]| format!("| {} |", row.join(" | "));
+    let mut problems: Vec<LineFinding> = role_names
+        .iter()
+        .filter_map(|role| role_problem(role, roles))
+        .map(|problem| (header_line, Some(row_text(header)), problem))
+        .collect();
+    for (index, row) in rows.iter().enumerate() {
+        let path = row.first().map_or("", |path| path.trim());
+        for (cell, role) in row.iter().skip(1).zip(&role_names) {
+            let word = cell.trim().to_ascii_lowercase();
+            if !MATRIX_CELLS.contains(&word.as_str()) {
+                problems.push((
+                    header_line + 1 + index,
+                    Some(row_text(row)),
+                    format!(
+                        "the access matrix cell for `{role}` on `{path}` says `{}`; write allowed, denied or login",
+                        cell.trim()
+                    ),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Why a step cannot act as `role` with this configuration, if it cannot.
+fn role_problem(role: &str, roles: &Roles<'_>) -> Option<String> {
+    if role == ANONYMOUS {
+        return None;
+    }
+    if !roles.roles.contains_key(role) {
+        let known: Vec<&str> = std::iter::once(ANONYMOUS)
+            .chain(roles.roles.keys().map(String::as_str))
+            .collect();
+        let hint = suggest(role, known.iter().copied())
+            .map(|name| format!("; did you mean `{name}`?"))
+            .unwrap_or_default();
+        return Some(format!(
+            "there is no role `{role}` in shakedown.toml (known: {}){hint}",
+            known.join(", ")
+        ));
+    }
+    roles.login.is_none().then(|| {
+        format!("role `{role}` cannot log in: shakedown.toml has no `[login]` section; add one with the login page's `path`")
+    })
 }
 
 /// A misspelt keyword (`Whenn I request "/"`) turns a step into description text, which Gherkin
 /// accepts silently; such lines, and scenarios left with no step at all, are reported.
-fn lines_that_look_like_steps(feature: &Feature, scenario: &Scenario) -> Vec<Unmatched> {
+fn lines_that_look_like_steps(feature: &Feature, scenario: &Scenario) -> Vec<Finding> {
     const KEYWORDS: [&str; 5] = ["Given", "When", "Then", "And", "But"];
     let path = feature.path.clone().unwrap_or_default();
-    let mut found: Vec<Unmatched> = scenario
+    let mut found: Vec<Finding> = scenario
         .description
         .iter()
         .flat_map(|description| description.lines().enumerate())
         .filter_map(|(index, line)| {
             let first_word = line.split_whitespace().next()?;
-            let keyword = KEYWORDS
-                .iter()
-                .find(|keyword| strsim::levenshtein(&first_word.to_lowercase(), &keyword.to_lowercase()) <= 2)?;
-            Some(Unmatched {
+            let keyword = suggest(first_word, KEYWORDS)?;
+            Some(Finding {
                 path: path.clone(),
                 line: scenario.position.line + 1 + index,
                 text: line.trim().to_owned(),
@@ -93,7 +261,7 @@ fn lines_that_look_like_steps(feature: &Feature, scenario: &Scenario) -> Vec<Unm
         })
         .collect();
     if scenario.steps.is_empty() && found.is_empty() {
-        found.push(Unmatched {
+        found.push(Finding {
             path,
             line: scenario.position.line,
             text: format!("{}: {}", scenario.keyword, scenario.name),
@@ -117,17 +285,17 @@ fn steps_of(feature: &Feature) -> impl Iterator<Item = &Step> {
 }
 
 /// `features/a.feature:12: When I requets "/" — no step matches; did you mean ...`
-pub fn listing(unmatched: &[Unmatched]) -> String {
+pub fn listing(findings: &[Finding]) -> String {
     let mut text = String::new();
-    for step in unmatched {
+    for finding in findings {
         let _ = writeln!(
             text,
             "  {}:{}: {}",
-            step.path.display(),
-            step.line,
-            step.text.trim()
+            finding.path.display(),
+            finding.line,
+            finding.text.trim()
         );
-        let _ = writeln!(text, "      {}", step.problem);
+        let _ = writeln!(text, "      {}", finding.problem);
     }
     text.trim_end().to_owned()
 }

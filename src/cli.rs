@@ -56,8 +56,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// How many scenarios run at the same time (default: `limits.concurrency`, 8).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub concurrency: Option<usize>,
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: Option<u16>,
     /// Stop at the first failing scenario.
     #[arg(long)]
     pub fail_fast: bool,
@@ -104,8 +104,8 @@ pub struct DemoArgs {
     #[arg(long, short = 't', value_name = "EXPR")]
     pub tags: Option<String>,
     /// Step timeout for the demo run (default 15s), e.g. to see the hung endpoint fail sooner.
-    #[arg(long, value_name = "DURATION")]
-    pub step_timeout: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub step_timeout: Option<std::time::Duration>,
     /// Show the browser windows instead of running Chromium headless.
     #[arg(long)]
     pub headed: bool,

@@ -26,17 +26,7 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("shakedown-demo"));
     let out = working_dir.join(out);
-    let step_timeout = args
-        .step_timeout
-        .as_deref()
-        .map(|text| {
-            config::parse_duration(text).map_err(|problem| Error::InvalidValue {
-                what: "--step-timeout",
-                value: text.into(),
-                problem,
-            })
-        })
-        .transpose()?;
+    let step_timeout = args.step_timeout;
     let site = start_site(&args, &out).await?;
     if args.serve {
         return serve(site).await;

@@ -38,6 +38,8 @@ pub enum Error {
         name: String,
         config: PathBuf,
         known: String,
+        /// The known environment the name is likely a misspelling of.
+        suggestion: Option<String>,
     },
 
     #[error("no environment selected; {config} defines {known}")]
@@ -66,6 +68,12 @@ pub enum Error {
 
     #[error("{count} step(s) match no phrase of the step library, or more than one")]
     UnmatchedSteps { count: usize, listing: String },
+
+    #[error("`{path}` is a folder; {wanted}")]
+    IsAFolder { path: PathBuf, wanted: &'static str },
+
+    #[error("{count} problem(s) in the features would stop the run")]
+    InvalidFeatures { count: usize, listing: String },
 
     #[error("`{path}` holds no `.feature` files")]
     NoFeatureFiles { path: PathBuf },
@@ -99,7 +107,22 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Interrupted => exit::INTERRUPTED,
-            _ => exit::USAGE,
+            Self::ConfigNotFound { .. }
+            | Self::Read { .. }
+            | Self::Config { .. }
+            | Self::UnknownEnvironment { .. }
+            | Self::NoEnvironment { .. }
+            | Self::TagExpression { .. }
+            | Self::PathNotFound { .. }
+            | Self::IsAFolder { .. }
+            | Self::NotUtf8 { .. }
+            | Self::FeatureSyntax { .. }
+            | Self::UnmatchedSteps { .. }
+            | Self::InvalidFeatures { .. }
+            | Self::NoFeatureFiles { .. }
+            | Self::InvalidValue { .. }
+            | Self::WriteReport { .. }
+            | Self::Io { .. } => exit::USAGE,
         }
     }
 
@@ -109,6 +132,10 @@ impl Error {
                 Some("create one (see the README), or pass `--config FILE`".into())
             }
             Self::Config { hint, .. } => hint.clone(),
+            Self::UnknownEnvironment {
+                suggestion: Some(name),
+                ..
+            } => Some(format!("did you mean `{name}`?")),
             Self::NoEnvironment { .. } => Some("pass `--env NAME` or set SHAKEDOWN_ENV".into()),
             Self::TagExpression { .. } => Some(
                 "tags combine with `and`, `or`, `not` and parentheses, e.g. `@post-install and not @slow`"
@@ -122,7 +149,7 @@ impl Error {
     /// Lines printed under the message (the listing of unmatched steps).
     fn details(&self) -> Option<&str> {
         match self {
-            Self::UnmatchedSteps { listing, .. } => Some(listing),
+            Self::UnmatchedSteps { listing, .. } | Self::InvalidFeatures { listing, .. } => Some(listing),
             _ => None,
         }
     }

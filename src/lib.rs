@@ -10,9 +10,11 @@ mod cli;
 mod config;
 mod demo;
 mod error;
+mod feature_lines;
 mod plan;
 mod report;
 mod runner;
+mod suggest;
 mod suite;
 
 use std::path::Path;
@@ -22,7 +24,7 @@ use shakedown_steps::redact::redact;
 
 use crate::cli::{CheckArgs, Cli, Command};
 use crate::error::{Error, exit};
-use crate::plan::RunPlan;
+use crate::plan::{Checked, RunPlan};
 use crate::report::{JunitReporter, Reporter, RunSummary, TerminalReporter};
 
 /// Runs the command line of this process and returns the exit code.
@@ -91,13 +93,6 @@ async fn run(plan: RunPlan) -> Result<i32, Error> {
         eprintln!("shakedown: no scenario matches the selection; nothing was run");
         return Ok(exit::NOTHING_SELECTED);
     }
-    let (_, unmatched) = check::check(&plan.suite);
-    if !unmatched.is_empty() {
-        return Err(Error::UnmatchedSteps {
-            count: unmatched.len(),
-            listing: check::listing(&unmatched),
-        });
-    }
     let junit = plan.junit.clone();
     let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout()))];
     if let Some(path) = &junit {
@@ -118,33 +113,28 @@ fn exit_code(summary: &RunSummary) -> i32 {
     }
 }
 
+/// Checks what a run would check before it starts, touching no server: a clean check means the
+/// run starts (given an environment to run against).
 fn check(args: &CheckArgs, working_dir: &Path) -> Result<i32, Error> {
-    let config = match config::locate(args.selection.config.as_deref(), working_dir) {
-        Ok(path) => Some(config::load(&path)?),
-        Err(Error::ConfigNotFound { .. }) => None,
-        Err(error) => return Err(error),
-    };
-    let tags = args
-        .selection
-        .tags
-        .as_deref()
-        .map(suite::parse_tags)
-        .transpose()?;
-    let paths = plan::feature_paths(&args.selection, config.as_ref(), working_dir);
-    let suite = suite::load(&paths, tags.as_ref())?;
-    let (checked, unmatched) = check::check(&suite);
-    if unmatched.is_empty() {
+    let config = Checked::optional_config(&args.selection, working_dir)?;
+    let Checked { findings, .. } = Checked::load(&args.selection, config.as_ref(), working_dir)?;
+    findings.refuse_invalid()?;
+    if config.is_none() {
+        println!("shakedown: no `shakedown.toml` found, so the roles the steps name were not checked");
+    }
+    let totals = &findings.totals;
+    if findings.unmatched.is_empty() {
         println!(
             "shakedown: {} feature(s), {} scenario(s), {} step(s): every step matches the library",
-            checked.features, checked.scenarios, checked.steps
+            totals.features, totals.scenarios, totals.steps
         );
         return Ok(exit::PASSED);
     }
-    println!("{}", check::listing(&unmatched));
+    println!("{}", check::listing(&findings.unmatched));
     println!(
         "shakedown: {} of {} step(s) match no phrase, or more than one (`shakedown steps` lists them all)",
-        unmatched.len(),
-        checked.steps
+        findings.unmatched.len(),
+        totals.steps
     );
     Ok(exit::FAILED)
 }

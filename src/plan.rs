@@ -1,14 +1,17 @@
 //! Turns the command line and the configuration into one checked run plan. Everything that can
 //! be wrong with the input is found here, before any server is touched.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use shakedown_steps::StepSettings;
 
+use crate::check::{self, Findings, Roles};
 use crate::cli::{RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
+use crate::suggest::suggest;
 use crate::suite::{self, Suite};
 
 /// A run that is ready to go: the selected scenarios, how many run at once, the reports, and
@@ -28,7 +31,7 @@ pub struct Overrides {
     pub environment: Option<String>,
     pub base_url: Option<String>,
     pub step_timeout: Option<Duration>,
-    pub concurrency: Option<usize>,
+    pub concurrency: Option<NonZeroUsize>,
     pub fail_fast: bool,
     pub junit: Option<PathBuf>,
     pub headed: bool,
@@ -49,7 +52,7 @@ impl RunPlan {
             environment: env,
             base_url,
             step_timeout: None,
-            concurrency,
+            concurrency: concurrency.and_then(|count| NonZeroUsize::new(count.into())),
             fail_fast,
             junit,
             headed,
@@ -68,15 +71,12 @@ impl RunPlan {
             })?,
             None => settings.base_url.clone(),
         };
-        let concurrency = overrides.concurrency.unwrap_or(config.limits.concurrency);
-        if concurrency == 0 {
-            return Err(Error::InvalidValue {
-                what: "--concurrency",
-                value: "0".into(),
-                problem: "at least one scenario must run at a time".into(),
-            });
+        let read_only = settings.read_only;
+        if let Some(report) = &overrides.junit {
+            check_report_path(report)?;
         }
-        let suite = load_suite(selection, &config, working_dir)?;
+        let Checked { suite, findings } = Checked::load(selection, Some(&config), working_dir)?;
+        findings.refuse_run()?;
         if let Some(report) = &overrides.junit {
             prepare_report_folder(report)?;
         }
@@ -95,7 +95,7 @@ impl RunPlan {
         let steps = StepSettings {
             environment,
             base_url,
-            read_only: settings.read_only,
+            read_only,
             step_timeout: overrides.step_timeout.unwrap_or(config.limits.step_timeout),
             scenario_timeout: config.limits.scenario_timeout,
             config_dir: config_folder(&config.path, working_dir),
@@ -108,11 +108,44 @@ impl RunPlan {
         };
         Ok(Self {
             steps,
-            concurrency,
+            concurrency: overrides.concurrency.unwrap_or(config.limits.concurrency).get(),
             fail_fast: overrides.fail_fast,
             suite,
             junit: overrides.junit,
         })
+    }
+}
+
+/// What `check` and `run` both stand on, loaded one way so that a check passes exactly when a
+/// run would start: the selected features, and what matching them against the step library and
+/// the configuration found.
+#[derive(Debug)]
+pub struct Checked {
+    pub suite: Suite,
+    pub findings: Findings,
+}
+
+impl Checked {
+    /// `config` is `None` only for `check` in a folder with no `shakedown.toml`: then the
+    /// features alone are checked.
+    pub fn load(selection: &Selection, config: Option<&Config>, working_dir: &Path) -> Result<Self, Error> {
+        let tags = selection.tags.as_deref().map(suite::parse_tags).transpose()?;
+        let suite = suite::load(&feature_paths(selection, config, working_dir), tags.as_ref())?;
+        let roles = config.map(|config| Roles {
+            roles: &config.roles,
+            login: config.login.as_ref(),
+        });
+        let findings = check::check(&suite, roles.as_ref());
+        Ok(Self { suite, findings })
+    }
+
+    /// The configuration `check` reads: the one named or found, or none at all.
+    pub fn optional_config(selection: &Selection, working_dir: &Path) -> Result<Option<Config>, Error> {
+        match config::locate(selection.config.as_deref(), working_dir) {
+            Ok(path) => Ok(Some(config::load(&path)?)),
+            Err(Error::ConfigNotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
 
@@ -143,6 +176,7 @@ fn choose_environment<'a>(
                 name: name.to_owned(),
                 config: config.path.clone(),
                 known: known(),
+                suggestion: suggest(name, config.environments.keys().map(String::as_str)).map(str::to_owned),
             }),
         None if config.environments.len() == 1 => {
             let (name, environment) = config.environments.iter().next().expect("one environment");
@@ -181,12 +215,15 @@ pub fn feature_paths(selection: &Selection, config: Option<&Config>, working_dir
         .collect()
 }
 
-fn load_suite(selection: &Selection, config: &Config, working_dir: &Path) -> Result<Suite, Error> {
-    let tags = selection.tags.as_deref().map(suite::parse_tags).transpose()?;
-    suite::load(
-        &feature_paths(selection, Some(config), working_dir),
-        tags.as_ref(),
-    )
+/// A report path that names a folder would be found out only after the run.
+fn check_report_path(report: &Path) -> Result<(), Error> {
+    if report.is_dir() || report.as_os_str().to_string_lossy().ends_with('/') {
+        return Err(Error::IsAFolder {
+            path: report.to_path_buf(),
+            wanted: "`--junit` names the report file to write, e.g. `reports/junit.xml`",
+        });
+    }
+    Ok(())
 }
 
 /// A report that could not be written would be found out only after the run: make sure its

@@ -2,6 +2,7 @@
 //! one scenario per example row, and narrowed to the scenarios the tag expression selects.
 //! Everything here happens before any server is touched.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -11,6 +12,7 @@ use cucumber::tag::Ext as _;
 use regex::Regex;
 
 use crate::error::Error;
+use crate::feature_lines::{self, LineProblem};
 
 /// Parsed features holding only the selected scenarios.
 #[derive(Debug)]
@@ -47,11 +49,17 @@ pub fn parse_tags(expression: &str) -> Result<TagOperation, Error> {
         })
 }
 
-/// Loads every `.feature` file under `paths` and keeps the scenarios `tags` selects.
+/// Loads every `.feature` file under `paths` and keeps the scenarios `tags` selects. A file
+/// reached twice (named twice, or through a symbolic link) is read once.
 pub fn load(paths: &[PathBuf], tags: Option<&TagOperation>) -> Result<Suite, Error> {
     let mut files = Vec::new();
+    let mut seen = HashSet::new();
     for path in paths {
-        files.extend(discover(path)?);
+        for file in discover(path)? {
+            if seen.insert(std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone())) {
+                files.push(file);
+            }
+        }
     }
     let mut features = Vec::new();
     for file in files {
@@ -63,19 +71,23 @@ pub fn load(paths: &[PathBuf], tags: Option<&TagOperation>) -> Result<Suite, Err
     Ok(Suite { features })
 }
 
-/// A file as it is, or every `.feature` file below a folder, in a stable order.
+/// A file as it is, or every `.feature` file below a folder, in a stable order. Each real
+/// folder is entered once, so a symbolic link back up the tree ends instead of looping; a
+/// `.feature` that is not a regular file (a FIFO would block the read for ever) is skipped.
 fn discover(path: &Path) -> Result<Vec<PathBuf>, Error> {
-    if !path.exists() {
-        return Err(Error::PathNotFound {
-            path: path.to_path_buf(),
-        });
-    }
-    if path.is_file() {
-        return Ok(vec![path.to_path_buf()]);
+    let metadata = std::fs::metadata(path).map_err(|_| Error::PathNotFound {
+        path: path.to_path_buf(),
+    })?;
+    if !metadata.is_dir() {
+        return Ok(regular_file(path, &metadata).into_iter().collect());
     }
     let mut found = Vec::new();
     let mut folders = vec![path.to_path_buf()];
+    let mut entered = HashSet::new();
     while let Some(folder) = folders.pop() {
+        if !entered.insert(std::fs::canonicalize(&folder).unwrap_or_else(|_| folder.clone())) {
+            continue;
+        }
         let entries = std::fs::read_dir(&folder).map_err(|source| Error::Read {
             path: folder.clone(),
             source,
@@ -86,10 +98,14 @@ fn discover(path: &Path) -> Result<Vec<PathBuf>, Error> {
                 source,
             })?;
             let child = entry.path();
-            if child.is_dir() {
+            // A broken link or a loop of links leads nowhere: nothing to run there.
+            let Ok(metadata) = std::fs::metadata(&child) else {
+                continue;
+            };
+            if metadata.is_dir() {
                 folders.push(child);
             } else if child.extension().is_some_and(|extension| extension == "feature") {
-                found.push(child);
+                found.extend(regular_file(&child, &metadata));
             }
         }
     }
@@ -102,23 +118,60 @@ fn discover(path: &Path) -> Result<Vec<PathBuf>, Error> {
     Ok(found)
 }
 
+/// The path, if it is a regular file; anything else is skipped with a warning.
+fn regular_file(path: &Path, metadata: &std::fs::Metadata) -> Option<PathBuf> {
+    if metadata.is_file() {
+        return Some(path.to_path_buf());
+    }
+    eprintln!(
+        "warning: `{}` is not a regular file (a FIFO, socket or device), so it is skipped",
+        path.display()
+    );
+    None
+}
+
 fn parse_feature(path: &Path) -> Result<Feature, Error> {
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    if let Err(error) = std::str::from_utf8(&bytes) {
+    let text = std::str::from_utf8(&bytes).map_err(|error| {
         let valid = &bytes[..error.valid_up_to()];
         let line = valid.iter().filter(|byte| **byte == b'\n').count() + 1;
         let column = valid.iter().rev().take_while(|byte| **byte != b'\n').count() + 1;
-        return Err(Error::NotUtf8 {
+        Error::NotUtf8 {
             path: path.to_path_buf(),
             line,
             column,
-        });
+        }
+    })?;
+    let at_line = |found: LineProblem| Error::FeatureSyntax {
+        path: path.to_path_buf(),
+        line: found.line,
+        column: 1,
+        problem: found.problem,
+    };
+    if let Some(found) = feature_lines::before_parsing(text) {
+        return Err(at_line(found));
     }
-    let feature =
-        Feature::parse_path(path, GherkinEnv::default()).map_err(|error| syntax_error(path, &error))?;
+    // Editors on Windows start UTF-8 files with a byte-order mark, which the parser refuses.
+    let parsed = match text.strip_prefix('\u{feff}') {
+        None => Feature::parse_path(path, GherkinEnv::default()),
+        Some(text) => Feature::parse(text, GherkinEnv::default())
+            .map(|feature| Feature {
+                path: Some(path.to_path_buf()),
+                ..feature
+            })
+            .map_err(|source| gherkin::ParseFileError::Parsing {
+                path: path.to_path_buf(),
+                error: None,
+                source,
+            }),
+    };
+    let feature = parsed.map_err(|error| match feature_lines::after_failure(text) {
+        Some(found) => at_line(found),
+        None => syntax_error(path, &error),
+    })?;
     let mut feature = feature.expand_examples().map_err(|error| Error::FeatureSyntax {
         path: path.to_path_buf(),
         line: error.pos.line,

@@ -129,7 +129,7 @@ fn a_password_that_cannot_be_read_names_the_role_and_its_source() {
     );
     project.file(
         "features/clerk.feature",
-        "Feature: Clerk\n  Scenario: clerk\n    Given I am logged in as \"clerk\"\n\n  Scenario: stranger\n    Given I am logged in as \"auditor\"\n",
+        "Feature: Clerk\n  Scenario: clerk\n    Given I am logged in as \"clerk\"\n",
     );
     project
         .shakedown()
@@ -137,7 +137,5 @@ fn a_password_that_cannot_be_read_names_the_role_and_its_source() {
         .run()
         .expect_code(1)
         .expect_stdout("the password of role `clerk` could not be read: the command failed")
-        .expect_stdout("source:  password_command = \"exit 3\"")
-        .expect_stdout("there is no role `auditor` in shakedown.toml")
-        .expect_stdout("known roles:  anonymous, clerk");
+        .expect_stdout("source:  password_command = \"exit 3\"");
 }

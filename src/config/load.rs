@@ -1,0 +1,138 @@
+//! Finding `shakedown.toml` and reading it whole: the file laid over the embedded defaults, then
+//! each section resolved by its own module.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use shakedown_steps::browser::BrowserSettings;
+use shakedown_steps::session::{LoginSettings, RoleSettings};
+use shakedown_steps::{ContentSettings, ProbeSettings};
+use toml::Spanned;
+
+use super::browser::RawBrowser;
+use super::content::{RawAllowance, RawContent};
+use super::environments::{Environment, RawEnvironment};
+use super::limits::{Limits, RawLimits};
+use super::login::RawLogin;
+use super::probes::RawProbes;
+use super::roles::RawRole;
+use super::source::{Source, fields_of, layered};
+use crate::error::Error;
+
+pub const FILE_NAME: &str = "shakedown.toml";
+
+/// The configuration as written, before an environment is chosen.
+#[derive(Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    pub environments: BTreeMap<String, Environment>,
+    pub limits: Limits,
+    /// Feature files or folders run when the command line names none, relative to the file.
+    pub features: Vec<PathBuf>,
+    pub login: Option<LoginSettings>,
+    pub roles: BTreeMap<String, RoleSettings>,
+    pub content: ContentSettings,
+    /// The `[probes]` section, its paths made relative to the file's folder.
+    pub probes: ProbeSettings,
+    pub browser: BrowserSettings,
+}
+
+#[derive(Deserialize)]
+struct RawConfig {
+    features: Vec<String>,
+    #[serde(default)]
+    environments: BTreeMap<String, RawEnvironment>,
+    limits: RawLimits,
+    login: Spanned<RawLogin>,
+    #[serde(default)]
+    roles: BTreeMap<String, Spanned<RawRole>>,
+    content: RawContent,
+    probes: RawProbes,
+    browser: RawBrowser,
+}
+
+/// The keys each table of the file may hold, by its path of keys; entries of a map (an
+/// environment's name, a role's name, an allowance's index) can be anything.
+pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
+    let table: Vec<&str> = table.iter().map(String::as_str).collect();
+    match table.as_slice() {
+        [] => fields_of::<RawConfig>(),
+        ["environments", _] => fields_of::<RawEnvironment>(),
+        ["limits"] => fields_of::<RawLimits>(),
+        ["login"] => fields_of::<RawLogin>(),
+        ["roles", _] => fields_of::<RawRole>(),
+        ["content"] => fields_of::<RawContent>(),
+        ["content", "allow", _] => fields_of::<RawAllowance>(),
+        ["probes"] => fields_of::<RawProbes>(),
+        ["browser"] => fields_of::<RawBrowser>(),
+        _ => &[],
+    }
+}
+
+/// The file named on the command line, or the nearest `shakedown.toml` at or above `start`.
+pub fn locate(explicit: Option<&Path>, start: &Path) -> Result<PathBuf, Error> {
+    if let Some(path) = explicit {
+        return match path.metadata() {
+            Ok(metadata) if metadata.is_dir() => Err(Error::IsAFolder {
+                path: path.to_path_buf(),
+                wanted: "`--config` names the configuration file",
+            }),
+            // Reading a FIFO would wait for a writer for ever.
+            Ok(metadata) if !metadata.is_file() => Err(Error::Read {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("not a regular file (a FIFO, socket or device)"),
+            }),
+            Ok(_) => Ok(path.to_path_buf()),
+            Err(_) => Err(Error::PathNotFound {
+                path: path.to_path_buf(),
+            }),
+        };
+    }
+    start
+        .ancestors()
+        .map(|folder| folder.join(FILE_NAME))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| Error::ConfigNotFound {
+            searched: start.to_path_buf(),
+        })
+}
+
+pub fn load(path: &Path) -> Result<Config, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(path, &text)
+}
+
+/// Reads configuration text; `path` is where it came from, for messages and relative paths.
+pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
+    let source = Source {
+        path,
+        text: text.strip_prefix('\u{feff}').unwrap_or(text),
+    };
+    let layered = layered::<RawConfig>(&source, known_keys)?;
+    let raw = layered.value;
+    let environments = raw
+        .environments
+        .into_iter()
+        .map(|(name, environment)| Ok((name.clone(), environment.resolve(&name, &source)?)))
+        .collect::<Result<_, Error>>()?;
+    let login_written = layered.written.iter().any(|section| section == "login");
+    Ok(Config {
+        path: path.to_path_buf(),
+        environments,
+        limits: raw.limits.resolve(&source)?,
+        features: raw
+            .features
+            .iter()
+            .map(|feature| source.relative(feature))
+            .collect(),
+        login: RawLogin::resolve(raw.login, login_written, &source)?,
+        roles: RawRole::resolve_all(raw.roles, &source)?,
+        content: raw.content.resolve(&source)?,
+        probes: raw.probes.resolve(&source)?,
+        browser: raw.browser.resolve(&source)?,
+    })
+}

@@ -1,0 +1,22 @@
+//! `shakedown.toml`: found by walking up from the current folder (or named with `--config`),
+//! laid over the embedded `defaults.toml`, read strictly (an unknown key is an error with a
+//! suggestion), and every problem reported with the file, line and column it comes from. One
+//! module per section.
+
+mod browser;
+mod content;
+mod environments;
+mod limits;
+mod load;
+mod login;
+mod probes;
+mod roles;
+mod source;
+mod values;
+
+pub use environments::Environment;
+pub use load::{Config, FILE_NAME, load, locate};
+pub use values::{parse_base_url, parse_duration};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,34 @@
+//! `[probes]`: where Nagios plugins live, how late a cron job may be, and the extra CA TLS probes
+//! trust; paths are taken from the configuration's folder.
+
+use serde::Deserialize;
+use shakedown_steps::ProbeSettings;
+use toml::Spanned;
+
+use super::source::Source;
+use super::values::parse_duration;
+use crate::error::Error;
+
+#[derive(Deserialize)]
+pub(super) struct RawProbes {
+    nagios_plugin_dir: String,
+    cron_grace: Spanned<String>,
+    tls_ca_file: Option<String>,
+}
+
+impl RawProbes {
+    pub fn resolve(self, source: &Source<'_>) -> Result<ProbeSettings, Error> {
+        let cron_grace = parse_duration(self.cron_grace.get_ref()).map_err(|problem| {
+            source.error_at(
+                self.cron_grace.span(),
+                format!("`probes.cron_grace`: {problem}"),
+                Some("write durations like \"2m\", \"90s\" or \"1h\"".into()),
+            )
+        })?;
+        Ok(ProbeSettings {
+            nagios_plugin_dir: source.relative(&self.nagios_plugin_dir),
+            cron_grace,
+            tls_ca_file: self.tls_ca_file.map(|file| source.relative(&file)),
+        })
+    }
+}

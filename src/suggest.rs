@@ -1,0 +1,27 @@
+//! "Did you mean …?": the one place a name nobody knows is matched against the names that
+//! exist (configuration keys, built-in rules, environments, roles, Gherkin keywords).
+
+/// The known name closest to `unknown`, if one is close enough to be a likely misspelling.
+pub fn suggest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let unknown = unknown.to_lowercase();
+    known
+        .into_iter()
+        .map(|name| (strsim::jaro_winkler(&unknown, &name.to_lowercase()), name))
+        .filter(|(similarity, _)| *similarity > 0.8)
+        .max_by(|(a, _), (b, _)| a.total_cmp(b))
+        .map(|(_, name)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggest;
+
+    #[test]
+    fn a_misspelling_finds_its_name_and_a_stranger_finds_none() {
+        let known = ["base_url", "read_only"];
+        assert_eq!(suggest("read_onyl", known), Some("read_only"));
+        assert_eq!(suggest("Base_Ur", known), Some("base_url"));
+        assert_eq!(suggest("timeout", known), None);
+        assert_eq!(suggest("Whenn", ["Given", "When", "Then"]), Some("When"));
+    }
+}
