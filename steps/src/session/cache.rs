@@ -7,6 +7,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use reqwest::cookie::{CookieStore, Jar};
+use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::OnceCell;
 use url::Url;
 
@@ -51,7 +52,7 @@ type Login = Arc<OnceCell<Result<Arc<RoleSession>, StepFailure>>>;
 #[derive(Default)]
 pub struct SessionCache {
     logins: Mutex<HashMap<String, Login>>,
-    passwords: Mutex<HashMap<String, Result<String, StepFailure>>>,
+    passwords: Mutex<HashMap<String, Result<SecretString, StepFailure>>>,
 }
 
 impl fmt::Debug for SessionCache {
@@ -74,7 +75,7 @@ impl SessionCache {
         let reads = settings.roles.iter().map(|(role, role_settings)| async move {
             (
                 role.clone(),
-                role_settings.password.resolve(role, settings.step_timeout).await,
+                role_settings.read_password(role, settings.step_timeout).await,
             )
         });
         let passwords = futures::future::join_all(reads).await;
@@ -102,7 +103,7 @@ impl SessionCache {
     }
 
     /// The role's password as read before the run, for a login through the browser's form.
-    pub(crate) fn password(&self, role: &str) -> Result<String, StepFailure> {
+    pub(crate) fn password(&self, role: &str) -> Result<SecretString, StepFailure> {
         self.passwords
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -157,7 +158,7 @@ async fn log_in_role(
         Credentials {
             role,
             username: &role_settings.username,
-            password: &password,
+            password: password.expose_secret(),
         },
         budget,
     )
