@@ -13,6 +13,7 @@ use thirtyfour::{TimeoutConfiguration, WebDriver};
 use url::Url;
 
 use crate::failure::StepFailure;
+use crate::text;
 use crate::world::TimeBudget;
 
 /// How often a wait looks again.
@@ -137,7 +138,7 @@ impl Page {
                 Vec::new(),
             )
             .await?;
-        Ok(collapse(text.as_str().unwrap_or_default()))
+        Ok(text::collapse_whitespace(text.as_str().unwrap_or_default()))
     }
 
     /// Where the browser is, what it shows and the markup behind it, for content checks.
@@ -246,9 +247,4 @@ impl Page {
 /// WebDriver messages carry a driver stack trace after their first line.
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_owned()
-}
-
-/// Whitespace collapsed, as a reader sees text regardless of line breaks.
-pub(crate) fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -7,7 +7,7 @@ use thirtyfour::BrowserLogEntry;
 use url::Url;
 
 use super::find::{self, Control};
-use super::page::{Page, collapse};
+use super::page::Page;
 use crate::failure::StepFailure;
 use crate::text;
 use crate::world::ShakedownWorld;
@@ -146,7 +146,7 @@ async fn fill_field(page: &Page, field: &str, value: &str) -> Result<(), StepFai
 }
 
 async fn sees(page: &Page, wanted: &str) -> Result<(), StepFailure> {
-    let wanted = collapse(wanted);
+    let wanted = text::collapse_whitespace(wanted);
     let (found, last) = page
         .watch(|| page.visible_text(), |text| text.contains(wanted.as_str()))
         .await?;
@@ -170,7 +170,7 @@ async fn does_not_see(page: &Page, unwanted: &str) -> Result<(), StepFailure> {
             page.budget().source
         )));
     }
-    let unwanted = collapse(unwanted);
+    let unwanted = text::collapse_whitespace(unwanted);
     let visible = page.visible_text().await?;
     match visible.find(&unwanted) {
         None => Ok(()),

@@ -110,10 +110,9 @@ pub(crate) async fn crontab_contains(host: &dyn Host, path: &Path, wanted: &str)
     .with("jobs", listing))
 }
 
-fn line_contains(text: &str, wanted: &str) -> bool {
-    let squeeze = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
-    let wanted = squeeze(wanted);
-    text.lines().any(|line| squeeze(line).contains(&wanted))
+fn line_contains(crontab: &str, wanted: &str) -> bool {
+    let wanted = text::collapse_whitespace(wanted);
+    crontab.lines().any(|line| text::collapse_whitespace(line).contains(&wanted))
 }
 
 /// The cron job matching `job` in `crontab` was last due at some time (its schedule, less the
