@@ -128,14 +128,13 @@ pub(crate) async fn ran_on_schedule(
     let jobs = cron::parse_crontab(&text, cron::is_system_crontab(crontab));
     let found = cron::find_job(&jobs, job, crontab)?;
     let where_ = format!("{}:{}", crontab.display(), found.line);
-    let schedule = cron::schedule_of(&found.schedule).map_err(|problem| {
+    let schedule = cron::schedule_of(found).map_err(|problem| {
         StepFailure::new(problem).with("job", format!("{where_}: {} {}", found.schedule, found.command))
     })?;
     let now = SystemTime::now();
-    let now_local: DateTime<Local> = now.into();
-    let due: SystemTime = cron::last_due(&schedule, &now_local, grace)
-        .map_err(|problem| StepFailure::new(problem).with("job", where_.clone()))?
-        .into();
+    let due = schedule
+        .last_due(now, grace)
+        .map_err(|problem| StepFailure::new(problem).with("job", where_.clone()))?;
     let user = found
         .user
         .as_deref()
