@@ -235,23 +235,23 @@ fn cron_of(field: &str) -> Result<Cron, String> {
 
 /// Why cron would not read `field`, for the extensions (Quartz, croner) it does not know.
 fn not_read_by_cron(field: &str) -> Option<String> {
-    let extension = |what: &str| Some(format!("`{field}` uses {what}, which cron does not know"));
+    let not_cron = |what: &str| Some(format!("{what} is not cron syntax"));
     let words: Vec<&str> = field
         .split([',', '-', '/'])
         .filter(|word| word.chars().any(|c| c.is_ascii_alphabetic()))
         .collect();
     if field.contains('?') {
-        extension("`?` (\"no specific value\")")
+        not_cron("`?` (\"no specific value\")")
     } else if field.contains('#') {
-        extension("`#` (\"the nth weekday of the month\")")
+        not_cron("`#` (\"the nth weekday of the month\")")
     } else if field.starts_with('+') {
-        extension("`+` (\"both day fields must match\")")
+        not_cron("`+` (\"both day fields must match\")")
     } else if let Some(word) = words.iter().find(|word| !is_cron_name(word)) {
         match word.to_ascii_uppercase().as_str() {
-            "L" => extension("`L` (\"the last day\")"),
-            word if word.ends_with('L') => extension("`L` (\"the last such weekday\")"),
-            word if word.ends_with('W') => extension("`W` (\"the nearest weekday\")"),
-            _ => Some(format!("`{field}`: `{word}` is neither a number nor a month or weekday name")),
+            "L" => not_cron("`L` (\"the last day\")"),
+            word if word.ends_with('L') => not_cron("`L` (\"the last such weekday\")"),
+            word if word.ends_with('W') => not_cron("`W` (\"the nearest weekday\")"),
+            _ => Some(format!("`{word}` is neither a number nor a month or weekday name")),
         }
     } else {
         None
