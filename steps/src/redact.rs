@@ -26,11 +26,41 @@ const SHELL_SAFE: &[char] = &['_', '.', '/', '-', ',', ':', '@', '=', '+', '%'];
 /// Go's `html/template` and Jinja2, Rails, PHP's `htmlspecialchars`, XML, a browser
 /// serialising text, a browser serialising an attribute value.
 const HTML_STYLES: &[&[(char, &str)]] = &[
-    &[('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;"), ('"', "&quot;"), ('\'', "&#x27;")],
-    &[('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;"), ('"', "&#34;"), ('\'', "&#39;")],
-    &[('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;"), ('"', "&quot;"), ('\'', "&#39;")],
-    &[('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;"), ('"', "&quot;"), ('\'', "&#039;")],
-    &[('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;"), ('"', "&quot;"), ('\'', "&apos;")],
+    &[
+        ('&', "&amp;"),
+        ('<', "&lt;"),
+        ('>', "&gt;"),
+        ('"', "&quot;"),
+        ('\'', "&#x27;"),
+    ],
+    &[
+        ('&', "&amp;"),
+        ('<', "&lt;"),
+        ('>', "&gt;"),
+        ('"', "&#34;"),
+        ('\'', "&#39;"),
+    ],
+    &[
+        ('&', "&amp;"),
+        ('<', "&lt;"),
+        ('>', "&gt;"),
+        ('"', "&quot;"),
+        ('\'', "&#39;"),
+    ],
+    &[
+        ('&', "&amp;"),
+        ('<', "&lt;"),
+        ('>', "&gt;"),
+        ('"', "&quot;"),
+        ('\'', "&#039;"),
+    ],
+    &[
+        ('&', "&amp;"),
+        ('<', "&lt;"),
+        ('>', "&gt;"),
+        ('"', "&quot;"),
+        ('\'', "&apos;"),
+    ],
     &[('&', "&amp;"), ('<', "&lt;"), ('>', "&gt;"), ('\u{a0}', "&nbsp;")],
     &[('&', "&amp;"), ('"', "&quot;"), ('\u{a0}', "&nbsp;")],
 ];
@@ -48,7 +78,8 @@ static KNOWN: RwLock<Known> = RwLock::new(Known {
 
 /// `scheme://user:password@`: the password part of any URL's userinfo.
 static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/?#@:\[\]]*):[^\s/?#@]+@").expect("the userinfo pattern is valid")
+    Regex::new(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/?#@:\[\]]*):[^\s/?#@]+@")
+        .expect("the userinfo pattern is valid")
 });
 
 /// Remembers `secret` in every spelling it may take so no output shows it.

@@ -22,10 +22,57 @@ const HIDDEN_ELEMENTS: &[&str] = &["script", "style", "noscript", "template"];
 /// separate words. Every other element (`b`, `span`, `a`, `em`, ...) flows inline, so
 /// `Le<b>dg</b>er` reads "Ledger".
 const BREAKING_ELEMENTS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd", "details", "dialog",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-    "head", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav", "ol", "optgroup", "option",
-    "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "br",
+    "caption",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "legend",
+    "li",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "optgroup",
+    "option",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "ul",
 ];
 
 /// The text a person would read on an HTML page: title and body text, without scripts and
@@ -231,7 +278,9 @@ mod tests {
     #[test]
     fn hidden_elements_stay_hidden_inside_inline_ones() {
         assert_eq!(
-            visible_text("<p>Le<span>dg<script>var x = 1;</script>er</span><noscript>enable JS</noscript></p>"),
+            visible_text(
+                "<p>Le<span>dg<script>var x = 1;</script>er</span><noscript>enable JS</noscript></p>"
+            ),
             "Ledger"
         );
     }

@@ -163,8 +163,14 @@ fn serve(pages: &'static [(&'static str, &'static str)]) -> String {
 #[test]
 fn words_split_by_inline_markup_read_whole_in_both_directions() {
     let url = serve(&[
-        ("/ledger", "<html><body><h1>Welcome to Le<b>dg</b>er</h1><p>Books</p></body></html>"),
-        ("/placeholder", "<html><body><p>Lo<span>rem</span> ipsum, our new motto</p></body></html>"),
+        (
+            "/ledger",
+            "<html><body><h1>Welcome to Le<b>dg</b>er</h1><p>Books</p></body></html>",
+        ),
+        (
+            "/placeholder",
+            "<html><body><p>Lo<span>rem</span> ipsum, our new motto</p></body></html>",
+        ),
     ]);
     let project = Project::new(&url, "");
     project.file(

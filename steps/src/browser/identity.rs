@@ -139,8 +139,11 @@ async fn log_in_through_form(run: &RunContext, page: &Page, role: &str) -> Resul
         username_field.send_keys(role_settings.username.as_str()),
     )
     .await?;
-    page.call("type the password", password_field.send_keys(password.expose_secret()))
-        .await?;
+    page.call(
+        "type the password",
+        password_field.send_keys(password.expose_secret()),
+    )
+    .await?;
     page.call("submit the login form", password_field.send_keys(Key::Enter))
         .await?;
     let left = page

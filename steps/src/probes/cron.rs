@@ -251,7 +251,9 @@ fn not_read_by_cron(field: &str) -> Option<String> {
             "L" => not_cron("`L` (\"the last day\")"),
             word if word.ends_with('L') => not_cron("`L` (\"the last such weekday\")"),
             word if word.ends_with('W') => not_cron("`W` (\"the nearest weekday\")"),
-            _ => Some(format!("`{word}` is neither a number nor a month or weekday name")),
+            _ => Some(format!(
+                "`{word}` is neither a number nor a month or weekday name"
+            )),
         }
     } else {
         None
@@ -261,8 +263,8 @@ fn not_read_by_cron(field: &str) -> Option<String> {
 /// The three-letter month and weekday names cron reads.
 fn is_cron_name(word: &str) -> bool {
     const NAMES: [&str; 19] = [
-        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", "SUN", "MON", "TUE",
-        "WED", "THU", "FRI", "SAT",
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", "SUN", "MON",
+        "TUE", "WED", "THU", "FRI", "SAT",
     ];
     NAMES.contains(&word.to_ascii_uppercase().as_str())
 }

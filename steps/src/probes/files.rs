@@ -112,7 +112,9 @@ pub(crate) async fn crontab_contains(host: &dyn Host, path: &Path, wanted: &str)
 
 fn line_contains(crontab: &str, wanted: &str) -> bool {
     let wanted = text::collapse_whitespace(wanted);
-    crontab.lines().any(|line| text::collapse_whitespace(line).contains(&wanted))
+    crontab
+        .lines()
+        .any(|line| text::collapse_whitespace(line).contains(&wanted))
 }
 
 /// The cron job matching `job` in `crontab` was last due at some time (its schedule, less the

@@ -21,7 +21,11 @@ pub struct RoleSettings {
 impl RoleSettings {
     /// Reads the role's password and registers it, and its user and password as a basic-auth
     /// pair, with the redactor; a command gets `limit` to answer.
-    pub(crate) async fn read_password(&self, role: &str, limit: Duration) -> Result<SecretString, StepFailure> {
+    pub(crate) async fn read_password(
+        &self,
+        role: &str,
+        limit: Duration,
+    ) -> Result<SecretString, StepFailure> {
         let password = self.password.read(role, limit).await?;
         redact::register_login(&self.username, &password);
         Ok(SecretString::from(password))
@@ -129,7 +133,11 @@ mod tests {
         );
         let slow = role(PasswordSource::Command("sleep 5".into()));
         let started = std::time::Instant::now();
-        assert!(slow.read_password("admin", Duration::from_millis(200)).await.is_err());
+        assert!(
+            slow.read_password("admin", Duration::from_millis(200))
+                .await
+                .is_err()
+        );
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 }
