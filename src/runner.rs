@@ -24,6 +24,7 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
+    shakedown_steps::redact::register_url(context.base_url());
     context.read_passwords().await;
     let context = Arc::new(context);
     install_run_context(Arc::clone(&context));
@@ -33,7 +34,7 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     let mut bridge = EventBridge::new(reporters, Arc::clone(&notes));
     bridge.emit(&RunEvent::Started {
         environment: context.environment().to_owned(),
-        base_url: context.base_url().to_string(),
+        base_url: redact(context.base_url().as_str()).into_owned(),
         scenarios,
     });
     let mut runner = runner::Basic::default()

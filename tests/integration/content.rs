@@ -1,5 +1,9 @@
 //! Page content against the demo site: the built-in rules on one page and across a crawl, the
-//! crawl's bounds and manners (it never follows logout), and `[content]` configuration.
+//! crawl's bounds and manners (it never follows logout), `[content]` configuration, and page
+//! text read as a browser renders it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 
 use crate::support::{DemoSite, Project};
 
@@ -125,4 +129,67 @@ rules = ["ledger-tagline"]
         .expect_stdout(&format!("forbidden content on {}/: ledger-tagline", site.url))
         .expect_stdout(&format!("1 forbidden string(s) on {}/", site.url))
         .expect_stdout("\"Welcome to Ledger\": ");
+}
+
+/// A loopback site answering each path in `pages` with its HTML (404 for any other), on a
+/// thread that lives as long as the test binary.
+fn serve(pages: &'static [(&'static str, &'static str)]) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = BufReader::new(&stream);
+            let mut request_line = String::new();
+            let _ = request.read_line(&mut request_line);
+            let mut header = String::new();
+            while request.read_line(&mut header).is_ok_and(|read| read > 2) {
+                header.clear();
+            }
+            let path = request_line.split_whitespace().nth(1).unwrap_or_default();
+            let (status, body) = match pages.iter().find(|(page, _)| *page == path) {
+                Some((_, html)) => ("200 OK", *html),
+                None => ("404 Not Found", "<p>not found</p>"),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn words_split_by_inline_markup_read_whole_in_both_directions() {
+    let url = serve(&[
+        (
+            "/ledger",
+            "<html><body><h1>Welcome to Le<b>dg</b>er</h1><p>Books</p></body></html>",
+        ),
+        (
+            "/placeholder",
+            "<html><body><p>Lo<span>rem</span> ipsum, our new motto</p></body></html>",
+        ),
+    ]);
+    let project = Project::new(&url, "");
+    project.file(
+        "features/text.feature",
+        r#"Feature: Text as a browser renders it
+  Scenario: a word split by inline markup is found
+    When I request "/ledger"
+    Then the response should contain "Welcome to Ledger Books"
+
+  Scenario: a test string split by inline markup is caught
+    When I request "/placeholder"
+    Then the page should contain no forbidden content
+"#,
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout(&format!("forbidden content on {url}/placeholder: lorem-ipsum"))
+        .expect_stdout("1 passed, 1 failed");
 }

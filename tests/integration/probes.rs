@@ -523,3 +523,106 @@ fn tls_certificates_are_verified_and_their_days_counted() {
         .expect_code(1)
         .expect_stdout(&format!("the TLS certificate of localhost:{valid} does not verify: invalid peer certificate: UnknownIssuer"));
 }
+
+#[test]
+fn command_and_plugin_output_is_cut_and_its_terminal_controls_escaped() {
+    let project = Project::new("http://127.0.0.1:9", FAST);
+    let fifty_lines = "i=1\nwhile [ $i -le 50 ]; do echo \"line $i\"; i=$((i+1)); done\n";
+    // Colour codes, a bell and a carriage return that would overwrite the line on a terminal.
+    let controls = "printf '\\033[2J\\033[31mALL GREEN\\007\\rreally\\n'\n";
+    executable(
+        &project,
+        "bin/noisy",
+        &format!("#!/bin/sh\n{fifty_lines}{controls}exit 1\n"),
+    );
+    let status_line = "printf 'NOISY CRITICAL - \\033[31mred\\033[0m\\n'\n";
+    executable(
+        &project,
+        "plugins/check_noisy",
+        &format!("#!/bin/sh\n{status_line}{fifty_lines}{controls}echo '| x=1'\nexit 2\n"),
+    );
+    project.file(
+        "features/noisy.feature",
+        r#"Feature: Noisy
+  Scenario: a noisy command
+    Then the command "bin/noisy" should succeed
+
+  Scenario: a noisy plugin
+    Then the Nagios check "plugins/check_noisy" should be OK
+"#,
+    );
+    let report = project.path().join("junit.xml");
+    let outcome = project.shakedown().args(["run", "--junit"]).args([&report]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("stdout:   … 39 earlier lines\n")
+        .expect_stdout("line 50\n")
+        .expect_stdout(r"\u{1b}[2J\u{1b}[31mALL GREEN\u{7}\rreally")
+        .expect_stdout("the Nagios check is CRITICAL, expected OK")
+        .expect_stdout(r"output:       NOISY CRITICAL - \u{1b}[31mred\u{1b}[0m")
+        .expect_stdout("long output:  line 1\n")
+        .expect_stdout("line 12\n                         … 39 more lines\n");
+    assert!(!outcome.stdout.contains("line 38\n"), "{}", outcome.stdout);
+    let junit = std::fs::read_to_string(&report).expect("report written");
+    for (name, output) in [("stdout", &outcome.stdout), ("junit", &junit)] {
+        assert!(
+            !output.contains(['\u{1b}', '\u{7}', '\r']),
+            "{name} holds raw terminal controls:\n{output}"
+        );
+    }
+}
+
+#[test]
+fn cron_zones_and_extensions_are_read_as_cron_reads_them() {
+    // Kathmandu is 5:45 ahead of UTC, so its hourly jobs run at a quarter past the UTC hour.
+    const HOUR: u64 = 3600;
+    const QUARTER_PAST: u64 = 15 * 60;
+    const GRACE: u64 = 120;
+    let since_epoch = || {
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs()
+    };
+    // Away from the instant a new run falls due, so the run sees the same due time as this.
+    while (since_epoch() - GRACE - QUARTER_PAST) % HOUR < 5 {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    let now = since_epoch();
+    let due = (now - GRACE - QUARTER_PAST) / HOUR * HOUR + QUARTER_PAST;
+    let project = Project::new("http://127.0.0.1:9", "[probes]\ncron_grace = \"2m\"\n");
+    project.file(
+        "cron/ledger",
+        "CRON_TZ=Asia/Kathmandu\n0 * * * * ledger /usr/local/bin/ledger-on-time\n\
+         0 * * * * ledger /usr/local/bin/ledger-late\n0 0 L * * ledger /usr/local/bin/ledger-month-end\n",
+    );
+    // Read in UTC, one of these two would be wrong whatever the time: due at the full hour,
+    // the job on time looks late when the hour is less than a quarter old, and the late one
+    // looks on time after that.
+    for (name, changed) in [("on-time", due), ("late", due - 60)] {
+        let path = project.file(&format!("evidence/{name}"), "done\n");
+        set_modified(&path, Duration::from_secs(now - changed));
+    }
+    project.file(
+        "features/cron.feature",
+        r#"Feature: Cron as cron reads it
+  Scenario: on time in Kathmandu
+    Then the cron job "ledger-on-time" in "cron/ledger" should have run on schedule, as shown by "evidence/on-time"
+
+  Scenario: late in Kathmandu
+    Then the cron job "ledger-late" in "cron/ledger" should have run on schedule, as shown by "evidence/late"
+
+  Scenario: a schedule cron refuses
+    Then the cron job "ledger-month-end" in "cron/ledger" should have run on schedule, as shown by "evidence/on-time"
+"#,
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("the job did not run on schedule: due at ")
+        .expect_stdout("ledger /usr/local/bin/ledger-late")
+        .expect_stdout("`0 0 L * *` is not a cron schedule: `L` (\"the last day\") is not cron syntax; cron rejects the line, so the job never runs")
+        .expect_stdout("1 passed, 2 failed");
+}

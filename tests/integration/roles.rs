@@ -139,3 +139,67 @@ fn a_password_that_cannot_be_read_names_the_role_and_its_source() {
         .expect_stdout("the password of role `clerk` could not be read: the command failed")
         .expect_stdout("source:  password_command = \"exit 3\"");
 }
+
+#[test]
+fn every_spelling_of_a_password_is_masked_in_every_output() {
+    let site = DemoSite::start(&[]);
+    let project = project(&site);
+    // A wrong viewer password with every character an encoder changes, and a base URL that
+    // carries a password of its own.
+    let viewer_password = r#"Tom & "Jerry" <3 100%"#;
+    let base_url = site.url.replace("http://", "http://deploy:url-secret%20pw@");
+    let spellings = [
+        viewer_password,
+        "Tom &amp; &quot;Jerry&quot; &lt;3 100%",
+        "Tom &amp; &#34;Jerry&#34; &lt;3 100%",
+        r#"Tom & \"Jerry\" <3 100%"#,
+        r#"Tom \u0026 \"Jerry\" \u003c3 100%"#,
+        r#"Tom\ \&\ \"Jerry\"\ \<3\ 100%"#,
+        "Tom+%26+%22Jerry%22+%3C3+100%25",
+        "Tom%20%26%20%22Jerry%22%20%3C3%20100%25",
+        "dmlld2VyOlRvbSAmICJKZXJyeSIgPDMgMTAwJQ==",
+        "url-secret pw",
+        "url-secret%20pw",
+        "ZGVwbG95OnVybC1zZWNyZXQgcHc=",
+    ];
+    // A command prints every spelling, and a failing check on its output quotes them all.
+    project.file("spellings.txt", &(spellings.join("\n") + "\n"));
+    project.file(
+        "features/spellings.feature",
+        r#"Feature: Spellings
+  Scenario: the viewer logs in with a wrong password
+    Given I am logged in as "viewer"
+
+  Scenario: a command prints the password in every spelling
+    When the command "cat spellings.txt" should succeed
+    Then its output should contain "no such line"
+"#,
+    );
+    let report = project.path().join("reports/junit.xml");
+    let outcome = with_passwords(project.shakedown(), viewer_password)
+        .args(["run", "--base-url", &base_url, "--junit"])
+        .args([&report])
+        .run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("login as `viewer` (user `viewer`) failed")
+        .expect_stdout(&site.url.replace("http://", "http://deploy:***@"));
+    assert!(
+        outcome.stdout.matches("[redacted]").count() >= spellings.len(),
+        "every spelling is quoted, masked:\n{}",
+        outcome.stdout
+    );
+    let junit = std::fs::read_to_string(&report).expect("report written");
+    for (name, output) in [
+        ("stdout", &outcome.stdout),
+        ("stderr", &outcome.stderr),
+        ("junit", &junit),
+    ] {
+        for spelling in spellings {
+            assert!(
+                !output.contains(spelling),
+                "{name} shows the spelling {spelling:?}:\n{output}"
+            );
+        }
+    }
+}

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use secrecy::ExposeSecret as _;
 use thirtyfour::{By, Cookie, Key, WebDriver};
 use url::Url;
 
@@ -147,8 +148,11 @@ async fn log_in_through_form(
         username_field.send_keys(role_settings.username.as_str()),
     )
     .await?;
-    page.call("type the password", password_field.send_keys(password.as_str()))
-        .await?;
+    page.call(
+        "type the password",
+        password_field.send_keys(password.expose_secret()),
+    )
+    .await?;
     page.call("submit the login form", password_field.send_keys(Key::Enter))
         .await?;
     let left = page

@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::deadline::Deadline;
 use crate::failure::{Attachment, StepFailure};
+use crate::text;
 
 /// How often a wait looks again.
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -135,7 +136,7 @@ impl Page {
                 Vec::new(),
             )
             .await?;
-        Ok(collapse(text.as_str().unwrap_or_default()))
+        Ok(text::collapse_whitespace(text.as_str().unwrap_or_default()))
     }
 
     /// Where the browser is, what it shows and the markup behind it, for content checks.
@@ -244,9 +245,4 @@ impl Page {
 /// WebDriver messages carry a driver stack trace after their first line.
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_owned()
-}
-
-/// Whitespace collapsed, as a reader sees text regardless of line breaks.
-pub(crate) fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -7,7 +7,7 @@ use thirtyfour::BrowserLogEntry;
 use url::Url;
 
 use super::find::{self, Control};
-use super::page::{Page, collapse};
+use super::page::Page;
 use crate::failure::StepFailure;
 use crate::site;
 use crate::text;
@@ -149,7 +149,7 @@ async fn fill_field(page: &Page, field: &str, value: &str) -> Result<(), StepFai
 }
 
 async fn sees(page: &Page, wanted: &str) -> Result<(), StepFailure> {
-    let wanted = collapse(wanted);
+    let wanted = text::collapse_whitespace(wanted);
     let (found, last) = page
         .watch(|| page.visible_text(), |text| text.contains(wanted.as_str()))
         .await?;
@@ -169,7 +169,7 @@ async fn does_not_see(page: &Page, unwanted: &str) -> Result<(), StepFailure> {
     if !page.loaded().await? {
         return Err(page.deadline().exceeded("the page did not finish loading"));
     }
-    let unwanted = collapse(unwanted);
+    let unwanted = text::collapse_whitespace(unwanted);
     let visible = page.visible_text().await?;
     match visible.find(&unwanted) {
         None => Ok(()),
@@ -271,5 +271,4 @@ mod tests {
             ["http://site.test/app.js 3:7 Uncaught TypeError: x is undefined"]
         );
     }
-
 }

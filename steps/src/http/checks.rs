@@ -10,7 +10,7 @@ use url::Url;
 use super::exchange::Exchange;
 use crate::failure::StepFailure;
 use crate::site;
-use crate::text;
+use crate::text::{self, Keep};
 
 pub(crate) fn status_is(exchange: &Exchange, expected: u16) -> Result<(), StepFailure> {
     if exchange.status.as_u16() == expected {
@@ -136,11 +136,14 @@ pub(crate) fn json_at(exchange: &Exchange, path: &str, expected: &str) -> Result
             ))
             .with(
                 "values",
-                several
-                    .iter()
-                    .map(|value| json_text(value))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                text::for_terminal(
+                    &several
+                        .iter()
+                        .map(|value| json_text(value))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    Keep::Start,
+                ),
             ));
         }
     };
@@ -152,7 +155,7 @@ pub(crate) fn json_at(exchange: &Exchange, path: &str, expected: &str) -> Result
         text::quoted(expected)
     ))
     .with("expected", expected)
-    .with("seen", seen)
+    .with("seen", text::for_terminal(&seen, Keep::Start))
     .with("request", exchange.describe()))
 }
 

@@ -9,14 +9,12 @@ use url::Url;
 use super::host::{Finished, Host, Invocation, RunError};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::text;
+use crate::text::{self, Keep};
 
 /// Characters only a shell gives meaning to: variables, pipes, redirects, lists, globs.
 const SHELL_CHARACTERS: &[char] = &[
     '$', '|', '&', ';', '<', '>', '(', ')', '`', '*', '?', '~', '[', '{', '\n',
 ];
-/// Lines of a command's output shown in a failure.
-const SHOWN_LINES: usize = 12;
 
 /// A scenario's probe state: the last command (or plugin) it ran, for `its output should contain`.
 #[derive(Debug, Default)]
@@ -47,7 +45,7 @@ impl CommandRun {
             ("stderr", &self.finished.stderr),
         ] {
             if !output.trim().is_empty() {
-                failure = failure.with(label, trimmed(output));
+                failure = failure.with(label, text::for_terminal(output, Keep::End));
             }
         }
         failure
@@ -134,7 +132,7 @@ pub(crate) async fn run(
             .with("command", line);
             for (label, output) in [("stdout", &stdout), ("stderr", &stderr)] {
                 if !output.trim().is_empty() {
-                    failure = failure.with(label, trimmed(output));
+                    failure = failure.with(label, text::for_terminal(output, Keep::End));
                 }
             }
             Err(failure)
@@ -161,18 +159,6 @@ pub(crate) fn output_contains(run: &CommandRun, needle: &str) -> Result<(), Step
         "the output of the command does not contain {}",
         text::quoted(needle)
     ))))
-}
-
-/// The last lines of a command's output (the end is where errors are), marked where cut.
-pub(crate) fn trimmed(output: &str) -> String {
-    let lines: Vec<&str> = output.trim_end().lines().collect();
-    let start = lines.len().saturating_sub(SHOWN_LINES);
-    let mut shown = String::new();
-    if start > 0 {
-        shown.push_str(&format!("… ({start} earlier line(s))\n"));
-    }
-    shown.push_str(&lines[start..].join("\n"));
-    shown
 }
 
 /// Waits for a probe that reads from the host until the step's deadline, no longer (a hung
@@ -217,13 +203,5 @@ mod tests {
         assert!(variables.contains(&("SHAKEDOWN_PORT".into(), "8080".into())));
         let https = Url::parse("https://example.com/").expect("url");
         assert!(environment(&https).contains(&("SHAKEDOWN_PORT".into(), "443".into())));
-    }
-
-    #[test]
-    fn long_output_keeps_its_end() {
-        let output: String = (1..=20).map(|n| format!("line {n}\n")).collect();
-        let shown = trimmed(&output);
-        assert!(shown.starts_with("… (8 earlier line(s))\nline 9"), "{shown}");
-        assert!(shown.ends_with("line 20"), "{shown}");
     }
 }

@@ -1,11 +1,15 @@
 //! Cron, as a check sees it: a crontab read into its jobs (system format with a user field, or
 //! a user's crontab), the last time a job's schedule made it due, and whether its evidence
-//! file changed since. Plain functions over text and times, so the maths is tested directly.
+//! file changed since. Schedules are read as Vixie cron (Debian's `cron`, cronie) reads them,
+//! not as the richer syntax of the schedule library: the day fields combine as cron combines
+//! them, `CRON_TZ=`/`TZ=` set the zone, and what cron rejects is rejected. Plain functions over
+//! text and times, so the maths is tested directly.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use chrono::{DateTime, Local, TimeZone};
+use chrono::{DateTime, Local, TimeZone, Utc};
+use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
@@ -21,6 +25,9 @@ pub(crate) struct CronJob {
     /// The user field of a system crontab (`/etc/crontab`, `/etc/cron.d/*`).
     pub user: Option<String>,
     pub command: String,
+    /// The time zone a `CRON_TZ=` (or else `TZ=`) line above the job names, as written; none
+    /// means the machine's zone.
+    pub zone: Option<String>,
 }
 
 /// Whether the file at `path` is a system crontab, whose lines carry a user field.
@@ -31,12 +38,24 @@ pub(crate) fn is_system_crontab(path: &Path) -> bool {
 /// The jobs of a crontab: blank lines, comments and variable settings (`MAILTO=...`) skipped.
 /// Outside the system locations a line is read as having a user field when the word after the
 /// schedule looks like a user name and a command path follows it (`ledger /usr/bin/job`), as
-/// in files meant for `/etc/cron.d` kept elsewhere.
+/// in files meant for `/etc/cron.d` kept elsewhere. `CRON_TZ=` and `TZ=` set the zone of the
+/// jobs after them; `CRON_TZ` wins where both are set, as it is the one cron schedules by.
 pub(crate) fn parse_crontab(text: &str, system: bool) -> Vec<CronJob> {
     let mut jobs = Vec::new();
+    let mut cron_tz = None;
+    let mut tz = None;
     for (index, raw) in text.lines().enumerate() {
         let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || is_variable(line) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some((name, value)) = variable(line) {
+            let zone = (!value.is_empty()).then(|| value.to_owned());
+            match name {
+                "CRON_TZ" => cron_tz = zone,
+                "TZ" => tz = zone,
+                _ => {}
+            }
             continue;
         }
         let schedule_fields = if line.starts_with('@') { 1 } else { 5 };
@@ -62,14 +81,25 @@ pub(crate) fn parse_crontab(text: &str, system: bool) -> Vec<CronJob> {
             schedule: fields.join(" "),
             user,
             command: command.to_owned(),
+            zone: cron_tz.clone().or_else(|| tz.clone()),
         });
     }
     jobs
 }
 
-/// `NAME=value` (cron allows spaces around `=`); job lines start with a digit, `*` or `@`.
-fn is_variable(line: &str) -> bool {
-    line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') && line.contains('=')
+/// `NAME=value` as name and value: cron allows spaces around `=` and quotes around the value.
+/// Job lines start with a digit, `*` or `@`, so they are never read as one.
+fn variable(line: &str) -> Option<(&str, &str)> {
+    if !line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        return None;
+    }
+    let (name, value) = line.split_once('=')?;
+    let value = value.trim();
+    let unquoted = ['"', '\'']
+        .iter()
+        .find_map(|quote| value.strip_prefix(*quote)?.strip_suffix(*quote))
+        .unwrap_or(value);
+    Some((name.trim(), unquoted))
 }
 
 fn looks_like_user(word: &str) -> bool {
@@ -131,9 +161,44 @@ pub(crate) fn find_job<'a>(
     }
 }
 
-/// A job's schedule as croner reads it: the five fields, with cron's macros spelt out.
-/// `@reboot` has no time to be due at, so it cannot be checked this way.
-pub(crate) fn schedule_of(field: &str) -> Result<Cron, String> {
+/// When a job is due: its fields and the zone they are read in.
+#[derive(Debug, Clone)]
+pub(crate) struct Schedule {
+    cron: Cron,
+    /// `None`: the machine's zone, as cron uses without `CRON_TZ`.
+    zone: Option<Tz>,
+}
+
+/// A job's schedule as cron reads it.
+pub(crate) fn schedule_of(job: &CronJob) -> Result<Schedule, String> {
+    let zone = match job.zone.as_deref() {
+        None => None,
+        // POSIX allows a leading `:` before a zone file name.
+        Some(name) => Some(name.trim_start_matches(':').parse::<Tz>().map_err(|_| {
+            format!("the crontab sets the time zone `{name}`, which is not a zone name such as `Europe/Berlin` or `UTC`")
+        })?),
+    };
+    Ok(Schedule {
+        cron: cron_of(&job.schedule)?,
+        zone,
+    })
+}
+
+impl Schedule {
+    /// The last time the job was due and has had `grace` to finish: the latest occurrence at
+    /// or before `now - grace`, read in the schedule's zone.
+    pub(crate) fn last_due(&self, now: SystemTime, grace: Duration) -> Result<SystemTime, String> {
+        let now: DateTime<Utc> = now.into();
+        match self.zone {
+            Some(zone) => last_due(&self.cron, &now.with_timezone(&zone), grace).map(SystemTime::from),
+            None => last_due(&self.cron, &now.with_timezone(&Local), grace).map(SystemTime::from),
+        }
+    }
+}
+
+/// The five fields as croner reads them, after rejecting what Vixie cron rejects, with cron's
+/// macros spelt out. `@reboot` has no time to be due at, so it cannot be checked this way.
+fn cron_of(field: &str) -> Result<Cron, String> {
     let expression = match field.to_ascii_lowercase().as_str() {
         "@reboot" => return Err("`@reboot` runs only at start-up, so there is no time it was due".into()),
         "@yearly" | "@annually" => "0 0 1 1 *",
@@ -144,17 +209,68 @@ pub(crate) fn schedule_of(field: &str) -> Result<Cron, String> {
         other if other.starts_with('@') => return Err(format!("`{field}` is not a cron macro")),
         _ => field,
     };
+    let fields: Vec<&str> = expression.split_whitespace().collect();
+    let [_, _, day_of_month, _, day_of_week] = fields.as_slice() else {
+        return Err(format!(
+            "`{field}` is not a cron schedule: it has {} fields, cron reads five (minute, hour, day of month, month, day of week)",
+            fields.len()
+        ));
+    };
+    if let Some(problem) = fields.iter().find_map(|part| not_read_by_cron(part)) {
+        return Err(format!(
+            "`{field}` is not a cron schedule: {problem}; cron rejects the line, so the job never runs"
+        ));
+    }
+    // Vixie cron runs a job on a day matching either day field only when both are restricted;
+    // a field starting with `*` (`*`, `*/2`) makes the two combine as "and".
+    let either_starred = day_of_month.starts_with('*') || day_of_week.starts_with('*');
     CronParser::builder()
         .seconds(Seconds::Disallowed)
         .year(Year::Disallowed)
+        .dom_and_dow(either_starred)
         .build()
         .parse(expression)
         .map_err(|error| format!("`{field}` is not a cron schedule: {error}"))
 }
 
-/// The last time the job was due and has had `grace` to finish: the latest occurrence at or
-/// before `now - grace`.
-pub(crate) fn last_due<Tz: TimeZone>(
+/// Why cron would not read `field`, for the extensions (Quartz, croner) it does not know.
+fn not_read_by_cron(field: &str) -> Option<String> {
+    let not_cron = |what: &str| Some(format!("{what} is not cron syntax"));
+    let words: Vec<&str> = field
+        .split([',', '-', '/'])
+        .filter(|word| word.chars().any(|c| c.is_ascii_alphabetic()))
+        .collect();
+    if field.contains('?') {
+        not_cron("`?` (\"no specific value\")")
+    } else if field.contains('#') {
+        not_cron("`#` (\"the nth weekday of the month\")")
+    } else if field.starts_with('+') {
+        not_cron("`+` (\"both day fields must match\")")
+    } else if let Some(word) = words.iter().find(|word| !is_cron_name(word)) {
+        match word.to_ascii_uppercase().as_str() {
+            "L" => not_cron("`L` (\"the last day\")"),
+            word if word.ends_with('L') => not_cron("`L` (\"the last such weekday\")"),
+            word if word.ends_with('W') => not_cron("`W` (\"the nearest weekday\")"),
+            _ => Some(format!(
+                "`{word}` is neither a number nor a month or weekday name"
+            )),
+        }
+    } else {
+        None
+    }
+}
+
+/// The three-letter month and weekday names cron reads.
+fn is_cron_name(word: &str) -> bool {
+    const NAMES: [&str; 19] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", "SUN", "MON",
+        "TUE", "WED", "THU", "FRI", "SAT",
+    ];
+    NAMES.contains(&word.to_ascii_uppercase().as_str())
+}
+
+/// The latest occurrence at or before `now - grace`, in `now`'s zone.
+fn last_due<Tz: TimeZone>(
     schedule: &Cron,
     now: &DateTime<Tz>,
     grace: Duration,
@@ -215,11 +331,27 @@ MAILTO = ops@example.com
             .with_timezone(&Utc)
     }
 
-    fn due(schedule: &str, now: &str, grace_minutes: u64) -> String {
-        let cron = schedule_of(schedule).expect("schedule");
-        last_due(&cron, &at(now), Duration::from_secs(grace_minutes * 60))
+    fn job(schedule: &str, zone: Option<&str>) -> CronJob {
+        CronJob {
+            line: 1,
+            schedule: schedule.into(),
+            user: None,
+            command: "/usr/local/bin/job".into(),
+            zone: zone.map(Into::into),
+        }
+    }
+
+    fn due_time(job: &CronJob, now: &str, grace_minutes: u64) -> DateTime<Utc> {
+        let schedule = schedule_of(job).expect("schedule");
+        schedule
+            .last_due(at(now).into(), Duration::from_secs(grace_minutes * 60))
             .expect("due")
-            .to_rfc3339()
+            .into()
+    }
+
+    /// When `schedule`, read in UTC, was last due at `now`.
+    fn due(schedule: &str, now: &str, grace_minutes: u64) -> String {
+        due_time(&job(schedule, Some("UTC")), now, grace_minutes).to_rfc3339()
     }
 
     #[test]
@@ -233,6 +365,7 @@ MAILTO = ops@example.com
                 schedule: "30 2 * * *".into(),
                 user: Some("ledger".into()),
                 command: "/usr/local/bin/ledger-nightly-report --all".into(),
+                zone: None,
             }
         );
         assert_eq!(jobs[2].schedule, "@hourly");
@@ -331,28 +464,117 @@ MAILTO = ops@example.com
             due("@yearly", "2026-11-27T10:00:00Z", 2),
             "2026-01-01T00:00:00+00:00"
         );
-        // Day of month and day of week both restricted: either one makes the job due (as in cron).
+    }
+
+    #[test]
+    fn the_day_fields_combine_as_vixie_cron_combines_them() {
+        // Both restricted: either makes the job due. Thursday the 26th: last Friday, the 20th.
         assert_eq!(
             due("0 12 1 * 5", "2026-11-26T13:00:00Z", 0),
             "2026-11-20T12:00:00+00:00"
         );
+        // A day field starting with `*` makes it "and": odd days that are Mondays. On Sunday
+        // 2026-12-20 that is Monday the 7th, not Saturday the 19th (odd) nor Monday the 14th.
+        assert_eq!(
+            due("0 0 */2 * 1", "2026-12-20T12:00:00Z", 0),
+            "2026-12-07T00:00:00+00:00"
+        );
+        // The star in the day of week: the 16th when it falls on Sunday, Tuesday, Thursday or
+        // Saturday. From Sunday 2026-12-20 back, that is Sunday 2026-08-16 (read as "or", it
+        // would have been that Sunday the 20th itself).
+        assert_eq!(
+            due("0 0 16 * */2", "2026-12-20T12:00:00Z", 0),
+            "2026-08-16T00:00:00+00:00"
+        );
+        // A plain `*` still means "every day" for the other field alone.
+        assert_eq!(
+            due("0 0 * * 1", "2026-12-20T12:00:00Z", 0),
+            "2026-12-14T00:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn cron_tz_and_tz_lines_set_the_zone_of_the_jobs_after_them() {
+        let crontab = "\
+15 1 * * * /usr/bin/system-zone
+CRON_TZ=Europe/Berlin
+30 2 * * * /usr/bin/berlin
+TZ = \"America/New_York\"
+30 2 * * * /usr/bin/still-berlin
+CRON_TZ=
+30 2 * * * /usr/bin/new-york
+TZ=:UTC
+30 2 * * * /usr/bin/utc
+";
+        let jobs = parse_crontab(crontab, false);
+        let zones: Vec<Option<&str>> = jobs.iter().map(|job| job.zone.as_deref()).collect();
+        assert_eq!(
+            zones,
+            [
+                None,
+                Some("Europe/Berlin"),
+                Some("Europe/Berlin"),
+                Some("America/New_York"),
+                Some(":UTC")
+            ]
+        );
+        let due = |index: usize, now: &str| due_time(&jobs[index], now, 2).to_rfc3339();
+        // 02:30 in Berlin is 01:30 UTC in winter and 00:30 UTC in summer.
+        assert_eq!(due(1, "2026-11-27T09:00:00Z"), "2026-11-27T01:30:00+00:00");
+        assert_eq!(due(1, "2026-07-01T09:00:00Z"), "2026-07-01T00:30:00+00:00");
+        assert_eq!(due(2, "2026-11-27T09:00:00Z"), "2026-11-27T01:30:00+00:00");
+        // 02:30 in New York is 07:30 UTC in November: at 07:00 UTC it was last due yesterday.
+        assert_eq!(due(3, "2026-11-27T07:00:00Z"), "2026-11-26T07:30:00+00:00");
+        assert_eq!(due(4, "2026-11-27T09:00:00Z"), "2026-11-27T02:30:00+00:00");
+        // No zone set: the machine's, whatever it is.
+        let system: DateTime<Local> = due_time(&jobs[0], "2026-11-27T12:00:00Z", 2).into();
+        assert_eq!(system.format("%H:%M").to_string(), "01:15");
+    }
+
+    #[test]
+    fn an_unknown_zone_is_named() {
+        let problem = schedule_of(&job("0 * * * *", Some("Mars/Olympus_Mons"))).expect_err("no such zone");
+        assert!(problem.contains("`Mars/Olympus_Mons`"), "{problem}");
+        assert!(problem.contains("not a zone name"), "{problem}");
+    }
+
+    #[test]
+    fn extensions_cron_does_not_read_are_rejected_as_cron_rejects_them() {
+        for (schedule, named) in [
+            ("0 0 L * *", "`L` (\"the last day\")"),
+            ("0 0 * * 5L", "`L` (\"the last such weekday\")"),
+            ("0 0 15W * *", "`W` (\"the nearest weekday\")"),
+            ("0 0 LW * *", "`W` (\"the nearest weekday\")"),
+            ("0 0 * * MON#2", "`#` (\"the nth weekday of the month\")"),
+            ("0 0 ? * MON", "`?` (\"no specific value\")"),
+            ("0 0 1 * +MON", "`+` (\"both day fields must match\")"),
+        ] {
+            let problem = cron_of(schedule).expect_err(schedule);
+            assert!(
+                problem.contains(named) && problem.contains("cron rejects the line, so the job never runs"),
+                "{schedule}: {problem}"
+            );
+        }
+        let problem = cron_of("0 0 * * MONDAY").expect_err("not a name");
+        assert!(problem.contains("`MONDAY` is neither a number nor"), "{problem}");
+        // Names that hold the letters L and W are names.
+        assert!(cron_of("0 0 * JUL WED").is_ok());
+        assert!(cron_of("0 0 * Jul-Dec mon-fri").is_ok());
     }
 
     #[test]
     fn schedules_that_cannot_be_checked_say_why() {
-        assert!(schedule_of("@reboot").expect_err("reboot").contains("start-up"));
+        assert!(cron_of("@reboot").expect_err("reboot").contains("start-up"));
+        assert!(cron_of("@often").expect_err("macro").contains("not a cron macro"));
         assert!(
-            schedule_of("@often")
-                .expect_err("macro")
-                .contains("not a cron macro")
-        );
-        assert!(
-            schedule_of("61 * * * *")
+            cron_of("61 * * * *")
                 .expect_err("range")
                 .contains("not a cron schedule")
         );
         assert!(
-            schedule_of("* * * * * *").is_err(),
+            cron_of("* * * * * *")
+                .expect_err("six fields")
+                .contains("it has 6 fields, cron reads five"),
             "six fields are not a crontab schedule"
         );
     }

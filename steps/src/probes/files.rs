@@ -110,10 +110,11 @@ pub(crate) async fn crontab_contains(host: &dyn Host, path: &Path, wanted: &str)
     .with("jobs", listing))
 }
 
-fn line_contains(text: &str, wanted: &str) -> bool {
-    let squeeze = |line: &str| line.split_whitespace().collect::<Vec<_>>().join(" ");
-    let wanted = squeeze(wanted);
-    text.lines().any(|line| squeeze(line).contains(&wanted))
+fn line_contains(crontab: &str, wanted: &str) -> bool {
+    let wanted = text::collapse_whitespace(wanted);
+    crontab
+        .lines()
+        .any(|line| text::collapse_whitespace(line).contains(&wanted))
 }
 
 /// The cron job matching `job` in `crontab` was last due at some time (its schedule, less the
@@ -129,14 +130,13 @@ pub(crate) async fn ran_on_schedule(
     let jobs = cron::parse_crontab(&text, cron::is_system_crontab(crontab));
     let found = cron::find_job(&jobs, job, crontab)?;
     let where_ = format!("{}:{}", crontab.display(), found.line);
-    let schedule = cron::schedule_of(&found.schedule).map_err(|problem| {
+    let schedule = cron::schedule_of(found).map_err(|problem| {
         StepFailure::new(problem).with("job", format!("{where_}: {} {}", found.schedule, found.command))
     })?;
     let now = SystemTime::now();
-    let now_local: DateTime<Local> = now.into();
-    let due: SystemTime = cron::last_due(&schedule, &now_local, grace)
-        .map_err(|problem| StepFailure::new(problem).with("job", where_.clone()))?
-        .into();
+    let due = schedule
+        .last_due(now, grace)
+        .map_err(|problem| StepFailure::new(problem).with("job", where_.clone()))?;
     let user = found
         .user
         .as_deref()

@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::commands::CommandRun;
 use crate::failure::StepFailure;
+use crate::text::{self, Keep};
 
 /// A plugin's verdict. The order is severity: `OK < WARNING < CRITICAL < UNKNOWN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -245,7 +246,7 @@ pub(crate) fn summary(run: &CommandRun) -> String {
     if !perfdata.is_empty() {
         line.push_str(&format!(" [{}]", perfdata.join("; ")));
     }
-    line
+    text::without_terminal_controls(&line)
 }
 
 /// Checks a finished plugin against the worst state the step accepts.
@@ -261,27 +262,23 @@ pub(crate) fn verdict(run: &CommandRun, worst_accepted: State) -> Result<(), Ste
     };
     let mut failure = StepFailure::new(format!("the Nagios check is {state}, expected {expected}"));
     if !output.summary.is_empty() {
-        failure = failure.with("output", &output.summary);
+        failure = failure.with("output", text::for_terminal(&output.summary, Keep::Start));
     }
     if !output.long_text.is_empty() {
         failure = failure.with(
             "long output",
-            super::commands::trimmed(&output.long_text.join("\n")),
+            text::for_terminal(&output.long_text.join("\n"), Keep::Start),
         );
     }
     if !output.perfdata.is_empty() {
-        failure = failure.with(
-            "perfdata",
-            output
-                .perfdata
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
+        let perfdata: Vec<String> = output.perfdata.iter().map(ToString::to_string).collect();
+        failure = failure.with("perfdata", text::for_terminal(&perfdata.join("\n"), Keep::Start));
     }
     if !output.unreadable.is_empty() {
-        failure = failure.with("unreadable perfdata", output.unreadable.join(" "));
+        failure = failure.with(
+            "unreadable perfdata",
+            text::for_terminal(&output.unreadable.join(" "), Keep::Start),
+        );
     }
     let code = run.finished.code;
     if !matches!(code, Some(0..=3)) {
@@ -297,7 +294,7 @@ pub(crate) fn verdict(run: &CommandRun, worst_accepted: State) -> Result<(), Ste
         .with("command", &run.line)
         .with("status", run.finished.describe_status());
     if !run.finished.stderr.trim().is_empty() {
-        failure = failure.with("stderr", super::commands::trimmed(&run.finished.stderr));
+        failure = failure.with("stderr", text::for_terminal(&run.finished.stderr, Keep::End));
     }
     Err(failure)
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use reqwest::Client;
 use reqwest::cookie::{CookieStore, Jar};
+use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::OnceCell;
 use url::Url;
 
@@ -57,7 +58,7 @@ pub struct Sessions {
     roles: BTreeMap<String, RoleSettings>,
     base_url: Url,
     logins: Mutex<HashMap<String, Login>>,
-    passwords: Mutex<HashMap<String, Result<String, StepFailure>>>,
+    passwords: Mutex<HashMap<String, Result<SecretString, StepFailure>>>,
 }
 
 impl fmt::Debug for Sessions {
@@ -95,7 +96,7 @@ impl Sessions {
     /// the scenarios that use its role.
     pub async fn read_passwords(&self, limit: Duration) {
         let reads = self.roles.iter().map(|(role, role_settings)| async move {
-            (role.clone(), role_settings.password.resolve(role, limit).await)
+            (role.clone(), role_settings.read_password(role, limit).await)
         });
         let passwords = futures::future::join_all(reads).await;
         lock(&self.passwords).extend(passwords);
@@ -139,7 +140,7 @@ impl Sessions {
     }
 
     /// The role's password as read before the run, for a login through the browser's form.
-    pub(crate) fn password(&self, role: &str) -> Result<String, StepFailure> {
+    pub(crate) fn password(&self, role: &str) -> Result<SecretString, StepFailure> {
         lock(&self.passwords).get(role).cloned().unwrap_or_else(|| {
             Err(StepFailure::configuration(format!(
                 "the password of role `{role}` was not read before the run"
@@ -159,7 +160,7 @@ impl Sessions {
             Credentials {
                 role,
                 username: &role_settings.username,
-                password: &password,
+                password: password.expose_secret(),
             },
             deadline,
         )

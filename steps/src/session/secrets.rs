@@ -1,10 +1,11 @@
 //! Where a role's password comes from: an environment variable, a file or a command (a vault,
 //! `pass`), never the configuration itself. Resolved once per run, registered with the
-//! redactor before anything else sees it.
+//! redactor before anything else sees it, and held as a `SecretString` so no `Debug` prints it.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use secrecy::SecretString;
 use tokio::process::Command;
 
 use crate::failure::StepFailure;
@@ -15,6 +16,20 @@ use crate::redact;
 pub struct RoleSettings {
     pub username: String,
     pub password: PasswordSource,
+}
+
+impl RoleSettings {
+    /// Reads the role's password and registers it, and its user and password as a basic-auth
+    /// pair, with the redactor; a command gets `limit` to answer.
+    pub(crate) async fn read_password(
+        &self,
+        role: &str,
+        limit: Duration,
+    ) -> Result<SecretString, StepFailure> {
+        let password = self.password.read(role, limit).await?;
+        redact::register_login(&self.username, &password);
+        Ok(SecretString::from(password))
+    }
 }
 
 /// Where a password is read from. `Debug` shows the source, which is not secret.
@@ -35,8 +50,8 @@ impl PasswordSource {
         }
     }
 
-    /// Reads the password and registers it as a secret; a command gets `limit` to answer.
-    pub(crate) async fn resolve(&self, role: &str, limit: Duration) -> Result<String, StepFailure> {
+    /// Reads the password, trimmed of the line end a file or command leaves after it.
+    async fn read(&self, role: &str, limit: Duration) -> Result<String, StepFailure> {
         let failure = |why: String| {
             StepFailure::new(format!("the password of role `{role}` could not be read: {why}"))
                 .with("source", self.describe())
@@ -52,7 +67,6 @@ impl PasswordSource {
         if password.is_empty() {
             return Err(failure("it is empty".into()));
         }
-        redact::register(&password);
         Ok(password)
     }
 }
@@ -80,24 +94,35 @@ async fn run_password_command(command: &str, limit: Duration) -> Result<String, 
 
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret as _;
+
     use super::*;
 
+    fn role(password: PasswordSource) -> RoleSettings {
+        RoleSettings {
+            username: "clerk".into(),
+            password,
+        }
+    }
+
     #[tokio::test]
-    async fn a_command_password_is_read_trimmed_and_registered() {
-        let source = PasswordSource::Command("printf 'from-the-vault-%s\\n' 42".into());
-        let password = source
-            .resolve("clerk", Duration::from_secs(5))
+    async fn a_command_password_is_read_trimmed_registered_and_kept_out_of_debug() {
+        let role = role(PasswordSource::Command("printf 'from-the-vault-%s\\n' 42".into()));
+        let password = role
+            .read_password("clerk", Duration::from_secs(5))
             .await
             .expect("resolves");
-        assert_eq!(password, "from-the-vault-42");
+        assert_eq!(password.expose_secret(), "from-the-vault-42");
         assert_eq!(redact::redact("x from-the-vault-42 y"), "x [redacted] y");
+        let debug = format!("{password:?} {role:?}");
+        assert!(!debug.contains("from-the-vault-42"), "{debug}");
     }
 
     #[tokio::test]
     async fn failures_name_the_role_and_the_source() {
-        let source = PasswordSource::Env("SHAKEDOWN_TEST_SURELY_UNSET".into());
-        let failure = source
-            .resolve("clerk", Duration::from_secs(5))
+        let unset = role(PasswordSource::Env("SHAKEDOWN_TEST_SURELY_UNSET".into()));
+        let failure = unset
+            .read_password("clerk", Duration::from_secs(5))
             .await
             .expect_err("unset");
         let message = failure.to_string();
@@ -106,9 +131,13 @@ mod tests {
             message.contains("password_env = \"SHAKEDOWN_TEST_SURELY_UNSET\""),
             "{message}"
         );
-        let slow = PasswordSource::Command("sleep 5".into());
+        let slow = role(PasswordSource::Command("sleep 5".into()));
         let started = std::time::Instant::now();
-        assert!(slow.resolve("admin", Duration::from_millis(200)).await.is_err());
+        assert!(
+            slow.read_password("admin", Duration::from_millis(200))
+                .await
+                .is_err()
+        );
         assert!(started.elapsed() < Duration::from_secs(2));
     }
 }

@@ -7,12 +7,10 @@ use std::path::{Path, PathBuf};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::probes::{CommandRun, Host, Invocation};
-use crate::text::humanize;
+use crate::text::{self, Keep, humanize};
 
 /// Marks the script's own verdict line in the interpreter's output.
 const MARK: &str = "SHAKEDOWN-WSGI:";
-/// Lines of a traceback shown in a failure: its end names the error and where it happened.
-const TRACEBACK_LINES: usize = 8;
 
 /// Imports the file named by `sys.argv[1]` as a module, under a name of its own (as mod_wsgi
 /// does), with its folder on `sys.path` and the folder above it too when the file sits in a
@@ -127,7 +125,8 @@ pub(crate) fn verdict(run: &CommandRun, wsgi_file: &Path, venv: &Path) -> Result
                 failure = failure.with("error", error);
             }
             if !run.finished.stderr.trim().is_empty() {
-                failure = failure.with("traceback", tail(&run.finished.stderr, TRACEBACK_LINES));
+                // The end of a traceback names the error and where it happened.
+                failure = failure.with("traceback", text::for_terminal(&run.finished.stderr, Keep::End));
             }
             Err(failure.with(
                 "interpreter",
@@ -145,11 +144,6 @@ pub(crate) fn verdict(run: &CommandRun, wsgi_file: &Path, venv: &Path) -> Result
 /// The exception line that ends a Python traceback (`ModuleNotFoundError: No module named 'x'`).
 fn last_error_line(stderr: &str) -> Option<&str> {
     stderr.lines().rev().map(str::trim).find(|line| !line.is_empty())
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.trim_end().lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 #[cfg(test)]
