@@ -108,19 +108,19 @@ impl GherkinEnv {
         *self.last_step.borrow()
     }
 
+    // `line_offsets` is kept sorted, so both recording a line start and finding the line of an
+    // offset are binary searches: a linear scan here made parsing quadratic in the file length.
+    // Backtracking can report a line start again, or after a later one; both are handled.
     fn increment_nl(&self, offset: usize) {
         let mut line_offsets = self.line_offsets.borrow_mut();
-        if !line_offsets.contains(&offset) {
-            line_offsets.push(offset);
+        if let Err(index) = line_offsets.binary_search(&offset) {
+            line_offsets.insert(index, offset);
         }
     }
 
     fn position(&self, offset: usize) -> LineCol {
         let line_offsets = self.line_offsets.borrow();
-        let line = line_offsets
-            .iter()
-            .position(|x| x > &offset)
-            .unwrap_or(line_offsets.len());
+        let line = line_offsets.partition_point(|x| *x <= offset);
 
         let col = offset - line_offsets[line - 1] + 1;
 
