@@ -1,11 +1,12 @@
 //! Matching every step of a suite against the step library without running anything: the
 //! `check` command, and the guard that keeps `run` from starting a suite it cannot finish.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use cucumber::World as _;
-use cucumber::gherkin::{Feature, Scenario, Step};
+use cucumber::gherkin::{Feature, Scenario, Step, StepType};
 use shakedown_steps::ShakedownWorld;
 use shakedown_steps::catalogue::{self, Entry};
 
@@ -39,19 +40,31 @@ pub fn check(suite: &Suite) -> (Checked, Vec<Unmatched>) {
         steps: 0,
     };
     let mut unmatched = Vec::new();
+    // Matching tries every phrase's regex in turn; a suite repeats its step lines, so each
+    // distinct line (and keyword type) is matched once.
+    let mut problems: HashMap<(StepType, &str), Option<String>> = HashMap::new();
     for feature in &suite.features {
         for step in steps_of(feature) {
             checked.steps += 1;
-            let problem = match collection.find(step) {
-                Ok(Some(_)) => continue,
-                Ok(None) => match catalogue::closest(&step.value, entries.get_or_init(catalogue::live)) {
-                    Some(Entry { phrase, .. }) => format!("no step matches; did you mean `{phrase}`?"),
-                    None => "no step matches".to_owned(),
-                },
-                Err(ambiguous) => format!(
-                    "{} phrases match it; reword it to match one",
-                    ambiguous.possible_matches.len()
-                ),
+            let problem = problems
+                .entry((step.ty, step.value.as_str()))
+                .or_insert_with(|| match collection.find(step) {
+                    Ok(Some(_)) => None,
+                    Ok(None) => Some(
+                        match catalogue::closest(&step.value, entries.get_or_init(catalogue::live)) {
+                            Some(Entry { phrase, .. }) => {
+                                format!("no step matches; did you mean `{phrase}`?")
+                            }
+                            None => "no step matches".to_owned(),
+                        },
+                    ),
+                    Err(ambiguous) => Some(format!(
+                        "{} phrases match it; reword it to match one",
+                        ambiguous.possible_matches.len()
+                    )),
+                });
+            let Some(problem) = problem.clone() else {
+                continue;
             };
             unmatched.push(Unmatched {
                 path: feature.path.clone().unwrap_or_default(),
