@@ -31,7 +31,7 @@ pub(crate) fn contains(exchange: &Exchange, needle: &str) -> Result<(), StepFail
     let readable = exchange.readable_body();
     let mut failure = StepFailure::new(format!("the response does not contain {}", text::quoted(needle)))
         .with("request", exchange.describe())
-        .with("body", text::excerpt(&readable));
+        .with("body", text::excerpt(readable));
     if let Some(start) = readable.to_lowercase().find(&needle.to_lowercase())
         && readable.is_char_boundary(start)
         && readable.is_char_boundary(start + needle.len())
@@ -40,7 +40,7 @@ pub(crate) fn contains(exchange: &Exchange, needle: &str) -> Result<(), StepFail
             "note",
             format!(
                 "found with other letter case: {}",
-                text::snippet_around(&readable, start, start + needle.len())
+                text::snippet_around(readable, start, start + needle.len())
             ),
         );
     }
