@@ -2,14 +2,14 @@
 //! running anything: what `check` reports, and what keeps `run` from starting a suite it cannot
 //! finish (an undefined step, a role nobody configured, a matrix cell that means nothing).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use cucumber::World as _;
 use cucumber::codegen::{Expression, Regex};
-use cucumber::gherkin::{Feature, Scenario, Step};
+use cucumber::gherkin::{Feature, Scenario, Step, StepType};
 use shakedown_steps::ShakedownWorld;
 use shakedown_steps::catalogue::{self, Entry};
 use shakedown_steps::session::{ANONYMOUS, LoginSettings, RoleSettings};
@@ -104,6 +104,9 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
         },
         ..Findings::default()
     };
+    // Matching tries every phrase's regex in turn; a suite repeats its step lines, so each
+    // distinct line (and keyword type) is matched once.
+    let mut problems: HashMap<(StepType, &str), Option<String>> = HashMap::new();
     for feature in &suite.features {
         let path = feature.path.clone().unwrap_or_default();
         let finding = |line: usize, text: String, problem: String| Finding {
@@ -115,27 +118,34 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
         for step in steps_of(feature) {
             findings.totals.steps += 1;
             let text = format!("{}{}", step.keyword, step.value);
-            let problem = match collection.find(step) {
-                Ok(Some(_)) => {
-                    if let Some(roles) = roles {
-                        for (line, written, problem) in role_problems(step, roles) {
-                            findings.invalid.push(finding(
-                                line,
-                                written.unwrap_or_else(|| text.clone()),
-                                problem,
-                            ));
-                        }
+            let problem = problems
+                .entry((step.ty, step.value.as_str()))
+                .or_insert_with(|| match collection.find(step) {
+                    Ok(Some(_)) => None,
+                    Ok(None) => Some(
+                        match catalogue::closest(&step.value, entries.get_or_init(catalogue::live)) {
+                            Some(Entry { phrase, .. }) => {
+                                format!("no step matches; did you mean `{phrase}`?")
+                            }
+                            None => "no step matches".to_owned(),
+                        },
+                    ),
+                    Err(ambiguous) => Some(format!(
+                        "{} phrases match it; reword it to match one",
+                        ambiguous.possible_matches.len()
+                    )),
+                });
+            let Some(problem) = problem.clone() else {
+                if let Some(roles) = roles {
+                    for (line, written, problem) in role_problems(step, roles) {
+                        findings.invalid.push(finding(
+                            line,
+                            written.unwrap_or_else(|| text.clone()),
+                            problem,
+                        ));
                     }
-                    continue;
                 }
-                Ok(None) => match catalogue::closest(&step.value, entries.get_or_init(catalogue::live)) {
-                    Some(Entry { phrase, .. }) => format!("no step matches; did you mean `{phrase}`?"),
-                    None => "no step matches".to_owned(),
-                },
-                Err(ambiguous) => format!(
-                    "{} phrases match it; reword it to match one",
-                    ambiguous.possible_matches.len()
-                ),
+                continue;
             };
             findings
                 .unmatched

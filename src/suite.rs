@@ -341,6 +341,23 @@ mod tests {
     }
 
     #[test]
+    fn line_numbers_stay_right_at_the_end_of_a_very_long_feature() {
+        // Unpatched gherkin 0.16 scans every earlier line for each new one: this file took it
+        // 100 s. The vendored copy (vendor/gherkin) finds lines by binary search.
+        const BLANK_LINES: usize = 500_000;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = format!(
+            "Feature: Long\n{}  Scenario: last\n    Given I am not logged in\n",
+            "\n".repeat(BLANK_LINES)
+        );
+        let path = write(dir.path(), "long.feature", text.as_bytes());
+        let suite = load(&[path], None).expect("loads");
+        let (_, last) = suite.scenarios().next().expect("one scenario");
+        assert_eq!((last.position.line, last.position.col), (BLANK_LINES + 2, 3));
+        assert_eq!(last.steps[0].position.line, BLANK_LINES + 3);
+    }
+
+    #[test]
     fn bad_input_is_named_precisely() {
         let dir = tempfile::tempdir().expect("temp dir");
         let latin1 = write(dir.path(), "latin1.feature", b"Feature: A\n  Scenario: caf\xe9\n");

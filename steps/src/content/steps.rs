@@ -166,7 +166,7 @@ async fn current_page(world: &mut ShakedownWorld) -> Result<PageContents, StepFa
     let html = text::is_html(exchange.content_type(), &exchange.body).then(|| exchange.body.clone());
     Ok(PageContents {
         url: exchange.final_url(),
-        visible: exchange.readable_body(),
+        visible: exchange.readable_body().to_owned(),
         html,
         source: exchange.describe(),
     })

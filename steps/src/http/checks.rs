@@ -19,19 +19,20 @@ pub(crate) fn status_is(exchange: &Exchange, expected: u16) -> Result<(), StepFa
     Err(
         StepFailure::new(format!("expected status {expected}, got {}", exchange.status))
             .with("request", exchange.describe())
-            .with("body", text::excerpt(&exchange.readable_body())),
+            .with("body", text::excerpt(exchange.readable_body())),
     )
 }
 
 /// Passes when the text is in the body as sent or in the page's visible text.
 pub(crate) fn contains(exchange: &Exchange, needle: &str) -> Result<(), StepFailure> {
-    if find(exchange, needle).is_some() {
+    // The raw body first: when the text is there, the page need not be parsed at all.
+    if exchange.body.contains(needle) || find(exchange, needle).is_some() {
         return Ok(());
     }
     let readable = exchange.readable_body();
     let mut failure = StepFailure::new(format!("the response does not contain {}", text::quoted(needle)))
         .with("request", exchange.describe())
-        .with("body", text::excerpt(&readable));
+        .with("body", text::excerpt(readable));
     if let Some(start) = readable.to_lowercase().find(&needle.to_lowercase())
         && readable.is_char_boundary(start)
         && readable.is_char_boundary(start + needle.len())
@@ -40,7 +41,7 @@ pub(crate) fn contains(exchange: &Exchange, needle: &str) -> Result<(), StepFail
             "note",
             format!(
                 "found with other letter case: {}",
-                text::snippet_around(&readable, start, start + needle.len())
+                text::snippet_around(readable, start, start + needle.len())
             ),
         );
     }
@@ -62,7 +63,7 @@ pub(crate) fn does_not_contain(exchange: &Exchange, needle: &str) -> Result<(), 
 /// A snippet around the first place `needle` occurs: the visible text first, then the raw body.
 fn find(exchange: &Exchange, needle: &str) -> Option<String> {
     let readable = exchange.readable_body();
-    [readable.as_str(), exchange.body.as_str()]
+    [readable, exchange.body.as_str()]
         .into_iter()
         .find_map(|haystack| {
             haystack
@@ -117,7 +118,7 @@ pub(crate) fn json_at(exchange: &Exchange, path: &str, expected: &str) -> Result
         StepFailure::new(format!("the response is not JSON ({error})"))
             .with("request", exchange.describe())
             .with("content-type", exchange.content_type().unwrap_or("none"))
-            .with("body", text::excerpt(&exchange.readable_body()))
+            .with("body", text::excerpt(exchange.readable_body()))
     })?;
     let nodes = query.query(&document).all();
     let seen = match nodes.as_slice() {
@@ -224,6 +225,7 @@ mod tests {
             body: body.to_owned(),
             elapsed: Duration::from_millis(40),
             redirects: Vec::new(),
+            readable: Default::default(),
         }
     }
 

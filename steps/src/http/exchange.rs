@@ -2,7 +2,7 @@
 //! cookies go into the scenario's jar), the final answer and how long it all took.
 
 use std::error::Error as _;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::cookie::{CookieStore, Jar};
@@ -50,6 +50,8 @@ pub(crate) struct Exchange {
     pub body: String,
     pub elapsed: Duration,
     pub redirects: Vec<Redirect>,
+    /// `readable_body`, worked out once: parsing the HTML was most of the cost of a content check.
+    pub readable: OnceLock<String>,
 }
 
 impl Exchange {
@@ -87,12 +89,14 @@ impl Exchange {
     }
 
     /// The body as a person reads it: the visible text of an HTML page, other bodies as sent.
-    pub fn readable_body(&self) -> String {
-        if text::is_html(self.content_type(), &self.body) {
-            text::visible_text(&self.body)
-        } else {
-            self.body.clone()
-        }
+    pub fn readable_body(&self) -> &str {
+        self.readable.get_or_init(|| {
+            if text::is_html(self.content_type(), &self.body) {
+                text::visible_text(&self.body)
+            } else {
+                self.body.clone()
+            }
+        })
     }
 }
 
@@ -198,6 +202,7 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
             body,
             elapsed: started.elapsed(),
             redirects,
+            readable: OnceLock::new(),
         });
     }
 }

@@ -66,7 +66,7 @@ pub(crate) async fn log_in(
             login.password_field
         ))
         .with("request", page.describe())
-        .with("body", text::excerpt(&page.readable_body()))
+        .with("body", text::excerpt(page.readable_body()))
         .with(
             "hint",
             "check `[login] path` and `password_field` in shakedown.toml",
@@ -106,7 +106,7 @@ pub(crate) async fn log_in(
     Err(
         StepFailure::new(format!("login as `{role}` (user `{username}`) failed: {why}"))
             .with("request", answer.describe())
-            .with("page", text::excerpt(&answer.readable_body()))
+            .with("page", text::excerpt(answer.readable_body()))
             .with(
                 "hint",
                 format!("check the username and the password source of `[roles.{role}]`"),
