@@ -26,6 +26,7 @@ pub enum Command {
     /// Print the step catalogue: every phrase features may use.
     Steps(StepsArgs),
     /// Start the bundled demo site on loopback and run the bundled features against it.
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
 }
 
@@ -85,6 +86,7 @@ pub enum CatalogueFormat {
     Json,
 }
 
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Switch on one of the demo site's deployment mistakes (repeatable): server-error, hang,

@@ -8,6 +8,7 @@ mod catalogue;
 mod check;
 mod cli;
 mod config;
+#[cfg(feature = "demo")]
 mod demo;
 mod error;
 mod feature_lines;
@@ -82,6 +83,7 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
         Command::Run(args) => run(RunPlan::from_args(args, &working_dir)?).await,
         Command::Check(args) => check(&args, &working_dir),
         Command::Steps(args) => catalogue::print(args.format),
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo::demo(args, &working_dir).await,
     }
 }

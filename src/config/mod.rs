@@ -15,8 +15,12 @@ mod source;
 mod values;
 
 pub use environments::Environment;
-pub use load::{Config, FILE_NAME, load, locate};
-pub use values::{parse_base_url, parse_duration};
+#[cfg(feature = "demo")]
+pub use load::FILE_NAME;
+pub use load::{Config, load, locate};
+pub use values::parse_base_url;
+#[cfg(feature = "demo")]
+pub use values::parse_duration;
 
 #[cfg(test)]
 mod tests;
