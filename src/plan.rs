@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use shakedown_steps::StepSettings;
 
-use crate::cli::{RunArgs, Selection};
+use crate::cli::{OutputFormat, RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::suite::{self, Suite};
@@ -20,6 +20,20 @@ pub struct RunPlan {
     pub fail_fast: bool,
     pub suite: Suite,
     pub junit: Option<PathBuf>,
+    pub reports: Reports,
+    /// How many more times a failing scenario runs (`--retries`); `@retry(N)` still applies.
+    pub retries: Option<usize>,
+    /// The `--tags` expression as written, for the reports.
+    pub tags: Option<String>,
+}
+
+/// The reports beyond JUnit, and how the terminal reads.
+#[derive(Debug, Default)]
+pub struct Reports {
+    pub json: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub nagios: bool,
+    pub quiet: bool,
 }
 
 /// What `run` was asked, beyond the selection of features.
@@ -32,6 +46,8 @@ pub struct Overrides {
     pub fail_fast: bool,
     pub junit: Option<PathBuf>,
     pub headed: bool,
+    pub reports: Reports,
+    pub retries: Option<usize>,
 }
 
 impl RunPlan {
@@ -41,6 +57,11 @@ impl RunPlan {
             env,
             base_url,
             junit,
+            json,
+            html,
+            format,
+            quiet,
+            retries,
             concurrency,
             fail_fast,
             headed,
@@ -53,6 +74,13 @@ impl RunPlan {
             fail_fast,
             junit,
             headed,
+            reports: Reports {
+                json,
+                html,
+                nagios: format == OutputFormat::Nagios,
+                quiet,
+            },
+            retries,
         };
         Self::new(&selection, overrides, working_dir)
     }
@@ -77,8 +105,15 @@ impl RunPlan {
             });
         }
         let suite = load_suite(selection, &config, working_dir)?;
-        if let Some(report) = &overrides.junit {
-            prepare_report_folder(report)?;
+        let reports = [
+            ("JUnit", &overrides.junit),
+            ("JSON", &overrides.reports.json),
+            ("HTML", &overrides.reports.html),
+        ];
+        for (what, report) in reports {
+            if let Some(report) = report {
+                prepare_report_folder(what, report)?;
+            }
         }
         let artifacts = match &overrides.junit {
             Some(report) => working_dir
@@ -112,6 +147,9 @@ impl RunPlan {
             fail_fast: overrides.fail_fast,
             suite,
             junit: overrides.junit,
+            reports: overrides.reports,
+            retries: overrides.retries,
+            tags: selection.tags.clone(),
         })
     }
 }
@@ -191,10 +229,10 @@ fn load_suite(selection: &Selection, config: &Config, working_dir: &Path) -> Res
 
 /// A report that could not be written would be found out only after the run: make sure its
 /// folder exists now.
-fn prepare_report_folder(report: &Path) -> Result<(), Error> {
+fn prepare_report_folder(what: &'static str, report: &Path) -> Result<(), Error> {
     match report.parent().filter(|folder| !folder.as_os_str().is_empty()) {
         Some(folder) => std::fs::create_dir_all(folder).map_err(|source| Error::WriteReport {
-            what: "JUnit",
+            what,
             path: report.to_path_buf(),
             source,
         }),
