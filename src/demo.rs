@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use crate::cli::{DemoArgs, Selection};
 use crate::config;
 use crate::error::Error;
-use crate::plan::{Overrides, RunPlan};
+use crate::plan::{Overrides, Reports, RunPlan};
 
 /// The bundled suite, carried inside the binary so the demo runs from anywhere.
 static FEATURES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/features");
@@ -206,6 +206,10 @@ async fn run_bundled_suite(
         base_url: Some(url.to_owned()),
         step_timeout,
         junit: Some(out.join("junit.xml")),
+        reports: Reports {
+            html: Some(out.join("report.html")),
+            ..Reports::default()
+        },
         ..Overrides::default()
     };
     crate::run(RunPlan::new(&selection, overrides, working_dir)?).await

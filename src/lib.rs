@@ -24,7 +24,7 @@ use crate::cli::{CheckArgs, Cli, Command};
 use crate::error::{Error, exit};
 use crate::plan::RunPlan;
 use crate::report::{
-    CucumberJsonReporter, JunitReporter, NagiosReporter, NagiosStatus, ProgressReporter, Reporter, RunSummary,
+    CucumberJsonReporter, HtmlReporter, JunitReporter, NagiosReporter, NagiosStatus, ProgressReporter, Reporter, RunSummary,
     TerminalReporter,
 };
 
@@ -137,6 +137,9 @@ async fn run(plan: RunPlan) -> Result<i32, Error> {
     }
     if let Some(path) = &plan.reports.json {
         reporters.push(Box::new(CucumberJsonReporter::new(path.clone())));
+    }
+    if let Some(path) = &plan.reports.html {
+        reporters.push(Box::new(HtmlReporter::new(path.clone())));
     }
     let summary = runner::execute(plan, reporters).await?;
     if nagios {

@@ -1,6 +1,7 @@
 //! Reports of a run: one stream of events, fanned out to every reporter.
 
 mod cucumber_json;
+mod html;
 mod junit;
 mod model;
 mod nagios;
@@ -8,6 +9,7 @@ mod progress;
 mod terminal;
 
 pub use cucumber_json::CucumberJsonReporter;
+pub use html::HtmlReporter;
 pub use junit::JunitReporter;
 pub use model::{
     Attempt, Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
