@@ -24,8 +24,8 @@ use crate::cli::{CheckArgs, Cli, Command};
 use crate::error::{Error, exit};
 use crate::plan::RunPlan;
 use crate::report::{
-    CucumberJsonReporter, HtmlReporter, JunitReporter, NagiosReporter, NagiosStatus, ProgressReporter, Reporter, RunSummary,
-    TerminalReporter,
+    CucumberJsonReporter, HtmlReporter, JunitReporter, NagiosReporter, NagiosStatus, ProgressReporter,
+    Reporter, RunSummary, TerminalReporter,
 };
 
 /// Runs the command line of this process and returns the exit code.
@@ -105,7 +105,10 @@ async fn run(plan: RunPlan) -> Result<i32, Error> {
     let nagios = plan.reports.nagios;
     if selected == 0 {
         if nagios {
-            println!("{}", report::nagios_unknown_line("no scenario matches the selection; nothing was run"));
+            println!(
+                "{}",
+                report::nagios_unknown_line("no scenario matches the selection; nothing was run")
+            );
             return Ok(NagiosStatus::Unknown.exit_code());
         }
         eprintln!("shakedown: no scenario matches the selection; nothing was run");
@@ -127,7 +130,10 @@ async fn run(plan: RunPlan) -> Result<i32, Error> {
     if nagios {
         reporters.push(Box::new(NagiosReporter::new(std::io::stdout())));
     } else {
-        reporters.push(Box::new(TerminalReporter::new(std::io::stdout(), plan.reports.quiet)));
+        reporters.push(Box::new(TerminalReporter::new(
+            std::io::stdout(),
+            plan.reports.quiet,
+        )));
         if let Some(progress) = ProgressReporter::for_stderr() {
             reporters.push(Box::new(progress));
         }

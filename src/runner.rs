@@ -113,7 +113,11 @@ async fn features_revision(suite: &crate::suite::Suite) -> Option<String> {
         .features
         .iter()
         .find_map(|feature| feature.path.as_deref()?.parent().map(PathBuf::from))?;
-    let folder = if folder.as_os_str().is_empty() { PathBuf::from(".") } else { folder };
+    let folder = if folder.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        folder
+    };
     let git = tokio::process::Command::new("git")
         .arg("-C")
         .arg(folder)
@@ -122,7 +126,10 @@ async fn features_revision(suite: &crate::suite::Suite) -> Option<String> {
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .output();
-    let output = tokio::time::timeout(Duration::from_secs(1), git).await.ok()?.ok()?;
+    let output = tokio::time::timeout(Duration::from_secs(1), git)
+        .await
+        .ok()?
+        .ok()?;
     let revision = String::from_utf8(output.stdout).ok()?.trim().to_owned();
     (output.status.success() && !revision.is_empty()).then_some(revision)
 }

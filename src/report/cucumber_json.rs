@@ -30,7 +30,8 @@ impl CucumberJsonReporter {
             path: self.path.clone(),
             source,
         };
-        let text = serde_json::to_string_pretty(&features(&self.scenarios)).map_err(|error| failed(error.into()))?;
+        let text =
+            serde_json::to_string_pretty(&features(&self.scenarios)).map_err(|error| failed(error.into()))?;
         std::fs::write(&self.path, text).map_err(failed)
     }
 }
@@ -133,7 +134,11 @@ fn step_value(scenario: &ScenarioReport, step: &StepReport) -> Value {
             value["doc_string"] = json!({ "value": text, "content_type": "", "line": step.line + 1 });
         }
         Some(StepArgument::Table(rows)) => {
-            value["rows"] = json!(rows.iter().map(|cells| json!({ "cells": cells })).collect::<Vec<_>>());
+            value["rows"] = json!(
+                rows.iter()
+                    .map(|cells| json!({ "cells": cells }))
+                    .collect::<Vec<_>>()
+            );
         }
         None => {}
     }

@@ -183,9 +183,9 @@ fn scenario_block(scenario: &ScenarioReport) -> Markup {
     };
     let open = scenario.verdict() != Verdict::Passed;
     html! {
-        details.scenario class={ (class) "-scenario" } open[open] {
+        details class={ "scenario " (class) "-scenario" } open[open] {
             summary {
-                span.verdict class=(class) { (word) } " "
+                span class={ "verdict " (class) } { (word) } " "
                 strong { (scenario.full_name()) } " "
                 span.location { (scenario.location()) " · " (seconds(scenario.duration)) }
                 @if !scenario.tags.is_empty() {

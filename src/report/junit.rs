@@ -30,9 +30,7 @@ impl JunitReporter {
 
     /// The report as XML text, for the file and for tests.
     pub fn xml(&self) -> Result<String, quick_junit::SerializeError> {
-        self.report()
-            .to_string()
-            .map(|xml| without_disabled_counts(&xml))
+        self.report().to_string().map(|xml| without_disabled_counts(&xml))
     }
 
     fn report(&self) -> Report {
@@ -67,9 +65,7 @@ impl JunitReporter {
             path: self.path.clone(),
             source,
         };
-        let xml = self
-            .xml()
-            .map_err(|error| failed(std::io::Error::other(error)))?;
+        let xml = self.xml().map_err(|error| failed(std::io::Error::other(error)))?;
         std::fs::write(&self.path, xml).map_err(failed)
     }
 }

@@ -17,3 +17,6 @@ pub use model::{
 pub use nagios::{NagiosReporter, NagiosStatus, unknown_line as nagios_unknown_line};
 pub use progress::ProgressReporter;
 pub use terminal::TerminalReporter;
+
+#[cfg(test)]
+mod snapshots;

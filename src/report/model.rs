@@ -186,7 +186,10 @@ impl RunSummary {
             Verdict::Flaky => self.flaky += 1,
             Verdict::Failed => {
                 self.failed += 1;
-                if scenario.failure().is_some_and(|(_, failure)| is_tool_problem(failure)) {
+                if scenario
+                    .failure()
+                    .is_some_and(|(_, failure)| is_tool_problem(failure))
+                {
                     self.tool_problems += 1;
                 } else if scenario.has_tag(WARNING_TAG) {
                     self.warnings += 1;

@@ -58,7 +58,10 @@ impl NagiosStatus {
 
 /// The status line for a run that could not start: bad configuration, no scenario selected.
 pub fn unknown_line(problem: &str) -> String {
-    format!("SHAKEDOWN UNKNOWN - {}", plugin_text(problem.lines().next().unwrap_or("")))
+    format!(
+        "SHAKEDOWN UNKNOWN - {}",
+        plugin_text(problem.lines().next().unwrap_or(""))
+    )
 }
 
 pub struct NagiosReporter<W: Write> {
@@ -108,7 +111,10 @@ impl<W: Write> NagiosReporter<W> {
                     } else {
                         NagiosStatus::Critical
                     };
-                    (severity, format!("{}{}: {}", step.keyword, step.text, failure.summary()))
+                    (
+                        severity,
+                        format!("{}{}: {}", step.keyword, step.text, failure.summary()),
+                    )
                 }
                 None => (NagiosStatus::Critical, String::new()),
             };
