@@ -74,7 +74,14 @@ fn one_run_writes_every_report_and_real_consumers_read_them() {
     let outcome = project
         .shakedown()
         .demo_passwords()
-        .args(["run".as_ref(), "--junit".as_ref(), junit.as_os_str()])
+        // One scenario at a time, so the terminal report's order is the file's and can be pinned.
+        .args([
+            "run".as_ref(),
+            "-j".as_ref(),
+            "1".as_ref(),
+            "--junit".as_ref(),
+            junit.as_os_str(),
+        ])
         .args([
             "--json".as_ref(),
             json.as_os_str(),
@@ -87,6 +94,7 @@ fn one_run_writes_every_report_and_real_consumers_read_them() {
         .expect_stdout("6 scenario(s): 2 passed, 3 failed, 1 flaky (passed on a retry)")
         .expect_stdout("FLAKY features/reports.feature:10  A page that fails its first request  (passed on attempt 2)")
         .expect_stdout("attempt 1 failed at Then the response status should be 200 (line 12): expected status 200, got 503 Service Unavailable");
+    insta::assert_snapshot!("demo_run_terminal", normalised(&outcome.stdout, project.path()));
 
     validate_junit(&junit);
     let xml = read(&junit);
@@ -112,6 +120,25 @@ fn one_run_writes_every_report_and_real_consumers_read_them() {
         assert_no_password(&read_lossy(report), report);
     }
     assert_no_password(&outcome.stdout, Path::new("stdout"));
+}
+
+/// The run's output with what changes from run to run (times, the site's port, the temp
+/// folder) written as placeholders.
+fn normalised(output: &str, project: &Path) -> String {
+    let output = output.replace(&project.display().to_string(), "[PROJECT]");
+    let replacements = [
+        (r"\[\s*[0-9.]+s\]", "[ TIME ]"),
+        (r"127\.0\.0\.1:[0-9]+", "127.0.0.1:PORT"),
+        (r"in [0-9]+ ms", "in N ms"),
+    ];
+    replacements
+        .into_iter()
+        .fold(output, |text, (pattern, placeholder)| {
+            Regex::new(pattern)
+                .expect("valid regex")
+                .replace_all(&text, placeholder)
+                .into_owned()
+        })
 }
 
 fn check_cucumber_json(path: &Path, project: &Path) {
@@ -255,6 +282,10 @@ fn check_html_in_chromium(html: &Path) {
         assert!(
             text.contains("attempt 1 failed"),
             "the flaky retry is not visible:\n{text}"
+        );
+        assert!(
+            text.contains("FLAKY") && text.contains("FAILED"),
+            "the verdicts are not visible:\n{text}"
         );
         assert!(
             text.contains("Pages answer (page=/no-such-page/, status=200)"),
