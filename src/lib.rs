@@ -130,12 +130,15 @@ async fn run(plan: RunPlan) -> Result<i32, Error> {
     if nagios {
         reporters.push(Box::new(NagiosReporter::new(std::io::stdout())));
     } else {
-        reporters.push(Box::new(TerminalReporter::new(
-            std::io::stdout(),
-            plan.reports.quiet,
-        )));
-        if let Some(progress) = ProgressReporter::for_stderr() {
-            reporters.push(Box::new(progress));
+        let terminal = TerminalReporter::new(std::io::stdout(), plan.reports.quiet);
+        // The progress line hears each event first, so it is cleared before the summary prints.
+        match ProgressReporter::for_stderr() {
+            Some(progress) => {
+                let bar = progress.bar();
+                reporters.push(Box::new(progress));
+                reporters.push(Box::new(terminal.with_progress(bar)));
+            }
+            None => reporters.push(Box::new(terminal)),
         }
     }
     if let Some(path) = &plan.junit {

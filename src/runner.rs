@@ -3,7 +3,7 @@
 //! our own run events for the reporters.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -207,6 +207,18 @@ impl EventBridge {
         let event::RetryableScenario { event, retries } = event;
         match event {
             event::Scenario::Started => {
+                self.emit(&RunEvent::ScenarioStarted {
+                    location: format!(
+                        "{}:{}",
+                        feature
+                            .path
+                            .as_deref()
+                            .unwrap_or(Path::new(UNKNOWN_PATH))
+                            .display(),
+                        scenario.position.line
+                    ),
+                    name: scenario.name.clone(),
+                });
                 self.in_flight.insert(
                     scenario.clone(),
                     InFlight {
@@ -282,6 +294,9 @@ impl EventBridge {
     }
 }
 
+/// Where a feature that was not read from a file says it is.
+const UNKNOWN_PATH: &str = "<unknown>";
+
 /// The finished scenario, with the steps a failure kept from running listed as not run.
 fn scenario_report(
     feature: &Feature,
@@ -319,7 +334,10 @@ fn scenario_report(
         .collect();
     ScenarioReport {
         feature: feature.name.clone(),
-        path: feature.path.clone().unwrap_or_else(|| PathBuf::from("<unknown>")),
+        path: feature
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(UNKNOWN_PATH)),
         rule: rule.map(|rule| rule.name.clone()),
         keyword: scenario.keyword.clone(),
         name: scenario.name.clone(),

@@ -162,6 +162,7 @@ impl Reporter for CucumberJsonReporter {
                 self.scenarios.push(report.clone());
                 Ok(())
             }
+            RunEvent::ScenarioStarted { .. } => Ok(()),
             RunEvent::Finished(_) => self.write(),
         }
     }

@@ -287,6 +287,7 @@ impl Reporter for HtmlReporter {
                 self.scenarios.push(report.clone());
                 Ok(())
             }
+            RunEvent::ScenarioStarted { .. } => Ok(()),
             RunEvent::Finished(summary) => self.write(summary),
         }
     }

@@ -195,6 +195,7 @@ impl Reporter for JunitReporter {
                 self.scenarios.push(report.clone());
                 Ok(())
             }
+            RunEvent::ScenarioStarted { .. } => Ok(()),
             RunEvent::Finished(_) => self.write(),
         }
     }

@@ -12,6 +12,11 @@ use crate::error::Error;
 #[derive(Debug)]
 pub enum RunEvent {
     Started(RunInfo),
+    /// A scenario (or a retry of it) began: `features/a.feature:12` and its name.
+    ScenarioStarted {
+        location: String,
+        name: String,
+    },
     ScenarioFinished(ScenarioReport),
     Finished(RunSummary),
 }

@@ -157,7 +157,7 @@ fn plugin_text(text: &str) -> String {
 impl<W: Write> Reporter for NagiosReporter<W> {
     fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
         let written = match event {
-            RunEvent::Started(_) => Ok(()),
+            RunEvent::Started(_) | RunEvent::ScenarioStarted { .. } => Ok(()),
             RunEvent::ScenarioFinished(report) => {
                 if !report.passed() {
                     self.failures.push(report.clone());

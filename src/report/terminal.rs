@@ -8,6 +8,10 @@ use crate::error::Error;
 
 pub struct TerminalReporter<W: Write> {
     out: W,
+    /// What one event prints, written out at once so a progress line can step aside for it.
+    pending: Vec<u8>,
+    /// The live progress line on the same terminal, if any.
+    progress: Option<indicatif::ProgressBar>,
     /// `--quiet`: passing scenarios and notes are left out.
     quiet: bool,
     failures: Vec<String>,
@@ -18,9 +22,28 @@ impl<W: Write> TerminalReporter<W> {
     pub fn new(out: W, quiet: bool) -> Self {
         Self {
             out,
+            pending: Vec::new(),
+            progress: None,
             quiet,
             failures: Vec::new(),
             flaky: Vec::new(),
+        }
+    }
+
+    /// Prints around `progress`: its line is cleared while ours are written, then redrawn.
+    #[must_use]
+    pub fn with_progress(mut self, progress: indicatif::ProgressBar) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn write_pending(&mut self) -> std::io::Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        let out = &mut self.out;
+        let mut write = || out.write_all(&pending).and_then(|()| out.flush());
+        match &self.progress {
+            Some(progress) => progress.suspend(write),
+            None => write(),
         }
     }
 
@@ -44,7 +67,7 @@ impl<W: Write> TerminalReporter<W> {
             Verdict::Failed => "FAIL",
         };
         writeln!(
-            self.out,
+            self.pending,
             "    {word:<5} [{:>8.3}s] {}  {}",
             report.duration.as_secs_f64(),
             report.location(),
@@ -52,13 +75,13 @@ impl<W: Write> TerminalReporter<W> {
         )?;
         if !self.quiet {
             for note in &report.notes {
-                writeln!(self.out, "          note: {note}")?;
+                writeln!(self.pending, "          note: {note}")?;
             }
         }
         for (number, attempt) in report.earlier_attempts.iter().enumerate() {
             if let Some((step, failure)) = attempt.failure() {
                 writeln!(
-                    self.out,
+                    self.pending,
                     "          attempt {} failed at {}{} (line {}): {}",
                     number + 1,
                     step.keyword,
@@ -70,7 +93,7 @@ impl<W: Write> TerminalReporter<W> {
         }
         if let Some((step, failure)) = report.failure() {
             writeln!(
-                self.out,
+                self.pending,
                 "          {}{}  ({}:{})",
                 step.keyword,
                 step.text,
@@ -78,7 +101,7 @@ impl<W: Write> TerminalReporter<W> {
                 step.line
             )?;
             for line in failure.to_string().lines() {
-                writeln!(self.out, "          {line}")?;
+                writeln!(self.pending, "          {line}")?;
             }
             let not_run = report
                 .steps
@@ -86,7 +109,7 @@ impl<W: Write> TerminalReporter<W> {
                 .filter(|step| step.status == StepStatus::NotRun)
                 .count();
             if not_run > 0 {
-                writeln!(self.out, "          ({not_run} later step(s) not run)")?;
+                writeln!(self.pending, "          ({not_run} later step(s) not run)")?;
             }
         }
         Ok(())
@@ -106,12 +129,12 @@ impl<W: Write> TerminalReporter<W> {
         if summary.not_run > 0 {
             line.push_str(&format!(", {} not run (--fail-fast)", summary.not_run));
         }
-        writeln!(self.out, "{line}")?;
+        writeln!(self.pending, "{line}")?;
         for failure in &self.failures {
-            writeln!(self.out, "    FAIL  {failure}")?;
+            writeln!(self.pending, "    FAIL  {failure}")?;
         }
         for flaky in &self.flaky {
-            writeln!(self.out, "    FLAKY {flaky}")?;
+            writeln!(self.pending, "    FLAKY {flaky}")?;
         }
         Ok(())
     }
@@ -121,15 +144,16 @@ impl<W: Write> Reporter for TerminalReporter<W> {
     fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
         let written = match event {
             RunEvent::Started(info) => writeln!(
-                self.out,
+                self.pending,
                 "shakedown: running {} scenario(s) against `{}` ({})\n",
                 info.scenarios, info.environment, info.base_url
             ),
+            RunEvent::ScenarioStarted { .. } => return Ok(()),
             RunEvent::ScenarioFinished(report) => self.scenario(report),
             RunEvent::Finished(summary) => self.summary(summary),
         };
         written
-            .and_then(|()| self.out.flush())
+            .and_then(|()| self.write_pending())
             .map_err(|source| Error::Io {
                 what: "cannot write to the terminal".into(),
                 source,
