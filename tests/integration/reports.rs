@@ -494,3 +494,43 @@ fn nagios_mode_gives_one_status_line_with_perfdata_and_the_exit_code_per_severit
         unknown.stdout
     );
 }
+
+#[test]
+fn retries_for_every_scenario_keep_each_failed_attempt_in_a_valid_junit_report() {
+    let site = DemoSite::start(&[]);
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/retried.feature",
+        indoc! {r#"
+            Feature: Retried
+              Scenario: Passes on the third request
+                When I request "/__demo/flaky/third/2"
+                Then the response status should be 200
+
+              Scenario: Never passes
+                When I request "/no-such-page/"
+                Then the response status should be 200
+        "#},
+    );
+    let junit = project.path().join("junit.xml");
+    let outcome = project
+        .shakedown()
+        .args([
+            "run".as_ref(),
+            "--retries".as_ref(),
+            "2".as_ref(),
+            "--junit".as_ref(),
+            junit.as_os_str(),
+        ])
+        .run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("2 scenario(s): 0 passed, 1 failed, 1 flaky (passed on a retry)")
+        .expect_stdout("(passed on attempt 3)")
+        .expect_stdout("attempt 2 failed at Then the response status should be 200 (line 8): expected status 200, got 404 Not Found");
+    validate_junit(&junit);
+    let xml = read(&junit);
+    assert_eq!(xml.matches("<flakyFailure ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<rerunFailure ").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+}
