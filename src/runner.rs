@@ -334,6 +334,7 @@ fn scenario_report(
         .collect();
     ScenarioReport {
         feature: feature.name.clone(),
+        feature_line: feature.position.line,
         path: feature
             .path
             .clone()

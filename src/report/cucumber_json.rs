@@ -3,7 +3,7 @@
 //! lowercase with durations in nanoseconds, data tables as `rows`, doc strings, and screenshots
 //! embedded in base64.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -40,24 +40,24 @@ impl CucumberJsonReporter {
 pub fn features(scenarios: &[ScenarioReport]) -> Value {
     let mut sorted: Vec<&ScenarioReport> = scenarios.iter().collect();
     sorted.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    let mut features: Vec<(&Path, &str, Vec<Value>)> = Vec::new();
+    let mut features: Vec<(&ScenarioReport, Vec<Value>)> = Vec::new();
     for scenario in sorted {
         match features.last_mut() {
-            Some((path, _, elements)) if *path == scenario.path => elements.push(element(scenario)),
-            _ => features.push((&scenario.path, &scenario.feature, vec![element(scenario)])),
+            Some((first, elements)) if first.path == scenario.path => elements.push(element(scenario)),
+            _ => features.push((scenario, vec![element(scenario)])),
         }
     }
     Value::Array(
         features
             .into_iter()
-            .map(|(path, name, elements)| {
+            .map(|(first, elements)| {
                 json!({
-                    "uri": path.display().to_string(),
-                    "id": slug(name),
+                    "uri": first.path.display().to_string(),
+                    "id": slug(&first.feature),
                     "keyword": "Feature",
-                    "name": name,
+                    "name": first.feature,
                     "description": "",
-                    "line": 1,
+                    "line": first.feature_line,
                     "tags": [],
                     "elements": elements,
                 })

@@ -46,6 +46,8 @@ pub trait Reporter {
 #[derive(Debug, Clone)]
 pub struct ScenarioReport {
     pub feature: String,
+    /// Where the feature's `Feature:` line is.
+    pub feature_line: usize,
     pub path: PathBuf,
     pub rule: Option<String>,
     /// `Scenario`, `Scenario Outline`, or the word of the feature's language.

@@ -35,6 +35,7 @@ fn step(keyword: &str, text: &str, line: usize, status: StepStatus, millis: u64)
 fn scenario(name: &str, line: usize, tags: &[&str], steps: Vec<StepReport>, millis: u64) -> ScenarioReport {
     ScenarioReport {
         feature: "Ledger after the release".into(),
+        feature_line: 1,
         path: PathBuf::from("features/ledger.feature"),
         rule: None,
         keyword: "Scenario".into(),
