@@ -76,6 +76,15 @@ fn events(folder: &Path) -> Vec<RunEvent> {
         vec!["TODO".into()],
     ]));
     home.notes.push("checked 1 page against 4 forbidden rules".into());
+    let mut post = step(
+        "When ",
+        "I send a POST request to \"/api/echo\"",
+        7,
+        passed.clone(),
+        3,
+    );
+    post.argument = Some(StepArgument::DocString("{\"note\": \"shakedown\"}".into()));
+    home.steps.push(post);
 
     let admin_link = StepFailure::new("the page shows \"Admin\", which it should not")
         .with("found", "\"Ledger Dashboard Admin Log out Signed in as viewer\"")
