@@ -56,6 +56,23 @@ pub struct RunArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report here (Jenkins' cucumber-reports, cucumber-html-reporter).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report here, for the people who wrote the features.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// What the terminal shows: the human report, or one Nagios status line (exit 0/1/2/3 as
+    /// OK, WARNING, CRITICAL, UNKNOWN; a failing `@warning` scenario alone is a WARNING).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Print only failures and the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Run a failing scenario up to N more times (as `@retry(N)` does for one scenario); one
+    /// that passes only on a retry is reported as flaky.
+    #[arg(long, value_name = "N")]
+    pub retries: Option<usize>,
     /// How many scenarios run at the same time (default: `limits.concurrency`, 8).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: Option<u16>,
@@ -65,6 +82,12 @@ pub struct RunArgs {
     /// Show the browser windows instead of running Chromium headless.
     #[arg(long)]
     pub headed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Human,
+    Nagios,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use crate::cli::{DemoArgs, Selection};
 use crate::config;
 use crate::error::Error;
-use crate::plan::{Overrides, RunPlan};
+use crate::plan::{Overrides, Reports, RunPlan};
 
 /// The bundled suite, carried inside the binary so the demo runs from anywhere.
 static FEATURES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/features");
@@ -31,7 +31,7 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
     if args.serve {
         return serve(site).await;
     }
-    install_browser_if_missing().await;
+    install_browser_if_missing(&out).await;
     let outcome = run_bundled_suite(&args, &out, site.url(), step_timeout, working_dir).await;
     site.shutdown().await;
     outcome
@@ -43,9 +43,11 @@ const BROWSER_PACKAGES: [&str; 2] = ["chromium", "chromium-driver"];
 /// How long installing the browser may take: a download on a slow mirror, not a hang.
 const INSTALL_LIMIT: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Installs Chromium and chromedriver when either is missing, saying what it runs. When that
-/// cannot be done the demo goes on: its browser scenarios then fail with the driver's message.
-async fn install_browser_if_missing() {
+/// Installs Chromium and chromedriver when either is missing, as one line of progress: apt's
+/// hundreds of lines go to `apt.log` in the demo's folder, named when the installation fails.
+/// When it cannot be done the demo goes on: its browser scenarios then fail with the driver's
+/// message.
+async fn install_browser_if_missing(out: &Path) {
     let missing = ["chromium", "chromedriver"]
         .into_iter()
         .any(|program| browser_tool(program).is_none());
@@ -67,12 +69,18 @@ async fn install_browser_if_missing() {
         );
         return;
     }
-    println!(
-        "shakedown demo: Chromium or chromedriver is missing; running `{}apt-get update` and `{}{install}`",
-        if root { "" } else { "sudo " },
-        if root { "" } else { "sudo " },
-    );
-    let apt = |args: &[&str]| {
+    let log_path = out.join("apt.log");
+    let log = match std::fs::create_dir_all(out).and_then(|()| std::fs::File::create(&log_path)) {
+        Ok(log) => log,
+        Err(error) => {
+            println!(
+                "shakedown demo: cannot write `{}` ({error}); run `{install}` yourself, or the browser scenarios fail",
+                log_path.display()
+            );
+            return;
+        }
+    };
+    let apt = |args: &[&str]| -> std::io::Result<tokio::process::Command> {
         let mut command = match (&sudo, root) {
             (Some(sudo), false) => {
                 let mut command = tokio::process::Command::new(sudo);
@@ -85,35 +93,46 @@ async fn install_browser_if_missing() {
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log.try_clone()?)
             .kill_on_drop(true);
-        command
+        Ok(command)
     };
     let mut install_args = vec!["install", "-y", "-qq", "--no-install-recommends"];
     install_args.extend(BROWSER_PACKAGES);
+    // A spinner on a terminal; indicatif draws nothing when stderr is a file or a pipe.
+    let progress = indicatif::ProgressBar::new_spinner().with_message(format!(
+        "shakedown demo: installing {} with {}apt-get (log: {})",
+        BROWSER_PACKAGES.join(" and "),
+        if root { "" } else { "sudo " },
+        log_path.display()
+    ));
+    progress.enable_steady_tick(std::time::Duration::from_millis(120));
     let installed = async {
-        let updated = apt(&["update", "-qq"]).status().await?;
+        let updated = apt(&["update", "-qq"])?.status().await?;
         if !updated.success() {
             return Ok(updated);
         }
-        apt(&install_args).status().await
+        apt(&install_args)?.status().await
     };
-    let Ok(installed) = tokio::time::timeout(INSTALL_LIMIT, installed).await else {
+    let outcome = tokio::time::timeout(INSTALL_LIMIT, installed).await;
+    progress.finish_and_clear();
+    let failed = |why: String| {
         println!(
-            "shakedown demo: the installation did not finish within {} minutes; the browser scenarios will fail",
-            INSTALL_LIMIT.as_secs() / 60
-        );
-        return;
+            "shakedown demo: installing the browser failed ({why}); apt's output is in `{}`; the browser scenarios will fail",
+            log_path.display()
+        )
     };
-    match installed {
-        Ok(status) if status.success() => {
+    match outcome {
+        Err(_) => failed(format!(
+            "not done within {} minutes",
+            INSTALL_LIMIT.as_secs() / 60
+        )),
+        Ok(Ok(status)) if status.success() => {
             println!("shakedown demo: installed {}", BROWSER_PACKAGES.join(" and "))
         }
-        Ok(status) => {
-            println!("shakedown demo: the installation failed ({status}); the browser scenarios will fail")
-        }
-        Err(error) => {
-            println!("shakedown demo: cannot run apt-get ({error}); the browser scenarios will fail")
-        }
+        Ok(Ok(status)) => failed(status.to_string()),
+        Ok(Err(error)) => failed(format!("cannot run apt-get: {error}")),
     }
 }
 
@@ -196,6 +215,10 @@ async fn run_bundled_suite(
         base_url: Some(url.to_owned()),
         step_timeout,
         junit: Some(out.join("junit.xml")),
+        reports: Reports {
+            html: Some(out.join("report.html")),
+            ..Reports::default()
+        },
         ..Overrides::default()
     };
     crate::run(RunPlan::new(&selection, overrides, working_dir)?).await

@@ -26,7 +26,10 @@ use shakedown_steps::redact::redact;
 use crate::cli::{CheckArgs, Cli, Command};
 use crate::error::{Error, exit};
 use crate::plan::{Checked, RunPlan};
-use crate::report::{JunitReporter, Reporter, RunSummary, TerminalReporter};
+use crate::report::{
+    CucumberJsonReporter, HtmlReporter, JunitReporter, NagiosReporter, NagiosStatus, ProgressReporter,
+    Reporter, RunSummary, TerminalReporter,
+};
 
 /// Runs the command line of this process and returns the exit code.
 pub fn main() -> i32 {
@@ -80,6 +83,18 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
         source,
     })?;
     match command {
+        Command::Run(args) if args.format == cli::OutputFormat::Nagios => {
+            // A monitoring system reads one line and the exit code: a run that cannot start is
+            // UNKNOWN, not a usage error.
+            let outcome = match RunPlan::from_args(args, &working_dir) {
+                Ok(plan) => run(plan).await,
+                Err(error) => Err(error),
+            };
+            Ok(outcome.unwrap_or_else(|error| {
+                println!("{}", redact(&report::nagios_unknown_line(&error.render())));
+                NagiosStatus::Unknown.exit_code()
+            }))
+        }
         Command::Run(args) => run(RunPlan::from_args(args, &working_dir)?).await,
         Command::Check(args) => check(&args, &working_dir),
         Command::Steps(args) => catalogue::print(args.format),
@@ -91,18 +106,55 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
 /// Runs a plan with the terminal report and any file reports it asks for.
 async fn run(plan: RunPlan) -> Result<i32, Error> {
     let selected = plan.suite.scenario_count();
+    let nagios = plan.reports.nagios;
     if selected == 0 {
+        if nagios {
+            println!(
+                "{}",
+                report::nagios_unknown_line("no scenario matches the selection; nothing was run")
+            );
+            return Ok(NagiosStatus::Unknown.exit_code());
+        }
         eprintln!("shakedown: no scenario matches the selection; nothing was run");
         return Ok(exit::NOTHING_SELECTED);
     }
-    let junit = plan.junit.clone();
-    let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(TerminalReporter::new(std::io::stdout()))];
-    if let Some(path) = &junit {
+    let files = [
+        ("JUnit report", plan.junit.clone()),
+        ("Cucumber JSON report", plan.reports.json.clone()),
+        ("HTML report", plan.reports.html.clone()),
+    ];
+    let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+    if nagios {
+        reporters.push(Box::new(NagiosReporter::new(std::io::stdout())));
+    } else {
+        let terminal = TerminalReporter::new(std::io::stdout(), plan.reports.quiet);
+        // The progress line hears each event first, so it is cleared before the summary prints.
+        match ProgressReporter::for_stderr() {
+            Some(progress) => {
+                let bar = progress.bar();
+                reporters.push(Box::new(progress));
+                reporters.push(Box::new(terminal.with_progress(bar)));
+            }
+            None => reporters.push(Box::new(terminal)),
+        }
+    }
+    if let Some(path) = &plan.junit {
         reporters.push(Box::new(JunitReporter::new(path.clone())));
     }
+    if let Some(path) = &plan.reports.json {
+        reporters.push(Box::new(CucumberJsonReporter::new(path.clone())));
+    }
+    if let Some(path) = &plan.reports.html {
+        reporters.push(Box::new(HtmlReporter::new(path.clone())));
+    }
     let summary = runner::execute(plan, reporters).await?;
-    if let Some(path) = junit {
-        println!("JUnit report: {}", path.display());
+    if nagios {
+        return Ok(NagiosStatus::of(&summary).exit_code());
+    }
+    for (what, path) in files {
+        if let Some(path) = path {
+            println!("{what}: {}", path.display());
+        }
     }
     Ok(exit_code(&summary))
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use shakedown_steps::StepSettings;
 
 use crate::check::{self, Findings, Roles};
-use crate::cli::{RunArgs, Selection};
+use crate::cli::{OutputFormat, RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::suggest::suggest;
@@ -23,6 +23,20 @@ pub struct RunPlan {
     pub fail_fast: bool,
     pub suite: Suite,
     pub junit: Option<PathBuf>,
+    pub reports: Reports,
+    /// How many more times a failing scenario runs (`--retries`); `@retry(N)` still applies.
+    pub retries: Option<usize>,
+    /// The `--tags` expression as written, for the reports.
+    pub tags: Option<String>,
+}
+
+/// The reports beyond JUnit, and how the terminal reads.
+#[derive(Debug, Default)]
+pub struct Reports {
+    pub json: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub nagios: bool,
+    pub quiet: bool,
 }
 
 /// What `run` was asked, beyond the selection of features.
@@ -35,6 +49,8 @@ pub struct Overrides {
     pub fail_fast: bool,
     pub junit: Option<PathBuf>,
     pub headed: bool,
+    pub reports: Reports,
+    pub retries: Option<usize>,
 }
 
 impl RunPlan {
@@ -44,6 +60,11 @@ impl RunPlan {
             env,
             base_url,
             junit,
+            json,
+            html,
+            format,
+            quiet,
+            retries,
             concurrency,
             fail_fast,
             headed,
@@ -56,6 +77,13 @@ impl RunPlan {
             fail_fast,
             junit,
             headed,
+            reports: Reports {
+                json,
+                html,
+                nagios: format == OutputFormat::Nagios,
+                quiet,
+            },
+            retries,
         };
         Self::new(&selection, overrides, working_dir)
     }
@@ -72,13 +100,34 @@ impl RunPlan {
             None => settings.base_url.clone(),
         };
         let read_only = settings.read_only;
-        if let Some(report) = &overrides.junit {
-            check_report_path(report)?;
+        let reports = [
+            (
+                "JUnit",
+                &overrides.junit,
+                "`--junit` names the report file to write, e.g. `reports/junit.xml`",
+            ),
+            (
+                "JSON",
+                &overrides.reports.json,
+                "`--json` names the report file to write, e.g. `reports/cucumber.json`",
+            ),
+            (
+                "HTML",
+                &overrides.reports.html,
+                "`--html` names the report file to write, e.g. `reports/shakedown.html`",
+            ),
+        ];
+        for (_, report, wanted) in &reports {
+            if let Some(report) = report {
+                check_report_path(report, wanted)?;
+            }
         }
         let Checked { suite, findings } = Checked::load(selection, Some(&config), working_dir)?;
         findings.refuse_run()?;
-        if let Some(report) = &overrides.junit {
-            prepare_report_folder(report)?;
+        for (what, report, _) in reports {
+            if let Some(report) = report {
+                prepare_report_folder(what, report)?;
+            }
         }
         let artifacts = match &overrides.junit {
             Some(report) => working_dir
@@ -112,6 +161,9 @@ impl RunPlan {
             fail_fast: overrides.fail_fast,
             suite,
             junit: overrides.junit,
+            reports: overrides.reports,
+            retries: overrides.retries,
+            tags: selection.tags.clone(),
         })
     }
 }
@@ -216,11 +268,11 @@ pub fn feature_paths(selection: &Selection, config: Option<&Config>, working_dir
 }
 
 /// A report path that names a folder would be found out only after the run.
-fn check_report_path(report: &Path) -> Result<(), Error> {
+fn check_report_path(report: &Path, wanted: &'static str) -> Result<(), Error> {
     if report.is_dir() || report.as_os_str().to_string_lossy().ends_with('/') {
         return Err(Error::IsAFolder {
             path: report.to_path_buf(),
-            wanted: "`--junit` names the report file to write, e.g. `reports/junit.xml`",
+            wanted,
         });
     }
     Ok(())
@@ -228,10 +280,10 @@ fn check_report_path(report: &Path) -> Result<(), Error> {
 
 /// A report that could not be written would be found out only after the run: make sure its
 /// folder exists now.
-fn prepare_report_folder(report: &Path) -> Result<(), Error> {
+fn prepare_report_folder(what: &'static str, report: &Path) -> Result<(), Error> {
     match report.parent().filter(|folder| !folder.as_os_str().is_empty()) {
         Some(folder) => std::fs::create_dir_all(folder).map_err(|source| Error::WriteReport {
-            what: "JUnit",
+            what,
             path: report.to_path_buf(),
             source,
         }),

@@ -3,7 +3,7 @@
 //! our own run events for the reporters.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -16,7 +16,9 @@ use shakedown_steps::{RunContext, ShakedownWorld, StepFailure, install_run_conte
 
 use crate::error::Error;
 use crate::plan::RunPlan;
-use crate::report::{Reporter, RunEvent, RunSummary, ScenarioReport, StepReport, StepStatus};
+use crate::report::{
+    Attempt, Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
+};
 
 /// Runs every selected scenario and tells every reporter; returns the totals.
 pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result<RunSummary, Error> {
@@ -32,13 +34,18 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     let scenarios = plan.suite.scenario_count();
     let notes = Notes::default();
     let mut bridge = EventBridge::new(reporters, Arc::clone(&notes));
-    bridge.emit(&RunEvent::Started {
+    bridge.emit(&RunEvent::Started(RunInfo {
         environment: context.environment().to_owned(),
         base_url: redact(context.base_url().as_str()).into_owned(),
         scenarios,
-    });
+        tags: plan.tags.clone(),
+        revision: features_revision(&plan.suite).await,
+        user: login_name(),
+        started: SystemTime::now(),
+    }));
     let mut runner = runner::Basic::default()
         .max_concurrent_scenarios(plan.concurrency)
+        .retries(plan.retries)
         .steps(ShakedownWorld::collection())
         .after(move |feature, _, scenario, _, world| {
             // The World is gone by the time the scenario's last event arrives: its notes are
@@ -100,6 +107,42 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The git commit the features were read from, for the reports, when they live in a git work
+/// tree and git answers within a second; `None` otherwise, never an error.
+async fn features_revision(suite: &crate::suite::Suite) -> Option<String> {
+    let folder = suite
+        .features
+        .iter()
+        .find_map(|feature| feature.path.as_deref()?.parent().map(PathBuf::from))?;
+    let folder = if folder.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        folder
+    };
+    let git = tokio::process::Command::new("git")
+        .arg("-C")
+        .arg(folder)
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(1), git)
+        .await
+        .ok()?
+        .ok()?;
+    let revision = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+    (output.status.success() && !revision.is_empty()).then_some(revision)
+}
+
+/// Who runs the suite, as the system knows them.
+fn login_name() -> Option<String> {
+    nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|user| user.name)
+}
+
 /// A scenario in flight: when it started and the steps it has finished.
 struct InFlight {
     /// When the runner started it (the event's own time: events can reach the bridge late).
@@ -114,6 +157,8 @@ struct InFlight {
 struct EventBridge {
     reporters: Vec<Box<dyn Reporter>>,
     in_flight: HashMap<Source<Scenario>, InFlight>,
+    /// Failed attempts of scenarios that cucumber runs again, until their last attempt ends.
+    retried: HashMap<Source<Scenario>, Vec<Attempt>>,
     notes: Notes,
     summary: RunSummary,
     started: Instant,
@@ -125,6 +170,7 @@ impl EventBridge {
         Self {
             reporters,
             in_flight: HashMap::new(),
+            retried: HashMap::new(),
             notes,
             summary: RunSummary::default(),
             started: Instant::now(),
@@ -142,7 +188,7 @@ impl EventBridge {
 
     fn finish(mut self, selected: usize) -> Result<RunSummary, Error> {
         self.summary.duration = self.started.elapsed();
-        self.summary.not_run = selected.saturating_sub(self.summary.passed + self.summary.failed);
+        self.summary.not_run = selected.saturating_sub(self.summary.finished());
         let summary = self.summary.clone();
         self.emit(&RunEvent::Finished(summary.clone()));
         match self.errors.into_iter().next() {
@@ -156,11 +202,24 @@ impl EventBridge {
         feature: &Feature,
         rule: Option<&Rule>,
         scenario: &Source<Scenario>,
-        event: event::Scenario<ShakedownWorld>,
+        event: event::RetryableScenario<ShakedownWorld>,
         at: SystemTime,
     ) {
+        let event::RetryableScenario { event, retries } = event;
         match event {
             event::Scenario::Started => {
+                self.emit(&RunEvent::ScenarioStarted {
+                    location: format!(
+                        "{}:{}",
+                        feature
+                            .path
+                            .as_deref()
+                            .unwrap_or(Path::new(UNKNOWN_PATH))
+                            .display(),
+                        scenario.position.line
+                    ),
+                    name: scenario.name.clone(),
+                });
                 self.in_flight.insert(
                     scenario.clone(),
                     InFlight {
@@ -193,6 +252,7 @@ impl EventBridge {
                     duration: at
                         .duration_since(in_flight.step_started)
                         .unwrap_or(Duration::ZERO),
+                    argument: step_argument(&step),
                 });
             }
             event::Scenario::Hook(_, event::Hook::Failed(_, info)) => {
@@ -203,6 +263,7 @@ impl EventBridge {
                         line: scenario.position.line,
                         status: StepStatus::Failed(redacted(failure_of_panic(&info))),
                         duration: Duration::ZERO,
+                        argument: None,
                     });
                 }
             }
@@ -211,21 +272,31 @@ impl EventBridge {
                     return;
                 };
                 let mut report = scenario_report(feature, rule, scenario, in_flight, at);
+                // cucumber runs a failed scenario again while it has retries left: this attempt
+                // is kept for the last one's report, which alone is counted and reported.
+                if !report.passed() && retries.is_some_and(|retries| retries.left > 0) {
+                    self.retried.entry(scenario.clone()).or_default().push(Attempt {
+                        steps: report.steps,
+                        duration: report.duration,
+                    });
+                    lock(&self.notes).remove(&note_key(feature, scenario));
+                    return;
+                }
+                report.earlier_attempts = self.retried.remove(scenario).unwrap_or_default();
                 let notes = lock(&self.notes)
                     .remove(&note_key(feature, scenario))
                     .unwrap_or_default();
                 report.notes = notes.iter().map(|note| redact(note).into_owned()).collect();
-                if report.passed() {
-                    self.summary.passed += 1;
-                } else {
-                    self.summary.failed += 1;
-                }
+                self.summary.count(&report);
                 self.emit(&RunEvent::ScenarioFinished(report));
             }
             event::Scenario::Hook(..) | event::Scenario::Log(_) => {}
         }
     }
 }
+
+/// Where a feature that was not read from a file says it is.
+const UNKNOWN_PATH: &str = "<unknown>";
 
 /// The finished scenario, with the steps a failure kept from running listed as not run.
 fn scenario_report(
@@ -252,6 +323,7 @@ fn scenario_report(
             line: step.position.line,
             status: StepStatus::NotRun,
             duration: Duration::ZERO,
+            argument: step_argument(step),
         });
     }
     let tags = feature
@@ -263,7 +335,11 @@ fn scenario_report(
         .collect();
     ScenarioReport {
         feature: feature.name.clone(),
-        path: feature.path.clone().unwrap_or_else(|| PathBuf::from("<unknown>")),
+        feature_line: feature.position.line,
+        path: feature
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(UNKNOWN_PATH)),
         rule: rule.map(|rule| rule.name.clone()),
         keyword: scenario.keyword.clone(),
         name: scenario.name.clone(),
@@ -271,9 +347,26 @@ fn scenario_report(
         tags,
         steps,
         notes: Vec::new(),
+        earlier_attempts: Vec::new(),
         duration: finished
             .duration_since(in_flight.started)
             .unwrap_or(Duration::ZERO),
+    }
+}
+
+/// The step's doc string or table, redacted like every other text that reaches a report.
+fn step_argument(step: &cucumber::gherkin::Step) -> Option<StepArgument> {
+    let text = |text: &str| redact(text).into_owned();
+    match (&step.docstring, &step.table) {
+        (Some(docstring), _) => Some(StepArgument::DocString(text(docstring))),
+        (None, Some(table)) => Some(StepArgument::Table(
+            table
+                .rows
+                .iter()
+                .map(|row| row.iter().map(|cell| text(cell)).collect())
+                .collect(),
+        )),
+        (None, None) => None,
     }
 }
 
@@ -318,10 +411,10 @@ impl cucumber::Writer<ShakedownWorld> for EventBridge {
         };
         match feature_event {
             event::Feature::Scenario(scenario, retryable) => {
-                self.on_scenario(&feature, None, &scenario, retryable.event, at)
+                self.on_scenario(&feature, None, &scenario, retryable, at)
             }
             event::Feature::Rule(rule, event::Rule::Scenario(scenario, retryable)) => {
-                self.on_scenario(&feature, Some(&rule), &scenario, retryable.event, at);
+                self.on_scenario(&feature, Some(&rule), &scenario, retryable, at);
             }
             event::Feature::Started | event::Feature::Finished | event::Feature::Rule(..) => {}
         }

@@ -1,18 +1,21 @@
-//! JUnit XML for CI (Jenkins, GitLab): one testsuite per feature, one testcase per scenario,
-//! the failing step's message and location in `<failure>`. quick-junit writes XML that stays
-//! valid whatever a page contained (control characters are dropped, `]]>` is escaped).
+//! JUnit XML for CI (Jenkins, GitLab): one testsuite per feature with the run's `properties`,
+//! one testcase per scenario, the failing step's message and location in `<failure>`, and the
+//! failed attempts of a retried scenario as `flakyFailure` (it passed later) or `rerunFailure`
+//! (it never did). quick-junit writes XML that stays valid whatever a page contained (control
+//! characters are dropped, `]]>` is escaped).
 
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 use regex::Regex;
 
-use super::model::{Reporter, RunEvent, ScenarioReport, StepStatus};
+use super::model::{Reporter, RunEvent, RunInfo, ScenarioReport, StepReport, StepStatus};
 use crate::error::Error;
 
 pub struct JunitReporter {
     path: PathBuf,
+    properties: Vec<Property>,
     scenarios: Vec<ScenarioReport>,
 }
 
@@ -20,8 +23,14 @@ impl JunitReporter {
     pub fn new(path: PathBuf) -> Self {
         Self {
             path,
+            properties: Vec::new(),
             scenarios: Vec::new(),
         }
+    }
+
+    /// The report as XML text, for the file and for tests.
+    pub fn xml(&self) -> Result<String, quick_junit::SerializeError> {
+        self.report().to_string().map(|xml| without_disabled_counts(&xml))
     }
 
     fn report(&self) -> Report {
@@ -34,7 +43,9 @@ impl JunitReporter {
             let index = match suites.iter().position(|(path, _)| *path == scenario.path) {
                 Some(index) => index,
                 None => {
-                    suites.push((scenario.path.clone(), TestSuite::new(scenario.feature.clone())));
+                    let mut suite = TestSuite::new(scenario.feature.clone());
+                    suite.add_properties(self.properties.iter().cloned());
+                    suites.push((scenario.path.clone(), suite));
                     suites.len() - 1
                 }
             };
@@ -54,11 +65,8 @@ impl JunitReporter {
             path: self.path.clone(),
             source,
         };
-        let xml = self
-            .report()
-            .to_string()
-            .map_err(|error| failed(std::io::Error::other(error)))?;
-        std::fs::write(&self.path, without_disabled_counts(&xml)).map_err(failed)
+        let xml = self.xml().map_err(|error| failed(std::io::Error::other(error)))?;
+        std::fs::write(&self.path, xml).map_err(failed)
     }
 }
 
@@ -70,33 +78,72 @@ fn without_disabled_counts(xml: &str) -> String {
     DISABLED.replace_all(xml, "$1").into_owned()
 }
 
+/// The run's facts every testsuite carries, in a stable order.
+fn properties(info: &RunInfo) -> Vec<Property> {
+    let mut properties = vec![
+        Property::new("environment", info.environment.clone()),
+        Property::new("base_url", info.base_url.clone()),
+        Property::new("shakedown_version", env!("CARGO_PKG_VERSION")),
+    ];
+    let optional = [
+        ("tags", &info.tags),
+        ("features_revision", &info.revision),
+        ("user", &info.user),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            properties.push(Property::new(name, value.clone()));
+        }
+    }
+    properties
+}
+
 fn test_case(scenario: &ScenarioReport) -> TestCase {
-    let status = match scenario.failure() {
+    let mut status = match scenario.failure() {
         None => TestCaseStatus::success(),
         Some((step, failure)) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status
-                .set_message(format!("{}{}: {}", step.keyword, step.text, failure.summary()))
+                .set_message(failure_message(step, failure))
                 .set_type(failure.kind().name())
-                .set_description(format!(
-                    "{}{}  ({}:{})\n{failure}",
-                    step.keyword,
-                    step.text,
-                    scenario.path.display(),
-                    step.line
-                ));
+                .set_description(failure_description(scenario, step, failure));
             status
         }
     };
-    let name = match &scenario.rule {
-        Some(rule) => format!("{rule}: {}", scenario.name),
-        None => scenario.name.clone(),
-    };
-    let mut case = TestCase::new(name, status);
+    // Both schemas Jenkins and GitLab read allow `flakyFailure` on a passing testcase and
+    // `rerunFailure` on a failing one; neither allows a `time` on them.
+    status.add_reruns(scenario.earlier_attempts.iter().filter_map(|attempt| {
+        let (step, failure) = attempt.failure()?;
+        let mut rerun = TestRerun::new(NonSuccessKind::Failure);
+        rerun
+            .set_message(failure_message(step, failure))
+            .set_type(failure.kind().name())
+            .set_stack_trace(failure_description(scenario, step, failure));
+        Some(rerun)
+    }));
+    let mut case = TestCase::new(scenario.full_name(), status);
     case.set_classname(scenario.feature.clone())
         .set_time(scenario.duration)
         .set_system_out(steps_listing(scenario));
     case
+}
+
+fn failure_message(step: &StepReport, failure: &shakedown_steps::StepFailure) -> String {
+    format!("{}{}: {}", step.keyword, step.text, failure.summary())
+}
+
+fn failure_description(
+    scenario: &ScenarioReport,
+    step: &StepReport,
+    failure: &shakedown_steps::StepFailure,
+) -> String {
+    format!(
+        "{}{}  ({}:{})\n{failure}",
+        step.keyword,
+        step.text,
+        scenario.path.display(),
+        step.line
+    )
 }
 
 /// Every step with its outcome and line, for the testcase's output.
@@ -140,11 +187,15 @@ fn absolute(path: &std::path::Path) -> PathBuf {
 impl Reporter for JunitReporter {
     fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
         match event {
-            RunEvent::Started { .. } => Ok(()),
+            RunEvent::Started(info) => {
+                self.properties = properties(info);
+                Ok(())
+            }
             RunEvent::ScenarioFinished(report) => {
                 self.scenarios.push(report.clone());
                 Ok(())
             }
+            RunEvent::ScenarioStarted { .. } => Ok(()),
             RunEvent::Finished(_) => self.write(),
         }
     }

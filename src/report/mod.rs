@@ -1,9 +1,22 @@
 //! Reports of a run: one stream of events, fanned out to every reporter.
 
+mod cucumber_json;
+mod html;
 mod junit;
 mod model;
+mod nagios;
+mod progress;
 mod terminal;
 
+pub use cucumber_json::CucumberJsonReporter;
+pub use html::HtmlReporter;
 pub use junit::JunitReporter;
-pub use model::{Reporter, RunEvent, RunSummary, ScenarioReport, StepReport, StepStatus};
+pub use model::{
+    Attempt, Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
+};
+pub use nagios::{NagiosReporter, NagiosStatus, unknown_line as nagios_unknown_line};
+pub use progress::ProgressReporter;
 pub use terminal::TerminalReporter;
+
+#[cfg(test)]
+mod snapshots;

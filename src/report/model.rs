@@ -2,7 +2,7 @@
 //! once from cucumber's events so no reporter parses or re-runs anything.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use shakedown_steps::StepFailure;
 
@@ -11,13 +11,30 @@ use crate::error::Error;
 /// One event of the run, in the order things happen.
 #[derive(Debug)]
 pub enum RunEvent {
-    Started {
-        environment: String,
-        base_url: String,
-        scenarios: usize,
+    Started(RunInfo),
+    /// A scenario (or a retry of it) began: `features/a.feature:12` and its name.
+    ScenarioStarted {
+        location: String,
+        name: String,
     },
     ScenarioFinished(ScenarioReport),
     Finished(RunSummary),
+}
+
+/// What the run is, for the reports' headers and JUnit's `properties`.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub environment: String,
+    pub base_url: String,
+    /// How many scenarios were selected.
+    pub scenarios: usize,
+    /// The `--tags` expression as it was written, if any.
+    pub tags: Option<String>,
+    /// The git commit of the features, when they live in a git work tree.
+    pub revision: Option<String>,
+    /// Who ran it (the login name).
+    pub user: Option<String>,
+    pub started: SystemTime,
 }
 
 /// Every reporter sees every event; the error of a reporter that cannot write is kept and
@@ -29,6 +46,8 @@ pub trait Reporter {
 #[derive(Debug, Clone)]
 pub struct ScenarioReport {
     pub feature: String,
+    /// Where the feature's `Feature:` line is.
+    pub feature_line: usize,
     pub path: PathBuf,
     pub rule: Option<String>,
     /// `Scenario`, `Scenario Outline`, or the word of the feature's language.
@@ -41,6 +60,32 @@ pub struct ScenarioReport {
     /// What passing steps had to say (e.g. how many pages a crawl checked).
     pub notes: Vec<String>,
     pub duration: Duration,
+    /// Failed attempts before the last one (`@retry(N)`, `--retries N`), oldest first: a
+    /// scenario that passed only on a retry is flaky, not clean.
+    pub earlier_attempts: Vec<Attempt>,
+}
+
+/// One failed run of a scenario that was tried again.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub steps: Vec<StepReport>,
+    pub duration: Duration,
+}
+
+impl Attempt {
+    /// The step that failed the attempt and why.
+    pub fn failure(&self) -> Option<(&StepReport, &StepFailure)> {
+        first_failure(&self.steps)
+    }
+}
+
+/// How a scenario ended, as every reporter counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    /// Passed, but only after failing at least once.
+    Flaky,
+    Failed,
 }
 
 impl ScenarioReport {
@@ -48,18 +93,42 @@ impl ScenarioReport {
         self.failure().is_none()
     }
 
+    pub fn verdict(&self) -> Verdict {
+        match (self.passed(), self.earlier_attempts.is_empty()) {
+            (false, _) => Verdict::Failed,
+            (true, true) => Verdict::Passed,
+            (true, false) => Verdict::Flaky,
+        }
+    }
+
     /// The step that failed the scenario and why.
     pub fn failure(&self) -> Option<(&StepReport, &StepFailure)> {
-        self.steps.iter().find_map(|step| match &step.status {
-            StepStatus::Failed(failure) => Some((step, failure)),
-            _ => None,
-        })
+        first_failure(&self.steps)
     }
 
     /// `features/a.feature:12`
     pub fn location(&self) -> String {
         format!("{}:{}", self.path.display(), self.line)
     }
+
+    /// The name as reports list it: with its rule, when it has one.
+    pub fn full_name(&self) -> String {
+        match &self.rule {
+            Some(rule) => format!("{rule}: {}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    pub fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|own| own == tag)
+    }
+}
+
+fn first_failure(steps: &[StepReport]) -> Option<(&StepReport, &StepFailure)> {
+    steps.iter().find_map(|step| match &step.status {
+        StepStatus::Failed(failure) => Some((step, failure)),
+        _ => None,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +139,14 @@ pub struct StepReport {
     pub status: StepStatus,
     /// How long the step ran; zero for a step that did not run.
     pub duration: Duration,
+    /// The step's doc string or data table, as the feature wrote it.
+    pub argument: Option<StepArgument>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepArgument {
+    DocString(String),
+    Table(Vec<Vec<String>>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,9 +160,56 @@ pub enum StepStatus {
 
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
+    /// Scenarios that passed at their first attempt.
     pub passed: usize,
+    /// Scenarios that passed only on a retry.
+    pub flaky: usize,
     pub failed: usize,
+    /// Failed scenarios that failed for a problem of the tool or its configuration (a missing
+    /// driver, an unknown role) rather than of the site; Nagios reads these as UNKNOWN.
+    pub tool_problems: usize,
+    /// Failed scenarios tagged `@warning` (tool problems aside): Nagios reads them as WARNING,
+    /// not CRITICAL.
+    pub warnings: usize,
     /// Scenarios not started because `--fail-fast` stopped the run.
     pub not_run: usize,
     pub duration: Duration,
+}
+
+impl RunSummary {
+    /// Every scenario that finished, whatever its verdict.
+    pub fn finished(&self) -> usize {
+        self.passed + self.flaky + self.failed
+    }
+
+    pub fn total(&self) -> usize {
+        self.finished() + self.not_run
+    }
+
+    /// Counts one finished scenario.
+    pub fn count(&mut self, scenario: &ScenarioReport) {
+        match scenario.verdict() {
+            Verdict::Passed => self.passed += 1,
+            Verdict::Flaky => self.flaky += 1,
+            Verdict::Failed => {
+                self.failed += 1;
+                if scenario
+                    .failure()
+                    .is_some_and(|(_, failure)| is_tool_problem(failure))
+                {
+                    self.tool_problems += 1;
+                } else if scenario.has_tag(WARNING_TAG) {
+                    self.warnings += 1;
+                }
+            }
+        }
+    }
+}
+
+/// The tag that makes a scenario's failure a warning for Nagios.
+pub const WARNING_TAG: &str = "warning";
+
+/// A failure that says nothing about the site: the tool could not run the check.
+pub fn is_tool_problem(failure: &StepFailure) -> bool {
+    failure.kind() == shakedown_steps::FailureKind::Configuration
 }

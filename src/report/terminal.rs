@@ -1,47 +1,107 @@
 //! The human report: a line per scenario as it finishes, the failing step with its reasons
-//! right under it, and a summary that lists the failures again at the end.
+//! right under it, and a summary that lists the failures (and the flaky passes) again at the end.
 
 use std::io::Write;
 
-use super::model::{Reporter, RunEvent, ScenarioReport, StepStatus};
+use super::model::{Reporter, RunEvent, RunSummary, ScenarioReport, StepStatus, Verdict};
 use crate::error::Error;
 
 pub struct TerminalReporter<W: Write> {
     out: W,
+    /// What one event prints, written out at once so a progress line can step aside for it.
+    pending: Vec<u8>,
+    /// The live progress line on the same terminal, if any.
+    progress: Option<indicatif::ProgressBar>,
+    /// `--quiet`: passing scenarios and notes are left out.
+    quiet: bool,
     failures: Vec<String>,
+    flaky: Vec<String>,
 }
 
 impl<W: Write> TerminalReporter<W> {
-    pub fn new(out: W) -> Self {
+    pub fn new(out: W, quiet: bool) -> Self {
         Self {
             out,
+            pending: Vec::new(),
+            progress: None,
+            quiet,
             failures: Vec::new(),
+            flaky: Vec::new(),
+        }
+    }
+
+    /// Prints around `progress`: its line is cleared while ours are written, then redrawn.
+    #[must_use]
+    pub fn with_progress(mut self, progress: indicatif::ProgressBar) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn write_pending(&mut self) -> std::io::Result<()> {
+        let pending = std::mem::take(&mut self.pending);
+        let out = &mut self.out;
+        let mut write = || out.write_all(&pending).and_then(|()| out.flush());
+        match &self.progress {
+            Some(progress) => progress.suspend(write),
+            None => write(),
         }
     }
 
     fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
-        let verdict = if report.passed() { "PASS" } else { "FAIL" };
+        let verdict = report.verdict();
+        let headline = format!("{}  {}", report.location(), report.full_name());
+        match verdict {
+            Verdict::Failed => self.failures.push(headline),
+            Verdict::Flaky => self.flaky.push(format!(
+                "{headline}  (passed on attempt {})",
+                report.earlier_attempts.len() + 1
+            )),
+            Verdict::Passed => {}
+        }
+        if self.quiet && verdict == Verdict::Passed {
+            return Ok(());
+        }
+        let word = match verdict {
+            Verdict::Passed => "PASS",
+            Verdict::Flaky => "FLAKY",
+            Verdict::Failed => "FAIL",
+        };
         writeln!(
-            self.out,
-            "    {verdict} [{:>8.3}s] {}  {}",
+            self.pending,
+            "    {word:<5} [{:>8.3}s] {}  {}",
             report.duration.as_secs_f64(),
             report.location(),
-            report.name
+            report.full_name()
         )?;
-        for note in &report.notes {
-            writeln!(self.out, "         note: {note}")?;
+        if !self.quiet {
+            for note in &report.notes {
+                writeln!(self.pending, "          note: {note}")?;
+            }
+        }
+        for (number, attempt) in report.earlier_attempts.iter().enumerate() {
+            if let Some((step, failure)) = attempt.failure() {
+                writeln!(
+                    self.pending,
+                    "          attempt {} failed at {}{} (line {}): {}",
+                    number + 1,
+                    step.keyword,
+                    step.text,
+                    step.line,
+                    failure.summary()
+                )?;
+            }
         }
         if let Some((step, failure)) = report.failure() {
             writeln!(
-                self.out,
-                "         {}{}  ({}:{})",
+                self.pending,
+                "          {}{}  ({}:{})",
                 step.keyword,
                 step.text,
                 report.path.display(),
                 step.line
             )?;
             for line in failure.to_string().lines() {
-                writeln!(self.out, "         {line}")?;
+                writeln!(self.pending, "          {line}")?;
             }
             let not_run = report
                 .steps
@@ -49,10 +109,32 @@ impl<W: Write> TerminalReporter<W> {
                 .filter(|step| step.status == StepStatus::NotRun)
                 .count();
             if not_run > 0 {
-                writeln!(self.out, "         ({not_run} later step(s) not run)")?;
+                writeln!(self.pending, "          ({not_run} later step(s) not run)")?;
             }
-            self.failures
-                .push(format!("{}  {}", report.location(), report.name));
+        }
+        Ok(())
+    }
+
+    fn summary(&mut self, summary: &RunSummary) -> std::io::Result<()> {
+        let mut line = format!(
+            "\nSummary [{:.3}s]: {} scenario(s): {} passed, {} failed",
+            summary.duration.as_secs_f64(),
+            summary.finished(),
+            summary.passed,
+            summary.failed
+        );
+        if summary.flaky > 0 {
+            line.push_str(&format!(", {} flaky (passed on a retry)", summary.flaky));
+        }
+        if summary.not_run > 0 {
+            line.push_str(&format!(", {} not run (--fail-fast)", summary.not_run));
+        }
+        writeln!(self.pending, "{line}")?;
+        for failure in &self.failures {
+            writeln!(self.pending, "    FAIL  {failure}")?;
+        }
+        for flaky in &self.flaky {
+            writeln!(self.pending, "    FLAKY {flaky}")?;
         }
         Ok(())
     }
@@ -61,35 +143,17 @@ impl<W: Write> TerminalReporter<W> {
 impl<W: Write> Reporter for TerminalReporter<W> {
     fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
         let written = match event {
-            RunEvent::Started {
-                environment,
-                base_url,
-                scenarios,
-            } => writeln!(
-                self.out,
-                "shakedown: running {scenarios} scenario(s) against `{environment}` ({base_url})\n"
+            RunEvent::Started(info) => writeln!(
+                self.pending,
+                "shakedown: running {} scenario(s) against `{}` ({})\n",
+                info.scenarios, info.environment, info.base_url
             ),
+            RunEvent::ScenarioStarted { .. } => return Ok(()),
             RunEvent::ScenarioFinished(report) => self.scenario(report),
-            RunEvent::Finished(summary) => {
-                let mut line = format!(
-                    "\nSummary [{:.3}s]: {} scenario(s): {} passed, {} failed",
-                    summary.duration.as_secs_f64(),
-                    summary.passed + summary.failed,
-                    summary.passed,
-                    summary.failed
-                );
-                if summary.not_run > 0 {
-                    line.push_str(&format!(", {} not run (--fail-fast)", summary.not_run));
-                }
-                writeln!(self.out, "{line}").and_then(|()| {
-                    self.failures
-                        .iter()
-                        .try_for_each(|failure| writeln!(self.out, "    FAIL {failure}"))
-                })
-            }
+            RunEvent::Finished(summary) => self.summary(summary),
         };
         written
-            .and_then(|()| self.out.flush())
+            .and_then(|()| self.write_pending())
             .map_err(|source| Error::Io {
                 what: "cannot write to the terminal".into(),
                 source,

@@ -112,7 +112,7 @@ fn browsers_of(marker: &str) -> Vec<String> {
 /// slower than the short step timeouts these tests use, and the tests would time out, not fail.
 static ONE_BROWSER_RUN_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn browser_turn() -> std::sync::MutexGuard<'static, ()> {
+pub(crate) fn browser_turn() -> std::sync::MutexGuard<'static, ()> {
     ONE_BROWSER_RUN_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

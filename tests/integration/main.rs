@@ -8,6 +8,7 @@ mod content;
 mod demo;
 mod junit;
 mod probes;
+mod reports;
 mod roles;
 mod run;
 mod support;

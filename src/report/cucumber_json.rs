@@ -1,0 +1,169 @@
+//! Cucumber JSON (`--json FILE`), the format Jenkins' cucumber-reports plugin and the npm
+//! `cucumber-html-reporter` read: features with their scenarios and steps, results in
+//! lowercase with durations in nanoseconds, data tables as `rows`, doc strings, and screenshots
+//! embedded in base64.
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use super::model::{Reporter, RunEvent, ScenarioReport, StepArgument, StepReport, StepStatus};
+use crate::error::Error;
+
+pub struct CucumberJsonReporter {
+    path: PathBuf,
+    scenarios: Vec<ScenarioReport>,
+}
+
+impl CucumberJsonReporter {
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            scenarios: Vec::new(),
+        }
+    }
+
+    fn write(&self) -> Result<(), Error> {
+        let failed = |source| Error::WriteReport {
+            what: "Cucumber JSON",
+            path: self.path.clone(),
+            source,
+        };
+        let text =
+            serde_json::to_string_pretty(&features(&self.scenarios)).map_err(|error| failed(error.into()))?;
+        std::fs::write(&self.path, text).map_err(failed)
+    }
+}
+
+/// The report as the format has it: features in file order, each with its scenarios in line order.
+pub fn features(scenarios: &[ScenarioReport]) -> Value {
+    let mut sorted: Vec<&ScenarioReport> = scenarios.iter().collect();
+    sorted.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    let mut features: Vec<(&ScenarioReport, Vec<Value>)> = Vec::new();
+    for scenario in sorted {
+        match features.last_mut() {
+            Some((first, elements)) if first.path == scenario.path => elements.push(element(scenario)),
+            _ => features.push((scenario, vec![element(scenario)])),
+        }
+    }
+    Value::Array(
+        features
+            .into_iter()
+            .map(|(first, elements)| {
+                json!({
+                    "uri": first.path.display().to_string(),
+                    "id": slug(&first.feature),
+                    "keyword": "Feature",
+                    "name": first.feature,
+                    "description": "",
+                    "line": first.feature_line,
+                    "tags": [],
+                    "elements": elements,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn element(scenario: &ScenarioReport) -> Value {
+    let mut description: Vec<String> = scenario
+        .earlier_attempts
+        .iter()
+        .enumerate()
+        .filter_map(|(number, attempt)| {
+            let (step, failure) = attempt.failure()?;
+            Some(format!(
+                "attempt {} failed at {}{} (line {}): {}",
+                number + 1,
+                step.keyword,
+                step.text,
+                step.line,
+                failure.summary()
+            ))
+        })
+        .collect();
+    description.extend(scenario.notes.iter().map(|note| format!("note: {note}")));
+    json!({
+        "id": format!("{};{}", slug(&scenario.feature), slug(&scenario.full_name())),
+        "keyword": scenario.keyword,
+        "type": "scenario",
+        "name": scenario.full_name(),
+        "description": description.join("\n"),
+        "line": scenario.line,
+        "tags": scenario.tags.iter().map(|tag| json!({ "name": format!("@{tag}"), "line": scenario.line })).collect::<Vec<_>>(),
+        "steps": scenario.steps.iter().map(|step| step_value(scenario, step)).collect::<Vec<_>>(),
+    })
+}
+
+fn step_value(scenario: &ScenarioReport, step: &StepReport) -> Value {
+    let mut result = json!({
+        "status": match step.status {
+            StepStatus::Passed => "passed",
+            StepStatus::Failed(_) => "failed",
+            StepStatus::NotRun => "skipped",
+        },
+        "duration": u64::try_from(step.duration.as_nanos()).unwrap_or(u64::MAX),
+    });
+    let mut value = json!({
+        "keyword": step.keyword,
+        "name": step.text,
+        "line": step.line,
+        "match": { "location": format!("{}:{}", scenario.path.display(), step.line) },
+    });
+    if let StepStatus::Failed(failure) = &step.status {
+        result["error_message"] = json!(failure.to_string());
+        let embeddings: Vec<Value> = failure
+            .attachments()
+            .iter()
+            .filter_map(|attachment| {
+                let bytes = std::fs::read(&attachment.path).ok()?;
+                Some(json!({
+                    "mime_type": attachment.media_type,
+                    "data": base64::engine::general_purpose::STANDARD.encode(bytes),
+                }))
+            })
+            .collect();
+        if !embeddings.is_empty() {
+            value["embeddings"] = json!(embeddings);
+        }
+    }
+    value["result"] = result;
+    match &step.argument {
+        Some(StepArgument::DocString(text)) => {
+            value["doc_string"] = json!({ "value": text, "content_type": "", "line": step.line + 1 });
+        }
+        Some(StepArgument::Table(rows)) => {
+            value["rows"] = json!(
+                rows.iter()
+                    .map(|cells| json!({ "cells": cells }))
+                    .collect::<Vec<_>>()
+            );
+        }
+        None => {}
+    }
+    value
+}
+
+/// Cucumber's ids: lowercase words joined by `-`.
+fn slug(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+impl Reporter for CucumberJsonReporter {
+    fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
+        match event {
+            RunEvent::Started(_) => Ok(()),
+            RunEvent::ScenarioFinished(report) => {
+                self.scenarios.push(report.clone());
+                Ok(())
+            }
+            RunEvent::ScenarioStarted { .. } => Ok(()),
+            RunEvent::Finished(_) => self.write(),
+        }
+    }
+}
