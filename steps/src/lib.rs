@@ -18,5 +18,8 @@ mod wsgi;
 
 pub use context::{ContentSettings, RunContext, StepSettings, install_run_context};
 pub use failure::StepFailure;
-pub use probes::{FileFacts, Finished, Host, Invocation, LocalHost, ProbeSettings, RunError};
+pub use probes::{
+    Connection, DestinationError, FileFacts, Finished, Host, Invocation, LocalHost, ProbeSettings, Process,
+    RunError, SshDestination, SshHost, SshSettings,
+};
 pub use world::ShakedownWorld;

@@ -18,7 +18,7 @@ use crate::world::ShakedownWorld;
 #[then(expr = "port {int} on {string} should be open")]
 async fn port_open(world: &mut ShakedownWorld, port: u16, host: String) -> Result<(), StepFailure> {
     let budget = world.time_budget();
-    let seen = ports::connect(&host, port, budget.limit).await;
+    let seen = ports::connect(world.run().host.as_ref(), &host, port, budget.limit).await?;
     let limit = format!("{} (`{}`)", crate::text::humanize(budget.limit), budget.source);
     ports::expect_open(&host, port, seen, &limit)
 }
@@ -27,7 +27,8 @@ async fn port_open(world: &mut ShakedownWorld, port: u16, host: String) -> Resul
 #[when(expr = "port {int} on {string} should be closed")]
 #[then(expr = "port {int} on {string} should be closed")]
 async fn port_closed(world: &mut ShakedownWorld, port: u16, host: String) -> Result<(), StepFailure> {
-    let seen = ports::connect(&host, port, world.time_budget().limit).await;
+    let limit = world.time_budget().limit;
+    let seen = ports::connect(world.run().host.as_ref(), &host, port, limit).await?;
     ports::expect_closed(&host, port, seen)
 }
 
@@ -205,10 +206,17 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
             true => local_path(world, &plugin).to_string_lossy().into_owned(),
             false => plugin.clone(),
         };
-        let Some(found) = host
+        let found = host
             .find_program(&wanted, std::slice::from_ref(&plugin_dir))
             .await
-        else {
+            .map_err(|error| {
+                StepFailure::new(format!(
+                    "the Nagios check is UNKNOWN: cannot look for the plugin `{plugin}` on {}",
+                    host.name()
+                ))
+                .with("reason", error.to_string())
+            })?;
+        let Some(found) = found else {
             return Err(StepFailure::new(format!(
                 "the Nagios check is UNKNOWN: the plugin `{plugin}` was not found in `{}` or on the PATH of {}",
                 plugin_dir.display(),
