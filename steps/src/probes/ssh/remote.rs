@@ -303,7 +303,7 @@ mod tests {
     #[tokio::test]
     async fn arguments_reach_the_script_as_they_were_written() {
         let tricky = "it's $HOME `id` \"quoted\"; rm -rf /nothing";
-        let (code, stdout, _) = body("printf '%s' \"$1\"", &[tricky]).await;
+        let (code, stdout, _) = body(&format!("{HELPER_PRELUDE}printf '%s' \"$1\""), &[tricky]).await;
         assert_eq!(code, Some(0));
         assert_eq!(String::from_utf8_lossy(&stdout), tricky);
     }
