@@ -10,11 +10,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::TcpStream;
 use tokio::process::Command;
+
+use super::processes::{Process, parse_cmdline};
 
 /// Bytes kept of a command's stdout and of its stderr; the rest is read and dropped, so a chatty
 /// command neither blocks on a full pipe nor fills memory.
-const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+pub(super) const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 
 /// A command to run: a program and its arguments (never a shell line; a shell is the program
 /// `sh` with `-c` when the caller decided one is needed).
@@ -80,6 +83,15 @@ pub struct FileFacts {
     pub executable: bool,
 }
 
+/// What became of a TCP connection attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Accepted,
+    /// Refused, unreachable or unresolved, with the reason the system gave.
+    Refused(String),
+    TimedOut,
+}
+
 /// The machine probes look at.
 #[async_trait]
 pub trait Host: Send + Sync + fmt::Debug {
@@ -98,8 +110,19 @@ pub trait Host: Send + Sync + fmt::Debug {
     /// The names in a folder.
     async fn list_dir(&self, path: &Path) -> io::Result<Vec<String>>;
 
-    /// Where `program` would be found: in `first` (in order), then on the `PATH`.
-    async fn find_program(&self, program: &str, first: &[PathBuf]) -> Option<PathBuf>;
+    /// Where `program` would be found: in `first` (in order), then on the `PATH`; an error
+    /// only when the host could not be asked.
+    async fn find_program(&self, program: &str, first: &[PathBuf]) -> io::Result<Option<PathBuf>>;
+
+    /// Opens a TCP connection to `host:port` from this machine (so `localhost` is the machine's
+    /// own loopback) within `limit`; an error only when the machine could not be asked.
+    async fn connect_tcp(&self, host: &str, port: u16, limit: Duration) -> io::Result<Connection>;
+
+    /// Every process running on the machine. Processes that end while being read are left out.
+    async fn processes(&self) -> io::Result<Vec<Process>>;
+
+    /// Releases what the host holds open (a connection); the run's last call on it.
+    async fn close(&self) {}
 }
 
 /// The machine shakedown itself runs on.
@@ -190,14 +213,14 @@ impl Host for LocalHost {
         Ok(names)
     }
 
-    async fn find_program(&self, program: &str, first: &[PathBuf]) -> Option<PathBuf> {
+    async fn find_program(&self, program: &str, first: &[PathBuf]) -> io::Result<Option<PathBuf>> {
         if program.contains('/') {
             let path = PathBuf::from(program);
-            return self
+            return Ok(self
                 .metadata(&path)
                 .await
                 .is_ok_and(|facts| facts.executable)
-                .then_some(path);
+                .then_some(path));
         }
         let path_var = std::env::var_os("PATH").unwrap_or_default();
         let folders = first.iter().cloned().chain(std::env::split_paths(&path_var));
@@ -208,10 +231,43 @@ impl Host for LocalHost {
                 .await
                 .is_ok_and(|facts| facts.executable)
             {
-                return Some(candidate);
+                return Ok(Some(candidate));
             }
         }
-        None
+        Ok(None)
+    }
+
+    async fn connect_tcp(&self, host: &str, port: u16, limit: Duration) -> io::Result<Connection> {
+        Ok(
+            match tokio::time::timeout(limit, TcpStream::connect((host, port))).await {
+                Ok(Ok(_stream)) => Connection::Accepted,
+                Ok(Err(error)) => Connection::Refused(error.to_string()),
+                Err(_) => Connection::TimedOut,
+            },
+        )
+    }
+
+    async fn processes(&self) -> io::Result<Vec<Process>> {
+        let proc_dir = Path::new("/proc");
+        let names = self.list_dir(proc_dir).await?;
+        let mut processes = Vec::new();
+        for pid in names.iter().filter_map(|name| name.parse::<u32>().ok()) {
+            let folder = proc_dir.join(pid.to_string());
+            let Ok(comm) = self.read(&folder.join("comm")).await else {
+                continue;
+            };
+            let args = self
+                .read(&folder.join("cmdline"))
+                .await
+                .map(|bytes| parse_cmdline(&bytes))
+                .unwrap_or_default();
+            processes.push(Process {
+                pid,
+                comm: String::from_utf8_lossy(&comm).trim_end().to_owned(),
+                args,
+            });
+        }
+        Ok(processes)
     }
 }
 
@@ -227,16 +283,18 @@ fn search_path(first: &[PathBuf]) -> std::ffi::OsString {
     std::env::join_paths(folders).unwrap_or(current)
 }
 
-/// Reads a pipe to its end, keeping the first [`MAX_OUTPUT_BYTES`].
-async fn drain<R: AsyncRead + Unpin>(pipe: &mut Option<R>, kept: &mut Vec<u8>) {
-    let Some(pipe) = pipe else { return };
+/// Reads a pipe to its end, keeping the first [`MAX_OUTPUT_BYTES`]; says whether any were dropped.
+pub(super) async fn drain<R: AsyncRead + Unpin>(pipe: &mut Option<R>, kept: &mut Vec<u8>) -> bool {
+    let Some(pipe) = pipe else { return false };
     let mut chunk = [0u8; 8192];
+    let mut dropped = false;
     loop {
         match pipe.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return dropped,
             Ok(read) => {
                 let room = MAX_OUTPUT_BYTES.saturating_sub(kept.len());
                 kept.extend_from_slice(&chunk[..read.min(room)]);
+                dropped |= read > room;
             }
         }
     }
@@ -303,12 +361,10 @@ mod tests {
         };
         let outcome = LocalHost.run(&invocation, Duration::from_secs(1)).await;
         assert!(matches!(outcome, Err(RunError::NotFound)), "{outcome:?}");
-        assert!(LocalHost.find_program("sh", &[]).await.is_some());
-        assert!(
-            LocalHost
-                .find_program("no-such-program-here", &[])
-                .await
-                .is_none()
-        );
+        assert!(matches!(LocalHost.find_program("sh", &[]).await, Ok(Some(_))));
+        assert!(matches!(
+            LocalHost.find_program("no-such-program-here", &[]).await,
+            Ok(None)
+        ));
     }
 }

@@ -1,4 +1,5 @@
-//! Probes of the machine: ports, processes, services, commands, Nagios plugins, files and cron.
+//! Probes of a machine (this one, or a server over SSH): ports, processes, services, commands,
+//! Nagios plugins, files and cron.
 
 mod commands;
 mod cron;
@@ -9,10 +10,11 @@ mod ports;
 mod processes;
 mod services;
 mod settings;
+mod ssh;
 mod steps;
 
 pub(crate) use commands::{CommandRun, ProbeState, bounded, resolve_path, run as run_command};
-#[cfg(test)]
-pub(crate) use host::Finished;
-pub(crate) use host::{Host, Invocation, LocalHost};
+pub use host::{Connection, FileFacts, Finished, Host, Invocation, LocalHost, RunError};
+pub use processes::Process;
 pub use settings::ProbeSettings;
+pub use ssh::{DestinationError, SshDestination, SshHost, SshSettings};

@@ -1,26 +1,25 @@
-//! TCP ports, open or closed, as seen from the machine shakedown runs on.
+//! TCP ports, open or closed, as seen from the host probes look at (so `localhost` is that
+//! host's own loopback). The connection itself is the host's to make.
 
 use std::time::Duration;
 
-use tokio::net::TcpStream;
-
+use super::host::{Connection, Host};
 use crate::failure::StepFailure;
 
-/// What became of a connection attempt.
-#[derive(Debug)]
-pub(crate) enum Connection {
-    Accepted,
-    Refused(String),
-    TimedOut,
-}
-
-/// Tries `host:port` within `limit` (every address the name resolves to, in turn).
-pub(crate) async fn connect(host: &str, port: u16, limit: Duration) -> Connection {
-    match tokio::time::timeout(limit, TcpStream::connect((host, port))).await {
-        Ok(Ok(_stream)) => Connection::Accepted,
-        Ok(Err(error)) => Connection::Refused(error.to_string()),
-        Err(_) => Connection::TimedOut,
-    }
+/// Tries `target:port` from `host` within `limit`; a failure only when the host could not be asked.
+pub(crate) async fn connect(
+    host: &dyn Host,
+    target: &str,
+    port: u16,
+    limit: Duration,
+) -> Result<Connection, StepFailure> {
+    host.connect_tcp(target, port, limit).await.map_err(|error| {
+        StepFailure::new(format!(
+            "cannot check port {port} on {target} from {}",
+            host.name()
+        ))
+        .with("reason", error.to_string())
+    })
 }
 
 pub(crate) fn expect_open(host: &str, port: u16, seen: Connection, limit: &str) -> Result<(), StepFailure> {
@@ -46,18 +45,23 @@ pub(crate) fn expect_closed(host: &str, port: u16, seen: Connection) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probes::LocalHost;
 
     #[tokio::test]
     async fn a_listening_port_is_open_and_a_released_one_closed() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
         let limit = Duration::from_secs(2);
-        assert!(expect_open("127.0.0.1", port, connect("127.0.0.1", port, limit).await, "2s").is_ok());
-        assert!(expect_closed("127.0.0.1", port, connect("127.0.0.1", port, limit).await).is_err());
+        let seen = || async {
+            connect(&LocalHost, "127.0.0.1", port, limit)
+                .await
+                .expect("asked")
+        };
+        assert!(expect_open("127.0.0.1", port, seen().await, "2s").is_ok());
+        assert!(expect_closed("127.0.0.1", port, seen().await).is_err());
         drop(listener);
-        let failure = expect_open("127.0.0.1", port, connect("127.0.0.1", port, limit).await, "2s")
-            .expect_err("closed");
+        let failure = expect_open("127.0.0.1", port, seen().await, "2s").expect_err("closed");
         assert!(failure.to_string().contains("the connection failed"), "{failure}");
-        assert!(expect_closed("127.0.0.1", port, connect("127.0.0.1", port, limit).await).is_ok());
+        assert!(expect_closed("127.0.0.1", port, seen().await).is_ok());
     }
 }

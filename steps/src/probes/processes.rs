@@ -1,8 +1,6 @@
 //! Processes by name, read from `/proc` (through the host, never by parsing `ps`), so the
 //! check works the same wherever `/proc` can be read.
 
-use std::path::{Path, PathBuf};
-
 use super::host::Host;
 use crate::failure::StepFailure;
 
@@ -11,7 +9,7 @@ const DESCRIBED_CHARS: usize = 100;
 
 /// A running process as `/proc` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Process {
+pub struct Process {
     pub pid: u32,
     /// The kernel's name for it (`/proc/PID/comm`, at most 15 characters).
     pub comm: String,
@@ -52,33 +50,14 @@ pub(crate) fn parse_cmdline(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Every process visible in `/proc` on `host`. Processes that end while being read are left out.
+/// Every process running on `host`.
 pub(crate) async fn list(host: &dyn Host) -> Result<Vec<Process>, StepFailure> {
-    let proc_dir = Path::new("/proc");
-    let names = host.list_dir(proc_dir).await.map_err(|error| {
+    host.processes().await.map_err(|error| {
         StepFailure::new(format!(
             "cannot list the processes of {}: `/proc` cannot be read: {error}",
             host.name()
         ))
-    })?;
-    let mut processes = Vec::new();
-    for pid in names.iter().filter_map(|name| name.parse::<u32>().ok()) {
-        let folder = proc_dir.join(pid.to_string());
-        let Ok(comm) = host.read(&folder.join("comm")).await else {
-            continue;
-        };
-        let args = host
-            .read(&PathBuf::from(&folder).join("cmdline"))
-            .await
-            .map(|bytes| parse_cmdline(&bytes))
-            .unwrap_or_default();
-        processes.push(Process {
-            pid,
-            comm: String::from_utf8_lossy(&comm).trim_end().to_owned(),
-            args,
-        });
-    }
-    Ok(processes)
+    })
 }
 
 /// The PIDs of the processes called `name`.

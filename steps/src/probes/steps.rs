@@ -20,7 +20,7 @@ use crate::world::ShakedownWorld;
 )]
 async fn port_open(world: &mut ShakedownWorld, port: u16, host: String) -> Result<(), StepFailure> {
     let deadline = world.deadline();
-    let seen = ports::connect(&host, port, deadline.remaining()).await;
+    let seen = ports::connect(world.host(), &host, port, deadline.remaining()).await?;
     ports::expect_open(&host, port, seen, &deadline.to_string())
 }
 
@@ -30,7 +30,7 @@ async fn port_open(world: &mut ShakedownWorld, port: u16, host: String) -> Resul
     example = "port 5432 on \"ledger.example.com\" should be closed"
 )]
 async fn port_closed(world: &mut ShakedownWorld, port: u16, host: String) -> Result<(), StepFailure> {
-    let seen = ports::connect(&host, port, world.deadline().remaining()).await;
+    let seen = ports::connect(world.host(), &host, port, world.deadline().remaining()).await?;
     ports::expect_closed(&host, port, seen)
 }
 
@@ -208,11 +208,21 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
             false => plugin.clone(),
         };
         let search = host.find_program(&wanted, std::slice::from_ref(&plugin_dir));
-        let found = deadline.run(search).await.ok_or_else(|| {
-            deadline.exceeded(format!(
-                "the Nagios check is UNKNOWN: the plugin `{plugin}` could not be looked for"
-            ))
-        })?;
+        let found = deadline
+            .run(search)
+            .await
+            .ok_or_else(|| {
+                deadline.exceeded(format!(
+                    "the Nagios check is UNKNOWN: the plugin `{plugin}` could not be looked for"
+                ))
+            })?
+            .map_err(|error| {
+                StepFailure::connection(format!(
+                    "the Nagios check is UNKNOWN: cannot look for the plugin `{plugin}` on {}",
+                    host.name()
+                ))
+                .with("reason", error.to_string())
+            })?;
         let Some(found) = found else {
             return Err(StepFailure::configuration(format!(
                 "the Nagios check is UNKNOWN: the plugin `{plugin}` was not found in `{}` or on the PATH of {}",

@@ -1,0 +1,394 @@
+//! A server reached over SSH, as a probe host: every [`Host`] call is a small remote script run
+//! through the host's one multiplexed connection, opened on first use and closed by
+//! [`SshHost::close`] at the end of the run.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::{Mutex, Semaphore};
+
+use super::destination::{SshDestination, SshSettings};
+use super::master::Master;
+use super::remote::{self, Start};
+use crate::probes::host::{Connection, FileFacts, Finished, Host, Invocation, RunError, drain};
+use crate::probes::processes::Process;
+
+/// Remote commands at once over one connection: sshd allows 10 sessions per connection
+/// (`MaxSessions`), and a timeout needs one more to kill what ran out of time.
+const MAX_SESSIONS: usize = 8;
+/// A backstop for the file helpers, which have no limit of their own: steps bound every probe
+/// by their deadline, and a dropped helper has its remote process killed.
+const HELPER_LIMIT: Duration = Duration::from_secs(300);
+/// How long killing a remote process group may take.
+const KILL_LIMIT: Duration = Duration::from_secs(5);
+/// Lines a login shell may print before the script's first line (a chatty `.bashrc`).
+const MAX_NOISE_LINES: usize = 64;
+
+/// A server probed over SSH as the user of its destination.
+pub struct SshHost {
+    name: String,
+    destination: SshDestination,
+    settings: SshSettings,
+    connection: Mutex<ConnectionState>,
+    sessions: Semaphore,
+}
+
+enum ConnectionState {
+    Unopened,
+    Open(Arc<Master>),
+    /// The reason the connection could not be made; the run does not try again.
+    Failed(String),
+    Closed,
+}
+
+/// What a remote script did.
+struct Ran {
+    start: Start,
+    code: Option<i32>,
+    /// Its own stdout, after the lines the script starts with.
+    stdout: Vec<u8>,
+    stdout_cut: bool,
+    stderr: Vec<u8>,
+}
+
+enum ExecError {
+    /// It could not run: no connection, a lost one, or ssh itself failed.
+    Failed(io::Error),
+    /// Its time ran out and its process group was killed; what it had printed.
+    TimedOut { stdout: Vec<u8>, stderr: Vec<u8> },
+}
+
+impl SshHost {
+    /// A host named `name` in messages; nothing connects until the first probe needs it.
+    pub fn new(name: impl Into<String>, destination: SshDestination, settings: SshSettings) -> Self {
+        Self {
+            name: name.into(),
+            destination,
+            settings,
+            connection: Mutex::new(ConnectionState::Unopened),
+            sessions: Semaphore::new(MAX_SESSIONS),
+        }
+    }
+
+    pub fn destination(&self) -> &SshDestination {
+        &self.destination
+    }
+
+    /// Ends the connection (and any remote command still running on it); later calls fail.
+    pub async fn close(&self) {
+        let mut state = self.connection.lock().await;
+        if let ConnectionState::Open(master) = &*state {
+            master.close().await;
+        }
+        *state = ConnectionState::Closed;
+    }
+
+    /// The connection, opened on first use.
+    async fn master(&self) -> io::Result<Arc<Master>> {
+        let mut state = self.connection.lock().await;
+        match &*state {
+            ConnectionState::Open(master) => return Ok(Arc::clone(master)),
+            ConnectionState::Failed(reason) => return Err(io::Error::other(reason.clone())),
+            ConnectionState::Closed => {
+                return Err(io::Error::other(format!(
+                    "the SSH connection to {} is already closed",
+                    self.name
+                )));
+            }
+            ConnectionState::Unopened => {}
+        }
+        match Master::open(&self.name, &self.destination, &self.settings).await {
+            Ok(master) => {
+                let master = Arc::new(master);
+                *state = ConnectionState::Open(Arc::clone(&master));
+                Ok(master)
+            }
+            Err(reason) => {
+                *state = ConnectionState::Failed(reason.clone());
+                Err(io::Error::other(reason))
+            }
+        }
+    }
+
+    /// Runs `script` with `args` on the server within `limit`, killing its process group on the
+    /// server when the limit runs out or the caller stops waiting.
+    async fn exec(&self, script: &str, args: &[String], limit: Duration) -> Result<Ran, ExecError> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let nothing_yet = || ExecError::TimedOut {
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        };
+        let master = tokio::time::timeout_at(deadline, self.master())
+            .await
+            .map_err(|_| nothing_yet())?
+            .map_err(ExecError::Failed)?;
+        let _session = tokio::time::timeout_at(deadline, self.sessions.acquire())
+            .await
+            .map_err(|_| nothing_yet())?
+            .map_err(|closed| ExecError::Failed(io::Error::other(closed)))?;
+        let mut child = master
+            .command(&remote::remote_line(script, args))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(ExecError::Failed)?;
+        let group = OnceLock::new();
+        let mut start = Start::Unknown;
+        let mut killer = GroupKiller {
+            master: Arc::clone(&master),
+            group: &group,
+            armed: true,
+        };
+        let mut stdout_pipe = child.stdout.take().map(BufReader::new);
+        let mut stderr_pipe = child.stderr.take();
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let outcome = tokio::time::timeout_at(deadline, async {
+            let read_stdout = async {
+                if let Some(reader) = stdout_pipe.as_mut() {
+                    start = read_header(reader, &group).await;
+                }
+                drain(&mut stdout_pipe, &mut stdout).await
+            };
+            let (cut, _, status) =
+                tokio::join!(read_stdout, drain(&mut stderr_pipe, &mut stderr), child.wait());
+            (cut, status)
+        })
+        .await;
+        let (stdout_cut, status) = match outcome {
+            Ok((cut, Ok(status))) => (cut, status),
+            Ok((_, Err(error))) => return Err(ExecError::Failed(error)),
+            Err(_) => {
+                killer.kill().await;
+                let _ = child.kill().await;
+                return Err(ExecError::TimedOut { stdout, stderr });
+            }
+        };
+        killer.armed = false;
+        // ssh's own failures end with 255 too; a script that never reported its group did not run.
+        if group.get().is_none() || (status.code() == Some(255) && !master.is_alive()) {
+            let reason = match master.is_alive() {
+                true => remote::io_error(&stderr, "exit status 255").to_string(),
+                false => "the connection was lost".to_owned(),
+            };
+            return Err(ExecError::Failed(io::Error::other(format!(
+                "ssh could not run the command on {}: {reason}",
+                self.name
+            ))));
+        }
+        Ok(Ran {
+            start,
+            code: status.code(),
+            stdout,
+            stdout_cut,
+            stderr,
+        })
+    }
+
+    /// Runs a helper script, which has no limit of its own.
+    async fn helper(&self, script: &str, args: Vec<String>) -> io::Result<Ran> {
+        self.exec(script, &args, HELPER_LIMIT)
+            .await
+            .map_err(|error| match error {
+                ExecError::Failed(error) => error,
+                ExecError::TimedOut { .. } => io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("{} did not answer within {} s", self.name, HELPER_LIMIT.as_secs()),
+                ),
+            })
+    }
+
+    /// A helper's stdout, or the error its stderr names.
+    async fn helper_output(&self, script: &str, args: Vec<String>) -> io::Result<Ran> {
+        let ran = self.helper(script, args).await?;
+        match (ran.start, ran.code) {
+            (Start::Started, Some(0)) => Ok(ran),
+            (_, code) => Err(remote::io_error(&ran.stderr, &describe(code))),
+        }
+    }
+}
+
+impl fmt::Debug for SshHost {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("SshHost")
+            .field("name", &self.name)
+            .field("destination", &self.destination.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Host for SshHost {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn run(&self, invocation: &Invocation, limit: Duration) -> Result<Finished, RunError> {
+        let script = remote::command_script(invocation).map_err(RunError::Start)?;
+        let started = Instant::now();
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        match self.exec(&script, &[], limit).await {
+            Ok(ran) => match ran.start {
+                Start::Started => Ok(Finished {
+                    code: ran.code,
+                    stdout: text(&ran.stdout),
+                    stderr: text(&ran.stderr),
+                    elapsed: started.elapsed(),
+                }),
+                Start::NotFound => Err(RunError::NotFound),
+                Start::NoFolder => Err(RunError::Start(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!(
+                        "its folder `{}` does not exist on {}",
+                        invocation.cwd.as_deref().unwrap_or(Path::new("")).display(),
+                        self.name
+                    ),
+                ))),
+                Start::Unknown => Err(RunError::Start(remote::io_error(
+                    &ran.stderr,
+                    &describe(ran.code),
+                ))),
+            },
+            Err(ExecError::TimedOut { stdout, stderr }) => Err(RunError::TimedOut {
+                stdout: text(&stdout),
+                stderr: text(&stderr),
+            }),
+            Err(ExecError::Failed(error)) => Err(RunError::Start(error)),
+        }
+    }
+
+    async fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let ran = self
+            .helper_output(&remote::read_script(), vec![remote::path_argument(path)])
+            .await?;
+        if ran.stdout_cut {
+            return Err(io::Error::other(format!(
+                "it is larger than the {} KiB a probe reads",
+                crate::probes::host::MAX_OUTPUT_BYTES / 1024
+            )));
+        }
+        Ok(ran.stdout)
+    }
+
+    async fn metadata(&self, path: &Path) -> io::Result<FileFacts> {
+        let ran = self
+            .helper_output(&remote::metadata_script(), vec![remote::path_argument(path)])
+            .await?;
+        remote::parse_metadata(&ran.stdout)
+    }
+
+    async fn list_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+        let ran = self
+            .helper_output(&remote::list_dir_script(), vec![remote::path_argument(path)])
+            .await?;
+        Ok(remote::parse_names(&ran.stdout))
+    }
+
+    async fn find_program(&self, program: &str, first: &[PathBuf]) -> io::Result<Option<PathBuf>> {
+        let mut args = vec![program.to_owned()];
+        args.extend(first.iter().map(|folder| folder.to_string_lossy().into_owned()));
+        let ran = self.helper_output(&remote::find_program_script(), args).await?;
+        Ok(remote::parse_found(&ran.stdout))
+    }
+
+    async fn connect_tcp(&self, host: &str, port: u16, limit: Duration) -> io::Result<Connection> {
+        let args = vec![host.to_owned(), port.to_string()];
+        match self.exec(&remote::connect_script(), &args, limit).await {
+            Ok(ran) if ran.start == Start::Started => remote::parse_connection(ran.code, &ran.stderr),
+            Ok(ran) => Err(remote::io_error(&ran.stderr, &describe(ran.code))),
+            Err(ExecError::TimedOut { .. }) => Ok(Connection::TimedOut),
+            Err(ExecError::Failed(error)) => Err(error),
+        }
+    }
+
+    async fn processes(&self) -> io::Result<Vec<Process>> {
+        let ran = self
+            .helper_output(&remote::processes_script(), Vec::new())
+            .await?;
+        Ok(remote::parse_processes(&ran.stdout))
+    }
+
+    async fn close(&self) {
+        SshHost::close(self).await;
+    }
+}
+
+fn describe(code: Option<i32>) -> String {
+    match code {
+        Some(code) => format!("exit status {code}"),
+        None => "a signal".to_owned(),
+    }
+}
+
+/// Reads the lines a script starts with: its process group (after whatever a login shell
+/// printed first, such as a chatty `.bashrc`), then whether it started.
+async fn read_header<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, group: &OnceLock<i32>) -> Start {
+    let mut line = Vec::new();
+    for _ in 0..MAX_NOISE_LINES {
+        line.clear();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => return Start::Unknown,
+            Ok(_) => {
+                if let Some(found) = remote::process_group(&line) {
+                    let _ = group.set(found);
+                    line.clear();
+                    return match reader.read_until(b'\n', &mut line).await {
+                        Ok(_) => remote::start_of(&line),
+                        Err(_) => Start::Unknown,
+                    };
+                }
+            }
+        }
+    }
+    Start::Unknown
+}
+
+/// Kills a remote command's process group unless disarmed: at once on a timeout, or from a
+/// task of its own when the caller dropped the command (a step's deadline passed).
+struct GroupKiller<'a> {
+    master: Arc<Master>,
+    group: &'a OnceLock<i32>,
+    armed: bool,
+}
+
+impl GroupKiller<'_> {
+    async fn kill(&mut self) {
+        self.armed = false;
+        if let Some(group) = self.group.get() {
+            kill_group(&self.master, *group).await;
+        }
+    }
+}
+
+impl Drop for GroupKiller<'_> {
+    fn drop(&mut self) {
+        let (true, Some(group), Ok(runtime)) = (
+            self.armed,
+            self.group.get().copied(),
+            tokio::runtime::Handle::try_current(),
+        ) else {
+            return;
+        };
+        let master = Arc::clone(&self.master);
+        runtime.spawn(async move { kill_group(&master, group).await });
+    }
+}
+
+async fn kill_group(master: &Master, group: i32) {
+    let mut command = master.command(&remote::kill_line(group));
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let _ = tokio::time::timeout(KILL_LIMIT, command.status()).await;
+}

@@ -1,0 +1,357 @@
+//! `SshHost` against a real OpenSSH server on loopback: every `Host` call, refused host keys,
+//! unreachable servers, hung commands killed on the server, and one connection per host.
+//! These live beside the step library (not in the binary's tests) because they exercise its
+//! `Host` seam directly; the server is this machine, so what "the server" runs can be checked.
+
+mod support;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use shakedown_steps::{Connection, Host, Invocation, RunError, SshHost, SshSettings};
+use support::sshd::{Sshd, free_port};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn host_for(server: &Sshd) -> SshHost {
+    SshHost::new("web1", server.destination(), server.settings())
+}
+
+fn sh(script: &str) -> Invocation {
+    Invocation {
+        program: "sh".into(),
+        args: vec!["-c".into(), script.into()],
+        ..Invocation::default()
+    }
+}
+
+/// Whether any process on this machine (the server) has `marker` in its command line.
+fn running(marker: &str) -> bool {
+    Command::new("pgrep")
+        .args(["-f", marker])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("pgrep runs")
+        .success()
+}
+
+/// Waits up to `limit` for no process to carry `marker`.
+async fn gone(marker: &str, limit: Duration) -> bool {
+    let started = Instant::now();
+    while running(marker) {
+        if started.elapsed() > limit {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    true
+}
+
+#[tokio::test]
+async fn every_host_call_works_on_the_server() {
+    let server = Sshd::start();
+    let host = host_for(&server);
+    assert_eq!(host.name(), "web1");
+    let folder = tempfile::tempdir().expect("temp dir");
+
+    // Commands: output, status, variables, folder, plugin folders, missing programs.
+    let finished = host
+        .run(&sh("echo out; echo err >&2; exit 3"), LIMIT)
+        .await
+        .expect("runs");
+    assert_eq!(
+        (finished.code, finished.stdout.as_str(), finished.stderr.as_str()),
+        (Some(3), "out\n", "err\n")
+    );
+    let plugin = folder.path().join("check_here");
+    std::fs::write(&plugin, "#!/bin/sh\necho \"OK - $SHAKEDOWN_HOST from $(pwd)\"\n").expect("plugin");
+    make_executable(&plugin);
+    let invocation = Invocation {
+        program: "check_here".into(),
+        env: vec![("SHAKEDOWN_HOST".into(), "it's \"quoted\"".into())],
+        path_prefix: vec![folder.path().to_path_buf()],
+        cwd: Some(PathBuf::from("/tmp")),
+        ..Invocation::default()
+    };
+    let finished = host.run(&invocation, LIMIT).await.expect("the plugin runs");
+    assert_eq!(finished.stdout, "OK - it's \"quoted\" from /tmp\n");
+    let missing = Invocation {
+        program: "no-such-program-here".into(),
+        ..Invocation::default()
+    };
+    let outcome = host.run(&missing, LIMIT).await;
+    assert!(matches!(outcome, Err(RunError::NotFound)), "{outcome:?}");
+    let chatty = host
+        .run(&sh("head -c 3000000 /dev/zero"), LIMIT)
+        .await
+        .expect("runs");
+    assert_eq!(
+        chatty.stdout.len(),
+        1024 * 1024,
+        "output is bounded like a local command's"
+    );
+
+    // Files.
+    let file = folder.path().join("settings file.conf");
+    std::fs::write(&file, b"line one\nline \x00two\n").expect("file");
+    assert_eq!(host.read(&file).await.expect("read"), b"line one\nline \x00two\n");
+    let error = host
+        .read(&folder.path().join("absent"))
+        .await
+        .expect_err("absent");
+    assert_eq!(error.kind(), io::ErrorKind::NotFound, "{error}");
+    let facts = host.metadata(&file).await.expect("facts");
+    assert!(!facts.is_dir && !facts.executable, "{facts:?}");
+    let local = std::fs::metadata(&file)
+        .expect("local facts")
+        .modified()
+        .expect("mtime");
+    let remote = facts.modified.expect("a modification time");
+    let apart = local
+        .duration_since(remote)
+        .unwrap_or_else(|error| error.duration());
+    assert!(apart < Duration::from_secs(1), "{local:?} against {remote:?}");
+    assert!(host.metadata(folder.path()).await.expect("folder").is_dir);
+    assert!(host.metadata(&plugin).await.expect("plugin").executable);
+    let mut names = host.list_dir(folder.path()).await.expect("listed");
+    names.sort();
+    assert_eq!(names, ["check_here", "settings file.conf"]);
+    let error = host.list_dir(&file).await.expect_err("not a folder");
+    assert_eq!(error.kind(), io::ErrorKind::NotADirectory, "{error}");
+
+    // Programs.
+    let found = host
+        .find_program("check_here", &[folder.path().to_path_buf()])
+        .await
+        .expect("asked");
+    assert_eq!(found, Some(plugin.clone()));
+    assert!(host.find_program("sh", &[]).await.expect("asked").is_some());
+    assert_eq!(
+        host.find_program("no-such-program-here", &[])
+            .await
+            .expect("asked"),
+        None
+    );
+    let by_path = host
+        .find_program(&plugin.to_string_lossy(), &[])
+        .await
+        .expect("asked");
+    assert_eq!(by_path, Some(plugin.clone()));
+
+    // Ports, from the server: its own sshd is open, a released port is not.
+    let open = host
+        .connect_tcp("127.0.0.1", server.port, LIMIT)
+        .await
+        .expect("asked");
+    assert_eq!(open, Connection::Accepted);
+    let closed = host
+        .connect_tcp("localhost", free_port(), LIMIT)
+        .await
+        .expect("asked");
+    assert!(
+        matches!(&closed, Connection::Refused(reason) if reason == "Connection refused"),
+        "{closed:?}"
+    );
+
+    // Processes, with their arguments kept apart.
+    let mut sleeper = tokio::process::Command::new("sh")
+        .args(["-c", "sleep 3600.25; :", "every host call"])
+        // Its own group, output nowhere: killing it must end its `sleep` too, which would
+        // otherwise hold the test's output open.
+        .process_group(0)
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("sleep");
+    let pid = sleeper.id().expect("pid");
+    let processes = host.processes().await.expect("listed");
+    let group = nix::unistd::Pid::from_raw(i32::try_from(pid).expect("a pid"));
+    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+    let _ = sleeper.wait().await;
+    let seen = processes
+        .iter()
+        .find(|process| process.pid == pid)
+        .expect("the sleeper is seen from the server");
+    assert_eq!(seen.comm, "sh");
+    assert_eq!(seen.args, ["sh", "-c", "sleep 3600.25; :", "every host call"]);
+
+    host.close().await;
+    let after = host.run(&sh("true"), LIMIT).await;
+    let Err(RunError::Start(error)) = after else {
+        panic!("{after:?}")
+    };
+    assert_eq!(error.to_string(), "the SSH connection to web1 is already closed");
+}
+
+#[tokio::test]
+async fn one_connection_serves_every_command_of_a_host() {
+    let server = Sshd::start();
+    let host = host_for(&server);
+    // More at once than sshd's sessions per connection: they wait their turn, never reconnect.
+    let command = sh("sleep 0.2; echo ran");
+    let runs = futures::future::join_all((0..24).map(|_| host.run(&command, LIMIT))).await;
+    for run in &runs {
+        assert_eq!(run.as_ref().expect("runs").stdout, "ran\n");
+    }
+    host.read(Path::new("/etc/hostname")).await.expect("read");
+    host.processes().await.expect("processes");
+    host.connect_tcp("127.0.0.1", server.port, LIMIT)
+        .await
+        .expect("asked");
+    host.close().await;
+    assert_eq!(server.accepted_logins(), 1, "{}", server.log());
+}
+
+#[tokio::test]
+async fn a_hung_command_is_killed_on_the_server_at_its_limit() {
+    let server = Sshd::start();
+    let host = host_for(&server);
+    // The background sleep holds stdout open: only killing the whole group ends it.
+    let started = Instant::now();
+    let outcome = host
+        .run(
+            &sh("echo before; sleep 3127.5 & sleep 3128.5"),
+            Duration::from_secs(2),
+        )
+        .await;
+    let Err(RunError::TimedOut { stdout, .. }) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(stdout, "before\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        gone("sleep 312[78].5", Duration::from_secs(3)).await,
+        "a remote process was left"
+    );
+
+    // A probe the caller stops waiting for (a read from a pipe nobody writes) is killed too.
+    let fifo = server.path("never-written");
+    let status = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(status.success());
+    let read = tokio::time::timeout(Duration::from_secs(2), host.read(&fifo)).await;
+    assert!(read.is_err(), "{read:?}");
+    let marker = format!("cat -- {}", fifo.display());
+    assert!(
+        gone(&marker, Duration::from_secs(5)).await,
+        "the remote `cat` was left running"
+    );
+    host.close().await;
+}
+
+#[tokio::test]
+async fn an_unknown_or_changed_host_key_is_refused() {
+    let server = Sshd::start();
+    let empty = server.path("empty_known_hosts");
+    std::fs::write(&empty, "").expect("known hosts");
+    let host = SshHost::new(
+        "web1",
+        server.destination(),
+        SshSettings {
+            known_hosts: Some(empty.clone()),
+            ..server.settings()
+        },
+    );
+    let error = host.read(Path::new("/etc/hostname")).await.expect_err("refused");
+    let message = error.to_string();
+    let expected = format!(
+        "cannot connect to web1 over SSH (`{}`): the host key of `[127.0.0.1]:{}` is not in `{}`, and unknown keys are never accepted",
+        server.destination(),
+        server.port,
+        empty.display()
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(
+        message.contains(&format!("ssh-keyscan -p {} 127.0.0.1", server.port)),
+        "{message}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&empty).expect("known hosts"),
+        "",
+        "nothing was added"
+    );
+
+    // Another server's key recorded for this address: a changed key.
+    let other = server.path("other_key");
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other)
+        .status()
+        .expect("ssh-keygen");
+    assert!(status.success());
+    let other_key = std::fs::read_to_string(other.with_extension("pub")).expect("key");
+    let key: Vec<&str> = other_key.split_whitespace().take(2).collect();
+    let changed = server.path("changed_known_hosts");
+    std::fs::write(
+        &changed,
+        format!("[127.0.0.1]:{} {}\n", server.port, key.join(" ")),
+    )
+    .expect("known hosts");
+    let host = SshHost::new(
+        "web1",
+        server.destination(),
+        SshSettings {
+            known_hosts: Some(changed),
+            ..server.settings()
+        },
+    );
+    let outcome = host.run(&sh("true"), LIMIT).await;
+    let Err(RunError::Start(error)) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        error.to_string().contains(&format!(
+            "the host key of `[127.0.0.1]:{}` is not the one recorded",
+            server.port
+        )),
+        "{error}"
+    );
+    assert_eq!(server.accepted_logins(), 0, "{}", server.log());
+}
+
+#[tokio::test]
+async fn an_unreachable_server_fails_quickly_and_once() {
+    let port = free_port();
+    let destination = format!("ops@127.0.0.1:{port}").parse().expect("destination");
+    let host = SshHost::new(
+        "worker1",
+        destination,
+        SshSettings {
+            connect_timeout: Duration::from_secs(3),
+            ..SshSettings::default()
+        },
+    );
+    let started = Instant::now();
+    let error = host.metadata(Path::new("/")).await.expect_err("unreachable");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cannot connect to worker1 over SSH (`ops@127.0.0.1:{port}`): the connection failed \
+             (ssh said: ssh: connect to host 127.0.0.1 port {port}: Connection refused)"
+        )
+    );
+    // The run does not knock again: the next probe fails at once, with the same reason.
+    let again = Instant::now();
+    let outcome = host.connect_tcp("localhost", 80, LIMIT).await;
+    assert_eq!(outcome.expect_err("unreachable").to_string(), error.to_string());
+    assert!(
+        again.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        again.elapsed()
+    );
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}

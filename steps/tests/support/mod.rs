@@ -1,0 +1,3 @@
+//! Shared parts of the step library's own integration tests.
+
+pub mod sshd;
