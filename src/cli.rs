@@ -82,6 +82,9 @@ pub struct RunArgs {
     /// Show the browser windows instead of running Chromium headless.
     #[arg(long)]
     pub headed: bool,
+    /// Run on this host of the environment only (repeatable); default: every host.
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -42,6 +42,22 @@ pub enum Error {
         suggestion: Option<String>,
     },
 
+    #[error("there is no host `{name}` in the selected environment (known: {known})")]
+    UnknownHost {
+        name: String,
+        known: String,
+        suggestion: Option<String>,
+    },
+
+    #[error(
+        "{location}: `@on:{group}` names a group no host of the environment is in (known groups: {known})"
+    )]
+    UnknownGroup {
+        group: String,
+        location: String,
+        known: String,
+    },
+
     #[error("no environment selected; {config} defines {known}")]
     NoEnvironment { config: PathBuf, known: String },
 
@@ -112,6 +128,8 @@ impl Error {
             | Self::Config { .. }
             | Self::UnknownEnvironment { .. }
             | Self::NoEnvironment { .. }
+            | Self::UnknownHost { .. }
+            | Self::UnknownGroup { .. }
             | Self::TagExpression { .. }
             | Self::PathNotFound { .. }
             | Self::IsAFolder { .. }
@@ -137,6 +155,13 @@ impl Error {
                 ..
             } => Some(format!("did you mean `{name}`?")),
             Self::NoEnvironment { .. } => Some("pass `--env NAME` or set SHAKEDOWN_ENV".into()),
+            Self::UnknownHost {
+                suggestion: Some(name),
+                ..
+            } => Some(format!("did you mean `{name}`?")),
+            Self::UnknownGroup { .. } => {
+                Some("add the group to a host's `groups` under `[environments.NAME.hosts.HOST]`".into())
+            }
             Self::TagExpression { .. } => Some(
                 "tags combine with `and`, `or`, `not` and parentheses, e.g. `@post-install and not @slow`"
                     .into(),

@@ -12,6 +12,7 @@ mod config;
 mod demo;
 mod error;
 mod feature_lines;
+mod fleet;
 mod plan;
 mod report;
 mod runner;

@@ -11,6 +11,7 @@ use crate::check::{self, Findings, Roles};
 use crate::cli::{OutputFormat, RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
+use crate::fleet::Fleet;
 use crate::suggest::suggest;
 use crate::suite::{self, Suite};
 
@@ -28,6 +29,8 @@ pub struct RunPlan {
     pub retries: Option<usize>,
     /// The `--tags` expression as written, for the reports.
     pub tags: Option<String>,
+    /// The environment's servers, which probe and `@on:GROUP` scenarios run on.
+    pub fleet: Fleet,
 }
 
 /// The reports beyond JUnit, and how the terminal reads.
@@ -51,6 +54,8 @@ pub struct Overrides {
     pub headed: bool,
     pub reports: Reports,
     pub retries: Option<usize>,
+    /// `--host`: only these hosts of the environment.
+    pub hosts: Vec<String>,
 }
 
 impl RunPlan {
@@ -68,6 +73,7 @@ impl RunPlan {
             concurrency,
             fail_fast,
             headed,
+            hosts,
         } = args;
         let overrides = Overrides {
             environment: env,
@@ -84,6 +90,7 @@ impl RunPlan {
                 quiet,
             },
             retries,
+            hosts,
         };
         Self::new(&selection, overrides, working_dir)
     }
@@ -122,8 +129,10 @@ impl RunPlan {
                 check_report_path(report, wanted)?;
             }
         }
-        let Checked { suite, findings } = Checked::load(selection, Some(&config), working_dir)?;
+        let Checked { mut suite, findings } = Checked::load(selection, Some(&config), working_dir)?;
         findings.refuse_run()?;
+        let fleet = Fleet::plan(&settings.hosts, &config.ssh, &overrides.hosts)?;
+        suite.features = fleet.expand(std::mem::take(&mut suite.features))?;
         for (what, report, _) in reports {
             if let Some(report) = report {
                 prepare_report_folder(what, report)?;
@@ -164,6 +173,7 @@ impl RunPlan {
             reports: overrides.reports,
             retries: overrides.retries,
             tags: selection.tags.clone(),
+            fleet,
         })
     }
 }

@@ -37,16 +37,27 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     bridge.emit(&RunEvent::Started(RunInfo {
         environment: context.environment().to_owned(),
         base_url: redact(context.base_url().as_str()).into_owned(),
+        hosts: plan.fleet.names(),
         scenarios,
         tags: plan.tags.clone(),
         revision: features_revision(&plan.suite).await,
         user: login_name(),
         started: SystemTime::now(),
     }));
+    let fleet = Arc::new(plan.fleet);
+    let assigning = Arc::clone(&fleet);
     let mut runner = runner::Basic::default()
         .max_concurrent_scenarios(plan.concurrency)
         .retries(plan.retries)
         .steps(ShakedownWorld::collection())
+        .before(move |_, _, scenario, world| {
+            // A scenario copied for a server probes that server, and an `@on:GROUP` one talks
+            // to its own web server.
+            if let Some(assigned) = assigning.assigned(scenario) {
+                world.assign_host(Arc::clone(&assigned.host), assigned.base_url.clone());
+            }
+            Box::pin(async {})
+        })
         .after(move |feature, _, scenario, _, world| {
             // The World is gone by the time the scenario's last event arrives: its notes are
             // kept here for the bridge to attach, and its browser session goes back to the pool.
@@ -74,6 +85,7 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         _ = tokio::signal::ctrl_c() => None,
     };
     context.shutdown().await;
+    fleet.close().await;
     match finished {
         Some(bridge) => bridge.finish(scenarios),
         None => Err(Error::Interrupted),

@@ -1,9 +1,12 @@
 //! `[environments.NAME]`: where each environment's site is and whether it may be written to.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use super::hosts::{HostConfig, RawHost};
 use super::source::Source;
 use super::values::parse_base_url;
 use crate::error::Error;
@@ -12,12 +15,16 @@ use crate::error::Error;
 pub struct Environment {
     pub base_url: Url,
     pub read_only: bool,
+    /// The servers behind the site, by name; none means probes look at this machine.
+    pub hosts: BTreeMap<String, HostConfig>,
 }
 
 #[derive(Deserialize)]
 pub(super) struct RawEnvironment {
     base_url: Spanned<String>,
     read_only: bool,
+    #[serde(default)]
+    hosts: BTreeMap<String, RawHost>,
 }
 
 impl RawEnvironment {
@@ -29,9 +36,18 @@ impl RawEnvironment {
                 None,
             )
         })?;
+        let hosts = self
+            .hosts
+            .into_iter()
+            .map(|(host, raw)| {
+                let resolved = raw.resolve(&format!("environments.{name}.hosts.{host}"), source)?;
+                Ok((host, resolved))
+            })
+            .collect::<Result<_, Error>>()?;
         Ok(Environment {
             base_url,
             read_only: self.read_only,
+            hosts,
         })
     }
 }

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use shakedown_steps::browser::BrowserSettings;
 use shakedown_steps::session::{LoginSettings, RoleSettings};
-use shakedown_steps::{ContentSettings, ProbeSettings};
+use shakedown_steps::{ContentSettings, ProbeSettings, SshSettings};
 use toml::Spanned;
 
 use super::browser::RawBrowser;
 use super::content::{RawAllowance, RawContent};
 use super::environments::{Environment, RawEnvironment};
+use super::hosts::{RawHost, RawSsh};
 use super::limits::{Limits, RawLimits};
 use super::login::RawLogin;
 use super::probes::RawProbes;
@@ -36,6 +37,8 @@ pub struct Config {
     /// The `[probes]` section, its paths made relative to the file's folder.
     pub probes: ProbeSettings,
     pub browser: BrowserSettings,
+    /// How hosts with `ssh` are reached.
+    pub ssh: SshSettings,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +53,7 @@ struct RawConfig {
     content: RawContent,
     probes: RawProbes,
     browser: RawBrowser,
+    ssh: RawSsh,
 }
 
 /// The keys each table of the file may hold, by its path of keys; entries of a map (an
@@ -59,6 +63,8 @@ pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
     match table.as_slice() {
         [] => fields_of::<RawConfig>(),
         ["environments", _] => fields_of::<RawEnvironment>(),
+        ["environments", _, "hosts", _] => fields_of::<RawHost>(),
+        ["ssh"] => fields_of::<RawSsh>(),
         ["limits"] => fields_of::<RawLimits>(),
         ["login"] => fields_of::<RawLogin>(),
         ["roles", _] => fields_of::<RawRole>(),
@@ -134,5 +140,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         content: raw.content.resolve(&source)?,
         probes: raw.probes.resolve(&source)?,
         browser: raw.browser.resolve(&source)?,
+        ssh: raw.ssh.resolve(&source)?,
     })
 }

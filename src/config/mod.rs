@@ -6,6 +6,7 @@
 mod browser;
 mod content;
 mod environments;
+mod hosts;
 mod limits;
 mod load;
 mod login;
@@ -15,6 +16,7 @@ mod source;
 mod values;
 
 pub use environments::Environment;
+pub use hosts::HostConfig;
 #[cfg(feature = "demo")]
 pub use load::FILE_NAME;
 pub use load::{Config, load, locate};

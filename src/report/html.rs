@@ -138,6 +138,7 @@ fn facts(info: Option<&RunInfo>, summary: &RunSummary) -> Markup {
             @if let Some(info) = info {
                 tr { th { "Environment" } td { (info.environment) } }
                 tr { th { "Base URL" } td { (info.base_url) } }
+                @if !info.hosts.is_empty() { tr { th { "Hosts" } td { (info.hosts.join(", ")) } } }
                 tr { th { "Started" } td { (humantime::format_rfc3339_seconds(info.started)) } }
                 @if let Some(user) = &info.user { tr { th { "Run by" } td { (user) } } }
                 @if let Some(tags) = &info.tags { tr { th { "Tags" } td { code { (tags) } } } }

@@ -86,6 +86,7 @@ fn properties(info: &RunInfo) -> Vec<Property> {
         Property::new("shakedown_version", env!("CARGO_PKG_VERSION")),
     ];
     let optional = [
+        ("hosts", &(!info.hosts.is_empty()).then(|| info.hosts.join(", "))),
         ("tags", &info.tags),
         ("features_revision", &info.revision),
         ("user", &info.user),

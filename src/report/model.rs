@@ -26,6 +26,8 @@ pub enum RunEvent {
 pub struct RunInfo {
     pub environment: String,
     pub base_url: String,
+    /// The servers probe scenarios ran on; empty when probes looked at this machine.
+    pub hosts: Vec<String>,
     /// How many scenarios were selected.
     pub scenarios: usize,
     /// The `--tags` expression as it was written, if any.

@@ -231,6 +231,7 @@ fn events(folder: &Path) -> Vec<RunEvent> {
     let mut events = vec![RunEvent::Started(RunInfo {
         environment: "staging".into(),
         base_url: "http://127.0.0.1:8000/".into(),
+        hosts: Vec::new(),
         scenarios: scenarios.len(),
         tags: Some("@post-install".into()),
         revision: Some("0123456789ab".into()),

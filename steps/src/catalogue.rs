@@ -105,6 +105,47 @@ fn patterns<T: StepConstructor<ShakedownWorld> + inventory::Collect>() -> Vec<Re
         .collect()
 }
 
+/// Which domain a step line belongs to, to tell the scenarios that look at a server (and run
+/// once per host) from those that look at the site.
+pub struct StepDomains {
+    patterns: Vec<(Regex, &'static str)>,
+}
+
+impl StepDomains {
+    pub fn new() -> Self {
+        let registered = patterns::<<ShakedownWorld as WorldInventory>::Then>();
+        let patterns = inventory::iter::<Documented>
+            .into_iter()
+            .filter_map(|documented| {
+                let regex = registered
+                    .iter()
+                    .find(|regex| regex.is_match(documented.example))?;
+                Some((regex.clone(), domain_of(documented.module)))
+            })
+            .collect();
+        Self { patterns }
+    }
+
+    /// `probes`, `http`, ...; `None` for a line no phrase matches.
+    pub fn of(&self, step_text: &str) -> Option<&'static str> {
+        self.patterns
+            .iter()
+            .find(|(regex, _)| regex.is_match(step_text))
+            .map(|(_, domain)| *domain)
+    }
+
+    /// Whether a step line looks at a server rather than at the site.
+    pub fn probes_a_server(&self, step_text: &str) -> bool {
+        matches!(self.of(step_text), Some("probes" | "wsgi"))
+    }
+}
+
+impl Default for StepDomains {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// `shakedown_steps::http::steps` → `http`.
 fn domain_of(module: &str) -> &str {
     module.split("::").nth(1).unwrap_or(module)
@@ -202,6 +243,16 @@ mod tests {
             committed == generated,
             "docs/steps.md is out of date: run `cargo run --release -- steps --format markdown > docs/steps.md`"
         );
+    }
+
+    #[test]
+    fn step_lines_are_told_apart_by_what_they_look_at() {
+        let domains = StepDomains::new();
+        assert!(domains.probes_a_server("the service \"cron\" should be running"));
+        assert!(domains.probes_a_server("the WSGI file \"a.py\" should load with the virtualenv \"v\""));
+        assert!(!domains.probes_a_server("I request \"/\""));
+        assert_eq!(domains.of("I request \"/\""), Some("http"));
+        assert_eq!(domains.of("the moon is cheese"), None);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! through it and take one deadline each.
 
 use std::fmt;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::time::Instant;
@@ -26,6 +26,8 @@ pub struct ShakedownWorld {
     run: Arc<RunContext>,
     /// The machine this scenario's probes look at: this one unless the runner says otherwise.
     host: Arc<dyn Host>,
+    /// The site as this scenario sees it: the environment's, or one server's own web server.
+    site: Site,
     started: Instant,
     pub(crate) http: HttpState,
     /// The role the scenario acts as; `None` is an anonymous visitor.
@@ -43,6 +45,7 @@ impl ShakedownWorld {
             StepFailure::configuration("no run context: scenarios run only inside `shakedown run`")
         })?;
         Ok(Self {
+            site: run.site.clone(),
             run,
             host: Arc::new(LocalHost),
             started: Instant::now(),
@@ -54,10 +57,14 @@ impl ShakedownWorld {
         })
     }
 
-    /// Gives the scenario the host its probes run on; the runner calls this before the first
-    /// step.
-    pub fn assign_host(&mut self, host: Arc<dyn Host>) {
+    /// Gives the scenario the host its probes run on and, when that server has its own web
+    /// server, the base URL its HTTP and browser steps use; the runner calls this before the
+    /// first step.
+    pub fn assign_host(&mut self, host: Arc<dyn Host>, base_url: Option<Url>) {
         self.host = host;
+        if let Some(base_url) = base_url {
+            self.site.base_url = base_url;
+        }
     }
 
     /// The deadline of a step starting now. A step takes it once and hands it to every call.
@@ -67,11 +74,11 @@ impl ShakedownWorld {
     }
 
     pub(crate) fn site(&self) -> &Site {
-        &self.run.site
+        &self.site
     }
 
     pub(crate) fn resolve(&self, target: &str) -> Result<Url, StepFailure> {
-        self.run.site.resolve(target)
+        self.site.resolve(target)
     }
 
     /// The run's one HTTP connection pool.
@@ -104,9 +111,19 @@ impl ShakedownWorld {
         &self.run.probes
     }
 
-    /// Relative paths in probe steps start at the configuration's folder.
-    pub(crate) fn config_dir(&self) -> &Path {
-        &self.run.config_dir
+    /// Relative paths in probe steps start at the configuration's folder on this machine, and
+    /// at the SSH user's home on a server.
+    pub(crate) fn probe_path(&self, path: &str) -> PathBuf {
+        if self.host.is_local() {
+            self.run.config_dir.join(path)
+        } else {
+            PathBuf::from(path)
+        }
+    }
+
+    /// Where commands start: the configuration's folder here, the SSH user's home on a server.
+    pub(crate) fn probe_folder(&self) -> Option<PathBuf> {
+        self.host.is_local().then(|| self.run.config_dir.clone())
     }
 
     /// The role the scenario acts as, for messages.
@@ -133,7 +150,7 @@ impl ShakedownWorld {
     /// Acts as `role` from now on, with its session's cookies.
     pub(crate) async fn become_role(&mut self, role: String) -> Result<(), StepFailure> {
         let session = self.run.sessions.session(&role, self.deadline()).await?;
-        self.http.jar = session.jar(&self.run.site.base_url);
+        self.http.jar = session.jar(&self.site.base_url);
         self.role = Some(role);
         Ok(())
     }

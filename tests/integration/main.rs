@@ -6,9 +6,13 @@ mod catalogue;
 mod check;
 mod content;
 mod demo;
+mod fleet;
 mod junit;
 mod probes;
 mod reports;
 mod roles;
 mod run;
+#[path = "../../steps/tests/support/sshd.rs"]
+#[expect(dead_code, reason = "the step library's own SSH tests use the rest")]
+mod sshd;
 mod support;

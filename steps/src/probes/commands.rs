@@ -2,8 +2,6 @@
 //! only when the string needs one), what it gets in its environment, and the checks on what
 //! it did.
 
-use std::path::{Path, PathBuf};
-
 use url::Url;
 
 use super::host::{Finished, Host, Invocation, RunError};
@@ -92,11 +90,6 @@ pub(crate) fn environment(base_url: &Url) -> Vec<(String, String)> {
         variables.push(("SHAKEDOWN_PORT".to_owned(), port.to_string()));
     }
     variables
-}
-
-/// A path from a feature: absolute as written, or relative to the configuration's folder.
-pub(crate) fn resolve_path(config_dir: &Path, path: &str) -> PathBuf {
-    config_dir.join(path)
 }
 
 /// Runs `invocation` until the step's deadline, turning every way it can go wrong into a failure that

@@ -123,6 +123,12 @@ pub trait Host: Send + Sync + fmt::Debug {
 
     /// Releases what the host holds open (a connection); the run's last call on it.
     async fn close(&self) {}
+
+    /// Whether this is the machine shakedown runs on: relative paths in features then start at
+    /// the configuration's folder; on a server they start at the SSH user's home.
+    fn is_local(&self) -> bool {
+        false
+    }
 }
 
 /// The machine shakedown itself runs on.
@@ -131,6 +137,10 @@ pub struct LocalHost;
 
 #[async_trait]
 impl Host for LocalHost {
+    fn is_local(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> String {
         "this machine".to_owned()
     }

@@ -13,7 +13,7 @@ mod settings;
 mod ssh;
 mod steps;
 
-pub(crate) use commands::{CommandRun, ProbeState, bounded, resolve_path, run as run_command};
+pub(crate) use commands::{CommandRun, ProbeState, bounded, run as run_command};
 pub use host::{Connection, FileFacts, Finished, Host, Invocation, LocalHost, RunError};
 pub use processes::Process;
 pub use settings::ProbeSettings;

@@ -1,7 +1,6 @@
 //! The "Services on the machine" phrases of the step vocabulary. Each reads like its phrase
 //! and hands over to the host seam and the plain checks beside it.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use shakedown_steps_macros::phrase;
@@ -132,7 +131,7 @@ fn output_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepF
     example = "the file \"/srv/ledger/releases/current/VERSION\" should exist"
 )]
 async fn file_exists(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
-    let path = local_path(world, &path);
+    let path = world.probe_path(&path);
     let what = format!("`{}`", path.display());
     bounded(world.deadline(), &what, files::exists(world.host(), &path)).await
 }
@@ -147,7 +146,7 @@ async fn file_changed_within(
     path: String,
     minutes: u64,
 ) -> Result<(), StepFailure> {
-    let path = local_path(world, &path);
+    let path = world.probe_path(&path);
     let within = Duration::from_secs(minutes.saturating_mul(60));
     let what = format!("`{}`", path.display());
     let check = files::changed_within(world.host(), &path, within);
@@ -164,7 +163,7 @@ async fn crontab_contains(
     crontab: String,
     line: String,
 ) -> Result<(), StepFailure> {
-    let crontab = local_path(world, &crontab);
+    let crontab = world.probe_path(&crontab);
     let what = format!("`{}`", crontab.display());
     let check = files::crontab_contains(world.host(), &crontab, &line);
     bounded(world.deadline(), &what, check).await
@@ -181,8 +180,8 @@ async fn cron_job_on_schedule(
     crontab: String,
     evidence: String,
 ) -> Result<(), StepFailure> {
-    let crontab = local_path(world, &crontab);
-    let evidence = local_path(world, &evidence);
+    let crontab = world.probe_path(&crontab);
+    let evidence = world.probe_path(&evidence);
     let grace = world.probe_settings().cron_grace;
     let what = format!("`{}` and `{}`", crontab.display(), evidence.display());
     let check = files::ran_on_schedule(world.host(), &crontab, &job, &evidence, grace);
@@ -204,7 +203,7 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
         .filter(|word| !word.contains('='))
     {
         let wanted = match plugin.contains('/') {
-            true => local_path(world, &plugin).to_string_lossy().into_owned(),
+            true => world.probe_path(&plugin).to_string_lossy().into_owned(),
             false => plugin.clone(),
         };
         let search = host.find_program(&wanted, std::slice::from_ref(&plugin_dir));
@@ -252,10 +251,6 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
 /// configuration file (where relative paths in features point).
 fn prepared(world: &ShakedownWorld, mut invocation: Invocation) -> Invocation {
     invocation.env = commands::environment(&world.site().base_url);
-    invocation.cwd = Some(world.config_dir().to_owned());
+    invocation.cwd = world.probe_folder();
     invocation
-}
-
-fn local_path(world: &ShakedownWorld, path: &str) -> PathBuf {
-    commands::resolve_path(world.config_dir(), path)
 }

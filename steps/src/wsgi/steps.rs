@@ -4,7 +4,7 @@ use shakedown_steps_macros::phrase;
 
 use super::{apache, loader};
 use crate::failure::StepFailure;
-use crate::probes::{bounded, resolve_path};
+use crate::probes::bounded;
 use crate::world::ShakedownWorld;
 
 /// the interpreter of that virtualenv imports the file and finds a callable `application`
@@ -18,8 +18,8 @@ async fn wsgi_file_loads(
     venv: String,
 ) -> Result<(), StepFailure> {
     let deadline = world.deadline();
-    let wsgi_file = resolve_path(world.config_dir(), &wsgi_file);
-    let venv = resolve_path(world.config_dir(), &venv);
+    let wsgi_file = world.probe_path(&wsgi_file);
+    let venv = world.probe_path(&venv);
     let host = world.host();
     let what = format!("`{}`", venv.display());
     let python = bounded(deadline, &what, loader::interpreter(host, &venv)).await?;
@@ -33,9 +33,10 @@ async fn wsgi_file_loads(
 )]
 async fn apache_paths_exist(world: &mut ShakedownWorld, site_file: String) -> Result<(), StepFailure> {
     let deadline = world.deadline();
-    let config_dir = world.config_dir();
-    let site_file = resolve_path(config_dir, &site_file);
-    let check = apache::check(world.host(), &site_file, config_dir);
+    let site_file = world.probe_path(&site_file);
+    // Relative paths inside the site file start where relative paths of the feature do.
+    let base = world.probe_path("");
+    let check = apache::check(world.host(), &site_file, &base);
     let what = format!("the paths of `{}`", site_file.display());
     bounded(deadline, &what, check).await
 }

@@ -1,0 +1,101 @@
+//! `[environments.NAME.hosts.HOST]` and `[ssh]`: the servers behind an environment's site, which
+//! probe scenarios run on (over SSH, or this machine), and how shakedown reaches them.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use shakedown_steps::{SshDestination, SshSettings};
+use toml::Spanned;
+use url::Url;
+
+use super::source::Source;
+use super::values::{parse_base_url, parse_duration};
+use crate::error::Error;
+
+/// One server of an environment.
+#[derive(Debug, Clone)]
+pub struct HostConfig {
+    /// Where it is: `None` for this machine (no `ssh`, or `ssh = "local"`).
+    pub ssh: Option<SshDestination>,
+    /// `@on:GROUP` tags pick the hosts of a group.
+    pub groups: Vec<String>,
+    /// The server's own web server, for `@on:GROUP` HTTP and browser scenarios.
+    pub base_url: Option<Url>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawHost {
+    #[serde(default)]
+    ssh: Option<Spanned<String>>,
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    base_url: Option<Spanned<String>>,
+}
+
+impl RawHost {
+    pub fn resolve(self, key: &str, source: &Source<'_>) -> Result<HostConfig, Error> {
+        let ssh = match self.ssh {
+            Some(text) if text.get_ref() != "local" => {
+                let destination = text.get_ref().parse::<SshDestination>().map_err(|error| {
+                    source.error_at(
+                        text.span(),
+                        format!("`{key}.ssh`: {error}"),
+                        Some("write `user@host`, `user@host:port`, or `local` for this machine".into()),
+                    )
+                })?;
+                Some(destination)
+            }
+            _ => None,
+        };
+        let base_url = self
+            .base_url
+            .map(|text| {
+                parse_base_url(text.get_ref()).map_err(|problem| {
+                    source.error_at(text.span(), format!("`{key}.base_url`: {problem}"), None)
+                })
+            })
+            .transpose()?;
+        Ok(HostConfig {
+            ssh,
+            groups: self.groups,
+            base_url,
+        })
+    }
+}
+
+/// `[ssh]`: left out, the user's own ssh configuration decides.
+#[derive(Deserialize)]
+pub(super) struct RawSsh {
+    #[serde(default)]
+    identity_file: Option<String>,
+    #[serde(default)]
+    known_hosts: Option<String>,
+    connect_timeout: Spanned<String>,
+}
+
+impl RawSsh {
+    pub fn resolve(self, source: &Source<'_>) -> Result<SshSettings, Error> {
+        let connect_timeout = parse_duration(self.connect_timeout.get_ref()).map_err(|problem| {
+            source.error_at(
+                self.connect_timeout.span(),
+                format!("`ssh.connect_timeout`: {problem}"),
+                Some("write durations like \"5s\"".into()),
+            )
+        })?;
+        Ok(SshSettings {
+            identity_file: self.identity_file.map(|path| home_relative(&path, source)),
+            known_hosts: self.known_hosts.map(|path| home_relative(&path, source)),
+            connect_timeout,
+        })
+    }
+}
+
+/// `~/…` is the user's home, as in ssh's own configuration; other relative paths start at the
+/// configuration file's folder.
+fn home_relative(path: &str, source: &Source<'_>) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => source.relative(path),
+    }
+}

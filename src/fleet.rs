@@ -1,0 +1,262 @@
+//! One suite for a fleet: the servers of an environment, and which scenarios run on which of
+//! them. A scenario with probe steps runs once on every host (or on the hosts of the group its
+//! `@on:GROUP` tag names); an HTTP or browser scenario tagged `@on:GROUP` runs once per host of
+//! that group against the host's own `base_url`; every other scenario runs once, against the
+//! environment's site. Each copy is named after its host (`Heartbeat ran [worker1]`), so every
+//! report shows per host what passed and what failed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cucumber::gherkin::{Feature, Scenario};
+use shakedown_steps::catalogue::StepDomains;
+use shakedown_steps::{Host, LocalHost, SshHost, SshSettings};
+use url::Url;
+
+use crate::config::HostConfig;
+use crate::error::Error;
+use crate::suggest::suggest;
+
+/// The tag a scenario copy carries to tell the runner its host; never written by users.
+const HOST_TAG: &str = "shakedown-host:";
+/// The tag users write to run a scenario on the hosts of a group.
+const GROUP_TAG: &str = "on:";
+
+/// One server of the run.
+#[derive(Debug)]
+pub struct FleetHost {
+    pub name: String,
+    pub host: Arc<dyn Host>,
+    pub groups: Vec<String>,
+    pub base_url: Option<Url>,
+}
+
+/// The run's servers; empty when the environment names none (probes look at this machine).
+#[derive(Debug, Default)]
+pub struct Fleet {
+    hosts: Vec<FleetHost>,
+}
+
+impl Fleet {
+    /// The environment's hosts, narrowed to `wanted` (`--host`) when it names any.
+    pub fn plan(
+        configured: &BTreeMap<String, HostConfig>,
+        ssh: &SshSettings,
+        wanted: &[String],
+    ) -> Result<Self, Error> {
+        for name in wanted {
+            if !configured.contains_key(name) {
+                return Err(Error::UnknownHost {
+                    name: name.clone(),
+                    known: configured.keys().cloned().collect::<Vec<_>>().join(", "),
+                    suggestion: suggest(name, configured.keys().map(String::as_str)).map(str::to_owned),
+                });
+            }
+        }
+        let hosts = configured
+            .iter()
+            .filter(|(name, _)| wanted.is_empty() || wanted.contains(name))
+            .map(|(name, config)| {
+                let host: Arc<dyn Host> = match &config.ssh {
+                    Some(destination) => {
+                        Arc::new(SshHost::new(name.clone(), destination.clone(), ssh.clone()))
+                    }
+                    None => Arc::new(LocalHost),
+                };
+                FleetHost {
+                    name: name.clone(),
+                    host,
+                    groups: config.groups.clone(),
+                    base_url: config.base_url.clone(),
+                }
+            })
+            .collect();
+        Ok(Self { hosts })
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.hosts.iter().map(|host| host.name.clone()).collect()
+    }
+
+    /// Every feature with its scenarios copied once per host they run on.
+    pub fn expand(&self, features: Vec<Feature>) -> Result<Vec<Feature>, Error> {
+        let domains = StepDomains::new();
+        features
+            .into_iter()
+            .map(|mut feature| {
+                let background_probes = feature
+                    .background
+                    .iter()
+                    .flat_map(|background| &background.steps)
+                    .any(|step| domains.probes_a_server(&step.value));
+                let path = feature.path.clone().unwrap_or_default();
+                let expand = |scenarios: Vec<Scenario>, rule_probes: bool| -> Result<Vec<Scenario>, Error> {
+                    let mut copies = Vec::new();
+                    for scenario in scenarios {
+                        let probes = background_probes
+                            || rule_probes
+                            || scenario
+                                .steps
+                                .iter()
+                                .any(|step| domains.probes_a_server(&step.value));
+                        let hosts =
+                            self.hosts_for(&scenario, probes)
+                                .map_err(|group| Error::UnknownGroup {
+                                    group,
+                                    location: format!("{}:{}", path.display(), scenario.position.line),
+                                    known: self.groups().join(", "),
+                                })?;
+                        match hosts {
+                            None => copies.push(scenario),
+                            Some(hosts) => copies.extend(hosts.iter().map(|host| copy_for(&scenario, host))),
+                        }
+                    }
+                    Ok(copies)
+                };
+                feature.scenarios = expand(std::mem::take(&mut feature.scenarios), false)?;
+                for rule in &mut feature.rules {
+                    let rule_probes = rule
+                        .background
+                        .iter()
+                        .flat_map(|background| &background.steps)
+                        .any(|step| domains.probes_a_server(&step.value));
+                    rule.scenarios = expand(std::mem::take(&mut rule.scenarios), rule_probes)?;
+                }
+                Ok(feature)
+            })
+            .collect()
+    }
+
+    /// The hosts a scenario runs on; `Ok(None)` when it runs once against the site. An
+    /// `@on:GROUP` tag naming a group no host has is `Err(group)`.
+    fn hosts_for(&self, scenario: &Scenario, probes: bool) -> Result<Option<Vec<&FleetHost>>, String> {
+        let groups: Vec<&str> = scenario
+            .tags
+            .iter()
+            .filter_map(|tag| tag.strip_prefix(GROUP_TAG))
+            .collect();
+        if groups.is_empty() {
+            return Ok((probes && !self.hosts.is_empty()).then(|| self.hosts.iter().collect()));
+        }
+        if self.hosts.is_empty() {
+            // An environment without hosts: the scenario runs where shakedown runs.
+            return Ok(None);
+        }
+        for group in &groups {
+            if !self.groups().iter().any(|known| known == group) {
+                return Err((*group).to_owned());
+            }
+        }
+        Ok(Some(
+            self.hosts
+                .iter()
+                .filter(|host| host.groups.iter().any(|group| groups.contains(&group.as_str())))
+                .collect(),
+        ))
+    }
+
+    fn groups(&self) -> Vec<String> {
+        let mut groups: Vec<String> = self.hosts.iter().flat_map(|host| host.groups.clone()).collect();
+        groups.sort();
+        groups.dedup();
+        groups
+    }
+
+    /// The host a scenario copy was made for.
+    pub fn assigned(&self, scenario: &Scenario) -> Option<&FleetHost> {
+        let name = scenario.tags.iter().find_map(|tag| tag.strip_prefix(HOST_TAG))?;
+        self.hosts.iter().find(|host| host.name == name)
+    }
+
+    /// Closes every SSH connection the run opened.
+    pub async fn close(&self) {
+        futures::future::join_all(self.hosts.iter().map(|host| host.host.close())).await;
+    }
+}
+
+fn copy_for(scenario: &Scenario, host: &FleetHost) -> Scenario {
+    let mut copy = scenario.clone();
+    copy.name = format!("{} [{}]", scenario.name, host.name);
+    copy.tags.push(format!("{HOST_TAG}{}", host.name));
+    copy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fleet() -> Fleet {
+        let host = |name: &str, groups: &[&str]| FleetHost {
+            name: name.to_owned(),
+            host: Arc::new(LocalHost),
+            groups: groups.iter().map(|group| (*group).to_owned()).collect(),
+            base_url: None,
+        };
+        Fleet {
+            hosts: vec![
+                host("web1", &["web"]),
+                host("web2", &["web"]),
+                host("worker1", &["cron"]),
+            ],
+        }
+    }
+
+    fn feature(text: &str) -> Feature {
+        Feature::parse(text, cucumber::gherkin::GherkinEnv::default()).expect("parses")
+    }
+
+    fn names(features: &[Feature]) -> Vec<String> {
+        features[0]
+            .scenarios
+            .iter()
+            .map(|scenario| scenario.name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn probe_scenarios_run_on_every_host_and_site_scenarios_once() {
+        let expanded = fleet()
+            .expand(vec![feature(indoc::indoc! {r#"
+                Feature: Servers
+                  Scenario: Cron runs
+                    Then the service "cron" should be running
+                  Scenario: Home page
+                    When I request "/"
+                  @on:web
+                  Scenario: Each backend serves the page
+                    When I request "/"
+                  @on:cron
+                  Scenario: Heartbeat
+                    Then the file "/tmp/beat" should exist
+            "#})])
+            .expect("expands");
+        assert_eq!(
+            names(&expanded),
+            [
+                "Cron runs [web1]",
+                "Cron runs [web2]",
+                "Cron runs [worker1]",
+                "Home page",
+                "Each backend serves the page [web1]",
+                "Each backend serves the page [web2]",
+                "Heartbeat [worker1]",
+            ]
+        );
+        let fleet = fleet();
+        let copy = &expanded[0].scenarios[6];
+        assert_eq!(
+            fleet.assigned(copy).map(|host| host.name.as_str()),
+            Some("worker1")
+        );
+    }
+
+    #[test]
+    fn a_group_no_host_has_is_bad_input() {
+        let error = fleet()
+            .expand(vec![feature(
+                "Feature: F\n  @on:db\n  Scenario: S\n    When I request \"/\"\n",
+            )])
+            .expect_err("unknown group");
+        assert!(error.render().contains("`db`"), "{}", error.render());
+    }
+}
