@@ -2,6 +2,7 @@
 //! be wrong with the input is found here, before any server is touched.
 
 use std::num::NonZeroUsize;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,6 +23,8 @@ pub struct RunPlan {
     pub concurrency: usize,
     pub fail_fast: bool,
     pub suite: Suite,
+    /// The roles the selected scenarios name: only their password sources are read.
+    pub roles_in_use: BTreeSet<String>,
     pub junit: Option<PathBuf>,
 }
 
@@ -110,6 +113,7 @@ impl RunPlan {
             steps,
             concurrency: overrides.concurrency.unwrap_or(config.limits.concurrency).get(),
             fail_fast: overrides.fail_fast,
+            roles_in_use: check::roles_in_use(&suite),
             suite,
             junit: overrides.junit,
         })

@@ -25,7 +25,7 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         source: std::io::Error::other(error),
     })?;
     shakedown_steps::redact::register_url(context.base_url());
-    context.read_passwords().await;
+    context.read_passwords(&plan.roles_in_use).await;
     let context = Arc::new(context);
     install_run_context(Arc::clone(&context));
 
@@ -40,6 +40,18 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     let mut runner = runner::Basic::default()
         .max_concurrent_scenarios(plan.concurrency)
         .steps(ShakedownWorld::collection())
+        .before(|feature, rule, scenario, world| {
+            // A scenario that checks the status expects a server error; the World must know
+            // before its first request whether one is expected.
+            let backgrounds = [feature.background.as_ref(), rule.and_then(|rule| rule.background.as_ref())];
+            let steps = backgrounds
+                .into_iter()
+                .flatten()
+                .flat_map(|background| &background.steps)
+                .chain(&scenario.steps);
+            world.look_ahead(steps.map(|step| step.value.as_str()));
+            Box::pin(async {})
+        })
         .after(move |feature, _, scenario, _, world| {
             // The World is gone by the time the scenario's last event arrives: its notes are
             // kept here for the bridge to attach, and its browser session goes back to the pool.

@@ -14,5 +14,5 @@ mod steps;
 pub(crate) use commands::{CommandRun, ProbeState, bounded, resolve_path, run as run_command};
 #[cfg(test)]
 pub(crate) use host::Finished;
-pub(crate) use host::{Host, Invocation, LocalHost};
+pub(crate) use host::{Host, Invocation, LocalHost, RunError};
 pub use settings::ProbeSettings;
