@@ -1,8 +1,8 @@
 //! Turns the command line and the configuration into one checked run plan. Everything that can
 //! be wrong with the input is found here, before any server is touched.
 
-use std::num::NonZeroUsize;
 use std::collections::BTreeSet;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

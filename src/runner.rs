@@ -43,7 +43,10 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         .before(|feature, rule, scenario, world| {
             // A scenario that checks the status expects a server error; the World must know
             // before its first request whether one is expected.
-            let backgrounds = [feature.background.as_ref(), rule.and_then(|rule| rule.background.as_ref())];
+            let backgrounds = [
+                feature.background.as_ref(),
+                rule.and_then(|rule| rule.background.as_ref()),
+            ];
             let steps = backgrounds
                 .into_iter()
                 .flatten()

@@ -40,7 +40,10 @@ impl RawProbes {
                             pattern.get_ref(),
                             error.kind()
                         ),
-                        Some("write command lines with `*` for any text, e.g. \"systemctl is-active *\"".into()),
+                        Some(
+                            "write command lines with `*` for any text, e.g. \"systemctl is-active *\""
+                                .into(),
+                        ),
                     )
                 })?;
             allowed.add(glob);

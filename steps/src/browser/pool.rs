@@ -323,7 +323,8 @@ impl PoolInner {
             ));
         }
         if self.read_only {
-            let guarded = tokio::time::timeout(HOUSEKEEPING_LIMIT, read_only::install_guard(&web_driver)).await;
+            let guarded =
+                tokio::time::timeout(HOUSEKEEPING_LIMIT, read_only::install_guard(&web_driver)).await;
             if !matches!(guarded, Ok(Ok(()))) {
                 self.retire(id).await;
                 return Err(StepFailure::configuration(

@@ -319,7 +319,10 @@ mod tests {
     fn destructive_links_are_known_by_their_decoded_words_not_by_substrings() {
         let settings = CrawlSettings::default();
         let skipped = |href: &str, label: &str| {
-            let link = Url::parse("http://site.test/").expect("url").join(href).expect("link");
+            let link = Url::parse("http://site.test/")
+                .expect("url")
+                .join(href)
+                .expect("link");
             settings.skips(&link, label)
         };
         for href in [
@@ -343,7 +346,12 @@ mod tests {
             skip: vec![Regex::new("(?i)export").expect("regex")],
             ..CrawlSettings::default()
         };
-        let link = |href: &str| Url::parse("http://site.test").expect("url").join(href).expect("link");
+        let link = |href: &str| {
+            Url::parse("http://site.test")
+                .expect("url")
+                .join(href)
+                .expect("link")
+        };
         assert!(!allowing.skips(&link("/search/reset-filters"), "Reset"));
         assert!(allowing.skips(&link("/reports/export"), "Export"));
     }

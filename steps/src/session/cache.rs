@@ -96,13 +96,12 @@ impl Sessions {
     /// print it; a role no selected scenario uses never has its password command run. A password
     /// that cannot be read fails only the scenarios that use its role.
     pub async fn read_passwords(&self, limit: Duration, in_use: &BTreeSet<String>) {
-        let reads = self
-            .roles
-            .iter()
-            .filter(|(role, _)| in_use.contains(*role))
-            .map(|(role, role_settings)| async move {
-                (role.clone(), role_settings.read_password(role, limit).await)
-            });
+        let reads =
+            self.roles.iter().filter(|(role, _)| in_use.contains(*role)).map(
+                |(role, role_settings)| async move {
+                    (role.clone(), role_settings.read_password(role, limit).await)
+                },
+            );
         let passwords = futures::future::join_all(reads).await;
         lock(&self.passwords).extend(passwords);
     }

@@ -80,14 +80,17 @@ async fn run_password_command(command: &str, limit: Duration) -> Result<String, 
         args: vec!["-c".into(), command.into()],
         ..Invocation::default()
     };
-    let finished = LocalHost.run(&invocation, limit).await.map_err(|error| match error {
-        RunError::TimedOut { .. } => format!(
-            "the command did not finish within {}s; it and every process it started were killed",
-            limit.as_secs_f64()
-        ),
-        RunError::NotFound => "`sh` was not found".to_owned(),
-        RunError::Start(error) => format!("the command could not start: {error}"),
-    })?;
+    let finished = LocalHost
+        .run(&invocation, limit)
+        .await
+        .map_err(|error| match error {
+            RunError::TimedOut { .. } => format!(
+                "the command did not finish within {}s; it and every process it started were killed",
+                limit.as_secs_f64()
+            ),
+            RunError::NotFound => "`sh` was not found".to_owned(),
+            RunError::Start(error) => format!("the command could not start: {error}"),
+        })?;
     if finished.code != Some(0) {
         return Err(format!(
             "the command failed with {} (its error output is not shown: it may hold secrets)",
@@ -125,7 +128,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_command_is_reported_by_its_status_never_its_error_output() {
-        let leaky = role(PasswordSource::Command("echo 'token=abc123' >&2; exit 3".into()));
+        let leaky = role(PasswordSource::Command("echo token=abc$((100 + 23)) >&2; exit 3".into()));
         let message = leaky
             .read_password("clerk", Duration::from_secs(5))
             .await

@@ -62,7 +62,10 @@ impl RecordingServer {
 
     /// Every request received so far, in order.
     pub fn received(&self) -> Vec<Received> {
-        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        self.log
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// The requests received so far, one `METHOD target` line each, for assertions and messages.
