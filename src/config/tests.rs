@@ -197,7 +197,12 @@ fn safety_lists_are_checked_where_they_are_written() {
         login.allowed_origins,
         [url::Url::parse("https://sso.example.com").expect("url").origin()]
     );
-    assert!(config.probes.allowed_commands_on_read_only.is_match("systemctl is-active nginx"));
+    assert!(
+        config
+            .probes
+            .allowed_commands_on_read_only
+            .is_match("systemctl is-active nginx")
+    );
     assert_eq!(config.content.crawl.allow.len(), 1);
     let error = parse_text("[login]\npath = \"/login/\"\nallowed_origins = [\"sso.example.com\"]\n")
         .expect_err("no scheme");
@@ -207,7 +212,9 @@ fn safety_lists_are_checked_where_they_are_written() {
     );
     let error = parse_text("[probes]\nallowed_commands_on_read_only = [\"a[\"]\n").expect_err("glob");
     assert!(
-        error.to_string().contains(":2:34: `probes.allowed_commands_on_read_only`"),
+        error
+            .to_string()
+            .contains(":2:34: `probes.allowed_commands_on_read_only`"),
         "{error}"
     );
 }

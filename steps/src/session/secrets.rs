@@ -128,7 +128,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_command_is_reported_by_its_status_never_its_error_output() {
-        let leaky = role(PasswordSource::Command("echo token=abc$((100 + 23)) >&2; exit 3".into()));
+        let leaky = role(PasswordSource::Command(
+            "echo token=abc$((100 + 23)) >&2; exit 3".into(),
+        ));
         let message = leaky
             .read_password("clerk", Duration::from_secs(5))
             .await
