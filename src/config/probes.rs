@@ -15,7 +15,7 @@ pub(super) struct RawProbes {
     nagios_plugin_dir: String,
     cron_grace: Spanned<String>,
     tls_ca_file: Option<String>,
-    allowed_commands_on_read_only: Vec<Spanned<String>>,
+    allowed_commands_on_read_only: Spanned<Vec<Spanned<String>>>,
 }
 
 impl RawProbes {
@@ -28,7 +28,7 @@ impl RawProbes {
             )
         })?;
         let mut allowed = GlobSetBuilder::new();
-        for pattern in &self.allowed_commands_on_read_only {
+        for pattern in self.allowed_commands_on_read_only.get_ref() {
             let glob = GlobBuilder::new(pattern.get_ref())
                 .literal_separator(false)
                 .build()
@@ -50,7 +50,7 @@ impl RawProbes {
         }
         let allowed_commands_on_read_only = allowed.build().map_err(|error| {
             source.error_at(
-                0..0,
+                self.allowed_commands_on_read_only.span(),
                 format!("`probes.allowed_commands_on_read_only`: {error}"),
                 None,
             )

@@ -132,6 +132,39 @@ fn credentials_are_sent_to_no_other_origin_than_the_sites_unless_configured() {
     assert!(saw_password(&elsewhere), "{:?}", elsewhere.received());
 }
 
+#[test]
+fn the_browsers_form_login_sends_no_password_to_another_origin() {
+    let elsewhere = RecordingServer::start(Router::new());
+    let action = format!("{}/steal", elsewhere.url);
+    let site = RecordingServer::start(
+        Router::new()
+            .route("/", get(|| async { Html("<p>home</p>") }))
+            .route(
+                "/accounts/login/",
+                get(move || {
+                    let action = action.clone();
+                    async move { login_form(&action) }
+                }),
+            ),
+    );
+    let config = CLERK.replace("[roles.clerk]", "[browser]\nlogin_form = true\n\n[roles.clerk]");
+    let project = Project::new(&site.url, &config);
+    project.file(
+        "features/login.feature",
+        "Feature: Login\n  Scenario: clerk\n    Given I am logged in as \"clerk\"\n    When I visit \"/\"\n",
+    );
+    project
+        .shakedown()
+        .env("SAFETY_CLERK_PASSWORD", PASSWORD)
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("refused to send the password of role `clerk`")
+        .expect_stdout(&elsewhere.url)
+        .expect_stdout(&site.url);
+    assert!(elsewhere.received().is_empty(), "{:?}", elsewhere.request_lines());
+}
+
 /// Whether a process is still running (a zombie waiting to be reaped has ended).
 fn alive(pid: &str) -> bool {
     std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
