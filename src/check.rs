@@ -2,7 +2,7 @@
 //! running anything: what `check` reports, and what keeps `run` from starting a suite it cannot
 //! finish (an undefined step, a role nobody configured, a matrix cell that means nothing).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -171,26 +171,57 @@ type LineFinding = (usize, Option<String>, String);
 /// The roles a step names, checked where they are named: the quoted role of a role phrase, or
 /// the header of an access matrix (whose cells are checked here too).
 fn role_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineFinding> {
+    let line = step.position.line;
+    if step.value.trim() == MATRIX_PHRASE {
+        return matrix_problems(step, roles);
+    }
+    role_named(step)
+        .and_then(|role| role_problem(role, roles))
+        .map(|problem| vec![(line, None, problem)])
+        .unwrap_or_default()
+}
+
+/// The role a role phrase names, when the step is one.
+fn role_named(step: &Step) -> Option<&str> {
     static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ROLE_PHRASES
             .iter()
             .filter_map(|phrase| Expression::regex(phrase).ok())
             .collect()
     });
-    let line = step.position.line;
-    if step.value.trim() == MATRIX_PHRASE {
-        return matrix_problems(step, roles);
-    }
-    PHRASES
-        .iter()
-        .find_map(|phrase| {
-            // `{string}` captures what is inside the quotes, in one group per kind of quote.
-            let captures = phrase.captures(&step.value)?;
-            captures.iter().skip(1).flatten().next().map(|role| role.as_str())
-        })
-        .and_then(|role| role_problem(role, roles))
-        .map(|problem| vec![(line, None, problem)])
+    PHRASES.iter().find_map(|phrase| {
+        // `{string}` captures what is inside the quotes, in one group per kind of quote.
+        let captures = phrase.captures(&step.value)?;
+        captures.iter().skip(1).flatten().next().map(|role| role.as_str())
+    })
+}
+
+/// The roles an access matrix's header names.
+fn matrix_roles(step: &Step) -> Vec<&str> {
+    step.table
+        .as_ref()
+        .and_then(|table| table.rows.first())
+        .map(|header| header.iter().skip(1).map(|role| role.trim()).collect())
         .unwrap_or_default()
+}
+
+/// Every configured-role name the selected scenarios (and their backgrounds) use: only these
+/// roles' passwords are read, so a password command runs only when its role is needed.
+pub fn roles_in_use(suite: &Suite) -> BTreeSet<String> {
+    suite
+        .features
+        .iter()
+        .flat_map(steps_of)
+        .flat_map(|step| {
+            if step.value.trim() == MATRIX_PHRASE {
+                matrix_roles(step)
+            } else {
+                role_named(step).into_iter().collect()
+            }
+        })
+        .filter(|role| *role != ANONYMOUS)
+        .map(str::to_owned)
+        .collect()
 }
 
 /// An access matrix: its header's roles, and every cell's word.
@@ -202,7 +233,7 @@ fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineFinding> {
         return Vec::new();
     };
     let header_line = table.position.line;
-    let role_names: Vec<&str> = header.iter().skip(1).map(|role| role.trim()).collect();
+    let role_names = matrix_roles(step);
     let row_text = |row: &[String]| format!("| {} |", row.join(" | "));
     let mut problems: Vec<LineFinding> = role_names
         .iter()

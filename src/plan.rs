@@ -1,6 +1,7 @@
 //! Turns the command line and the configuration into one checked run plan. Everything that can
 //! be wrong with the input is found here, before any server is touched.
 
+use std::collections::BTreeSet;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct RunPlan {
     pub concurrency: usize,
     pub fail_fast: bool,
     pub suite: Suite,
+    /// The roles the selected scenarios name: only their password sources are read.
+    pub roles_in_use: BTreeSet<String>,
     pub junit: Option<PathBuf>,
     pub reports: Reports,
     /// How many more times a failing scenario runs (`--retries`); `@retry(N)` still applies.
@@ -168,6 +171,7 @@ impl RunPlan {
             steps,
             concurrency: overrides.concurrency.unwrap_or(config.limits.concurrency).get(),
             fail_fast: overrides.fail_fast,
+            roles_in_use: check::roles_in_use(&suite),
             suite,
             junit: overrides.junit,
             reports: overrides.reports,

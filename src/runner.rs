@@ -27,7 +27,7 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         source: std::io::Error::other(error),
     })?;
     shakedown_steps::redact::register_url(context.base_url());
-    context.read_passwords().await;
+    context.read_passwords(&plan.roles_in_use).await;
     let context = Arc::new(context);
     install_run_context(Arc::clone(&context));
 
@@ -50,12 +50,24 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
         .max_concurrent_scenarios(plan.concurrency)
         .retries(plan.retries)
         .steps(ShakedownWorld::collection())
-        .before(move |_, _, scenario, world| {
+        .before(move |feature, rule, scenario, world| {
             // A scenario copied for a server probes that server, and an `@on:GROUP` one talks
             // to its own web server.
             if let Some(assigned) = assigning.assigned(scenario) {
                 world.assign_host(Arc::clone(&assigned.host), assigned.base_url.clone());
             }
+            // A scenario that checks the status expects a server error; the World must know
+            // before its first request whether one is expected.
+            let backgrounds = [
+                feature.background.as_ref(),
+                rule.and_then(|rule| rule.background.as_ref()),
+            ];
+            let steps = backgrounds
+                .into_iter()
+                .flatten()
+                .flat_map(|background| &background.steps)
+                .chain(&scenario.steps);
+            world.look_ahead(steps.map(|step| step.value.as_str()));
             Box::pin(async {})
         })
         .after(move |feature, _, scenario, _, world| {

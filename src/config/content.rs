@@ -26,6 +26,7 @@ pub(super) struct RawContent {
     #[serde(default)]
     allow: Vec<RawAllowance>,
     crawl_skip: Vec<Spanned<String>>,
+    crawl_allow: Vec<Spanned<String>>,
     #[serde(deserialize_with = "at_least_one")]
     crawl_max_pages: NonZeroUsize,
     crawl_max_depth: usize,
@@ -82,28 +83,32 @@ impl RawContent {
             };
             source.error_at(span, format!("`[content]`: {error}"), hint)
         })?;
-        let skip = self
-            .crawl_skip
-            .iter()
-            .map(|pattern| {
-                Regex::new(pattern.get_ref()).map_err(|error| {
-                    source.error_at(
-                        pattern.span(),
-                        format!(
-                            "`content.crawl_skip`: `{}` is not a valid regex: {error}",
-                            pattern.get_ref()
-                        ),
-                        None,
-                    )
+        let patterns = |key: &str, written: &[Spanned<String>]| {
+            written
+                .iter()
+                .map(|pattern| {
+                    Regex::new(pattern.get_ref()).map_err(|error| {
+                        source.error_at(
+                            pattern.span(),
+                            format!(
+                                "`content.{key}`: `{}` is not a valid regex: {error}",
+                                pattern.get_ref()
+                            ),
+                            None,
+                        )
+                    })
                 })
-            })
-            .collect::<Result<_, _>>()?;
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let skip = patterns("crawl_skip", &self.crawl_skip)?;
+        let allow = patterns("crawl_allow", &self.crawl_allow)?;
         Ok(ContentSettings {
             rules,
             crawl: CrawlSettings {
                 max_pages: self.crawl_max_pages.get(),
                 max_depth: self.crawl_max_depth,
                 skip,
+                allow,
             },
         })
     }

@@ -1,9 +1,11 @@
-//! `[login]`: how a role logs in through the site's HTML form. The section exists only when the
+//! `[login]`: how a role logs in through the site's HTML form, and which other origins (a single
+//! sign-on host) may receive its credentials. The section exists only when the
 //! file writes it; without it, only the anonymous visitor can be used.
 
 use serde::Deserialize;
 use shakedown_steps::session::LoginSettings;
 use toml::Spanned;
+use url::Url;
 
 use super::source::Source;
 use crate::error::Error;
@@ -14,6 +16,7 @@ pub(super) struct RawLogin {
     username_field: String,
     password_field: String,
     success_contains: Option<String>,
+    allowed_origins: Vec<Spanned<String>>,
 }
 
 impl RawLogin {
@@ -35,11 +38,32 @@ impl RawLogin {
                 Some("e.g. `path = \"/accounts/login/\"`".into()),
             )
         })?;
+        let allowed_origins = login
+            .allowed_origins
+            .iter()
+            .map(|written| {
+                Url::parse(written.get_ref())
+                    .ok()
+                    .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+                    .map(|url| url.origin())
+                    .ok_or_else(|| {
+                        source.error_at(
+                            written.span(),
+                            format!(
+                                "`login.allowed_origins`: `{}` is not an http(s) origin",
+                                written.get_ref()
+                            ),
+                            Some("write origins like \"https://sso.example.com\"".into()),
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Some(LoginSettings {
             path,
             username_field: login.username_field,
             password_field: login.password_field,
             success_contains: login.success_contains,
+            allowed_origins,
         }))
     }
 }

@@ -1,6 +1,7 @@
-//! `[probes]`: where Nagios plugins live, how late a cron job may be, and the extra CA TLS probes
-//! trust; paths are taken from the configuration's folder.
+//! `[probes]`: where Nagios plugins live, how late a cron job may be, the extra CA TLS probes
+//! trust and the commands a read-only environment allows; paths are taken from the configuration's folder.
 
+use globset::{GlobBuilder, GlobSetBuilder};
 use serde::Deserialize;
 use shakedown_steps::ProbeSettings;
 use toml::Spanned;
@@ -14,6 +15,7 @@ pub(super) struct RawProbes {
     nagios_plugin_dir: String,
     cron_grace: Spanned<String>,
     tls_ca_file: Option<String>,
+    allowed_commands_on_read_only: Spanned<Vec<Spanned<String>>>,
 }
 
 impl RawProbes {
@@ -25,10 +27,39 @@ impl RawProbes {
                 Some("write durations like \"2m\", \"90s\" or \"1h\"".into()),
             )
         })?;
+        let mut allowed = GlobSetBuilder::new();
+        for pattern in self.allowed_commands_on_read_only.get_ref() {
+            let glob = GlobBuilder::new(pattern.get_ref())
+                .literal_separator(false)
+                .build()
+                .map_err(|error| {
+                    source.error_at(
+                        pattern.span(),
+                        format!(
+                            "`probes.allowed_commands_on_read_only`: `{}` is not a glob pattern: {}",
+                            pattern.get_ref(),
+                            error.kind()
+                        ),
+                        Some(
+                            "write command lines with `*` for any text, e.g. \"systemctl is-active *\""
+                                .into(),
+                        ),
+                    )
+                })?;
+            allowed.add(glob);
+        }
+        let allowed_commands_on_read_only = allowed.build().map_err(|error| {
+            source.error_at(
+                self.allowed_commands_on_read_only.span(),
+                format!("`probes.allowed_commands_on_read_only`: {error}"),
+                None,
+            )
+        })?;
         Ok(ProbeSettings {
             nagios_plugin_dir: source.relative(&self.nagios_plugin_dir),
             cron_grace,
             tls_ca_file: self.tls_ca_file.map(|file| source.relative(&file)),
+            allowed_commands_on_read_only,
         })
     }
 }

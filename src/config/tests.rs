@@ -184,6 +184,41 @@ fn bad_values_name_the_key_and_the_line() {
     );
 }
 
+#[test]
+fn safety_lists_are_checked_where_they_are_written() {
+    let config = parse_text(
+        "[login]\npath = \"/login/\"\nallowed_origins = [\"https://sso.example.com/anything\"]\n\
+         [probes]\nallowed_commands_on_read_only = [\"systemctl is-active *\"]\n\
+         [content]\ncrawl_allow = [\"^/search/reset$\"]\n",
+    )
+    .expect("valid");
+    let login = config.login.expect("login");
+    assert_eq!(
+        login.allowed_origins,
+        [url::Url::parse("https://sso.example.com").expect("url").origin()]
+    );
+    assert!(
+        config
+            .probes
+            .allowed_commands_on_read_only
+            .is_match("systemctl is-active nginx")
+    );
+    assert_eq!(config.content.crawl.allow.len(), 1);
+    let error = parse_text("[login]\npath = \"/login/\"\nallowed_origins = [\"sso.example.com\"]\n")
+        .expect_err("no scheme");
+    assert!(
+        error.to_string().contains(":3:20: `login.allowed_origins`"),
+        "{error}"
+    );
+    let error = parse_text("[probes]\nallowed_commands_on_read_only = [\"a[\"]\n").expect_err("glob");
+    assert!(
+        error
+            .to_string()
+            .contains(":2:34: `probes.allowed_commands_on_read_only`"),
+        "{error}"
+    );
+}
+
 /// Every key `defaults.toml` gives a default for is one the sections read, so no default is
 /// silently ignored (a `"*"` table stands for any entry).
 #[test]

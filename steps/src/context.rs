@@ -4,7 +4,7 @@
 //! needs. cucumber builds each World with no arguments, so the runner installs the bundle here
 //! before the run starts and every new World picks it up: the one global cucumber forces.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -101,7 +101,12 @@ impl RunContext {
             .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        let browsers = Browsers::new(settings.browser, settings.step_timeout, settings.artifacts)?;
+        let browsers = Browsers::new(
+            settings.browser,
+            settings.step_timeout,
+            settings.artifacts,
+            settings.read_only,
+        )?;
         let sessions = Sessions::new(
             http.clone(),
             settings.login,
@@ -141,10 +146,12 @@ impl RunContext {
         &self.site.base_url
     }
 
-    /// Reads every role's password once, before any scenario runs, so each is registered with
-    /// the redactor before anything could print it.
-    pub async fn read_passwords(&self) {
-        self.sessions.read_passwords(self.limits.step_timeout).await;
+    /// Reads the password of every role the selected scenarios use, once, before any scenario
+    /// runs, so each is registered with the redactor before anything could print it.
+    pub async fn read_passwords(&self, roles_in_use: &BTreeSet<String>) {
+        self.sessions
+            .read_passwords(self.limits.step_timeout, roles_in_use)
+            .await;
     }
 
     /// Quits every browser session and stops the driver this run started. Safe to call twice.

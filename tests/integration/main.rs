@@ -12,6 +12,7 @@ mod probes;
 mod reports;
 mod roles;
 mod run;
+mod safety;
 #[path = "../../steps/tests/support/sshd.rs"]
 #[expect(dead_code, reason = "the step library's own SSH tests use the rest")]
 mod sshd;

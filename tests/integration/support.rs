@@ -1,6 +1,8 @@
 //! The small builder every integration test drives the real binary with, and a demo site
 //! served by the binary itself (`shakedown demo --serve`) for `run` to point at.
 
+pub mod recording;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

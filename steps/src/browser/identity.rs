@@ -5,7 +5,7 @@
 use std::fmt;
 
 use secrecy::ExposeSecret as _;
-use thirtyfour::{By, Cookie, Key, WebDriver};
+use thirtyfour::{By, Cookie, Key, WebDriver, WebElement};
 use url::Url;
 
 use super::page::Page;
@@ -143,6 +143,10 @@ async fn log_in_through_form(
         )
         .await
         .map_err(|_| failed(format!("no `{}` field at {login_url}", login.password_field)))?;
+    let landed = page.call("read the address", page.driver.current_url()).await?;
+    login.confine_credentials(base_url, role, "the login page", &landed)?;
+    let target = form_target(page, &password_field).await?;
+    login.confine_credentials(base_url, role, "the login form's target", &target)?;
     page.call(
         "type the user name",
         username_field.send_keys(role_settings.username.as_str()),
@@ -165,4 +169,25 @@ async fn log_in_through_form(
         Some(()) => Ok(()),
         None => Err(failed("the browser is still on the login page".into())),
     }
+}
+
+/// Where the password field's form would send it, as the browser resolves it (`form.action`);
+/// on a read-only environment the form is also marked as the one post the guard lets through.
+async fn form_target(page: &Page, field: &WebElement) -> Result<Url, StepFailure> {
+    let element = field
+        .to_json()
+        .map_err(|error| StepFailure::new(format!("the browser returned an odd element: {error}")))?;
+    let action = page
+        .script(
+            "read the login form's target",
+            "const f = arguments[0].form; if (f && window.__shakedownAllowLogin) window.__shakedownAllowLogin(f); return f ? f.action : document.location.href;",
+            vec![element],
+        )
+        .await?;
+    let action = action.as_str().unwrap_or_default();
+    Url::parse(action).map_err(|_| {
+        StepFailure::new(format!(
+            "the login form's target `{action}` is not a URL the browser could post to"
+        ))
+    })
 }

@@ -6,6 +6,7 @@ mod find;
 mod identity;
 mod page;
 mod pool;
+mod read_only;
 mod settings;
 mod steps;
 

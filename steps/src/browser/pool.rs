@@ -18,6 +18,7 @@ use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 use super::driver::{self, Driver, INSTALL_HINT};
 use super::identity::{self, Identity};
 use super::page::Page;
+use super::read_only;
 use super::settings::BrowserSettings;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
@@ -40,6 +41,8 @@ struct PoolInner {
     step_timeout: Duration,
     /// Where failing steps leave their screenshots.
     artifacts: PathBuf,
+    /// On a read-only environment every session carries the guard against mutating requests.
+    read_only: bool,
     /// The client every WebDriver call goes through: no proxy (the driver is on loopback or a
     /// grid the user named) and a bounded request time.
     client: reqwest::Client,
@@ -103,6 +106,7 @@ impl Browsers {
         settings: BrowserSettings,
         step_timeout: Duration,
         artifacts: PathBuf,
+        read_only: bool,
     ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .no_proxy()
@@ -115,6 +119,7 @@ impl Browsers {
                 settings,
                 step_timeout,
                 artifacts,
+                read_only,
                 client,
                 permits,
                 driver: OnceCell::new(),
@@ -316,6 +321,17 @@ impl PoolInner {
             return Err(StepFailure::new(
                 "the browser started but did not accept its timeouts",
             ));
+        }
+        if self.read_only {
+            let guarded =
+                tokio::time::timeout(HOUSEKEEPING_LIMIT, read_only::install_guard(&web_driver)).await;
+            if !matches!(guarded, Ok(Ok(()))) {
+                self.retire(id).await;
+                return Err(StepFailure::configuration(
+                    "the browser started but did not take the read-only guard, so it is not used on a read-only environment",
+                )
+                .with("hint", "read-only browser steps need Chromium's DevTools commands (`goog:chromeOptions`)"));
+            }
         }
         Ok(Session {
             id,

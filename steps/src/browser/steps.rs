@@ -8,6 +8,7 @@ use url::Url;
 
 use super::find::{self, Control};
 use super::page::Page;
+use super::read_only;
 use crate::failure::StepFailure;
 use crate::site;
 use crate::text;
@@ -25,16 +26,18 @@ async fn visit(world: &mut ShakedownWorld, target: String) -> Result<(), StepFai
 /// a link or button by its visible text
 #[phrase("I click {string}", example = "I click \"Reports\"")]
 async fn click(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
+    let read_only = read_only_environment(world);
     let page = world.page().await?;
-    let outcome = press_control(&page, &text, Control::LinkOrButton).await;
+    let outcome = press_control(&page, &text, Control::LinkOrButton, read_only.as_deref()).await;
     explained(&page, outcome, "click").await
 }
 
 /// a button by its text
 #[phrase("I press {string}", example = "I press \"Log in\"")]
 async fn press(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
+    let read_only = read_only_environment(world);
     let page = world.page().await?;
-    let outcome = press_control(&page, &text, Control::Button).await;
+    let outcome = press_control(&page, &text, Control::Button, read_only.as_deref()).await;
     explained(&page, outcome, "press").await
 }
 
@@ -44,8 +47,13 @@ async fn press(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailu
     example = "I fill in \"Username\" with \"clerk\""
 )]
 async fn fill_in(world: &mut ShakedownWorld, field: String, value: String) -> Result<(), StepFailure> {
+    let read_only = read_only_environment(world);
     let page = world.page().await?;
-    let outcome = fill_field(&page, &field, &value).await;
+    let mut outcome = fill_field(&page, &field, &value).await;
+    // A line end in the value is Enter, which submits the field's form.
+    if let (Ok(()), Some(environment)) = (&outcome, &read_only) {
+        outcome = read_only::refuse_blocked_requests(&page, &text::quoted(&field), environment).await;
+    }
     explained(&page, outcome, "fill-in").await
 }
 
@@ -121,15 +129,36 @@ async fn explained(page: &Page, outcome: Result<(), StepFailure>, action: &str) 
     }
 }
 
-async fn press_control(page: &Page, text: &str, kind: Control) -> Result<(), StepFailure> {
+/// The environment's name when it is read-only: browser steps then send nothing that mutates.
+fn read_only_environment(world: &ShakedownWorld) -> Option<String> {
+    let site = world.site();
+    site.read_only.then(|| site.environment.clone())
+}
+
+/// Clicks the control captioned `text`. On a read-only environment (`read_only` names it) a
+/// control that would submit a form with a method other than GET is refused before the click,
+/// and a request the page's own scripts tried to send on the click fails the step.
+async fn press_control(
+    page: &Page,
+    text: &str,
+    kind: Control,
+    read_only: Option<&str>,
+) -> Result<(), StepFailure> {
     let Some(control) = find::control(page, text, kind).await? else {
         return Err(
             StepFailure::new(format!("no {} {} on the page", kind.noun(), text::quoted(text)))
                 .with("on the page", find::listing(page, Some(kind)).await),
         );
     };
-    page.call(&format!("click {}", text::quoted(text)), control.click())
-        .await
+    let caption = text::quoted(text);
+    if let Some(environment) = read_only {
+        read_only::refuse_mutating_submit(page, &control, &caption, environment).await?;
+    }
+    page.call(&format!("click {caption}"), control.click()).await?;
+    match read_only {
+        Some(environment) => read_only::refuse_blocked_requests(page, &caption, environment).await,
+        None => Ok(()),
+    }
 }
 
 async fn fill_field(page: &Page, field: &str, value: &str) -> Result<(), StepFailure> {

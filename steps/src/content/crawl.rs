@@ -1,10 +1,12 @@
-//! A bounded, polite crawl as the scenario's role: same origin only, `<a href>` links only, no
-//! form is ever submitted, logout and other unsafe links are skipped, each page is fetched once,
-//! several at a time, up to a page limit and a depth limit.
+//! A bounded, polite crawl as the scenario's role: same origin only, `<a href>` links only (as
+//! `<base href>` resolves them), no form is ever submitted, links that end a session or destroy
+//! something are skipped, each page is fetched once, several at a time, up to a page limit, a
+//! depth limit and the step's deadline. It remembers the addresses it has seen, never the pages.
 
 use std::collections::HashSet;
 
 use futures::StreamExt as _;
+use percent_encoding::percent_decode_str;
 use regex::Regex;
 use reqwest::Client;
 use reqwest::cookie::Jar;
@@ -16,10 +18,31 @@ use crate::deadline::Deadline;
 use crate::http::{Outgoing, perform};
 use crate::text;
 
-/// Links whose path or text match these are never followed: they end the session or change
-/// data, and a crawl must leave the site as it found it.
-const BUILT_IN_SKIPS: &str =
-    r"(?i)log[-_\s]*out|sign[-_\s]*out|log[-_\s]*off|delete|remove|destroy|unsubscribe";
+/// Words (or runs of words) that name an action ending a session or destroying something: a link
+/// whose decoded path, query or text holds one of them is never followed. Matched as whole words,
+/// so `/reports/removals` is crawled and `/items/7/remove` is not.
+const DESTRUCTIVE_WORDS: &[&str] = &[
+    "logout",
+    "log out",
+    "logoff",
+    "log off",
+    "signout",
+    "sign out",
+    "signoff",
+    "sign off",
+    "delete",
+    "destroy",
+    "remove",
+    "drop",
+    "reset",
+    "purge",
+    "cancel",
+    "deactivate",
+    "disable",
+    "unsubscribe",
+    "revoke",
+    "session end",
+];
 
 /// Pages fetched at the same time.
 const CONCURRENT_FETCHES: usize = 8;
@@ -29,8 +52,11 @@ const CONCURRENT_FETCHES: usize = 8;
 pub struct CrawlSettings {
     pub max_pages: usize,
     pub max_depth: usize,
-    /// Extra patterns (over a link's path and query, and its text) never to follow.
+    /// Extra patterns (over a link's decoded path and query, and its text) never to follow.
     pub skip: Vec<Regex>,
+    /// Patterns of links followed even though a built-in destructive word matches them (a
+    /// `/search/reset-filters` the site knows to be harmless); `skip` still wins.
+    pub allow: Vec<Regex>,
 }
 
 impl Default for CrawlSettings {
@@ -39,6 +65,7 @@ impl Default for CrawlSettings {
             max_pages: 200,
             max_depth: 5,
             skip: Vec::new(),
+            allow: Vec::new(),
         }
     }
 }
@@ -64,7 +91,6 @@ pub struct Crawler {
     http: Client,
     rules: RuleSet,
     settings: CrawlSettings,
-    built_in_skips: Regex,
 }
 
 impl Crawler {
@@ -73,7 +99,6 @@ impl Crawler {
             http,
             rules,
             settings,
-            built_in_skips: Regex::new(BUILT_IN_SKIPS).expect("valid regex"),
         }
     }
 
@@ -93,7 +118,6 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
         http,
         rules,
         settings,
-        built_in_skips,
     } = crawler;
     let mut report = CrawlReport::default();
     let mut seen: HashSet<Url> = HashSet::from([without_fragment(&start)]);
@@ -154,12 +178,7 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
                 if link.origin() != start.origin() || !matches!(link.scheme(), "http" | "https") {
                     continue;
                 }
-                let target = &link[url::Position::BeforePath..];
-                let unsafe_link = [built_in_skips]
-                    .into_iter()
-                    .chain(&settings.skip)
-                    .any(|skip| skip.is_match(target) || skip.is_match(&label));
-                if unsafe_link {
+                if settings.skips(&link, &label) {
                     report.links_skipped += 1;
                 } else if seen.insert(without_fragment(&link)) {
                     next.push(without_fragment(&link));
@@ -175,11 +194,79 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
     report
 }
 
-/// Every `<a href>` of a page, resolved against where the page ended, with its visible label.
+impl CrawlSettings {
+    /// Whether a link is one never to follow: a `crawl_skip` pattern matches its decoded path
+    /// and query or its text, or a destructive word does and no `crawl_allow` pattern lets it
+    /// through.
+    fn skips(&self, link: &Url, label: &str) -> bool {
+        let target = decoded_target(link);
+        let matches = |pattern: &Regex| pattern.is_match(&target) || pattern.is_match(label);
+        if self.skip.iter().any(matches) {
+            return true;
+        }
+        let destructive = [target.as_str(), label]
+            .into_iter()
+            .any(|text| holds_destructive_word(&words(text)));
+        destructive && !self.allow.iter().any(matches)
+    }
+}
+
+/// A link's path and query as the server reads them: percent-decoded (`/log%6fut` is
+/// `/logout`), `+` in the query as a space.
+fn decoded_target(link: &Url) -> String {
+    let path = percent_decode_str(link.path()).decode_utf8_lossy();
+    match link.query() {
+        Some(query) => format!(
+            "{path}?{}",
+            percent_decode_str(&query.replace('+', " ")).decode_utf8_lossy()
+        ),
+        None => path.into_owned(),
+    }
+}
+
+/// The lower-case words of a text, split at anything not a letter or digit and where a
+/// lower-case letter meets an upper-case one (`deleteAccount` is `delete account`).
+fn words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for character in text.chars() {
+        let boundary = !character.is_alphanumeric() || (previous_lower && character.is_uppercase());
+        if boundary && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        if character.is_alphanumeric() {
+            current.extend(character.to_lowercase());
+        }
+        previous_lower = character.is_lowercase();
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Whether a run of `words` spells one of [`DESTRUCTIVE_WORDS`].
+fn holds_destructive_word(words: &[String]) -> bool {
+    DESTRUCTIVE_WORDS.iter().any(|phrase| {
+        let wanted: Vec<&str> = phrase.split(' ').collect();
+        words
+            .windows(wanted.len())
+            .any(|window| window.iter().zip(&wanted).all(|(word, want)| word == want))
+    })
+}
+
+/// Every `<a href>` of a page, resolved as the browser would (against the page's `<base href>`
+/// when it has one, else where the page ended), with its visible label.
 fn links(document: &Html, page: &Url) -> Vec<(Url, String)> {
-    let Ok(anchors) = Selector::parse("a[href]") else {
+    let (Ok(anchors), Ok(base)) = (Selector::parse("a[href]"), Selector::parse("base[href]")) else {
         return Vec::new();
     };
+    let base = document
+        .select(&base)
+        .next()
+        .and_then(|base| page.join(base.value().attr("href")?.trim()).ok());
+    let page = base.as_ref().unwrap_or(page);
     document
         .select(&anchors)
         .filter_map(|anchor| {
@@ -221,12 +308,51 @@ mod tests {
                 "https://else.test/ [x]"
             ]
         );
-        let skips = Regex::new(BUILT_IN_SKIPS).expect("valid");
-        assert!(
-            skips.is_match("/accounts/logout/")
-                && skips.is_match("Sign out")
-                && skips.is_match("/orders/7/delete")
+        let with_base = links(
+            &Html::parse_document(r#"<base href="/app/"><a href="reports/">Reports</a>"#),
+            &page,
         );
-        assert!(!skips.is_match("/reports/") && !skips.is_match("Log in"));
+        assert_eq!(with_base[0].0.as_str(), "http://site.test/app/reports/");
+    }
+
+    #[test]
+    fn destructive_links_are_known_by_their_decoded_words_not_by_substrings() {
+        let settings = CrawlSettings::default();
+        let skipped = |href: &str, label: &str| {
+            let link = Url::parse("http://site.test/")
+                .expect("url")
+                .join(href)
+                .expect("link");
+            settings.skips(&link, label)
+        };
+        for href in [
+            "/log%6fut",
+            "/accounts/log-out/",
+            "/orders/7/delete",
+            "/api/deleteAccount",
+            "/session/end",
+            "/newsletter?action=unsubscribe",
+            "/cache/purge/",
+            "/keys/7/revoke",
+        ] {
+            assert!(skipped(href, "Go"), "{href} is followed");
+        }
+        assert!(skipped("/a", "Sign out"));
+        for href in ["/reports/removals", "/dropbox-help/", "/catalog/outdoor", "/"] {
+            assert!(!skipped(href, "Reports"), "{href} is skipped");
+        }
+        let allowing = CrawlSettings {
+            allow: vec![Regex::new("^/search/reset-filters$").expect("regex")],
+            skip: vec![Regex::new("(?i)export").expect("regex")],
+            ..CrawlSettings::default()
+        };
+        let link = |href: &str| {
+            Url::parse("http://site.test")
+                .expect("url")
+                .join(href)
+                .expect("link")
+        };
+        assert!(!allowing.skips(&link("/search/reset-filters"), "Reset"));
+        assert!(allowing.skips(&link("/reports/export"), "Export"));
     }
 }

@@ -163,6 +163,9 @@ async fn current_page(world: &mut ShakedownWorld) -> Result<PageContents, StepFa
                 "start with a step such as `When I request \"/\"` or `When I visit \"/\"`",
             )
     })?;
+    if let Some(why) = exchange.cut_short() {
+        return Err(StepFailure::new(why).with("request", exchange.describe()));
+    }
     let html = text::is_html(exchange.content_type(), &exchange.body).then(|| exchange.body.clone());
     Ok(PageContents {
         url: exchange.final_url(),

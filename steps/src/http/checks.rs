@@ -48,7 +48,14 @@ pub(crate) fn contains(exchange: &Exchange, needle: &str) -> Result<(), StepFail
     Err(failure)
 }
 
+/// Passes when the text is nowhere in the body; a body cut short cannot prove absence and fails
+/// instead of passing quietly.
 pub(crate) fn does_not_contain(exchange: &Exchange, needle: &str) -> Result<(), StepFailure> {
+    if let Some(why) = exchange.cut_short() {
+        return Err(StepFailure::new(why)
+            .with("request", exchange.describe())
+            .with("body", text::excerpt(exchange.readable_body())));
+    }
     match find(exchange, needle) {
         None => Ok(()),
         Some(snippet) => Err(StepFailure::new(format!(
@@ -225,8 +232,20 @@ mod tests {
             body: body.to_owned(),
             elapsed: Duration::from_millis(40),
             redirects: Vec::new(),
+            truncated: false,
             readable: Default::default(),
         }
+    }
+
+    #[test]
+    fn a_body_cut_short_proves_no_absence() {
+        let mut cut = exchange(200, "text/plain", "all fine so far");
+        cut.truncated = true;
+        let message = does_not_contain(&cut, "Traceback")
+            .expect_err("unprovable")
+            .to_string();
+        assert!(message.contains("was cut at 16 MiB"), "{message}");
+        assert!(does_not_contain(&exchange(200, "text/plain", "all fine"), "Traceback").is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Client, Method, StatusCode};
-use url::Url;
+use url::{Origin, Url};
 
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
@@ -19,11 +19,13 @@ const MAX_REDIRECTS: usize = 10;
 /// Bytes of a body kept; a larger body is cut here so one huge page cannot exhaust memory.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-/// A scenario's HTTP state: its own cookie jar and the last answer it received.
+/// A scenario's HTTP state: its own cookie jar, the last answer it received, and whether one of
+/// its steps checks the status (then a server error is something it expects, not a failure).
 #[derive(Default)]
 pub(crate) struct HttpState {
     pub jar: Arc<Jar>,
     pub last: Option<Exchange>,
+    pub checks_status: bool,
 }
 
 impl HttpState {
@@ -50,6 +52,8 @@ pub(crate) struct Exchange {
     pub body: String,
     pub elapsed: Duration,
     pub redirects: Vec<Redirect>,
+    /// Whether the body was cut at [`MAX_BODY_BYTES`]: what was not read cannot prove absence.
+    pub truncated: bool,
     /// `readable_body`, worked out once: parsing the HTML was most of the cost of a content check.
     pub readable: OnceLock<String>,
 }
@@ -73,6 +77,18 @@ impl Exchange {
             line.push_str(&format!("\nredirected: {}", chain.join(", ")));
         }
         line
+    }
+
+    /// Why a check that text is absent proves nothing on this body, when it was cut short.
+    pub fn cut_short(&self) -> Option<String> {
+        self.truncated.then(|| {
+            format!(
+                "the body of `{} {}` was cut at {} MiB; text past the cut was never read, so its absence proves nothing",
+                self.method,
+                self.requested.path(),
+                MAX_BODY_BYTES / (1024 * 1024)
+            )
+        })
     }
 
     /// Where the request ended after its redirects.
@@ -107,6 +123,9 @@ pub(crate) struct Outgoing {
     pub body: Option<String>,
     /// The body's type; when absent it is told from the body's shape.
     pub content_type: Option<&'static str>,
+    /// Where the body may go: a body carrying credentials names the origins it may reach, and a
+    /// 307 or 308 that would carry it anywhere else fails before it is followed.
+    pub body_stays_within: Option<Vec<Origin>>,
 }
 
 impl Outgoing {
@@ -116,6 +135,7 @@ impl Outgoing {
             url,
             body: None,
             content_type: None,
+            body_stays_within: None,
         }
     }
 }
@@ -144,6 +164,7 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
         mut url,
         mut body,
         content_type,
+        body_stays_within,
     } = outgoing;
     let first_method = method.clone();
     let mut redirects = Vec::new();
@@ -174,10 +195,14 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
                     .with("last hop", format!("{} → {next}", status.as_u16())));
             }
             // Browsers turn a redirected form post into a GET; 307 and 308 keep the method.
-            if !matches!(
+            let keeps_body = matches!(
                 status,
                 StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
-            ) {
+            );
+            if let (true, Some(_), Some(allowed)) = (keeps_body, &body, &body_stays_within) {
+                confine(&url, &next, status, allowed)?;
+            }
+            if !keeps_body {
                 if method != Method::HEAD {
                     method = Method::GET;
                 }
@@ -191,7 +216,7 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
             continue;
         }
         let headers = response.headers().clone();
-        let body = read_body(response)
+        let (body, truncated) = read_body(response)
             .await
             .map_err(|error| transport_failure(&method, &url, &error))?;
         return Ok(Exchange {
@@ -202,21 +227,43 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
             body,
             elapsed: started.elapsed(),
             redirects,
+            truncated,
             readable: OnceLock::new(),
         });
     }
 }
 
-async fn read_body(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+/// Refuses a redirect that would resend a credential-bearing body to an origin not allowed.
+fn confine(from: &Url, to: &Url, status: StatusCode, allowed: &[Origin]) -> Result<(), StepFailure> {
+    if allowed.contains(&to.origin()) {
+        return Ok(());
+    }
+    Err(StepFailure::configuration(format!(
+        "refused to follow a {} redirect from {} to {}: it would resend the credentials to another origin",
+        status.as_u16(),
+        from.origin().ascii_serialization(),
+        to.origin().ascii_serialization()
+    ))
+    .with("redirect", format!("{from} → {to}"))
+    .with(
+        "hint",
+        "if that origin is the site's own single sign-on, name it in `login.allowed_origins`",
+    ))
+}
+
+/// The body, and whether it was cut at [`MAX_BODY_BYTES`].
+async fn read_body(mut response: reqwest::Response) -> Result<(String, bool), reqwest::Error> {
     let mut bytes = Vec::new();
+    let mut truncated = false;
     while let Some(chunk) = response.chunk().await? {
         let room = MAX_BODY_BYTES - bytes.len();
         bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if bytes.len() == MAX_BODY_BYTES {
+        if chunk.len() > room {
+            truncated = true;
             break;
         }
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok((String::from_utf8_lossy(&bytes).into_owned(), truncated))
 }
 
 /// JSON bodies are announced as JSON, `a=1&b=2` as a submitted form, anything else as text.

@@ -120,11 +120,39 @@ async fn send(
         url,
         body,
         content_type: None,
+        body_stays_within: None,
     };
     let exchange = perform(world.http_client(), &world.http.jar, outgoing, deadline).await?;
+    let unexpected_error = exchange.status.is_server_error() && !world.http.checks_status;
+    let failure = unexpected_error.then(|| {
+        StepFailure::new(format!(
+            "`{} {}` answered {}; checks that text is absent prove nothing on an error page",
+            exchange.method,
+            exchange.requested.path(),
+            exchange.status
+        ))
+        .with("request", exchange.describe())
+        .with("body", crate::text::excerpt(exchange.readable_body()))
+        .with(
+            "hint",
+            format!(
+                "if the scenario expects this, say so: `Then the response status should be {}`",
+                exchange.status.as_u16()
+            ),
+        )
+    });
     world.http.last = Some(exchange);
-    Ok(())
+    failure.map_or(Ok(()), Err)
 }
+
+/// Whether a step's text checks the response status: a scenario holding one expects whatever
+/// status it names, a server error included.
+pub(crate) fn checks_status(step_text: &str) -> bool {
+    step_text.trim().starts_with(STATUS_PHRASE_START)
+}
+
+/// The words `the response status should be {int}` starts with.
+const STATUS_PHRASE_START: &str = "the response status should be ";
 
 /// Methods that change nothing on the server, by HTTP's definition.
 fn is_safe(method: &Method) -> bool {

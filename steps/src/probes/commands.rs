@@ -2,11 +2,13 @@
 //! only when the string needs one), what it gets in its environment, and the checks on what
 //! it did.
 
+use globset::GlobSet;
 use url::Url;
 
 use super::host::{Finished, Host, Invocation, RunError};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::site::Site;
 use crate::text::{self, Keep};
 
 /// Characters only a shell gives meaning to: variables, pipes, redirects, lists, globs.
@@ -78,6 +80,24 @@ pub(crate) fn invocation(line: &str) -> Result<Invocation, StepFailure> {
         args: words.collect(),
         ..Invocation::default()
     })
+}
+
+/// Refuses a feature's command on a read-only environment unless `allowed` (the configured
+/// `probes.allowed_commands_on_read_only`) matches its line: a command may change anything, and
+/// only the configuration can say which ones are checks.
+pub(crate) fn allowed_on(site: &Site, allowed: &GlobSet, line: &str) -> Result<(), StepFailure> {
+    if !site.read_only || allowed.is_match(line.trim()) {
+        return Ok(());
+    }
+    Err(StepFailure::configuration(format!(
+        "refused to run the command {}: the environment `{}` is read-only",
+        text::quoted(line),
+        site.environment
+    ))
+    .with(
+        "hint",
+        "list the commands that only look in `probes.allowed_commands_on_read_only` (glob patterns, e.g. \"systemctl is-active *\"); Nagios checks always run",
+    ))
 }
 
 /// What every command learns about the environment under test.
@@ -186,6 +206,22 @@ mod tests {
                 .contains("cannot read the command")
         );
         assert!(invocation("   ").is_err());
+    }
+
+    #[test]
+    fn a_read_only_environment_runs_only_the_listed_commands() {
+        let site = |read_only| Site {
+            environment: "live".into(),
+            base_url: Url::parse("http://site.test/").expect("url"),
+            read_only,
+        };
+        let mut allowed = globset::GlobSetBuilder::new();
+        allowed.add(globset::Glob::new("systemctl is-active *").expect("glob"));
+        let allowed = allowed.build().expect("set");
+        assert!(allowed_on(&site(true), &allowed, "systemctl is-active nginx").is_ok());
+        let refused = allowed_on(&site(true), &allowed, "rm -rf /srv/cache").expect_err("refused");
+        assert!(refused.to_string().contains("`live` is read-only"), "{refused}");
+        assert!(allowed_on(&site(false), &GlobSet::empty(), "rm -rf /srv/cache").is_ok());
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Invocation {
     pub args: Vec<String>,
     /// Variables added to the command's environment.
     pub env: Vec<(String, String)>,
+    /// Variables of shakedown's own environment the command must not inherit (passwords).
+    pub env_remove: Vec<String>,
     /// Folders searched for programs before the `PATH` (a Nagios plugin folder).
     pub path_prefix: Vec<PathBuf>,
     /// The folder the command starts in.
@@ -157,6 +159,9 @@ impl Host for LocalHost {
             // holding the output pipe would otherwise keep the step waiting.
             .process_group(0)
             .kill_on_drop(true);
+        for name in &invocation.env_remove {
+            command.env_remove(name);
+        }
         if !invocation.path_prefix.is_empty() {
             command.env("PATH", search_path(&invocation.path_prefix));
         }

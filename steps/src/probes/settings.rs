@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Where plugins live, how late a cron job may be, and which extra CA a TLS probe trusts.
+use globset::GlobSet;
+
+/// Where plugins live, how late a cron job may be, which extra CA a TLS probe trusts, and which
+/// commands a read-only environment allows.
 #[derive(Debug, Clone)]
 pub struct ProbeSettings {
     /// Searched for a Nagios plugin before the `PATH`.
@@ -12,6 +15,10 @@ pub struct ProbeSettings {
     pub cron_grace: Duration,
     /// A PEM file of certificates trusted by TLS probes besides the system's (a private CA).
     pub tls_ca_file: Option<PathBuf>,
+    /// Command lines `the command` steps may run on a read-only environment (glob patterns,
+    /// `probes.allowed_commands_on_read_only`); any other is refused there. Nagios plugins are
+    /// checks and always run.
+    pub allowed_commands_on_read_only: GlobSet,
 }
 
 impl Default for ProbeSettings {
@@ -20,6 +27,7 @@ impl Default for ProbeSettings {
             nagios_plugin_dir: PathBuf::from("/usr/lib/nagios/plugins"),
             cron_grace: Duration::from_secs(2 * 60),
             tls_ca_file: None,
+            allowed_commands_on_read_only: GlobSet::empty(),
         }
     }
 }

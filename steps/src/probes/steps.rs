@@ -103,6 +103,11 @@ async fn nagios_at_most_warning(world: &mut ShakedownWorld, check: String) -> Re
 )]
 async fn command_succeeds(world: &mut ShakedownWorld, line: String) -> Result<(), StepFailure> {
     world.probes.last_command = None;
+    commands::allowed_on(
+        world.site(),
+        &world.probe_settings().allowed_commands_on_read_only,
+        &line,
+    )?;
     let invocation = prepared(world, commands::invocation(&line)?);
     let deadline = world.deadline();
     let run = commands::run(world.host(), &line, &invocation, deadline, "the command").await?;
@@ -247,10 +252,12 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
     Ok(run)
 }
 
-/// A command as features' commands run: told where the site is, started in the folder of the
-/// configuration file (where relative paths in features point).
+/// A command as features' commands run: told where the site is, blind to the variables that
+/// hold role passwords, started in the folder of the configuration file (where relative paths
+/// in features point).
 fn prepared(world: &ShakedownWorld, mut invocation: Invocation) -> Invocation {
     invocation.env = commands::environment(&world.site().base_url);
+    invocation.env_remove = world.sessions().password_variables();
     invocation.cwd = world.probe_folder();
     invocation
 }

@@ -2,7 +2,7 @@
 //! scenario of that role (running at the same time or later) waits for and reuses that
 //! session, and a failed login is remembered so a wrong password is tried once, not N times.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -14,7 +14,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::login::{Credentials, LoginSettings, log_in};
-use super::secrets::RoleSettings;
+use super::secrets::{PasswordSource, RoleSettings};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::redact;
@@ -91,15 +91,31 @@ impl Sessions {
         }
     }
 
-    /// Reads every role's password once, before any scenario runs, so each is registered with
-    /// the redactor before anything could print it. A password that cannot be read fails only
-    /// the scenarios that use its role.
-    pub async fn read_passwords(&self, limit: Duration) {
-        let reads = self.roles.iter().map(|(role, role_settings)| async move {
-            (role.clone(), role_settings.read_password(role, limit).await)
-        });
+    /// Reads the password of every role in `in_use` (the roles the selected scenarios name) once,
+    /// before any scenario runs, so each is registered with the redactor before anything could
+    /// print it; a role no selected scenario uses never has its password command run. A password
+    /// that cannot be read fails only the scenarios that use its role.
+    pub async fn read_passwords(&self, limit: Duration, in_use: &BTreeSet<String>) {
+        let reads =
+            self.roles.iter().filter(|(role, _)| in_use.contains(*role)).map(
+                |(role, role_settings)| async move {
+                    (role.clone(), role_settings.read_password(role, limit).await)
+                },
+            );
         let passwords = futures::future::join_all(reads).await;
         lock(&self.passwords).extend(passwords);
+    }
+
+    /// The environment variables that hold role passwords (`password_env`), every role's: no
+    /// command or plugin a step starts inherits them.
+    pub(crate) fn password_variables(&self) -> Vec<String> {
+        self.roles
+            .values()
+            .filter_map(|role| match &role.password {
+                PasswordSource::Env(name) => Some(name.clone()),
+                PasswordSource::File(_) | PasswordSource::Command(_) => None,
+            })
+            .collect()
     }
 
     /// The role's session, logging it in if no scenario has yet.

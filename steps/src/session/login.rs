@@ -7,7 +7,7 @@ use reqwest::Client;
 use reqwest::Method;
 use reqwest::cookie::Jar;
 use scraper::{ElementRef, Html, Selector};
-use url::Url;
+use url::{Origin, Url};
 
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
@@ -24,6 +24,41 @@ pub struct LoginSettings {
     /// Text the page after a successful login shows, when leaving the login page is not proof
     /// enough.
     pub success_contains: Option<String>,
+    /// Origins besides the site's own that may receive credentials (a single sign-on host).
+    pub allowed_origins: Vec<Origin>,
+}
+
+impl LoginSettings {
+    /// The origins a password may be sent to: the site's own and the configured ones.
+    pub(crate) fn credential_origins(&self, base_url: &Url) -> Vec<Origin> {
+        std::iter::once(base_url.origin())
+            .chain(self.allowed_origins.iter().cloned())
+            .collect()
+    }
+
+    /// Refuses, before anything is typed or sent, a login whose `step` (the login page, the
+    /// form's target) lies at an origin that may not receive the role's password.
+    pub(crate) fn confine_credentials(
+        &self,
+        base_url: &Url,
+        role: &str,
+        step: &str,
+        at: &Url,
+    ) -> Result<(), StepFailure> {
+        if self.credential_origins(base_url).contains(&at.origin()) {
+            return Ok(());
+        }
+        Err(StepFailure::configuration(format!(
+            "refused to send the password of role `{role}` to {}: {step} is not on the site's origin {}",
+            at.origin().ascii_serialization(),
+            base_url.origin().ascii_serialization()
+        ))
+        .with("url", at.to_string())
+        .with(
+            "hint",
+            "if that origin is the site's own single sign-on, name it in `login.allowed_origins`",
+        ))
+    }
 }
 
 /// Whether `body` is the login page: it holds the login form's password field.
@@ -59,6 +94,7 @@ pub(crate) async fn log_in(
     } = who;
     let login_url = site::resolve(base_url, &login.path)?;
     let page = perform(client, jar, Outgoing::get(login_url.clone()), deadline).await?;
+    login.confine_credentials(base_url, role, "the login page", &page.final_url())?;
     let (action, mut fields) = login_form(&page, login).ok_or_else(|| {
         StepFailure::new(format!(
             "no login form at {}: no form with a `{}` field",
@@ -72,6 +108,7 @@ pub(crate) async fn log_in(
             "check `[login] path` and `password_field` in shakedown.toml",
         )
     })?;
+    login.confine_credentials(base_url, role, "the login form's target", &action)?;
     fields.retain(|(name, _)| *name != login.username_field && *name != login.password_field);
     fields.push((login.username_field.clone(), username.to_owned()));
     fields.push((login.password_field.clone(), password.to_owned()));
@@ -83,6 +120,7 @@ pub(crate) async fn log_in(
         url: action,
         body: Some(body),
         content_type: Some("application/x-www-form-urlencoded"),
+        body_stays_within: Some(login.credential_origins(base_url)),
     };
     let answer = perform(client, jar, outgoing, deadline).await?;
     let still_on_login = answer.final_url().path() == login_url.path() || is_login_page(&answer.body, login);
@@ -164,6 +202,7 @@ mod tests {
             username_field: "username".into(),
             password_field: "password".into(),
             success_contains: None,
+            allowed_origins: Vec::new(),
         }
     }
 

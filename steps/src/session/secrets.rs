@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::SecretString;
-use tokio::process::Command;
 
 use crate::failure::StepFailure;
+use crate::probes::{Host as _, Invocation, LocalHost, RunError};
 use crate::redact;
 
 /// A role as configured: who it logs in as and where its password is kept.
@@ -71,25 +71,33 @@ impl PasswordSource {
     }
 }
 
+/// Runs a password command in its own process group (killed whole at `limit`, so a vault client
+/// that forks leaves nothing behind) and keeps its stderr to itself: a failing secret tool may
+/// print the very secret, or its token, in its complaint.
 async fn run_password_command(command: &str, limit: Duration) -> Result<String, String> {
-    let child = Command::new("sh")
-        .args(["-c", command])
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(limit, child)
+    let invocation = Invocation {
+        program: "sh".into(),
+        args: vec!["-c".into(), command.into()],
+        ..Invocation::default()
+    };
+    let finished = LocalHost
+        .run(&invocation, limit)
         .await
-        .map_err(|_| format!("the command did not finish within {}s", limit.as_secs_f64()))?
-        .map_err(|error| format!("the command could not start: {error}"))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        .map_err(|error| match error {
+            RunError::TimedOut { .. } => format!(
+                "the command did not finish within {}s; it and every process it started were killed",
+                limit.as_secs_f64()
+            ),
+            RunError::NotFound => "`sh` was not found".to_owned(),
+            RunError::Start(error) => format!("the command could not start: {error}"),
+        })?;
+    if finished.code != Some(0) {
         return Err(format!(
-            "the command failed ({}): {}",
-            output.status,
-            stderr.trim()
+            "the command failed with {} (its error output is not shown: it may hold secrets)",
+            finished.describe_status()
         ));
     }
-    String::from_utf8(output.stdout).map_err(|_| "the command's output is not UTF-8 text".to_owned())
+    Ok(finished.stdout)
 }
 
 #[cfg(test)]
@@ -116,6 +124,20 @@ mod tests {
         assert_eq!(redact::redact("x from-the-vault-42 y"), "x [redacted] y");
         let debug = format!("{password:?} {role:?}");
         assert!(!debug.contains("from-the-vault-42"), "{debug}");
+    }
+
+    #[tokio::test]
+    async fn a_failing_command_is_reported_by_its_status_never_its_error_output() {
+        let leaky = role(PasswordSource::Command(
+            "echo token=abc$((100 + 23)) >&2; exit 3".into(),
+        ));
+        let message = leaky
+            .read_password("clerk", Duration::from_secs(5))
+            .await
+            .expect_err("fails")
+            .to_string();
+        assert!(message.contains("exit status 3"), "{message}");
+        assert!(!message.contains("abc123"), "{message}");
     }
 
     #[tokio::test]

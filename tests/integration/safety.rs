@@ -1,0 +1,469 @@
+//! Safety on a live site, each promise tried against real local servers: credentials reach no
+//! other origin, password sources stay bounded and quiet, read-only covers the browser and
+//! commands, the crawl follows no destructive link, and a server error never passes quietly.
+//! "Nothing reached it" is read from a second server's own log of what it received.
+
+use axum::Router;
+use axum::extract::Path as UrlPath;
+use axum::http::StatusCode;
+use axum::http::header::LOCATION;
+use axum::response::Html;
+use axum::routing::get;
+
+use crate::support::recording::RecordingServer;
+use crate::support::{Outcome, Project};
+
+const PASSWORD: &str = "s3cret-clerk-pw";
+
+const CLERK: &str = r#"
+[login]
+path = "/accounts/login/"
+
+[roles.clerk]
+username = "clerk"
+password_env = "SAFETY_CLERK_PASSWORD"
+"#;
+
+const LOGGED_IN: &str =
+    "Feature: Login\n  Scenario: clerk\n    Given I am logged in as \"clerk\"\n    When I request \"/\"\n";
+
+fn login_form(action: &str) -> Html<String> {
+    Html(format!(
+        r#"<form method="post" action="{action}"><input name="username"><input type="password" name="password"><button>Log in</button></form>"#
+    ))
+}
+
+/// Logs the clerk in on `site` with `login_extra` added to `[login]`; returns what the run
+/// printed.
+fn log_in(site: &RecordingServer, login_extra: &str) -> Outcome {
+    let config = CLERK.replace("[roles.clerk]", &format!("{login_extra}\n[roles.clerk]"));
+    let project = Project::new(&site.url, &config);
+    project.file("features/login.feature", LOGGED_IN);
+    project
+        .shakedown()
+        .env("SAFETY_CLERK_PASSWORD", PASSWORD)
+        .args(["run"])
+        .run()
+}
+
+/// Whether any request `server` received carried the password.
+fn saw_password(server: &RecordingServer) -> bool {
+    server
+        .received()
+        .iter()
+        .any(|received| received.body.contains(PASSWORD) || received.target.contains(PASSWORD))
+}
+
+#[test]
+fn credentials_are_sent_to_no_other_origin_than_the_sites_unless_configured() {
+    let elsewhere = RecordingServer::start(
+        Router::new()
+            .route("/accounts/login/", get(|| async { login_form("/steal") }))
+            .route("/steal", axum::routing::post(|| async { "Welcome, clerk" })),
+    );
+    let foreign = elsewhere.url.clone();
+    let refusals = [
+        (
+            "a form whose action is another origin",
+            Router::new().route(
+                "/accounts/login/",
+                get({
+                    let action = format!("{foreign}/steal");
+                    move || async move { login_form(&action) }
+                }),
+            ),
+        ),
+        (
+            "a login page redirected to another origin",
+            Router::new().route(
+                "/accounts/login/",
+                get({
+                    let to = format!("{foreign}/accounts/login/");
+                    move || async move { (StatusCode::FOUND, [(LOCATION, to)]) }
+                }),
+            ),
+        ),
+        (
+            "a login post answered with a 307 to another origin",
+            Router::new().route(
+                "/accounts/login/",
+                get(|| async { login_form("/accounts/login/") }).post({
+                    let to = format!("{foreign}/steal");
+                    move || async move { (StatusCode::TEMPORARY_REDIRECT, [(LOCATION, to)]) }
+                }),
+            ),
+        ),
+    ];
+    for (case, routes) in refusals {
+        let site = RecordingServer::start(routes);
+        let outcome = log_in(&site, "");
+        outcome
+            .expect_code(1)
+            .expect_stdout(&foreign)
+            .expect_stdout(&site.url);
+        assert!(
+            outcome.stdout.contains("login.allowed_origins"),
+            "{case}: the failure does not say how to allow the origin:\n{}",
+            outcome.stdout
+        );
+        assert!(
+            !saw_password(&elsewhere),
+            "{case}: the other origin received the password: {:?}",
+            elsewhere.received()
+        );
+        assert!(
+            !elsewhere
+                .request_lines()
+                .iter()
+                .any(|line| line.starts_with("POST")),
+            "{case}: the other origin received a post: {:?}",
+            elsewhere.request_lines()
+        );
+    }
+
+    let site = RecordingServer::start(Router::new().route(
+        "/accounts/login/",
+        get({
+            let action = format!("{foreign}/steal");
+            move || async move { login_form(&action) }
+        }),
+    ));
+    log_in(&site, &format!("allowed_origins = [\"{foreign}\"]\n")).expect_code(0);
+    assert!(saw_password(&elsewhere), "{:?}", elsewhere.received());
+}
+
+#[test]
+fn the_browsers_form_login_sends_no_password_to_another_origin() {
+    let elsewhere = RecordingServer::start(Router::new());
+    let action = format!("{}/steal", elsewhere.url);
+    let site = RecordingServer::start(
+        Router::new()
+            .route("/", get(|| async { Html("<p>home</p>") }))
+            .route(
+                "/accounts/login/",
+                get(move || {
+                    let action = action.clone();
+                    async move { login_form(&action) }
+                }),
+            ),
+    );
+    let config = CLERK.replace("[roles.clerk]", "[browser]\nlogin_form = true\n\n[roles.clerk]");
+    let project = Project::new(&site.url, &config);
+    project.file(
+        "features/login.feature",
+        "Feature: Login\n  Scenario: clerk\n    Given I am logged in as \"clerk\"\n    When I visit \"/\"\n",
+    );
+    project
+        .shakedown()
+        .env("SAFETY_CLERK_PASSWORD", PASSWORD)
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("refused to send the password of role `clerk`")
+        .expect_stdout(&elsewhere.url)
+        .expect_stdout(&site.url);
+    assert!(elsewhere.received().is_empty(), "{:?}", elsewhere.request_lines());
+}
+
+/// Whether a process is still running (a zombie waiting to be reaped has ended).
+fn alive(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
+        !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or_default()
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
+#[test]
+fn password_commands_run_only_for_roles_in_use_and_end_quietly_with_their_whole_group() {
+    let site = RecordingServer::start(Router::new().route(
+        "/accounts/login/",
+        get(|| async { login_form("/accounts/login/") }),
+    ));
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let marker = scratch.path().join("unused-role-asked");
+    let pid_file = scratch.path().join("background.pid");
+    let config = format!(
+        r#"
+[limits]
+step_timeout = "1s"
+
+[login]
+path = "/accounts/login/"
+
+[roles.clerk]
+username = "clerk"
+password_command = "echo vault-token-$((40 + 2)) >&2; exit 3"
+
+[roles.slow]
+username = "slow"
+password_command = "sleep 300 & echo $! > {pid}; wait"
+
+[roles.auditor]
+username = "auditor"
+password_command = "touch {marker}; echo auditor-pw"
+"#,
+        pid = pid_file.display(),
+        marker = marker.display()
+    );
+    let project = Project::new(&site.url, &config);
+    project.file(
+        "features/roles.feature",
+        "Feature: Roles\n  Scenario: clerk\n    Given I am logged in as \"clerk\"\n  Scenario: slow\n    Given I am logged in as \"slow\"\n",
+    );
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("the command failed with exit status 3")
+        .expect_stdout("did not finish within 1s");
+    for output in [&outcome.stdout, &outcome.stderr] {
+        assert!(
+            !output.contains("vault-token-42"),
+            "a password command's stderr was printed:\n{output}"
+        );
+    }
+    assert!(
+        !marker.exists(),
+        "the password command of a role no scenario uses ran"
+    );
+    let pid = std::fs::read_to_string(&pid_file).expect("the slow command started");
+    assert!(
+        !alive(&pid),
+        "the password command's background child {pid} survived its timeout"
+    );
+}
+
+#[test]
+fn commands_and_plugins_never_inherit_a_password_variable() {
+    let site = RecordingServer::start(Router::new());
+    let project = Project::new(
+        &site.url,
+        &format!("{CLERK}\n[probes]\nnagios_plugin_dir = \".\"\n"),
+    );
+    let plugin = project.file(
+        "check_leak",
+        "#!/bin/sh\nif [ -n \"$SAFETY_CLERK_PASSWORD\" ]; then echo 'CRITICAL - a password is in my environment'; exit 2; fi\necho 'OK - clean environment'\n",
+    );
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    project.file(
+        "features/env.feature",
+        "Feature: Environment\n  Scenario: command\n    Then the command \"./check_leak\" should succeed\n  Scenario: plugin\n    Then the Nagios check \"check_leak\" should be OK\n  Scenario: through a shell\n    Then the command \"env | grep -c SAFETY_CLERK || true\" should succeed\n    And its output should contain \"0\"\n",
+    );
+    project
+        .shakedown()
+        .env("SAFETY_CLERK_PASSWORD", PASSWORD)
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("3 passed, 0 failed");
+}
+
+const READ_ONLY_PAGES: &str = r#"Feature: Read-only in the browser
+  Scenario: a post form
+    When I visit "/form"
+    And I press "Save"
+
+  Scenario: a get form
+    When I visit "/form"
+    And I press "Search"
+    Then I should see "results"
+
+  Scenario: a script's delete
+    When I visit "/js"
+    And I click "Archive"
+
+  Scenario: a script's form.submit
+    When I visit "/js"
+    And I click "Quietly"
+
+  Scenario: a command not listed
+    Then the command "touch MARKER" should succeed
+
+  Scenario: a listed command
+    Then the command "true" should succeed
+"#;
+
+#[test]
+fn a_read_only_environment_sends_nothing_mutating_from_the_browser_or_a_command() {
+    let site = RecordingServer::start(
+        Router::new()
+            .route(
+                "/form",
+                get(|| async {
+                    Html(
+                        r#"<form method="post" action="/save"><input name="note"><button>Save</button></form>
+                           <form method="get" action="/search"><input name="q"><button>Search</button></form>"#,
+                    )
+                }),
+            )
+            .route(
+                "/js",
+                get(|| async {
+                    Html(
+                        r##"<button onclick="fetch('/api/items/7', {method: 'DELETE'})">Archive</button>
+                           <a href="#" onclick="document.getElementById('f').submit(); return false;">Quietly</a>
+                           <form id="f" method="post" action="/quiet"></form>"##,
+                    )
+                }),
+            )
+            .route("/search", get(|| async { Html("<p>results</p>") })),
+    );
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let marker = scratch.path().join("written");
+    let project = Project::new(
+        &site.url,
+        "read_only = true\n\n[probes]\nallowed_commands_on_read_only = [\"true\", \"systemctl is-active *\"]\n",
+    );
+    project.file(
+        "features/read_only.feature",
+        &READ_ONLY_PAGES.replace("MARKER", &marker.display().to_string()),
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("2 passed, 4 failed")
+        .expect_stdout("refused to send POST")
+        .expect_stdout("refused to send DELETE")
+        .expect_stdout("refused to run the command");
+    let lines = site.request_lines();
+    assert!(
+        lines.iter().all(|line| line.starts_with("GET ")),
+        "a mutating request reached the site: {lines:?}"
+    );
+    assert!(
+        lines.iter().any(|line| line.starts_with("GET /search?q=")),
+        "{lines:?}"
+    );
+    assert!(
+        !marker.exists(),
+        "a command not listed ran on a read-only environment"
+    );
+}
+
+#[test]
+fn the_crawl_follows_no_destructive_link_however_it_is_spelt_and_honours_base_href() {
+    let site = RecordingServer::start(
+        Router::new()
+            .route(
+                "/",
+                get(|| async {
+                    Html(
+                        r#"<html><head><base href="/app/"></head><body>
+                           <a href="reports/">Reports</a>
+                           <a href="/log%6fut">Bye</a>
+                           <a href="/items/7/delete">Tidy</a>
+                           <a href="/account">Sign out</a>
+                           <a href="/session/end">Leave</a>
+                           <a href="/api/deleteAccount">Close</a>
+                           <a href="/newsletter?action=unsubscribe">Mail</a>
+                           <a href="/reports/removals">Removals</a>
+                           </body></html>"#,
+                    )
+                }),
+            )
+            .route("/app/reports/", get(|| async { Html("<p>monthly reports</p>") }))
+            .route("/reports/removals", get(|| async { Html("<p>removals</p>") })),
+    );
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/crawl.feature",
+        "Feature: Crawl\n  Scenario: crawl\n    Then no page reachable from \"/\" should contain forbidden content\n",
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("checked 3 page(s)")
+        .expect_stdout("6 unsafe link(s) skipped");
+    let mut lines = site.request_lines();
+    lines.sort();
+    assert_eq!(lines, ["GET /", "GET /app/reports/", "GET /reports/removals"]);
+}
+
+#[test]
+fn the_crawl_ends_at_the_deadline_saying_how_many_pages_it_checked() {
+    let site = RecordingServer::start(Router::new().route(
+        "/page/{number}",
+        get(|UrlPath(number): UrlPath<u64>| async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            Html(format!(
+                r#"<a href="/page/{}">a</a> <a href="/page/{}">b</a>"#,
+                2 * number,
+                2 * number + 1
+            ))
+        }),
+    ));
+    let project = Project::new(
+        &site.url,
+        "[limits]\nstep_timeout = \"2s\"\n\n[content]\ncrawl_max_depth = 30\ncrawl_max_pages = 100000\n",
+    );
+    project.file(
+        "features/crawl.feature",
+        "Feature: Crawl\n  Scenario: crawl\n    Then no page reachable from \"/page/1\" should contain forbidden content\n",
+    );
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(0)
+        .expect_stdout("note: checked ")
+        .expect_stdout("stopped at the step's deadline");
+    assert!(
+        outcome.took < std::time::Duration::from_secs(10),
+        "{:?}",
+        outcome.took
+    );
+    let received = site.received().len();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert_eq!(
+        site.received().len(),
+        received,
+        "the crawl went on after the run ended"
+    );
+}
+
+#[test]
+fn a_server_error_or_a_cut_body_never_passes_a_check_that_text_is_absent() {
+    let site = RecordingServer::start(
+        Router::new()
+            .route("/", get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "Oops") }))
+            .route(
+                "/maintenance",
+                get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "Down for maintenance") }),
+            )
+            .route(
+                "/big",
+                get(|| async { format!("{}Traceback", "a".repeat(17 * 1024 * 1024)) }),
+            ),
+    );
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/errors.feature",
+        r#"Feature: Errors
+  Scenario: a server error nobody expects
+    When I request "/"
+    Then the response should not contain "Traceback"
+
+  Scenario: maintenance, expected
+    When I request "/maintenance"
+    Then the response status should be 503
+    And the response should not contain "Traceback"
+
+  Scenario: a body cut at the limit
+    When I request "/big"
+    Then the response should not contain "Traceback"
+"#,
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("1 passed, 2 failed")
+        .expect_stdout("`GET /` answered 500 Internal Server Error; checks that text is absent prove nothing on an error page")
+        .expect_stdout("was cut at 16 MiB");
+}
