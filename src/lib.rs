@@ -11,6 +11,7 @@ mod config;
 mod demo;
 mod error;
 mod feature_lines;
+mod init;
 mod plan;
 mod report;
 mod runner;
@@ -83,6 +84,7 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
         Command::Check(args) => check(&args, &working_dir),
         Command::Steps(args) => catalogue::print(args.format),
         Command::Demo(args) => demo::demo(args, &working_dir).await,
+        Command::Init(args) => init::init(args, &working_dir).await,
     }
 }
 

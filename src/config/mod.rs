@@ -15,7 +15,8 @@ mod source;
 mod values;
 
 pub use environments::Environment;
-pub use load::{Config, FILE_NAME, load, locate};
+pub use load::{Config, FILE_NAME, load, locate, parse};
+pub use source::DEFAULTS;
 pub use values::{parse_base_url, parse_duration};
 
 #[cfg(test)]

@@ -8,18 +8,14 @@ use futures::StreamExt as _;
 use regex::Regex;
 use reqwest::Client;
 use reqwest::cookie::Jar;
-use scraper::{Html, Selector};
+use scraper::Html;
 use url::Url;
 
+use super::links::{LinkRules, without_fragment};
 use super::rules::{Finding, RuleSet};
 use crate::deadline::Deadline;
 use crate::http::{Outgoing, perform};
 use crate::text;
-
-/// Links whose path or text match these are never followed: they end the session or change
-/// data, and a crawl must leave the site as it found it.
-const BUILT_IN_SKIPS: &str =
-    r"(?i)log[-_\s]*out|sign[-_\s]*out|log[-_\s]*off|delete|remove|destroy|unsubscribe";
 
 /// Pages fetched at the same time.
 const CONCURRENT_FETCHES: usize = 8;
@@ -63,8 +59,9 @@ pub(crate) struct CrawlReport {
 pub struct Crawler {
     http: Client,
     rules: RuleSet,
-    settings: CrawlSettings,
-    built_in_skips: Regex,
+    max_pages: usize,
+    max_depth: usize,
+    links: LinkRules,
 }
 
 impl Crawler {
@@ -72,13 +69,14 @@ impl Crawler {
         Self {
             http,
             rules,
-            settings,
-            built_in_skips: Regex::new(BUILT_IN_SKIPS).expect("valid regex"),
+            max_pages: settings.max_pages,
+            max_depth: settings.max_depth,
+            links: LinkRules::new(settings.skip),
         }
     }
 
     pub fn max_pages(&self) -> usize {
-        self.settings.max_pages
+        self.max_pages
     }
 
     /// Crawls from `start` with the cookies in `jar`, checking every page against the rules,
@@ -92,18 +90,19 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
     let Crawler {
         http,
         rules,
-        settings,
-        built_in_skips,
+        max_pages,
+        max_depth,
+        links,
     } = crawler;
     let mut report = CrawlReport::default();
     let mut seen: HashSet<Url> = HashSet::from([without_fragment(&start)]);
     let mut frontier = vec![start.clone()];
-    for depth in 0..=settings.max_depth {
+    for depth in 0..=*max_depth {
         if deadline.has_passed() {
             report.hit_deadline = true;
             break;
         }
-        let room = settings.max_pages - report.pages_checked;
+        let room = max_pages - report.pages_checked;
         if frontier.len() > room {
             frontier.truncate(room);
             report.hit_page_limit = true;
@@ -147,86 +146,22 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
             for finding in rules.scan(landed.path(), &visible, Some(&exchange.body)) {
                 report.findings.push((landed.clone(), finding));
             }
-            if depth == settings.max_depth {
+            if depth == *max_depth {
                 continue;
             }
-            for (link, label) in links(&document, &landed) {
-                if link.origin() != start.origin() || !matches!(link.scheme(), "http" | "https") {
-                    continue;
-                }
-                let target = &link[url::Position::BeforePath..];
-                let unsafe_link = [built_in_skips]
-                    .into_iter()
-                    .chain(&settings.skip)
-                    .any(|skip| skip.is_match(target) || skip.is_match(&label));
-                if unsafe_link {
-                    report.links_skipped += 1;
-                } else if seen.insert(without_fragment(&link)) {
-                    next.push(without_fragment(&link));
+            let found = links.sort(&document, &landed, &start);
+            report.links_skipped += found.skipped;
+            for link in found.follow {
+                if seen.insert(link.clone()) {
+                    next.push(link);
                 }
             }
         }
-        if next.is_empty() || report.pages_checked >= settings.max_pages {
+        if next.is_empty() || report.pages_checked >= *max_pages {
             report.hit_page_limit |= !next.is_empty();
             break;
         }
         frontier = next;
     }
     report
-}
-
-/// Every `<a href>` of a page, resolved against where the page ended, with its visible label.
-fn links(document: &Html, page: &Url) -> Vec<(Url, String)> {
-    let Ok(anchors) = Selector::parse("a[href]") else {
-        return Vec::new();
-    };
-    document
-        .select(&anchors)
-        .filter_map(|anchor| {
-            let href = anchor.value().attr("href")?.trim();
-            let label = anchor.text().collect::<Vec<_>>().join(" ");
-            Some((page.join(href).ok()?, label))
-        })
-        .collect()
-}
-
-fn without_fragment(url: &Url) -> Url {
-    let mut url = url.clone();
-    url.set_fragment(None);
-    url
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_resolve_against_the_page_and_keep_their_labels() {
-        let page = Url::parse("http://site.test/a/b").expect("url");
-        let found = links(
-            &Html::parse_document(
-                r#"<a href="c">C</a><a href="/accounts/logout/">Log <b>out</b></a><a href="https://else.test/">x</a><a name="anchor">no href</a>"#,
-            ),
-            &page,
-        );
-        let urls: Vec<String> = found
-            .iter()
-            .map(|(url, label)| format!("{url} [{label}]"))
-            .collect();
-        assert_eq!(
-            urls,
-            [
-                "http://site.test/a/c [C]",
-                "http://site.test/accounts/logout/ [Log  out]",
-                "https://else.test/ [x]"
-            ]
-        );
-        let skips = Regex::new(BUILT_IN_SKIPS).expect("valid");
-        assert!(
-            skips.is_match("/accounts/logout/")
-                && skips.is_match("Sign out")
-                && skips.is_match("/orders/7/delete")
-        );
-        assert!(!skips.is_match("/reports/") && !skips.is_match("Log in"));
-    }
 }
