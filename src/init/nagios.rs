@@ -162,8 +162,9 @@ impl<'a> Objects<'a> {
         })
     }
 
+    /// Nagios never inherits `register`: a template says `register 0` for itself alone.
     fn registered(&self, object: &'a Object) -> bool {
-        self.property(object, "register") != Some("0")
+        object.properties.get("register").map(String::as_str) != Some("0")
     }
 }
 
@@ -451,21 +452,21 @@ define service {
         assert_eq!(
             checks,
             [
-                "HTTP on web1 (objects.cfg:27): /usr/lib/nagios/plugins/check_tcp -H 10.0.0.5 -p 80",
-                "HTTP on web2 (objects.cfg:27): /usr/lib/nagios/plugins/check_tcp -H web2 -p 80",
-                "Root partition on web1, web2 (objects.cfg:34): /usr/lib/nagios/plugins/check_disk -w 20% -c 10% -p /",
+                "HTTP on web1 (objects.cfg:30): /usr/lib/nagios/plugins/check_tcp -H 10.0.0.5 -p 80",
+                "HTTP on web2 (objects.cfg:30): /usr/lib/nagios/plugins/check_tcp -H web2 -p 80",
+                "Root partition on web1, web2 (objects.cfg:37): /usr/lib/nagios/plugins/check_disk -w 20% -c 10% -p /",
             ]
         );
         let skipped: Vec<String> = imported.skipped.iter().map(ToString::to_string).collect();
         assert_eq!(
             skipped,
             [
-                "restart-httpd (objects.cfg:27): the event handler of `HTTP` acts on a change of state and checks nothing",
-                "Root partition, no mount point (objects.cfg:40): `$ARG3$` has no value: `check_command check_local_disk!20%!10%` gives 2 argument(s)",
-                "PostgreSQL (objects.cfg:45): `$HOSTADDRESS$` needs the service's host, and it names hosts only through `hostgroup_name databases`, which is not followed",
-                "Redis (objects.cfg:50): `$HOSTADDRESS$` needs host `db9`, which no `define host` of the files given defines",
-                "Load (objects.cfg:55): `$USER2$` is defined in Nagios' resource.cfg: pass that file with `--resource`",
-                "Mail queue (objects.cfg:60): its `check_command` names `check_mailq`, which no `define command` of the files given defines",
+                "restart-httpd (objects.cfg:30): the event handler of `HTTP` acts on a change of state and checks nothing",
+                "Root partition, no mount point (objects.cfg:43): `$ARG3$` has no value: `check_command check_local_disk!20%!10%` gives 2 argument(s)",
+                "PostgreSQL (objects.cfg:48): `$HOSTADDRESS$` needs the service's host, and it names hosts only through `hostgroup_name databases`, which is not followed",
+                "Redis (objects.cfg:53): `$HOSTADDRESS$` needs host `db9`, which no `define host` of the files given defines",
+                "Load (objects.cfg:58): `$USER2$` is defined in Nagios' resource.cfg: pass that file with `--resource`",
+                "Mail queue (objects.cfg:63): its `check_command` names `check_mailq`, which no `define command` of the files given defines",
             ]
         );
     }

@@ -6,6 +6,7 @@ mod catalogue;
 mod check;
 mod content;
 mod demo;
+mod init;
 mod junit;
 mod probes;
 mod roles;
