@@ -29,9 +29,11 @@ fn init_from_demo(site: &DemoSite) -> tempfile::TempDir {
 fn init_from_the_healthy_demo_writes_files_that_check_accepts_and_run_passes() {
     let site = DemoSite::start(&[]);
     let folder = init_from_demo(&site);
+    // The address as the configuration writes it: with its root path.
+    let base_url = format!("{}/", site.url.trim_end_matches('/'));
     let config = read(folder.path(), "shakedown.toml");
     assert!(
-        config.contains(&format!("[environments.staging]\nbase_url = \"{}\"", site.url))
+        config.contains(&format!("[environments.staging]\nbase_url = \"{base_url}\""))
             && config.contains("\n# [login]\n# path = \"/accounts/login/\"\n")
             && config.contains("\n# [roles.clerk]\n"),
         "{config}"
@@ -39,7 +41,7 @@ fn init_from_the_healthy_demo_writes_files_that_check_accepts_and_run_passes() {
     let feature = read(folder.path(), "features/smoke.feature");
     for expected in [
         "@preflight @post-install\nFeature: The site answers a visitor\n",
-        &format!("  Written by `shakedown init` from an anonymous visit to {}:\n", site.url),
+        &format!("  Written by `shakedown init` from an anonymous visit to {base_url}:\n"),
         "    When I request \"/api/health\"\n    Then the response status should be 200\n    And the response JSON at \"$.status\" should be \"ok\"\n",
         "      | /                |\n      | /accounts/login/ |\n      | /help/           |\n",
         "    Then the response should redirect to \"/accounts/login/\"\n\n    Examples:\n      | page        |\n      | /dashboard/ |\n",
