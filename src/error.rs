@@ -154,9 +154,9 @@ impl Error {
                     .into(),
             ),
             Self::UnmatchedSteps { .. } => Some("`shakedown steps` lists every phrase".into()),
-            Self::AlreadyExists { .. } => Some(
-                "`init` never writes over a file: run it in a new folder, or move the file away".into(),
-            ),
+            Self::AlreadyExists { .. } => {
+                Some("`init` never writes over a file: run it in a new folder, or move the file away".into())
+            }
             _ => None,
         }
     }

@@ -116,9 +116,14 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
     let mut users = UserMacros::new(plugin_dir);
     if let Some(resource) = &args.resource {
         let text = read(working_dir, resource)?;
-        users
-            .read_resource(&text)
-            .map_err(|(line, message)| syntax_error(resource, line, message, "resource.cfg holds lines such as `$USER1$=/usr/lib/nagios/plugins`"))?;
+        users.read_resource(&text).map_err(|(line, message)| {
+            syntax_error(
+                resource,
+                line,
+                message,
+                "resource.cfg holds lines such as `$USER1$=/usr/lib/nagios/plugins`",
+            )
+        })?;
     }
     let mut imported = Imported::default();
     let mut sources = Vec::new();
@@ -131,7 +136,12 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
     for file in &args.from_nagios {
         let name = file.display().to_string();
         let parsed = nagios::parse(&name, &read(working_dir, file)?).map_err(|(line, message)| {
-            syntax_error(file, line, message, "`--from-nagios` reads object files: `define command { ... }`, `define service { ... }`")
+            syntax_error(
+                file,
+                line,
+                message,
+                "`--from-nagios` reads object files: `define command { ... }`, `define service { ... }`",
+            )
         })?;
         objects.extend(parsed);
         sources.push(name);

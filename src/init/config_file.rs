@@ -18,11 +18,13 @@ pub struct Site<'a> {
 const PLACEHOLDER_URL: &str = "http://localhost/";
 
 pub fn render(site: &Site<'_>) -> Result<String, Error> {
-    let defaults: toml::Table = DEFAULTS.parse().map_err(|error: toml::de::Error| Error::InvalidValue {
-        what: "the built-in defaults",
-        value: "defaults.toml".into(),
-        problem: error.message().to_owned(),
-    })?;
+    let defaults: toml::Table = DEFAULTS
+        .parse()
+        .map_err(|error: toml::de::Error| Error::InvalidValue {
+            what: "the built-in defaults",
+            value: "defaults.toml".into(),
+            problem: error.message().to_owned(),
+        })?;
     let section = |name: &str| -> String {
         defaults
             .get(name)
@@ -39,7 +41,10 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
     let commented = |text: String| -> String { text.lines().map(|line| format!("# {line}\n")).collect() };
     let (base_url, edit_note) = match site.base_url {
         Some(url) => (url, ""),
-        None => (PLACEHOLDER_URL, "  # edit: the address of the site these checks belong to"),
+        None => (
+            PLACEHOLDER_URL,
+            "  # edit: the address of the site these checks belong to",
+        ),
     };
     let environment = site.environment;
     let login_path = site.login_path.unwrap_or("/accounts/login/");
@@ -91,7 +96,10 @@ mod tests {
         })
         .expect("rendered");
         let config = crate::config::parse(std::path::Path::new("shakedown.toml"), &text).expect("valid");
-        assert_eq!(config.environments["staging"].base_url.as_str(), "http://site.test/");
+        assert_eq!(
+            config.environments["staging"].base_url.as_str(),
+            "http://site.test/"
+        );
         assert!(config.login.is_none() && config.roles.is_empty());
         let defaults = crate::config::parse(
             std::path::Path::new("shakedown.toml"),
@@ -101,7 +109,10 @@ mod tests {
         assert_eq!(config.limits.step_timeout, defaults.limits.step_timeout);
         assert_eq!(config.limits.scenario_timeout, defaults.limits.scenario_timeout);
         assert_eq!(config.limits.concurrency, defaults.limits.concurrency);
-        assert!(text.contains("# path = \"/login/\"\n# password_field = \"password\"\n"), "{text}");
+        assert!(
+            text.contains("# path = \"/login/\"\n# password_field = \"password\"\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -112,7 +123,10 @@ mod tests {
             login_path: None,
         })
         .expect("rendered");
-        assert!(text.contains("base_url = \"http://localhost/\"  # edit:"), "{text}");
+        assert!(
+            text.contains("base_url = \"http://localhost/\"  # edit:"),
+            "{text}"
+        );
         let uncommented = text
             .replace("# [login]", "[login]")
             .replace("# path =", "path =")
@@ -121,7 +135,8 @@ mod tests {
             .replace("# [roles.clerk]", "[roles.clerk]")
             .replace("# username =", "username =")
             .replace("# password_env", "password_env");
-        let config = crate::config::parse(std::path::Path::new("shakedown.toml"), &uncommented).expect("valid");
+        let config =
+            crate::config::parse(std::path::Path::new("shakedown.toml"), &uncommented).expect("valid");
         assert!(config.login.is_some() && config.roles.contains_key("clerk"));
     }
 }

@@ -92,7 +92,11 @@ pub async fn visit(base_url: &Url, bounds: Bounds) -> Result<Visit, Error> {
     let start = visitor.fetch(base_url).await.map_err(unreachable)?;
     match start.status {
         status if status.is_success() || status.is_redirection() => {}
-        status => return Err(unreachable(format!("it answered {status}; `init` writes checks that pass on a healthy site"))),
+        status => {
+            return Err(unreachable(format!(
+                "it answered {status}; `init` writes checks that pass on a healthy site"
+            )));
+        }
     }
     if let Some(location) = &start.location
         && location.origin() != base_url.origin()
@@ -141,7 +145,10 @@ impl Visitor<'_> {
                             .map(|link| (link, None)),
                     );
                 }
-            } else if let Some(target) = page.location.filter(|target| target.origin() == self.base_url.origin()) {
+            } else if let Some(target) = page
+                .location
+                .filter(|target| target.origin() == self.base_url.origin())
+            {
                 let Some(target_path) = self.relative(&target).map(|path| without_query(&path)) else {
                     continue;
                 };
@@ -275,11 +282,20 @@ mod tests {
     #[test]
     fn pages_are_written_relative_to_the_base_url_and_its_folder() {
         let root = url("http://site.test/");
-        assert_eq!(relative_to(&root, &url("http://site.test/help/?page=2")).as_deref(), Some("/help/?page=2"));
+        assert_eq!(
+            relative_to(&root, &url("http://site.test/help/?page=2")).as_deref(),
+            Some("/help/?page=2")
+        );
         assert_eq!(relative_to(&root, &url("http://else.test/help/")), None);
         let folder = url("http://site.test/app/");
-        assert_eq!(relative_to(&folder, &url("http://site.test/app/")).as_deref(), Some("/"));
-        assert_eq!(relative_to(&folder, &url("http://site.test/app/x/")).as_deref(), Some("/x/"));
+        assert_eq!(
+            relative_to(&folder, &url("http://site.test/app/")).as_deref(),
+            Some("/")
+        );
+        assert_eq!(
+            relative_to(&folder, &url("http://site.test/app/x/")).as_deref(),
+            Some("/x/")
+        );
         assert_eq!(relative_to(&folder, &url("http://site.test/application/")), None);
         assert_eq!(relative_to(&folder, &url("http://site.test/other/")), None);
     }

@@ -17,7 +17,11 @@ pub fn quoted(text: &str) -> Option<String> {
 pub fn table(indent: &str, rows: &[Vec<String>]) -> String {
     let escaped: Vec<Vec<String>> = rows
         .iter()
-        .map(|row| row.iter().map(|cell| cell.replace('\\', "\\\\").replace('|', "\\|")).collect())
+        .map(|row| {
+            row.iter()
+                .map(|cell| cell.replace('\\', "\\\\").replace('|', "\\|"))
+                .collect()
+        })
         .collect();
     let columns = escaped.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
@@ -52,7 +56,10 @@ mod tests {
 
     #[test]
     fn strings_take_the_quote_they_do_not_hold() {
-        assert_eq!(quoted("check_users -w 5").as_deref(), Some("\"check_users -w 5\""));
+        assert_eq!(
+            quoted("check_users -w 5").as_deref(),
+            Some("\"check_users -w 5\"")
+        );
         assert_eq!(
             quoted(r#"check_http -s "Welcome""#).as_deref(),
             Some(r#"'check_http -s "Welcome"'"#)

@@ -89,7 +89,10 @@ impl UserMacros {
 
 /// The number of an `$ARGn$` or `$USERn$` macro.
 pub fn numbered(name: &str, prefix: &str) -> Option<usize> {
-    name.strip_prefix(prefix)?.parse().ok().filter(|number| *number > 0)
+    name.strip_prefix(prefix)?
+        .parse()
+        .ok()
+        .filter(|number| *number > 0)
 }
 
 #[cfg(test)]
@@ -122,13 +125,19 @@ mod tests {
 
     #[test]
     fn a_lone_dollar_is_left_alone() {
-        assert_eq!(expand("echo $HOME and 5$", values), Ok("echo $HOME and 5$".into()));
+        assert_eq!(
+            expand("echo $HOME and 5$", values),
+            Ok("echo $HOME and 5$".into())
+        );
     }
 
     #[test]
     fn user_macros_come_from_resource_cfg_with_the_plugin_folder_as_user1() {
         let mut users = UserMacros::new("/usr/lib/nagios/plugins".into());
-        assert_eq!(users.value_of("USER1"), Some(Ok("/usr/lib/nagios/plugins".into())));
+        assert_eq!(
+            users.value_of("USER1"),
+            Some(Ok("/usr/lib/nagios/plugins".into()))
+        );
         assert_eq!(
             users.value_of("USER2"),
             Some(Err(

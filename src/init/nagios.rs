@@ -42,7 +42,10 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Object>, SyntaxError> {
                 };
                 let kind = kind.trim();
                 if kind.is_empty() || !rest.starts_with(char::is_whitespace) {
-                    return Err((number, format!("expected an object type after `define`, found `{line}`")));
+                    return Err((
+                        number,
+                        format!("expected an object type after `define`, found `{line}`"),
+                    ));
                 }
                 let mut object = Object {
                     kind: kind.to_owned(),
@@ -65,7 +68,10 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Object>, SyntaxError> {
                 if line.starts_with("define") && line.contains('{') {
                     return Err((
                         number,
-                        format!("`define {}` of line {started} is not closed with `}}` before this `define`", object.kind),
+                        format!(
+                            "`define {}` of line {started} is not closed with `}}` before this `define`",
+                            object.kind
+                        ),
                     ));
                 }
                 match line.strip_suffix('}') {
@@ -150,15 +156,17 @@ impl<'a> Objects<'a> {
     }
 
     fn template(&self, kind: &str, name: &str) -> Option<&'a Object> {
-        self.all
-            .iter()
-            .find(|object| object.kind == kind && object.properties.get("name").map(String::as_str) == Some(name))
+        self.all.iter().find(|object| {
+            object.kind == kind && object.properties.get("name").map(String::as_str) == Some(name)
+        })
     }
 
     /// The registered object of `kind` whose `key` is `value` (a command by `command_name`).
     fn named(&self, kind: &str, key: &str, value: &str) -> Option<&'a Object> {
         self.all.iter().find(|object| {
-            object.kind == kind && self.registered(object) && object.properties.get(key).map(String::as_str) == Some(value)
+            object.kind == kind
+                && self.registered(object)
+                && object.properties.get(key).map(String::as_str) == Some(value)
         })
     }
 
@@ -202,7 +210,13 @@ pub fn import(objects: &[Object], users: &UserMacros) -> Imported {
             .to_owned();
         let hosts: Vec<&str> = objects
             .property(service, "host_name")
-            .map(|names| names.split(',').map(str::trim).filter(|name| !name.is_empty()).collect())
+            .map(|names| {
+                names
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|name| !name.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(handler) = objects.property(service, "event_handler")
             && objects.property(service, "event_handler_enabled") != Some("0")
@@ -210,7 +224,9 @@ pub fn import(objects: &[Object], users: &UserMacros) -> Imported {
             imported.skipped.push(Skipped {
                 name: command_and_arguments(handler).swap_remove(0),
                 origin: service.origin.clone(),
-                reason: format!("the event handler of `{description}` acts on a change of state and checks nothing"),
+                reason: format!(
+                    "the event handler of `{description}` acts on a change of state and checks nothing"
+                ),
             });
         }
         match service_checks(&objects, service, &description, &hosts, users) {
@@ -240,11 +256,18 @@ fn service_checks(
     let name = parts.remove(0);
     let command = objects
         .named("command", "command_name", name.trim())
-        .ok_or_else(|| format!("its `check_command` names `{name}`, which no `define command` of the files given defines"))?;
+        .ok_or_else(|| {
+            format!(
+                "its `check_command` names `{name}`, which no `define command` of the files given defines"
+            )
+        })?;
     let line = objects
         .property(command, "command_line")
         .ok_or_else(|| format!("the command `{name}` has no `command_line`"))?;
-    if hosts.iter().any(|host| host.starts_with('!') || host.contains('*')) {
+    if hosts
+        .iter()
+        .any(|host| host.starts_with('!') || host.contains('*'))
+    {
         return Err("its `host_name` uses exclusions or wildcards, which are not followed".into());
     }
     let on_hosts: Vec<Option<&str>> = match hosts {
@@ -259,10 +282,8 @@ fn service_checks(
             }
             host_or_service_macro(objects, macro_name, host, description, service)
         };
-        let arguments: Vec<Result<String, String>> = parts
-            .iter()
-            .map(|argument| expand(argument, value_of))
-            .collect();
+        let arguments: Vec<Result<String, String>> =
+            parts.iter().map(|argument| expand(argument, value_of)).collect();
         let filled = expand(line, |macro_name| match numbered(macro_name, "ARG") {
             Some(number) => arguments.get(number - 1).cloned().unwrap_or_else(|| {
                 Err(format!(
@@ -310,13 +331,21 @@ fn host_or_service_macro(
         "HOSTADDRESS" | "HOSTALIAS" => {
             let host = host.ok_or_else(needs_host)?;
             let defined = objects.named("host", "host_name", host).ok_or_else(|| {
-                format!("`${macro_name}$` needs host `{host}`, which no `define host` of the files given defines")
+                format!(
+                    "`${macro_name}$` needs host `{host}`, which no `define host` of the files given defines"
+                )
             })?;
-            let key = if macro_name == "HOSTADDRESS" { "address" } else { "alias" };
+            let key = if macro_name == "HOSTADDRESS" {
+                "address"
+            } else {
+                "alias"
+            };
             // Nagios itself takes the host's name where its address or alias is not given.
             Ok(objects.property(defined, key).unwrap_or(host).to_owned())
         }
-        other => Err(format!("`${other}$` is only known to Nagios while it runs the check")),
+        other => Err(format!(
+            "`${other}$` is only known to Nagios while it runs the check"
+        )),
     }
 }
 
@@ -353,7 +382,10 @@ mod tests {
         );
         assert_eq!(
             parse("a.cfg", "define service {\n host_name a\ndefine host {\n}\n"),
-            Err((3, "`define service` of line 1 is not closed with `}` before this `define`".into()))
+            Err((
+                3,
+                "`define service` of line 1 is not closed with `}` before this `define`".into()
+            ))
         );
         assert_eq!(
             parse("a.cfg", "define service\n"),

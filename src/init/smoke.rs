@@ -11,7 +11,10 @@ const TABLE_INDENT: &str = "      ";
 pub fn render(visit: &Visit, base_url: &str) -> String {
     let mut found = vec![format!("{} page(s) answered", visit.answered.len())];
     if !visit.behind_login.is_empty() {
-        found.push(format!("{} sent the visitor to the login page", visit.behind_login.len()));
+        found.push(format!(
+            "{} sent the visitor to the login page",
+            visit.behind_login.len()
+        ));
     }
     if let Some(health) = &visit.health {
         found.push(format!("the health check is {}", health.path));
@@ -33,7 +36,9 @@ pub fn render(visit: &Visit, base_url: &str) -> String {
             health.path
         ));
         if let Some(status) = health.status.as_deref().and_then(quoted) {
-            text.push_str(&format!("    And the response JSON at \"$.status\" should be {status}\n"));
+            text.push_str(&format!(
+                "    And the response JSON at \"$.status\" should be {status}\n"
+            ));
         }
     }
     if !visit.answered.is_empty() {

@@ -20,7 +20,9 @@ fn init_from_demo(site: &DemoSite) -> tempfile::TempDir {
         .args(["init", "--base-url", &site.url])
         .run()
         .expect_code(0)
-        .expect_stdout("page(s) answered, 1 sent the visitor to the login page, the health check is /api/health")
+        .expect_stdout(
+            "page(s) answered, 1 sent the visitor to the login page, the health check is /api/health",
+        )
         .expect_stdout("shakedown: wrote shakedown.toml\nshakedown: wrote features/smoke.feature\n");
     folder
 }
@@ -47,7 +49,10 @@ fn init_from_the_healthy_demo_writes_files_that_check_accepts_and_run_passes() {
         "    Then the response should redirect to \"/accounts/login/\"\n\n    Examples:\n      | page        |\n      | /dashboard/ |\n",
         "    Then no page reachable from \"/\" should contain forbidden content\n",
     ] {
-        assert!(feature.contains(expected), "smoke.feature lacks {expected:?}:\n{feature}");
+        assert!(
+            feature.contains(expected),
+            "smoke.feature lacks {expected:?}:\n{feature}"
+        );
     }
     assert!(
         !feature.contains("logout"),
@@ -106,7 +111,9 @@ fn init_refuses_to_write_over_any_existing_file_and_writes_nothing() {
         .run()
         .expect_code(2)
         .expect_no_panic()
-        .expect_stderr("error: `features/smoke.feature` already exists\nhint: `init` never writes over a file");
+        .expect_stderr(
+            "error: `features/smoke.feature` already exists\nhint: `init` never writes over a file",
+        );
     assert!(!folder.path().join("shakedown.toml").exists());
     assert_eq!(read(folder.path(), "features/smoke.feature"), "mine\n");
 }
@@ -265,7 +272,10 @@ Feature: The checks our monitoring runs pass
 
 #[test]
 fn importing_beside_an_existing_configuration_writes_only_the_feature_with_its_plugin_folder() {
-    let project = Project::new("http://127.0.0.1:9/", "[probes]\nnagios_plugin_dir = \"plugins\"\n");
+    let project = Project::new(
+        "http://127.0.0.1:9/",
+        "[probes]\nnagios_plugin_dir = \"plugins\"\n",
+    );
     project.file("nrpe.cfg", "command[check_here]=$USER1$/check_here -v\n");
     let before = read(project.path(), "shakedown.toml");
     project
@@ -278,7 +288,10 @@ fn importing_beside_an_existing_configuration_writes_only_the_feature_with_its_p
     let feature = read(project.path(), "features/monitoring.feature");
     let plugins = project.path().join("plugins");
     assert!(
-        feature.contains(&format!("the Nagios check \"{}/check_here -v\" should be OK", plugins.display())),
+        feature.contains(&format!(
+            "the Nagios check \"{}/check_here -v\" should be OK",
+            plugins.display()
+        )),
         "{feature}"
     );
     project
@@ -292,8 +305,16 @@ fn importing_beside_an_existing_configuration_writes_only_the_feature_with_its_p
 #[test]
 fn a_broken_object_file_or_one_with_nothing_to_import_is_refused_with_its_place() {
     let folder = tempfile::tempdir().expect("temp dir");
-    std::fs::write(folder.path().join("broken.cfg"), "define service {\n  host_name web1\n").expect("write");
-    std::fs::write(folder.path().join("empty.cfg"), "command[check_x]=check_x $ARG1$\n").expect("write");
+    std::fs::write(
+        folder.path().join("broken.cfg"),
+        "define service {\n  host_name web1\n",
+    )
+    .expect("write");
+    std::fs::write(
+        folder.path().join("empty.cfg"),
+        "command[check_x]=check_x $ARG1$\n",
+    )
+    .expect("write");
     Shakedown::new()
         .current_dir(folder.path())
         .args(["init", "--from-nagios", "broken.cfg"])
@@ -305,6 +326,8 @@ fn a_broken_object_file_or_one_with_nothing_to_import_is_refused_with_its_place(
         .args(["init", "--from-nrpe", "empty.cfg"])
         .run()
         .expect_code(2)
-        .expect_stderr("error: no check could be imported from empty.cfg\n  check_x (empty.cfg:1): `$ARG1$` is sent");
+        .expect_stderr(
+            "error: no check could be imported from empty.cfg\n  check_x (empty.cfg:1): `$ARG1$` is sent",
+        );
     assert_eq!(std::fs::read_dir(folder.path()).expect("list").count(), 2);
 }
