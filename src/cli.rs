@@ -140,7 +140,7 @@ pub struct InitArgs {
     /// The name of the environment written into shakedown.toml.
     #[arg(long, value_name = "NAME", default_value = "staging")]
     pub env: String,
-    /// Pages the visit fetches at most.
+    /// Pages the visit follows at most (the four usual health endpoints are tried besides).
     #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_pages: u16,
     /// How long `init` may take in all, e.g. `30s` or `2m`.

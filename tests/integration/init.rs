@@ -100,6 +100,40 @@ fn the_files_init_writes_fail_on_test_strings_and_on_server_errors() {
 }
 
 #[test]
+fn the_visit_stops_at_its_page_limit_and_at_the_deadline_of_the_whole_init() {
+    let site = DemoSite::start(&[]);
+    let folder = tempfile::tempdir().expect("temp dir");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", &site.url, "--max-pages", "4"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("the visit stopped at the page limit (--max-pages 4, --timeout 1m)");
+    let feature = read(folder.path(), "features/smoke.feature");
+    let rows = feature
+        .lines()
+        .filter(|line| line.starts_with("      | /"))
+        .count();
+    assert!(rows <= 4, "more pages than the limit:\n{feature}");
+
+    // The health check of this site never answers: the deadline ends the wait.
+    let hung = DemoSite::start(&["hang"]);
+    let folder = tempfile::tempdir().expect("temp dir");
+    let outcome = Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", &hung.url, "--timeout", "2s"])
+        .run();
+    outcome.expect_code(0).expect_stdout("no health check answered");
+    assert!(
+        outcome.took < std::time::Duration::from_secs(6),
+        "init took {:?} with a 2 s deadline",
+        outcome.took
+    );
+    let feature = read(folder.path(), "features/smoke.feature");
+    assert!(!feature.contains("/api/health"), "{feature}");
+}
+
+#[test]
 fn init_refuses_to_write_over_any_existing_file_and_writes_nothing() {
     let folder = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir(folder.path().join("features")).expect("folder");
