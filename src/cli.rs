@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +28,9 @@ pub enum Command {
     /// Start the bundled demo site on loopback and run the bundled features against it.
     #[cfg(feature = "demo")]
     Demo(DemoArgs),
+    /// Write a starting shakedown.toml and features, from a visit to a site or from existing
+    /// Nagios or NRPE checks; never over an existing file.
+    Init(InitArgs),
 }
 
 /// Which features, from which configuration.
@@ -137,4 +140,38 @@ pub struct DemoArgs {
     /// Show the browser windows instead of running Chromium headless.
     #[arg(long)]
     pub headed: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("source")
+        .required(true)
+        .multiple(true)
+        .args(["base_url", "from_nrpe", "from_nagios"])
+))]
+pub struct InitArgs {
+    /// Visit this site as an anonymous visitor and write shakedown.toml and
+    /// features/smoke.feature from what answers.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Import NRPE's `command[name]=...` lines into features/monitoring.feature (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub from_nrpe: Vec<PathBuf>,
+    /// Import the services of Nagios or Icinga object files (`define service`, `define
+    /// command`, `define host`) into features/monitoring.feature (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub from_nagios: Vec<PathBuf>,
+    /// Nagios' resource.cfg, where `$USER1$`, `$USER2$`... are defined (default: `$USER1$` is
+    /// `probes.nagios_plugin_dir`).
+    #[arg(long, value_name = "FILE")]
+    pub resource: Option<PathBuf>,
+    /// The name of the environment written into shakedown.toml.
+    #[arg(long, value_name = "NAME", default_value = "staging")]
+    pub env: String,
+    /// Pages the visit follows at most (the four usual health endpoints are tried besides).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_pages: u16,
+    /// How long `init` may take in all, e.g. `30s` or `2m`.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::config::parse_duration)]
+    pub timeout: std::time::Duration,
 }

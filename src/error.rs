@@ -111,6 +111,15 @@ pub enum Error {
     #[error("{what}")]
     Io { what: String, source: std::io::Error },
 
+    #[error("`{path}` already exists")]
+    AlreadyExists { path: PathBuf },
+
+    #[error("cannot visit `{url}`: {problem}")]
+    SiteUnreachable { url: String, problem: String },
+
+    #[error("no check could be imported from {sources}")]
+    NothingImported { sources: String, listing: String },
+
     #[error(
         "interrupted by Ctrl-C: the run stopped, its browsers and chromedriver were shut down, and no report was written"
     )]
@@ -140,7 +149,10 @@ impl Error {
             | Self::NoFeatureFiles { .. }
             | Self::InvalidValue { .. }
             | Self::WriteReport { .. }
-            | Self::Io { .. } => exit::USAGE,
+            | Self::Io { .. }
+            | Self::AlreadyExists { .. }
+            | Self::SiteUnreachable { .. }
+            | Self::NothingImported { .. } => exit::USAGE,
         }
     }
 
@@ -167,6 +179,9 @@ impl Error {
                     .into(),
             ),
             Self::UnmatchedSteps { .. } => Some("`shakedown steps` lists every phrase".into()),
+            Self::AlreadyExists { .. } => {
+                Some("`init` never writes over a file: run it in a new folder, or move the file away".into())
+            }
             _ => None,
         }
     }
@@ -174,7 +189,9 @@ impl Error {
     /// Lines printed under the message (the listing of unmatched steps).
     fn details(&self) -> Option<&str> {
         match self {
-            Self::UnmatchedSteps { listing, .. } | Self::InvalidFeatures { listing, .. } => Some(listing),
+            Self::UnmatchedSteps { listing, .. }
+            | Self::InvalidFeatures { listing, .. }
+            | Self::NothingImported { listing, .. } => Some(listing),
             _ => None,
         }
     }

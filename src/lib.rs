@@ -13,6 +13,7 @@ mod demo;
 mod error;
 mod feature_lines;
 mod fleet;
+mod init;
 mod plan;
 mod report;
 mod runner;
@@ -101,6 +102,7 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
         Command::Steps(args) => catalogue::print(args.format),
         #[cfg(feature = "demo")]
         Command::Demo(args) => demo::demo(args, &working_dir).await,
+        Command::Init(args) => init::init(args, &working_dir).await,
     }
 }
 

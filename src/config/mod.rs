@@ -17,12 +17,9 @@ mod values;
 
 pub use environments::Environment;
 pub use hosts::HostConfig;
-#[cfg(feature = "demo")]
-pub use load::FILE_NAME;
-pub use load::{Config, load, locate};
-pub use values::parse_base_url;
-#[cfg(feature = "demo")]
-pub use values::parse_duration;
+pub use load::{Config, FILE_NAME, load, locate, parse};
+pub use source::DEFAULTS;
+pub use values::{parse_base_url, parse_duration};
 
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,7 @@ mod check;
 mod content;
 mod demo;
 mod fleet;
+mod init;
 mod junit;
 mod probes;
 mod reports;

@@ -2,8 +2,10 @@
 //! caught on one page or across everything a role can reach.
 
 mod crawl;
+mod links;
 mod rules;
 mod steps;
 
 pub use crawl::{CrawlSettings, Crawler};
+pub use links::{LinkRules, Links};
 pub use rules::{Allowance, BUILT_IN, Finding, RuleError, RuleSet};

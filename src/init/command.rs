@@ -1,0 +1,209 @@
+//! `shakedown init` from end to end: work out which files to write, refuse before doing anything
+//! if one exists, import the monitoring files, visit the site, then write every file at once.
+
+use std::path::{Path, PathBuf};
+
+use tokio::time::Instant;
+
+use super::config_file::{self, Site};
+use super::explore::{self, Bounds, Visit};
+use super::files::{self, Planned};
+use super::macros::UserMacros;
+use super::monitoring::{self, Imported};
+use super::{nagios, nrpe, smoke};
+use crate::cli::InitArgs;
+use crate::config::{self, FILE_NAME};
+use crate::error::{Error, exit};
+
+const SMOKE_FEATURE: &str = "features/smoke.feature";
+const MONITORING_FEATURE: &str = "features/monitoring.feature";
+
+pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
+    let base_url = args
+        .base_url
+        .as_deref()
+        .map(|text| {
+            config::parse_base_url(text).map_err(|problem| Error::InvalidValue {
+                what: "--base-url",
+                value: text.to_owned(),
+                problem,
+            })
+        })
+        .transpose()?;
+    let config_path = working_dir.join(FILE_NAME);
+    let config_exists = config_path.symlink_metadata().is_ok();
+    let importing = !args.from_nrpe.is_empty() || !args.from_nagios.is_empty();
+    // Importing into a project that has its configuration already adds only the feature.
+    let write_config = base_url.is_some() || !config_exists;
+    let mut targets = Vec::new();
+    if write_config {
+        targets.push(Path::new(FILE_NAME));
+    }
+    if base_url.is_some() {
+        targets.push(Path::new(SMOKE_FEATURE));
+    }
+    if importing {
+        targets.push(Path::new(MONITORING_FEATURE));
+    }
+    files::refuse_existing(working_dir, targets)?;
+
+    let deadline = Instant::now() + args.timeout;
+    let mut planned = Vec::new();
+    let mut report = Vec::new();
+    if importing {
+        let plugin_dir = if config_exists {
+            config::load(&config_path)?.probes.nagios_plugin_dir
+        } else {
+            config::parse(&config_path, "")?.probes.nagios_plugin_dir
+        };
+        let (imported, sources) = import(&args, working_dir, plugin_dir.to_string_lossy().into_owned())?;
+        let text = monitoring::render(&imported, &sources);
+        report.push(format!(
+            "wrote {MONITORING_FEATURE}: {} check(s){}",
+            imported.checks.len(),
+            match imported.skipped.len() {
+                0 => String::new(),
+                left_out => format!(", {left_out} left out (listed at the end of the file, with the reason)"),
+            }
+        ));
+        planned.push(Planned {
+            path: MONITORING_FEATURE.into(),
+            text,
+        });
+    }
+    let visit = match &base_url {
+        Some(url) => {
+            let bounds = Bounds {
+                max_pages: args.max_pages.into(),
+                deadline,
+            };
+            let visit = explore::visit(url, bounds).await?;
+            println!("{}", describe_visit(&visit, url.as_str(), &args));
+            planned.push(Planned {
+                path: SMOKE_FEATURE.into(),
+                text: smoke::render(&visit, url.as_str()),
+            });
+            report.push(format!("wrote {SMOKE_FEATURE}"));
+            Some(visit)
+        }
+        None => None,
+    };
+    if write_config {
+        let text = config_file::render(&Site {
+            environment: &args.env,
+            base_url: base_url.as_ref().map(url::Url::as_str),
+            login_path: visit.as_ref().and_then(|visit| visit.login_path.as_deref()),
+        })?;
+        report.insert(0, format!("wrote {FILE_NAME}"));
+        planned.insert(
+            0,
+            Planned {
+                path: FILE_NAME.into(),
+                text,
+            },
+        );
+    }
+    files::write_all(working_dir, &planned)?;
+    for line in report {
+        println!("shakedown: {line}");
+    }
+    println!("shakedown: next, `shakedown check` reads them all and `shakedown run` runs them");
+    Ok(exit::PASSED)
+}
+
+/// Reads every monitoring file given; the names they are known by in the feature come with it.
+fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Imported, Vec<String>), Error> {
+    let mut users = UserMacros::new(plugin_dir);
+    if let Some(resource) = &args.resource {
+        let text = read(working_dir, resource)?;
+        users.read_resource(&text).map_err(|(line, message)| {
+            syntax_error(
+                resource,
+                line,
+                message,
+                "resource.cfg holds lines such as `$USER1$=/usr/lib/nagios/plugins`",
+            )
+        })?;
+    }
+    let mut imported = Imported::default();
+    let mut sources = Vec::new();
+    for file in &args.from_nrpe {
+        let name = file.display().to_string();
+        imported.extend(nrpe::import(&name, &read(working_dir, file)?, &users));
+        sources.push(name);
+    }
+    let mut objects = Vec::new();
+    for file in &args.from_nagios {
+        let name = file.display().to_string();
+        let parsed = nagios::parse(&name, &read(working_dir, file)?).map_err(|(line, message)| {
+            syntax_error(
+                file,
+                line,
+                message,
+                "`--from-nagios` reads object files: `define command { ... }`, `define service { ... }`",
+            )
+        })?;
+        objects.extend(parsed);
+        sources.push(name);
+    }
+    imported.extend(nagios::import(&objects, &users));
+    if imported.checks.is_empty() {
+        return Err(Error::NothingImported {
+            sources: sources.join(", "),
+            listing: match imported.skipped.is_empty() {
+                true => "  (no `command[name]=...` line and no `define service`)".into(),
+                false => imported
+                    .skipped
+                    .iter()
+                    .map(|skipped| format!("  {skipped}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            },
+        });
+    }
+    Ok((imported, sources))
+}
+
+fn read(working_dir: &Path, file: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(working_dir.join(file)).map_err(|source| Error::Read {
+        path: file.to_path_buf(),
+        source,
+    })
+}
+
+fn syntax_error(file: &Path, line: usize, message: String, hint: &str) -> Error {
+    Error::Config {
+        path: PathBuf::from(file),
+        line,
+        column: 1,
+        message,
+        hint: Some(hint.to_owned()),
+    }
+}
+
+/// One paragraph on what the visit saw, and where a bound stopped it.
+fn describe_visit(visit: &Visit, url: &str, args: &InitArgs) -> String {
+    let mut text = format!(
+        "shakedown: visited {url} as an anonymous visitor: {} page(s) answered, {} sent the visitor to the login page, {}",
+        visit.answered.len(),
+        visit.behind_login.len(),
+        match &visit.health {
+            Some(health) => format!("the health check is {}", health.path),
+            None => "no health check answered (tried /health, /healthz, /api/health, /status)".into(),
+        }
+    );
+    if visit.links_skipped > 0 {
+        text.push_str(&format!(
+            "\nshakedown: left {} link(s) alone that looked like they log out or change data",
+            visit.links_skipped
+        ));
+    }
+    if let Some(bound) = visit.cut_short {
+        text.push_str(&format!(
+            "\nshakedown: the visit stopped at {bound} (--max-pages {}, --timeout {}): the pages beyond it are not in the feature",
+            args.max_pages,
+            humantime::format_duration(args.timeout)
+        ));
+    }
+    text
+}

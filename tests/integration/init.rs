@@ -1,0 +1,367 @@
+//! `shakedown init` through the real binary: a visit to the real demo site gives files that
+//! `check` accepts, that pass on the healthy site and fail on its faults; NRPE and Nagios files
+//! give the expected monitoring feature, whose checks run against the real Monitoring Plugins;
+//! and nothing is ever written over an existing file.
+
+use std::net::TcpListener;
+use std::path::Path;
+
+use crate::support::{DemoSite, Project, Shakedown};
+
+fn read(folder: &Path, file: &str) -> String {
+    std::fs::read_to_string(folder.join(file)).unwrap_or_else(|error| panic!("cannot read {file}: {error}"))
+}
+
+/// `init --base-url` against the healthy demo site, in a new folder.
+fn init_from_demo(site: &DemoSite) -> tempfile::TempDir {
+    let folder = tempfile::tempdir().expect("temp dir");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", &site.url])
+        .run()
+        .expect_code(0)
+        .expect_stdout(
+            "page(s) answered, 1 sent the visitor to the login page, the health check is /api/health",
+        )
+        .expect_stdout("shakedown: wrote shakedown.toml\nshakedown: wrote features/smoke.feature\n");
+    folder
+}
+
+#[test]
+fn init_from_the_healthy_demo_writes_files_that_check_accepts_and_run_passes() {
+    let site = DemoSite::start(&[]);
+    let folder = init_from_demo(&site);
+    // The address as the configuration writes it: with its root path.
+    let base_url = format!("{}/", site.url.trim_end_matches('/'));
+    let config = read(folder.path(), "shakedown.toml");
+    assert!(
+        config.contains(&format!("[environments.staging]\nbase_url = \"{base_url}\""))
+            && config.contains("\n# [login]\n# path = \"/accounts/login/\"\n")
+            && config.contains("\n# [roles.clerk]\n"),
+        "{config}"
+    );
+    let feature = read(folder.path(), "features/smoke.feature");
+    for expected in [
+        "@preflight @post-install\nFeature: The site answers a visitor\n",
+        &format!("  Written by `shakedown init` from an anonymous visit to {base_url}:\n"),
+        "    When I request \"/api/health\"\n    Then the response status should be 200\n    And the response JSON at \"$.status\" should be \"ok\"\n",
+        "      | /                |\n      | /accounts/login/ |\n      | /help/           |\n",
+        "    Then the response should redirect to \"/accounts/login/\"\n\n    Examples:\n      | page        |\n      | /dashboard/ |\n",
+        "    Then no page reachable from \"/\" should contain forbidden content\n",
+    ] {
+        assert!(
+            feature.contains(expected),
+            "smoke.feature lacks {expected:?}:\n{feature}"
+        );
+    }
+    assert!(
+        !feature.contains("logout"),
+        "the visit followed the logout link:\n{feature}"
+    );
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["check"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("every step matches the library");
+    // One environment in the file: no `--env` needed.
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("shakedown: running 37 scenario(s) against `staging`")
+        .expect_stdout("37 passed, 0 failed");
+}
+
+#[test]
+fn the_files_init_writes_fail_on_test_strings_and_on_server_errors() {
+    let healthy = DemoSite::start(&[]);
+    let folder = init_from_demo(&healthy);
+    let test_string = DemoSite::start(&["test-string"]);
+    let outcome = Shakedown::new()
+        .current_dir(folder.path())
+        .args(["run", "--base-url", &test_string.url])
+        .run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("FAIL features/smoke.feature:24  / answers a visitor")
+        .expect_stdout("Nothing a visitor can reach shows test strings or debug pages")
+        .expect_stdout("lorem-ipsum");
+    let server_error = DemoSite::start(&["server-error"]);
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["run", "--base-url", &server_error.url])
+        .run()
+        .expect_code(1)
+        .expect_stdout("FAIL features/smoke.feature:12  The health check is green")
+        .expect_stdout("FAIL features/smoke.feature:24  / answers a visitor")
+        .expect_stdout("FAIL features/smoke.feature:65  /dashboard/ asks a visitor to log in");
+}
+
+#[test]
+fn the_visit_stops_at_its_page_limit_and_at_the_deadline_of_the_whole_init() {
+    let site = DemoSite::start(&[]);
+    let folder = tempfile::tempdir().expect("temp dir");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", &site.url, "--max-pages", "4"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("the visit stopped at the page limit (--max-pages 4, --timeout 1m)");
+    let feature = read(folder.path(), "features/smoke.feature");
+    let rows = feature
+        .lines()
+        .filter(|line| line.starts_with("      | /"))
+        .count();
+    assert!(rows <= 4, "more pages than the limit:\n{feature}");
+
+    // The health check of this site never answers: the deadline ends the wait.
+    let hung = DemoSite::start(&["hang"]);
+    let folder = tempfile::tempdir().expect("temp dir");
+    let outcome = Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", &hung.url, "--timeout", "2s"])
+        .run();
+    outcome.expect_code(0).expect_stdout("no health check answered");
+    assert!(
+        outcome.took < std::time::Duration::from_secs(6),
+        "init took {:?} with a 2 s deadline",
+        outcome.took
+    );
+    let feature = read(folder.path(), "features/smoke.feature");
+    assert!(!feature.contains("/api/health"), "{feature}");
+}
+
+#[test]
+fn init_refuses_to_write_over_any_existing_file_and_writes_nothing() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(folder.path().join("features")).expect("folder");
+    std::fs::write(folder.path().join("features/smoke.feature"), "mine\n").expect("write");
+    // Nothing listens on port 9: the refusal comes before any visit.
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", "http://127.0.0.1:9/"])
+        .run()
+        .expect_code(2)
+        .expect_no_panic()
+        .expect_stderr(
+            "error: `features/smoke.feature` already exists\nhint: `init` never writes over a file",
+        );
+    assert!(!folder.path().join("shakedown.toml").exists());
+    assert_eq!(read(folder.path(), "features/smoke.feature"), "mine\n");
+}
+
+#[test]
+fn init_says_why_a_site_cannot_be_visited() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", "http://127.0.0.1:9/"])
+        .run()
+        .expect_code(2)
+        .expect_no_panic()
+        .expect_stderr("error: cannot visit `http://127.0.0.1:9/`: ");
+    assert_eq!(std::fs::read_dir(folder.path()).expect("list").count(), 0);
+}
+
+const NRPE: &str = "\
+# /etc/nagios/nrpe.cfg
+server_port=5666
+allowed_hosts=127.0.0.1
+command[check_always_ok]=/usr/lib/nagios/plugins/check_dummy 0 \"all quiet\"
+command[check_plugin_dir]=$USER1$/check_dummy 0 from-the-plugin-folder
+command[check_load]=$USER1$/check_load -w $ARG1$ -c $ARG2$
+include_dir=/etc/nagios/nrpe.d/
+";
+
+fn nagios_objects(port: u16) -> String {
+    format!(
+        "\
+define command {{
+    command_name    check_tcp
+    command_line    $USER1$/check_tcp -H $HOSTADDRESS$ -p $ARG1$
+}}
+define command {{
+    command_name    check_local
+    command_line    $USER2$/check_dummy $ARG1$ \"$SERVICEDESC$ on $HOSTNAME$\"
+}}
+define command {{
+    command_name    restart-app
+    command_line    /usr/local/bin/restart-app $SERVICESTATE$
+}}
+define host {{
+    host_name       app1
+    address         127.0.0.1
+}}
+define service {{
+    name            generic-service
+    register        0
+    event_handler   restart-app
+}}
+define service {{
+    use                  generic-service
+    host_name            app1
+    service_description  App port
+    check_command        check_tcp!{port}
+}}
+define service {{
+    host_name            app1
+    service_description  Local sanity  ; a comment
+    check_command        check_local!0
+    event_handler_enabled 0
+    use                  generic-service
+}}
+define service {{
+    host_name            db1
+    service_description  Database port
+    check_command        check_tcp!5432
+}}
+"
+    )
+}
+
+#[test]
+fn nrpe_and_nagios_checks_become_a_monitoring_feature_that_runs_the_real_plugins() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let folder = tempfile::tempdir().expect("temp dir");
+    std::fs::write(folder.path().join("nrpe.cfg"), NRPE).expect("write");
+    std::fs::write(folder.path().join("objects.cfg"), nagios_objects(port)).expect("write");
+    std::fs::write(
+        folder.path().join("resource.cfg"),
+        "# Nagios resource file\n$USER1$=/usr/lib/nagios/plugins\n$USER2$=/usr/lib/nagios/plugins\n",
+    )
+    .expect("write");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args([
+            "init",
+            "--from-nrpe",
+            "nrpe.cfg",
+            "--from-nagios",
+            "objects.cfg",
+            "--resource",
+            "resource.cfg",
+        ])
+        .run()
+        .expect_code(0)
+        .expect_stdout("shakedown: wrote shakedown.toml\nshakedown: wrote features/monitoring.feature: 4 check(s), 4 left out");
+    assert_eq!(
+        read(folder.path(), "features/monitoring.feature"),
+        format!(
+            r#"@post-install
+Feature: The checks our monitoring runs pass
+  Imported by `shakedown init` from nrpe.cfg, objects.cfg: each scenario runs one check as
+  Nagios would, with its macros filled in, and passes when the check says OK.
+  Edit it as your own: write `should be at most WARNING` where a warning is
+  acceptable right after a deployment, and tag the checks that belong to some
+  servers only with `@on:GROUP`. The checks that could not be imported are listed at
+  the end, each with the reason.
+
+  # from nrpe.cfg:4
+  Scenario: check_always_ok
+    Then the Nagios check '/usr/lib/nagios/plugins/check_dummy 0 "all quiet"' should be OK
+
+  # from nrpe.cfg:5
+  Scenario: check_plugin_dir
+    Then the Nagios check "/usr/lib/nagios/plugins/check_dummy 0 from-the-plugin-folder" should be OK
+
+  # from objects.cfg:22
+  Scenario: App port on app1
+    Then the Nagios check "/usr/lib/nagios/plugins/check_tcp -H 127.0.0.1 -p {port}" should be OK
+
+  # from objects.cfg:28
+  Scenario: Local sanity on app1
+    Then the Nagios check '/usr/lib/nagios/plugins/check_dummy 0 "Local sanity on app1"' should be OK
+
+  # Not imported:
+  #   check_load (nrpe.cfg:6): `$ARG1$` is sent by the Nagios server with each request, and this file gives it no value
+  #   include_dir (nrpe.cfg:7): NRPE reads more commands from `/etc/nagios/nrpe.d/`: import them with another `--from-nrpe`
+  #   restart-app (objects.cfg:22): the event handler of `App port` acts on a change of state and checks nothing
+  #   Database port (objects.cfg:35): `$HOSTADDRESS$` needs host `db1`, which no `define host` of the files given defines
+"#
+        )
+    );
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["check"])
+        .run()
+        .expect_code(0);
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("4 passed, 0 failed")
+        .expect_stdout("TCP OK");
+    drop(listener);
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("FAIL features/monitoring.feature:19  App port on app1");
+}
+
+#[test]
+fn importing_beside_an_existing_configuration_writes_only_the_feature_with_its_plugin_folder() {
+    let project = Project::new(
+        "http://127.0.0.1:9/",
+        "[probes]\nnagios_plugin_dir = \"plugins\"\n",
+    );
+    project.file("nrpe.cfg", "command[check_here]=$USER1$/check_here -v\n");
+    let before = read(project.path(), "shakedown.toml");
+    project
+        .shakedown()
+        .args(["init", "--from-nrpe", "nrpe.cfg"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("shakedown: wrote features/monitoring.feature: 1 check(s)\n");
+    assert_eq!(read(project.path(), "shakedown.toml"), before);
+    let feature = read(project.path(), "features/monitoring.feature");
+    let plugins = project.path().join("plugins");
+    assert!(
+        feature.contains(&format!(
+            "the Nagios check \"{}/check_here -v\" should be OK",
+            plugins.display()
+        )),
+        "{feature}"
+    );
+    project
+        .shakedown()
+        .args(["init", "--from-nrpe", "nrpe.cfg"])
+        .run()
+        .expect_code(2)
+        .expect_stderr("error: `features/monitoring.feature` already exists");
+}
+
+#[test]
+fn a_broken_object_file_or_one_with_nothing_to_import_is_refused_with_its_place() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        folder.path().join("broken.cfg"),
+        "define service {\n  host_name web1\n",
+    )
+    .expect("write");
+    std::fs::write(
+        folder.path().join("empty.cfg"),
+        "command[check_x]=check_x $ARG1$\n",
+    )
+    .expect("write");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--from-nagios", "broken.cfg"])
+        .run()
+        .expect_code(2)
+        .expect_stderr("error: broken.cfg:1:1: `define service` is not closed with `}`");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--from-nrpe", "empty.cfg"])
+        .run()
+        .expect_code(2)
+        .expect_stderr(
+            "error: no check could be imported from empty.cfg\n  check_x (empty.cfg:1): `$ARG1$` is sent",
+        );
+    assert_eq!(std::fs::read_dir(folder.path()).expect("list").count(), 2);
+}
