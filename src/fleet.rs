@@ -257,6 +257,6 @@ mod tests {
                 "Feature: F\n  @on:db\n  Scenario: S\n    When I request \"/\"\n",
             )])
             .expect_err("unknown group");
-        assert!(error.render().contains("`db`"), "{}", error.render());
+        assert!(error.render().contains("`@on:db`"), "{}", error.render());
     }
 }

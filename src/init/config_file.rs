@@ -110,7 +110,7 @@ mod tests {
         assert_eq!(config.limits.scenario_timeout, defaults.limits.scenario_timeout);
         assert_eq!(config.limits.concurrency, defaults.limits.concurrency);
         assert!(
-            text.contains("# path = \"/login/\"\n# password_field = \"password\"\n"),
+            text.contains("# path = \"/login/\"\n") && text.contains("# password_field = \"password\"\n"),
             "{text}"
         );
     }

@@ -5,6 +5,7 @@ mod browser;
 mod catalogue;
 mod check;
 mod content;
+mod deadlines;
 mod demo;
 mod fleet;
 mod init;
