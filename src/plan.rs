@@ -12,7 +12,7 @@ use crate::cli::{RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::suggest::suggest;
-use crate::suite::{self, Suite};
+use crate::suite::{self, Partition, Suite};
 
 /// A run that is ready to go: the selected scenarios, how many run at once, the reports, and
 /// everything the steps need to know (environment, limits, roles, rules, browser).
@@ -35,6 +35,8 @@ pub struct Overrides {
     pub fail_fast: bool,
     pub junit: Option<PathBuf>,
     pub headed: bool,
+    /// Only this slice of the selected scenarios (`--partition`).
+    pub partition: Option<Partition>,
 }
 
 impl RunPlan {
@@ -47,6 +49,7 @@ impl RunPlan {
             concurrency,
             fail_fast,
             headed,
+            partition,
         } = args;
         let overrides = Overrides {
             environment: env,
@@ -56,6 +59,7 @@ impl RunPlan {
             fail_fast,
             junit,
             headed,
+            partition,
         };
         Self::new(&selection, overrides, working_dir)
     }
@@ -75,8 +79,11 @@ impl RunPlan {
         if let Some(report) = &overrides.junit {
             check_report_path(report)?;
         }
-        let Checked { suite, findings } = Checked::load(selection, Some(&config), working_dir)?;
+        let Checked { mut suite, findings } = Checked::load(selection, Some(&config), working_dir)?;
         findings.refuse_run()?;
+        if let Some(partition) = overrides.partition {
+            suite.partition(partition);
+        }
         if let Some(report) = &overrides.junit {
             prepare_report_folder(report)?;
         }

@@ -48,6 +48,11 @@ impl ScenarioReport {
         self.failure().is_none()
     }
 
+    /// False for a scenario a signal kept from starting: every step is listed as not run.
+    pub fn ran(&self) -> bool {
+        self.steps.iter().any(|step| step.status != StepStatus::NotRun)
+    }
+
     /// The step that failed the scenario and why.
     pub fn failure(&self) -> Option<(&StepReport, &StepFailure)> {
         self.steps.iter().find_map(|step| match &step.status {
@@ -85,7 +90,9 @@ pub enum StepStatus {
 pub struct RunSummary {
     pub passed: usize,
     pub failed: usize,
-    /// Scenarios not started because `--fail-fast` stopped the run.
+    /// Scenarios not started because `--fail-fast` or a signal stopped the run.
     pub not_run: usize,
+    /// The signal that stopped the run (`SIGINT`, `SIGTERM`), if one did.
+    pub stopped_by: Option<&'static str>,
     pub duration: Duration,
 }

@@ -20,7 +20,11 @@ impl<W: Write> TerminalReporter<W> {
     }
 
     fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
-        let verdict = if report.passed() { "PASS" } else { "FAIL" };
+        let verdict = match (report.ran(), report.passed()) {
+            (false, _) => "SKIP",
+            (true, true) => "PASS",
+            (true, false) => "FAIL",
+        };
         writeln!(
             self.out,
             "    {verdict} [{:>8.3}s] {}  {}",
@@ -79,7 +83,8 @@ impl<W: Write> Reporter for TerminalReporter<W> {
                     summary.failed
                 );
                 if summary.not_run > 0 {
-                    line.push_str(&format!(", {} not run (--fail-fast)", summary.not_run));
+                    let cause = summary.stopped_by.unwrap_or("--fail-fast");
+                    line.push_str(&format!(", {} not run ({cause})", summary.not_run));
                 }
                 writeln!(self.out, "{line}").and_then(|()| {
                     self.failures

@@ -10,4 +10,5 @@ mod junit;
 mod probes;
 mod roles;
 mod run;
+mod signals;
 mod support;

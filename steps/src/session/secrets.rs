@@ -8,6 +8,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use tokio::process::Command;
 
+use crate::children::ChildGroup;
 use crate::failure::StepFailure;
 use crate::redact;
 
@@ -72,12 +73,18 @@ impl PasswordSource {
 }
 
 async fn run_password_command(command: &str, limit: Duration) -> Result<String, String> {
+    // Its own process group, known to the run: a timeout or a stopped run kills what it started.
     let child = Command::new("sh")
         .args(["-c", command])
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
         .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(limit, child)
+        .spawn()
+        .map_err(|error| format!("the command could not start: {error}"))?;
+    let _group = ChildGroup::of(&child);
+    let output = tokio::time::timeout(limit, child.wait_with_output())
         .await
         .map_err(|_| format!("the command did not finish within {}s", limit.as_secs_f64()))?
         .map_err(|error| format!("the command could not start: {error}"))?;
