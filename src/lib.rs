@@ -9,6 +9,7 @@ mod check;
 mod cli;
 mod config;
 mod demo;
+mod demo_out;
 mod error;
 mod feature_lines;
 mod plan;

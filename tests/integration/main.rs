@@ -7,6 +7,7 @@ mod check;
 mod content;
 mod demo;
 mod junit;
+mod partition;
 mod probes;
 mod roles;
 mod run;

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::support::{DemoSite, Project};
+use crate::support::{DemoSite, Project, Shakedown};
 
 /// Short limits keep failing steps quick.
 const FAST: &str = "[limits]\nstep_timeout = \"5s\"\n";
@@ -625,4 +625,41 @@ fn cron_zones_and_extensions_are_read_as_cron_reads_them() {
         .expect_stdout("ledger /usr/local/bin/ledger-late")
         .expect_stdout("`0 0 L * *` is not a cron schedule: `L` (\"the last day\") is not cron syntax; cron rejects the line, so the job never runs")
         .expect_stdout("1 passed, 2 failed");
+}
+
+#[test]
+fn a_plugin_that_is_there_but_not_executable_says_so() {
+    let project = Project::new("http://127.0.0.1:9", "[probes]\nnagios_plugin_dir = \"plugins\"\n");
+    project.file("plugins/check_lazy", "#!/bin/sh\necho OK\n");
+    project.file(
+        "features/lazy.feature",
+        "Feature: Lazy\n  Scenario: a plugin without its x bit\n    Then the Nagios check \"check_lazy\" should be OK\n",
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("check_lazy` on this machine exists but is not executable")
+        .expect_stdout("chmod +x ");
+}
+
+#[test]
+fn a_relative_config_with_a_relative_plugin_folder_finds_its_plugins() {
+    let project = Project::new("http://127.0.0.1:9", "[probes]\nnagios_plugin_dir = \"plugins\"\n");
+    executable(&project, "plugins/check_fine", "#!/bin/sh\necho 'FINE OK - all good'\n");
+    project.file(
+        "features/fine.feature",
+        "Feature: Fine\n  Scenario: a plugin of the project\n    Then the Nagios check \"check_fine\" should be OK\n",
+    );
+    let outside = project.path().parent().expect("a parent folder");
+    let folder = project.path().file_name().expect("a name").to_string_lossy().into_owned();
+    let config = format!("{folder}/shakedown.toml");
+    let features = format!("{folder}/features");
+    Shakedown::new()
+        .current_dir(outside)
+        .args(["run", "--config", &config, &features])
+        .run()
+        .expect_code(0)
+        .expect_stdout("1 passed, 0 failed");
 }
