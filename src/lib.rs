@@ -13,6 +13,8 @@ mod demo_out;
 mod error;
 mod feature_lines;
 mod plan;
+#[cfg(test)]
+mod properties;
 mod report;
 mod runner;
 mod signals;
