@@ -222,10 +222,16 @@ fn write_secret(path: &Path, password: &str) -> std::io::Result<()> {
 fn write_bundle(mut folder: OutFolder, out: &Path) -> Result<(), Error> {
     let written = (|| {
         for file in bundled_files(&FEATURES) {
-            std::fs::write(folder.place(Path::new("features").join(file.path()))?, file.contents())?;
+            std::fs::write(
+                folder.place(Path::new("features").join(file.path()))?,
+                file.contents(),
+            )?;
         }
         for user in USERS {
-            write_secret(&folder.place(Path::new("secrets").join(user.username))?, user.password)?;
+            write_secret(
+                &folder.place(Path::new("secrets").join(user.username))?,
+                user.password,
+            )?;
         }
         std::fs::write(folder.place(config::FILE_NAME)?, DEMO_CONFIG)?;
         folder.finish()

@@ -71,7 +71,10 @@ impl OutFolder {
         if path.symlink_metadata().is_ok() && !self.earlier.contains(&relative) {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
-                format!("`{}` was not written by `shakedown demo`; it is left as it is", path.display()),
+                format!(
+                    "`{}` was not written by `shakedown demo`; it is left as it is",
+                    path.display()
+                ),
             ));
         }
         if let Some(parent) = path.parent() {
@@ -116,7 +119,10 @@ mod tests {
         let error = OutFolder::claim(dir.path()).expect_err("refused");
         assert!(error.to_string().contains("--out"), "{error}");
         assert!(format!("{error}").contains("notes.txt"), "{error}");
-        assert_eq!(std::fs::read_to_string(dir.path().join("notes.txt")).expect("kept"), "mine");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("notes.txt")).expect("kept"),
+            "mine"
+        );
         assert!(!dir.path().join(MARKER).exists());
     }
 
@@ -135,8 +141,17 @@ mod tests {
         let refused = second.place("features/mine.feature").expect_err("the user's");
         assert!(refused.to_string().contains("mine.feature"), "{refused}");
         second.finish().expect("recorded");
-        assert_eq!(std::fs::read_to_string(root.join("features/a.feature")).expect("a"), "a2");
-        assert_eq!(std::fs::read_to_string(root.join("features/mine.feature")).expect("kept"), "mine");
-        assert!(!root.join("features/old.feature").exists(), "a stale bundled feature stays");
+        assert_eq!(
+            std::fs::read_to_string(root.join("features/a.feature")).expect("a"),
+            "a2"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("features/mine.feature")).expect("kept"),
+            "mine"
+        );
+        assert!(
+            !root.join("features/old.feature").exists(),
+            "a stale bundled feature stays"
+        );
     }
 }

@@ -27,35 +27,119 @@ fn budget() -> ProptestConfig {
 /// comments, language headers, and a few bytes of anything.
 fn feature_line() -> impl Strategy<Value = String> {
     let keywords = prop::sample::select(vec![
-        "Feature:", "Feature :", "Scenario:", "Scenario Outline:", "Scenario Template:", "Example:",
-        "Examples:", "Background:", "Rule:", "Given", "When", "Then", "And", "But", "*", "Givn",
-        "Senario:", "|", "| a | b |", "|a|", "\"\"\"", "```", "@tag", "@", "#", "# language: fr",
-        "# language: xx", "Fonctionnalité:", "Scénario:", "Soit", "<a>", "",
+        "Feature:",
+        "Feature :",
+        "Scenario:",
+        "Scenario Outline:",
+        "Scenario Template:",
+        "Example:",
+        "Examples:",
+        "Background:",
+        "Rule:",
+        "Given",
+        "When",
+        "Then",
+        "And",
+        "But",
+        "*",
+        "Givn",
+        "Senario:",
+        "|",
+        "| a | b |",
+        "|a|",
+        "\"\"\"",
+        "```",
+        "@tag",
+        "@",
+        "#",
+        "# language: fr",
+        "# language: xx",
+        "Fonctionnalité:",
+        "Scénario:",
+        "Soit",
+        "<a>",
+        "",
     ]);
     let indent = prop::sample::select(vec!["", "  ", "    ", "\t"]);
-    (indent, keywords, "[ -~]{0,12}", prop::option::of("[\\PC\u{feff}\r\t]{0,6}"))
-        .prop_map(|(indent, keyword, rest, odd)| format!("{indent}{keyword} {rest}{}", odd.unwrap_or_default()))
+    (
+        indent,
+        keywords,
+        "[ -~]{0,12}",
+        prop::option::of("[\\PC\u{feff}\r\t]{0,6}"),
+    )
+        .prop_map(|(indent, keyword, rest, odd)| {
+            format!("{indent}{keyword} {rest}{}", odd.unwrap_or_default())
+        })
 }
 
 /// A line of `shakedown.toml`, or nearly: every section and key, with values of every type.
 fn config_line() -> impl Strategy<Value = String> {
     let sections = prop::sample::select(vec![
-        "[environments.staging]", "[environments.live]", "[environments]", "[limits]", "[login]",
-        "[roles.clerk]", "[roles]", "[probes]", "[browser]", "[content]", "[[roles]]", "[limits",
-        "[environments.live.hosts.web1]", "[nope]",
+        "[environments.staging]",
+        "[environments.live]",
+        "[environments]",
+        "[limits]",
+        "[login]",
+        "[roles.clerk]",
+        "[roles]",
+        "[probes]",
+        "[browser]",
+        "[content]",
+        "[[roles]]",
+        "[limits",
+        "[environments.live.hosts.web1]",
+        "[nope]",
     ]);
     let keys = prop::sample::select(vec![
-        "base_url", "read_only", "step_timeout", "scenario_timeout", "concurrency", "path",
-        "username_field", "password_field", "username", "password_env", "password_file",
-        "password_command", "password", "nagios_plugin_dir", "cron_grace", "tls_ca_file",
-        "webdriver_url", "headless", "sessions", "forbidden", "features", "chromium", "x",
+        "base_url",
+        "read_only",
+        "step_timeout",
+        "scenario_timeout",
+        "concurrency",
+        "path",
+        "username_field",
+        "password_field",
+        "username",
+        "password_env",
+        "password_file",
+        "password_command",
+        "password",
+        "nagios_plugin_dir",
+        "cron_grace",
+        "tls_ca_file",
+        "webdriver_url",
+        "headless",
+        "sessions",
+        "forbidden",
+        "features",
+        "chromium",
+        "x",
         "limits.step_timeout",
     ]);
     let values = prop::sample::select(vec![
-        "\"https://staging.example.com\"", "\"http://127.0.0.1:9\"", "\"ftp://x\"", "\"\"", "\"15s\"",
-        "\"2m\"", "\"-1s\"", "\"forever\"", "15", "0", "-3", "99999999999999999999", "true", "1.5",
-        "[\"(?i)lorem\"]", "[\"(\"]", "[1, 2]", "{ a = 1 }", "\"~/x\"", "'single'", "\"\\u0000\"",
-        "\"unterminated", "",
+        "\"https://staging.example.com\"",
+        "\"http://127.0.0.1:9\"",
+        "\"ftp://x\"",
+        "\"\"",
+        "\"15s\"",
+        "\"2m\"",
+        "\"-1s\"",
+        "\"forever\"",
+        "15",
+        "0",
+        "-3",
+        "99999999999999999999",
+        "true",
+        "1.5",
+        "[\"(?i)lorem\"]",
+        "[\"(\"]",
+        "[1, 2]",
+        "{ a = 1 }",
+        "\"~/x\"",
+        "'single'",
+        "\"\\u0000\"",
+        "\"unterminated",
+        "",
     ]);
     // Mostly well-formed TOML, so the sections' own checks are reached, not only the parser's.
     prop_oneof![
@@ -70,8 +154,14 @@ fn config_line() -> impl Strategy<Value = String> {
 #[track_caller]
 fn assert_names_file_and_line(error: &Error, file: &Path) {
     let message = error.render();
-    let name = file.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-    assert!(message.contains(name), "the message does not name `{name}`:\n{message}");
+    let name = file
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    assert!(
+        message.contains(name),
+        "the message does not name `{name}`:\n{message}"
+    );
     let has_line = regex::Regex::new(&format!(r"{}:\d+|line \d+", regex::escape(name)))
         .expect("valid regex")
         .is_match(&message);

@@ -35,7 +35,10 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     };
     if let Some(stop) = stopped {
         shakedown_steps::children::kill_all();
-        return Err(Error::Interrupted { signal: stop.name(), code: stop.exit_code() });
+        return Err(Error::Interrupted {
+            signal: stop.name(),
+            code: stop.exit_code(),
+        });
     }
     let context = Arc::new(context);
     install_run_context(Arc::clone(&context));
@@ -91,7 +94,10 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
         // on a page that never loads; their profile folders go with the sessions.
         shakedown_steps::children::kill_all();
     }
-    if tokio::time::timeout(SHUTDOWN_LIMIT, context.shutdown()).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_LIMIT, context.shutdown())
+        .await
+        .is_err()
+    {
         shakedown_steps::children::kill_all();
     }
     let Some(mut bridge) = bridge.take().await else {
@@ -131,7 +137,10 @@ const SHUTDOWN_LIMIT: Duration = Duration::from_secs(3);
 /// Every scenario of the features, with its rule when it has one.
 fn every_scenario(features: &[Feature]) -> impl Iterator<Item = (&Feature, Option<&Rule>, &Scenario)> {
     features.iter().flat_map(|feature| {
-        let plain = feature.scenarios.iter().map(move |scenario| (feature, None, scenario));
+        let plain = feature
+            .scenarios
+            .iter()
+            .map(move |scenario| (feature, None, scenario));
         let ruled = feature.rules.iter().flat_map(move |rule| {
             rule.scenarios
                 .iter()

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -165,8 +165,8 @@ impl<W: writer::Normalized> writer::Normalized for Shared<W> {}
 pub struct Reached(Arc<Mutex<HashSet<(PathBuf, usize)>>>);
 
 impl Reached {
-    pub fn contains(&self, path: &PathBuf, line: usize) -> bool {
-        self.lock().contains(&(path.clone(), line))
+    pub fn contains(&self, path: &Path, line: usize) -> bool {
+        self.lock().contains(&(path.to_path_buf(), line))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<(PathBuf, usize)>> {

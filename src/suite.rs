@@ -400,7 +400,14 @@ mod tests {
             Ok(Partition { slice: 2, slices: 4 })
         );
         assert_eq!(Partition::parse("1/1"), Ok(Partition { slice: 1, slices: 1 }));
-        for bad in ["count:0/4", "count:5/4", "count:1/0", "hash:1/2", "count:a/2", "3"] {
+        for bad in [
+            "count:0/4",
+            "count:5/4",
+            "count:1/0",
+            "hash:1/2",
+            "count:a/2",
+            "3",
+        ] {
             let problem = Partition::parse(bad).expect_err(bad);
             assert!(problem.contains(&format!("`{bad}`")), "{problem}");
         }

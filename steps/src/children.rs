@@ -40,7 +40,10 @@ impl Drop for ChildGroup {
 
 /// Kills every group a step started and has not yet released: the backstop of a stopped run.
 pub fn kill_all() {
-    let groups: Vec<i32> = live().as_ref().map(|groups| groups.iter().copied().collect()).unwrap_or_default();
+    let groups: Vec<i32> = live()
+        .as_ref()
+        .map(|groups| groups.iter().copied().collect())
+        .unwrap_or_default();
     groups.into_iter().for_each(kill);
 }
 

@@ -163,10 +163,16 @@ fn extra_roots(file: &Path) -> Result<Vec<reqwest::Certificate>, String> {
     let pem = std::fs::read(file)
         .map_err(|error| format!("cannot read `probes.tls_ca_file` `{}`: {error}", file.display()))?;
     let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
-        format!("`probes.tls_ca_file` `{}` is not PEM certificates: {error}", file.display())
+        format!(
+            "`probes.tls_ca_file` `{}` is not PEM certificates: {error}",
+            file.display()
+        )
     })?;
     if roots.is_empty() {
-        return Err(format!("`probes.tls_ca_file` `{}` holds no certificates", file.display()));
+        return Err(format!(
+            "`probes.tls_ca_file` `{}` holds no certificates",
+            file.display()
+        ));
     }
     Ok(roots)
 }

@@ -50,7 +50,13 @@ fn testcases(junit: &str) -> Vec<String> {
     };
     testcase
         .captures_iter(junit)
-        .map(|case| format!("{} / {}", attribute(&case[1], "classname"), attribute(&case[1], "name")))
+        .map(|case| {
+            format!(
+                "{} / {}",
+                attribute(&case[1], "classname"),
+                attribute(&case[1], "name")
+            )
+        })
         .collect()
 }
 
@@ -76,11 +82,19 @@ fn the_slices_of_a_partitioned_run_hold_every_scenario_exactly_once() {
     let mut seen = Vec::new();
     for slice in 1..=3 {
         let partition = format!("count:{slice}/3");
-        let cases = run(&project, &["--partition", &partition], &format!("slice-{slice}.xml"));
+        let cases = run(
+            &project,
+            &["--partition", &partition],
+            &format!("slice-{slice}.xml"),
+        );
         assert!(!cases.is_empty(), "slice {slice} is empty");
         seen.extend(cases);
     }
-    assert_eq!(seen.len(), whole.len(), "a scenario ran twice or not at all: {seen:?}");
+    assert_eq!(
+        seen.len(),
+        whole.len(),
+        "a scenario ran twice or not at all: {seen:?}"
+    );
     let seen: BTreeSet<_> = seen.into_iter().collect();
     let whole: BTreeSet<_> = whole.into_iter().collect();
     assert_eq!(seen, whole);

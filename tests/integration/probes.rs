@@ -440,14 +440,20 @@ impl TestCa {
 /// A `localhost` certificate that signed itself, served on loopback.
 fn serve_self_signed() -> u16 {
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
-    params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
     let key = rcgen::KeyPair::generate().expect("key");
     let certificate = params.self_signed(&key).expect("self-signed");
     listen(certificate.der().clone(), &key, false)
 }
 
 /// Serves TLS handshakes with `certificate` until the test binary ends.
-fn listen(certificate: rustls::pki_types::CertificateDer<'static>, key: &rcgen::KeyPair, answer_http: bool) -> u16 {
+fn listen(
+    certificate: rustls::pki_types::CertificateDer<'static>,
+    key: &rcgen::KeyPair,
+    answer_http: bool,
+) -> u16 {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -596,7 +602,9 @@ fn tls_certificates_are_verified_and_their_days_counted() {
         .args(["run"])
         .run()
         .expect_code(1)
-        .expect_stdout(&format!("the TLS certificate of localhost:{valid} does not verify: unknown issuer"));
+        .expect_stdout(&format!(
+            "the TLS certificate of localhost:{valid} does not verify: unknown issuer"
+        ));
 }
 
 #[test]
@@ -704,7 +712,10 @@ fn cron_zones_and_extensions_are_read_as_cron_reads_them() {
 
 #[test]
 fn a_plugin_that_is_there_but_not_executable_says_so() {
-    let project = Project::new("http://127.0.0.1:9", "[probes]\nnagios_plugin_dir = \"plugins\"\n");
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[probes]\nnagios_plugin_dir = \"plugins\"\n",
+    );
     project.file("plugins/check_lazy", "#!/bin/sh\necho OK\n");
     project.file(
         "features/lazy.feature",
@@ -721,14 +732,26 @@ fn a_plugin_that_is_there_but_not_executable_says_so() {
 
 #[test]
 fn a_relative_config_with_a_relative_plugin_folder_finds_its_plugins() {
-    let project = Project::new("http://127.0.0.1:9", "[probes]\nnagios_plugin_dir = \"plugins\"\n");
-    executable(&project, "plugins/check_fine", "#!/bin/sh\necho 'FINE OK - all good'\n");
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[probes]\nnagios_plugin_dir = \"plugins\"\n",
+    );
+    executable(
+        &project,
+        "plugins/check_fine",
+        "#!/bin/sh\necho 'FINE OK - all good'\n",
+    );
     project.file(
         "features/fine.feature",
         "Feature: Fine\n  Scenario: a plugin of the project\n    Then the Nagios check \"check_fine\" should be OK\n",
     );
     let outside = project.path().parent().expect("a parent folder");
-    let folder = project.path().file_name().expect("a name").to_string_lossy().into_owned();
+    let folder = project
+        .path()
+        .file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
     let config = format!("{folder}/shakedown.toml");
     let features = format!("{folder}/features");
     Shakedown::new()

@@ -99,9 +99,16 @@ fn stop_with(signal: &str, code: i32, project: &Project, marker: &str, busy: &st
     let took = sent.elapsed();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(code), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     assert!(took < Duration::from_secs(10), "the run took {took:?} to stop");
-    assert!(stderr.contains(&format!("interrupted by SIG{signal}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("interrupted by SIG{signal}")),
+        "{stderr}"
+    );
     assert_nothing_left(marker);
     let report = project.path().join("report.xml");
     validate_junit(&report);
@@ -138,7 +145,10 @@ fn probe_project() -> Project {
 fn assert_reports_what_ran(stdout: &str, junit: &str, signal: &str) {
     assert!(stdout.contains("PASS"), "{stdout}");
     assert!(stdout.contains("SKIP"), "{stdout}");
-    assert!(stdout.contains(&format!("1 passed, 0 failed, 2 not run (SIG{signal})")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("1 passed, 0 failed, 2 not run (SIG{signal})")),
+        "{stdout}"
+    );
     assert_eq!(junit.matches("<testcase").count(), 3, "{junit}");
     assert_eq!(junit.matches("<skipped").count(), 2, "{junit}");
 }
@@ -180,7 +190,10 @@ fn sigint_and_sigterm_with_a_browser_step_in_flight_leave_no_chromium_and_exit_i
         let project = browser_project(&site);
         let marker = format!("browser-{signal}-{}", std::process::id());
         let (stdout, junit, pid) = stop_with(signal, code, &project, &marker, "chromium");
-        assert!(stdout.contains(&format!("0 passed, 0 failed, 2 not run (SIG{signal})")), "{stdout}");
+        assert!(
+            stdout.contains(&format!("0 passed, 0 failed, 2 not run (SIG{signal})")),
+            "{stdout}"
+        );
         assert_eq!(junit.matches("<skipped").count(), 2, "{junit}");
         let profile_prefix = format!("shakedown-chromium-{pid}-");
         let profiles: Vec<_> = std::fs::read_dir(std::env::temp_dir())
@@ -189,6 +202,9 @@ fn sigint_and_sigterm_with_a_browser_step_in_flight_leave_no_chromium_and_exit_i
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
             .filter(|name| name.starts_with(&profile_prefix))
             .collect();
-        assert!(profiles.is_empty(), "Chromium profile folders left behind: {profiles:?}");
+        assert!(
+            profiles.is_empty(),
+            "Chromium profile folders left behind: {profiles:?}"
+        );
     }
 }

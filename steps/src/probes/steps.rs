@@ -227,7 +227,10 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
                     host.name()
                 ))
                 .with("command", check)
-                .with("hint", format!("make it executable: `chmod +x {}`", candidate.display())));
+                .with(
+                    "hint",
+                    format!("make it executable: `chmod +x {}`", candidate.display()),
+                ));
             }
             return Err(StepFailure::configuration(format!(
                 "the Nagios check is UNKNOWN: the plugin `{plugin}` was not found in `{}` or on the PATH of {}",

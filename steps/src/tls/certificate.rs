@@ -357,9 +357,7 @@ mod tests {
         };
         let failure = judge(&target, &unverified, 1, now).expect_err("unverified");
         assert!(
-            failure
-                .to_string()
-                .contains("does not verify: unknown issuer"),
+            failure.to_string().contains("does not verify: unknown issuer"),
             "{failure}"
         );
     }

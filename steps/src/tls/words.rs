@@ -86,7 +86,10 @@ mod tests {
     fn a_certificate_for_another_name_says_both_names() {
         let error = Error::InvalidCertificate(CertificateError::NotValidForNameContext {
             expected: ServerName::try_from("ledger.example.com").expect("a name"),
-            presented: vec!["DnsName(\"other.example.com\")".into(), "other.example.org".into()],
+            presented: vec![
+                "DnsName(\"other.example.com\")".into(),
+                "other.example.org".into(),
+            ],
         });
         assert_eq!(
             in_words(&error, "ledger.example.com", false),
