@@ -208,3 +208,31 @@ fn sigint_and_sigterm_with_a_browser_step_in_flight_leave_no_chromium_and_exit_i
         );
     }
 }
+
+#[test]
+fn sigterm_while_a_password_command_hangs_kills_it_and_its_children() {
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[limits]\nstep_timeout = \"120s\"\n[login]\npath = \"/accounts/login/\"\n\
+         [roles.clerk]\nusername = \"clerk\"\npassword_command = \"sleep 600 & sleep 601; echo never\"\n",
+    );
+    project.file(
+        "features/clerk.feature",
+        "Feature: Clerk\n  Scenario: a clerk's page\n    Given I am logged in as \"clerk\"\n    When I request \"/\"\n",
+    );
+    let marker = format!("sigterm-password-{}", std::process::id());
+    let child = start(&project, &marker);
+    wait_for_process(&marker, "sleep", Duration::from_secs(30));
+    let sent = Instant::now();
+    send("TERM", child.id());
+    let output = child.wait_with_output().expect("shakedown ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "stderr:\n{stderr}");
+    assert!(
+        sent.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        sent.elapsed()
+    );
+    assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
+    assert_nothing_left(&marker);
+}
