@@ -10,7 +10,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
     name = "shakedown",
     version,
     about = "Runs Gherkin features against a live web application and its server, before and after a release",
-    after_help = "Exit codes: 0 all passed, 1 a scenario failed, 2 usage or configuration error, 3 no scenario selected, 130 interrupted (Ctrl-C)."
+    after_help = "Exit codes: 0 all passed, 1 a scenario failed, 2 usage or configuration error, 3 no scenario selected, 70 internal error (a bug), 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -82,6 +82,10 @@ pub struct RunArgs {
     /// Stop at the first failing scenario.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Run only slice K of N of the selected scenarios (`count:K/N`: the i-th scenario goes to
+    /// slice i mod N + 1), to spread a suite over N CI jobs.
+    #[arg(long, value_name = "count:K/N", value_parser = crate::suite::Partition::parse)]
+    pub partition: Option<crate::suite::Partition>,
     /// Show the browser windows instead of running Chromium headless.
     #[arg(long)]
     pub headed: bool,

@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::cli::{DemoArgs, Selection};
 use crate::config;
+use crate::demo_out::OutFolder;
 use crate::error::Error;
 use crate::plan::{Overrides, Reports, RunPlan};
 
@@ -26,13 +27,14 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("shakedown-demo"));
     let out = working_dir.join(out);
+    let out_folder = OutFolder::claim(&out)?;
     let step_timeout = args.step_timeout;
     let site = start_site(&args, &out).await?;
     if args.serve {
         return serve(site).await;
     }
     install_browser_if_missing(&out).await;
-    let outcome = run_bundled_suite(&args, &out, site.url(), step_timeout, working_dir).await;
+    let outcome = run_bundled_suite(&args, out_folder, &out, site.url(), step_timeout, working_dir).await;
     site.shutdown().await;
     outcome
 }
@@ -199,12 +201,13 @@ async fn serve(site: RunningSite) -> Result<i32, Error> {
 
 async fn run_bundled_suite(
     args: &DemoArgs,
+    out_folder: OutFolder,
     out: &Path,
     url: &str,
     step_timeout: Option<std::time::Duration>,
     working_dir: &Path,
 ) -> Result<i32, Error> {
-    write_bundle(out)?;
+    write_bundle(out_folder, out)?;
     let selection = Selection {
         paths: Vec::new(),
         config: Some(out.join(config::FILE_NAME)),
@@ -237,24 +240,36 @@ fn write_secret(path: &Path, password: &str) -> std::io::Result<()> {
     writeln!(file, "{password}")
 }
 
-/// Writes the bundled features and configuration where the run (and the user) can read them.
-fn write_bundle(out: &Path) -> Result<(), Error> {
-    let features = out.join("features");
+/// Writes the bundled features and configuration where the run (and the user) can read them,
+/// over no file the demo did not write itself.
+fn write_bundle(mut folder: OutFolder, out: &Path) -> Result<(), Error> {
     let written = (|| {
-        if features.exists() {
-            std::fs::remove_dir_all(&features)?;
+        for file in bundled_files(&FEATURES) {
+            std::fs::write(
+                folder.place(Path::new("features").join(file.path()))?,
+                file.contents(),
+            )?;
         }
-        std::fs::create_dir_all(&features)?;
-        FEATURES.extract(&features)?;
-        let secrets = out.join("secrets");
-        std::fs::create_dir_all(&secrets)?;
         for user in USERS {
-            write_secret(&secrets.join(user.username), user.password)?;
+            write_secret(
+                &folder.place(Path::new("secrets").join(user.username))?,
+                user.password,
+            )?;
         }
-        std::fs::write(out.join(config::FILE_NAME), DEMO_CONFIG)
+        std::fs::write(folder.place(config::FILE_NAME)?, DEMO_CONFIG)?;
+        folder.finish()
     })();
     written.map_err(|source| Error::Io {
         what: format!("cannot write the demo suite to `{}`", out.display()),
         source,
     })
+}
+
+/// Every file of a bundled folder, however deep.
+fn bundled_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
+    let mut files: Vec<_> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(bundled_files(sub));
+    }
+    files
 }

@@ -9,8 +9,13 @@ pub mod exit {
     pub const FAILED: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const NOTHING_SELECTED: i32 = 3;
-    /// Interrupted by Ctrl-C (SIGINT), as shells report it: 128 + the signal's number.
+    /// Stopped by SIGINT (Ctrl-C) or SIGTERM: 130 and 143, as shells report them (128 + the
+    /// signal's number); the signal handling names the code.
     pub const INTERRUPTED: i32 = 130;
+    pub const TERMINATED: i32 = 143;
+    /// A bug in shakedown (a panic): its result cannot be trusted. 70 is `EX_SOFTWARE` of
+    /// sysexits.h, "an internal software error".
+    pub const INTERNAL: i32 = 70;
 }
 
 /// Something the user gave us (command line, configuration, feature files) that we cannot
@@ -121,17 +126,17 @@ pub enum Error {
     NothingImported { sources: String, listing: String },
 
     #[error(
-        "interrupted by Ctrl-C: the run stopped, its browsers and chromedriver were shut down, and no report was written"
+        "interrupted by {signal}: the run stopped, every process it started was killed, and the reports list what ran (the rest as not run)"
     )]
-    Interrupted,
+    Interrupted { signal: &'static str, code: i32 },
 }
 
 impl Error {
     /// Bad input is refused before anything runs (2); breakage around a run is also 2, since
-    /// its result cannot be trusted. A run stopped by Ctrl-C is 130, as shells count it.
+    /// its result cannot be trusted. A run stopped by SIGINT or SIGTERM is 130 or 143, as shells count them.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Self::Interrupted => exit::INTERRUPTED,
+            Self::Interrupted { code, .. } => *code,
             Self::ConfigNotFound { .. }
             | Self::Read { .. }
             | Self::Config { .. }

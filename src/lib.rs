@@ -10,13 +10,17 @@ mod cli;
 mod config;
 #[cfg(feature = "demo")]
 mod demo;
+mod demo_out;
 mod error;
 mod feature_lines;
 mod fleet;
 mod init;
 mod plan;
+#[cfg(test)]
+mod properties;
 mod report;
 mod runner;
+mod signals;
 mod suggest;
 mod suite;
 
@@ -48,8 +52,9 @@ pub fn main() -> i32 {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("unknown cause");
         eprintln!(
-            "error: internal error in shakedown{location}: {}",
-            redact(message)
+            "error: internal error in shakedown{location}: {}\nhint: this is a bug in shakedown, not in your site or your input; the run's result cannot be trusted (exit code {})",
+            redact(message),
+            exit::INTERNAL
         );
     }));
     let cli = match Cli::try_parse() {
@@ -68,9 +73,14 @@ pub fn main() -> i32 {
             });
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
-        Ok(code) => code,
-        Err(error) => report_error(&error),
+    // The hook above has told the user; the code tells the script that called us.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(dispatch(cli.command))
+    }));
+    match outcome {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => report_error(&error),
+        Err(_) => exit::INTERNAL,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::config::{self, Config};
 use crate::error::Error;
 use crate::fleet::Fleet;
 use crate::suggest::suggest;
-use crate::suite::{self, Suite};
+use crate::suite::{self, Partition, Suite};
 
 /// A run that is ready to go: the selected scenarios, how many run at once, the reports, and
 /// everything the steps need to know (environment, limits, roles, rules, browser).
@@ -59,6 +59,8 @@ pub struct Overrides {
     pub retries: Option<usize>,
     /// `--host`: only these hosts of the environment.
     pub hosts: Vec<String>,
+    /// Only this slice of the selected scenarios (`--partition`).
+    pub partition: Option<Partition>,
 }
 
 impl RunPlan {
@@ -77,6 +79,7 @@ impl RunPlan {
             fail_fast,
             headed,
             hosts,
+            partition,
         } = args;
         let overrides = Overrides {
             environment: env,
@@ -94,6 +97,7 @@ impl RunPlan {
             },
             retries,
             hosts,
+            partition,
         };
         Self::new(&selection, overrides, working_dir)
     }
@@ -134,6 +138,9 @@ impl RunPlan {
         }
         let Checked { mut suite, findings } = Checked::load(selection, Some(&config), working_dir)?;
         findings.refuse_run()?;
+        if let Some(partition) = overrides.partition {
+            suite.partition(partition);
+        }
         let fleet = Fleet::plan(&settings.hosts, &config.ssh, &overrides.hosts)?;
         suite.features = fleet.expand(std::mem::take(&mut suite.features))?;
         for (what, report, _) in reports {

@@ -19,19 +19,37 @@ use crate::plan::RunPlan;
 use crate::report::{
     Attempt, Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
 };
+use crate::signals::{self, Gate, Reached, Shared, Signals};
 
-/// Runs every selected scenario and tells every reporter; returns the totals.
-pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result<RunSummary, Error> {
+/// Runs every selected scenario and tells every reporter; returns the totals. SIGINT or SIGTERM
+/// stops the run (see `signals`): what ran is reported, the rest as not run, and the error
+/// carries the signal's exit code.
+pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Result<RunSummary, Error> {
+    let mut signals = Signals::listen()?;
     let context = RunContext::new(plan.steps).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
     shakedown_steps::redact::register_url(context.base_url());
-    context.read_passwords(&plan.roles_in_use).await;
+    let stopped = tokio::select! {
+        () = context.read_passwords(&plan.roles_in_use) => None,
+        stop = signals.next() => Some(stop),
+    };
+    if let Some(stop) = stopped {
+        shakedown_steps::children::kill_all();
+        return Err(Error::Interrupted {
+            signal: stop.name(),
+            code: stop.exit_code(),
+        });
+    }
     let context = Arc::new(context);
     install_run_context(Arc::clone(&context));
 
     let scenarios = plan.suite.scenario_count();
+    // Kept to list the scenarios a signal kept from running; cucumber consumes the plan's copy.
+    let selected = plan.suite.features.clone();
+    let reached = Reached::default();
+    reporters.push(Box::new(reached.clone()));
     let notes = Notes::default();
     let mut bridge = EventBridge::new(reporters, Arc::clone(&notes));
     bridge.emit(&RunEvent::Started(RunInfo {
@@ -46,6 +64,9 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
     }));
     let fleet = Arc::new(plan.fleet);
     let assigning = Arc::clone(&fleet);
+    let gate = Arc::new(Gate::default());
+    let entering = Arc::clone(&gate);
+    let leaving = Arc::clone(&gate);
     let mut runner = runner::Basic::default()
         .max_concurrent_scenarios(plan.concurrency)
         .retries(plan.retries)
@@ -68,12 +89,15 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
                 .flat_map(|background| &background.steps)
                 .chain(&scenario.steps);
             world.look_ahead(steps.map(|step| step.value.as_str()));
-            Box::pin(async {})
+            // After a signal, no scenario starts: it waits here until the run is cut.
+            let gate = Arc::clone(&entering);
+            Box::pin(async move { gate.enter().await })
         })
         .after(move |feature, _, scenario, _, world| {
             // The World is gone by the time the scenario's last event arrives: its notes are
             // kept here for the bridge to attach, and its browser session goes back to the pool.
             let notes = Arc::clone(&notes);
+            let gate = Arc::clone(&leaving);
             Box::pin(async move {
                 if let Some(world) = world {
                     let taken = world.take_notes();
@@ -82,26 +106,79 @@ pub async fn execute(plan: RunPlan, reporters: Vec<Box<dyn Reporter>>) -> Result
                     }
                     world.release_browser().await;
                 }
+                gate.leave();
             })
         });
     if plan.fail_fast {
         runner = runner.fail_fast();
     }
-    let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, bridge)
+    let (writer, bridge) = Shared::new(bridge);
+    let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, writer)
         .with_default_cli()
         .run(());
-    // Ctrl-C must not leave browsers behind: the run is dropped, then every session is quit
-    // and the driver stopped before the process exits.
-    let finished = tokio::select! {
-        bridge = run => Some(bridge),
-        _ = tokio::signal::ctrl_c() => None,
-    };
-    context.shutdown().await;
-    fleet.close().await;
-    match finished {
-        Some(bridge) => bridge.finish(scenarios),
-        None => Err(Error::Interrupted),
+    let stopped = signals::until_signal(run, &mut signals, &gate).await;
+    if stopped.is_some() {
+        // Whatever the cut left running dies first, so quitting the browsers below cannot hang
+        // on a page that never loads; their profile folders go with the sessions.
+        shakedown_steps::children::kill_all();
     }
+    if tokio::time::timeout(SHUTDOWN_LIMIT, context.shutdown())
+        .await
+        .is_err()
+    {
+        shakedown_steps::children::kill_all();
+    }
+    if tokio::time::timeout(SHUTDOWN_LIMIT, fleet.close()).await.is_err() {
+        shakedown_steps::children::kill_all();
+    }
+    let Some(mut bridge) = bridge.take().await else {
+        return Err(Error::Io {
+            what: "the run's reporters were lost".into(),
+            source: std::io::Error::other("the event writer was taken twice"),
+        });
+    };
+    let Some(stop) = stopped else {
+        return bridge.finish(scenarios);
+    };
+    let now = SystemTime::now();
+    for (feature, rule, scenario) in every_scenario(&selected) {
+        let path = feature.path.clone().unwrap_or_else(|| PathBuf::from("<unknown>"));
+        if !reached.contains(&path, scenario.position.line) {
+            let unstarted = InFlight {
+                started: now,
+                step_started: now,
+                steps: Vec::new(),
+            };
+            bridge.emit(&RunEvent::ScenarioFinished(scenario_report(
+                feature, rule, scenario, unstarted, now,
+            )));
+        }
+    }
+    bridge.summary.stopped_by = Some(stop.name());
+    bridge.finish(scenarios)?;
+    Err(Error::Interrupted {
+        signal: stop.name(),
+        code: stop.exit_code(),
+    })
+}
+
+/// How long quitting the browsers and stopping the driver may take at the end of a run.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(3);
+
+/// Every scenario of the features, with its rule when it has one.
+fn every_scenario(features: &[Feature]) -> impl Iterator<Item = (&Feature, Option<&Rule>, &Scenario)> {
+    features.iter().flat_map(|feature| {
+        let plain = feature
+            .scenarios
+            .iter()
+            .map(move |scenario| (feature, None, scenario));
+        let ruled = feature.rules.iter().flat_map(move |rule| {
+            rule.scenarios
+                .iter()
+                .map(move |scenario| (feature, Some(rule), scenario))
+        });
+        plain.chain(ruled)
+    })
 }
 
 /// Hands cucumber the features the plan already parsed, expanded and filtered.

@@ -1,6 +1,8 @@
 //! `[probes]`: where Nagios plugins live, how late a cron job may be, the extra CA TLS probes
 //! trust and the commands a read-only environment allows; paths are taken from the configuration's folder.
 
+use std::path::PathBuf;
+
 use globset::{GlobBuilder, GlobSetBuilder};
 use serde::Deserialize;
 use shakedown_steps::ProbeSettings;
@@ -56,10 +58,17 @@ impl RawProbes {
             )
         })?;
         Ok(ProbeSettings {
-            nagios_plugin_dir: source.relative(&self.nagios_plugin_dir),
+            nagios_plugin_dir: absolute(source.relative(&self.nagios_plugin_dir)),
             cron_grace,
-            tls_ca_file: self.tls_ca_file.map(|file| source.relative(&file)),
+            tls_ca_file: self.tls_ca_file.map(|file| absolute(source.relative(&file))),
             allowed_commands_on_read_only,
         })
     }
+}
+
+/// Made absolute from the folder shakedown started in (where a relative `--config` is read
+/// from): plugins run in the configuration's folder, where a relative search folder would be
+/// looked up a second time.
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
 }

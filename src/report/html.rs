@@ -181,8 +181,9 @@ fn scenario_block(scenario: &ScenarioReport) -> Markup {
         Verdict::Passed => ("PASSED", "passed"),
         Verdict::Flaky => ("FLAKY", "flaky"),
         Verdict::Failed => ("FAILED", "failed"),
+        Verdict::NotRun => ("NOT RUN", "not-run"),
     };
-    let open = scenario.verdict() != Verdict::Passed;
+    let open = matches!(scenario.verdict(), Verdict::Failed | Verdict::Flaky);
     html! {
         details class={ "scenario " (class) "-scenario" } open[open] {
             summary {

@@ -101,6 +101,11 @@ fn properties(info: &RunInfo) -> Vec<Property> {
 
 fn test_case(scenario: &ScenarioReport) -> TestCase {
     let mut status = match scenario.failure() {
+        None if !scenario.ran() => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message("not run: the run was stopped before this scenario started");
+            status
+        }
         None => TestCaseStatus::success(),
         Some((step, failure)) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -88,6 +88,8 @@ pub enum Verdict {
     /// Passed, but only after failing at least once.
     Flaky,
     Failed,
+    /// Not started: the run was stopped (a signal, `--fail-fast`) before it.
+    NotRun,
 }
 
 impl ScenarioReport {
@@ -96,11 +98,19 @@ impl ScenarioReport {
     }
 
     pub fn verdict(&self) -> Verdict {
+        if !self.ran() {
+            return Verdict::NotRun;
+        }
         match (self.passed(), self.earlier_attempts.is_empty()) {
             (false, _) => Verdict::Failed,
             (true, true) => Verdict::Passed,
             (true, false) => Verdict::Flaky,
         }
+    }
+
+    /// False for a scenario a signal kept from starting: every step is listed as not run.
+    pub fn ran(&self) -> bool {
+        self.steps.iter().any(|step| step.status != StepStatus::NotRun)
     }
 
     /// The step that failed the scenario and why.
@@ -173,8 +183,10 @@ pub struct RunSummary {
     /// Failed scenarios tagged `@warning` (tool problems aside): Nagios reads them as WARNING,
     /// not CRITICAL.
     pub warnings: usize,
-    /// Scenarios not started because `--fail-fast` stopped the run.
+    /// Scenarios not started because `--fail-fast` or a signal stopped the run.
     pub not_run: usize,
+    /// The signal that stopped the run (`SIGINT`, `SIGTERM`), if one did.
+    pub stopped_by: Option<&'static str>,
     pub duration: Duration,
 }
 
@@ -204,6 +216,7 @@ impl RunSummary {
                     self.warnings += 1;
                 }
             }
+            Verdict::NotRun => self.not_run += 1,
         }
     }
 }

@@ -56,15 +56,16 @@ impl<W: Write> TerminalReporter<W> {
                 "{headline}  (passed on attempt {})",
                 report.earlier_attempts.len() + 1
             )),
-            Verdict::Passed => {}
+            Verdict::Passed | Verdict::NotRun => {}
         }
-        if self.quiet && verdict == Verdict::Passed {
+        if self.quiet && matches!(verdict, Verdict::Passed | Verdict::NotRun) {
             return Ok(());
         }
         let word = match verdict {
             Verdict::Passed => "PASS",
             Verdict::Flaky => "FLAKY",
             Verdict::Failed => "FAIL",
+            Verdict::NotRun => "SKIP",
         };
         writeln!(
             self.pending,
@@ -127,7 +128,8 @@ impl<W: Write> TerminalReporter<W> {
             line.push_str(&format!(", {} flaky (passed on a retry)", summary.flaky));
         }
         if summary.not_run > 0 {
-            line.push_str(&format!(", {} not run (--fail-fast)", summary.not_run));
+            let cause = summary.stopped_by.unwrap_or("--fail-fast");
+            line.push_str(&format!(", {} not run ({cause})", summary.not_run));
         }
         writeln!(self.pending, "{line}")?;
         for failure in &self.failures {

@@ -5,7 +5,7 @@
 //! before the run starts and every new World picks it up: the one global cucumber forces.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -94,19 +94,24 @@ impl RunContext {
     /// Builds every service from its settings. Redirects are followed by the HTTP steps
     /// themselves so that every hop's cookies land in the scenario's jar and the chain can be
     /// reported.
-    pub fn new(settings: StepSettings) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+    pub fn new(settings: StepSettings) -> Result<Self, String> {
+        let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.step_timeout + BACKSTOP_MARGIN)
             .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")));
+        // A private CA trusted by the TLS probe is trusted by the HTTP steps too.
+        if let Some(file) = &settings.probes.tls_ca_file {
+            http = http.tls_certs_merge(extra_roots(file)?);
+        }
+        let http = http.build().map_err(|error| error.to_string())?;
         let browsers = Browsers::new(
             settings.browser,
             settings.step_timeout,
             settings.artifacts,
             settings.read_only,
-        )?;
+        )
+        .map_err(|error| error.to_string())?;
         let sessions = Sessions::new(
             http.clone(),
             settings.login,
@@ -158,6 +163,25 @@ impl RunContext {
     pub async fn shutdown(&self) {
         self.browsers.shutdown().await;
     }
+}
+
+/// The certificates of `probes.tls_ca_file`, as roots for the HTTP client.
+fn extra_roots(file: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(file)
+        .map_err(|error| format!("cannot read `probes.tls_ca_file` `{}`: {error}", file.display()))?;
+    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
+        format!(
+            "`probes.tls_ca_file` `{}` is not PEM certificates: {error}",
+            file.display()
+        )
+    })?;
+    if roots.is_empty() {
+        return Err(format!(
+            "`probes.tls_ca_file` `{}` holds no certificates",
+            file.display()
+        ));
+    }
+    Ok(roots)
 }
 
 static CURRENT: RwLock<Option<Arc<RunContext>>> = RwLock::new(None);

@@ -4,6 +4,7 @@
 mod access;
 pub mod browser;
 pub mod catalogue;
+pub mod children;
 pub mod content;
 mod context;
 mod deadline;

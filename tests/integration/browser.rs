@@ -297,7 +297,7 @@ fn ctrl_c_stops_the_run_with_130_and_leaves_no_browser_behind() {
     let output = child.wait_with_output().expect("shakedown ends");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "stderr:\n{stderr}");
-    assert!(stderr.contains("interrupted by Ctrl-C"), "{stderr}");
+    assert!(stderr.contains("interrupted by SIGINT"), "{stderr}");
     assert_no_browsers_left(&marker);
 }
 

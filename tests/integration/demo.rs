@@ -128,3 +128,25 @@ fn the_admin_link_shown_to_viewers_is_caught() {
         .expect_stdout("the page shows \"Admin\", which it should not")
         .expect_stdout("/features/browser.feature:14  A viewer's dashboard offers no admin area");
 }
+
+#[test]
+fn a_folder_of_the_users_is_refused_as_out_and_left_untouched() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let mine = out.path().join("features/mine.feature");
+    std::fs::create_dir_all(mine.parent().expect("a parent")).expect("folders");
+    std::fs::write(&mine, "Feature: mine\n").expect("write");
+    std::fs::write(out.path().join("shakedown.toml"), "# mine\n").expect("write");
+    Shakedown::new()
+        .args(["demo", "--out"])
+        .args([out.path()])
+        .run()
+        .expect_code(2)
+        .expect_stderr("it holds files `shakedown demo` did not write");
+    assert_eq!(std::fs::read_to_string(&mine).expect("kept"), "Feature: mine\n");
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("shakedown.toml")).expect("kept"),
+        "# mine\n"
+    );
+    let entries = std::fs::read_dir(out.path()).expect("listable").count();
+    assert_eq!(entries, 2, "the demo added files to a folder it refused");
+}

@@ -10,11 +10,13 @@ mod demo;
 mod fleet;
 mod init;
 mod junit;
+mod partition;
 mod probes;
 mod reports;
 mod roles;
 mod run;
 mod safety;
+mod signals;
 #[path = "../../steps/tests/support/sshd.rs"]
 #[expect(dead_code, reason = "the step library's own SSH tests use the rest")]
 mod sshd;

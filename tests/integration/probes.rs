@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::support::{DemoSite, Project};
+use crate::support::{DemoSite, Project, Shakedown};
 
 /// Short limits keep failing steps quick.
 const FAST: &str = "[limits]\nstep_timeout = \"5s\"\n";
@@ -419,46 +419,127 @@ impl TestCa {
 
     /// A `localhost` certificate valid from `from` to `until` from now, served on loopback.
     fn serve(&self, from: time::Duration, until: time::Duration) -> u16 {
-        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "localhost");
+        self.serve_for("localhost", from, until, false)
+    }
+
+    /// A certificate for `name`, served on loopback; with `answer_http`, each connection also
+    /// gets one `200 ok` answer.
+    fn serve_for(&self, name: &str, from: time::Duration, until: time::Duration, answer_http: bool) -> u16 {
+        let mut params = rcgen::CertificateParams::new(vec![name.to_owned()]).expect("params");
+        params.distinguished_name.push(rcgen::DnType::CommonName, name);
         let now = time::OffsetDateTime::now_utc();
         params.not_before = now + from;
         params.not_after = now + until;
         let key = rcgen::KeyPair::generate().expect("key");
         let issuer = rcgen::Issuer::new(self.params.clone(), &self.key);
         let certificate = params.signed_by(&key, &issuer).expect("signed");
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![certificate.der().clone()],
-                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-            )
-            .expect("server config");
-        let config = Arc::new(config);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("address").port();
-        // Serves handshakes until the test binary ends; each connection is dropped after it.
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let Ok(mut connection) = rustls::ServerConnection::new(config.clone()) else {
-                    continue;
-                };
-                let mut stream = stream;
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                while connection.is_handshaking() {
-                    if connection.complete_io(&mut stream).is_err() {
-                        break;
-                    }
+        listen(certificate.der().clone(), &key, answer_http)
+    }
+}
+
+/// A `localhost` certificate that signed itself, served on loopback.
+fn serve_self_signed() -> u16 {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let certificate = params.self_signed(&key).expect("self-signed");
+    listen(certificate.der().clone(), &key, false)
+}
+
+/// Serves TLS handshakes with `certificate` until the test binary ends.
+fn listen(
+    certificate: rustls::pki_types::CertificateDer<'static>,
+    key: &rcgen::KeyPair,
+    answer_http: bool,
+) -> u16 {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![certificate],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .expect("server config");
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let Ok(mut connection) = rustls::ServerConnection::new(config.clone()) else {
+                continue;
+            };
+            let mut stream = stream;
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            while connection.is_handshaking() {
+                if connection.complete_io(&mut stream).is_err() {
+                    break;
                 }
             }
-        });
-        port
-    }
+            if answer_http && !connection.is_handshaking() {
+                use std::io::{Read as _, Write as _};
+                let mut tls = rustls::Stream::new(&mut connection, &mut stream);
+                let mut request = [0u8; 4096];
+                let _ = tls.read(&mut request);
+                let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+                let _ = tls.flush();
+                connection.send_close_notify();
+                let _ = connection.complete_io(&mut stream);
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn tls_failures_say_what_is_wrong_and_tls_ca_file_is_trusted_by_http_steps() {
+    let ca = TestCa::new();
+    let year = time::Duration::days(365);
+    let day = time::Duration::days(1);
+    let other = ca.serve_for("other.example.com", -day, year, false);
+    let self_signed = serve_self_signed();
+    let site = ca.serve_for("localhost", -day, year, true);
+    let feature = format!(
+        r#"Feature: TLS in words
+  Scenario: a certificate for another name
+    Then the TLS certificate of "localhost:{other}" should be valid for at least 1 days
+
+  Scenario: a self-signed certificate
+    Then the TLS certificate of "localhost:{self_signed}" should be valid for at least 1 days
+
+  Scenario: an HTTPS page behind the private CA
+    When I request "https://localhost:{site}/"
+    Then the response status should be 200
+"#
+    );
+    let trusting = Project::new(
+        "http://127.0.0.1:9",
+        "[limits]\nstep_timeout = \"5s\"\n[probes]\ntls_ca_file = \"certs/ca.pem\"\n",
+    );
+    trusting.file("certs/ca.pem", &ca.pem);
+    trusting.file("features/tls.feature", &feature);
+    trusting
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("does not verify: certificate is for other.example.com, not localhost")
+        .expect_stdout("does not verify: self-signed certificate")
+        .expect_stdout("1 passed, 2 failed");
+
+    let untrusting = Project::new("http://127.0.0.1:9", FAST);
+    untrusting.file("features/tls.feature", &feature);
+    untrusting
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("the request could not be completed: unknown issuer")
+        .expect_stdout("set `probes.tls_ca_file`")
+        .expect_stdout("0 passed, 3 failed");
 }
 
 #[test]
@@ -521,7 +602,9 @@ fn tls_certificates_are_verified_and_their_days_counted() {
         .args(["run"])
         .run()
         .expect_code(1)
-        .expect_stdout(&format!("the TLS certificate of localhost:{valid} does not verify: invalid peer certificate: UnknownIssuer"));
+        .expect_stdout(&format!(
+            "the TLS certificate of localhost:{valid} does not verify: unknown issuer"
+        ));
 }
 
 #[test]
@@ -625,4 +708,56 @@ fn cron_zones_and_extensions_are_read_as_cron_reads_them() {
         .expect_stdout("ledger /usr/local/bin/ledger-late")
         .expect_stdout("`0 0 L * *` is not a cron schedule: `L` (\"the last day\") is not cron syntax; cron rejects the line, so the job never runs")
         .expect_stdout("1 passed, 2 failed");
+}
+
+#[test]
+fn a_plugin_that_is_there_but_not_executable_says_so() {
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[probes]\nnagios_plugin_dir = \"plugins\"\n",
+    );
+    project.file("plugins/check_lazy", "#!/bin/sh\necho OK\n");
+    project.file(
+        "features/lazy.feature",
+        "Feature: Lazy\n  Scenario: a plugin without its x bit\n    Then the Nagios check \"check_lazy\" should be OK\n",
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("check_lazy` on this machine exists but is not executable")
+        .expect_stdout("chmod +x ");
+}
+
+#[test]
+fn a_relative_config_with_a_relative_plugin_folder_finds_its_plugins() {
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[probes]\nnagios_plugin_dir = \"plugins\"\n",
+    );
+    executable(
+        &project,
+        "plugins/check_fine",
+        "#!/bin/sh\necho 'FINE OK - all good'\n",
+    );
+    project.file(
+        "features/fine.feature",
+        "Feature: Fine\n  Scenario: a plugin of the project\n    Then the Nagios check \"check_fine\" should be OK\n",
+    );
+    let outside = project.path().parent().expect("a parent folder");
+    let folder = project
+        .path()
+        .file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
+    let config = format!("{folder}/shakedown.toml");
+    let features = format!("{folder}/features");
+    Shakedown::new()
+        .current_dir(outside)
+        .args(["run", "--config", &config, &features])
+        .run()
+        .expect_code(0)
+        .expect_stdout("1 passed, 0 failed");
 }

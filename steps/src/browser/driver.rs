@@ -12,6 +12,7 @@ use thirtyfour::{ChromeCapabilities, ChromiumLikeCapabilities, LoggingPrefsLogLe
 use tokio::process::{Child, Command};
 
 use super::settings::BrowserSettings;
+use crate::children::ChildGroup;
 use crate::failure::StepFailure;
 
 /// What to do when no driver is at hand; the one message every browser scenario then shows.
@@ -41,8 +42,9 @@ const CHROMIUM_ARGS: &[&str] = &[
 /// The run's WebDriver endpoint.
 pub(crate) struct Driver {
     pub url: String,
-    /// The chromedriver this run started; `None` for a configured endpoint.
-    local: Mutex<Option<Child>>,
+    /// The chromedriver this run started, with its process group (its Chromiums are in it);
+    /// `None` for a configured endpoint.
+    local: Mutex<Option<(Child, Option<ChildGroup>)>>,
 }
 
 impl Driver {
@@ -71,6 +73,7 @@ impl Driver {
             ))
             .with("hint", INSTALL_HINT)
         })?;
+        let group = ChildGroup::of(&child);
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         loop {
@@ -102,7 +105,7 @@ impl Driver {
         }
         Ok(Self {
             url,
-            local: Mutex::new(Some(child)),
+            local: Mutex::new(Some((child, group))),
         })
     }
 
@@ -113,7 +116,7 @@ impl Driver {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take();
-        if let Some(child) = child {
+        if let Some((child, _group)) = child {
             stop_child(child).await;
         }
     }

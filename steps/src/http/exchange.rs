@@ -279,11 +279,10 @@ fn content_type_of(body: &str) -> &'static str {
 }
 
 fn transport_failure(method: &Method, url: &Url, error: &reqwest::Error) -> StepFailure {
-    StepFailure::connection(format!(
-        "the request could not be completed: {}",
-        error_chain(error)
-    ))
-    .with("request", format!("{method} {url}"))
+    let server = url.host_str().unwrap_or_default();
+    let reason = crate::tls::in_error_chain(error, server).unwrap_or_else(|| error_chain(error));
+    StepFailure::connection(format!("the request could not be completed: {reason}"))
+        .with("request", format!("{method} {url}"))
 }
 
 /// The error and its causes on one line, without the repeats reqwest's layers add.

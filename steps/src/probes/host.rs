@@ -14,10 +14,14 @@ use tokio::net::TcpStream;
 use tokio::process::Command;
 
 use super::processes::{Process, parse_cmdline};
+use crate::children::ChildGroup;
 
 /// Bytes kept of a command's stdout and of its stderr; the rest is read and dropped, so a chatty
 /// command neither blocks on a full pipe nor fills memory.
 pub(super) const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+
+/// How long output is still read after the command exited, from children it left behind.
+const PIPES_AFTER_EXIT: Duration = Duration::from_millis(200);
 
 /// A command to run: a program and its arguments (never a shell line; a shell is the program
 /// `sh` with `-c` when the caller decided one is needed).
@@ -173,19 +177,39 @@ impl Host for LocalHost {
             io::ErrorKind::NotFound => RunError::NotFound,
             _ => RunError::Start(error),
         })?;
+        let group = ChildGroup::of(&child);
         let mut stdout_pipe = child.stdout.take();
         let mut stderr_pipe = child.stderr.take();
         let mut stdout = Vec::new();
         let mut stderr = Vec::new();
         let outcome = tokio::time::timeout(limit, async {
-            let (_, _, status) = tokio::join!(
-                drain(&mut stdout_pipe, &mut stdout),
-                drain(&mut stderr_pipe, &mut stderr),
-                child.wait()
-            );
-            status
+            // The exit status is the answer: a background child still holding the pipes gets a
+            // moment to let go, then dies with the group below, instead of holding the step.
+            let (exited, has_exited) = tokio::sync::oneshot::channel::<()>();
+            let reading = async {
+                let draining = async {
+                    tokio::join!(
+                        drain(&mut stdout_pipe, &mut stdout),
+                        drain(&mut stderr_pipe, &mut stderr)
+                    )
+                };
+                tokio::select! {
+                    _ = draining => {}
+                    _ = async {
+                        let _ = has_exited.await;
+                        tokio::time::sleep(PIPES_AFTER_EXIT).await;
+                    } => {}
+                }
+            };
+            let waiting = async {
+                let status = child.wait().await;
+                let _ = exited.send(());
+                status
+            };
+            tokio::join!(reading, waiting).1
         })
         .await;
+        drop(group);
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         match outcome {
             Ok(Ok(status)) => Ok(Finished {
@@ -366,6 +390,36 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
+    }
+
+    #[tokio::test]
+    async fn a_plugin_that_exits_is_answered_by_its_status_and_its_background_child_dies() {
+        let started = Instant::now();
+        let finished = LocalHost
+            .run(
+                &sh("echo OK - fine; sleep 30 & echo $! >&2; exit 0"),
+                Duration::from_secs(20),
+            )
+            .await
+            .expect("runs");
+        assert_eq!(finished.code, Some(0));
+        assert_eq!(finished.stdout, "OK - fine\n");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        let sleeper: i32 = finished.stderr.trim().parse().expect("the child's pid");
+        let pid = nix::unistd::Pid::from_raw(sleeper);
+        let gone = (0..100).any(|_| {
+            let stat = std::fs::read_to_string(format!("/proc/{sleeper}/stat")).unwrap_or_default();
+            if nix::sys::signal::kill(pid, None).is_err() || stat.contains(") Z ") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            false
+        });
+        assert!(gone, "the background `sleep` {sleeper} outlived its plugin");
     }
 
     #[tokio::test]

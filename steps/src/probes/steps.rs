@@ -228,6 +228,24 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
                 .with("reason", error.to_string())
             })?;
         let Some(found) = found else {
+            let candidate = match plugin.contains('/') {
+                true => std::path::PathBuf::from(&wanted),
+                false => plugin_dir.join(&plugin),
+            };
+            // Found nowhere, yet there: then it lacks the permission to run.
+            let there = deadline.run(host.metadata(&candidate)).await;
+            if matches!(there, Some(Ok(facts)) if !facts.is_dir) {
+                return Err(StepFailure::configuration(format!(
+                    "the Nagios check is UNKNOWN: the plugin `{}` on {} exists but is not executable",
+                    candidate.display(),
+                    host.name()
+                ))
+                .with("command", check)
+                .with(
+                    "hint",
+                    format!("make it executable: `chmod +x {}`", candidate.display()),
+                ));
+            }
             return Err(StepFailure::configuration(format!(
                 "the Nagios check is UNKNOWN: the plugin `{plugin}` was not found in `{}` or on the PATH of {}",
                 plugin_dir.display(),

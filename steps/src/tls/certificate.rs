@@ -189,6 +189,12 @@ pub(crate) fn leaf_of(der: &[u8]) -> Result<Leaf, StepFailure> {
     })
 }
 
+/// Whether the certificate names itself as its issuer.
+fn is_self_signed(der: &[u8]) -> bool {
+    x509_parser::parse_x509_certificate(der)
+        .is_ok_and(|(_, certificate)| certificate.subject() == certificate.issuer())
+}
+
 /// Whole days from `now` to `not_after`, rounded down (negative once expired).
 pub(crate) fn days_left(not_after: i64, now: SystemTime) -> i64 {
     (not_after - unix_seconds(now)).div_euclid(SECONDS_PER_DAY)
@@ -233,7 +239,7 @@ pub(crate) fn judge(
     ))))
 }
 
-fn utc(seconds: i64) -> String {
+pub(super) fn utc(seconds: i64) -> String {
     DateTime::from_timestamp(seconds, 0).map_or_else(
         || seconds.to_string(),
         |at| at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
@@ -260,8 +266,12 @@ impl ServerCertVerifier for Recorder {
         let verdict =
             self.inner
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+        let server = server_name.to_str();
+        let reason = verdict
+            .err()
+            .map(|error| super::words::in_words(&error, &server, is_self_signed(end_entity)));
         let mut seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *seen = Some((end_entity.to_vec(), verdict.err().map(|error| error.to_string())));
+        *seen = Some((end_entity.to_vec(), reason));
         // Nothing is sent over this connection; it is closed as soon as the handshake ends.
         Ok(ServerCertVerified::assertion())
     }
@@ -342,14 +352,12 @@ mod tests {
             "{message}"
         );
         let unverified = Inspection {
-            verify_error: Some("invalid peer certificate: UnknownIssuer".into()),
+            verify_error: Some("unknown issuer".into()),
             ..inspection
         };
         let failure = judge(&target, &unverified, 1, now).expect_err("unverified");
         assert!(
-            failure
-                .to_string()
-                .contains("does not verify: invalid peer certificate: UnknownIssuer"),
+            failure.to_string().contains("does not verify: unknown issuer"),
             "{failure}"
         );
     }

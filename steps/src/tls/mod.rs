@@ -2,3 +2,6 @@
 
 mod certificate;
 mod steps;
+mod words;
+
+pub(crate) use words::in_error_chain;
