@@ -85,7 +85,7 @@ fn the_files_init_writes_fail_on_test_strings_and_on_server_errors() {
         .run();
     outcome
         .expect_code(1)
-        .expect_stdout("FAIL features/smoke.feature:24  / answers a visitor")
+        .expect_stdout("FAIL  features/smoke.feature:24  / answers a visitor")
         .expect_stdout("Nothing a visitor can reach shows test strings or debug pages")
         .expect_stdout("lorem-ipsum");
     let server_error = DemoSite::start(&["server-error"]);
@@ -94,9 +94,9 @@ fn the_files_init_writes_fail_on_test_strings_and_on_server_errors() {
         .args(["run", "--base-url", &server_error.url])
         .run()
         .expect_code(1)
-        .expect_stdout("FAIL features/smoke.feature:12  The health check is green")
-        .expect_stdout("FAIL features/smoke.feature:24  / answers a visitor")
-        .expect_stdout("FAIL features/smoke.feature:65  /dashboard/ asks a visitor to log in");
+        .expect_stdout("FAIL  features/smoke.feature:12  The health check is green")
+        .expect_stdout("FAIL  features/smoke.feature:24  / answers a visitor")
+        .expect_stdout("FAIL  features/smoke.feature:65  /dashboard/ asks a visitor to log in");
 }
 
 #[test]
@@ -301,7 +301,7 @@ Feature: The checks our monitoring runs pass
         .args(["run"])
         .run()
         .expect_code(1)
-        .expect_stdout("FAIL features/monitoring.feature:19  App port on app1");
+        .expect_stdout("FAIL  features/monitoring.feature:19  App port on app1");
 }
 
 #[test]

@@ -644,7 +644,7 @@ fn command_and_plugin_output_is_cut_and_its_terminal_controls_escaped() {
         .expect_stdout("the Nagios check is CRITICAL, expected OK")
         .expect_stdout(r"output:       NOISY CRITICAL - \u{1b}[31mred\u{1b}[0m")
         .expect_stdout("long output:  line 1\n")
-        .expect_stdout("line 12\n                         … 39 more lines\n");
+        .expect_stdout("line 12\n                          … 39 more lines\n");
     assert!(!outcome.stdout.contains("line 38\n"), "{}", outcome.stdout);
     let junit = std::fs::read_to_string(&report).expect("report written");
     for (name, output) in [("stdout", &outcome.stdout), ("junit", &junit)] {
