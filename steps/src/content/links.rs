@@ -3,6 +3,8 @@
 //! ends the session or destroys something. Public so that `shakedown init` explores a site by the
 //! same rules as the crawl step.
 
+use std::sync::LazyLock;
+
 use percent_encoding::percent_decode_str;
 use regex::Regex;
 use scraper::{Html, Selector};
@@ -140,16 +142,15 @@ fn holds_destructive_word(words: &[String]) -> bool {
 /// Every `<a href>` of a page, resolved as the browser would (against the page's `<base href>`
 /// when it has one, else where the page ended), with its visible label.
 fn anchors(document: &Html, page: &Url) -> Vec<(Url, String)> {
-    let (Ok(anchors), Ok(base)) = (Selector::parse("a[href]"), Selector::parse("base[href]")) else {
-        return Vec::new();
-    };
+    static ANCHORS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").expect("a valid selector"));
+    static BASE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("base[href]").expect("a valid selector"));
     let base = document
-        .select(&base)
+        .select(&BASE)
         .next()
         .and_then(|base| page.join(base.value().attr("href")?.trim()).ok());
     let page = base.as_ref().unwrap_or(page);
     document
-        .select(&anchors)
+        .select(&ANCHORS)
         .filter_map(|anchor| {
             let href = anchor.value().attr("href")?.trim();
             let label = anchor.text().collect::<Vec<_>>().join(" ");

@@ -89,15 +89,26 @@ pub(crate) struct Inspection {
 }
 
 /// The trust anchors: the system's, plus the certificates of `extra_ca_file`.
+/// The system's trusted certificates, read once per run: reading the store touches many files,
+/// so it is done off the runner's task and kept for every later TLS step.
+async fn system_certificates() -> Result<&'static [CertificateDer<'static>], StepFailure> {
+    static SYSTEM: tokio::sync::OnceCell<Vec<CertificateDer<'static>>> = tokio::sync::OnceCell::const_new();
+    SYSTEM
+        .get_or_try_init(|| async {
+            tokio::task::spawn_blocking(rustls_native_certs::load_native_certs)
+                .await
+                .map(|loaded| loaded.certs)
+                .map_err(|error| {
+                    StepFailure::new(format!("cannot load the system's trusted certificates: {error}"))
+                })
+        })
+        .await
+        .map(Vec::as_slice)
+}
+
 pub(crate) async fn trust(extra_ca_file: Option<&Path>) -> Result<RootCertStore, StepFailure> {
     let mut roots = RootCertStore::empty();
-    // Reading the system store touches many files: off the runner's task.
-    let system = tokio::task::spawn_blocking(rustls_native_certs::load_native_certs)
-        .await
-        .map_err(|error| {
-            StepFailure::new(format!("cannot load the system's trusted certificates: {error}"))
-        })?;
-    roots.add_parsable_certificates(system.certs);
+    roots.add_parsable_certificates(system_certificates().await?.iter().cloned());
     if let Some(file) = extra_ca_file {
         let pem = tokio::fs::read(file).await.map_err(|error| {
             StepFailure::new(format!(
