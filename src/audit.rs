@@ -73,7 +73,8 @@ struct Entry {
 #[derive(Debug, Serialize)]
 struct FeatureFile {
     path: String,
-    sha256: String,
+    /// Absent when the file could not be read again (removed since the plan read it).
+    sha256: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -104,8 +105,8 @@ impl Pending {
             .map(|path| FeatureFile {
                 path: path.display().to_string(),
                 sha256: std::fs::read(path)
-                    .map(|bytes| format!("{:x}", Sha256::digest(bytes)))
-                    .unwrap_or_default(),
+                    .ok()
+                    .map(|bytes| format!("{:x}", Sha256::digest(bytes))),
             })
             .collect();
         let entry = Entry {
