@@ -31,6 +31,8 @@ pub enum Command {
     /// Write a starting shakedown.toml and features, from a visit to a site or from existing
     /// Nagios or NRPE checks; never over an existing file.
     Init(InitArgs),
+    /// List the recent runs from the audit log (when, who, where, result), newest first.
+    Audit(AuditArgs),
 }
 
 /// Which features, from which configuration.
@@ -178,4 +180,18 @@ pub struct InitArgs {
     /// How long `init` may take in all, e.g. `30s` or `2m`.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::config::parse_duration)]
     pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The configuration file whose `audit.path` is read (default: the nearest shakedown.toml
+    /// at or above this folder; none means the user's own log).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How many runs to list.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// Print the records as a JSON array, for tools.
+    #[arg(long)]
+    pub json: bool,
 }

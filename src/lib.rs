@@ -4,6 +4,7 @@
 //! `main` parses the command line, turns it into a checked plan and hands it to the runner; the
 //! exit code says what happened so deployment scripts can gate on it.
 
+mod audit;
 mod catalogue;
 mod check;
 mod cli;
@@ -113,11 +114,23 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
         #[cfg(feature = "demo")]
         Command::Demo(args) => demo::demo(args, &working_dir).await,
         Command::Init(args) => init::init(args, &working_dir).await,
+        Command::Audit(args) => audit::list(&args, &working_dir),
     }
 }
 
-/// Runs a plan with the terminal report and any file reports it asks for.
+/// Runs a plan and records it in the audit log, whatever its outcome.
 async fn run(plan: RunPlan) -> Result<i32, Error> {
+    let audit = audit::Pending::begin(&plan).await;
+    let mut summary = None;
+    let outcome = run_reported(plan, &mut summary).await;
+    let code = outcome.as_ref().map_or_else(Error::exit_code, |code| *code);
+    audit.finish(summary.as_ref(), code);
+    outcome
+}
+
+/// Runs a plan with the terminal report and any file reports it asks for; the totals are left
+/// in `totals` for the audit log.
+async fn run_reported(plan: RunPlan, totals: &mut Option<RunSummary>) -> Result<i32, Error> {
     let selected = plan.suite.scenario_count();
     let nagios = plan.reports.nagios;
     if selected == 0 {
@@ -160,16 +173,16 @@ async fn run(plan: RunPlan) -> Result<i32, Error> {
     if let Some(path) = &plan.reports.html {
         reporters.push(Box::new(HtmlReporter::new(path.clone())));
     }
-    let summary = runner::execute(plan, reporters).await?;
+    let summary = totals.insert(runner::execute(plan, reporters).await?);
     if nagios {
-        return Ok(NagiosStatus::of(&summary).exit_code());
+        return Ok(NagiosStatus::of(summary).exit_code());
     }
     for (what, path) in files {
         if let Some(path) = path {
             println!("{what}: {}", path.display());
         }
     }
-    Ok(exit_code(&summary))
+    Ok(exit_code(summary))
 }
 
 fn exit_code(summary: &RunSummary) -> i32 {

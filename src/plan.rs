@@ -34,6 +34,8 @@ pub struct RunPlan {
     pub tags: Option<String>,
     /// The environment's servers, which probe and `@on:GROUP` scenarios run on.
     pub fleet: Fleet,
+    /// Where the run's audit line goes; `None` when no folder for it is known.
+    pub audit_log: Option<PathBuf>,
 }
 
 /// The reports beyond JUnit, and how the terminal reads.
@@ -160,6 +162,7 @@ impl RunPlan {
         if overrides.headed {
             browser.headless = false;
         }
+        let audit_log = crate::audit::log_path(config.audit_log.as_ref().map(|path| working_dir.join(path)));
         let steps = StepSettings {
             environment,
             base_url,
@@ -185,6 +188,7 @@ impl RunPlan {
             retries: overrides.retries,
             tags: selection.tags.clone(),
             fleet,
+            audit_log,
         })
     }
 }

@@ -210,7 +210,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The git commit the features were read from, for the reports, when they live in a git work
 /// tree and git answers within a second; `None` otherwise, never an error.
-async fn features_revision(suite: &crate::suite::Suite) -> Option<String> {
+pub(crate) async fn features_revision(suite: &crate::suite::Suite) -> Option<String> {
     let folder = suite
         .features
         .iter()
@@ -237,7 +237,7 @@ async fn features_revision(suite: &crate::suite::Suite) -> Option<String> {
 }
 
 /// Who runs the suite, as the system knows them.
-fn login_name() -> Option<String> {
+pub(crate) fn login_name() -> Option<String> {
     nix::unistd::User::from_uid(nix::unistd::getuid())
         .ok()
         .flatten()

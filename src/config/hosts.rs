@@ -93,7 +93,7 @@ impl RawSsh {
 
 /// `~/…` is the user's home, as in ssh's own configuration; other relative paths start at the
 /// configuration file's folder.
-fn home_relative(path: &str, source: &Source<'_>) -> PathBuf {
+pub(super) fn home_relative(path: &str, source: &Source<'_>) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => source.relative(path),

@@ -10,6 +10,7 @@ use shakedown_steps::session::{LoginSettings, RoleSettings};
 use shakedown_steps::{ContentSettings, ProbeSettings, SshSettings};
 use toml::Spanned;
 
+use super::audit::RawAudit;
 use super::browser::RawBrowser;
 use super::content::{RawAllowance, RawContent};
 use super::environments::{Environment, RawEnvironment};
@@ -39,6 +40,8 @@ pub struct Config {
     pub browser: BrowserSettings,
     /// How hosts with `ssh` are reached.
     pub ssh: SshSettings,
+    /// `audit.path`: the log of runs, when the project moves it from the user's state folder.
+    pub audit_log: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +57,8 @@ struct RawConfig {
     probes: RawProbes,
     browser: RawBrowser,
     ssh: RawSsh,
+    #[serde(default)]
+    audit: RawAudit,
 }
 
 /// The keys each table of the file may hold, by its path of keys; entries of a map (an
@@ -72,6 +77,7 @@ pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
         ["content", "allow", _] => fields_of::<RawAllowance>(),
         ["probes"] => fields_of::<RawProbes>(),
         ["browser"] => fields_of::<RawBrowser>(),
+        ["audit"] => fields_of::<RawAudit>(),
         _ => &[],
     }
 }
@@ -141,5 +147,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         probes: raw.probes.resolve(&source)?,
         browser: raw.browser.resolve(&source)?,
         ssh: raw.ssh.resolve(&source)?,
+        audit_log: raw.audit.resolve(&source),
     })
 }

@@ -3,6 +3,7 @@
 //! suggestion), and every problem reported with the file, line and column it comes from. One
 //! module per section.
 
+mod audit;
 mod browser;
 mod content;
 mod environments;

@@ -300,3 +300,17 @@ fn entries_start_from_their_defaults_and_are_read_strictly() {
         "{error}"
     );
 }
+
+#[test]
+fn the_audit_path_is_read_beside_the_file_and_left_out_by_default() {
+    assert_eq!(parse_text("").expect("empty").audit_log, None);
+    let config = parse_text("[audit]\npath = \"logs/audit.jsonl\"\n").expect("valid");
+    assert_eq!(config.audit_log, Some(PathBuf::from("/project/logs/audit.jsonl")));
+    let message = parse_text("[audit]\npaht = \"audit.jsonl\"\n")
+        .expect_err("a misspelt key")
+        .to_string();
+    assert!(
+        message.contains("unknown key `paht` (known here: `path`)"),
+        "{message}"
+    );
+}

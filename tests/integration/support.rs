@@ -94,7 +94,11 @@ impl Outcome {
 impl Shakedown {
     pub fn new() -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_shakedown"));
-        command.env_remove("SHAKEDOWN_ENV").env("NO_COLOR", "1");
+        // Runs are audited: the tests' lines go to cargo's scratch folder, not the user's log.
+        command
+            .env_remove("SHAKEDOWN_ENV")
+            .env("NO_COLOR", "1")
+            .env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"));
         Self { command }
     }
 

@@ -1,0 +1,303 @@
+//! Who ran what: every `run` appends one JSON line to the audit log, so a team can tell after
+//! the fact who checked which environment, from where, with which features and what came out.
+//! `shakedown audit` reads it back.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+use shakedown_steps::redact::redact;
+
+use crate::cli::{AuditArgs, Selection};
+use crate::error::{Error, exit};
+use crate::plan::{Checked, RunPlan};
+use crate::report::RunSummary;
+
+/// The CI variables that say who started a job and which job it is: GitHub Actions, GitLab CI
+/// and Jenkins.
+const CI_VARIABLES: &[&str] = &[
+    "GITHUB_ACTOR",
+    "GITHUB_RUN_ID",
+    "GITHUB_WORKFLOW",
+    "GITHUB_REPOSITORY",
+    "GITLAB_USER_LOGIN",
+    "CI_JOB_ID",
+    "CI_PIPELINE_ID",
+    "CI_PROJECT_PATH",
+    "BUILD_USER_ID",
+    "BUILD_TAG",
+    "JOB_NAME",
+    "BUILD_NUMBER",
+];
+
+/// `$XDG_STATE_HOME/shakedown/audit.jsonl`, or `~/.local/state/…` when the variable is unset;
+/// `None` when neither the variable nor `HOME` says where the user's state goes.
+fn default_log() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|folder| folder.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state")))?;
+    Some(state.join("shakedown").join("audit.jsonl"))
+}
+
+/// The log a project's `audit.path` names, else the user's default one.
+pub fn log_path(configured: Option<PathBuf>) -> Option<PathBuf> {
+    configured.or_else(default_log)
+}
+
+/// One line of the log, as written.
+#[derive(Debug, Serialize)]
+struct Entry {
+    user: Option<String>,
+    sudo_user: Option<String>,
+    /// The CI's user and job variables that are set, by name.
+    ci: BTreeMap<&'static str, String>,
+    machine: Option<String>,
+    environment: String,
+    base_url: String,
+    hosts: Vec<String>,
+    command_line: Vec<String>,
+    features: Vec<FeatureFile>,
+    features_revision: Option<String>,
+    started: String,
+    finished: String,
+    /// Absent when the run stopped before it had totals.
+    results: Option<Counts>,
+    exit_code: i32,
+}
+
+#[derive(Debug, Serialize)]
+struct FeatureFile {
+    path: String,
+    /// Absent when the file could not be read again (removed since the plan read it).
+    sha256: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Counts {
+    passed: usize,
+    flaky: usize,
+    failed: usize,
+    not_run: usize,
+}
+
+/// What is known of a run before it starts; `finish` adds the outcome and writes the line.
+pub struct Pending {
+    log: Option<PathBuf>,
+    entry: Entry,
+}
+
+impl Pending {
+    /// Notes the plan's environment, servers and features (read and hashed now, as they are run).
+    pub async fn begin(plan: &RunPlan) -> Self {
+        let files: BTreeSet<&Path> = plan
+            .suite
+            .features
+            .iter()
+            .filter_map(|feature| feature.path.as_deref())
+            .collect();
+        let features = files
+            .into_iter()
+            .map(|path| FeatureFile {
+                path: path.display().to_string(),
+                sha256: std::fs::read(path)
+                    .ok()
+                    .map(|bytes| format!("{:x}", Sha256::digest(bytes))),
+            })
+            .collect();
+        let entry = Entry {
+            user: crate::runner::login_name(),
+            sudo_user: variable("SUDO_USER"),
+            ci: CI_VARIABLES
+                .iter()
+                .filter_map(|name| Some((*name, variable(name)?)))
+                .collect(),
+            machine: nix::unistd::gethostname()
+                .ok()
+                .map(|name| name.to_string_lossy().into_owned()),
+            environment: plan.steps.environment.clone(),
+            base_url: plan.steps.base_url.to_string(),
+            hosts: plan.fleet.names(),
+            command_line: Vec::new(),
+            features,
+            features_revision: crate::runner::features_revision(&plan.suite).await,
+            started: timestamp(SystemTime::now()),
+            finished: String::new(),
+            results: None,
+            exit_code: exit::PASSED,
+        };
+        Self {
+            log: plan.audit_log.clone(),
+            entry,
+        }
+    }
+
+    /// Appends the run's line in one write. A log that cannot be written is a warning: the run
+    /// happened and its exit code stands.
+    pub fn finish(self, summary: Option<&RunSummary>, exit_code: i32) {
+        let Some(log) = self.log else {
+            eprintln!(
+                "warning: the run is not in the audit log: neither `XDG_STATE_HOME` nor `HOME` is set, and `audit.path` names no file"
+            );
+            return;
+        };
+        // Read now, not at the start: the passwords the run resolved are registered secrets by
+        // now, so the redactor masks them wherever they were typed.
+        let mut entry = self.entry;
+        entry.command_line = std::env::args_os()
+            .map(|argument| redact(&argument.to_string_lossy()).into_owned())
+            .collect();
+        entry.base_url = redact(&entry.base_url).into_owned();
+        entry.finished = timestamp(SystemTime::now());
+        entry.results = summary.map(|summary| Counts {
+            passed: summary.passed,
+            flaky: summary.flaky,
+            failed: summary.failed,
+            not_run: summary.not_run,
+        });
+        entry.exit_code = exit_code;
+        if let Err(error) = append(&log, &entry) {
+            eprintln!(
+                "warning: cannot write the audit log `{}`: {error}; the run's result stands",
+                log.display()
+            );
+        }
+    }
+}
+
+fn append(log: &Path, entry: &Entry) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(entry).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    if let Some(folder) = log.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    // One write of a whole line to a file opened for appending: concurrent runs never
+    // interleave within a line, and no earlier line is ever rewritten.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(log)?
+        .write_all(&line)
+}
+
+fn variable(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .map(|value| redact(&value).into_owned())
+}
+
+fn timestamp(at: SystemTime) -> String {
+    humantime::format_rfc3339_millis(at).to_string()
+}
+
+/// `shakedown audit`: the recent runs, newest first, as a table or as a JSON array.
+pub fn list(args: &AuditArgs, working_dir: &Path) -> Result<i32, Error> {
+    let selection = Selection {
+        paths: Vec::new(),
+        config: args.config.clone(),
+        tags: None,
+    };
+    let config = Checked::optional_config(&selection, working_dir)?;
+    let configured = config.and_then(|config| config.audit_log);
+    let Some(log) = log_path(configured) else {
+        println!(
+            "no runs recorded yet: neither `XDG_STATE_HOME` nor `HOME` is set, and `audit.path` names no file"
+        );
+        return Ok(exit::PASSED);
+    };
+    let text = match std::fs::read_to_string(&log) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            println!("no runs recorded yet in {}", log.display());
+            return Ok(exit::PASSED);
+        }
+        Err(source) => return Err(Error::Read { path: log, source }),
+    };
+    let mut entries = Vec::new();
+    for (index, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+    {
+        match serde_json::from_str::<Value>(line) {
+            Ok(entry) => entries.push(entry),
+            // A line cut short (a full disk) must not hide the runs around it.
+            Err(error) => eprintln!(
+                "warning: `{}` line {} is not a JSON record ({error}), so it is skipped",
+                log.display(),
+                index + 1
+            ),
+        }
+    }
+    let recent: Vec<Value> = entries.into_iter().rev().take(args.limit).collect();
+    if args.json {
+        let json = serde_json::to_string_pretty(&recent).map_err(|error| Error::Io {
+            what: "cannot write the audit records as JSON".into(),
+            source: std::io::Error::other(error),
+        })?;
+        println!("{json}");
+        return Ok(exit::PASSED);
+    }
+    if recent.is_empty() {
+        println!("no runs recorded yet in {}", log.display());
+        return Ok(exit::PASSED);
+    }
+    println!("{:<24}  {:<24}  {:<30}  result", "when", "who", "where");
+    for entry in &recent {
+        println!(
+            "{:<24}  {:<24}  {:<30}  {}",
+            text_of(&entry["started"]),
+            who(entry),
+            format!(
+                "{} {}",
+                text_of(&entry["environment"]),
+                text_of(&entry["base_url"])
+            ),
+            result(entry)
+        );
+    }
+    Ok(exit::PASSED)
+}
+
+/// The person behind the run (the CI's user over `sudo`'s over the login name) and the machine.
+fn who(entry: &Value) -> String {
+    let ci = &entry["ci"];
+    let person = [
+        &ci["GITHUB_ACTOR"],
+        &ci["GITLAB_USER_LOGIN"],
+        &ci["BUILD_USER_ID"],
+        &entry["sudo_user"],
+        &entry["user"],
+    ]
+    .into_iter()
+    .find_map(Value::as_str)
+    .unwrap_or("?");
+    format!("{person}@{}", text_of(&entry["machine"]))
+}
+
+fn result(entry: &Value) -> String {
+    let code = entry["exit_code"]
+        .as_i64()
+        .map_or("?".into(), |code| code.to_string());
+    let results = &entry["results"];
+    if results.is_null() {
+        return format!("exit {code}");
+    }
+    let count = |name: &str| results[name].as_u64().unwrap_or(0);
+    format!(
+        "{} passed, {} flaky, {} failed, {} not run (exit {code})",
+        count("passed"),
+        count("flaky"),
+        count("failed"),
+        count("not_run")
+    )
+}
+
+fn text_of(value: &Value) -> &str {
+    value.as_str().unwrap_or("?")
+}

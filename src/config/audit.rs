@@ -1,0 +1,22 @@
+//! `[audit]`: where the log of who ran what goes. Left out, the log is under the user's XDG
+//! state folder, which only code can compute, so the section has no entry in `defaults.toml`.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::hosts::home_relative;
+use super::source::Source;
+
+#[derive(Deserialize, Default)]
+pub(super) struct RawAudit {
+    #[serde(default)]
+    path: Option<String>,
+}
+
+impl RawAudit {
+    /// The log file the project names, if it names one.
+    pub fn resolve(self, source: &Source<'_>) -> Option<PathBuf> {
+        self.path.map(|path| home_relative(&path, source))
+    }
+}

@@ -1,0 +1,240 @@
+//! The audit log: one appended JSON line per `run` saying who ran what, where and with what
+//! result, no secret in it, an unwritable log only a warning, and `shakedown audit` reading it.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{DEMO_ROLES, DemoSite, Project, Shakedown};
+
+const PASSING: &str = r#"Feature: Reports
+  Scenario: a clerk sees the reports
+    Given I am logged in as "clerk"
+    When I request "/reports/"
+    Then the response should contain "Monthly reports"
+"#;
+
+const FAILING: &str = r#"Feature: Missing
+  Scenario: a page that is not there
+    When I request "/no-such-page/"
+    Then the response status should be 200
+"#;
+
+/// `shakedown` in the project with the demo passwords and its state folder inside the project.
+fn shakedown(project: &Project) -> Shakedown {
+    project
+        .shakedown()
+        .demo_passwords()
+        .env(
+            "XDG_STATE_HOME",
+            &project.path().join("state").display().to_string(),
+        )
+        .env("GITHUB_ACTOR", "octocat")
+        .env("GITHUB_RUN_ID", "4242")
+}
+
+fn records(project: &Project) -> Vec<Value> {
+    let log = project.path().join("state/shakedown/audit.jsonl");
+    let text = std::fs::read_to_string(&log)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", log.display()));
+    assert!(text.ends_with('\n'), "the log ends with a whole line:\n{text}");
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}")))
+        .collect()
+}
+
+fn sha256sum(path: &Path) -> String {
+    let output = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("sha256sum runs");
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a digest")
+        .to_owned()
+}
+
+fn login_name() -> String {
+    let output = Command::new("id").arg("-un").output().expect("id runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn hostname() -> String {
+    let output = Command::new("hostname").output().expect("hostname runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[test]
+fn each_run_appends_one_line_with_who_ran_what_and_no_secret() {
+    let site = DemoSite::start(&[]);
+    let project = Project::new(&site.url, DEMO_ROLES);
+    let passing = project.file("features/reports.feature", PASSING);
+    let failing = project.file("failing/missing.feature", FAILING);
+    let address = site.url.trim_start_matches("http://");
+    let base_url = format!("http://auditor:hunter2-base-url-secret@{address}");
+
+    shakedown(&project)
+        .args(["run", "--env", "test", "--base-url", &base_url, "features"])
+        .run()
+        .expect_code(0);
+    assert_eq!(records(&project).len(), 1, "one run, one line");
+    shakedown(&project)
+        .args(["run", "--env", "test", "failing"])
+        .run()
+        .expect_code(1);
+
+    let log = std::fs::read_to_string(project.path().join("state/shakedown/audit.jsonl")).expect("the log");
+    assert!(
+        !log.contains("hunter2-base-url-secret"),
+        "the URL's password is in the log:\n{log}"
+    );
+    for user in shakedown_demo_site::USERS {
+        assert!(
+            !log.contains(user.password),
+            "{}'s password is in the log:\n{log}",
+            user.username
+        );
+    }
+
+    let records = records(&project);
+    assert_eq!(
+        records.len(),
+        2,
+        "the second run appends, the first line stays:\n{log}"
+    );
+    let (first, second) = (&records[0], &records[1]);
+    for record in &records {
+        assert_eq!(record["user"], login_name(), "{record}");
+        assert_eq!(record["machine"], hostname(), "{record}");
+        assert_eq!(record["environment"], "test", "{record}");
+        assert_eq!(record["ci"]["GITHUB_ACTOR"], "octocat", "{record}");
+        assert_eq!(record["ci"]["GITHUB_RUN_ID"], "4242", "{record}");
+        let started = record["started"].as_str().expect("a start time");
+        let finished = record["finished"].as_str().expect("an end time");
+        let parse = |at: &str| humantime::parse_rfc3339(at).unwrap_or_else(|error| panic!("{at}: {error}"));
+        assert!(parse(started) <= parse(finished), "{record}");
+    }
+
+    assert_eq!(
+        first["base_url"],
+        format!("http://auditor:***@{address}/"),
+        "{first}"
+    );
+    let command_line: Vec<&str> = first["command_line"]
+        .as_array()
+        .expect("the command line")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        command_line[1..],
+        [
+            "run",
+            "--env",
+            "test",
+            "--base-url",
+            &format!("http://auditor:***@{address}"),
+            "features"
+        ],
+        "{first}"
+    );
+    assert_eq!(
+        first["features"],
+        serde_json::json!([{"path": "features/reports.feature", "sha256": sha256sum(&passing)}])
+    );
+    assert_eq!(
+        first["results"],
+        serde_json::json!({"passed": 1, "flaky": 0, "failed": 0, "not_run": 0})
+    );
+    assert_eq!(first["exit_code"], 0);
+
+    assert_eq!(second["base_url"], format!("{}/", site.url), "{second}");
+    assert_eq!(
+        second["features"],
+        serde_json::json!([{"path": "failing/missing.feature", "sha256": sha256sum(&failing)}])
+    );
+    assert_eq!(
+        second["results"],
+        serde_json::json!({"passed": 0, "flaky": 0, "failed": 1, "not_run": 0})
+    );
+    assert_eq!(second["exit_code"], 1);
+
+    let listing = shakedown(&project).args(["audit"]).run();
+    listing.expect_code(0).expect_stdout("octocat@");
+    let failed_at = listing
+        .stdout
+        .find("0 passed, 0 flaky, 1 failed")
+        .expect("the failing run listed");
+    let passed_at = listing
+        .stdout
+        .find("1 passed, 0 flaky, 0 failed")
+        .expect("the passing run listed");
+    assert!(failed_at < passed_at, "newest first:\n{}", listing.stdout);
+
+    let limited = shakedown(&project)
+        .args(["audit", "--json", "--limit", "1"])
+        .run();
+    limited.expect_code(0);
+    let array: Value = serde_json::from_str(&limited.stdout).expect("a JSON array");
+    assert_eq!(array, serde_json::json!([second]));
+}
+
+#[test]
+fn an_unwritable_audit_log_is_a_warning_and_the_run_stands() {
+    let site = DemoSite::start(&[]);
+    let project = Project::new(&site.url, "[audit]\npath = \"blocked/audit.jsonl\"\n");
+    project.file("features/missing.feature", FAILING);
+    // A file where the log's folder should be: no user, root included, can create the log.
+    project.file("blocked", "not a folder");
+    project
+        .shakedown()
+        .args(["run", "--env", "test"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("0 passed, 1 failed")
+        .expect_stderr("warning: cannot write the audit log `")
+        .expect_stderr("blocked/audit.jsonl`");
+}
+
+#[test]
+fn the_configured_path_is_taken_from_the_configuration_folder() {
+    let site = DemoSite::start(&[]);
+    let project = Project::new(&site.url, "[audit]\npath = \"logs/runs.jsonl\"\n");
+    project.file("features/missing.feature", FAILING);
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let config = project.path().join("shakedown.toml");
+    let config = config.display().to_string();
+    Shakedown::new()
+        .current_dir(elsewhere.path())
+        .args([
+            "run",
+            "--env",
+            "test",
+            "--config",
+            &config,
+            project.path().join("features").to_str().expect("a UTF-8 path"),
+        ])
+        .run()
+        .expect_code(1);
+    let log = std::fs::read_to_string(project.path().join("logs/runs.jsonl")).expect("the configured log");
+    assert_eq!(log.lines().count(), 1, "{log}");
+}
+
+#[test]
+fn a_missing_log_says_no_runs_are_recorded_yet() {
+    let state = tempfile::tempdir().expect("temp dir");
+    let empty = tempfile::tempdir().expect("temp dir");
+    let expected = format!(
+        "no runs recorded yet in {}",
+        state.path().join("shakedown/audit.jsonl").display()
+    );
+    Shakedown::new()
+        .current_dir(empty.path())
+        .env("XDG_STATE_HOME", &state.path().display().to_string())
+        .args(["audit"])
+        .run()
+        .expect_code(0)
+        .expect_stdout(&expected);
+}
