@@ -765,7 +765,11 @@ fn a_relative_config_with_a_relative_plugin_folder_finds_its_plugins() {
 #[test]
 fn file_permissions_owners_and_group_members() {
     let project = Project::new("http://127.0.0.1:9", FAST);
-    for (name, mode) in [("secret.ini", 0o600), ("public.ini", 0o644), ("shared.ini", 0o640)] {
+    for (name, mode) in [
+        ("secret.ini", 0o600),
+        ("public.ini", 0o644),
+        ("shared.ini", 0o640),
+    ] {
         let path = project.file(&format!("etc/{name}"), "password = hunter2\n");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
@@ -775,7 +779,12 @@ fn file_permissions_owners_and_group_members() {
         .output()
         .expect("getent runs");
     let entry = String::from_utf8_lossy(&entry.stdout).into_owned();
-    let members = entry.trim_end().splitn(4, ':').nth(3).expect("a group line").to_owned();
+    let members = entry
+        .trim_end()
+        .splitn(4, ':')
+        .nth(3)
+        .expect("a group line")
+        .to_owned();
     project.file(
         "features/permissions.feature",
         &format!(

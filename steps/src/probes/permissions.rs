@@ -200,11 +200,10 @@ pub(crate) async fn group_members(
     let run: CommandRun = commands::run(host, &line, &invocation, deadline, "`getent`").await?;
     // `getent` says "not found" with exit status 2 and nothing printed.
     if run.finished.code == Some(2) {
-        return Err(StepFailure::new(format!(
-            "the group `{group}` does not exist on {}",
-            host.name()
-        ))
-        .with("command", line));
+        return Err(
+            StepFailure::new(format!("the group `{group}` does not exist on {}", host.name()))
+                .with("command", line),
+        );
     }
     let entry = run.finished.stdout.lines().next().unwrap_or_default();
     match (run.finished.code, members_of_entry(entry)) {
@@ -272,7 +271,10 @@ mod tests {
         let failure =
             expect_not_readable_by_others(path, &facts(0o644, "root", "ledger")).expect_err("readable");
         let shown = failure.to_string();
-        assert!(shown.contains("`/etc/ledger/settings.ini` is readable by every user"), "{shown}");
+        assert!(
+            shown.contains("`/etc/ledger/settings.ini` is readable by every user"),
+            "{shown}"
+        );
         assert!(shown.contains("0644 (rw-r--r--)"), "{shown}");
         assert!(shown.contains("ledger"), "{shown}");
     }
@@ -284,9 +286,17 @@ mod tests {
         assert!(expect_owned_by(path, &file, "root").is_ok());
         assert!(expect_owned_by(path, &file, "root:ledger").is_ok());
         let wrong_group = expect_owned_by(path, &file, "root:root").expect_err("group");
-        assert!(wrong_group.to_string().contains("owned by `root:ledger`, not `root:root`"), "{wrong_group}");
+        assert!(
+            wrong_group
+                .to_string()
+                .contains("owned by `root:ledger`, not `root:root`"),
+            "{wrong_group}"
+        );
         let wrong_user = expect_owned_by(path, &file, "ledger").expect_err("user");
-        assert!(wrong_user.to_string().contains("owned by `root`, not `ledger`"), "{wrong_user}");
+        assert!(
+            wrong_user.to_string().contains("owned by `root`, not `ledger`"),
+            "{wrong_user}"
+        );
     }
 
     #[test]
@@ -295,7 +305,9 @@ mod tests {
         assert!(expect_mode(path, &facts(0o100_600, "root", "root"), 0o600).is_ok());
         let failure = expect_mode(path, &facts(0o100_644, "root", "root"), 0o600).expect_err("mode");
         assert!(
-            failure.to_string().contains("has mode 0644 (rw-r--r--), not 0600 (rw-------)"),
+            failure
+                .to_string()
+                .contains("has mode 0644 (rw-r--r--), not 0600 (rw-------)"),
             "{failure}"
         );
     }

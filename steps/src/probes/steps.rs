@@ -201,7 +201,12 @@ async fn cron_job_on_schedule(
 async fn file_not_readable_by_others(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
     let path = world.probe_path(&path);
     let what = format!("`{}`", path.display());
-    let facts = bounded(world.deadline(), &what, permissions::file_facts(world.host(), &path)).await?;
+    let facts = bounded(
+        world.deadline(),
+        &what,
+        permissions::file_facts(world.host(), &path),
+    )
+    .await?;
     permissions::expect_not_readable_by_others(&path, &facts)
 }
 
@@ -213,7 +218,12 @@ async fn file_not_readable_by_others(world: &mut ShakedownWorld, path: String) -
 async fn file_owned_by(world: &mut ShakedownWorld, path: String, owner: String) -> Result<(), StepFailure> {
     let path = world.probe_path(&path);
     let what = format!("`{}`", path.display());
-    let facts = bounded(world.deadline(), &what, permissions::file_facts(world.host(), &path)).await?;
+    let facts = bounded(
+        world.deadline(),
+        &what,
+        permissions::file_facts(world.host(), &path),
+    )
+    .await?;
     permissions::expect_owned_by(&path, &facts, &owner)
 }
 
@@ -226,7 +236,12 @@ async fn file_has_mode(world: &mut ShakedownWorld, path: String, mode: String) -
     let expected = permissions::parse_mode(&mode)?;
     let path = world.probe_path(&path);
     let what = format!("`{}`", path.display());
-    let facts = bounded(world.deadline(), &what, permissions::file_facts(world.host(), &path)).await?;
+    let facts = bounded(
+        world.deadline(),
+        &what,
+        permissions::file_facts(world.host(), &path),
+    )
+    .await?;
     permissions::expect_mode(&path, &facts, expected)
 }
 
