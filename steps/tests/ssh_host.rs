@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use shakedown_steps::{Connection, Host, Invocation, RunError, SshHost, SshSettings};
+use shakedown_steps::{Connection, Host, Invocation, LocalHost, RunError, SshHost, SshSettings};
 use support::sshd::{Sshd, free_port};
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -113,6 +113,16 @@ async fn every_host_call_works_on_the_server() {
         .duration_since(remote)
         .unwrap_or_else(|error| error.duration());
     assert!(apart < Duration::from_secs(1), "{local:?} against {remote:?}");
+    // Permissions and owners as the server names them, the same as this machine's names.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    }
+    let remote = host.metadata(&file).await.expect("facts");
+    let local = LocalHost.metadata(&file).await.expect("local facts");
+    assert_eq!(remote.mode, 0o640, "{remote:?}");
+    assert_eq!((&remote.owner, &remote.group), (&local.owner, &local.group));
+    assert!(!remote.owner.is_empty() && !remote.group.is_empty(), "{remote:?}");
     assert!(host.metadata(folder.path()).await.expect("folder").is_dir);
     assert!(host.metadata(&plugin).await.expect("plugin").executable);
     let mut names = host.list_dir(folder.path()).await.expect("listed");

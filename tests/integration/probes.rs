@@ -761,3 +761,82 @@ fn a_relative_config_with_a_relative_plugin_folder_finds_its_plugins() {
         .expect_code(0)
         .expect_stdout("1 passed, 0 failed");
 }
+
+#[test]
+fn file_permissions_owners_and_group_members() {
+    let project = Project::new("http://127.0.0.1:9", FAST);
+    for (name, mode) in [
+        ("secret.ini", 0o600),
+        ("public.ini", 0o644),
+        ("shared.ini", 0o640),
+    ] {
+        let path = project.file(&format!("etc/{name}"), "password = hunter2\n");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    // The root group's members here, as the step will read them; usually nobody.
+    let entry = Command::new("getent")
+        .args(["group", "root"])
+        .output()
+        .expect("getent runs");
+    let entry = String::from_utf8_lossy(&entry.stdout).into_owned();
+    let members = entry
+        .trim_end()
+        .splitn(4, ':')
+        .nth(3)
+        .expect("a group line")
+        .to_owned();
+    project.file(
+        "features/permissions.feature",
+        &format!(
+            r#"Feature: Permissions
+  Scenario: settings kept to their owners
+    Then the file "etc/secret.ini" should not be readable by others
+    And the file "etc/shared.ini" should not be readable by others
+    And the file "etc/secret.ini" should be owned by "root"
+    And the file "etc/shared.ini" should be owned by "root:root"
+    And the file "etc/secret.ini" should have mode "0600"
+    And the file "etc/shared.ini" should have mode "640"
+    And the group "root" should have exactly the members "{members}"
+
+  Scenario: a settings file anyone can read
+    Then the file "etc/public.ini" should not be readable by others
+
+  Scenario: the wrong owner
+    Then the file "etc/secret.ini" should be owned by "ledger:ledger"
+
+  Scenario: the wrong mode
+    Then the file "etc/public.ini" should have mode "0600"
+
+  Scenario: a mode that is not one
+    Then the file "etc/public.ini" should have mode "rw-------"
+
+  Scenario: a stranger expected in the group
+    Then the group "root" should have exactly the members "shakedown-nobody"
+
+  Scenario: a group that does not exist
+    Then the group "shakedown-no-such-group" should have exactly the members ""
+
+  Scenario: a missing file
+    Then the file "etc/none.ini" should have mode "0600"
+"#
+        ),
+    );
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("public.ini` is readable by every user of the machine")
+        .expect_stdout("0644 (rw-r--r--)")
+        .expect_stdout("chmod o-r ")
+        .expect_stdout("secret.ini` is owned by `root:root`, not `ledger:ledger`")
+        .expect_stdout("public.ini` has mode 0644 (rw-r--r--), not 0600 (rw-------)")
+        .expect_stdout("`rw-------` is not a file mode: expected octal digits such as `0640`")
+        .expect_stdout("the group `root` does not have exactly the expected members")
+        .expect_stdout("missing:   shakedown-nobody")
+        .expect_stdout("the group `shakedown-no-such-group` does not exist on this machine")
+        .expect_stdout("none.ini` does not exist on this machine")
+        .expect_stdout("1 passed, 7 failed");
+    match members.is_empty() {
+        true => outcome.expect_stdout("seen:      nobody"),
+        false => outcome.expect_stdout(&format!("extra:     {}", members.replace(',', ", "))),
+    };
+}

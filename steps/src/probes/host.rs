@@ -81,12 +81,18 @@ pub enum RunError {
 }
 
 /// What a probe needs to know about a file.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FileFacts {
     pub is_dir: bool,
     pub modified: Option<SystemTime>,
     /// Executable by someone (a Unix permission bit), for interpreters and plugins.
     pub executable: bool,
+    /// The permission bits, setuid, setgid and sticky included (`0o640`).
+    pub mode: u32,
+    /// The owning user's name, or its number when the machine has no name for it.
+    pub owner: String,
+    /// The owning group's name, or its number when the machine has no name for it.
+    pub group: String,
 }
 
 /// What became of a TCP connection attempt.
@@ -234,13 +240,11 @@ impl Host for LocalHost {
     }
 
     async fn metadata(&self, path: &Path) -> io::Result<FileFacts> {
-        use std::os::unix::fs::PermissionsExt as _;
-        let metadata = tokio::fs::metadata(path).await?;
-        Ok(FileFacts {
-            is_dir: metadata.is_dir(),
-            modified: metadata.modified().ok(),
-            executable: metadata.is_file() && metadata.permissions().mode() & 0o111 != 0,
-        })
+        let path = path.to_owned();
+        // Names come from the user and group databases, which may be on the network (LDAP).
+        tokio::task::spawn_blocking(move || local_facts(&path))
+            .await
+            .map_err(io::Error::other)?
     }
 
     async fn list_dir(&self, path: &Path) -> io::Result<Vec<String>> {
@@ -308,6 +312,28 @@ impl Host for LocalHost {
         }
         Ok(processes)
     }
+}
+
+fn local_facts(path: &Path) -> io::Result<FileFacts> {
+    use nix::unistd::{Gid, Group, Uid, User};
+    use std::os::unix::fs::MetadataExt as _;
+    let metadata = std::fs::metadata(path)?;
+    let owner = User::from_uid(Uid::from_raw(metadata.uid()))
+        .ok()
+        .flatten()
+        .map_or_else(|| metadata.uid().to_string(), |user| user.name);
+    let group = Group::from_gid(Gid::from_raw(metadata.gid()))
+        .ok()
+        .flatten()
+        .map_or_else(|| metadata.gid().to_string(), |group| group.name);
+    Ok(FileFacts {
+        is_dir: metadata.is_dir(),
+        modified: metadata.modified().ok(),
+        executable: metadata.is_file() && metadata.mode() & 0o111 != 0,
+        mode: metadata.mode() & 0o7777,
+        owner,
+        group,
+    })
 }
 
 /// `first` ahead of this process's own `PATH`.

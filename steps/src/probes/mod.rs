@@ -6,6 +6,7 @@ mod cron;
 mod files;
 mod host;
 mod nagios;
+mod permissions;
 mod ports;
 mod processes;
 mod services;

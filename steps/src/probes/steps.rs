@@ -8,7 +8,7 @@ use shakedown_steps_macros::phrase;
 use super::commands::{self, CommandRun, bounded};
 use super::host::Invocation;
 use super::nagios::{self, State};
-use super::{files, ports, processes, services};
+use super::{files, permissions, ports, processes, services};
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
@@ -191,6 +191,73 @@ async fn cron_job_on_schedule(
     let what = format!("`{}` and `{}`", crontab.display(), evidence.display());
     let check = files::ran_on_schedule(world.host(), &crontab, &job, &evidence, grace);
     bounded(world.deadline(), &what, check).await
+}
+
+/// a settings file holding passwords: no read permission for users outside its owner and group
+#[phrase(
+    "the file {string} should not be readable by others",
+    example = "the file \"/etc/ledger/settings.ini\" should not be readable by others"
+)]
+async fn file_not_readable_by_others(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
+    let path = world.probe_path(&path);
+    let what = format!("`{}`", path.display());
+    let facts = bounded(
+        world.deadline(),
+        &what,
+        permissions::file_facts(world.host(), &path),
+    )
+    .await?;
+    permissions::expect_not_readable_by_others(&path, &facts)
+}
+
+/// the owning user's name, or `user:group` to check the group too
+#[phrase(
+    "the file {string} should be owned by {string}",
+    example = "the file \"/etc/ledger/settings.ini\" should be owned by \"root:ledger\""
+)]
+async fn file_owned_by(world: &mut ShakedownWorld, path: String, owner: String) -> Result<(), StepFailure> {
+    let path = world.probe_path(&path);
+    let what = format!("`{}`", path.display());
+    let facts = bounded(
+        world.deadline(),
+        &what,
+        permissions::file_facts(world.host(), &path),
+    )
+    .await?;
+    permissions::expect_owned_by(&path, &facts, &owner)
+}
+
+/// octal, as `chmod` takes it; the permission bits (setuid, setgid and sticky included) must match exactly
+#[phrase(
+    "the file {string} should have mode {string}",
+    example = "the file \"/etc/ledger/settings.ini\" should have mode \"0640\""
+)]
+async fn file_has_mode(world: &mut ShakedownWorld, path: String, mode: String) -> Result<(), StepFailure> {
+    let expected = permissions::parse_mode(&mode)?;
+    let path = world.probe_path(&path);
+    let what = format!("`{}`", path.display());
+    let facts = bounded(
+        world.deadline(),
+        &what,
+        permissions::file_facts(world.host(), &path),
+    )
+    .await?;
+    permissions::expect_mode(&path, &facts, expected)
+}
+
+/// comma-separated user names (empty for nobody), compared with the members `getent group` lists on the host
+#[phrase(
+    "the group {string} should have exactly the members {string}",
+    example = "the group \"sudo\" should have exactly the members \"alice, bob\""
+)]
+async fn group_has_members(
+    world: &mut ShakedownWorld,
+    group: String,
+    members: String,
+) -> Result<(), StepFailure> {
+    let expected = permissions::parse_members(&members);
+    let seen = permissions::group_members(world.host(), &group, world.deadline()).await?;
+    permissions::expect_members(&group, &expected, &seen)
 }
 
 /// Runs a Nagios plugin: found in `probes.nagios_plugin_dir` or on the `PATH`; a plugin that

@@ -128,9 +128,9 @@ pub(super) fn read_script() -> String {
     format!("{HELPER_PRELUDE}exec cat -- \"$1\"\n")
 }
 
-/// `$1`: its raw mode (hexadecimal) and modification time, following links.
+/// `$1`: its raw mode (hexadecimal), modification time, owner and group, following links.
 pub(super) fn metadata_script() -> String {
-    format!("{HELPER_PRELUDE}exec stat -L -c '%f %Y' -- \"$1\"\n")
+    format!("{HELPER_PRELUDE}exec stat -L -c '%f %Y %U %G' -- \"$1\"\n")
 }
 
 pub(super) fn parse_metadata(stdout: &[u8]) -> io::Result<FileFacts> {
@@ -138,9 +138,11 @@ pub(super) fn parse_metadata(stdout: &[u8]) -> io::Result<FileFacts> {
     let mut fields = text.split_whitespace();
     let mode = fields.next().and_then(|mode| u32::from_str_radix(mode, 16).ok());
     let modified = fields.next().and_then(|seconds| seconds.parse::<u64>().ok());
-    let (Some(mode), Some(modified)) = (mode, modified) else {
+    let (Some(mode), Some(modified), Some(owner), Some(group)) =
+        (mode, modified, fields.next(), fields.next())
+    else {
         return Err(io::Error::other(format!(
-            "`stat` printed `{}`, not a mode and a time",
+            "`stat` printed `{}`, not a mode, a time, an owner and a group",
             text.trim()
         )));
     };
@@ -149,6 +151,9 @@ pub(super) fn parse_metadata(stdout: &[u8]) -> io::Result<FileFacts> {
         is_dir: kind == 0o040_000,
         modified: SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(modified)),
         executable: kind == 0o100_000 && mode & 0o111 != 0,
+        mode: mode & 0o7777,
+        owner: owner.to_owned(),
+        group: group.to_owned(),
     })
 }
 
@@ -347,6 +352,7 @@ mod tests {
         assert_eq!(code, Some(0));
         let facts = parse_metadata(&stdout).expect("facts");
         assert!(facts.executable && !facts.is_dir, "{facts:?}");
+        assert_eq!((facts.mode, facts.owner.as_str()), (0o755, "root"), "{facts:?}");
 
         let (code, _, stderr) = body(&metadata_script(), &["/no/such/file"]).await;
         assert_ne!(code, Some(0));
