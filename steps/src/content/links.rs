@@ -142,8 +142,10 @@ fn holds_destructive_word(words: &[String]) -> bool {
 /// Every `<a href>` of a page, resolved as the browser would (against the page's `<base href>`
 /// when it has one, else where the page ended), with its visible label.
 fn anchors(document: &Html, page: &Url) -> Vec<(Url, String)> {
-    static ANCHORS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").expect("a valid selector"));
-    static BASE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("base[href]").expect("a valid selector"));
+    static ANCHORS: LazyLock<Selector> =
+        LazyLock::new(|| Selector::parse("a[href]").expect("a valid selector"));
+    static BASE: LazyLock<Selector> =
+        LazyLock::new(|| Selector::parse("base[href]").expect("a valid selector"));
     let base = document
         .select(&BASE)
         .next()
