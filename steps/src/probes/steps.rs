@@ -6,7 +6,7 @@ use std::time::Duration;
 use shakedown_steps_macros::phrase;
 
 use super::commands::{self, CommandRun, bounded};
-use super::host::Invocation;
+use super::host::{FileFacts, Invocation};
 use super::nagios::{self, State};
 use super::{files, permissions, ports, processes, services};
 use crate::failure::StepFailure;
@@ -199,14 +199,7 @@ async fn cron_job_on_schedule(
     example = "the file \"/etc/ledger/settings.ini\" should not be readable by others"
 )]
 async fn file_not_readable_by_others(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
-    let path = world.probe_path(&path);
-    let what = format!("`{}`", path.display());
-    let facts = bounded(
-        world.deadline(),
-        &what,
-        permissions::file_facts(world.host(), &path),
-    )
-    .await?;
+    let (path, facts) = file_facts(world, &path).await?;
     permissions::expect_not_readable_by_others(&path, &facts)
 }
 
@@ -216,14 +209,7 @@ async fn file_not_readable_by_others(world: &mut ShakedownWorld, path: String) -
     example = "the file \"/etc/ledger/settings.ini\" should be owned by \"root:ledger\""
 )]
 async fn file_owned_by(world: &mut ShakedownWorld, path: String, owner: String) -> Result<(), StepFailure> {
-    let path = world.probe_path(&path);
-    let what = format!("`{}`", path.display());
-    let facts = bounded(
-        world.deadline(),
-        &what,
-        permissions::file_facts(world.host(), &path),
-    )
-    .await?;
+    let (path, facts) = file_facts(world, &path).await?;
     permissions::expect_owned_by(&path, &facts, &owner)
 }
 
@@ -234,14 +220,7 @@ async fn file_owned_by(world: &mut ShakedownWorld, path: String, owner: String) 
 )]
 async fn file_has_mode(world: &mut ShakedownWorld, path: String, mode: String) -> Result<(), StepFailure> {
     let expected = permissions::parse_mode(&mode)?;
-    let path = world.probe_path(&path);
-    let what = format!("`{}`", path.display());
-    let facts = bounded(
-        world.deadline(),
-        &what,
-        permissions::file_facts(world.host(), &path),
-    )
-    .await?;
+    let (path, facts) = file_facts(world, &path).await?;
     permissions::expect_mode(&path, &facts, expected)
 }
 
@@ -258,6 +237,23 @@ async fn group_has_members(
     let expected = permissions::parse_members(&members);
     let seen = permissions::group_members(world.host(), &group, world.deadline()).await?;
     permissions::expect_members(&group, &expected, &seen)
+}
+
+/// A feature's path on the scenario's host and what the host knows of the file there, read by
+/// the step's deadline.
+async fn file_facts(
+    world: &ShakedownWorld,
+    path: &str,
+) -> Result<(std::path::PathBuf, FileFacts), StepFailure> {
+    let path = world.probe_path(path);
+    let what = format!("`{}`", path.display());
+    let facts = bounded(
+        world.deadline(),
+        &what,
+        permissions::file_facts(world.host(), &path),
+    )
+    .await?;
+    Ok((path, facts))
 }
 
 /// Runs a Nagios plugin: found in `probes.nagios_plugin_dir` or on the `PATH`; a plugin that
