@@ -50,6 +50,8 @@ fn probe_scenarios_run_on_every_server_and_each_result_is_its_own() {
     );
     let markers = tempfile::tempdir().expect("temp dir");
     std::fs::write(markers.path().join(format!("present-{}", web1.port)), "").expect("marker");
+    std::fs::write(markers.path().join("crontab"), "* * * * * /usr/local/bin/heartbeat\n").expect("crontab");
+    std::fs::write(markers.path().join("beat"), "").expect("evidence");
     let backend1 = DemoSite::start(&[]);
     let backend2 = DemoSite::start(&[]);
     let front = DemoSite::start(&[]);
@@ -103,6 +105,7 @@ fn probe_scenarios_run_on_every_server_and_each_result_is_its_own() {
                 And a process named "sshd" should be running
                 And port {web1} on "127.0.0.1" should be open
                 And the Nagios check "check_dummy 0 fine" should be OK
+                And the cron job "heartbeat" in "{markers}/crontab" should have run on schedule, as shown by "{markers}/beat"
 
               Scenario: Only web1 carries the release marker
                 Then the command "test -e {markers}/present-${{SSH_CONNECTION##* }}" should succeed

@@ -185,6 +185,15 @@ pub(crate) fn schedule_of(job: &CronJob) -> Result<Schedule, String> {
 }
 
 impl Schedule {
+    /// The schedule read in `zone` unless its crontab set one (`CRON_TZ`, `TZ`): a server's
+    /// cron reads schedules in the server's own zone.
+    pub(crate) fn in_zone_unless_set(mut self, zone: Option<&str>) -> Self {
+        if self.zone.is_none() {
+            self.zone = zone.and_then(|name| name.parse::<Tz>().ok());
+        }
+        self
+    }
+
     /// The last time the job was due and has had `grace` to finish: the latest occurrence at
     /// or before `now - grace`, read in the schedule's zone.
     pub(crate) fn last_due(&self, now: SystemTime, grace: Duration) -> Result<SystemTime, String> {

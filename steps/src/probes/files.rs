@@ -125,14 +125,17 @@ pub(crate) async fn ran_on_schedule(
     job: &str,
     evidence: &Path,
     grace: Duration,
+    host_zone: Option<&str>,
 ) -> Result<(), StepFailure> {
     let text = read_text(host, crontab, "crontab").await?;
     let jobs = cron::parse_crontab(&text, cron::is_system_crontab(crontab));
     let found = cron::find_job(&jobs, job, crontab)?;
     let where_ = format!("{}:{}", crontab.display(), found.line);
-    let schedule = cron::schedule_of(found).map_err(|problem| {
-        StepFailure::new(problem).with("job", format!("{where_}: {} {}", found.schedule, found.command))
-    })?;
+    let schedule = cron::schedule_of(found)
+        .map_err(|problem| {
+            StepFailure::new(problem).with("job", format!("{where_}: {} {}", found.schedule, found.command))
+        })?
+        .in_zone_unless_set(host_zone);
     let now = SystemTime::now();
     let due = schedule
         .last_due(now, grace)

@@ -141,6 +141,30 @@ pub trait Host: Send + Sync + fmt::Debug {
     fn is_local(&self) -> bool {
         false
     }
+
+    /// The zone the server's cron reads schedules in (`Europe/Berlin`), from `/etc/timezone` or
+    /// the `/etc/localtime` link; `None` when the server does not say (or for this machine,
+    /// whose zone the schedule maths reads directly).
+    async fn time_zone(&self, limit: Duration) -> Option<String> {
+        let invocation = Invocation {
+            program: "sh".into(),
+            args: vec![
+                "-c".into(),
+                "cat /etc/timezone 2>/dev/null || readlink /etc/localtime".into(),
+            ],
+            ..Invocation::default()
+        };
+        let finished = self.run(&invocation, limit).await.ok()?;
+        zone_name(&finished.stdout)
+    }
+}
+
+/// `Europe/Berlin` from `/etc/timezone`'s text or from the `/etc/localtime` link's target
+/// (`/usr/share/zoneinfo/Europe/Berlin`).
+fn zone_name(text: &str) -> Option<String> {
+    let line = text.lines().map(str::trim).find(|line| !line.is_empty())?;
+    let name = line.split_once("zoneinfo/").map_or(line, |(_, name)| name);
+    (!name.is_empty() && !name.starts_with('/')).then(|| name.to_owned())
 }
 
 /// The machine shakedown itself runs on.
@@ -151,6 +175,10 @@ pub struct LocalHost;
 impl Host for LocalHost {
     fn is_local(&self) -> bool {
         true
+    }
+
+    async fn time_zone(&self, _: Duration) -> Option<String> {
+        None
     }
 
     fn name(&self) -> String {
@@ -377,6 +405,18 @@ async fn kill_group(child: &mut tokio::process::Child) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_servers_zone_is_read_from_its_timezone_file_or_localtime_link() {
+        assert_eq!(zone_name("Europe/Berlin\n").as_deref(), Some("Europe/Berlin"));
+        assert_eq!(
+            zone_name("/usr/share/zoneinfo/America/New_York\n").as_deref(),
+            Some("America/New_York")
+        );
+        assert_eq!(zone_name("../usr/share/zoneinfo/UTC").as_deref(), Some("UTC"));
+        assert_eq!(zone_name(""), None);
+        assert_eq!(zone_name("/etc/localtime-copy"), None);
+    }
 
     fn sh(script: &str) -> Invocation {
         Invocation {

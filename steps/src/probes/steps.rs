@@ -187,10 +187,13 @@ async fn cron_job_on_schedule(
 ) -> Result<(), StepFailure> {
     let crontab = world.probe_path(&crontab);
     let evidence = world.probe_path(&evidence);
+    let deadline = world.deadline();
     let grace = world.probe_settings().cron_grace;
     let what = format!("`{}` and `{}`", crontab.display(), evidence.display());
-    let check = files::ran_on_schedule(world.host(), &crontab, &job, &evidence, grace);
-    bounded(world.deadline(), &what, check).await
+    // A server's cron reads the schedule in the server's zone, not the runner's.
+    let zone = world.host().time_zone(deadline.remaining()).await;
+    let check = files::ran_on_schedule(world.host(), &crontab, &job, &evidence, grace, zone.as_deref());
+    bounded(deadline, &what, check).await
 }
 
 /// a settings file holding passwords: no read permission for users outside its owner and group
