@@ -50,7 +50,11 @@ fn probe_scenarios_run_on_every_server_and_each_result_is_its_own() {
     );
     let markers = tempfile::tempdir().expect("temp dir");
     std::fs::write(markers.path().join(format!("present-{}", web1.port)), "").expect("marker");
-    std::fs::write(markers.path().join("crontab"), "* * * * * /usr/local/bin/heartbeat\n").expect("crontab");
+    std::fs::write(
+        markers.path().join("crontab"),
+        "* * * * * /usr/local/bin/heartbeat\n",
+    )
+    .expect("crontab");
     std::fs::write(markers.path().join("beat"), "").expect("evidence");
     let backend1 = DemoSite::start(&[]);
     let backend2 = DemoSite::start(&[]);
