@@ -134,6 +134,8 @@ fn credentials_are_sent_to_no_other_origin_than_the_sites_unless_configured() {
 
 #[test]
 fn the_browsers_form_login_sends_no_password_to_another_origin() {
+    // Browser tests take turns: Chromiums starting side by side on 2 cores time each other out.
+    let _turn = crate::browser::browser_turn();
     let elsewhere = RecordingServer::start(Router::new());
     let action = format!("{}/steal", elsewhere.url);
     let site = RecordingServer::start(
@@ -288,6 +290,7 @@ const READ_ONLY_PAGES: &str = r#"Feature: Read-only in the browser
 
 #[test]
 fn a_read_only_environment_sends_nothing_mutating_from_the_browser_or_a_command() {
+    let _turn = crate::browser::browser_turn();
     let site = RecordingServer::start(
         Router::new()
             .route(

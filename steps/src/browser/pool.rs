@@ -315,22 +315,29 @@ impl PoolInner {
             Some(self.step_timeout),
             Some(Duration::ZERO),
         );
-        let configured = tokio::time::timeout(HOUSEKEEPING_LIMIT, web_driver.update_timeouts(timeouts)).await;
-        if !matches!(configured, Ok(Ok(()))) {
+        // A fresh Chromium on a busy machine can be slow to answer its first commands: they get
+        // the time the session's start has, not a fixed housekeeping limit.
+        let configured = deadline.run(web_driver.update_timeouts(timeouts)).await;
+        if !matches!(configured, Some(Ok(()))) {
             self.retire(id).await;
             return Err(StepFailure::new(
                 "the browser started but did not accept its timeouts",
             ));
         }
         if self.read_only {
-            let guarded =
-                tokio::time::timeout(HOUSEKEEPING_LIMIT, read_only::install_guard(&web_driver)).await;
-            if !matches!(guarded, Ok(Ok(()))) {
-                self.retire(id).await;
-                return Err(StepFailure::configuration(
+            let guarded = deadline.run(read_only::install_guard(&web_driver)).await;
+            let refused = match guarded {
+                Some(Ok(())) => None,
+                Some(Err(error)) => Some(StepFailure::configuration(
                     "the browser started but did not take the read-only guard, so it is not used on a read-only environment",
                 )
-                .with("hint", "read-only browser steps need Chromium's DevTools commands (`goog:chromeOptions`)"));
+                .with("error", error.to_string())
+                .with("hint", "read-only browser steps need Chromium's DevTools commands (`goog:chromeOptions`)")),
+                None => Some(deadline.exceeded("the browser did not take the read-only guard")),
+            };
+            if let Some(failure) = refused {
+                self.retire(id).await;
+                return Err(failure);
             }
         }
         Ok(Session {
