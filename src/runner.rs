@@ -143,7 +143,7 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     let now = SystemTime::now();
     for (feature, rule, scenario) in every_scenario(&selected) {
         let path = feature.path.clone().unwrap_or_else(|| PathBuf::from("<unknown>"));
-        if !reached.contains(&path, scenario.position.line) {
+        if !reached.contains(&path, scenario.position.line, &scenario.name) {
             let unstarted = InFlight {
                 started: now,
                 step_started: now,

@@ -160,16 +160,20 @@ impl<World, W: cucumber::Writer<World>> cucumber::Writer<World> for Shared<W> {
 
 impl<W: writer::Normalized> writer::Normalized for Shared<W> {}
 
-/// The scenarios (file and line) that reached the reporters, so the rest can be listed as not run.
+/// A scenario as the reporters saw it: file, line and name. The name tells apart the copies of
+/// one scenario made for several hosts (`Cron runs [web1]`), which share a file and line.
+type ScenarioKey = (PathBuf, usize, String);
+
+/// The scenarios that reached the reporters, so the rest can be listed as not run.
 #[derive(Debug, Clone, Default)]
-pub struct Reached(Arc<Mutex<HashSet<(PathBuf, usize)>>>);
+pub struct Reached(Arc<Mutex<HashSet<ScenarioKey>>>);
 
 impl Reached {
-    pub fn contains(&self, path: &Path, line: usize) -> bool {
-        self.lock().contains(&(path.to_path_buf(), line))
+    pub fn contains(&self, path: &Path, line: usize, name: &str) -> bool {
+        self.lock().contains(&(path.to_path_buf(), line, name.to_owned()))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<(PathBuf, usize)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<ScenarioKey>> {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
@@ -177,7 +181,8 @@ impl Reached {
 impl Reporter for Reached {
     fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
         if let RunEvent::ScenarioFinished(report) = event {
-            self.lock().insert((report.path.clone(), report.line));
+            self.lock()
+                .insert((report.path.clone(), report.line, report.name.clone()));
         }
         Ok(())
     }
