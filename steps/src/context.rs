@@ -82,7 +82,6 @@ pub struct RunContext {
     /// One login per role per run.
     pub(crate) sessions: Sessions,
     pub(crate) crawler: Crawler,
-    pub(crate) content_rules: RuleSet,
     /// The run's browser sessions, started on the first browser step.
     pub(crate) browsers: Browsers,
     pub(crate) probes: ProbeSettings,
@@ -118,11 +117,7 @@ impl RunContext {
             settings.roles,
             settings.base_url.clone(),
         );
-        let crawler = Crawler::new(
-            http.clone(),
-            settings.content.rules.clone(),
-            settings.content.crawl,
-        );
+        let crawler = Crawler::new(http.clone(), settings.content.rules, settings.content.crawl);
         Ok(Self {
             site: Site {
                 environment: settings.environment,
@@ -136,7 +131,6 @@ impl RunContext {
             http,
             sessions,
             crawler,
-            content_rules: settings.content.rules,
             browsers,
             probes: settings.probes,
             config_dir: settings.config_dir,

@@ -102,7 +102,7 @@ impl ShakedownWorld {
     }
 
     pub(crate) fn content_rules(&self) -> &RuleSet {
-        &self.run.content_rules
+        self.run.crawler.rules()
     }
 
     pub(crate) fn host(&self) -> &dyn Host {

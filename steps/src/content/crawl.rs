@@ -80,6 +80,12 @@ impl Crawler {
         }
     }
 
+    /// The forbidden-content rules every page is checked against, the crawl's and a single
+    /// page's alike.
+    pub(crate) fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
     pub fn max_pages(&self) -> usize {
         self.max_pages
     }
