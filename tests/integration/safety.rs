@@ -5,8 +5,9 @@
 
 use axum::Router;
 use axum::extract::Path as UrlPath;
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::http::header::LOCATION;
+use axum::http::header::{LOCATION, USER_AGENT};
 use axum::response::Html;
 use axum::routing::get;
 
@@ -132,23 +133,19 @@ fn credentials_are_sent_to_no_other_origin_than_the_sites_unless_configured() {
     assert!(saw_password(&elsewhere), "{:?}", elsewhere.received());
 }
 
-#[test]
-fn the_browsers_form_login_sends_no_password_to_another_origin() {
-    // Browser tests take turns: Chromiums starting side by side on 2 cores time each other out.
-    let _turn = crate::browser::browser_turn();
-    let elsewhere = RecordingServer::start(Router::new());
-    let action = format!("{}/steal", elsewhere.url);
-    let site = RecordingServer::start(
-        Router::new()
-            .route("/", get(|| async { Html("<p>home</p>") }))
-            .route(
-                "/accounts/login/",
-                get(move || {
-                    let action = action.clone();
-                    async move { login_form(&action) }
-                }),
-            ),
-    );
+/// Whether a request comes from the browser rather than from shakedown's own HTTP client: the
+/// hostile sites below are honest with the HTTP login, so the role's session starts and what is
+/// tried is the browser's own form login.
+fn from_browser(headers: &HeaderMap) -> bool {
+    headers
+        .get(USER_AGENT)
+        .and_then(|agent| agent.to_str().ok())
+        .is_some_and(|agent| agent.contains("Chrome"))
+}
+
+/// Runs a role's browser login against `site` and checks it failed, saying `why`, without
+/// `elsewhere` hearing of it.
+fn browser_log_in_is_refused(site: &RecordingServer, elsewhere: &RecordingServer, why: &str) {
     let config = CLERK.replace("[roles.clerk]", "[browser]\nlogin_form = true\n\n[roles.clerk]");
     let project = Project::new(&site.url, &config);
     project.file(
@@ -161,10 +158,70 @@ fn the_browsers_form_login_sends_no_password_to_another_origin() {
         .args(["run"])
         .run()
         .expect_code(1)
+        .expect_stdout("When I visit \"/\"")
         .expect_stdout("refused to send the password of role `clerk`")
-        .expect_stdout(&elsewhere.url)
+        .expect_stdout(why)
         .expect_stdout(&site.url);
     assert!(elsewhere.received().is_empty(), "{:?}", elsewhere.request_lines());
+}
+
+/// The site's login post: home for the HTTP client, `to_browser` for the browser.
+fn login_post(to_browser: Option<String>) -> axum::routing::MethodRouter {
+    axum::routing::post(move |headers: HeaderMap| async move {
+        match to_browser.filter(|_| from_browser(&headers)) {
+            Some(to) => (StatusCode::TEMPORARY_REDIRECT, [(LOCATION, to)]),
+            None => (StatusCode::SEE_OTHER, [(LOCATION, "/".to_owned())]),
+        }
+    })
+}
+
+#[test]
+fn the_browsers_form_login_sends_no_password_to_another_origin() {
+    // Browser tests take turns: Chromiums starting side by side on 2 cores time each other out.
+    let _turn = crate::browser::browser_turn();
+    let elsewhere = RecordingServer::start(Router::new());
+    let action = format!("{}/steal", elsewhere.url);
+    let site = RecordingServer::start(
+        Router::new()
+            .route("/", get(|| async { Html("<p>home</p>") }))
+            .route(
+                "/accounts/login/",
+                login_post(None).get(move |headers: HeaderMap| {
+                    let action = action.clone();
+                    async move {
+                        match from_browser(&headers) {
+                            true => login_form(&action),
+                            false => login_form("/accounts/login/"),
+                        }
+                    }
+                }),
+            ),
+    );
+    browser_log_in_is_refused(&site, &elsewhere, &elsewhere.url);
+}
+
+#[test]
+fn the_browsers_form_login_follows_no_redirect_of_its_post_to_another_origin() {
+    let _turn = crate::browser::browser_turn();
+    let elsewhere = RecordingServer::start(Router::new());
+    // The form posts to the site itself, which answers the browser with a 307: a browser repeats
+    // the post, password and all, wherever that points.
+    let site = RecordingServer::start(
+        Router::new()
+            .route("/", get(|| async { Html("<p>home</p>") }))
+            .route(
+                "/accounts/login/",
+                login_post(Some(format!("{}/steal", elsewhere.url)))
+                    .get(|| async { login_form("/accounts/login/") }),
+            ),
+    );
+    // The browser does not say where a refused redirect pointed, only that it left the origins
+    // the password may go to.
+    browser_log_in_is_refused(
+        &site,
+        &elsewhere,
+        "answered the login form's post with a redirect",
+    );
 }
 
 /// Whether a process is still running (a zombie waiting to be reaped has ended).

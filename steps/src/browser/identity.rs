@@ -147,6 +147,8 @@ async fn log_in_through_form(
     login.confine_credentials(base_url, role, "the login page", &landed)?;
     let target = form_target(page, &password_field).await?;
     login.confine_credentials(base_url, role, "the login form's target", &target)?;
+    let origins = login.credential_origins(base_url);
+    confine_form_posts(page, &origins).await?;
     page.call(
         "type the user name",
         username_field.send_keys(role_settings.username.as_str()),
@@ -161,16 +163,65 @@ async fn log_in_through_form(
         .await?;
     let left = page
         .wait_for(|| async {
+            let refused = page
+                .script("read whether a post was refused", REFUSED_POST, Vec::new())
+                .await
+                .unwrap_or_default();
+            if refused.as_bool() == Some(true) {
+                return Ok(Some(Err(())));
+            }
             let url = page.call("read the address", page.driver.current_url()).await?;
-            Ok((url.path() != login_url.path()).then_some(()))
+            Ok((url.path() != login_url.path()).then_some(Ok(url)))
         })
         .await?;
     match left {
-        Some(()) => Ok(()),
+        Some(Ok(url)) if origins.contains(&url.origin()) => Ok(()),
+        // A refused redirect can leave the browser on its error page, off the site.
+        Some(Ok(_)) | Some(Err(())) => Err(refused_redirect(role, &origins)),
         None => Err(failed("the browser is still on the login page".into())),
     }
 }
 
+/// Whether the login page's policy stopped the form's post (or its redirect) from going out.
+const REFUSED_POST: &str = "return window.__shakedownRefusedPost === true;";
+
+/// Limits where the login page's forms may post, redirects of the post included, to the origins
+/// that may receive the password: a site answering the post with a 307 or 308 to another origin
+/// would otherwise have the browser repeat the post, password and all, there. The policy is the
+/// page's own Content-Security-Policy `form-action`, which the browser enforces on redirects
+/// before anything is sent.
+async fn confine_form_posts(page: &Page, origins: &[url::Origin]) -> Result<(), StepFailure> {
+    let origins: Vec<String> = origins.iter().map(url::Origin::ascii_serialization).collect();
+    page.script(
+        "limit where the login form may post",
+        r#"window.__shakedownRefusedPost = false;
+document.addEventListener('securitypolicyviolation', (e) => {
+  if (e.effectiveDirective === 'form-action') window.__shakedownRefusedPost = true;
+});
+const policy = document.createElement('meta');
+policy.httpEquiv = 'Content-Security-Policy';
+policy.content = 'form-action ' + arguments[0].join(' ');
+(document.head || document.documentElement).prepend(policy);
+return null;"#,
+        vec![serde_json::json!(origins)],
+    )
+    .await
+    .map(drop)
+}
+
+/// The browser does not tell where a refused redirect pointed (a policy report names the
+/// address before the redirect), so the message names the origins the password may go to.
+fn refused_redirect(role: &str, origins: &[url::Origin]) -> StepFailure {
+    let allowed: Vec<String> = origins.iter().map(url::Origin::ascii_serialization).collect();
+    StepFailure::configuration(format!(
+        "refused to send the password of role `{role}` on: the site answered the login form's post with a redirect off the origins that may receive it ({}); the browser sent nothing there",
+        allowed.join(", ")
+    ))
+    .with(
+        "hint",
+        "if the redirect goes to the site's own single sign-on, name its origin in `login.allowed_origins`",
+    )
+}
 /// Where the password field's form would send it, as the browser resolves it (`form.action`);
 /// on a read-only environment the form is also marked as the one post the guard lets through.
 async fn form_target(page: &Page, field: &WebElement) -> Result<Url, StepFailure> {
