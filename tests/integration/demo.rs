@@ -19,6 +19,8 @@ fn demo(args: &[&str]) -> (crate::support::Outcome, tempfile::TempDir) {
 
 #[test]
 fn the_healthy_demo_site_passes_and_the_junit_report_validates() {
+    // The bundled features include the browser's: Chromiums take turns.
+    let _turn = crate::browser::browser_turn();
     let (outcome, out) = demo(&[]);
     outcome
         .expect_code(0)
@@ -90,6 +92,7 @@ fn a_hung_endpoint_fails_on_time_and_the_run_goes_on() {
 
 #[test]
 fn a_stopped_cron_job_is_caught_by_its_schedule_and_its_evidence() {
+    let _turn = crate::browser::browser_turn();
     let (outcome, _out) = demo(&["--fault", "stale-heartbeat"]);
     outcome
         .expect_code(1)
@@ -121,6 +124,7 @@ fn the_reports_open_to_viewers_are_caught_by_the_access_matrix() {
 
 #[test]
 fn the_admin_link_shown_to_viewers_is_caught() {
+    let _turn = crate::browser::browser_turn();
     let (outcome, _out) = demo(&["--fault", "admin-link"]);
     outcome
         .expect_code(1)
