@@ -312,7 +312,10 @@ impl Host for SshHost {
 
     async fn processes(&self) -> io::Result<Vec<Process>> {
         let ran = self
-            .helper_output(&remote::processes_script(), Vec::new())
+            .helper_output(
+                &remote::processes_script(),
+                vec![remote::PROCESSES_IN_BASH.to_owned()],
+            )
             .await?;
         Ok(remote::parse_processes(&ran.stdout))
     }
