@@ -247,6 +247,7 @@ fn every_default_is_a_key_the_sections_read() {
 fn an_empty_file_takes_every_default_and_has_no_login() {
     let config = parse_text("").expect("empty");
     assert_eq!(config.limits.concurrency.get(), 8);
+    assert_eq!(config.limits.host_concurrency.get(), 8);
     assert_eq!(config.limits.step_timeout, Duration::from_secs(15));
     assert_eq!(config.content.crawl.max_pages, 200);
     assert_eq!(config.content.crawl.max_depth, 5);
@@ -306,11 +307,13 @@ fn the_audit_path_is_read_beside_the_file_and_left_out_by_default() {
     assert_eq!(parse_text("").expect("empty").audit_log, None);
     let config = parse_text("[audit]\npath = \"logs/audit.jsonl\"\n").expect("valid");
     assert_eq!(config.audit_log, Some(PathBuf::from("/project/logs/audit.jsonl")));
+    assert!(!config.audit_syslog, "`audit.syslog` is off unless asked for");
+    assert!(parse_text("[audit]\nsyslog = true\n").expect("valid").audit_syslog);
     let message = parse_text("[audit]\npaht = \"audit.jsonl\"\n")
         .expect_err("a misspelt key")
         .to_string();
     assert!(
-        message.contains("unknown key `paht` (known here: `path`)"),
+        message.contains("unknown key `paht` (known here: `path`, `syslog`)"),
         "{message}"
     );
 }
