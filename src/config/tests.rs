@@ -308,7 +308,11 @@ fn the_audit_path_is_read_beside_the_file_and_left_out_by_default() {
     let config = parse_text("[audit]\npath = \"logs/audit.jsonl\"\n").expect("valid");
     assert_eq!(config.audit_log, Some(PathBuf::from("/project/logs/audit.jsonl")));
     assert!(!config.audit_syslog, "`audit.syslog` is off unless asked for");
-    assert!(parse_text("[audit]\nsyslog = true\n").expect("valid").audit_syslog);
+    assert!(
+        parse_text("[audit]\nsyslog = true\n")
+            .expect("valid")
+            .audit_syslog
+    );
     let message = parse_text("[audit]\npaht = \"audit.jsonl\"\n")
         .expect_err("a misspelt key")
         .to_string();
