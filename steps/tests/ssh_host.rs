@@ -443,17 +443,19 @@ async fn a_command_cut_off_by_a_lost_connection_is_not_run_twice() {
          it is not run again, since it may have done part of its work"
     );
     assert_eq!(std::fs::read_to_string(&runs).expect("runs"), "ran\n");
-    // sshd leaves a command running when its connection drops: the test ends its own.
-    let leftover = Command::new("pgrep")
-        .args(["-f", "^sleep 3129.5$"])
-        .output()
-        .expect("pgrep runs");
-    for pid in String::from_utf8_lossy(&leftover.stdout).split_whitespace() {
-        if let Ok(pid) = pid.parse() {
-            let _ =
-                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
-        }
-    }
+    // What the command left running on the server was ended over a new connection.
+    let leftovers = || {
+        let output = Command::new("pgrep")
+            .args(["-a", "-f", "3129[.]5"])
+            .output()
+            .expect("pgrep runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(
+        gone("sleep 3129.5", Duration::from_secs(5)).await,
+        "left running: {}",
+        leftovers()
+    );
     // The next probe is not stuck with the lost connection.
     assert_eq!(
         host.run(&sh("echo next"), LIMIT).await.expect("runs").stdout,

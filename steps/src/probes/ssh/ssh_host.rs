@@ -241,9 +241,19 @@ impl SshHost {
             }
             let reason = match master.is_alive() {
                 true => remote::io_error(&stderr, "exit status 255").to_string(),
-                false => "the connection was lost while the command ran; it is not run again, since it \
-                          may have done part of its work"
-                    .to_owned(),
+                false => {
+                    // sshd leaves a command running when its connection drops: what it started
+                    // is ended over a new connection.
+                    if let Some(group) = group.get()
+                        && let Ok(Ok((fresh, _))) =
+                            tokio::time::timeout_at(deadline, self.master(Some(master))).await
+                    {
+                        kill_group(&fresh, *group).await;
+                    }
+                    "the connection was lost while the command ran; it is not run again, since it \
+                     may have done part of its work"
+                        .to_owned()
+                }
             };
             return Attempt::Failed(ExecError::Failed(io::Error::other(format!(
                 "ssh could not run the command on {}: {reason}",
