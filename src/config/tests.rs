@@ -292,6 +292,13 @@ fn entries_start_from_their_defaults_and_are_read_strictly() {
             .contains(":2:15: `limits.concurrency`: must be at least 1"),
         "{error}"
     );
+    let error = parse_text("[limits]\nhost_concurrency = 0\n").expect_err("zero");
+    assert!(
+        error
+            .to_string()
+            .contains(":2:20: `limits.host_concurrency`: must be at least 1"),
+        "{error}"
+    );
     let error = parse_text("[environments.a]\nbase_url = \"https://a.example\"\nread_only = \"yes\"\n")
         .expect_err("type");
     assert!(
