@@ -185,6 +185,7 @@ impl Fleet {
         tags.iter().find_map(|tag| tag.strip_prefix(HOST_TAG))
     }
 
+    /// The run's servers.
     pub fn hosts(&self) -> &[FleetHost] {
         &self.hosts
     }
