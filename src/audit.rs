@@ -1,21 +1,26 @@
 //! Who ran what: every `run` appends one JSON line to the audit log, so a team can tell after
 //! the fact who checked which environment, from where, with which features and what came out.
-//! `shakedown audit` reads it back.
+//! `shakedown audit` reads it back. With `audit.syslog`, each server of the run also gets one
+//! line in its own system log, so its administrators see who checked it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use shakedown_steps::redact::redact;
 
+use shakedown_steps::{Host, Invocation, LocalHost, RunError};
+
 use crate::cli::{AuditArgs, Selection};
 use crate::error::{Error, exit};
+use crate::fleet::Fleet;
 use crate::plan::{Checked, RunPlan};
-use crate::report::RunSummary;
+use crate::report::{Reporter, RunEvent, RunSummary};
 
 /// The CI variables that say who started a job and which job it is: GitHub Actions, GitLab CI
 /// and Jenkins.
@@ -33,6 +38,10 @@ const CI_VARIABLES: &[&str] = &[
     "JOB_NAME",
     "BUILD_NUMBER",
 ];
+
+/// The CI variables that name the person who started a job, trusted in this order, before
+/// `SUDO_USER` and the login name.
+const CI_PEOPLE: &[&str] = &["GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILD_USER_ID"];
 
 /// `$XDG_STATE_HOME/shakedown/audit.jsonl`, or `~/.local/state/…` when the variable is unset;
 /// `None` when neither the variable nor `HOME` says where the user's state goes.
@@ -77,12 +86,49 @@ struct FeatureFile {
     sha256: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Default, Clone, Copy)]
 struct Counts {
     passed: usize,
     flaky: usize,
     failed: usize,
     not_run: usize,
+}
+
+impl Counts {
+    fn of(summary: &RunSummary) -> Self {
+        Self {
+            passed: summary.passed,
+            flaky: summary.flaky,
+            failed: summary.failed,
+            not_run: summary.not_run,
+        }
+    }
+
+    fn add(&mut self, other: Self) {
+        self.passed += other.passed;
+        self.flaky += other.flaky;
+        self.failed += other.failed;
+        self.not_run += other.not_run;
+    }
+
+    fn total(&self) -> usize {
+        self.passed + self.flaky + self.failed + self.not_run
+    }
+
+    /// `14 passed, 1 failed`, with flaky and not-run scenarios when there are any.
+    fn describe(&self) -> String {
+        let mut parts = vec![
+            format!("{} passed", self.passed),
+            format!("{} failed", self.failed),
+        ];
+        if self.flaky > 0 {
+            parts.push(format!("{} flaky", self.flaky));
+        }
+        if self.not_run > 0 {
+            parts.push(format!("{} not run", self.not_run));
+        }
+        parts.join(", ")
+    }
 }
 
 /// What is known of a run before it starts; `finish` adds the outcome and writes the line.
@@ -153,12 +199,7 @@ impl Pending {
             .collect();
         entry.base_url = redact(&entry.base_url).into_owned();
         entry.finished = timestamp(SystemTime::now());
-        entry.results = summary.map(|summary| Counts {
-            passed: summary.passed,
-            flaky: summary.flaky,
-            failed: summary.failed,
-            not_run: summary.not_run,
-        });
+        entry.results = summary.map(Counts::of);
         entry.exit_code = exit_code;
         if let Err(error) = append(&log, &entry) {
             eprintln!(
@@ -267,16 +308,12 @@ pub fn list(args: &AuditArgs, working_dir: &Path) -> Result<i32, Error> {
 /// The person behind the run (the CI's user over `sudo`'s over the login name) and the machine.
 fn who(entry: &Value) -> String {
     let ci = &entry["ci"];
-    let person = [
-        &ci["GITHUB_ACTOR"],
-        &ci["GITLAB_USER_LOGIN"],
-        &ci["BUILD_USER_ID"],
-        &entry["sudo_user"],
-        &entry["user"],
-    ]
-    .into_iter()
-    .find_map(Value::as_str)
-    .unwrap_or("?");
+    let person = CI_PEOPLE
+        .iter()
+        .map(|name| &ci[*name])
+        .chain([&entry["sudo_user"], &entry["user"]])
+        .find_map(Value::as_str)
+        .unwrap_or("?");
     format!("{person}@{}", text_of(&entry["machine"]))
 }
 
@@ -300,4 +337,124 @@ fn result(entry: &Value) -> String {
 
 fn text_of(value: &Value) -> &str {
     value.as_str().unwrap_or("?")
+}
+
+/// How long logging a run on one server may take.
+const SYSLOG_LIMIT: Duration = Duration::from_secs(5);
+
+/// Logs with `logger`, tagged `shakedown`; where util-linux's `logger` runs, a missing system log
+/// socket is an error rather than a line silently lost.
+const LOGGER_SCRIPT: &str = "if logger --help 2>&1 | grep -q -e --socket-errors; then\n\
+                             exec logger --socket-errors=on -t shakedown -- \"$1\"\nfi\n\
+                             exec logger -t shakedown -- \"$1\"\n";
+
+/// The run's results, in all and per server, gathered from the run's events for the lines the
+/// servers' system logs get.
+#[derive(Clone, Default)]
+pub struct HostResults(Arc<Mutex<Tally>>);
+
+#[derive(Default)]
+struct Tally {
+    run: RunSummary,
+    by_host: HashMap<String, RunSummary>,
+}
+
+impl Reporter for HostResults {
+    fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
+        if let RunEvent::ScenarioFinished(report) = event {
+            let mut tally = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            tally.run.count(report);
+            if let Some(host) = Fleet::host_of(&report.tags) {
+                tally.by_host.entry(host.to_owned()).or_default().count(report);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `audit.syslog`: one line through `logger` on every remote server of the run (its own
+/// scenarios' results, or the run's when it had none), and one on this machine when the run
+/// has no servers or some are this machine. A server that cannot be told is a warning.
+pub async fn log_on_servers(fleet: &Fleet, results: &HostResults, environment: &str) {
+    let (run, by_host) = {
+        let tally = results.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let by_host: HashMap<String, Counts> = tally
+            .by_host
+            .iter()
+            .map(|(host, summary)| (host.clone(), Counts::of(summary)))
+            .collect();
+        (Counts::of(&tally.run), by_host)
+    };
+    let own_or_run = |counts: Counts| if counts.total() > 0 { counts } else { run };
+    let mut targets: Vec<(String, Arc<dyn Host>, Counts)> = Vec::new();
+    let mut here = Counts::default();
+    let mut here_counts = fleet.hosts().is_empty();
+    for host in fleet.hosts() {
+        let counts = by_host.get(&host.name).copied().unwrap_or_default();
+        if host.host.is_local() {
+            here.add(counts);
+            here_counts = true;
+        } else {
+            targets.push((host.name.clone(), Arc::clone(&host.host), own_or_run(counts)));
+        }
+    }
+    if here_counts {
+        targets.push(("this machine".to_owned(), Arc::new(LocalHost), own_or_run(here)));
+    }
+    let prefix = format!(
+        "run by {} from {} against {environment}",
+        person(),
+        nix::unistd::gethostname().map_or_else(|_| "?".into(), |name| name.to_string_lossy().into_owned())
+    );
+    let logged = targets.iter().map(|(name, host, counts)| {
+        let line = redact(&format!("{prefix}: {}", counts.describe())).into_owned();
+        async move {
+            if let Err(reason) = log_line(host.as_ref(), &line).await {
+                eprintln!(
+                    "warning: the run is not in the system log of {name}: {}; the run's result stands",
+                    redact(&reason)
+                );
+            }
+        }
+    });
+    futures::future::join_all(logged).await;
+}
+
+/// The person behind this run, as the audit record names them.
+fn person() -> String {
+    CI_PEOPLE
+        .iter()
+        .find_map(|name| variable(name))
+        .or_else(|| variable("SUDO_USER"))
+        .or_else(crate::runner::login_name)
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+/// Hands `line` to `logger` on `host`, or says why it could not.
+async fn log_line(host: &dyn Host, line: &str) -> Result<(), String> {
+    let invocation = Invocation {
+        program: "sh".into(),
+        args: vec!["-c".into(), LOGGER_SCRIPT.into(), "shakedown".into(), line.into()],
+        ..Invocation::default()
+    };
+    match host.run(&invocation, SYSLOG_LIMIT).await {
+        Ok(finished) if finished.code == Some(0) => Ok(()),
+        Ok(finished) => {
+            let said = finished.stderr.lines().rev().find(|said| !said.trim().is_empty());
+            Err(match said {
+                Some(said) => format!(
+                    "`logger` ended with {}: {}",
+                    finished.describe_status(),
+                    said.trim()
+                ),
+                None => format!("`logger` ended with {}", finished.describe_status()),
+            })
+        }
+        Err(RunError::NotFound) => Err("`sh` is not installed there".to_owned()),
+        Err(RunError::TimedOut { .. }) => Err(format!(
+            "`logger` did not finish within {} s",
+            SYSLOG_LIMIT.as_secs()
+        )),
+        Err(RunError::Start(error)) => Err(error.to_string()),
+    }
 }

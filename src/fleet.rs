@@ -3,14 +3,17 @@
 //! `@on:GROUP` tag names); an HTTP or browser scenario tagged `@on:GROUP` runs once per host of
 //! that group against the host's own `base_url`; every other scenario runs once, against the
 //! environment's site. Each copy is named after its host (`Heartbeat ran [worker1]`), so every
-//! report shows per host what passed and what failed.
+//! report shows per host what passed and what failed. At most `limits.host_concurrency` servers
+//! are worked on at the same time; the scenarios of the others wait their host's turn.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin::{Feature, Scenario};
 use shakedown_steps::catalogue::StepDomains;
-use shakedown_steps::{Host, LocalHost, SshHost, SshSettings};
+use shakedown_steps::{Deadline, Host, LocalHost, SshHost, SshSettings, StepFailure};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::HostConfig;
@@ -32,9 +35,10 @@ pub struct FleetHost {
 }
 
 /// The run's servers; empty when the environment names none (probes look at this machine).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Fleet {
     hosts: Vec<FleetHost>,
+    turns: HostTurns,
 }
 
 impl Fleet {
@@ -43,6 +47,7 @@ impl Fleet {
         configured: &BTreeMap<String, HostConfig>,
         ssh: &SshSettings,
         wanted: &[String],
+        host_concurrency: NonZeroUsize,
     ) -> Result<Self, Error> {
         for name in wanted {
             if !configured.contains_key(name) {
@@ -70,8 +75,9 @@ impl Fleet {
                     base_url: config.base_url.clone(),
                 }
             })
-            .collect();
-        Ok(Self { hosts })
+            .collect::<Vec<FleetHost>>();
+        let turns = HostTurns::new(&hosts, host_concurrency);
+        Ok(Self { hosts, turns })
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -168,10 +174,117 @@ impl Fleet {
         self.hosts.iter().find(|host| host.name == name)
     }
 
+    /// Waits until `queue` for `host`'s turn: it is being worked on already, or one of the
+    /// `limits.host_concurrency` places is free. The turn lasts while any lease of it is held.
+    pub async fn turn(&self, host: &FleetHost, queue: Deadline) -> Result<HostLease, StepFailure> {
+        self.turns.enter(&host.name, queue).await
+    }
+
+    /// The host a scenario report's tags name, for results per host.
+    pub fn host_of(tags: &[String]) -> Option<&str> {
+        tags.iter().find_map(|tag| tag.strip_prefix(HOST_TAG))
+    }
+
+    /// The run's servers.
+    pub fn hosts(&self) -> &[FleetHost] {
+        &self.hosts
+    }
+
     /// Closes every SSH connection the run opened.
     pub async fn close(&self) {
         futures::future::join_all(self.hosts.iter().map(|host| host.host.close())).await;
     }
+}
+
+/// Whose turn it is: the places of `limits.host_concurrency`, and per host how many of its
+/// scenarios hold its place.
+#[derive(Debug)]
+struct HostTurns {
+    places: Arc<Semaphore>,
+    limit: NonZeroUsize,
+    hosts: HashMap<String, Arc<HostTurn>>,
+}
+
+#[derive(Debug, Default)]
+struct HostTurn {
+    /// One scenario of the host at a time waits for a place; the others wait behind it and
+    /// then share the place it got.
+    admission: tokio::sync::Mutex<()>,
+    held: Mutex<Held>,
+}
+
+#[derive(Debug, Default)]
+struct Held {
+    scenarios: usize,
+    place: Option<OwnedSemaphorePermit>,
+}
+
+/// A scenario's share of its host's turn; the place is given up when the host's last share goes.
+#[derive(Debug)]
+pub struct HostLease(Arc<HostTurn>);
+
+impl Drop for HostLease {
+    fn drop(&mut self) {
+        let mut held = lock(&self.0.held);
+        held.scenarios = held.scenarios.saturating_sub(1);
+        if held.scenarios == 0 {
+            held.place = None;
+        }
+    }
+}
+
+impl HostTurns {
+    fn new(hosts: &[FleetHost], limit: NonZeroUsize) -> Self {
+        Self {
+            places: Arc::new(Semaphore::new(limit.get())),
+            limit,
+            hosts: hosts
+                .iter()
+                .map(|host| (host.name.clone(), Arc::default()))
+                .collect(),
+        }
+    }
+
+    async fn enter(&self, name: &str, queue: Deadline) -> Result<HostLease, StepFailure> {
+        let Some(turn) = self.hosts.get(name) else {
+            return Err(StepFailure::new(format!("`{name}` is not a host of this run")));
+        };
+        let waited_too_long = || {
+            queue
+                .exceeded(format!(
+                    "{name} got no turn while other servers were worked on (`limits.host_concurrency` = {})",
+                    self.limit
+                ))
+                .with(
+                    "hint",
+                    "raise `limits.host_concurrency` or `limits.scenario_timeout`, or run fewer hosts at a time (`--host`)",
+                )
+        };
+        let _admission = queue
+            .run(turn.admission.lock())
+            .await
+            .ok_or_else(waited_too_long)?;
+        {
+            let mut held = lock(&turn.held);
+            if held.scenarios > 0 {
+                held.scenarios += 1;
+                return Ok(HostLease(Arc::clone(turn)));
+            }
+        }
+        let place = queue
+            .run(Arc::clone(&self.places).acquire_owned())
+            .await
+            .ok_or_else(waited_too_long)?
+            .map_err(|_| StepFailure::new("the run is ending: no new turn on a server"))?;
+        let mut held = lock(&turn.held);
+        held.scenarios = 1;
+        held.place = Some(place);
+        Ok(HostLease(Arc::clone(turn)))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn copy_for(scenario: &Scenario, host: &FleetHost) -> Scenario {
@@ -192,13 +305,13 @@ mod tests {
             groups: groups.iter().map(|group| (*group).to_owned()).collect(),
             base_url: None,
         };
-        Fleet {
-            hosts: vec![
-                host("web1", &["web"]),
-                host("web2", &["web"]),
-                host("worker1", &["cron"]),
-            ],
-        }
+        let hosts = vec![
+            host("web1", &["web"]),
+            host("web2", &["web"]),
+            host("worker1", &["cron"]),
+        ];
+        let turns = HostTurns::new(&hosts, NonZeroUsize::MIN);
+        Fleet { hosts, turns }
     }
 
     fn feature(text: &str) -> Feature {
@@ -248,6 +361,40 @@ mod tests {
             fleet.assigned(copy).map(|host| host.name.as_str()),
             Some("worker1")
         );
+    }
+
+    #[tokio::test]
+    async fn a_host_shares_its_turn_and_the_others_wait_for_a_place() {
+        let fleet = fleet();
+        let [web1, web2, _] = &fleet.hosts[..] else {
+            panic!("three hosts")
+        };
+        let queue = || {
+            Deadline::after(
+                std::time::Duration::from_millis(200),
+                shakedown_steps::Limit::Scenario,
+            )
+        };
+        let first = fleet.turn(web1, queue()).await.expect("a free place");
+        let second = fleet.turn(web1, queue()).await.expect("web1 is being worked on");
+        let waited = fleet
+            .turn(web2, queue())
+            .await
+            .expect_err("the only place is web1's");
+        assert_eq!(
+            waited.to_string().lines().next(),
+            Some(
+                "web2 got no turn while other servers were worked on (`limits.host_concurrency` = 1) \
+                 within 200ms (`limits.scenario_timeout`)"
+            )
+        );
+        drop(first);
+        fleet
+            .turn(web2, queue())
+            .await
+            .expect_err("web1 still holds its place");
+        drop(second);
+        fleet.turn(web2, queue()).await.expect("web1 gave its place up");
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct RunPlan {
     pub fleet: Fleet,
     /// Where the run's audit line goes; `None` when no folder for it is known.
     pub audit_log: Option<PathBuf>,
+    /// `audit.syslog`: the servers' system logs hear of the run too.
+    pub audit_syslog: bool,
 }
 
 /// The reports beyond JUnit, and how the terminal reads.
@@ -143,7 +145,12 @@ impl RunPlan {
         if let Some(partition) = overrides.partition {
             suite.partition(partition);
         }
-        let fleet = Fleet::plan(&settings.hosts, &config.ssh, &overrides.hosts)?;
+        let fleet = Fleet::plan(
+            &settings.hosts,
+            &config.ssh,
+            &overrides.hosts,
+            config.limits.host_concurrency,
+        )?;
         suite.features = fleet.expand(std::mem::take(&mut suite.features))?;
         for (what, report, _) in reports {
             if let Some(report) = report {
@@ -189,6 +196,7 @@ impl RunPlan {
             tags: selection.tags.clone(),
             fleet,
             audit_log,
+            audit_syslog: config.audit_syslog,
         })
     }
 }

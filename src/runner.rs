@@ -12,9 +12,11 @@ use cucumber::gherkin::{Feature, Rule, Scenario};
 use cucumber::{Cucumber, Event, World as _, cli, parser, runner, writer};
 use futures::stream;
 use shakedown_steps::redact::redact;
-use shakedown_steps::{RunContext, ShakedownWorld, StepFailure, install_run_context};
+use shakedown_steps::{Deadline, Limit, RunContext, ShakedownWorld, StepFailure, install_run_context};
 
+use crate::audit::HostResults;
 use crate::error::Error;
+use crate::fleet::HostLease;
 use crate::plan::RunPlan;
 use crate::report::{
     Attempt, Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
@@ -26,6 +28,7 @@ use crate::signals::{self, Gate, Reached, Shared, Signals};
 /// carries the signal's exit code.
 pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Result<RunSummary, Error> {
     let mut signals = Signals::listen()?;
+    let scenario_timeout = plan.steps.scenario_timeout;
     let context = RunContext::new(plan.steps).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
@@ -50,6 +53,10 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     let selected = plan.suite.features.clone();
     let reached = Reached::default();
     reporters.push(Box::new(reached.clone()));
+    let syslog = plan.audit_syslog.then(HostResults::default);
+    if let Some(results) = &syslog {
+        reporters.push(Box::new(results.clone()));
+    }
     let notes = Notes::default();
     let mut bridge = EventBridge::new(reporters, Arc::clone(&notes));
     bridge.emit(&RunEvent::Started(RunInfo {
@@ -64,6 +71,8 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     }));
     let fleet = Arc::new(plan.fleet);
     let assigning = Arc::clone(&fleet);
+    let turns = Turns::default();
+    let ending_turns = Arc::clone(&turns);
     let gate = Arc::new(Gate::default());
     let entering = Arc::clone(&gate);
     let leaving = Arc::clone(&gate);
@@ -89,15 +98,34 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
                 .flat_map(|background| &background.steps)
                 .chain(&scenario.steps);
             world.look_ahead(steps.map(|step| step.value.as_str()));
-            // After a signal, no scenario starts: it waits here until the run is cut.
+            // After a signal, no scenario starts: it waits here until the run is cut. A scenario
+            // of a server then waits for that server's turn (`limits.host_concurrency`), which
+            // is queueing, bounded by the scenario's limit and not charged to its first step.
             let gate = Arc::clone(&entering);
-            Box::pin(async move { gate.enter().await })
+            let fleet = Arc::clone(&assigning);
+            let turns = Arc::clone(&turns);
+            let key = note_key(feature, scenario);
+            Box::pin(async move {
+                gate.enter().await;
+                if let Some(assigned) = fleet.assigned(scenario) {
+                    let queue = Deadline::after(scenario_timeout, Limit::Scenario);
+                    match fleet.turn(assigned, queue).await {
+                        Ok(lease) => lock(&turns).entry(key).or_default().push(lease),
+                        Err(failure) => failure.raise(),
+                    }
+                }
+            })
         })
         .after(move |feature, _, scenario, _, world| {
             // The World is gone by the time the scenario's last event arrives: its notes are
             // kept here for the bridge to attach, and its browser session goes back to the pool.
             let notes = Arc::clone(&notes);
             let gate = Arc::clone(&leaving);
+            // The scenario's share of its server's turn ends with it.
+            if let Some(shares) = lock(&ending_turns).get_mut(&note_key(feature, scenario)) {
+                shares.pop();
+            }
+            lock(&ending_turns).retain(|_, shares| !shares.is_empty());
             Box::pin(async move {
                 if let Some(world) = world {
                     let taken = world.take_notes();
@@ -127,6 +155,11 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
         .is_err()
     {
         shakedown_steps::children::kill_all();
+    }
+    // A run that ended (not one cut by a signal) is told to the servers' system logs while
+    // their connections are still open.
+    if let (None, Some(results)) = (&stopped, &syslog) {
+        crate::audit::log_on_servers(&fleet, results, context.environment()).await;
     }
     if tokio::time::timeout(SHUTDOWN_LIMIT, fleet.close()).await.is_err() {
         shakedown_steps::children::kill_all();
@@ -192,6 +225,10 @@ impl parser::Parser<()> for Preparsed {
         stream::iter(self.0.into_iter().map(Ok).collect::<Vec<_>>())
     }
 }
+
+/// The server turns held by running scenarios, by scenario (a retry runs after its attempt
+/// ended, so a key has one share at a time).
+type Turns = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Vec<HostLease>>>>;
 
 /// Notes of finished scenarios, by scenario, until the bridge reports them.
 type Notes = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Vec<String>>>>;

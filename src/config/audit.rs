@@ -1,5 +1,6 @@
-//! `[audit]`: where the log of who ran what goes. Left out, the log is under the user's XDG
-//! state folder, which only code can compute, so the section has no entry in `defaults.toml`.
+//! `[audit]`: where the log of who ran what goes, and whether the servers' own system logs hear
+//! of each run too. Left out, the log is under the user's XDG state folder, which only code can
+//! compute, so `path` has no entry in `defaults.toml`.
 
 use std::path::PathBuf;
 
@@ -12,6 +13,8 @@ use super::source::Source;
 pub(super) struct RawAudit {
     #[serde(default)]
     path: Option<String>,
+    /// One line through `logger` on every server of a run (`audit.syslog`).
+    pub syslog: bool,
 }
 
 impl RawAudit {

@@ -1,4 +1,5 @@
-//! `[limits]`: how long a step and a scenario may take, and how many scenarios run at once.
+//! `[limits]`: how long a step and a scenario may take, and how many scenarios and servers are
+//! worked on at once.
 
 use std::num::NonZeroUsize;
 use std::time::Duration;
@@ -15,6 +16,8 @@ pub struct Limits {
     pub step_timeout: Duration,
     pub scenario_timeout: Duration,
     pub concurrency: NonZeroUsize,
+    /// Servers of the fleet worked on at the same time.
+    pub host_concurrency: NonZeroUsize,
 }
 
 #[derive(Deserialize)]
@@ -23,6 +26,8 @@ pub(super) struct RawLimits {
     scenario_timeout: Spanned<String>,
     #[serde(deserialize_with = "at_least_one")]
     concurrency: NonZeroUsize,
+    #[serde(deserialize_with = "at_least_one")]
+    host_concurrency: NonZeroUsize,
 }
 
 impl RawLimits {
@@ -40,6 +45,7 @@ impl RawLimits {
             step_timeout: duration("step_timeout", self.step_timeout)?,
             scenario_timeout: duration("scenario_timeout", self.scenario_timeout)?,
             concurrency: self.concurrency,
+            host_concurrency: self.host_concurrency,
         })
     }
 }

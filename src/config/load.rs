@@ -42,6 +42,8 @@ pub struct Config {
     pub ssh: SshSettings,
     /// `audit.path`: the log of runs, when the project moves it from the user's state folder.
     pub audit_log: Option<PathBuf>,
+    /// `audit.syslog`: each server of a run also gets one line in its system log.
+    pub audit_syslog: bool,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +149,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         probes: raw.probes.resolve(&source)?,
         browser: raw.browser.resolve(&source)?,
         ssh: raw.ssh.resolve(&source)?,
+        audit_syslog: raw.audit.syslog,
         audit_log: raw.audit.resolve(&source),
     })
 }

@@ -247,6 +247,7 @@ fn every_default_is_a_key_the_sections_read() {
 fn an_empty_file_takes_every_default_and_has_no_login() {
     let config = parse_text("").expect("empty");
     assert_eq!(config.limits.concurrency.get(), 8);
+    assert_eq!(config.limits.host_concurrency.get(), 8);
     assert_eq!(config.limits.step_timeout, Duration::from_secs(15));
     assert_eq!(config.content.crawl.max_pages, 200);
     assert_eq!(config.content.crawl.max_depth, 5);
@@ -291,6 +292,13 @@ fn entries_start_from_their_defaults_and_are_read_strictly() {
             .contains(":2:15: `limits.concurrency`: must be at least 1"),
         "{error}"
     );
+    let error = parse_text("[limits]\nhost_concurrency = 0\n").expect_err("zero");
+    assert!(
+        error
+            .to_string()
+            .contains(":2:20: `limits.host_concurrency`: must be at least 1"),
+        "{error}"
+    );
     let error = parse_text("[environments.a]\nbase_url = \"https://a.example\"\nread_only = \"yes\"\n")
         .expect_err("type");
     assert!(
@@ -306,11 +314,17 @@ fn the_audit_path_is_read_beside_the_file_and_left_out_by_default() {
     assert_eq!(parse_text("").expect("empty").audit_log, None);
     let config = parse_text("[audit]\npath = \"logs/audit.jsonl\"\n").expect("valid");
     assert_eq!(config.audit_log, Some(PathBuf::from("/project/logs/audit.jsonl")));
+    assert!(!config.audit_syslog, "`audit.syslog` is off unless asked for");
+    assert!(
+        parse_text("[audit]\nsyslog = true\n")
+            .expect("valid")
+            .audit_syslog
+    );
     let message = parse_text("[audit]\npaht = \"audit.jsonl\"\n")
         .expect_err("a misspelt key")
         .to_string();
     assert!(
-        message.contains("unknown key `paht` (known here: `path`)"),
+        message.contains("unknown key `paht` (known here: `path`, `syslog`)"),
         "{message}"
     );
 }

@@ -361,6 +361,150 @@ async fn an_unreachable_server_fails_quickly_and_once() {
     );
 }
 
+/// The pid and control socket of the connection `ssh` keeps open to the server on `port`.
+fn master_of(port: u16) -> (i32, PathBuf) {
+    let output = Command::new("pgrep")
+        .args(["-a", "-f", &format!("^ssh -M -S .* -p {port} -- ")])
+        .output()
+        .expect("pgrep runs");
+    let listing = String::from_utf8_lossy(&output.stdout);
+    let line = listing
+        .lines()
+        .next()
+        .unwrap_or_else(|| panic!("no master for port {port}"));
+    let mut words = line.split_whitespace();
+    let pid = words.next().and_then(|pid| pid.parse().ok()).expect("a pid");
+    let socket = words
+        .skip_while(|word| *word != "-S")
+        .nth(1)
+        .map(PathBuf::from)
+        .expect("a control socket");
+    (pid, socket)
+}
+
+/// Ends the connection's master to the server on `port` with `signal`, as a network blip or a
+/// restarted server would, and waits until it is gone.
+async fn kill_master(port: u16, signal: nix::sys::signal::Signal) {
+    let (pid, _) = master_of(port);
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal);
+    assert!(
+        gone(&format!("^ssh -M -S .* -p {port} -- "), Duration::from_secs(5)).await,
+        "the master survived {signal}"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_connection_is_opened_again_and_the_probe_passes() {
+    use nix::sys::signal::Signal;
+    let server = Sshd::start();
+    let host = host_for(&server);
+    assert_eq!(
+        host.run(&sh("echo one"), LIMIT).await.expect("runs").stdout,
+        "one\n"
+    );
+
+    // The master killed outright (its socket left behind), then ended politely (socket gone).
+    for signal in [Signal::SIGKILL, Signal::SIGTERM] {
+        kill_master(server.port, signal).await;
+        let finished = host.run(&sh("echo again"), LIMIT).await;
+        assert_eq!(finished.expect("runs again").stdout, "again\n", "after {signal}");
+    }
+    // The master alive but its socket gone: the command cannot reach the server through it, so
+    // it is run over a new connection.
+    let (_, socket) = master_of(server.port);
+    std::fs::remove_file(&socket).expect("the control socket is removed");
+    let facts = host.metadata(Path::new("/etc/hostname")).await.expect("facts");
+    assert!(!facts.is_dir);
+    assert_eq!(server.accepted_logins(), 4, "{}", server.log());
+    host.close().await;
+}
+
+#[tokio::test]
+async fn a_command_cut_off_by_a_lost_connection_is_not_run_twice() {
+    let server = Sshd::start();
+    let host = host_for(&server);
+    let folder = tempfile::tempdir().expect("temp dir");
+    let runs = folder.path().join("runs");
+    let command = sh(&format!("echo ran >> '{}'; sleep 3129.5", runs.display()));
+    let running = host.run(&command, LIMIT);
+    let cut = async {
+        while !runs.exists() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        kill_master(server.port, nix::sys::signal::Signal::SIGKILL).await;
+    };
+    let (outcome, ()) = tokio::join!(running, cut);
+    let Err(RunError::Start(error)) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        error.to_string(),
+        "ssh could not run the command on web1: the connection was lost while the command ran; \
+         it is not run again, since it may have done part of its work"
+    );
+    assert_eq!(std::fs::read_to_string(&runs).expect("runs"), "ran\n");
+    // What the command left running on the server was ended over a new connection.
+    let leftovers = || {
+        let output = Command::new("pgrep")
+            .args(["-a", "-f", "3129[.]5"])
+            .output()
+            .expect("pgrep runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(
+        gone("sleep 3129.5", Duration::from_secs(5)).await,
+        "left running: {}",
+        leftovers()
+    );
+    // The next probe is not stuck with the lost connection.
+    assert_eq!(
+        host.run(&sh("echo next"), LIMIT).await.expect("runs").stdout,
+        "next\n"
+    );
+    host.close().await;
+}
+
+#[tokio::test]
+async fn a_connection_that_cannot_be_opened_again_fails_on_time_and_the_next_probe_tries_again() {
+    let mut server = Sshd::start();
+    let host = SshHost::new(
+        "web1",
+        server.destination(),
+        SshSettings {
+            connect_timeout: Duration::from_secs(2),
+            ..server.settings()
+        },
+    );
+    host.run(&sh("true"), LIMIT).await.expect("runs");
+    server.stop();
+    kill_master(server.port, nix::sys::signal::Signal::SIGKILL).await;
+    let started = Instant::now();
+    let outcome = host.run(&sh("true"), Duration::from_secs(5)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let Err(RunError::Start(error)) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "the SSH connection to web1 (`{}`) was lost and cannot be opened again: the connection \
+             failed (ssh said: ssh: connect to host 127.0.0.1 port {port}: Connection refused)",
+            server.destination(),
+            port = server.port
+        )
+    );
+    server.restart();
+    assert_eq!(
+        host.run(&sh("echo back"), LIMIT).await.expect("runs").stdout,
+        "back\n"
+    );
+    host.close().await;
+}
+
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");

@@ -1,11 +1,13 @@
 //! The audit log: one appended JSON line per `run` saying who ran what, where and with what
 //! result, no secret in it, an unwritable log only a warning, and `shakedown audit` reading it.
 
+use std::os::unix::net::UnixDatagram;
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
+use crate::sshd::Sshd;
 use crate::support::{DEMO_ROLES, DemoSite, Project, Shakedown};
 
 const PASSING: &str = r#"Feature: Reports
@@ -237,4 +239,137 @@ fn a_missing_log_says_no_runs_are_recorded_yet() {
         .run()
         .expect_code(0)
         .expect_stdout(&expected);
+}
+
+/// A folder holding a `logger` that writes to `socket` instead of `/dev/log`, to put first on
+/// a `PATH`: the system log of a test is a socket the test owns.
+fn logger_to(socket: &Path) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt as _;
+    let folder = tempfile::tempdir().expect("temp dir");
+    let logger = folder.path().join("logger");
+    std::fs::write(
+        &logger,
+        format!(
+            "#!/bin/sh\nexec /usr/bin/logger -u '{}' \"$@\"\n",
+            socket.display()
+        ),
+    )
+    .expect("logger");
+    std::fs::set_permissions(&logger, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    folder
+}
+
+/// A system log socket in `folder`, and the `logger` that writes to it.
+fn system_log(folder: &Path, name: &str) -> (UnixDatagram, tempfile::TempDir) {
+    let socket = folder.join(name);
+    let log = UnixDatagram::bind(&socket).expect("the log socket");
+    log.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("a read timeout");
+    (log, logger_to(&socket))
+}
+
+fn received(log: &UnixDatagram) -> String {
+    let mut buffer = [0_u8; 4096];
+    let size = log.recv(&mut buffer).expect("a line reached the system log");
+    String::from_utf8_lossy(&buffer[..size]).into_owned()
+}
+
+fn path_with(folder: &Path) -> String {
+    format!(
+        "{}:{}",
+        folder.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn audit_syslog_leaves_one_line_in_this_machines_system_log() {
+    let site = DemoSite::start(&[]);
+    let project = Project::new(&site.url, &format!("{DEMO_ROLES}\n[audit]\nsyslog = true\n"));
+    project.file("features/reports.feature", PASSING);
+    let sockets = tempfile::tempdir().expect("temp dir");
+    let (log, logger) = system_log(sockets.path(), "log");
+    let path = path_with(logger.path());
+    shakedown(&project)
+        .env("PATH", &path)
+        .args(["run"])
+        .run()
+        .expect_code(0);
+    let line = received(&log);
+    assert!(
+        line.contains(&format!(
+            "shakedown: run by octocat from {} against test: 1 passed, 0 failed",
+            hostname()
+        )),
+        "{line}"
+    );
+    // A system log that takes nothing is a warning; the run's result stands.
+    drop(log);
+    std::fs::remove_file(sockets.path().join("log")).expect("the socket is removed");
+    shakedown(&project)
+        .env("PATH", &path)
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stderr(
+            "warning: the run is not in the system log of this machine: `logger` ended with exit status 1",
+        );
+}
+
+#[test]
+fn audit_syslog_tells_each_server_its_own_results() {
+    let sockets = tempfile::tempdir().expect("temp dir");
+    let (web1_log, web1_logger) = system_log(sockets.path(), "web1");
+    let (web2_log, web2_logger) = system_log(sockets.path(), "web2");
+    let web3_logger = logger_to(&sockets.path().join("nobody-listens"));
+    let server_with = |logger: &tempfile::TempDir| {
+        Sshd::start_with(&format!(
+            "SetEnv PATH={}:/usr/local/bin:/usr/bin:/bin",
+            logger.path().display()
+        ))
+    };
+    let servers = [
+        server_with(&web1_logger),
+        server_with(&web2_logger),
+        server_with(&web3_logger),
+    ];
+    let key = std::fs::read_to_string(servers[0].path("user_key.pub")).expect("user key");
+    let mut known_hosts = String::new();
+    let mut hosts = String::new();
+    for (index, server) in servers.iter().enumerate() {
+        std::fs::write(server.path("authorized_keys"), &key).expect("authorize the deploy key");
+        known_hosts.push_str(&std::fs::read_to_string(server.path("known_hosts")).expect("known hosts"));
+        hosts.push_str(&format!(
+            "[environments.test.hosts.web{}]\nssh = \"{}@127.0.0.1:{}\"\n",
+            index + 1,
+            server.user,
+            server.port
+        ));
+    }
+    let site = DemoSite::start(&[]);
+    let project = Project::new(
+        &site.url,
+        &format!(
+            "{hosts}\n[ssh]\nidentity_file = \"{}\"\nknown_hosts = \"known_hosts\"\n\n[audit]\nsyslog = true\n",
+            servers[0].path("user_key").display()
+        ),
+    );
+    project.file("known_hosts", &known_hosts);
+    let marker = project.file(&format!("present-{}", servers[0].port), "");
+    project.file(
+        "features/servers.feature",
+        &format!(
+            "Feature: Servers\n  Scenario: The release marker is there\n    Then the command \"test -e {}/present-${{SSH_CONNECTION##* }}\" should succeed\n",
+            marker.parent().expect("a folder").display()
+        ),
+    );
+    let outcome = shakedown(&project).args(["run"]).run();
+    outcome.expect_code(1).expect_stderr(
+        "warning: the run is not in the system log of web3: `logger` ended with exit status 1",
+    );
+    let who = format!("shakedown: run by octocat from {} against test:", hostname());
+    let web1 = received(&web1_log);
+    assert!(web1.contains(&format!("{who} 1 passed, 0 failed")), "{web1}");
+    let web2 = received(&web2_log);
+    assert!(web2.contains(&format!("{who} 0 passed, 1 failed")), "{web2}");
 }

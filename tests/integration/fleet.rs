@@ -229,6 +229,102 @@ fn host_narrows_a_run_and_an_unknown_host_is_bad_input() {
         .expect_stderr("did you mean `web1`?");
 }
 
+/// When each server was worked on: from the first start to the last end its scenarios wrote
+/// (nanoseconds), by server port.
+fn busy_spans(folder: &std::path::Path) -> Vec<(u128, u128)> {
+    let mut spans = Vec::new();
+    for entry in std::fs::read_dir(folder).expect("the records") {
+        let path = entry.expect("a record").path();
+        if path.extension().is_none_or(|extension| extension != "times") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("times");
+        let times: Vec<u128> = text
+            .split_whitespace()
+            .map(|time| time.parse().expect("a time"))
+            .collect();
+        let (Some(first), Some(last)) = (times.iter().min(), times.iter().max()) else {
+            panic!("no times in {}", path.display())
+        };
+        spans.push((*first, *last));
+    }
+    spans.sort_unstable();
+    spans
+}
+
+#[test]
+fn host_concurrency_bounds_the_servers_worked_on_at_once() {
+    let servers = [Sshd::start(), Sshd::start(), Sshd::start()];
+    let key = std::fs::read_to_string(servers[0].path("user_key.pub")).expect("user key");
+    let mut known_hosts = String::new();
+    for server in &servers {
+        std::fs::write(server.path("authorized_keys"), &key).expect("authorize the deploy key");
+        known_hosts.push_str(&std::fs::read_to_string(server.path("known_hosts")).expect("known hosts"));
+    }
+    let front = DemoSite::start(&[]);
+    for (host_concurrency, overlap) in [(1, false), (3, true)] {
+        let records = tempfile::tempdir().expect("temp dir");
+        let hosts: String = servers
+            .iter()
+            .enumerate()
+            .map(|(index, server)| {
+                format!(
+                    "[environments.test.hosts.web{index}]\nssh = \"{}@127.0.0.1:{}\"\n",
+                    server.user, server.port
+                )
+            })
+            .collect();
+        let project = Project::new(
+            &front.url,
+            &formatdoc! {r#"
+                {hosts}
+                [ssh]
+                identity_file = "{identity}"
+                known_hosts = "known_hosts"
+
+                [limits]
+                host_concurrency = {host_concurrency}
+            "#,
+                identity = servers[0].path("user_key").display(),
+            },
+        );
+        project.file("known_hosts", &known_hosts);
+        // Each scenario notes on its server when it starts and ends, by the server's port.
+        let record = project.file(
+            "record.sh",
+            &format!(
+                "file={}/${{SSH_CONNECTION##* }}.times\ndate +%s%N >> \"$file\"\nsleep 0.6\ndate +%s%N >> \"$file\"\n",
+                records.path().display()
+            ),
+        );
+        project.file(
+            "features/servers.feature",
+            &formatdoc! {r#"
+                Feature: Servers
+                  Scenario: First look
+                    Then the command "sh {record}" should succeed
+                  Scenario: Second look
+                    Then the command "sh {record}" should succeed
+                  Scenario: The site answers
+                    When I request "/"
+                    Then the response status should be 200
+            "#,
+                record = record.display(),
+            },
+        );
+        let outcome = project.shakedown().args(["run"]).run();
+        outcome.expect_code(0);
+        assert!(passed(&outcome.stdout, "The site answers"), "{}", outcome.stdout);
+        let spans = busy_spans(records.path());
+        assert_eq!(spans.len(), 3, "every server was worked on: {spans:?}");
+        let overlapping = spans.windows(2).any(|pair| pair[1].0 < pair[0].1);
+        assert_eq!(
+            overlapping, overlap,
+            "with `host_concurrency = {host_concurrency}`, servers worked on at once: {spans:?}"
+        );
+    }
+}
+
 /// A file that outlives the test's temp folders long enough for one run.
 fn project_file(text: &str) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("shakedown-known-hosts-{}", std::process::id()));

@@ -24,6 +24,11 @@ pub struct Sshd {
 
 impl Sshd {
     pub fn start() -> Self {
+        Self::start_with("")
+    }
+
+    /// A server whose `sshd_config` also holds `extra` (e.g. `SetEnv PATH=…` for its sessions).
+    pub fn start_with(extra: &str) -> Self {
         assert!(
             Path::new(SSHD).exists(),
             "`{SSHD}` is missing: install Debian's `openssh-server` (ci/test does)"
@@ -43,7 +48,7 @@ impl Sshd {
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {host_key}\nPidFile {pid}\n\
              AuthorizedKeysFile {authorized}\nUsePAM no\nStrictModes no\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin prohibit-password\n\
-             LogLevel INFO\nMaxStartups 100\n",
+             LogLevel INFO\nMaxStartups 100\n{extra}\n",
             host_key = path("host_key").display(),
             pid = path("sshd.pid").display(),
             authorized = path("authorized_keys").display(),
@@ -56,15 +61,7 @@ impl Sshd {
             format!("[127.0.0.1]:{port} {}\n", key.join(" ")),
         )
         .expect("known hosts");
-        let process = Command::new(SSHD)
-            .arg("-D")
-            .arg("-f")
-            .arg(path("sshd_config"))
-            .arg("-E")
-            .arg(path("sshd.log"))
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("sshd starts");
+        let process = spawn(folder.path());
         let user = String::from_utf8(Command::new("id").arg("-un").output().expect("id").stdout)
             .expect("a user name")
             .trim()
@@ -77,6 +74,19 @@ impl Sshd {
         };
         server.wait_until_listening();
         server
+    }
+
+    /// Stops the server (the listener; connections already made live on, as with a real one).
+    pub fn stop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+
+    /// Starts the stopped server again, on the same port with the same keys.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.process = spawn(self.folder.path());
+        self.wait_until_listening();
     }
 
     fn wait_until_listening(&mut self) {
@@ -126,9 +136,21 @@ impl Sshd {
 
 impl Drop for Sshd {
     fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        self.stop();
     }
+}
+
+/// `sshd` in the foreground with the folder's config, logging to its `sshd.log`.
+fn spawn(folder: &Path) -> Child {
+    Command::new(SSHD)
+        .arg("-D")
+        .arg("-f")
+        .arg(folder.join("sshd_config"))
+        .arg("-E")
+        .arg(folder.join("sshd.log"))
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("sshd starts")
 }
 
 fn keygen(path: &Path) {

@@ -23,6 +23,11 @@ const POLL_INTERVAL: Duration = Duration::from_millis(20);
 const CLOSE_LIMIT: Duration = Duration::from_secs(5);
 /// Lines of ssh's own output kept in a message.
 const SSH_SAID_LINES: usize = 3;
+/// What a client prints when it could not use the control socket (the master is gone) and
+/// tried to connect on its own instead: its proxy command is this program, which exists
+/// nowhere, so the shell starting it names it in its complaint and the command certainly never
+/// reached the server.
+pub(super) const NO_MASTER_MARK: &str = "shakedown-no-ssh-master";
 
 /// An open connection: the master process and its control socket.
 pub(super) struct Master {
@@ -34,14 +39,20 @@ pub(super) struct Master {
 }
 
 impl Master {
-    /// Connects and logs in, or says why not in a sentence naming the host and what to do.
+    /// Connects and logs in, or says why not in a sentence naming the host and what to do;
+    /// `again` when an earlier connection of the run was lost.
     pub async fn open(
         name: &str,
         destination: &SshDestination,
         settings: &SshSettings,
+        again: bool,
     ) -> Result<Self, String> {
-        let cannot =
-            |reason: String| format!("cannot connect to {name} over SSH (`{destination}`): {reason}");
+        let cannot = |reason: String| match again {
+            false => format!("cannot connect to {name} over SSH (`{destination}`): {reason}"),
+            true => format!(
+                "the SSH connection to {name} (`{destination}`) was lost and cannot be opened again: {reason}"
+            ),
+        };
         let folder = tempfile::Builder::new()
             .prefix("shakedown-ssh-")
             .tempdir()
@@ -113,10 +124,13 @@ impl Master {
         command
             .arg("-S")
             .arg(&self.socket)
-            // Were the socket gone, ssh would connect on its own: this makes that attempt fail.
+            // Were the master gone, ssh would connect on its own: this makes that attempt fail
+            // at once, saying so, and never become a master itself.
             .args([
                 "-o",
-                "ProxyCommand=false",
+                "ControlMaster=no",
+                "-o",
+                format!("ProxyCommand={NO_MASTER_MARK}").as_str(),
                 "-o",
                 "BatchMode=yes",
                 "-o",

@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{Mutex, Semaphore};
 
 use super::destination::{SshDestination, SshSettings};
-use super::master::Master;
+use super::master::{Master, NO_MASTER_MARK};
 use super::remote::{self, Start};
 use crate::probes::host::{Connection, FileFacts, Finished, Host, Invocation, RunError, drain};
 use crate::probes::processes::Process;
@@ -42,8 +42,12 @@ pub struct SshHost {
 enum ConnectionState {
     Unopened,
     Open(Arc<Master>),
-    /// The reason the connection could not be made; the run does not try again.
-    Failed(String),
+    /// The reason the first connection could not be made: the host is unreachable for this
+    /// run, so its other probes fail at once instead of knocking again.
+    Unreachable(String),
+    /// A connection that worked was lost and could not be opened again yet; the next remote
+    /// command tries, so a blip costs the probes that met it, not the rest of the run.
+    Lost,
     Closed,
 }
 
@@ -62,6 +66,25 @@ enum ExecError {
     Failed(io::Error),
     /// Its time ran out and its process group was killed; what it had printed.
     TimedOut { stdout: Vec<u8>, stderr: Vec<u8> },
+}
+
+/// One try at running a script over a connection.
+enum Attempt {
+    Ran(Ran),
+    /// The connection's master was gone before the command was handed to it: the command
+    /// never reached the server, so it is safe to run again over a new connection.
+    NoMaster,
+    Failed(ExecError),
+}
+
+impl ExecError {
+    /// A timeout before the command printed anything.
+    fn nothing_yet() -> Self {
+        Self::TimedOut {
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }
+    }
 }
 
 impl SshHost {
@@ -89,61 +112,98 @@ impl SshHost {
         *state = ConnectionState::Closed;
     }
 
-    /// The connection, opened on first use.
-    async fn master(&self) -> io::Result<Arc<Master>> {
+    /// The connection, opened on first use, and opened again when it was lost or when `stale`
+    /// (a connection a command found unusable) is still the current one; the flag says whether
+    /// this call opened a new one after a loss.
+    async fn master(&self, stale: Option<&Arc<Master>>) -> io::Result<(Arc<Master>, bool)> {
         let mut state = self.connection.lock().await;
-        match &*state {
-            ConnectionState::Open(master) => return Ok(Arc::clone(master)),
-            ConnectionState::Failed(reason) => return Err(io::Error::other(reason.clone())),
+        let again = match &*state {
+            ConnectionState::Open(master)
+                if master.is_alive() && !stale.is_some_and(|stale| Arc::ptr_eq(stale, master)) =>
+            {
+                return Ok((Arc::clone(master), false));
+            }
+            // The old master is killed when its last user drops it.
+            ConnectionState::Open(_) | ConnectionState::Lost => true,
+            ConnectionState::Unreachable(reason) => return Err(io::Error::other(reason.clone())),
             ConnectionState::Closed => {
                 return Err(io::Error::other(format!(
                     "the SSH connection to {} is already closed",
                     self.name
                 )));
             }
-            ConnectionState::Unopened => {}
+            ConnectionState::Unopened => false,
+        };
+        if again {
+            *state = ConnectionState::Lost;
         }
-        match Master::open(&self.name, &self.destination, &self.settings).await {
+        match Master::open(&self.name, &self.destination, &self.settings, again).await {
             Ok(master) => {
                 let master = Arc::new(master);
                 *state = ConnectionState::Open(Arc::clone(&master));
-                Ok(master)
+                Ok((master, again))
             }
             Err(reason) => {
-                *state = ConnectionState::Failed(reason.clone());
+                if !again {
+                    *state = ConnectionState::Unreachable(reason.clone());
+                }
                 Err(io::Error::other(reason))
             }
         }
     }
 
     /// Runs `script` with `args` on the server within `limit`, killing its process group on the
-    /// server when the limit runs out or the caller stops waiting.
+    /// server when the limit runs out or the caller stops waiting. A connection found lost
+    /// before the command reached the server is opened again once, within the same limit; a
+    /// command that may have reached it is never run twice.
     async fn exec(&self, script: &str, args: &[String], limit: Duration) -> Result<Ran, ExecError> {
         let deadline = tokio::time::Instant::now() + limit;
-        let nothing_yet = || ExecError::TimedOut {
-            stdout: Vec::new(),
-            stderr: Vec::new(),
+        let line = remote::remote_line(script, args);
+        let mut stale = None;
+        loop {
+            let (master, reopened) = tokio::time::timeout_at(deadline, self.master(stale.as_ref()))
+                .await
+                .map_err(|_| ExecError::nothing_yet())?
+                .map_err(ExecError::Failed)?;
+            match self.attempt(&master, &line, deadline).await {
+                Attempt::Ran(ran) => return Ok(ran),
+                Attempt::NoMaster if !reopened && stale.is_none() => stale = Some(master),
+                Attempt::NoMaster => {
+                    return Err(ExecError::Failed(io::Error::other(format!(
+                        "ssh could not run the command on {}: the connection opened again after a loss \
+                         could not be used either",
+                        self.name
+                    ))));
+                }
+                Attempt::Failed(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Runs a remote line over `master` until `deadline`.
+    async fn attempt(&self, master: &Arc<Master>, line: &str, deadline: tokio::time::Instant) -> Attempt {
+        let Ok(acquired) = tokio::time::timeout_at(deadline, self.sessions.acquire()).await else {
+            return Attempt::Failed(ExecError::nothing_yet());
         };
-        let master = tokio::time::timeout_at(deadline, self.master())
-            .await
-            .map_err(|_| nothing_yet())?
-            .map_err(ExecError::Failed)?;
-        let _session = tokio::time::timeout_at(deadline, self.sessions.acquire())
-            .await
-            .map_err(|_| nothing_yet())?
-            .map_err(|closed| ExecError::Failed(io::Error::other(closed)))?;
-        let mut child = master
-            .command(&remote::remote_line(script, args))
+        let _session = match acquired {
+            Ok(session) => session,
+            Err(closed) => return Attempt::Failed(ExecError::Failed(io::Error::other(closed))),
+        };
+        let spawned = master
+            .command(line)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
-            .spawn()
-            .map_err(ExecError::Failed)?;
+            .spawn();
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(error) => return Attempt::Failed(ExecError::Failed(error)),
+        };
         let group = OnceLock::new();
         let mut start = Start::Unknown;
         let mut killer = GroupKiller {
-            master: Arc::clone(&master),
+            master: Arc::clone(master),
             group: &group,
             armed: true,
         };
@@ -165,26 +225,42 @@ impl SshHost {
         .await;
         let (stdout_cut, status) = match outcome {
             Ok((cut, Ok(status))) => (cut, status),
-            Ok((_, Err(error))) => return Err(ExecError::Failed(error)),
+            Ok((_, Err(error))) => return Attempt::Failed(ExecError::Failed(error)),
             Err(_) => {
                 killer.kill().await;
                 let _ = child.kill().await;
-                return Err(ExecError::TimedOut { stdout, stderr });
+                return Attempt::Failed(ExecError::TimedOut { stdout, stderr });
             }
         };
         killer.armed = false;
         // ssh's own failures end with 255 too; a script that never reported its group did not run.
-        if group.get().is_none() || (status.code() == Some(255) && !master.is_alive()) {
+        let lost = status.code() == Some(255) && !master.is_alive();
+        if group.get().is_none() || lost {
+            if group.get().is_none() && String::from_utf8_lossy(&stderr).contains(NO_MASTER_MARK) {
+                return Attempt::NoMaster;
+            }
             let reason = match master.is_alive() {
                 true => remote::io_error(&stderr, "exit status 255").to_string(),
-                false => "the connection was lost".to_owned(),
+                false => {
+                    // sshd leaves a command running when its connection drops: what it started
+                    // is ended over a new connection.
+                    if let Some(group) = group.get()
+                        && let Ok(Ok((fresh, _))) =
+                            tokio::time::timeout_at(deadline, self.master(Some(master))).await
+                    {
+                        kill_group(&fresh, *group).await;
+                    }
+                    "the connection was lost while the command ran; it is not run again, since it \
+                     may have done part of its work"
+                        .to_owned()
+                }
             };
-            return Err(ExecError::Failed(io::Error::other(format!(
+            return Attempt::Failed(ExecError::Failed(io::Error::other(format!(
                 "ssh could not run the command on {}: {reason}",
                 self.name
             ))));
         }
-        Ok(Ran {
+        Attempt::Ran(Ran {
             start,
             code: status.code(),
             stdout,
