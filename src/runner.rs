@@ -2,14 +2,14 @@
 //! and filtered), the step library runs them concurrently, and cucumber's events come out as
 //! our own run events for the reporters.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use cucumber::event::{self, Source};
 use cucumber::gherkin::{Feature, Rule, Scenario};
-use cucumber::{Cucumber, Event, World as _, cli, parser, runner, writer};
+use cucumber::{Cucumber, Event, cli, parser, runner, writer};
 use futures::stream;
 use shakedown_steps::redact::redact;
 use shakedown_steps::{RunContext, ShakedownWorld, StepFailure, install_run_context};
@@ -70,7 +70,7 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     let mut runner = runner::Basic::default()
         .max_concurrent_scenarios(plan.concurrency)
         .retries(plan.retries)
-        .steps(ShakedownWorld::collection())
+        .steps(shakedown_steps::catalogue::collection())
         .before(move |feature, rule, scenario, world| {
             // A scenario copied for a server probes that server, and an `@on:GROUP` one talks
             // to its own web server.
@@ -209,8 +209,11 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The git commit the features were read from, for the reports, when they live in a git work
-/// tree and git answers within a second; `None` otherwise, never an error.
+/// tree and git answers within a second; `None` otherwise, never an error. Asked of git once per
+/// folder: the audit log and the run's reports both carry it, and each `git` is milliseconds
+/// before the first request.
 pub(crate) async fn features_revision(suite: &crate::suite::Suite) -> Option<String> {
+    static KNOWN: Mutex<BTreeMap<PathBuf, Option<String>>> = Mutex::new(BTreeMap::new());
     let folder = suite
         .features
         .iter()
@@ -220,6 +223,15 @@ pub(crate) async fn features_revision(suite: &crate::suite::Suite) -> Option<Str
     } else {
         folder
     };
+    if let Some(known) = lock(&KNOWN).get(&folder) {
+        return known.clone();
+    }
+    let revision = git_revision(&folder).await;
+    lock(&KNOWN).insert(folder, revision.clone());
+    revision
+}
+
+async fn git_revision(folder: &Path) -> Option<String> {
     let git = tokio::process::Command::new("git")
         .arg("-C")
         .arg(folder)
