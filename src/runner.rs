@@ -226,9 +226,26 @@ pub(crate) async fn features_revision(suite: &crate::suite::Suite) -> Option<Str
     if let Some(known) = lock(&KNOWN).get(&folder) {
         return known.clone();
     }
-    let revision = git_revision(&folder).await;
+    let revision = if in_a_git_work_tree(&folder) {
+        git_revision(&folder).await
+    } else {
+        None
+    };
     lock(&KNOWN).insert(folder, revision.clone());
     revision
+}
+
+/// Whether git could know the folder: a `.git` in it or above, or a repository named by the
+/// environment. Outside one, nothing is spawned (and git would only say "not a git repository").
+fn in_a_git_work_tree(folder: &Path) -> bool {
+    if std::env::var_os("GIT_DIR").is_some() {
+        return true;
+    }
+    std::path::absolute(folder).map_or(true, |folder| {
+        folder
+            .ancestors()
+            .any(|ancestor| ancestor.join(".git").exists())
+    })
 }
 
 async fn git_revision(folder: &Path) -> Option<String> {
