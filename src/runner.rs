@@ -242,9 +242,7 @@ fn in_a_git_work_tree(folder: &Path) -> bool {
         return true;
     }
     std::path::absolute(folder).map_or(true, |folder| {
-        folder
-            .ancestors()
-            .any(|ancestor| ancestor.join(".git").exists())
+        folder.ancestors().any(|ancestor| ancestor.join(".git").exists())
     })
 }
 

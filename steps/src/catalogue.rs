@@ -278,7 +278,11 @@ mod tests {
             }
         }
         let unknown = collection.find(&step(StepType::Then, "the moon is made of cheese"));
-        assert!(matches!(unknown, Ok(None)), "{:?}", unknown.map(|found| found.is_some()));
+        assert!(
+            matches!(unknown, Ok(None)),
+            "{:?}",
+            unknown.map(|found| found.is_some())
+        );
     }
 
     #[test]

@@ -187,7 +187,11 @@ impl Browsers {
             .map_err(|_| closed())?;
         let driver = inner
             .driver
-            .get_or_init(|| async { Driver::start(&inner.settings, inner.client()?).await.map(Arc::new) })
+            .get_or_init(|| async {
+                Driver::start(&inner.settings, inner.client()?)
+                    .await
+                    .map(Arc::new)
+            })
             .await
             .clone()?;
         let idle = inner
@@ -267,7 +271,9 @@ impl PoolInner {
             .timeout(self.step_timeout + BACKSTOP_MARGIN)
             .connect_timeout(Duration::from_secs(10))
             .build()
-            .map_err(|error| StepFailure::new(format!("cannot set up the client for the WebDriver: {error}")))?;
+            .map_err(|error| {
+                StepFailure::new(format!("cannot set up the client for the WebDriver: {error}"))
+            })?;
         Ok(self.client.get_or_init(|| client))
     }
 

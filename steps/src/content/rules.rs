@@ -113,7 +113,9 @@ enum Pattern {
 static BUILT_IN_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     BUILT_IN
         .iter()
-        .map(|rule| Regex::new(rule.pattern).expect("the built-in rules are valid regexes (a test compiles them)"))
+        .map(|rule| {
+            Regex::new(rule.pattern).expect("the built-in rules are valid regexes (a test compiles them)")
+        })
         .collect()
 });
 

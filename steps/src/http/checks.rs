@@ -332,7 +332,10 @@ mod tests {
                     the invoices are sent.</p></body></html>";
         for absent in ["lorem ipsum", "Traceback", "ledger is empty", "The  invoices"] {
             assert!(!might_show(page, absent), "{absent}");
-            assert!(does_not_contain(&exchange(200, "text/html", page), absent).is_ok(), "{absent}");
+            assert!(
+                does_not_contain(&exchange(200, "text/html", page), absent).is_ok(),
+                "{absent}"
+            );
         }
         // Each of these shows the text once parsed, or holds it as sent: none may be cleared
         // from the markup alone, and the full check then finds it.
