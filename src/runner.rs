@@ -551,3 +551,21 @@ impl cucumber::Writer<ShakedownWorld> for EventBridge {
 
 /// Events are handled per scenario as they come, so their order across scenarios is free.
 impl writer::Normalized for EventBridge {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_is_asked_for_the_revision_only_inside_a_work_tree() {
+        let root = tempfile::tempdir().expect("a temporary folder");
+        let features = root.path().join("suite").join("features");
+        std::fs::create_dir_all(&features).expect("the features folder");
+        // A `GIT_DIR` in the environment names a repository for any folder.
+        if std::env::var_os("GIT_DIR").is_none() {
+            assert!(!in_a_git_work_tree(&features), "{}", features.display());
+        }
+        std::fs::create_dir(root.path().join(".git")).expect("a `.git` folder");
+        assert!(in_a_git_work_tree(&features), "{}", features.display());
+    }
+}
