@@ -7,10 +7,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
-use cucumber::World as _;
 use cucumber::codegen::{Expression, Regex};
 use cucumber::gherkin::{Feature, Scenario, Step, StepType};
-use shakedown_steps::ShakedownWorld;
 use shakedown_steps::catalogue::{self, Entry};
 use shakedown_steps::session::{ANONYMOUS, LoginSettings, RoleSettings};
 
@@ -93,7 +91,7 @@ const MATRIX_CELLS: [&str; 3] = ["allowed", "denied", "login"];
 /// Every step of every selected scenario and background, matched once; with `roles`, every role
 /// a step names is checked against the configuration too.
 pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
-    let collection = ShakedownWorld::collection();
+    let collection = catalogue::collection();
     // Reading the catalogue compiles every phrase again: only an unmatched step needs it.
     let entries = std::cell::OnceCell::new();
     let mut findings = Findings {

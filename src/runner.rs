@@ -2,14 +2,14 @@
 //! and filtered), the step library runs them concurrently, and cucumber's events come out as
 //! our own run events for the reporters.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use cucumber::event::{self, Source};
 use cucumber::gherkin::{Feature, Rule, Scenario};
-use cucumber::{Cucumber, Event, World as _, cli, parser, runner, writer};
+use cucumber::{Cucumber, Event, cli, parser, runner, writer};
 use futures::stream;
 use shakedown_steps::redact::redact;
 use shakedown_steps::{Deadline, Limit, RunContext, ShakedownWorld, StepFailure, install_run_context};
@@ -79,7 +79,7 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     let mut runner = runner::Basic::default()
         .max_concurrent_scenarios(plan.concurrency)
         .retries(plan.retries)
-        .steps(ShakedownWorld::collection())
+        .steps(shakedown_steps::catalogue::collection())
         .before(move |feature, rule, scenario, world| {
             // A scenario copied for a server probes that server, and an `@on:GROUP` one talks
             // to its own web server.
@@ -246,8 +246,11 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// The git commit the features were read from, for the reports, when they live in a git work
-/// tree and git answers within a second; `None` otherwise, never an error.
+/// tree and git answers within a second; `None` otherwise, never an error. Asked of git once per
+/// folder: the audit log and the run's reports both carry it, and each `git` is milliseconds
+/// before the first request.
 pub(crate) async fn features_revision(suite: &crate::suite::Suite) -> Option<String> {
+    static KNOWN: Mutex<BTreeMap<PathBuf, Option<String>>> = Mutex::new(BTreeMap::new());
     let folder = suite
         .features
         .iter()
@@ -257,6 +260,30 @@ pub(crate) async fn features_revision(suite: &crate::suite::Suite) -> Option<Str
     } else {
         folder
     };
+    if let Some(known) = lock(&KNOWN).get(&folder) {
+        return known.clone();
+    }
+    let revision = if in_a_git_work_tree(&folder) {
+        git_revision(&folder).await
+    } else {
+        None
+    };
+    lock(&KNOWN).insert(folder, revision.clone());
+    revision
+}
+
+/// Whether git could know the folder: a `.git` in it or above, or a repository named by the
+/// environment. Outside one, nothing is spawned (and git would only say "not a git repository").
+fn in_a_git_work_tree(folder: &Path) -> bool {
+    if std::env::var_os("GIT_DIR").is_some() {
+        return true;
+    }
+    std::path::absolute(folder).map_or(true, |folder| {
+        folder.ancestors().any(|ancestor| ancestor.join(".git").exists())
+    })
+}
+
+async fn git_revision(folder: &Path) -> Option<String> {
     let git = tokio::process::Command::new("git")
         .arg("-C")
         .arg(folder)
@@ -561,3 +588,21 @@ impl cucumber::Writer<ShakedownWorld> for EventBridge {
 
 /// Events are handled per scenario as they come, so their order across scenarios is free.
 impl writer::Normalized for EventBridge {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_is_asked_for_the_revision_only_inside_a_work_tree() {
+        let root = tempfile::tempdir().expect("a temporary folder");
+        let features = root.path().join("suite").join("features");
+        std::fs::create_dir_all(&features).expect("the features folder");
+        // A `GIT_DIR` in the environment names a repository for any folder.
+        if std::env::var_os("GIT_DIR").is_none() {
+            assert!(!in_a_git_work_tree(&features), "{}", features.display());
+        }
+        std::fs::create_dir(root.path().join(".git")).expect("a `.git` folder");
+        assert!(in_a_git_work_tree(&features), "{}", features.display());
+    }
+}

@@ -3,7 +3,10 @@
 //! the binary actually holds, so a step the linker dropped shows as missing instead of being
 //! advertised, and `docs/steps.md` is generated from it.
 
+use std::sync::LazyLock;
+
 use cucumber::codegen::{StepConstructor, WorldInventory, inventory};
+use cucumber::step::{Collection, Location};
 use regex::Regex;
 
 use crate::world::ShakedownWorld;
@@ -66,19 +69,50 @@ Paths like \"/reports/\" are relative to the selected environment's base URL; a 
 it is. Roles (\"clerk\", \"admin\") are names from the configuration, never credentials.
 ";
 
-/// Every documented phrase, with the keywords cucumber registered it for, in reading order.
+/// Every step `#[phrase]` registered, its regex compiled on first use and only once: compiling
+/// the step library is most of what a run does before its first request.
+static REGISTERED: LazyLock<Vec<(Location, Regex, cucumber::Step<ShakedownWorld>)>> = LazyLock::new(|| {
+    inventory::iter::<<ShakedownWorld as WorldInventory>::Given>
+        .into_iter()
+        .map(|registered| {
+            let (location, regex, step) = registered.inner();
+            (location, regex(), step)
+        })
+        .collect()
+});
+
+/// The keywords `collection` offers every phrase under.
+const KEYWORDS: [&str; 3] = ["Given", "When", "Then"];
+
+/// The step library as cucumber looks it up: every phrase under every keyword, the three sharing
+/// one compiled regex. Built once: `check` and the run both look steps up.
+pub fn collection() -> Collection<ShakedownWorld> {
+    static COLLECTION: LazyLock<Collection<ShakedownWorld>> = LazyLock::new(|| {
+        REGISTERED
+            .iter()
+            .fold(Collection::new(), |collection, (location, regex, step)| {
+                collection
+                    .given(Some(*location), regex.clone(), *step)
+                    .when(Some(*location), regex.clone(), *step)
+                    .then(Some(*location), regex.clone(), *step)
+            })
+    });
+    COLLECTION.clone()
+}
+
+/// The regexes of every registered phrase.
+fn patterns() -> impl Iterator<Item = &'static Regex> {
+    REGISTERED.iter().map(|(_, regex, _)| regex)
+}
+
+/// Every documented phrase, with the keywords it is registered for (none when its example
+/// matches no registered step), in reading order.
 pub fn live() -> Vec<Entry> {
-    let given = patterns::<<ShakedownWorld as WorldInventory>::Given>();
-    let when = patterns::<<ShakedownWorld as WorldInventory>::When>();
-    let then = patterns::<<ShakedownWorld as WorldInventory>::Then>();
     let mut entries: Vec<Entry> = inventory::iter::<Documented>
         .into_iter()
         .map(|documented| {
-            let keywords = [("Given", &given), ("When", &when), ("Then", &then)]
-                .into_iter()
-                .filter(|(_, registered)| registered.iter().any(|regex| regex.is_match(documented.example)))
-                .map(|(keyword, _)| keyword)
-                .collect();
+            let registered = patterns().any(|regex| regex.is_match(documented.example));
+            let keywords = if registered { KEYWORDS.to_vec() } else { Vec::new() };
             Entry {
                 domain: domain_of(documented.module).to_owned(),
                 phrase: documented.phrase.to_owned(),
@@ -98,13 +132,6 @@ pub fn live() -> Vec<Entry> {
     entries
 }
 
-fn patterns<T: StepConstructor<ShakedownWorld> + inventory::Collect>() -> Vec<Regex> {
-    inventory::iter::<T>
-        .into_iter()
-        .map(|step| (step.inner().1)())
-        .collect()
-}
-
 /// Which domain a step line belongs to, to tell the scenarios that look at a server (and run
 /// once per host) from those that look at the site.
 pub struct StepDomains {
@@ -113,13 +140,10 @@ pub struct StepDomains {
 
 impl StepDomains {
     pub fn new() -> Self {
-        let registered = patterns::<<ShakedownWorld as WorldInventory>::Then>();
         let patterns = inventory::iter::<Documented>
             .into_iter()
             .filter_map(|documented| {
-                let regex = registered
-                    .iter()
-                    .find(|regex| regex.is_match(documented.example))?;
+                let regex = patterns().find(|regex| regex.is_match(documented.example))?;
                 Some((regex.clone(), domain_of(documented.module)))
             })
             .collect();
@@ -229,9 +253,42 @@ mod tests {
     }
 
     #[test]
+    fn the_collection_finds_every_example_under_every_keyword_and_nothing_else() {
+        use cucumber::gherkin::{Step, StepType};
+
+        let collection = collection();
+        let step = |ty, value: &str| Step {
+            keyword: String::new(),
+            ty,
+            value: value.to_owned(),
+            docstring: None,
+            table: None,
+            span: Default::default(),
+            position: Default::default(),
+        };
+        for entry in live() {
+            for ty in [StepType::Given, StepType::When, StepType::Then] {
+                let found = collection.find(&step(ty, &entry.example));
+                assert!(
+                    matches!(found, Ok(Some(_))),
+                    "`{}` as {ty:?}: {:?}",
+                    entry.example,
+                    found.map(|found| found.is_some())
+                );
+            }
+        }
+        let unknown = collection.find(&step(StepType::Then, "the moon is made of cheese"));
+        assert!(
+            matches!(unknown, Ok(None)),
+            "{:?}",
+            unknown.map(|found| found.is_some())
+        );
+    }
+
+    #[test]
     fn every_registered_step_is_documented() {
         let documented = live().len();
-        let registered = patterns::<<ShakedownWorld as WorldInventory>::Then>().len();
+        let registered = patterns().count();
         assert_eq!(documented, registered);
     }
 

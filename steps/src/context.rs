@@ -109,8 +109,7 @@ impl RunContext {
             settings.step_timeout,
             settings.artifacts,
             settings.read_only,
-        )
-        .map_err(|error| error.to_string())?;
+        );
         let sessions = Sessions::new(
             http.clone(),
             settings.login,

@@ -1,6 +1,7 @@
-//! `#[phrase]`: a step phrase is written once. The attribute registers the function for Given,
-//! When and Then (stakeholders use any keyword), hands its structured failure to the runner
-//! whole, and adds the phrase, its example and its meaning (the function's doc comment) to the
+//! `#[phrase]`: a step phrase is written once. The attribute registers the function with
+//! cucumber once (the catalogue's `collection` offers it under Given, When and Then alike, since
+//! stakeholders use any keyword, with its regex compiled once for the three), hands its
+//! structured failure to the runner whole, and adds the phrase, its example and its meaning (the function's doc comment) to the
 //! catalogue that `shakedown steps` prints and `docs/steps.md` is generated from. A phrase
 //! therefore cannot be added without its example and documentation.
 
@@ -89,8 +90,6 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
     Ok(quote! {
         #(#attributes)*
         #[::cucumber::given(expr = #expression)]
-        #[::cucumber::when(expr = #expression)]
-        #[::cucumber::then(expr = #expression)]
         #visibility #outer_signature {
             #inner
             #outcome

@@ -44,8 +44,9 @@ struct PoolInner {
     /// On a read-only environment every session carries the guard against mutating requests.
     read_only: bool,
     /// The client every WebDriver call goes through: no proxy (the driver is on loopback or a
-    /// grid the user named) and a bounded request time.
-    client: reqwest::Client,
+    /// grid the user named) and a bounded request time. Built on first use (`client`): it loads
+    /// the system's trust store, which a run without browser steps need not wait for.
+    client: std::sync::OnceLock<reqwest::Client>,
     permits: Arc<Semaphore>,
     driver: OnceCell<Result<Arc<Driver>, StepFailure>>,
     idle: Mutex<Vec<Session>>,
@@ -107,20 +108,15 @@ impl Browsers {
         step_timeout: Duration,
         artifacts: PathBuf,
         read_only: bool,
-    ) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(step_timeout + BACKSTOP_MARGIN)
-            .connect_timeout(Duration::from_secs(10))
-            .build()?;
+    ) -> Self {
         let permits = Arc::new(Semaphore::new(settings.sessions.max(1)));
-        Ok(Self {
+        Self {
             inner: Arc::new(PoolInner {
                 settings,
                 step_timeout,
                 artifacts,
                 read_only,
-                client,
+                client: std::sync::OnceLock::new(),
                 permits,
                 driver: OnceCell::new(),
                 idle: Mutex::new(Vec::new()),
@@ -128,7 +124,7 @@ impl Browsers {
                 next_id: AtomicUsize::new(1),
                 closed: AtomicBool::new(false),
             }),
-        })
+        }
     }
 
     /// Gives the scenario a session if it has none yet: waits until `queue` for one to be
@@ -191,7 +187,11 @@ impl Browsers {
             .map_err(|_| closed())?;
         let driver = inner
             .driver
-            .get_or_init(|| async { Driver::start(&inner.settings, &inner.client).await.map(Arc::new) })
+            .get_or_init(|| async {
+                Driver::start(&inner.settings, inner.client()?)
+                    .await
+                    .map(Arc::new)
+            })
             .await
             .clone()?;
         let idle = inner
@@ -262,6 +262,21 @@ impl Browsers {
 }
 
 impl PoolInner {
+    fn client(&self) -> Result<&reqwest::Client, StepFailure> {
+        if let Some(client) = self.client.get() {
+            return Ok(client);
+        }
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(self.step_timeout + BACKSTOP_MARGIN)
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|error| {
+                StepFailure::new(format!("cannot set up the client for the WebDriver: {error}"))
+            })?;
+        Ok(self.client.get_or_init(|| client))
+    }
+
     fn live_count(&self) -> usize {
         self.live
             .lock()
@@ -287,7 +302,7 @@ impl PoolInner {
         }
         let capabilities = driver::capabilities(&self.settings, local, profile.as_deref())?;
         let connect = WebDriver::builder(driver.url.as_str(), capabilities)
-            .client(self.client.clone())
+            .client(self.client()?.clone())
             .connect();
         let started = deadline.run(connect).await;
         let web_driver = match started {

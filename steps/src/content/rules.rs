@@ -1,8 +1,9 @@
 //! The forbidden-content rules: a built-in set tuned for few false positives, extended, thinned
-//! and excepted per path by `[content]`, compiled once per run. Each rule has a name, so a
-//! failure says which one matched.
+//! and excepted per path by `[content]`, compiled once per run (the built-in ones only when a
+//! page is first scanned). Each rule has a name, so a failure says which one matched.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -96,7 +97,35 @@ pub struct Allowance {
 #[derive(Debug, Clone)]
 struct Rule {
     name: String,
-    pattern: Regex,
+    pattern: Pattern,
+}
+
+/// A rule's regex: a configured one is compiled with the configuration, where its errors are
+/// found; the built-in ones, known good, are compiled when a page is first scanned, so start-up
+/// (and every run that checks no content) does not wait for them.
+#[derive(Debug, Clone)]
+enum Pattern {
+    /// The index of the rule in `BUILT_IN`.
+    BuiltIn(usize),
+    Configured(Regex),
+}
+
+static BUILT_IN_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    BUILT_IN
+        .iter()
+        .map(|rule| {
+            Regex::new(rule.pattern).expect("the built-in rules are valid regexes (a test compiles them)")
+        })
+        .collect()
+});
+
+impl Pattern {
+    fn regex(&self) -> &Regex {
+        match self {
+            Self::BuiltIn(index) => &BUILT_IN_PATTERNS[*index],
+            Self::Configured(regex) => regex,
+        }
+    }
 }
 
 /// The compiled rules of a run.
@@ -159,18 +188,23 @@ impl RuleSet {
         }
         let built_in = BUILT_IN
             .iter()
-            .filter(|rule| !disabled.iter().any(|name| name == rule.name))
-            .map(|rule| (rule.name.to_owned(), rule.pattern.to_owned()));
-        let rules = built_in
-            .chain(extra.iter().cloned())
-            .map(|(name, pattern)| match Regex::new(&pattern) {
-                Ok(pattern) => Ok(Rule { name, pattern }),
-                Err(error) => Err(RuleError::Pattern {
-                    name,
-                    problem: error.to_string(),
-                }),
-            })
-            .collect::<Result<_, _>>()?;
+            .enumerate()
+            .filter(|(_, rule)| !disabled.iter().any(|name| name == rule.name))
+            .map(|(index, rule)| Rule {
+                name: rule.name.to_owned(),
+                pattern: Pattern::BuiltIn(index),
+            });
+        let configured = extra.iter().map(|(name, pattern)| match Regex::new(pattern) {
+            Ok(pattern) => Ok(Rule {
+                name: name.clone(),
+                pattern: Pattern::Configured(pattern),
+            }),
+            Err(error) => Err(RuleError::Pattern {
+                name: name.clone(),
+                problem: error.to_string(),
+            }),
+        });
+        let rules = built_in.map(Ok).chain(configured).collect::<Result<_, _>>()?;
         Ok(Self { rules, allowances })
     }
 
@@ -185,7 +219,7 @@ impl RuleSet {
                     .into_iter()
                     .flatten()
                     .find_map(|haystack| {
-                        rule.pattern.find(haystack).map(|found| Finding {
+                        rule.pattern.regex().find(haystack).map(|found| Finding {
                             rule: rule.name.clone(),
                             snippet: text::snippet_around(haystack, found.start(), found.end()),
                         })

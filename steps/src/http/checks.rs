@@ -56,6 +56,11 @@ pub(crate) fn does_not_contain(exchange: &Exchange, needle: &str) -> Result<(), 
             .with("request", exchange.describe())
             .with("body", text::excerpt(exchange.readable_body())));
     }
+    // On a page that is fine, proving absence from the markup alone spares parsing it, which
+    // was most of this step's cost.
+    if !might_show(&exchange.body, needle) {
+        return Ok(());
+    }
     match find(exchange, needle) {
         None => Ok(()),
         Some(snippet) => Err(StepFailure::new(format!(
@@ -65,6 +70,53 @@ pub(crate) fn does_not_contain(exchange: &Exchange, needle: &str) -> Result<(), 
         .with("request", exchange.describe())
         .with("found", snippet)),
     }
+}
+
+/// Whether `needle` can be in `markup` as sent or in its visible text, worked out without
+/// parsing it; `false` only when no arrangement of tags, character references and whitespace can
+/// show it. A character of the visible text comes from a character of the markup, or from a
+/// character reference (`&amp;`, `&#32;`); the parser keeps the characters between two `<` in
+/// order and together (moving a run of text moves all of it), drops none but whitespace, and
+/// adds only whitespace. So, without references, an occurrence starts at a character of the
+/// markup from which the needle's letters follow with only whitespace between them, or until a
+/// `<` (where a tag may split a word: `Le<b>dg</b>er`).
+fn might_show(markup: &str, needle: &str) -> bool {
+    let letters: Vec<char> = needle.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(&first) = letters.first() else {
+        return true;
+    };
+    // A NUL in the markup is dropped or read as U+FFFD: either way not where it stands.
+    let has_reference = markup
+        .as_bytes()
+        .windows(2)
+        .any(|pair| pair[0] == b'&' && (pair[1].is_ascii_alphanumeric() || pair[1] == b'#'));
+    if has_reference || letters.contains(&char::REPLACEMENT_CHARACTER) {
+        return true;
+    }
+    let splits = |c: char| matches!(c, '<' | '&' | '\0');
+    markup.char_indices().any(|(start, c)| {
+        if c != first {
+            return false;
+        }
+        let mut wanted = letters[1..].iter();
+        let mut next = wanted.next();
+        for c in markup[start + c.len_utf8()..].chars() {
+            let Some(&letter) = next else {
+                return true;
+            };
+            if c.is_whitespace() {
+                continue;
+            }
+            if splits(c) {
+                return true;
+            }
+            if c != letter {
+                return false;
+            }
+            next = wanted.next();
+        }
+        next.is_none()
+    })
 }
 
 /// A snippet around the first place `needle` occurs: the visible text first, then the raw body.
@@ -271,6 +323,43 @@ mod tests {
             failure.to_string().contains("found with other letter case"),
             "{failure}"
         );
+    }
+
+    #[test]
+    fn absence_is_proved_from_the_markup_only_where_no_markup_can_show_the_text() {
+        let page = "<!doctype html><html><head><title>Ledger</title><style>p { x: 1 }</style>\
+                    <script>var a = 1 < 2;</script></head><body><p>The ledger balances,\n\
+                    the invoices are sent.</p></body></html>";
+        for absent in ["lorem ipsum", "Traceback", "ledger is empty", "The  invoices"] {
+            assert!(!might_show(page, absent), "{absent}");
+            assert!(
+                does_not_contain(&exchange(200, "text/html", page), absent).is_ok(),
+                "{absent}"
+            );
+        }
+        // Each of these shows the text once parsed, or holds it as sent: none may be cleared
+        // from the markup alone, and the full check then finds it.
+        let showing = [
+            ("<p>lorem ipsum</p>", "lorem ipsum"),
+            ("<p>lorem\n      ipsum</p>", "lorem ipsum"),
+            ("<p>lor<b>em</b> ip<span>sum</span></p>", "lorem ipsum"),
+            ("<p>lorem<!-- x --> ipsum</p>", "lorem ipsum"),
+            ("<p>lor<script>x</script>em ipsum</p>", "lorem ipsum"),
+            ("<p>lorem&nbsp;ipsum</p>", "lorem ipsum"),
+            ("<p>lorem&#32;ipsum</p>", "lorem ipsum"),
+            ("<p>&#108;orem ipsum</p>", "lorem ipsum"),
+            ("<p>Fish &amp; chips</p>", "Fish & chips"),
+            ("<p>Fish &amp chips</p>", "Fish & chips"),
+            ("<div>lorem</div><div>ipsum</div>", "lorem ipsum"),
+            ("<table>lorem<tr><td>x</td></tr> ipsum</table>", "lorem"),
+            ("<p title=\"lorem ipsum\">x</p>", "lorem ipsum"),
+        ];
+        for (markup, needle) in showing {
+            assert!(might_show(markup, needle), "{markup}");
+            let page = exchange(200, "text/html", markup);
+            let seen = page.readable_body().contains(needle) || markup.contains(needle);
+            assert_eq!(does_not_contain(&page, needle).is_err(), seen, "{markup}");
+        }
     }
 
     #[test]
