@@ -74,6 +74,10 @@ impl Fleet {
         Ok(Self { hosts })
     }
 
+    pub fn hosts(&self) -> &[FleetHost] {
+        &self.hosts
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.hosts.iter().map(|host| host.name.clone()).collect()
     }

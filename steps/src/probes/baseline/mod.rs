@@ -1,0 +1,16 @@
+//! The server baseline: what a host runs, listens on and schedules, recorded before a
+//! deployment and compared after it, so a service nobody wrote a check for still cannot go
+//! missing unnoticed.
+
+mod compare;
+mod facts;
+mod ignore;
+mod model;
+mod settings;
+mod steps;
+
+pub use compare::{Changes, compare};
+pub use facts::gather;
+pub use ignore::{IgnoreKind, Ignored};
+pub use model::{Apache, Baseline, HostFacts, Services, VERSION};
+pub use settings::BaselineSettings;
