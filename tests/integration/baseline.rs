@@ -86,8 +86,15 @@ impl Setup {
     fn regressions(&self) -> [String; 3] {
         let listener = std::fs::read_to_string("/proc/self/comm").expect("own name");
         [
-            format!("the process `{}` was running before the deployment and is not now", self.daemon_name),
-            format!("port {} was listened on by {} and is closed", self.port, listener.trim()),
+            format!(
+                "the process `{}` was running before the deployment and is not now",
+                self.daemon_name
+            ),
+            format!(
+                "port {} was listened on by {} and is closed",
+                self.port,
+                listener.trim()
+            ),
             format!(
                 "the crontab line `{}` in {} is gone",
                 self.crontab_line,
@@ -142,13 +149,20 @@ fn fixed_port_listener() -> (TcpListener, u16) {
     let start = 20_000 + (std::process::id() % 10_000) as u16;
     (start..32_000)
         .chain(20_000..start)
-        .find_map(|port| TcpListener::bind(("127.0.0.1", port)).ok().map(|listener| (listener, port)))
+        .find_map(|port| {
+            TcpListener::bind(("127.0.0.1", port))
+                .ok()
+                .map(|listener| (listener, port))
+        })
         .expect("a free port below 32000")
 }
 
 fn assert_reports_exactly(stdout: &str, host: &str, setup: &Setup) {
     for sentence in setup.regressions() {
-        assert!(stdout.contains(&sentence), "{sentence:?} is missing from:\n{stdout}");
+        assert!(
+            stdout.contains(&sentence),
+            "{sentence:?} is missing from:\n{stdout}"
+        );
     }
     assert!(
         stdout.contains(&format!("3 thing(s) on {host} regressed since the baseline")),
@@ -170,7 +184,10 @@ fn a_stopped_daemon_a_closed_port_and_a_removed_crontab_line_are_the_regressions
         .expect_stdout("this machine: ")
         .expect_stdout("1 crontab lines");
     let text = std::fs::read_to_string(project.path().join("baseline.json")).expect("written");
-    assert!(text.contains("\"version\": 1") && text.contains(&setup.daemon_name), "{text}");
+    assert!(
+        text.contains("\"version\": 1") && text.contains(&setup.daemon_name),
+        "{text}"
+    );
     project
         .shakedown()
         .args(["baseline", "compare", "baseline.json", "--env", "test"])
@@ -189,7 +206,10 @@ fn a_stopped_daemon_a_closed_port_and_a_removed_crontab_line_are_the_regressions
     assert_reports_exactly(&compared.stdout, "this machine", &setup);
     validate_junit(&report);
     let xml = std::fs::read_to_string(&report).expect("report written");
-    assert!(xml.contains("<failure") && xml.contains("Nothing on the server has regressed"), "{xml}");
+    assert!(
+        xml.contains("<failure") && xml.contains("Nothing on the server has regressed"),
+        "{xml}"
+    );
     assert!(xml.contains(&setup.daemon_name), "{xml}");
 
     // The pre-flight stage records, the post-install stage compares: the step in a feature.
@@ -287,7 +307,9 @@ fn an_unusable_baseline_or_ignore_entry_is_one_clear_message() {
         .expect_code(1)
         .expect_stdout("text.json` cannot be used: it is not JSON");
     project.file("old.json", r#"{"version": 0, "hosts": {}}"#);
-    compare("old.json").expect_code(1).expect_stdout("it is of version 0");
+    compare("old.json")
+        .expect_code(1)
+        .expect_stdout("it is of version 0");
     project.file(
         "other.json",
         r#"{"version": 1, "recorded_at": "", "environment": "test", "shakedown": "0", "hosts": {"web9": {}}}"#,
@@ -296,7 +318,10 @@ fn an_unusable_baseline_or_ignore_entry_is_one_clear_message() {
         .expect_code(1)
         .expect_stdout("has no section for this machine");
 
-    let bad = Project::new("http://127.0.0.1:9/", "[baseline]\nignore = [\"port:8082\", \"daemon:cron\"]\n");
+    let bad = Project::new(
+        "http://127.0.0.1:9/",
+        "[baseline]\nignore = [\"port:8082\", \"daemon:cron\"]\n",
+    );
     let outcome = bad
         .shakedown()
         .args(["baseline", "compare", "baseline.json", "--env", "test"])

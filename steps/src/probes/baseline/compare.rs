@@ -23,14 +23,24 @@ pub fn compare(before: &HostFacts, now: &HostFacts, ignore: &[Ignored]) -> Chang
         changes: Changes::default(),
     };
     if let (Some(before), Some(now)) = (&before.services, &now.services) {
-        changes.sets(IgnoreKind::Service, &before.running, &now.running, |name, gone| match gone {
-            true => format!("the service `{name}` was running before the deployment and is not now"),
-            false => format!("the service `{name}` is running and was not before the deployment"),
-        });
-        changes.sets(IgnoreKind::Service, &before.enabled, &now.enabled, |name, gone| match gone {
-            true => format!("the service `{name}` was enabled before the deployment and is not now"),
-            false => format!("the service `{name}` is enabled and was not before the deployment"),
-        });
+        changes.sets(
+            IgnoreKind::Service,
+            &before.running,
+            &now.running,
+            |name, gone| match gone {
+                true => format!("the service `{name}` was running before the deployment and is not now"),
+                false => format!("the service `{name}` is running and was not before the deployment"),
+            },
+        );
+        changes.sets(
+            IgnoreKind::Service,
+            &before.enabled,
+            &now.enabled,
+            |name, gone| match gone {
+                true => format!("the service `{name}` was enabled before the deployment and is not now"),
+                false => format!("the service `{name}` is enabled and was not before the deployment"),
+            },
+        );
     }
     if let (Some(before), Some(now)) = (&before.ports, &now.ports) {
         changes.ports(before, now);
@@ -45,14 +55,24 @@ pub fn compare(before: &HostFacts, now: &HostFacts, ignore: &[Ignored]) -> Chang
         changes.crontabs(before, now);
     }
     if let (Some(before), Some(now)) = (&before.apache, &now.apache) {
-        changes.sets(IgnoreKind::Site, &before.sites, &now.sites, |name, gone| match gone {
-            true => format!("site `{name}` is no longer enabled"),
-            false => format!("site `{name}` is newly enabled"),
-        });
-        changes.sets(IgnoreKind::Module, &before.modules, &now.modules, |name, gone| match gone {
-            true => format!("module `{name}` is no longer enabled"),
-            false => format!("module `{name}` is newly enabled"),
-        });
+        changes.sets(
+            IgnoreKind::Site,
+            &before.sites,
+            &now.sites,
+            |name, gone| match gone {
+                true => format!("site `{name}` is no longer enabled"),
+                false => format!("site `{name}` is newly enabled"),
+            },
+        );
+        changes.sets(
+            IgnoreKind::Module,
+            &before.modules,
+            &now.modules,
+            |name, gone| match gone {
+                true => format!("module `{name}` is no longer enabled"),
+                false => format!("module `{name}` is newly enabled"),
+            },
+        );
     }
     changes.changes
 }
@@ -142,7 +162,13 @@ mod tests {
         names.iter().map(|name| (*name).to_owned()).collect()
     }
 
-    fn facts(services: &[&str], ports: &[(u16, Option<&str>)], processes: &[&str], cron: &[&str], sites: &[&str]) -> HostFacts {
+    fn facts(
+        services: &[&str],
+        ports: &[(u16, Option<&str>)],
+        processes: &[&str],
+        cron: &[&str],
+        sites: &[&str],
+    ) -> HostFacts {
         HostFacts {
             services: Some(Services {
                 running: set(services),
@@ -241,6 +267,11 @@ mod tests {
         let some = &ignore[..1];
         let changes = compare(&before(), &now, some);
         assert_eq!(changes.regressions.len(), 4, "{:?}", changes.regressions);
-        assert!(changes.regressions.iter().all(|sentence| !sentence.contains("`cron` was")));
+        assert!(
+            changes
+                .regressions
+                .iter()
+                .all(|sentence| !sentence.contains("`cron` was"))
+        );
     }
 }

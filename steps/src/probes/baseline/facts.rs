@@ -17,7 +17,8 @@ use crate::probes::host::{Finished, Host, Invocation, RunError};
 
 /// Reads the clock and every process's `stat` line in one command, so a server over SSH
 /// answers in one round trip.
-const PROCESS_SCRIPT: &str = "cat /proc/uptime; getconf CLK_TCK 2>/dev/null || echo 100; cat /proc/[0-9]*/stat 2>/dev/null; true";
+const PROCESS_SCRIPT: &str =
+    "cat /proc/uptime; getconf CLK_TCK 2>/dev/null || echo 100; cat /proc/[0-9]*/stat 2>/dev/null; true";
 
 /// Where the kernel says which ports it hands out to outgoing connections and `bind(0)`.
 const EPHEMERAL_RANGE: &str = "/proc/sys/net/ipv4/ip_local_port_range";
@@ -45,10 +46,9 @@ pub async fn gather(
             apache,
         })
     };
-    deadline
-        .run(work)
-        .await
-        .unwrap_or_else(|| Err(deadline.exceeded(format!("the facts of {} could not be gathered", host.name()))))
+    deadline.run(work).await.unwrap_or_else(|| {
+        Err(deadline.exceeded(format!("the facts of {} could not be gathered", host.name())))
+    })
 }
 
 /// Runs a command; its output when it ran and exited 0, `None` when the host cannot tell.
@@ -60,7 +60,9 @@ async fn output(host: &dyn Host, program: &str, args: &[&str], deadline: Deadlin
     };
     match host.run(&invocation, deadline.remaining()).await {
         Ok(Finished {
-            code: Some(0), stdout, ..
+            code: Some(0),
+            stdout,
+            ..
         }) => Some(stdout),
         _ => None,
     }
@@ -149,9 +151,22 @@ fn is_daemon(stat: &Stat<'_>, age_seconds: f64, min_age: Duration) -> bool {
 /// Services running and enabled, as systemd lists them; unknown without systemd. The list of
 /// unit files can be read without a running systemd, so it is asked only when one answered.
 async fn services(host: &dyn Host, deadline: Deadline) -> Option<Services> {
-    let running = ["list-units", "--type=service", "--state=running", "--no-legend", "--plain", "--no-pager"];
+    let running = [
+        "list-units",
+        "--type=service",
+        "--state=running",
+        "--no-legend",
+        "--plain",
+        "--no-pager",
+    ];
     let running = output(host, "systemctl", &running, deadline).await?;
-    let enabled = ["list-unit-files", "--type=service", "--state=enabled", "--no-legend", "--no-pager"];
+    let enabled = [
+        "list-unit-files",
+        "--type=service",
+        "--state=enabled",
+        "--no-legend",
+        "--no-pager",
+    ];
     let enabled = output(host, "systemctl", &enabled, deadline).await?;
     Some(Services {
         running: unit_names(&running),
@@ -334,7 +349,10 @@ mod tests {
             600 (sleep) S 500 600 500 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5000 0 0\n\
             700 (sshd-session) S 1 700 700 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 99990 0 0\n";
         let names = parse_daemons(text, Duration::from_secs(60)).expect("read");
-        assert_eq!(names, BTreeSet::from(["systemd".to_owned(), "ledger worker".to_owned()]));
+        assert_eq!(
+            names,
+            BTreeSet::from(["systemd".to_owned(), "ledger worker".to_owned()])
+        );
         assert!(parse_daemons("", Duration::ZERO).is_none());
     }
 
@@ -359,7 +377,10 @@ mod tests {
         let text = "MAILTO=ops\n# heartbeat\n*/5 * * * *  www-data  /srv/ledger/bin/heartbeat\n\n@daily root /usr/sbin/logrotate\n";
         assert_eq!(
             job_lines(text, true),
-            ["*/5 * * * *  www-data  /srv/ledger/bin/heartbeat", "@daily root /usr/sbin/logrotate"]
+            [
+                "*/5 * * * *  www-data  /srv/ledger/bin/heartbeat",
+                "@daily root /usr/sbin/logrotate"
+            ]
         );
     }
 

@@ -77,7 +77,13 @@ impl FromStr for Ignored {
         let kind = IgnoreKind::ALL
             .into_iter()
             .find(|kind| kind.word() == word.trim())
-            .ok_or_else(|| format!("`{}` is not a kind of thing the baseline records (kinds: {})", word.trim(), known()))?;
+            .ok_or_else(|| {
+                format!(
+                    "`{}` is not a kind of thing the baseline records (kinds: {})",
+                    word.trim(),
+                    known()
+                )
+            })?;
         let name = name.trim();
         if name.is_empty() {
             return Err(format!("`{text}` names no {}", kind.word()));
@@ -117,10 +123,31 @@ mod tests {
     #[test]
     fn an_unknown_kind_a_missing_name_or_a_bad_port_is_refused() {
         let unknown = "daemon:cron".parse::<Ignored>().expect_err("unknown kind");
-        assert!(unknown.starts_with("`daemon` is not a kind of thing"), "{unknown}");
-        assert!(unknown.contains("service, port, process, cron, site, module"), "{unknown}");
-        assert!("old-worker".parse::<Ignored>().expect_err("no kind").contains("KIND:NAME"));
-        assert!("site:".parse::<Ignored>().expect_err("no name").contains("names no site"));
-        assert!("port:http".parse::<Ignored>().expect_err("bad port").contains("not a port number"));
+        assert!(
+            unknown.starts_with("`daemon` is not a kind of thing"),
+            "{unknown}"
+        );
+        assert!(
+            unknown.contains("service, port, process, cron, site, module"),
+            "{unknown}"
+        );
+        assert!(
+            "old-worker"
+                .parse::<Ignored>()
+                .expect_err("no kind")
+                .contains("KIND:NAME")
+        );
+        assert!(
+            "site:"
+                .parse::<Ignored>()
+                .expect_err("no name")
+                .contains("names no site")
+        );
+        assert!(
+            "port:http"
+                .parse::<Ignored>()
+                .expect_err("bad port")
+                .contains("not a port number")
+        );
     }
 }

@@ -73,8 +73,8 @@ impl Baseline {
 
     /// The document in `bytes`, or what is wrong with it.
     fn parse(bytes: &[u8]) -> Result<Self, String> {
-        let value: serde_json::Value = serde_json::from_slice(bytes)
-            .map_err(|error| format!("it is not JSON ({error})"))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|error| format!("it is not JSON ({error})"))?;
         match value.get("version").and_then(serde_json::Value::as_u64) {
             Some(version) if version == u64::from(VERSION) => {}
             Some(version) => {
@@ -127,8 +127,14 @@ impl HostFacts {
             None => format!("{what}: unknown"),
         };
         [
-            count(self.services.as_ref().map(|services| services.running.len()), "services running"),
-            count(self.services.as_ref().map(|services| services.enabled.len()), "services enabled"),
+            count(
+                self.services.as_ref().map(|services| services.running.len()),
+                "services running",
+            ),
+            count(
+                self.services.as_ref().map(|services| services.enabled.len()),
+                "services enabled",
+            ),
             count(self.ports.as_ref().map(BTreeMap::len), "listening ports"),
             count(self.processes.as_ref().map(BTreeSet::len), "daemons"),
             count(
@@ -137,8 +143,14 @@ impl HostFacts {
                     .map(|tables| tables.values().map(Vec::len).sum()),
                 "crontab lines",
             ),
-            count(self.apache.as_ref().map(|apache| apache.sites.len()), "Apache sites"),
-            count(self.apache.as_ref().map(|apache| apache.modules.len()), "Apache modules"),
+            count(
+                self.apache.as_ref().map(|apache| apache.sites.len()),
+                "Apache sites",
+            ),
+            count(
+                self.apache.as_ref().map(|apache| apache.modules.len()),
+                "Apache modules",
+            ),
         ]
         .join(", ")
     }
@@ -185,7 +197,11 @@ mod tests {
 
     #[test]
     fn an_unusable_file_says_why() {
-        assert!(Baseline::parse(b"not json").expect_err("text").starts_with("it is not JSON"));
+        assert!(
+            Baseline::parse(b"not json")
+                .expect_err("text")
+                .starts_with("it is not JSON")
+        );
         let other = Baseline::parse(br#"{"version": 2, "hosts": {}}"#).expect_err("version 2");
         assert!(other.starts_with("it is of version 2"), "{other}");
         let none = Baseline::parse(br#"{"hosts": {}}"#).expect_err("no version");
