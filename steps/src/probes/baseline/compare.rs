@@ -73,6 +73,16 @@ pub fn compare(before: &HostFacts, now: &HostFacts, ignore: &[Ignored]) -> Chang
                 false => format!("module `{name}` is newly enabled"),
             },
         );
+        // A site no longer enabled is one regression, not one more per WSGI path of it.
+        let none = BTreeSet::new();
+        for site in before.sites.intersection(&now.sites) {
+            let recorded = before.wsgi.get(site).unwrap_or(&none);
+            let current = now.wsgi.get(site).unwrap_or(&none);
+            changes.sets(IgnoreKind::Wsgi, recorded, current, |path, gone| match gone {
+                true => format!("the {path} of site `{site}` was sound before the deployment and is not now"),
+                false => format!("the {path} of site `{site}` is new"),
+            });
+        }
     }
     changes.changes
 }
@@ -188,6 +198,10 @@ mod tests {
             apache: Some(Apache {
                 sites: set(sites),
                 modules: set(&["wsgi"]),
+                wsgi: sites
+                    .iter()
+                    .map(|site| ((*site).to_owned(), set(&["WSGI interpreter `/srv/venv`"])))
+                    .collect(),
             }),
         }
     }
@@ -238,6 +252,23 @@ mod tests {
                 "port 6379 is listened on by redis-server and was not before the deployment",
             ]
         );
+    }
+
+    #[test]
+    fn a_broken_wsgi_interpreter_of_a_site_still_enabled_is_a_regression() {
+        let mut now = before();
+        if let Some(apache) = now.apache.as_mut() {
+            apache.wsgi.clear();
+        }
+        let changes = compare(&before(), &now, &[]);
+        assert_eq!(
+            changes.regressions,
+            [
+                "the WSGI interpreter `/srv/venv` of site `ledger` was sound before the deployment and is not now"
+            ]
+        );
+        let ignore = ["wsgi:/srv/venv".parse().expect("valid")];
+        assert_eq!(compare(&before(), &now, &ignore), Changes::default());
     }
 
     #[test]

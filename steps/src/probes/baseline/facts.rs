@@ -14,6 +14,7 @@ use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::probes::cron::{is_system_crontab, parse_crontab};
 use crate::probes::host::{Finished, Host, Invocation, RunError};
+use crate::wsgi::apache::{self, Role};
 
 /// Reads the clock and every process's `stat` line in one command, so a server over SSH
 /// answers in one round trip.
@@ -314,7 +315,8 @@ fn job_lines(text: &str, system: bool) -> Vec<String> {
         .collect()
 }
 
-/// Apache's enabled sites and modules; unknown where Apache's folders are not there.
+/// Apache's enabled sites and modules, and each site's sound WSGI paths; unknown where
+/// Apache's folders are not there.
 async fn apache(host: &dyn Host, folder: &Path) -> Option<Apache> {
     let names = |sub: &'static str, suffix: &'static str| async move {
         let listed = host.list_dir(&folder.join(sub)).await.ok()?;
@@ -327,10 +329,41 @@ async fn apache(host: &dyn Host, folder: &Path) -> Option<Apache> {
         )
     };
     let (sites, modules) = tokio::join!(names("sites-enabled", ".conf"), names("mods-enabled", ".load"));
+    let sites = sites?;
+    let mut wsgi = BTreeMap::new();
+    for site in &sites {
+        let file = folder.join("sites-enabled").join(format!("{site}.conf"));
+        let sound = sound_wsgi_paths(host, &file, folder).await;
+        if !sound.is_empty() {
+            wsgi.insert(site.clone(), sound);
+        }
+    }
     Some(Apache {
-        sites: sites?,
+        sites,
         modules: modules?,
+        wsgi,
     })
+}
+
+/// The mod_wsgi paths of a site file that are what they must be (a script file, a folder, a
+/// virtualenv with a working interpreter), as the WSGI steps judge them: `WSGI interpreter
+/// `/srv/venv``. Relative paths start at Apache's folder, as Apache's `ServerRoot` does.
+async fn sound_wsgi_paths(host: &dyn Host, site_file: &Path, server_root: &Path) -> BTreeSet<String> {
+    let Ok(bytes) = host.read(site_file).await else {
+        return BTreeSet::new();
+    };
+    let mut sound = BTreeSet::new();
+    for named in apache::wsgi_paths(&apache::directives(&String::from_utf8_lossy(&bytes))) {
+        if apache::problem(host, &named, server_root).await.is_none() {
+            let what = match named.role {
+                Role::Script => "WSGI script",
+                Role::PythonHome => "WSGI interpreter",
+                Role::PythonPath => "WSGI python-path folder",
+            };
+            sound.insert(format!("{what} `{}`", server_root.join(&named.path).display()));
+        }
+    }
+    sound
 }
 
 #[cfg(test)]
@@ -409,11 +442,25 @@ mod tests {
         assert_eq!(apache(&LocalHost, folder.path()).await, None);
         std::fs::create_dir(folder.path().join("sites-enabled")).expect("sites");
         std::fs::create_dir(folder.path().join("mods-enabled")).expect("mods");
-        std::fs::write(folder.path().join("sites-enabled/ledger.conf"), "").expect("site");
+        let venv = folder.path().join("venv");
+        std::fs::create_dir_all(venv.join("bin")).expect("virtualenv");
+        std::os::unix::fs::symlink("/bin/sh", venv.join("bin/python")).expect("interpreter");
+        let site = format!(
+            "<VirtualHost *:80>\n  WSGIDaemonProcess ledger python-home={} python-path=/no/such/folder\n  WSGIScriptAlias / /no/such/app.wsgi\n</VirtualHost>\n",
+            venv.display()
+        );
+        std::fs::write(folder.path().join("sites-enabled/ledger.conf"), site).expect("site");
         std::fs::write(folder.path().join("mods-enabled/wsgi.load"), "").expect("module");
         std::fs::write(folder.path().join("mods-enabled/wsgi.conf"), "").expect("module conf");
         let apache = apache(&LocalHost, folder.path()).await.expect("known");
         assert_eq!(apache.sites, BTreeSet::from(["ledger".to_owned()]));
         assert_eq!(apache.modules, BTreeSet::from(["wsgi".to_owned()]));
+        assert_eq!(
+            apache.wsgi,
+            BTreeMap::from([(
+                "ledger".to_owned(),
+                BTreeSet::from([format!("WSGI interpreter `{}`", venv.display())])
+            )])
+        );
     }
 }

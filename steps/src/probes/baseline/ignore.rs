@@ -14,16 +14,19 @@ pub enum IgnoreKind {
     Cron,
     Site,
     Module,
+    /// Matches every WSGI path holding the text.
+    Wsgi,
 }
 
 impl IgnoreKind {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::Service,
         Self::Port,
         Self::Process,
         Self::Cron,
         Self::Site,
         Self::Module,
+        Self::Wsgi,
     ];
 
     pub fn word(self) -> &'static str {
@@ -34,6 +37,7 @@ impl IgnoreKind {
             Self::Cron => "cron",
             Self::Site => "site",
             Self::Module => "module",
+            Self::Wsgi => "wsgi",
         }
     }
 }
@@ -47,11 +51,11 @@ pub struct Ignored {
 
 impl Ignored {
     /// Whether this entry covers the thing `name` of `kind`: the same name, or for crontab
-    /// lines any line holding the text.
+    /// lines and WSGI paths any one holding the text.
     pub fn covers(&self, kind: IgnoreKind, name: &str) -> bool {
         self.kind == kind
             && match kind {
-                IgnoreKind::Cron => name.contains(&self.name),
+                IgnoreKind::Cron | IgnoreKind::Wsgi => name.contains(&self.name),
                 _ => name == self.name,
             }
     }
@@ -128,7 +132,7 @@ mod tests {
             "{unknown}"
         );
         assert!(
-            unknown.contains("service, port, process, cron, site, module"),
+            unknown.contains("service, port, process, cron, site, module, wsgi"),
             "{unknown}"
         );
         assert!(

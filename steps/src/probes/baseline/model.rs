@@ -49,11 +49,14 @@ pub struct Services {
     pub enabled: BTreeSet<String>,
 }
 
-/// Apache's enabled sites and modules.
+/// Apache's enabled sites and modules, and the WSGI paths of each site that were sound.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Apache {
     pub sites: BTreeSet<String>,
     pub modules: BTreeSet<String>,
+    /// By site: `WSGI interpreter `/srv/venv``, for each path its role needs it to be.
+    pub wsgi: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Baseline {
@@ -151,6 +154,12 @@ impl HostFacts {
                 self.apache.as_ref().map(|apache| apache.modules.len()),
                 "Apache modules",
             ),
+            count(
+                self.apache
+                    .as_ref()
+                    .map(|apache| apache.wsgi.values().map(BTreeSet::len).sum()),
+                "WSGI paths",
+            ),
         ]
         .join(", ")
     }
@@ -190,7 +199,7 @@ mod tests {
         assert_eq!(Baseline::parse(text.as_bytes()).expect("parsed"), baseline);
         assert_eq!(
             baseline.hosts["web1"].summary(),
-            "services running: unknown, services enabled: unknown, 2 listening ports, 1 daemons, 1 crontab lines, Apache sites: unknown, Apache modules: unknown"
+            "services running: unknown, services enabled: unknown, 2 listening ports, 1 daemons, 1 crontab lines, Apache sites: unknown, Apache modules: unknown, WSGI paths: unknown"
         );
         assert_eq!(std::fs::read_dir(folder.path()).expect("listed").count(), 1);
     }
