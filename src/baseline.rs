@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use cucumber::gherkin::{Feature, GherkinEnv};
-use shakedown_steps::baseline::{Baseline, VERSION, gather};
+use shakedown_steps::baseline::{Baseline, NagiosChecks, VERSION, gather};
 use shakedown_steps::{Deadline, Host, Limit, LocalHost};
 
 use crate::cli::{BaselineTarget, CompareArgs, OutputFormat, RecordArgs, Selection};
@@ -35,11 +35,17 @@ pub async fn record(args: RecordArgs, working_dir: &Path) -> Result<i32, Error> 
             .collect(),
     };
     let settings = &plan.steps.probes.baseline;
+    let checks = NagiosChecks::from_feature(
+        &settings.monitoring_feature,
+        &plan.steps.probes.nagios_plugin_dir,
+        &plan.steps.base_url,
+    )
+    .await;
     let deadline = Deadline::after(plan.steps.scenario_timeout, Limit::Scenario);
     let gathered = futures::future::join_all(
         hosts
             .iter()
-            .map(|(_, host)| gather(host.as_ref(), settings, deadline)),
+            .map(|(_, host)| gather(host.as_ref(), settings, &checks, deadline)),
     )
     .await;
     plan.fleet.close().await;

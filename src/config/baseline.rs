@@ -1,5 +1,5 @@
 //! `[baseline]`: the intended changes the server baseline ignores, how old a process must be to
-//! count as a daemon, and where crontabs and Apache's folders are.
+//! count as a daemon, and where crontabs, Apache's folders and the monitoring feature are.
 
 use serde::Deserialize;
 use shakedown_steps::baseline::{BaselineSettings, Ignored};
@@ -16,6 +16,7 @@ pub(super) struct RawBaseline {
     crontabs: Vec<String>,
     user_crontab: bool,
     apache_dir: String,
+    monitoring_feature: String,
 }
 
 impl RawBaseline {
@@ -46,6 +47,7 @@ impl RawBaseline {
             crontabs: self.crontabs.iter().map(|path| source.relative(path)).collect(),
             user_crontab: self.user_crontab,
             apache_dir: source.relative(&self.apache_dir),
+            monitoring_feature: source.relative(&self.monitoring_feature),
         })
     }
 }

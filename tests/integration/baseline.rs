@@ -331,3 +331,40 @@ fn an_unusable_baseline_or_ignore_entry_is_one_clear_message() {
         .expect_stderr("shakedown.toml:4:")
         .expect_stderr("`baseline.ignore`: `daemon` is not a kind of thing the baseline records");
 }
+
+#[test]
+fn a_monitoring_check_that_was_ok_and_is_critical_now_is_a_regression() {
+    let plugin = Path::new("/usr/lib/nagios/plugins/check_tcp");
+    assert!(
+        plugin.exists(),
+        "install Debian's `monitoring-plugins` (ci/test does)"
+    );
+    let _machine = MACHINE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let (listener, port) = fixed_port_listener();
+    let project = Project::new(
+        "http://127.0.0.1:9/",
+        "[baseline]\ncrontabs = []\nuser_crontab = false\n",
+    );
+    let check = format!("{} -H 127.0.0.1 -p {port}", plugin.display());
+    project.file(
+        "features/monitoring.feature",
+        &format!(
+            "Feature: The checks\n  Scenario: tcp\n    Then the Nagios check \"{check}\" should be OK\n"
+        ),
+    );
+    project
+        .shakedown()
+        .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("1 Nagios checks");
+    drop(listener);
+    project
+        .shakedown()
+        .args(["baseline", "compare", "baseline.json", "--env", "test"])
+        .run()
+        .expect_code(1)
+        .expect_stdout(&format!(
+            "the Nagios check `{check}` was OK before the deployment and is CRITICAL now"
+        ));
+}

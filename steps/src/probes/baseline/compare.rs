@@ -84,6 +84,15 @@ pub fn compare(before: &HostFacts, now: &HostFacts, ignore: &[Ignored]) -> Chang
             });
         }
     }
+    if let (Some(before), Some(now)) = (&before.nagios, &now.nagios) {
+        for (check, state) in now {
+            if before.get(check).is_some_and(|was| was == "OK") && state != "OK" {
+                let sentence =
+                    format!("the Nagios check `{check}` was OK before the deployment and is {state} now");
+                changes.note(IgnoreKind::Nagios, check, true, sentence);
+            }
+        }
+    }
     changes.changes
 }
 
@@ -203,6 +212,7 @@ mod tests {
                     .map(|site| ((*site).to_owned(), set(&["WSGI interpreter `/srv/venv`"])))
                     .collect(),
             }),
+            nagios: None,
         }
     }
 
@@ -269,6 +279,27 @@ mod tests {
         );
         let ignore = ["wsgi:/srv/venv".parse().expect("valid")];
         assert_eq!(compare(&before(), &now, &ignore), Changes::default());
+    }
+
+    #[test]
+    fn a_nagios_check_that_was_ok_and_is_not_is_a_regression() {
+        let states = |load: &str, disk: &str| HostFacts {
+            nagios: Some(BTreeMap::from([
+                ("check_load".to_owned(), load.to_owned()),
+                ("check_disk".to_owned(), disk.to_owned()),
+            ])),
+            ..HostFacts::default()
+        };
+        let changes = compare(&states("OK", "WARNING"), &states("CRITICAL", "CRITICAL"), &[]);
+        assert_eq!(
+            changes.regressions,
+            ["the Nagios check `check_load` was OK before the deployment and is CRITICAL now"]
+        );
+        let ignore = ["nagios:check_load".parse().expect("valid")];
+        assert_eq!(
+            compare(&states("OK", "OK"), &states("UNKNOWN", "OK"), &ignore),
+            Changes::default()
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::model::{Apache, HostFacts, Services};
+use super::nagios::{self, NagiosChecks};
 use super::settings::BaselineSettings;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
@@ -29,15 +30,17 @@ const EPHEMERAL_RANGE: &str = "/proc/sys/net/ipv4/ip_local_port_range";
 pub async fn gather(
     host: &dyn Host,
     settings: &BaselineSettings,
+    checks: &NagiosChecks,
     deadline: Deadline,
 ) -> Result<HostFacts, StepFailure> {
     let work = async {
         let processes = daemons(host, settings.process_min_age, deadline).await?;
-        let (services, ports, crontabs, apache) = tokio::join!(
+        let (services, ports, crontabs, apache, nagios) = tokio::join!(
             services(host, deadline),
             ports(host, deadline),
             crontabs(host, settings, deadline),
             apache(host, &settings.apache_dir),
+            nagios::states(host, checks, deadline),
         );
         Ok(HostFacts {
             services,
@@ -45,6 +48,7 @@ pub async fn gather(
             processes,
             crontabs,
             apache,
+            nagios,
         })
     };
     deadline.run(work).await.unwrap_or_else(|| {

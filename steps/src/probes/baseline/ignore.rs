@@ -16,10 +16,12 @@ pub enum IgnoreKind {
     Module,
     /// Matches every WSGI path holding the text.
     Wsgi,
+    /// Matches every Nagios check whose command holds the text.
+    Nagios,
 }
 
 impl IgnoreKind {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::Service,
         Self::Port,
         Self::Process,
@@ -27,6 +29,7 @@ impl IgnoreKind {
         Self::Site,
         Self::Module,
         Self::Wsgi,
+        Self::Nagios,
     ];
 
     pub fn word(self) -> &'static str {
@@ -38,6 +41,7 @@ impl IgnoreKind {
             Self::Site => "site",
             Self::Module => "module",
             Self::Wsgi => "wsgi",
+            Self::Nagios => "nagios",
         }
     }
 }
@@ -51,11 +55,11 @@ pub struct Ignored {
 
 impl Ignored {
     /// Whether this entry covers the thing `name` of `kind`: the same name, or for crontab
-    /// lines and WSGI paths any one holding the text.
+    /// lines, WSGI paths and Nagios checks any one holding the text.
     pub fn covers(&self, kind: IgnoreKind, name: &str) -> bool {
         self.kind == kind
             && match kind {
-                IgnoreKind::Cron | IgnoreKind::Wsgi => name.contains(&self.name),
+                IgnoreKind::Cron | IgnoreKind::Wsgi | IgnoreKind::Nagios => name.contains(&self.name),
                 _ => name == self.name,
             }
     }
@@ -132,7 +136,7 @@ mod tests {
             "{unknown}"
         );
         assert!(
-            unknown.contains("service, port, process, cron, site, module, wsgi"),
+            unknown.contains("service, port, process, cron, site, module, wsgi, nagios"),
             "{unknown}"
         );
         assert!(

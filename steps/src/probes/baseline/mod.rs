@@ -6,6 +6,7 @@ mod compare;
 mod facts;
 mod ignore;
 mod model;
+mod nagios;
 mod settings;
 mod steps;
 
@@ -13,4 +14,5 @@ pub use compare::{Changes, compare};
 pub use facts::gather;
 pub use ignore::{IgnoreKind, Ignored};
 pub use model::{Apache, Baseline, HostFacts, Services, VERSION};
+pub use nagios::NagiosChecks;
 pub use settings::BaselineSettings;

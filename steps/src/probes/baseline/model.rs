@@ -40,6 +40,9 @@ pub struct HostFacts {
     /// read (a missing one is simply not there).
     pub crontabs: Option<BTreeMap<String, Vec<String>>>,
     pub apache: Option<Apache>,
+    /// Each check of the imported monitoring feature and the state it gave (`OK`,
+    /// `CRITICAL`...); `None` when there is no such feature.
+    pub nagios: Option<BTreeMap<String, String>>,
 }
 
 /// systemd's services.
@@ -160,6 +163,7 @@ impl HostFacts {
                     .map(|apache| apache.wsgi.values().map(BTreeSet::len).sum()),
                 "WSGI paths",
             ),
+            count(self.nagios.as_ref().map(BTreeMap::len), "Nagios checks"),
         ]
         .join(", ")
     }
@@ -199,7 +203,7 @@ mod tests {
         assert_eq!(Baseline::parse(text.as_bytes()).expect("parsed"), baseline);
         assert_eq!(
             baseline.hosts["web1"].summary(),
-            "services running: unknown, services enabled: unknown, 2 listening ports, 1 daemons, 1 crontab lines, Apache sites: unknown, Apache modules: unknown, WSGI paths: unknown"
+            "services running: unknown, services enabled: unknown, 2 listening ports, 1 daemons, 1 crontab lines, Apache sites: unknown, Apache modules: unknown, WSGI paths: unknown, Nagios checks: unknown"
         );
         assert_eq!(std::fs::read_dir(folder.path()).expect("listed").count(), 1);
     }

@@ -19,6 +19,8 @@ pub struct BaselineSettings {
     pub user_crontab: bool,
     /// Apache's configuration folder, holding `sites-enabled` and `mods-enabled`.
     pub apache_dir: PathBuf,
+    /// The feature `shakedown init --from-nrpe` wrote, whose checks' states are recorded.
+    pub monitoring_feature: PathBuf,
 }
 
 impl Default for BaselineSettings {
@@ -29,6 +31,7 @@ impl Default for BaselineSettings {
             crontabs: vec![PathBuf::from("/etc/crontab"), PathBuf::from("/etc/cron.d")],
             user_crontab: true,
             apache_dir: PathBuf::from("/etc/apache2"),
+            monitoring_feature: PathBuf::from("features/monitoring.feature"),
         }
     }
 }

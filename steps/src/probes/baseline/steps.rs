@@ -6,6 +6,7 @@ use shakedown_steps_macros::phrase;
 use super::compare::compare;
 use super::facts::gather;
 use super::model::Baseline;
+use super::nagios::NagiosChecks;
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
@@ -18,11 +19,18 @@ async fn nothing_regressed(world: &mut ShakedownWorld, file: String) -> Result<(
     let deadline = world.deadline();
     let path = world.config_folder().join(&file);
     let baseline = Baseline::read(&path).await?;
+    let probes = world.probe_settings();
+    let checks = NagiosChecks::from_feature(
+        &probes.baseline.monitoring_feature,
+        &probes.nagios_plugin_dir,
+        &world.site().base_url,
+    )
+    .await;
     let host = world.host();
     let name = host.name();
     let recorded = baseline.host(&name, &path)?;
     let settings = &world.probe_settings().baseline;
-    let now = gather(host, settings, deadline).await?;
+    let now = gather(host, settings, &checks, deadline).await?;
     let changes = compare(recorded, &now, &settings.ignore);
     for sentence in &changes.new {
         world.note(format!("new since the baseline: {sentence}"));
