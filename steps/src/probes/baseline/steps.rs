@@ -10,7 +10,7 @@ use super::nagios::NagiosChecks;
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
-/// compares the server with the file `shakedown baseline record` wrote before the deployment (relative to the configuration's folder): every service, listening port, daemon, crontab line, Apache site or module that was there and is gone fails the step; new ones are noted; `[baseline] ignore` lists intended changes
+/// compares the server with the file `shakedown baseline record` wrote before the deployment (relative to the configuration's folder): every service, listening port, daemon, crontab line, Apache site or module, sound WSGI path or OK Nagios check that was there and is gone fails the step; new ones are noted; `[baseline] ignore` lists intended changes
 #[phrase(
     "nothing on the server should have regressed since the baseline {string}",
     example = "nothing on the server should have regressed since the baseline \"reports/baseline.json\""
