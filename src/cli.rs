@@ -33,6 +33,66 @@ pub enum Command {
     Init(InitArgs),
     /// List the recent runs from the audit log (when, who, where, result), newest first.
     Audit(AuditArgs),
+    /// Record what the servers run, listen on and schedule before a deployment, or compare
+    /// them with that record after it.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Record every host's services, listening ports, daemons, crontab lines and Apache sites
+    /// and modules into a JSON file (keep it as a CI artifact).
+    Record(RecordArgs),
+    /// Check the hosts again and report, like a failing scenario, everything the file holds
+    /// that is gone now; exit 1 on a regression, 0 otherwise.
+    Compare(CompareArgs),
+}
+
+/// Where a baseline is taken: the configuration, its environment and hosts.
+#[derive(Debug, Args)]
+pub struct BaselineTarget {
+    /// The configuration file (default: the nearest shakedown.toml at or above this folder).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The environment of shakedown.toml whose hosts are looked at.
+    #[arg(long, short = 'e', env = "SHAKEDOWN_ENV", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Only this host of the environment (repeatable); default: every host.
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub target: BaselineTarget,
+    /// The file to write (replaced whole, or left as it was when recording fails).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The file `baseline record` wrote.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub target: BaselineTarget,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// What the terminal shows: the human report, or one Nagios status line.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Print only failures and the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Which features, from which configuration.

@@ -5,6 +5,7 @@
 //! exit code says what happened so deployment scripts can gate on it.
 
 mod audit;
+mod baseline;
 mod catalogue;
 mod check;
 mod cli;
@@ -30,7 +31,7 @@ use std::path::Path;
 use clap::Parser as _;
 use shakedown_steps::redact::redact;
 
-use crate::cli::{CheckArgs, Cli, Command};
+use crate::cli::{BaselineCommand, CheckArgs, Cli, Command};
 use crate::error::{Error, exit};
 use crate::plan::{Checked, RunPlan};
 use crate::report::{
@@ -97,18 +98,16 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
     })?;
     match command {
         Command::Run(args) if args.format == cli::OutputFormat::Nagios => {
-            // A monitoring system reads one line and the exit code: a run that cannot start is
-            // UNKNOWN, not a usage error.
-            let outcome = match RunPlan::from_args(args, &working_dir) {
-                Ok(plan) => run(plan).await,
-                Err(error) => Err(error),
-            };
-            Ok(outcome.unwrap_or_else(|error| {
-                println!("{}", redact(&report::nagios_unknown_line(&error.render())));
-                NagiosStatus::Unknown.exit_code()
-            }))
+            Ok(run_for_nagios(RunPlan::from_args(args, &working_dir)).await)
         }
         Command::Run(args) => run(RunPlan::from_args(args, &working_dir)?).await,
+        Command::Baseline(BaselineCommand::Record(args)) => baseline::record(args, &working_dir).await,
+        Command::Baseline(BaselineCommand::Compare(args)) if args.format == cli::OutputFormat::Nagios => {
+            Ok(run_for_nagios(baseline::compare_plan(args, &working_dir)).await)
+        }
+        Command::Baseline(BaselineCommand::Compare(args)) => {
+            run(baseline::compare_plan(args, &working_dir)?).await
+        }
         Command::Check(args) => check(&args, &working_dir),
         Command::Steps(args) => catalogue::print(args.format),
         #[cfg(feature = "demo")]
@@ -116,6 +115,19 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
         Command::Init(args) => init::init(args, &working_dir).await,
         Command::Audit(args) => audit::list(&args, &working_dir),
     }
+}
+
+/// A monitoring system reads one line and the exit code: a run that cannot start is UNKNOWN,
+/// not a usage error.
+async fn run_for_nagios(plan: Result<RunPlan, Error>) -> i32 {
+    let outcome = match plan {
+        Ok(plan) => run(plan).await,
+        Err(error) => Err(error),
+    };
+    outcome.unwrap_or_else(|error| {
+        println!("{}", redact(&report::nagios_unknown_line(&error.render())));
+        NagiosStatus::Unknown.exit_code()
+    })
 }
 
 /// Runs a plan and records it in the audit log, whatever its outcome.

@@ -65,6 +65,8 @@ pub struct Overrides {
     pub hosts: Vec<String>,
     /// Only this slice of the selected scenarios (`--partition`).
     pub partition: Option<Partition>,
+    /// Features shakedown wrote itself (`baseline compare`), run instead of the feature files.
+    pub generated: Option<Suite>,
 }
 
 impl RunPlan {
@@ -102,6 +104,7 @@ impl RunPlan {
             retries,
             hosts,
             partition,
+            generated: None,
         };
         Self::new(&selection, overrides, working_dir)
     }
@@ -140,7 +143,10 @@ impl RunPlan {
                 check_report_path(report, wanted)?;
             }
         }
-        let Checked { mut suite, findings } = Checked::load(selection, Some(&config), working_dir)?;
+        let Checked { mut suite, findings } = match overrides.generated {
+            Some(suite) => Checked::of(suite, Some(&config)),
+            None => Checked::load(selection, Some(&config), working_dir)?,
+        };
         findings.refuse_run()?;
         if let Some(partition) = overrides.partition {
             suite.partition(partition);
@@ -216,12 +222,17 @@ impl Checked {
     pub fn load(selection: &Selection, config: Option<&Config>, working_dir: &Path) -> Result<Self, Error> {
         let tags = selection.tags.as_deref().map(suite::parse_tags).transpose()?;
         let suite = suite::load(&feature_paths(selection, config, working_dir), tags.as_ref())?;
+        Ok(Self::of(suite, config))
+    }
+
+    /// A suite already in hand, matched against the step library and the configuration.
+    pub fn of(suite: Suite, config: Option<&Config>) -> Self {
         let roles = config.map(|config| Roles {
             roles: &config.roles,
             login: config.login.as_ref(),
         });
         let findings = check::check(&suite, roles.as_ref());
-        Ok(Self { suite, findings })
+        Self { suite, findings }
     }
 
     /// The configuration `check` reads: the one named or found, or none at all.

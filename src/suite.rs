@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::feature_lines::{self, LineProblem};
 
 /// Parsed features holding only the selected scenarios.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Suite {
     pub features: Vec<Feature>,
 }

@@ -11,6 +11,7 @@ use shakedown_steps::{ContentSettings, ProbeSettings, SshSettings};
 use toml::Spanned;
 
 use super::audit::RawAudit;
+use super::baseline::RawBaseline;
 use super::browser::RawBrowser;
 use super::content::{RawAllowance, RawContent};
 use super::environments::{Environment, RawEnvironment};
@@ -35,7 +36,7 @@ pub struct Config {
     pub login: Option<LoginSettings>,
     pub roles: BTreeMap<String, RoleSettings>,
     pub content: ContentSettings,
-    /// The `[probes]` section, its paths made relative to the file's folder.
+    /// The `[probes]` and `[baseline]` sections, their paths made relative to the file's folder.
     pub probes: ProbeSettings,
     pub browser: BrowserSettings,
     /// How hosts with `ssh` are reached.
@@ -57,6 +58,7 @@ struct RawConfig {
     roles: BTreeMap<String, Spanned<RawRole>>,
     content: RawContent,
     probes: RawProbes,
+    baseline: RawBaseline,
     browser: RawBrowser,
     ssh: RawSsh,
     #[serde(default)]
@@ -78,6 +80,7 @@ pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
         ["content"] => fields_of::<RawContent>(),
         ["content", "allow", _] => fields_of::<RawAllowance>(),
         ["probes"] => fields_of::<RawProbes>(),
+        ["baseline"] => fields_of::<RawBaseline>(),
         ["browser"] => fields_of::<RawBrowser>(),
         ["audit"] => fields_of::<RawAudit>(),
         _ => &[],
@@ -146,7 +149,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         login: RawLogin::resolve(raw.login, login_written, &source)?,
         roles: RawRole::resolve_all(raw.roles, &source)?,
         content: raw.content.resolve(&source)?,
-        probes: raw.probes.resolve(&source)?,
+        probes: ProbeSettings {
+            baseline: raw.baseline.resolve(&source)?,
+            ..raw.probes.resolve(&source)?
+        },
         browser: raw.browser.resolve(&source)?,
         ssh: raw.ssh.resolve(&source)?,
         audit_syslog: raw.audit.syslog,

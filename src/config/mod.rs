@@ -4,6 +4,7 @@
 //! module per section.
 
 mod audit;
+mod baseline;
 mod browser;
 mod content;
 mod environments;

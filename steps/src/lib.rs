@@ -22,6 +22,7 @@ mod wsgi;
 pub use context::{ContentSettings, RunContext, StepSettings, install_run_context};
 pub use deadline::{Deadline, Limit};
 pub use failure::{Attachment, FailureKind, StepFailure, StepResult};
+pub use probes::baseline;
 pub use probes::{
     Connection, DestinationError, FileFacts, Finished, Host, Invocation, LocalHost, ProbeSettings, Process,
     RunError, SshDestination, SshHost, SshSettings,

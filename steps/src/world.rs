@@ -128,6 +128,12 @@ impl ShakedownWorld {
         }
     }
 
+    /// The configuration file's folder on this machine, where files shakedown itself reads
+    /// (a baseline) are found, whichever host the scenario looks at.
+    pub(crate) fn config_folder(&self) -> &std::path::Path {
+        &self.run.config_dir
+    }
+
     /// Where commands start: the configuration's folder here, the SSH user's home on a server.
     pub(crate) fn probe_folder(&self) -> Option<PathBuf> {
         self.host.is_local().then(|| self.run.config_dir.clone())

@@ -2,6 +2,7 @@
 
 mod audit;
 mod bad_input;
+mod baseline;
 mod browser;
 mod catalogue;
 mod check;

@@ -1,6 +1,7 @@
 //! Probes of a machine (this one, or a server over SSH): ports, processes, services, commands,
-//! Nagios plugins, files and cron.
+//! Nagios plugins, files and cron, and the baseline of them all.
 
+pub mod baseline;
 mod commands;
 mod cron;
 mod files;

@@ -1,0 +1,122 @@
+//! The Nagios checks' states, from the monitoring feature `shakedown init --from-nrpe` (or
+//! `--from-nagios`) wrote: a check that said OK before the deployment and does not now is a
+//! regression, even where nobody runs that feature.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use url::Url;
+
+use crate::deadline::Deadline;
+use crate::probes::commands;
+use crate::probes::host::Host;
+use crate::probes::nagios::State;
+
+/// `Then the Nagios check "…" should be OK`, the check in either kind of quote, as `init`
+/// writes it.
+static CHECK_STEP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"the Nagios check (?:"([^"]*)"|'([^']*)') should be OK\s*$"#).expect("a valid pattern")
+});
+
+/// The checks to run and how plugins run: found in the plugin folder first, told where the
+/// site is, as the Nagios step runs them.
+#[derive(Debug, Clone, Default)]
+pub struct NagiosChecks {
+    pub commands: Vec<String>,
+    pub plugin_dir: PathBuf,
+    pub environment: Vec<(String, String)>,
+}
+
+impl NagiosChecks {
+    /// The checks of the feature at `feature` on this machine; none when it is not there.
+    pub async fn from_feature(feature: &Path, plugin_dir: &Path, base_url: &Url) -> Self {
+        let text = tokio::fs::read_to_string(feature).await.unwrap_or_default();
+        Self {
+            commands: check_commands(&text),
+            plugin_dir: plugin_dir.to_path_buf(),
+            environment: commands::environment(base_url),
+        }
+    }
+}
+
+fn check_commands(feature: &str) -> Vec<String> {
+    feature
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| {
+            let found = CHECK_STEP.captures(line)?;
+            Some(found.get(1).or_else(|| found.get(2))?.as_str().to_owned())
+        })
+        .collect()
+}
+
+/// Each check's state on `host` (`OK`, `CRITICAL`...); unknown when there are no checks. A
+/// plugin that cannot be run is UNKNOWN, as Nagios would say.
+pub(super) async fn states(
+    host: &dyn Host,
+    checks: &NagiosChecks,
+    deadline: Deadline,
+) -> Option<BTreeMap<String, String>> {
+    if checks.commands.is_empty() {
+        return None;
+    }
+    let runs = checks.commands.iter().map(|check| async move {
+        let state = match commands::invocation(check) {
+            Ok(mut invocation) => {
+                invocation.path_prefix = vec![checks.plugin_dir.clone()];
+                invocation.env = checks.environment.clone();
+                match host.run(&invocation, deadline.remaining()).await {
+                    Ok(finished) => State::from_exit(finished.code),
+                    Err(_) => State::Unknown,
+                }
+            }
+            Err(_) => State::Unknown,
+        };
+        (check.clone(), state.to_string())
+    });
+    Some(futures::future::join_all(runs).await.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probes::LocalHost;
+    use std::time::Duration;
+
+    #[test]
+    fn the_checks_are_read_from_the_imported_feature() {
+        let feature = "@post-install\nFeature: The checks\n\n  # from nrpe.cfg:3\n  Scenario: check_load\n    Then the Nagios check \"/usr/lib/nagios/plugins/check_load -w 5,4,3 -c 10,8,6\" should be OK\n  Scenario: odd\n    Then the Nagios check 'check_http -u \"/\"' should be OK\n  # Then the Nagios check \"check_disk\" should be OK\n";
+        assert_eq!(
+            check_commands(feature),
+            [
+                "/usr/lib/nagios/plugins/check_load -w 5,4,3 -c 10,8,6",
+                "check_http -u \"/\""
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn each_check_is_run_and_its_state_kept() {
+        let checks = NagiosChecks {
+            commands: vec![
+                "sh -c 'exit 0'".into(),
+                "sh -c 'exit 2'".into(),
+                "no-such-plugin".into(),
+            ],
+            plugin_dir: PathBuf::from("/nonexistent"),
+            environment: Vec::new(),
+        };
+        let deadline = Deadline::after(Duration::from_secs(10), crate::deadline::Limit::Step);
+        let ran = states(&LocalHost, &checks, deadline).await.expect("checks ran");
+        assert_eq!(ran["sh -c 'exit 0'"], "OK");
+        assert_eq!(ran["sh -c 'exit 2'"], "CRITICAL");
+        assert_eq!(ran["no-such-plugin"], "UNKNOWN");
+        assert!(
+            states(&LocalHost, &NagiosChecks::default(), deadline)
+                .await
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! The baseline's phrase: a probe step, so the fleet runs it once on every host, each against
+//! its own section of the file.
+
+use shakedown_steps_macros::phrase;
+
+use super::compare::compare;
+use super::facts::gather;
+use super::model::Baseline;
+use super::nagios::NagiosChecks;
+use crate::failure::StepFailure;
+use crate::world::ShakedownWorld;
+
+/// compares the server with the file `shakedown baseline record` wrote before the deployment (relative to the configuration's folder): every service, listening port, daemon, crontab line, Apache site or module, sound WSGI path or OK Nagios check that was there and is gone fails the step; new ones are noted; `[baseline] ignore` lists intended changes
+#[phrase(
+    "nothing on the server should have regressed since the baseline {string}",
+    example = "nothing on the server should have regressed since the baseline \"reports/baseline.json\""
+)]
+async fn nothing_regressed(world: &mut ShakedownWorld, file: String) -> Result<(), StepFailure> {
+    let deadline = world.deadline();
+    let path = world.config_folder().join(&file);
+    let baseline = Baseline::read(&path).await?;
+    let probes = world.probe_settings();
+    let checks = NagiosChecks::from_feature(
+        &probes.baseline.monitoring_feature,
+        &probes.nagios_plugin_dir,
+        &world.site().base_url,
+    )
+    .await;
+    let host = world.host();
+    let name = host.name();
+    let recorded = baseline.host(&name, &path)?;
+    let settings = &world.probe_settings().baseline;
+    let now = gather(host, settings, &checks, deadline).await?;
+    let changes = compare(recorded, &now, &settings.ignore);
+    for sentence in &changes.new {
+        world.note(format!("new since the baseline: {sentence}"));
+    }
+    if changes.regressions.is_empty() {
+        return Ok(());
+    }
+    let mut failure = StepFailure::new(format!(
+        "{} thing(s) on {name} regressed since the baseline `{}`",
+        changes.regressions.len(),
+        path.display()
+    ))
+    .with("regressed", changes.regressions.join("\n"))
+    .with(
+        "recorded",
+        format!("{} by shakedown {}", baseline.recorded_at, baseline.shakedown),
+    );
+    if !changes.new.is_empty() {
+        failure = failure.with("new", changes.new.join("\n"));
+    }
+    Err(failure)
+}
