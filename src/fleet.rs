@@ -80,10 +80,6 @@ impl Fleet {
         Ok(Self { hosts, turns })
     }
 
-    pub fn hosts(&self) -> &[FleetHost] {
-        &self.hosts
-    }
-
     pub fn names(&self) -> Vec<String> {
         self.hosts.iter().map(|host| host.name.clone()).collect()
     }
