@@ -364,8 +364,8 @@ impl Reporter for HostResults {
         if let RunEvent::ScenarioFinished(report) = event {
             let mut tally = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             tally.run.count(report);
-            if let Some(host) = Fleet::host_of(&report.tags) {
-                tally.by_host.entry(host.to_owned()).or_default().count(report);
+            if let Some(host) = &report.host {
+                tally.by_host.entry(host.clone()).or_default().count(report);
             }
         }
         Ok(())

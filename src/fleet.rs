@@ -180,9 +180,12 @@ impl Fleet {
         self.turns.enter(&host.name, queue).await
     }
 
-    /// The host a scenario report's tags name, for results per host.
-    pub fn host_of(tags: &[String]) -> Option<&str> {
-        tags.iter().find_map(|tag| tag.strip_prefix(HOST_TAG))
+    /// Takes the host a scenario copy's tags name out of them: the tag is shakedown's own, and
+    /// reports show the host instead.
+    pub fn take_host(tags: &mut Vec<String>) -> Option<String> {
+        let at = tags.iter().position(|tag| tag.starts_with(HOST_TAG))?;
+        let tag = tags.remove(at);
+        Some(tag[HOST_TAG.len()..].to_owned())
     }
 
     /// The run's servers.

@@ -16,7 +16,7 @@ use shakedown_steps::{Deadline, Limit, RunContext, ShakedownWorld, StepFailure, 
 
 use crate::audit::HostResults;
 use crate::error::Error;
-use crate::fleet::HostLease;
+use crate::fleet::{Fleet, HostLease};
 use crate::plan::RunPlan;
 use crate::report::{
     Attempt, Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
@@ -491,13 +491,14 @@ fn scenario_report(
             argument: step_argument(step),
         });
     }
-    let tags = feature
+    let mut tags = feature
         .tags
         .iter()
         .chain(rule.iter().flat_map(|rule| &rule.tags))
         .chain(&scenario.tags)
         .cloned()
         .collect();
+    let host = Fleet::take_host(&mut tags);
     ScenarioReport {
         feature: feature.name.clone(),
         feature_line: feature.position.line,
@@ -510,6 +511,7 @@ fn scenario_report(
         name: scenario.name.clone(),
         line: scenario.position.line,
         tags,
+        host,
         steps,
         notes: Vec::new(),
         earlier_attempts: Vec::new(),

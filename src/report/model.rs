@@ -58,6 +58,8 @@ pub struct ScenarioReport {
     pub line: usize,
     /// The scenario's own tags, without `@`, and the ones it inherits from its feature and rule.
     pub tags: Vec<String>,
+    /// The server this copy of the scenario ran on (`web1`), when the environment has hosts.
+    pub host: Option<String>,
     pub steps: Vec<StepReport>,
     /// What passing steps had to say (e.g. how many pages a crawl checked).
     pub notes: Vec<String>,

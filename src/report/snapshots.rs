@@ -42,6 +42,7 @@ fn scenario(name: &str, line: usize, tags: &[&str], steps: Vec<StepReport>, mill
         name: name.into(),
         line,
         tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
+        host: None,
         steps,
         notes: Vec::new(),
         duration: Duration::from_millis(millis),
@@ -222,7 +223,43 @@ fn events(folder: &Path) -> Vec<RunEvent> {
     );
     outline_failed.keyword = "Scenario Outline".into();
 
-    let scenarios = [home, dashboard, health, flaky, outline_ok, outline_failed];
+    // One probe scenario, copied for each of two servers.
+    let on_host = |host: &str, status: StepStatus| {
+        let mut copy = scenario(
+            &format!("Cron runs [{host}]"),
+            34,
+            &["post-install"],
+            vec![step(
+                "Then ",
+                "the service \"cron\" should be running",
+                35,
+                status,
+                6,
+            )],
+            6,
+        );
+        copy.host = Some(host.to_owned());
+        copy
+    };
+    let cron_web1 = on_host("web1", StepStatus::Passed);
+    let cron_web2 = on_host(
+        "web2",
+        StepStatus::Failed(
+            StepFailure::new("the service `cron` is not running on web2")
+                .with("systemctl", "is-active cron → inactive (exit status 3)"),
+        ),
+    );
+
+    let scenarios = [
+        home,
+        dashboard,
+        health,
+        flaky,
+        outline_ok,
+        outline_failed,
+        cron_web1,
+        cron_web2,
+    ];
     let mut summary = RunSummary {
         duration: Duration::from_millis(10_456),
         ..RunSummary::default()
@@ -231,7 +268,7 @@ fn events(folder: &Path) -> Vec<RunEvent> {
     let mut events = vec![RunEvent::Started(RunInfo {
         environment: "staging".into(),
         base_url: "http://127.0.0.1:8000/".into(),
-        hosts: Vec::new(),
+        hosts: vec!["web1".into(), "web2".into()],
         scenarios: scenarios.len(),
         tags: Some("@post-install".into()),
         revision: Some("0123456789ab".into()),

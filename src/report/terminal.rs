@@ -1,6 +1,7 @@
 //! The human report: a line per scenario as it finishes, the failing step with its reasons
 //! right under it, and a summary that lists the failures (and the flaky passes) again at the end.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::model::{Reporter, RunEvent, RunSummary, ScenarioReport, StepStatus, Verdict};
@@ -16,6 +17,8 @@ pub struct TerminalReporter<W: Write> {
     quiet: bool,
     failures: Vec<String>,
     flaky: Vec<String>,
+    /// Each server's own results, for a run on several: which hosts failed what.
+    by_host: BTreeMap<String, RunSummary>,
 }
 
 impl<W: Write> TerminalReporter<W> {
@@ -27,6 +30,7 @@ impl<W: Write> TerminalReporter<W> {
             quiet,
             failures: Vec::new(),
             flaky: Vec::new(),
+            by_host: BTreeMap::new(),
         }
     }
 
@@ -49,6 +53,9 @@ impl<W: Write> TerminalReporter<W> {
 
     fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
         let verdict = report.verdict();
+        if let Some(host) = &report.host {
+            self.by_host.entry(host.clone()).or_default().count(report);
+        }
         let headline = format!("{}  {}", report.location(), report.full_name());
         match verdict {
             Verdict::Failed => self.failures.push(headline),
@@ -137,6 +144,24 @@ impl<W: Write> TerminalReporter<W> {
         }
         for flaky in &self.flaky {
             writeln!(self.pending, "    FLAKY {flaky}")?;
+        }
+        if !self.by_host.is_empty() {
+            writeln!(self.pending, "Per host:")?;
+            let width = self
+                .by_host
+                .keys()
+                .map(|host| host.chars().count())
+                .max()
+                .unwrap_or(0);
+            for (host, results) in &self.by_host {
+                let word = if results.failed > 0 { "FAIL" } else { "PASS" };
+                writeln!(
+                    self.pending,
+                    "    {word:<5} {host:<width$}  {} passed, {} failed",
+                    results.passed + results.flaky,
+                    results.failed
+                )?;
+            }
         }
         Ok(())
     }
