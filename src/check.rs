@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use cucumber::codegen::{Expression, Regex};
 use cucumber::gherkin::{Feature, Scenario, Step, StepType};
+use shakedown_steps::access::{MATRIX_PHRASE, is_matrix_cell};
 use shakedown_steps::catalogue::{self, Entry};
 use shakedown_steps::session::{ANONYMOUS, LoginSettings, RoleSettings};
 
@@ -73,20 +74,6 @@ pub struct Roles<'a> {
     pub roles: &'a BTreeMap<String, RoleSettings>,
     pub login: Option<&'a LoginSettings>,
 }
-
-/// Phrases whose first `{string}` names a role (the integration tests in `bad_input.rs` keep
-/// this list in step with the library).
-const ROLE_PHRASES: [&str; 5] = [
-    "I am logged in as {string}",
-    "the role {string} should have access to {string}",
-    "the role {string} should not have access to {string}",
-    "{string} should see {string} on {string}",
-    "{string} should not see {string} on {string}",
-];
-
-/// The matrix phrase: its table's header names roles, and each cell is one of `MATRIX_CELLS`.
-const MATRIX_PHRASE: &str = "the access matrix should hold:";
-const MATRIX_CELLS: [&str; 3] = ["allowed", "denied", "login"];
 
 /// Every step of every selected scenario and background, matched once; with `roles`, every role
 /// a step names is checked against the configuration too.
@@ -182,8 +169,7 @@ fn role_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineFinding> {
 /// The role a role phrase names, when the step is one.
 fn role_named(step: &Step) -> Option<&str> {
     static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
-        ROLE_PHRASES
-            .iter()
+        catalogue::role_phrases()
             .filter_map(|phrase| Expression::regex(phrase).ok())
             .collect()
     });
@@ -241,8 +227,7 @@ fn matrix_problems(step: &Step, roles: &Roles<'_>) -> Vec<LineFinding> {
     for (index, row) in rows.iter().enumerate() {
         let path = row.first().map_or("", |path| path.trim());
         for (cell, role) in row.iter().skip(1).zip(&role_names) {
-            let word = cell.trim().to_ascii_lowercase();
-            if !MATRIX_CELLS.contains(&word.as_str()) {
+            if !is_matrix_cell(cell) {
                 problems.push((
                     header_line + 1 + index,
                     Some(row_text(row)),

@@ -19,11 +19,21 @@ pub struct Documented {
     pub example: &'static str,
     /// The function's doc comment.
     pub meaning: &'static str,
+    /// Whether the phrase's first `{string}` names a role.
+    pub names_role: bool,
     /// `shakedown_steps::http::steps`: the domain is the module after the crate.
     pub module: &'static str,
 }
 
 inventory::collect!(Documented);
+
+/// The phrases whose first `{string}` names a role of `[roles]`, as cucumber expressions.
+pub fn role_phrases() -> impl Iterator<Item = &'static str> {
+    inventory::iter::<Documented>
+        .into_iter()
+        .filter(|documented| documented.names_role)
+        .map(|documented| documented.phrase)
+}
 
 /// One registered phrase.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -282,6 +292,22 @@ mod tests {
             matches!(unknown, Ok(None)),
             "{:?}",
             unknown.map(|found| found.is_some())
+        );
+    }
+
+    #[test]
+    fn the_phrases_check_reads_roles_from_are_registered_ones() {
+        let phrases: Vec<String> = live().into_iter().map(|entry| entry.phrase).collect();
+        let naming_roles: Vec<&str> = role_phrases().collect();
+        assert_eq!(naming_roles.len(), 5, "{naming_roles:?}");
+        assert!(naming_roles.contains(&"I am logged in as {string}"));
+        for phrase in naming_roles {
+            assert!(phrase.contains("{string}"), "{phrase}");
+        }
+        assert!(
+            phrases
+                .iter()
+                .any(|phrase| phrase == crate::access::MATRIX_PHRASE)
         );
     }
 

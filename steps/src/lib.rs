@@ -1,7 +1,7 @@
 //! The step library: the World every scenario runs in and one module per step domain, so the
 //! runner (and its CLI) can stay ignorant of what a step does.
 
-mod access;
+pub mod access;
 pub mod browser;
 pub mod catalogue;
 pub mod children;

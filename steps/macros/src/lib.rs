@@ -24,6 +24,9 @@ pub fn phrase(attribute: TokenStream, item: TokenStream) -> TokenStream {
 struct PhraseArguments {
     expression: LitStr,
     example: LitStr,
+    /// `names_role = true`: the phrase's first `{string}` is a role of `[roles]`, which `check`
+    /// looks up in the configuration before anything runs.
+    names_role: bool,
 }
 
 impl Parse for PhraseArguments {
@@ -36,10 +39,24 @@ impl Parse for PhraseArguments {
         }
         input.parse::<Token![=]>()?;
         let example: LitStr = input.parse()?;
-        if !input.is_empty() {
+        let mut names_role = false;
+        while !input.is_empty() {
             input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: syn::Ident = input.parse()?;
+            if key != "names_role" {
+                return Err(syn::Error::new(key.span(), "expected `names_role = true`"));
+            }
+            input.parse::<Token![=]>()?;
+            names_role = input.parse::<syn::LitBool>()?.value;
         }
-        Ok(Self { expression, example })
+        Ok(Self {
+            expression,
+            example,
+            names_role,
+        })
     }
 }
 
@@ -66,6 +83,7 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
     }
     let expression = &arguments.expression;
     let example = &arguments.example;
+    let names_role = arguments.names_role;
     let name = &function.sig.ident;
     let implementation = format_ident!("{}_implementation", name);
     let mut outer_signature = function.sig.clone();
@@ -100,6 +118,7 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
                 phrase: #expression,
                 example: #example,
                 meaning: #meaning,
+                names_role: #names_role,
                 module: ::std::module_path!(),
             }
         }

@@ -22,7 +22,7 @@ pub(crate) enum Access {
 }
 
 impl Access {
-    fn parse(cell: &str) -> Option<Self> {
+    pub(crate) fn parse(cell: &str) -> Option<Self> {
         match cell.trim().to_ascii_lowercase().as_str() {
             "allowed" => Some(Self::Allowed),
             "denied" => Some(Self::Denied),

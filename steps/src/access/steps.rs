@@ -44,7 +44,8 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
 /// one cell of that matrix
 #[phrase(
     "the role {string} should have access to {string}",
-    example = "the role \"clerk\" should have access to \"/reports/\""
+    example = "the role \"clerk\" should have access to \"/reports/\"",
+    names_role = true
 )]
 async fn has_access(world: &mut ShakedownWorld, role: String, path: String) -> Result<(), StepFailure> {
     let observation = observe(world, &role, &path, world.deadline()).await;
@@ -59,7 +60,8 @@ async fn has_access(world: &mut ShakedownWorld, role: String, path: String) -> R
 /// one cell of that matrix
 #[phrase(
     "the role {string} should not have access to {string}",
-    example = "the role \"viewer\" should not have access to \"/reports/\""
+    example = "the role \"viewer\" should not have access to \"/reports/\"",
+    names_role = true
 )]
 async fn has_no_access(world: &mut ShakedownWorld, role: String, path: String) -> Result<(), StepFailure> {
     let observation = observe(world, &role, &path, world.deadline()).await;
@@ -76,7 +78,8 @@ async fn has_no_access(world: &mut ShakedownWorld, role: String, path: String) -
 /// a role, a text, a page
 #[phrase(
     "{string} should see {string} on {string}",
-    example = "\"admin\" should see \"Admin\" on \"/dashboard/\""
+    example = "\"admin\" should see \"Admin\" on \"/dashboard/\"",
+    names_role = true
 )]
 async fn sees(
     world: &mut ShakedownWorld,
@@ -100,7 +103,8 @@ async fn sees(
 /// a role, a text, a page
 #[phrase(
     "{string} should not see {string} on {string}",
-    example = "\"viewer\" should not see \"Admin\" on \"/dashboard/\""
+    example = "\"viewer\" should not see \"Admin\" on \"/dashboard/\"",
+    names_role = true
 )]
 async fn does_not_see(
     world: &mut ShakedownWorld,

@@ -8,7 +8,11 @@ use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
 /// the role's session: logged in once per run, reused by HTTP and browser steps alike
-#[phrase("I am logged in as {string}", example = "I am logged in as \"clerk\"")]
+#[phrase(
+    "I am logged in as {string}",
+    example = "I am logged in as \"clerk\"",
+    names_role = true
+)]
 async fn logged_in_as(world: &mut ShakedownWorld, role: String) -> Result<(), StepFailure> {
     if role == ANONYMOUS {
         world.become_anonymous();
