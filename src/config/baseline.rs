@@ -6,7 +6,7 @@ use shakedown_steps::baseline::{BaselineSettings, Ignored};
 use toml::Spanned;
 
 use super::source::Source;
-use super::values::parse_duration;
+use super::values::parse_span;
 use crate::error::Error;
 
 #[derive(Deserialize)]
@@ -34,7 +34,7 @@ impl RawBaseline {
                 })
             })
             .collect::<Result<_, _>>()?;
-        let process_min_age = parse_duration(self.process_min_age.get_ref()).map_err(|problem| {
+        let process_min_age = parse_span(self.process_min_age.get_ref()).map_err(|problem| {
             source.error_at(
                 self.process_min_age.span(),
                 format!("`baseline.process_min_age`: {problem}"),

@@ -16,11 +16,15 @@ pub fn parse_base_url(text: &str) -> Result<Url, String> {
 }
 
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    match humantime::parse_duration(text) {
-        Ok(duration) if duration.is_zero() => Err(format!("`{text}` is zero; a limit must be longer")),
-        Ok(duration) => Ok(duration),
-        Err(error) => Err(format!("`{text}` is not a duration ({error})")),
+    match parse_span(text)? {
+        duration if duration.is_zero() => Err(format!("`{text}` is zero; a limit must be longer")),
+        duration => Ok(duration),
     }
+}
+
+/// A length of time that may be zero: a threshold such as a minimum age, not a limit.
+pub fn parse_span(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|error| format!("`{text}` is not a duration ({error})"))
 }
 
 /// A count of at least one (`concurrency = 0` would never run anything), with the reason in

@@ -116,6 +116,8 @@ fn parse_daemons(text: &str, min_age: Duration) -> Option<BTreeSet<String>> {
 struct Stat<'a> {
     pid: u32,
     name: &'a str,
+    /// `R`, `S`, ...; `Z` is a process that has ended and waits to be reaped.
+    state: &'a str,
     parent: u32,
     session: u32,
     terminal: u64,
@@ -132,6 +134,7 @@ fn parse_stat(line: &str) -> Option<Stat<'_>> {
     Some(Stat {
         pid: line[..open].trim().parse().ok()?,
         name: line.get(open + 1..close)?,
+        state: fields.first()?,
         parent: fields.get(1)?.parse().ok()?,
         session: fields.get(3)?.parse().ok()?,
         terminal: fields.get(4)?.parse().ok()?,
@@ -142,11 +145,13 @@ fn parse_stat(line: &str) -> Option<Stat<'_>> {
 /// A daemon was started by init or left to it (daemons detach; systemd starts every service),
 /// leads its own session, has no controlling terminal, is no kernel thread, and has run at
 /// least `min_age`. The shells and commands of the moment, a deployment's or the probe's own
-/// SSH session (a child of `sshd`), are not.
+/// SSH session (a child of `sshd`), are not, nor is a daemon that has ended but not yet been
+/// reaped (a zombie).
 fn is_daemon(stat: &Stat<'_>, age_seconds: f64, min_age: Duration) -> bool {
     let kernel_thread = stat.pid == 2 || stat.parent == 2;
     let left_to_init = stat.parent <= 1;
     left_to_init
+        && stat.state != "Z"
         && stat.session == stat.pid
         && stat.terminal == 0
         && !kernel_thread
@@ -384,7 +389,8 @@ mod tests {
             500 (bash) S 1 500 500 34816 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5000 0 0\n\
             550 (ssh) S 480 550 550 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5000 0 0\n\
             600 (sleep) S 500 600 500 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5000 0 0\n\
-            700 (sshd-session) S 1 700 700 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 99990 0 0\n";
+            700 (sshd-session) S 1 700 700 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 99990 0 0\n\
+            800 (old-worker) Z 1 800 800 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 5000 0 0\n";
         let names = parse_daemons(text, Duration::from_secs(60)).expect("read");
         assert_eq!(
             names,
