@@ -11,7 +11,7 @@ use cucumber::gherkin::{Feature, GherkinEnv};
 use shakedown_steps::baseline::{Baseline, NagiosChecks, VERSION, gather};
 use shakedown_steps::{Deadline, Host, Limit, LocalHost};
 
-use crate::cli::{BaselineTarget, CompareArgs, OutputFormat, RecordArgs, Selection};
+use crate::cli::{BaselineTarget, CompareArgs, RecordArgs, Selection};
 use crate::error::{Error, exit};
 use crate::plan::{Overrides, Reports, RunPlan};
 use crate::suite::Suite;
@@ -104,13 +104,8 @@ pub fn compare_plan(args: CompareArgs, working_dir: &Path) -> Result<RunPlan, Er
     let overrides = Overrides {
         environment: args.target.env.clone(),
         hosts: args.target.hosts.clone(),
-        junit: args.junit,
-        reports: Reports {
-            json: args.json,
-            html: args.html,
-            nagios: args.format == OutputFormat::Nagios,
-            quiet: args.quiet,
-        },
+        junit: args.reports.junit.clone(),
+        reports: Reports::from(args.reports),
         generated: Some(Suite {
             features: vec![feature],
         }),

@@ -78,21 +78,8 @@ pub struct CompareArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub target: BaselineTarget,
-    /// Write a JUnit XML report here.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write a Cucumber JSON report here.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Write a self-contained HTML report here.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
-    /// What the terminal shows: the human report, or one Nagios status line.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
-    /// Print only failures and the summary.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub reports: ReportArgs,
 }
 
 /// Which features, from which configuration.
@@ -118,22 +105,8 @@ pub struct RunArgs {
     /// Run against this URL instead of the environment's `base_url`.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
-    /// Write a JUnit XML report here.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write a Cucumber JSON report here (Jenkins' cucumber-reports, cucumber-html-reporter).
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Write a self-contained HTML report here, for the people who wrote the features.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
-    /// What the terminal shows: the human report, or one Nagios status line (exit 0/1/2/3 as
-    /// OK, WARNING, CRITICAL, UNKNOWN; a failing `@warning` scenario alone is a WARNING).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
-    /// Print only failures and the summary.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub reports: ReportArgs,
     /// Run a failing scenario up to N more times (as `@retry(N)` does for one scenario); one
     /// that passes only on a retry is reported as flaky.
     #[arg(long, value_name = "N")]
@@ -154,6 +127,28 @@ pub struct RunArgs {
     /// Run on this host of the environment only (repeatable); default: every host.
     #[arg(long = "host", value_name = "NAME")]
     pub hosts: Vec<String>,
+}
+
+/// The reports a run writes and how the terminal reads: the same for `run` and `baseline
+/// compare`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a Cucumber JSON report here (Jenkins' cucumber-reports, cucumber-html-reporter).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report here, for the people who wrote the features.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// What the terminal shows: the human report, or one Nagios status line (exit 0/1/2/3 as
+    /// OK, WARNING, CRITICAL, UNKNOWN; a failing `@warning` scenario alone is a WARNING).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Print only failures and the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

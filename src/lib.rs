@@ -97,12 +97,14 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
         source,
     })?;
     match command {
-        Command::Run(args) if args.format == cli::OutputFormat::Nagios => {
+        Command::Run(args) if args.reports.format == cli::OutputFormat::Nagios => {
             Ok(run_for_nagios(RunPlan::from_args(args, &working_dir)).await)
         }
         Command::Run(args) => run(RunPlan::from_args(args, &working_dir)?).await,
         Command::Baseline(BaselineCommand::Record(args)) => baseline::record(args, &working_dir).await,
-        Command::Baseline(BaselineCommand::Compare(args)) if args.format == cli::OutputFormat::Nagios => {
+        Command::Baseline(BaselineCommand::Compare(args))
+            if args.reports.format == cli::OutputFormat::Nagios =>
+        {
             Ok(run_for_nagios(baseline::compare_plan(args, &working_dir)).await)
         }
         Command::Baseline(BaselineCommand::Compare(args)) => {

@@ -9,7 +9,7 @@ use std::time::Duration;
 use shakedown_steps::StepSettings;
 
 use crate::check::{self, Findings, Roles};
-use crate::cli::{OutputFormat, RunArgs, Selection};
+use crate::cli::{OutputFormat, ReportArgs, RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
 use crate::fleet::Fleet;
@@ -49,6 +49,18 @@ pub struct Reports {
     pub quiet: bool,
 }
 
+impl From<ReportArgs> for Reports {
+    /// The reports asked on the command line, JUnit aside (`Overrides::junit`).
+    fn from(args: ReportArgs) -> Self {
+        Self {
+            json: args.json,
+            html: args.html,
+            nagios: args.format == OutputFormat::Nagios,
+            quiet: args.quiet,
+        }
+    }
+}
+
 /// What `run` was asked, beyond the selection of features.
 #[derive(Debug, Default)]
 pub struct Overrides {
@@ -75,11 +87,7 @@ impl RunPlan {
             selection,
             env,
             base_url,
-            junit,
-            json,
-            html,
-            format,
-            quiet,
+            reports,
             retries,
             concurrency,
             fail_fast,
@@ -93,14 +101,9 @@ impl RunPlan {
             step_timeout: None,
             concurrency: concurrency.and_then(|count| NonZeroUsize::new(count.into())),
             fail_fast,
-            junit,
+            junit: reports.junit.clone(),
             headed,
-            reports: Reports {
-                json,
-                html,
-                nagios: format == OutputFormat::Nagios,
-                quiet,
-            },
+            reports: Reports::from(reports),
             retries,
             hosts,
             partition,
