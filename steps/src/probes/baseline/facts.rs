@@ -49,7 +49,8 @@ pub async fn gather(
             crontabs,
             apache,
             nagios,
-        })
+        }
+        .redacted())
     };
     deadline.run(work).await.unwrap_or_else(|| {
         Err(deadline.exceeded(format!("the facts of {} could not be gathered", host.name())))

@@ -125,6 +125,35 @@ impl Baseline {
 }
 
 impl HostFacts {
+    /// The facts as they may be written and printed: every text in them (a crontab line with
+    /// `https://ops:pass@…` in it, a check's arguments) redacted like every other output.
+    /// Recorded and current facts are both taken this way, so they compare alike.
+    #[must_use]
+    pub fn redacted(self) -> Self {
+        fn redact_all(value: serde_json::Value) -> serde_json::Value {
+            use serde_json::Value;
+            match value {
+                Value::String(text) => Value::String(crate::redact::redact(&text).into_owned()),
+                Value::Array(items) => Value::Array(items.into_iter().map(redact_all).collect()),
+                Value::Object(fields) => Value::Object(
+                    fields
+                        .into_iter()
+                        .map(|(key, value)| (crate::redact::redact(&key).into_owned(), redact_all(value)))
+                        .collect(),
+                ),
+                other => other,
+            }
+        }
+        // The model is plain data: it always becomes JSON and back.
+        match serde_json::to_value(&self)
+            .map(redact_all)
+            .map(serde_json::from_value)
+        {
+            Ok(Ok(redacted)) => redacted,
+            _ => self,
+        }
+    }
+
     /// What was gathered, in one line: `2 services running, 3 enabled, 1 listening port, ...`;
     /// a part the host could not tell reads `unknown`.
     pub fn summary(&self) -> String {
@@ -172,6 +201,31 @@ impl HostFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn facts_are_redacted_before_they_are_written_or_compared() {
+        crate::redact::register("s3cret-in-a-check");
+        let facts = HostFacts {
+            crontabs: Some(BTreeMap::from([(
+                "/etc/cron.d/ledger".to_owned(),
+                vec!["*/5 * * * * www-data curl -s https://ops:hunter2@ledger.example/ping".to_owned()],
+            )])),
+            nagios: Some(BTreeMap::from([(
+                "check_http -H ledger -a admin:s3cret-in-a-check".to_owned(),
+                "OK".to_owned(),
+            )])),
+            ..HostFacts::default()
+        }
+        .redacted();
+        let written = serde_json::to_string(&facts).expect("JSON");
+        assert!(!written.contains("hunter2"), "{written}");
+        assert!(!written.contains("s3cret-in-a-check"), "{written}");
+        assert!(
+            written.contains("https://ops:***@ledger.example/ping"),
+            "{written}"
+        );
+        assert!(written.contains("admin:[redacted]"), "{written}");
+    }
 
     fn recorded() -> Baseline {
         let facts = HostFacts {
