@@ -211,6 +211,51 @@ fn a_stopped_daemon_a_closed_port_and_a_removed_crontab_line_are_the_regressions
         "{xml}"
     );
     assert!(xml.contains(&setup.daemon_name), "{xml}");
+    // Every other report shows it like any failing scenario too.
+    let (json, html) = (
+        project.path().join("reports/baseline.json"),
+        project.path().join("reports/baseline.html"),
+    );
+    project
+        .shakedown()
+        .args([
+            "baseline",
+            "compare",
+            "baseline.json",
+            "--env",
+            "test",
+            "--quiet",
+            "--json",
+        ])
+        .args([&json])
+        .args(["--html"])
+        .args([&html])
+        .run()
+        .expect_code(1);
+    let json = std::fs::read_to_string(&json).expect("JSON report written");
+    assert!(
+        json.contains("\"status\": \"failed\"") && json.contains(&setup.daemon_name),
+        "{json}"
+    );
+    let html = std::fs::read_to_string(&html).expect("HTML report written");
+    assert!(
+        html.contains("FAILED") && html.contains(&setup.daemon_name),
+        "{html}"
+    );
+    project
+        .shakedown()
+        .args([
+            "baseline",
+            "compare",
+            "baseline.json",
+            "--env",
+            "test",
+            "--format",
+            "nagios",
+        ])
+        .run()
+        .expect_code(2)
+        .expect_stdout("SHAKEDOWN CRITICAL - 1 of 1 scenarios failed: Nothing on the server has regressed");
 
     // The pre-flight stage records, the post-install stage compares: the step in a feature.
     project.file(
