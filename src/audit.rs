@@ -3,7 +3,7 @@
 //! `shakedown audit` reads it back. With `audit.syslog`, each server of the run also gets one
 //! line in its own system log, so its administrators see who checked it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -20,7 +20,7 @@ use crate::cli::{AuditArgs, Selection};
 use crate::error::{Error, exit};
 use crate::fleet::Fleet;
 use crate::plan::{Checked, RunPlan};
-use crate::report::{Reporter, RunEvent, RunSummary};
+use crate::report::{Reporter, ResultsByHost, RunEvent, RunSummary};
 
 /// The CI variables that say who started a job and which job it is: GitHub Actions, GitLab CI
 /// and Jenkins.
@@ -356,7 +356,7 @@ pub struct HostResults(Arc<Mutex<Tally>>);
 #[derive(Default)]
 struct Tally {
     run: RunSummary,
-    by_host: HashMap<String, RunSummary>,
+    by_host: ResultsByHost,
 }
 
 impl Reporter for HostResults {
@@ -364,9 +364,7 @@ impl Reporter for HostResults {
         if let RunEvent::ScenarioFinished(report) = event {
             let mut tally = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             tally.run.count(report);
-            if let Some(host) = &report.host {
-                tally.by_host.entry(host.clone()).or_default().count(report);
-            }
+            tally.by_host.count(report);
         }
         Ok(())
     }
@@ -376,31 +374,27 @@ impl Reporter for HostResults {
 /// scenarios' results, or the run's when it had none), and one on this machine when the run
 /// has no servers or some are this machine. A server that cannot be told is a warning.
 pub async fn log_on_servers(fleet: &Fleet, results: &HostResults, environment: &str) {
-    let (run, by_host) = {
+    let targets = {
         let tally = results.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let by_host: HashMap<String, Counts> = tally
-            .by_host
-            .iter()
-            .map(|(host, summary)| (host.clone(), Counts::of(summary)))
-            .collect();
-        (Counts::of(&tally.run), by_host)
-    };
-    let own_or_run = |counts: Counts| if counts.total() > 0 { counts } else { run };
-    let mut targets: Vec<(String, Arc<dyn Host>, Counts)> = Vec::new();
-    let mut here = Counts::default();
-    let mut here_counts = fleet.hosts().is_empty();
-    for host in fleet.hosts() {
-        let counts = by_host.get(&host.name).copied().unwrap_or_default();
-        if host.host.is_local() {
-            here.add(counts);
-            here_counts = true;
-        } else {
-            targets.push((host.name.clone(), Arc::clone(&host.host), own_or_run(counts)));
+        let run = Counts::of(&tally.run);
+        let own_or_run = |counts: Counts| if counts.total() > 0 { counts } else { run };
+        let mut targets: Vec<(String, Arc<dyn Host>, Counts)> = Vec::new();
+        let mut here = Counts::default();
+        let mut here_counts = fleet.hosts().is_empty();
+        for host in fleet.hosts() {
+            let counts = tally.by_host.get(&host.name).map(Counts::of).unwrap_or_default();
+            if host.host.is_local() {
+                here.add(counts);
+                here_counts = true;
+            } else {
+                targets.push((host.name.clone(), Arc::clone(&host.host), own_or_run(counts)));
+            }
         }
-    }
-    if here_counts {
-        targets.push(("this machine".to_owned(), Arc::new(LocalHost), own_or_run(here)));
-    }
+        if here_counts {
+            targets.push(("this machine".to_owned(), Arc::new(LocalHost), own_or_run(here)));
+        }
+        targets
+    };
     let prefix = format!(
         "run by {} from {} against {environment}",
         person(),

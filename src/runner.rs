@@ -122,10 +122,16 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
             let notes = Arc::clone(&notes);
             let gate = Arc::clone(&leaving);
             // The scenario's share of its server's turn ends with it.
-            if let Some(shares) = lock(&ending_turns).get_mut(&note_key(feature, scenario)) {
-                shares.pop();
+            {
+                let mut turns = lock(&ending_turns);
+                let key = note_key(feature, scenario);
+                if let Some(shares) = turns.get_mut(&key) {
+                    shares.pop();
+                    if shares.is_empty() {
+                        turns.remove(&key);
+                    }
+                }
             }
-            lock(&ending_turns).retain(|_, shares| !shares.is_empty());
             Box::pin(async move {
                 if let Some(world) = world {
                     let taken = world.take_notes();

@@ -1,6 +1,7 @@
 //! What reporters are told: scenarios as they finish and the run's totals at the end. Built
 //! once from cucumber's events so no reporter parses or re-runs anything.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -220,6 +221,32 @@ impl RunSummary {
             }
             Verdict::NotRun => self.not_run += 1,
         }
+    }
+}
+
+/// Each server's own results, for a run on several: which hosts failed what.
+#[derive(Debug, Default)]
+pub struct ResultsByHost(BTreeMap<String, RunSummary>);
+
+impl ResultsByHost {
+    /// Counts one finished scenario for its host; one that ran on no host is not counted.
+    pub fn count(&mut self, scenario: &ScenarioReport) {
+        if let Some(host) = &scenario.host {
+            self.0.entry(host.clone()).or_default().count(scenario);
+        }
+    }
+
+    /// Each host's results, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &RunSummary)> {
+        self.0.iter()
+    }
+
+    pub fn get(&self, host: &str) -> Option<&RunSummary> {
+        self.0.get(host)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

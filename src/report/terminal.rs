@@ -1,10 +1,9 @@
 //! The human report: a line per scenario as it finishes, the failing step with its reasons
 //! right under it, and a summary that lists the failures (and the flaky passes) again at the end.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
-use super::model::{Reporter, RunEvent, RunSummary, ScenarioReport, StepStatus, Verdict};
+use super::model::{Reporter, ResultsByHost, RunEvent, RunSummary, ScenarioReport, StepStatus, Verdict};
 use crate::error::Error;
 
 pub struct TerminalReporter<W: Write> {
@@ -18,7 +17,7 @@ pub struct TerminalReporter<W: Write> {
     failures: Vec<String>,
     flaky: Vec<String>,
     /// Each server's own results, for a run on several: which hosts failed what.
-    by_host: BTreeMap<String, RunSummary>,
+    by_host: ResultsByHost,
 }
 
 impl<W: Write> TerminalReporter<W> {
@@ -30,7 +29,7 @@ impl<W: Write> TerminalReporter<W> {
             quiet,
             failures: Vec::new(),
             flaky: Vec::new(),
-            by_host: BTreeMap::new(),
+            by_host: ResultsByHost::default(),
         }
     }
 
@@ -53,9 +52,7 @@ impl<W: Write> TerminalReporter<W> {
 
     fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
         let verdict = report.verdict();
-        if let Some(host) = &report.host {
-            self.by_host.entry(host.clone()).or_default().count(report);
-        }
+        self.by_host.count(report);
         let headline = format!("{}  {}", report.location(), report.full_name());
         match verdict {
             Verdict::Failed => self.failures.push(headline),
@@ -149,11 +146,11 @@ impl<W: Write> TerminalReporter<W> {
             writeln!(self.pending, "Per host:")?;
             let width = self
                 .by_host
-                .keys()
-                .map(|host| host.chars().count())
+                .iter()
+                .map(|(host, _)| host.chars().count())
                 .max()
                 .unwrap_or(0);
-            for (host, results) in &self.by_host {
+            for (host, results) in self.by_host.iter() {
                 let word = if results.failed > 0 { "FAIL" } else { "PASS" };
                 writeln!(
                     self.pending,
