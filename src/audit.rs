@@ -3,6 +3,7 @@
 //! `shakedown audit` reads it back. With `audit.syslog`, each server of the run also gets one
 //! line in its own system log, so its administrators see who checked it.
 
+use crate::output::{say, tell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -186,7 +187,7 @@ impl Pending {
     /// happened and its exit code stands.
     pub fn finish(self, summary: Option<&RunSummary>, exit_code: i32) {
         let Some(log) = self.log else {
-            eprintln!(
+            tell!(
                 "warning: the run is not in the audit log: neither `XDG_STATE_HOME` nor `HOME` is set, and `audit.path` names no file"
             );
             return;
@@ -202,7 +203,7 @@ impl Pending {
         entry.results = summary.map(Counts::of);
         entry.exit_code = exit_code;
         if let Err(error) = append(&log, &entry) {
-            eprintln!(
+            tell!(
                 "warning: cannot write the audit log `{}`: {error}; the run's result stands",
                 log.display()
             );
@@ -246,7 +247,7 @@ pub fn list(args: &AuditArgs, working_dir: &Path) -> Result<i32, Error> {
     let config = Checked::optional_config(&selection, working_dir)?;
     let configured = config.and_then(|config| config.audit_log);
     let Some(log) = log_path(configured) else {
-        println!(
+        say!(
             "no runs recorded yet: neither `XDG_STATE_HOME` nor `HOME` is set, and `audit.path` names no file"
         );
         return Ok(exit::PASSED);
@@ -254,7 +255,7 @@ pub fn list(args: &AuditArgs, working_dir: &Path) -> Result<i32, Error> {
     let text = match std::fs::read_to_string(&log) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            println!("no runs recorded yet in {}", log.display());
+            say!("no runs recorded yet in {}", log.display());
             return Ok(exit::PASSED);
         }
         Err(source) => return Err(Error::Read { path: log, source }),
@@ -268,7 +269,7 @@ pub fn list(args: &AuditArgs, working_dir: &Path) -> Result<i32, Error> {
         match serde_json::from_str::<Value>(line) {
             Ok(entry) => entries.push(entry),
             // A line cut short (a full disk) must not hide the runs around it.
-            Err(error) => eprintln!(
+            Err(error) => tell!(
                 "warning: `{}` line {} is not a JSON record ({error}), so it is skipped",
                 log.display(),
                 index + 1
@@ -281,16 +282,16 @@ pub fn list(args: &AuditArgs, working_dir: &Path) -> Result<i32, Error> {
             what: "cannot write the audit records as JSON".into(),
             source: std::io::Error::other(error),
         })?;
-        println!("{json}");
+        say!("{json}");
         return Ok(exit::PASSED);
     }
     if recent.is_empty() {
-        println!("no runs recorded yet in {}", log.display());
+        say!("no runs recorded yet in {}", log.display());
         return Ok(exit::PASSED);
     }
-    println!("{:<24}  {:<24}  {:<30}  result", "when", "who", "where");
+    say!("{:<24}  {:<24}  {:<30}  result", "when", "who", "where");
     for entry in &recent {
-        println!(
+        say!(
             "{:<24}  {:<24}  {:<30}  {}",
             text_of(&entry["started"]),
             who(entry),
@@ -404,7 +405,7 @@ pub async fn log_on_servers(fleet: &Fleet, results: &HostResults, environment: &
         let line = redact(&format!("{prefix}: {}", counts.describe())).into_owned();
         async move {
             if let Err(reason) = log_line(host.as_ref(), &line).await {
-                eprintln!(
+                tell!(
                     "warning: the run is not in the system log of {name}: {}; the run's result stands",
                     redact(&reason)
                 );

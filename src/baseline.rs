@@ -2,6 +2,7 @@
 //! deployment, and checked again after it through the ordinary runner, so a regression shows
 //! in every report like any failing scenario.
 
+use crate::output::say;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,9 +85,9 @@ pub async fn record(args: RecordArgs, working_dir: &Path) -> Result<i32, Error> 
         source,
     })?;
     for (name, gathered) in &baseline.hosts {
-        println!("{name}: {}", gathered.summary());
+        say!("{name}: {}", gathered.summary());
     }
-    println!(
+    say!(
         "shakedown: the baseline of `{}` is in `{}`; after the deployment, run `shakedown baseline compare {} --env {}`",
         baseline.environment,
         args.out.display(),

@@ -1,6 +1,7 @@
 //! `shakedown steps`: the live step catalogue in the form a reader needs: plain text for a
 //! terminal, Markdown for a wiki, JSON for tools.
 
+use crate::output::say;
 use shakedown_steps::catalogue::{self, Entry};
 
 use crate::cli::CatalogueFormat;
@@ -16,7 +17,7 @@ pub fn print(format: CatalogueFormat) -> Result<i32, Error> {
             source: error.into(),
         })?,
     };
-    println!("{}", text.trim_end_matches('\n'));
+    say!("{}", text.trim_end_matches('\n'));
     Ok(exit::PASSED)
 }
 

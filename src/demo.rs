@@ -4,6 +4,7 @@
 //! so on a machine without Chromium or chromedriver the demo installs them first (Debian's
 //! packages, as root or through sudo), as `ci/test` does.
 
+use crate::output::say;
 use std::path::Path;
 
 use include_dir::{Dir, include_dir};
@@ -58,7 +59,7 @@ async fn install_browser_if_missing(out: &Path) {
     }
     let install = format!("apt-get install -y {}", BROWSER_PACKAGES.join(" "));
     let Some(apt_get) = browser_tool("apt-get") else {
-        println!(
+        say!(
             "shakedown demo: Chromium or chromedriver is missing and this is not a Debian-like system: install them, or the browser scenarios fail"
         );
         return;
@@ -66,7 +67,7 @@ async fn install_browser_if_missing(out: &Path) {
     let root = nix::unistd::geteuid().is_root();
     let sudo = browser_tool("sudo");
     if !root && sudo.is_none() {
-        println!(
+        say!(
             "shakedown demo: Chromium or chromedriver is missing; run `{install}` as root, or the browser scenarios fail"
         );
         return;
@@ -75,7 +76,7 @@ async fn install_browser_if_missing(out: &Path) {
     let log = match std::fs::create_dir_all(out).and_then(|()| std::fs::File::create(&log_path)) {
         Ok(log) => log,
         Err(error) => {
-            println!(
+            say!(
                 "shakedown demo: cannot write `{}` ({error}); run `{install}` yourself, or the browser scenarios fail",
                 log_path.display()
             );
@@ -120,7 +121,7 @@ async fn install_browser_if_missing(out: &Path) {
     let outcome = tokio::time::timeout(INSTALL_LIMIT, installed).await;
     progress.finish_and_clear();
     let failed = |why: String| {
-        println!(
+        say!(
             "shakedown demo: installing the browser failed ({why}); apt's output is in `{}`; the browser scenarios will fail",
             log_path.display()
         )
@@ -131,7 +132,7 @@ async fn install_browser_if_missing(out: &Path) {
             INSTALL_LIMIT.as_secs() / 60
         )),
         Ok(Ok(status)) if status.success() => {
-            println!("shakedown demo: installed {}", BROWSER_PACKAGES.join(" and "))
+            say!("shakedown demo: installed {}", BROWSER_PACKAGES.join(" and "))
         }
         Ok(Ok(status)) => failed(status.to_string()),
         Ok(Err(error)) => failed(format!("cannot run apt-get: {error}")),
@@ -162,7 +163,7 @@ async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {
         .await
         .map_err(io_error("cannot start the demo site".into()))?;
     let faults: Vec<&str> = args.fault.iter().map(|fault| fault.name()).collect();
-    println!(
+    say!(
         "demo site: {} ({})",
         site.url(),
         if faults.is_empty() {
@@ -176,19 +177,21 @@ async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {
 
 /// Serves until Ctrl-C, showing what a feature author needs to know about the site.
 async fn serve(site: RunningSite) -> Result<i32, Error> {
-    println!("  heartbeat file: {}", site.heartbeat_path().display());
-    println!("  crontab:        {}", site.crontab_path().display());
+    say!("  heartbeat file: {}", site.heartbeat_path().display());
+    say!("  crontab:        {}", site.crontab_path().display());
     for user in USERS {
-        println!(
+        say!(
             "  user {:<7} password {:<17} role {}",
-            user.username, user.password, user.role
+            user.username,
+            user.password,
+            user.role
         );
     }
-    println!("  faults you can switch on with --fault:");
+    say!("  faults you can switch on with --fault:");
     for fault in Fault::ALL {
-        println!("    {:<16} {}", fault.name(), fault.describe());
+        say!("    {:<16} {}", fault.name(), fault.describe());
     }
-    println!("press Ctrl-C to stop");
+    say!("press Ctrl-C to stop");
     let waited = tokio::signal::ctrl_c().await;
     site.shutdown().await;
     waited

@@ -17,6 +17,7 @@ mod error;
 mod feature_lines;
 mod fleet;
 mod init;
+mod output;
 mod plan;
 #[cfg(test)]
 mod properties;
@@ -26,6 +27,7 @@ mod signals;
 mod suggest;
 mod suite;
 
+use crate::output::{say, tell};
 use std::path::Path;
 
 use clap::Parser as _;
@@ -53,7 +55,7 @@ pub fn main() -> i32 {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("unknown cause");
-        eprintln!(
+        tell!(
             "error: internal error in shakedown{location}: {}\nhint: this is a bug in shakedown, not in your site or your input; the run's result cannot be trusted (exit code {})",
             redact(message),
             exit::INTERNAL
@@ -87,7 +89,7 @@ pub fn main() -> i32 {
 }
 
 fn report_error(error: &Error) -> i32 {
-    eprintln!("{}", redact(&error.render()));
+    tell!("{}", redact(&error.render()));
     error.exit_code()
 }
 
@@ -127,7 +129,7 @@ async fn run_for_nagios(plan: Result<RunPlan, Error>) -> i32 {
         Err(error) => Err(error),
     };
     outcome.unwrap_or_else(|error| {
-        println!("{}", redact(&report::nagios_unknown_line(&error.render())));
+        say!("{}", redact(&report::nagios_unknown_line(&error.render())));
         NagiosStatus::Unknown.exit_code()
     })
 }
@@ -149,13 +151,13 @@ async fn run_reported(plan: RunPlan, totals: &mut Option<RunSummary>) -> Result<
     let nagios = plan.reports.nagios;
     if selected == 0 {
         if nagios {
-            println!(
+            say!(
                 "{}",
                 report::nagios_unknown_line("no scenario matches the selection; nothing was run")
             );
             return Ok(NagiosStatus::Unknown.exit_code());
         }
-        eprintln!("shakedown: no scenario matches the selection; nothing was run");
+        tell!("shakedown: no scenario matches the selection; nothing was run");
         return Ok(exit::NOTHING_SELECTED);
     }
     let files = [
@@ -165,9 +167,9 @@ async fn run_reported(plan: RunPlan, totals: &mut Option<RunSummary>) -> Result<
     ];
     let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
     if nagios {
-        reporters.push(Box::new(NagiosReporter::new(std::io::stdout())));
+        reporters.push(Box::new(NagiosReporter::new(output::Stdout)));
     } else {
-        let terminal = TerminalReporter::new(std::io::stdout(), plan.reports.quiet);
+        let terminal = TerminalReporter::new(output::Stdout, plan.reports.quiet);
         // The progress line hears each event first, so it is cleared before the summary prints.
         match ProgressReporter::for_stderr() {
             Some(progress) => {
@@ -193,7 +195,7 @@ async fn run_reported(plan: RunPlan, totals: &mut Option<RunSummary>) -> Result<
     }
     for (what, path) in files {
         if let Some(path) = path {
-            println!("{what}: {}", path.display());
+            say!("{what}: {}", path.display());
         }
     }
     Ok(exit_code(summary))
@@ -214,18 +216,20 @@ fn check(args: &CheckArgs, working_dir: &Path) -> Result<i32, Error> {
     let Checked { findings, .. } = Checked::load(&args.selection, config.as_ref(), working_dir)?;
     findings.refuse_invalid()?;
     if config.is_none() {
-        println!("shakedown: no `shakedown.toml` found, so the roles the steps name were not checked");
+        say!("shakedown: no `shakedown.toml` found, so the roles the steps name were not checked");
     }
     let totals = &findings.totals;
     if findings.unmatched.is_empty() {
-        println!(
+        say!(
             "shakedown: {} feature(s), {} scenario(s), {} step(s): every step matches the library",
-            totals.features, totals.scenarios, totals.steps
+            totals.features,
+            totals.scenarios,
+            totals.steps
         );
         return Ok(exit::PASSED);
     }
-    println!("{}", check::listing(&findings.unmatched));
-    println!(
+    say!("{}", check::listing(&findings.unmatched));
+    say!(
         "shakedown: {} of {} step(s) match no phrase, or more than one (`shakedown steps` lists them all)",
         findings.unmatched.len(),
         totals.steps

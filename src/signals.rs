@@ -2,6 +2,7 @@
 //! get a short grace, then the run is cut, every process a step started is killed, and the
 //! reporters still get what ran (the rest reported as not run).
 
+use crate::output::tell;
 use std::collections::HashSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -118,7 +119,7 @@ pub async fn until_signal(run: impl Future, signals: &mut Signals, gate: &Gate) 
         stop = signals.next() => stop,
     };
     gate.close();
-    eprintln!(
+    tell!(
         "shakedown: {} received: no new scenario starts; running ones get up to {}s",
         stop.name(),
         GRACE.as_secs()

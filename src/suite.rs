@@ -2,6 +2,7 @@
 //! one scenario per example row, and narrowed to the scenarios the tag expression selects.
 //! Everything here happens before any server is touched.
 
+use crate::output::tell;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -176,7 +177,7 @@ fn regular_file(path: &Path, metadata: &std::fs::Metadata) -> Option<PathBuf> {
     if metadata.is_file() {
         return Some(path.to_path_buf());
     }
-    eprintln!(
+    tell!(
         "warning: `{}` is not a regular file (a FIFO, socket or device), so it is skipped",
         path.display()
     );

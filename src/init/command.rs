@@ -1,6 +1,7 @@
 //! `shakedown init` from end to end: work out which files to write, refuse before doing anything
 //! if one exists, import the monitoring files, visit the site, then write every file at once.
 
+use crate::output::say;
 use std::path::{Path, PathBuf};
 
 use tokio::time::Instant;
@@ -78,7 +79,7 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
                 deadline,
             };
             let visit = explore::visit(url, bounds).await?;
-            println!("{}", describe_visit(&visit, url.as_str(), &args));
+            say!("{}", describe_visit(&visit, url.as_str(), &args));
             planned.push(Planned {
                 path: SMOKE_FEATURE.into(),
                 text: smoke::render(&visit, url.as_str()),
@@ -105,9 +106,9 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     }
     files::write_all(working_dir, &planned)?;
     for line in report {
-        println!("shakedown: {line}");
+        say!("shakedown: {line}");
     }
-    println!("shakedown: next, `shakedown check` reads them all and `shakedown run` runs them");
+    say!("shakedown: next, `shakedown check` reads them all and `shakedown run` runs them");
     Ok(exit::PASSED)
 }
 

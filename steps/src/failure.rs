@@ -109,6 +109,14 @@ impl StepFailure {
         self
     }
 
+    /// The same details under a summary that puts the old one in the caller's terms
+    /// (`|why| format!("cannot tell: {why}")`).
+    #[must_use]
+    pub fn reworded(mut self, rewrite: impl FnOnce(&str) -> String) -> Self {
+        self.summary = rewrite(&self.summary);
+        self
+    }
+
     pub fn summary(&self) -> &str {
         &self.summary
     }

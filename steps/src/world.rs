@@ -69,9 +69,13 @@ impl ShakedownWorld {
 
     /// Tells the World every step its scenario will run (backgrounds included) before the first
     /// runs; the runner calls this. A scenario that checks the response status expects whatever
-    /// it names, so only then may a server error pass the request step.
+    /// it names, so only then may a server error pass the request step, and only a status it
+    /// names may a check that text is absent read.
     pub fn look_ahead<'a>(&mut self, step_texts: impl IntoIterator<Item = &'a str>) {
-        self.http.checks_status = step_texts.into_iter().any(crate::http::checks_status);
+        self.http.expected_statuses = step_texts
+            .into_iter()
+            .filter_map(crate::http::checked_status)
+            .collect();
     }
 
     /// The deadline of a step starting now. A step takes it once and hands it to every call.

@@ -9,6 +9,7 @@ mod check;
 mod content;
 mod deadlines;
 mod demo;
+mod error_pages;
 mod fleet;
 mod init;
 mod junit;

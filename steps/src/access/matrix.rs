@@ -6,7 +6,7 @@ use std::fmt;
 
 use cucumber::gherkin::Table;
 
-use crate::failure::StepFailure;
+use crate::failure::{FailureKind, StepFailure};
 use crate::http::Exchange;
 use crate::session::{LoginSettings, is_login_page};
 
@@ -48,8 +48,17 @@ pub(crate) enum Seen {
     Access(Access),
     /// An answer that is none of the three, e.g. a 500: its status code.
     Other(u16),
-    /// The request or the role's login failed; the reason is the failure's summary.
-    Failed(String),
+    /// The request or the role's login failed, with the kind of the failure; the reason is in
+    /// the observation's evidence.
+    Failed(FailureKind),
+}
+
+impl Seen {
+    /// Whether this says nothing about who may open the page: an error page, an answer none of
+    /// the three words describe, or no answer at all.
+    pub(crate) fn is_unknown(&self) -> bool {
+        !matches!(self, Self::Access(_))
+    }
 }
 
 impl fmt::Display for Seen {
@@ -64,6 +73,10 @@ impl fmt::Display for Seen {
 
 /// Judges one answer by the matrix's rule.
 pub(crate) fn classify(exchange: &Exchange, login: Option<&LoginSettings>) -> Seen {
+    // An error page may carry the site's login box in its frame; it still shows nothing.
+    if exchange.status.is_server_error() {
+        return Seen::Other(exchange.status.as_u16());
+    }
     if let Some(login) = login {
         let login_path = login.path.trim_end_matches('/');
         let at_login = |path: &str| path.trim_end_matches('/') == login_path;

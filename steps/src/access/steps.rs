@@ -8,7 +8,7 @@ use shakedown_steps_macros::phrase;
 
 use super::matrix::{Access, Expectations, Observation, Seen, classify, holds, render};
 use crate::deadline::Deadline;
-use crate::failure::StepFailure;
+use crate::failure::{FailureKind, StepFailure};
 use crate::http::{Exchange, Outgoing, checks, perform};
 use crate::session::ANONYMOUS;
 use crate::world::ShakedownWorld;
@@ -27,18 +27,44 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
         .map(|(path, role, _)| async move { observe(world, role, path, deadline).await });
     let observations: Vec<Observation> = futures::future::join_all(visits).await;
     let total = observations.len();
-    let differing = expectations
+    let failing: Vec<&Observation> = expectations
         .cells()
         .zip(&observations)
         .filter(|((_, _, expected), observation)| !holds(*expected, &observation.seen))
-        .count();
-    if differing == 0 {
+        .map(|(_, observation)| observation)
+        .collect();
+    if failing.is_empty() {
         return Ok(());
     }
-    Err(StepFailure::new(format!(
-        "the access matrix does not hold: {differing} of {total} cells differ"
-    ))
-    .with("matrix", render(&expectations, &observations)))
+    let unknown = failing
+        .iter()
+        .filter(|observation| observation.seen.is_unknown())
+        .count();
+    let differing = failing.len() - unknown;
+    let summary = match (differing, unknown) {
+        (_, 0) => format!("the access matrix does not hold: {differing} of {total} cells differ"),
+        (0, _) => format!(
+            "the access matrix could not be checked: {unknown} of {total} cells could not be told (error pages, failed logins or requests)"
+        ),
+        _ => format!(
+            "the access matrix does not hold: {differing} of {total} cells differ, and {unknown} could not be told"
+        ),
+    };
+    // A matrix whose every failing cell failed the same way (a role that cannot log in) fails
+    // with that kind; any cell that saw an answer makes it the site's failure.
+    let kind = match failing.first().map(|observation| &observation.seen) {
+        Some(Seen::Failed(kind))
+            if failing
+                .iter()
+                .all(|observation| observation.seen == Seen::Failed(*kind)) =>
+        {
+            *kind
+        }
+        _ => FailureKind::Assertion,
+    };
+    Err(StepFailure::new(summary)
+        .of_kind(kind)
+        .with("matrix", render(&expectations, &observations)))
 }
 
 /// one cell of that matrix
@@ -49,12 +75,14 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
 )]
 async fn has_access(world: &mut ShakedownWorld, role: String, path: String) -> Result<(), StepFailure> {
     let observation = observe(world, &role, &path, world.deadline()).await;
-    if holds(Access::Allowed, &observation.seen) {
-        return Ok(());
+    match observation.seen {
+        Seen::Access(Access::Allowed) => Ok(()),
+        Seen::Access(_) => Err(StepFailure::new(format!("`{role}` has no access to {path}"))
+            .with("expected", "allowed: a 2xx answer that is not the login page")
+            .with("seen", format!("{}: {}", observation.seen, observation.evidence))),
+        _ => Err(unknown_access(&role, &path, &observation)
+            .with("expected", "allowed: a 2xx answer that is not the login page")),
     }
-    Err(StepFailure::new(format!("`{role}` has no access to {path}"))
-        .with("expected", "allowed: a 2xx answer that is not the login page")
-        .with("seen", format!("{}: {}", observation.seen, observation.evidence)))
 }
 
 /// one cell of that matrix
@@ -67,12 +95,36 @@ async fn has_no_access(world: &mut ShakedownWorld, role: String, path: String) -
     let observation = observe(world, &role, &path, world.deadline()).await;
     match observation.seen {
         Seen::Access(Access::Denied | Access::Login) => Ok(()),
-        seen => Err(
-            StepFailure::new(format!("`{role}` can open {path}, which it should not"))
-                .with("expected", "denied (401, 403, 404) or the login page")
-                .with("seen", format!("{seen}: {}", observation.evidence)),
-        ),
+        Seen::Access(Access::Allowed) => Err(StepFailure::new(format!(
+            "`{role}` can open {path}, which it should not"
+        ))
+        .with("expected", "denied (401, 403, 404) or the login page")
+        .with("seen", format!("{}: {}", observation.seen, observation.evidence))),
+        _ => Err(unknown_access(&role, &path, &observation)
+            .with("expected", "denied (401, 403, 404) or the login page")),
     }
+}
+
+/// A single cell that could not be told: an error page, an answer none of the matrix's words
+/// describe, a login or a request that failed. It never claims a leak it did not see; its kind is
+/// the failure's own (a role that cannot log in is a configuration problem, Nagios UNKNOWN).
+fn unknown_access(role: &str, path: &str, observation: &Observation) -> StepFailure {
+    let (why, kind) = match &observation.seen {
+        Seen::Failed(kind) => (observation.evidence.clone(), *kind),
+        Seen::Other(status) => (
+            format!("it answered {}", status_text(*status)),
+            FailureKind::Assertion,
+        ),
+        Seen::Access(_) => (observation.evidence.clone(), FailureKind::Assertion),
+    };
+    StepFailure::new(format!("whether `{role}` may open {path} is unknown: {why}"))
+        .of_kind(kind)
+        .with("seen", format!("{}: {}", observation.seen, observation.evidence))
+}
+
+/// `500 Internal Server Error`, or the bare code when it has no standard reason.
+fn status_text(status: u16) -> String {
+    reqwest::StatusCode::from_u16(status).map_or_else(|_| status.to_string(), |status| status.to_string())
 }
 
 /// a role, a text, a page
@@ -87,8 +139,16 @@ async fn sees(
     text: String,
     path: String,
 ) -> Result<(), StepFailure> {
-    let exchange = visit_as(world, &role, &path, world.deadline()).await?;
+    let exchange = visit_as(world, &role, &path, world.deadline())
+        .await
+        .map_err(|failure| unknown_sight(&role, &text, &path, failure))?;
     let seen = classify(&exchange, world.sessions().login_settings());
+    if seen.is_unknown() {
+        let failure = StepFailure::new(format!("it answered {}", exchange.status))
+            .with("request", exchange.describe())
+            .with("body", crate::text::excerpt(exchange.readable_body()));
+        return Err(unknown_sight(&role, &text, &path, failure));
+    }
     if seen != Seen::Access(Access::Allowed) {
         return Err(
             StepFailure::new(format!("`{role}` cannot see {path}, so not {text:?} either"))
@@ -112,9 +172,17 @@ async fn does_not_see(
     text: String,
     path: String,
 ) -> Result<(), StepFailure> {
-    let exchange = visit_as(world, &role, &path, world.deadline()).await?;
-    checks::does_not_contain(&exchange, &text)
+    let exchange = visit_as(world, &role, &path, world.deadline())
+        .await
+        .map_err(|failure| unknown_sight(&role, &text, &path, failure))?;
+    checks::proves_absence(&exchange, &[]).map_err(|failure| unknown_sight(&role, &text, &path, failure))?;
+    checks::does_not_contain(&exchange, &text, &[])
         .map_err(|failure| failure.retitled(format!("`{role}` sees {text:?} on {path}, which it should not")))
+}
+
+/// Why whether `role` sees `text` on `path` could not be told: the page or the login failed.
+fn unknown_sight(role: &str, text: &str, path: &str, failure: StepFailure) -> StepFailure {
+    failure.reworded(|why| format!("whether `{role}` sees {text:?} on {path} is unknown: {why}"))
 }
 
 /// One request to `path` as `role`, judged by the matrix's rule.
@@ -125,7 +193,7 @@ async fn observe(world: &ShakedownWorld, role: &str, path: &str, deadline: Deadl
             evidence: format!("{} at {}", exchange.status, exchange.final_url()),
         },
         Err(failure) => Observation {
-            seen: Seen::Failed(failure.summary().to_owned()),
+            seen: Seen::Failed(failure.kind()),
             evidence: failure.summary().to_owned(),
         },
     }

@@ -77,6 +77,46 @@ impl Page {
             .map_err(|failure| failure.with("url", url.to_string()))
     }
 
+    /// Why the page on show cannot be judged, if it cannot: its main document answered a server
+    /// error, or the browser shows its own error page because nothing could be loaded. Read from
+    /// the page's navigation timing, which records the document's HTTP status.
+    pub async fn failed_load(&self) -> Result<Option<StepFailure>, StepFailure> {
+        let seen = self
+            .script("read how the page loaded", LOAD_OUTCOME, Vec::new())
+            .await?;
+        let address = seen["url"].as_str().unwrap_or_default().to_owned();
+        if address.starts_with("chrome-error:") {
+            return Ok(Some(StepFailure::connection(
+                "the browser shows its own error page: the page could not be loaded",
+            )));
+        }
+        let status = seen["status"]
+            .as_u64()
+            .and_then(|status| u16::try_from(status).ok());
+        let Some(status) = status.and_then(|status| reqwest::StatusCode::from_u16(status).ok()) else {
+            return Ok(None);
+        };
+        Ok(status.is_server_error().then(|| {
+            StepFailure::new(format!("the page answered {status}"))
+                .with("url", address)
+                .with(
+                    "page text",
+                    seen["text"].as_str().map(text::excerpt).unwrap_or_default(),
+                )
+        }))
+    }
+
+    /// Whether the page on show can show that something is absent from it: not when it could
+    /// not be loaded (see [`Self::failed_load`]).
+    pub async fn proves_absence(&self) -> Result<(), StepFailure> {
+        match self.failed_load().await? {
+            Some(failure) => Err(failure.reworded(|why| {
+                format!("cannot tell: {why}, and an error page proves nothing about what the page shows")
+            })),
+            None => Ok(()),
+        }
+    }
+
     /// Asks `probe` until it answers `Some` or the deadline comes (`None`).
     pub async fn wait_for<T, F, Fut>(&self, mut probe: F) -> Result<Option<T>, StepFailure>
     where
@@ -241,6 +281,12 @@ impl Page {
         }
     }
 }
+
+/// The page's address, its main document's HTTP status (0 where the browser does not say) and
+/// the start of its text.
+const LOAD_OUTCOME: &str = "const entry = performance.getEntriesByType('navigation')[0]; \
+    return { url: location.href, status: (entry && entry.responseStatus) || 0, \
+    text: document.body ? document.body.innerText.slice(0, 2000) : '' };";
 
 /// WebDriver messages carry a driver stack trace after their first line.
 fn first_line(text: &str) -> String {

@@ -19,7 +19,7 @@ use crate::world::ShakedownWorld;
 async fn visit(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
     let url = world.resolve(&target)?;
     let page = world.page().await?;
-    let outcome = page.visit(&url).await;
+    let outcome = loads(&page, &url).await;
     explained(&page, outcome, "visit").await
 }
 
@@ -177,8 +177,26 @@ async fn fill_field(page: &Page, field: &str, value: &str) -> Result<(), StepFai
     .await
 }
 
+/// Loads `url`, failing at once when its document answers a server error: no later step could
+/// tell anything from an error page, and one waiting for text would wait its whole timeout.
+async fn loads(page: &Page, url: &Url) -> Result<(), StepFailure> {
+    page.visit(url).await?;
+    match page.failed_load().await? {
+        Some(failure) => Err(failure.reworded(|why| format!("{url} could not be visited: {why}"))),
+        None => Ok(()),
+    }
+}
+
 async fn sees(page: &Page, wanted: &str) -> Result<(), StepFailure> {
     let wanted = text::collapse_whitespace(wanted);
+    let first = page.visible_text().await?;
+    if !first.contains(wanted.as_str())
+        && let Some(failure) = page.failed_load().await?
+    {
+        return Err(
+            failure.reworded(|why| format!("the page does not show {}: {why}", text::quoted(&wanted)))
+        );
+    }
     let (found, last) = page
         .watch(|| page.visible_text(), |text| text.contains(wanted.as_str()))
         .await?;
@@ -198,6 +216,7 @@ async fn does_not_see(page: &Page, unwanted: &str) -> Result<(), StepFailure> {
     if !page.loaded().await? {
         return Err(page.deadline().exceeded("the page did not finish loading"));
     }
+    page.proves_absence().await?;
     let unwanted = text::collapse_whitespace(unwanted);
     let visible = page.visible_text().await?;
     match visible.find(&unwanted) {

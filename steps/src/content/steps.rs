@@ -5,6 +5,7 @@ use cucumber::gherkin::Step;
 use shakedown_steps_macros::phrase;
 
 use crate::failure::StepFailure;
+use crate::http::checks;
 use crate::text;
 use crate::world::ShakedownWorld;
 
@@ -144,10 +145,12 @@ struct PageContents {
 }
 
 /// The browser's current page when the scenario has used the browser, else the last HTTP
-/// response.
+/// response; either only when it can prove absence (it loaded, was read whole and is no
+/// unexpected error page), since every check of this module proves absence.
 async fn current_page(world: &mut ShakedownWorld) -> Result<PageContents, StepFailure> {
     if world.browser_is_open() {
         let page = world.page().await?;
+        page.proves_absence().await?;
         let (url, visible, html) = page.contents().await?;
         return Ok(PageContents {
             url,
@@ -163,9 +166,7 @@ async fn current_page(world: &mut ShakedownWorld) -> Result<PageContents, StepFa
                 "start with a step such as `When I request \"/\"` or `When I visit \"/\"`",
             )
     })?;
-    if let Some(why) = exchange.cut_short() {
-        return Err(StepFailure::new(why).with("request", exchange.describe()));
-    }
+    checks::proves_absence(exchange, &world.http.expected_statuses)?;
     let html = text::is_html(exchange.content_type(), &exchange.body).then(|| exchange.body.clone());
     Ok(PageContents {
         url: exchange.final_url(),

@@ -12,6 +12,10 @@ use crate::failure::StepFailure;
 use crate::site;
 use crate::text::{self, Keep};
 
+/// A status the scenario checks that could not be read (an outline placeholder): it stands for
+/// every status.
+pub(crate) const ANY_STATUS: u16 = 0;
+
 pub(crate) fn status_is(exchange: &Exchange, expected: u16) -> Result<(), StepFailure> {
     if exchange.status.as_u16() == expected {
         return Ok(());
@@ -48,14 +52,14 @@ pub(crate) fn contains(exchange: &Exchange, needle: &str) -> Result<(), StepFail
     Err(failure)
 }
 
-/// Passes when the text is nowhere in the body; a body cut short cannot prove absence and fails
-/// instead of passing quietly.
-pub(crate) fn does_not_contain(exchange: &Exchange, needle: &str) -> Result<(), StepFailure> {
-    if let Some(why) = exchange.cut_short() {
-        return Err(StepFailure::new(why)
-            .with("request", exchange.describe())
-            .with("body", text::excerpt(exchange.readable_body())));
-    }
+/// Passes when the text is nowhere in the body. An answer that cannot prove absence (see
+/// [`proves_absence`]) fails instead of passing quietly.
+pub(crate) fn does_not_contain(
+    exchange: &Exchange,
+    needle: &str,
+    expected_statuses: &[u16],
+) -> Result<(), StepFailure> {
+    proves_absence(exchange, expected_statuses)?;
     // On a page that is fine, proving absence from the markup alone spares parsing it, which
     // was most of this step's cost.
     if !might_show(&exchange.body, needle) {
@@ -70,6 +74,34 @@ pub(crate) fn does_not_contain(exchange: &Exchange, needle: &str) -> Result<(), 
         .with("request", exchange.describe())
         .with("found", snippet)),
     }
+}
+
+/// Whether this answer can show that something is absent from the page. A body cut short
+/// cannot: what was not read may hold it. A server error cannot either: an error page says
+/// nothing of what the page shows when it works, unless the scenario names that very status
+/// (`expected_statuses`: then the error page is the page under test, and a check that it shows
+/// no traceback is just what was meant).
+pub(crate) fn proves_absence(exchange: &Exchange, expected_statuses: &[u16]) -> Result<(), StepFailure> {
+    if let Some(why) = exchange.cut_short() {
+        return Err(StepFailure::new(why)
+            .with("request", exchange.describe())
+            .with("body", text::excerpt(exchange.readable_body())));
+    }
+    let status = exchange.status.as_u16();
+    let expected = expected_statuses
+        .iter()
+        .any(|named| *named == status || *named == ANY_STATUS);
+    if exchange.status.is_server_error() && !expected {
+        return Err(StepFailure::new(format!(
+            "cannot tell: `{} {}` answered {}, and an error page proves nothing about what the page shows",
+            exchange.method,
+            exchange.final_url().path(),
+            exchange.status
+        ))
+        .with("request", exchange.describe())
+        .with("body", text::excerpt(exchange.readable_body())));
+    }
+    Ok(())
 }
 
 /// Whether `needle` can be in `markup` as sent or in its visible text, worked out without
@@ -293,11 +325,28 @@ mod tests {
     fn a_body_cut_short_proves_no_absence() {
         let mut cut = exchange(200, "text/plain", "all fine so far");
         cut.truncated = true;
-        let message = does_not_contain(&cut, "Traceback")
+        let message = does_not_contain(&cut, "Traceback", &[])
             .expect_err("unprovable")
             .to_string();
         assert!(message.contains("was cut at 16 MiB"), "{message}");
-        assert!(does_not_contain(&exchange(200, "text/plain", "all fine"), "Traceback").is_ok());
+        assert!(does_not_contain(&exchange(200, "text/plain", "all fine"), "Traceback", &[]).is_ok());
+    }
+
+    #[test]
+    fn an_error_page_proves_no_absence_unless_the_scenario_expects_its_status() {
+        let error_page = exchange(500, "text/html", "<h1>Server Error</h1>");
+        let message = does_not_contain(&error_page, "Traceback", &[])
+            .expect_err("unprovable")
+            .to_string();
+        assert!(
+            message.starts_with("cannot tell: `GET /page` answered 500 Internal Server Error"),
+            "{message}"
+        );
+        assert!(does_not_contain(&error_page, "Traceback", &[200]).is_err());
+        assert!(does_not_contain(&error_page, "Traceback", &[500]).is_ok());
+        assert!(does_not_contain(&error_page, "Traceback", &[ANY_STATUS]).is_ok());
+        let not_found = exchange(404, "text/html", "<h1>Not Found</h1>");
+        assert!(does_not_contain(&not_found, "Traceback", &[]).is_ok());
     }
 
     #[test]
@@ -333,7 +382,7 @@ mod tests {
         for absent in ["lorem ipsum", "Traceback", "ledger is empty", "The  invoices"] {
             assert!(!might_show(page, absent), "{absent}");
             assert!(
-                does_not_contain(&exchange(200, "text/html", page), absent).is_ok(),
+                does_not_contain(&exchange(200, "text/html", page), absent, &[]).is_ok(),
                 "{absent}"
             );
         }
@@ -358,14 +407,14 @@ mod tests {
             assert!(might_show(markup, needle), "{markup}");
             let page = exchange(200, "text/html", markup);
             let seen = page.readable_body().contains(needle) || markup.contains(needle);
-            assert_eq!(does_not_contain(&page, needle).is_err(), seen, "{markup}");
+            assert_eq!(does_not_contain(&page, needle, &[]).is_err(), seen, "{markup}");
         }
     }
 
     #[test]
     fn not_contains_quotes_the_offending_text() {
         let page = exchange(200, "text/html", "<p>Lorem ipsum. TEST please ignore</p>");
-        let failure = does_not_contain(&page, "TEST please ignore").expect_err("it is there");
+        let failure = does_not_contain(&page, "TEST please ignore", &[]).expect_err("it is there");
         assert!(
             failure
                 .to_string()

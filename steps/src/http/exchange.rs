@@ -19,13 +19,13 @@ const MAX_REDIRECTS: usize = 10;
 /// Bytes of a body kept; a larger body is cut here so one huge page cannot exhaust memory.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-/// A scenario's HTTP state: its own cookie jar, the last answer it received, and whether one of
-/// its steps checks the status (then a server error is something it expects, not a failure).
+/// A scenario's HTTP state: its own cookie jar, the last answer it received, and the statuses its
+/// steps check (a server error named there is something it expects, not a failure).
 #[derive(Default)]
 pub(crate) struct HttpState {
     pub jar: Arc<Jar>,
     pub last: Option<Exchange>,
-    pub checks_status: bool,
+    pub expected_statuses: Vec<u16>,
 }
 
 impl HttpState {

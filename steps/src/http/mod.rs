@@ -5,4 +5,4 @@ mod exchange;
 mod steps;
 
 pub(crate) use exchange::{Exchange, HttpState, Outgoing, perform};
-pub(crate) use steps::checks_status;
+pub(crate) use steps::checked_status;

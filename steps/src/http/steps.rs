@@ -58,7 +58,7 @@ fn contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure>
     example = "the response should not contain \"Traceback\""
 )]
 fn does_not_contain(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
-    checks::does_not_contain(last(world)?, &text)
+    checks::does_not_contain(last(world)?, &text, &world.http.expected_statuses)
 }
 
 /// a header of the last response, by name in any case
@@ -123,7 +123,7 @@ async fn send(
         body_stays_within: None,
     };
     let exchange = perform(world.http_client(), &world.http.jar, outgoing, deadline).await?;
-    let unexpected_error = exchange.status.is_server_error() && !world.http.checks_status;
+    let unexpected_error = exchange.status.is_server_error() && world.http.expected_statuses.is_empty();
     let failure = unexpected_error.then(|| {
         StepFailure::new(format!(
             "`{} {}` answered {}; checks that text is absent prove nothing on an error page",
@@ -145,10 +145,12 @@ async fn send(
     failure.map_or(Ok(()), Err)
 }
 
-/// Whether a step's text checks the response status: a scenario holding one expects whatever
-/// status it names, a server error included.
-pub(crate) fn checks_status(step_text: &str) -> bool {
-    step_text.trim().starts_with(STATUS_PHRASE_START)
+/// The status a step's text checks the response for, if it is the status phrase: a scenario
+/// holding one expects whatever status it names, a server error included. A status written as
+/// an outline placeholder (`<status>`) may be any, a server error included.
+pub(crate) fn checked_status(step_text: &str) -> Option<u16> {
+    let named = step_text.trim().strip_prefix(STATUS_PHRASE_START)?.trim();
+    Some(named.parse().unwrap_or(checks::ANY_STATUS))
 }
 
 /// The words `the response status should be {int}` starts with.

@@ -52,8 +52,9 @@ impl PasswordSource {
 
     /// Reads the password, trimmed of the line end a file or command leaves after it.
     async fn read(&self, role: &str, limit: Duration) -> Result<String, StepFailure> {
+        // The role cannot act, so nothing about the site is known: the run's problem, not the site's.
         let failure = |why: String| {
-            StepFailure::new(format!("the password of role `{role}` could not be read: {why}"))
+            StepFailure::configuration(format!("the password of role `{role}` could not be read: {why}"))
                 .with("source", self.describe())
         };
         let password = match self {
