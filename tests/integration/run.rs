@@ -1,7 +1,7 @@
 //! `shakedown run` against the demo site served by the binary: the HTTP steps end to end,
 //! selection by tags, fail-fast, read-only environments and bounded time.
 
-use crate::support::{DemoSite, Project};
+use crate::support::{DemoSite, Project, Shakedown};
 
 const HEALTH: &str = r#"@preflight
 Feature: Health
@@ -40,6 +40,39 @@ Feature: Pages
         .run()
         .expect_code(0)
         .expect_stdout("3 passed, 0 failed");
+}
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly_with_its_own_exit_code() {
+    Shakedown::new()
+        .args(["steps"])
+        .stdout_closed()
+        .run()
+        .expect_code(0)
+        .expect_no_panic();
+    let site = DemoSite::start(&[]);
+    let project = Project::new(&site.url, "");
+    project.file("features/health.feature", HEALTH);
+    let broken = project.file(
+        "features/broken.feature",
+        "Feature: Broken\n  Scenario: missing\n    When I request \"/nowhere\"\n    Then the response status should be 200\n",
+    );
+    let outcome = project
+        .shakedown()
+        .args(["run", "--junit", "junit.xml"])
+        .stdout_closed()
+        .run();
+    outcome.expect_code(1).expect_no_panic();
+    assert!(outcome.stderr.is_empty(), "{}", outcome.stderr);
+    let junit = std::fs::read_to_string(project.path().join("junit.xml")).expect("the JUnit report is written");
+    assert!(junit.contains("tests=\"2\""), "{junit}");
+    std::fs::remove_file(broken).expect("remove");
+    project
+        .shakedown()
+        .args(["run", "--format", "nagios"])
+        .stdout_closed()
+        .run()
+        .expect_code(0);
 }
 
 #[test]

@@ -117,6 +117,15 @@ impl Shakedown {
         self
     }
 
+    /// Standard output into a pipe whose reader has gone before the first line, as `| head -1`
+    /// leaves it once it has its line.
+    pub fn stdout_closed(mut self) -> Self {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        self.command.stdout(writer);
+        self
+    }
+
     /// The demo users' real passwords, where `DEMO_ROLES` reads them.
     pub fn demo_passwords(self) -> Self {
         shakedown_demo_site::USERS.iter().fold(self, |shakedown, user| {
