@@ -1,7 +1,8 @@
 //! A pass means the site is fine, in every phrase: each check that proves text absent (HTTP,
 //! page content, the access phrases, the browser) fails on a server error and says it could not
 //! tell; a single access cell never claims a leak it did not see; a browser visit of an error
-//! page fails at once instead of leaving the next step to wait out its timeout.
+//! page fails at once instead of leaving the next step to wait out its timeout; a browser that
+//! cannot load a page or lost its driver says so, without a word of installing anything.
 
 use std::time::Duration;
 
@@ -179,4 +180,65 @@ fn a_browser_visit_of_an_error_page_fails_at_once_and_proves_no_absence() {
         "an error page must fail at once, not after the step timeout: {:?}",
         outcome.took
     );
+}
+
+/// Install hints and empty driver messages: what a browser failure with another cause must not say.
+#[track_caller]
+fn assert_real_cause(stdout: &str) {
+    for misleading in ["apt-get install", "DevTools", "Unknown error:"] {
+        assert!(
+            !stdout.contains(misleading),
+            "a browser failure says {misleading:?} for another cause:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn browser_failures_name_their_real_cause() {
+    let site = failing_site();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a port")
+        .port();
+    let project = Project::new(
+        &site.url,
+        "[limits]\nstep_timeout = \"10s\"\n[browser]\nsessions = 1\n",
+    );
+    project.file(
+        "features/refused.feature",
+        &format!(
+            "Feature: A refused page\n  Scenario: nothing listens\n    When I visit \"http://127.0.0.1:{closed}/\"\n"
+        ),
+    );
+    project.file(
+        "features/killed.feature",
+        r#"Feature: A driver killed from outside
+  Scenario: under a scenario
+    When I visit "/"
+    And the command "pkill -KILL -P $PPID -x chromedriver" should succeed
+    And I visit "/"
+
+  Scenario: after it
+    When I visit "/"
+"#,
+    );
+    let _turn = browser_turn();
+    let refused = project
+        .shakedown()
+        .args(["run", "features/refused.feature"])
+        .run();
+    refused.expect_code(1).expect_stdout(&format!(
+        "the browser could not load http://127.0.0.1:{closed}/: the server refused the connection: nothing listens there (net::ERR_CONNECTION_REFUSED)"
+    ));
+    assert_real_cause(&refused.stdout);
+    let killed = project
+        .shakedown()
+        .args(["run", "-j", "1", "features/killed.feature"])
+        .run();
+    killed
+        .expect_code(1)
+        .expect_stdout("2 failed")
+        .expect_stdout("the WebDriver stopped answering while the browser tried to")
+        .expect_stdout("the browser did not start: chromedriver is no longer running: it was killed by signal 9 (SIGKILL)");
+    assert_real_cause(&killed.stdout);
 }

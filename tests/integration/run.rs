@@ -64,7 +64,8 @@ fn a_closed_pipe_ends_a_command_quietly_with_its_own_exit_code() {
         .run();
     outcome.expect_code(1).expect_no_panic();
     assert!(outcome.stderr.is_empty(), "{}", outcome.stderr);
-    let junit = std::fs::read_to_string(project.path().join("junit.xml")).expect("the JUnit report is written");
+    let junit =
+        std::fs::read_to_string(project.path().join("junit.xml")).expect("the JUnit report is written");
     assert!(junit.contains("tests=\"2\""), "{junit}");
     std::fs::remove_file(broken).expect("remove");
     project

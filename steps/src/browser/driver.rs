@@ -109,6 +109,21 @@ impl Driver {
         })
     }
 
+    /// How the chromedriver this run started ended, if it has: killed from outside, crashed.
+    /// `None` while it runs, and for a configured endpoint.
+    pub fn ended(&self) -> Option<String> {
+        let mut local = self.local.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (child, _) = local.as_mut()?;
+        let status = child.try_wait().ok()??;
+        Some(match std::os::unix::process::ExitStatusExt::signal(&status) {
+            Some(signal) => format!(
+                "chromedriver is no longer running: it was killed by signal {signal} ({})",
+                nix::sys::signal::Signal::try_from(signal).map_or("unknown", |signal| signal.as_str())
+            ),
+            None => format!("chromedriver is no longer running: it exited ({status})"),
+        })
+    }
+
     /// Stops the chromedriver this run started, with every browser of its process group.
     pub async fn stop(&self) {
         let child = self

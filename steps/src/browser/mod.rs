@@ -9,6 +9,7 @@ mod pool;
 mod read_only;
 mod settings;
 mod steps;
+mod webdriver_errors;
 
 pub use driver::capabilities as chromium_capabilities;
 pub(crate) use identity::Identity;

@@ -12,6 +12,7 @@ use thirtyfour::error::{WebDriverError, WebDriverErrorInner};
 use thirtyfour::{TimeoutConfiguration, WebDriver};
 use url::Url;
 
+use super::webdriver_errors;
 use crate::deadline::Deadline;
 use crate::failure::{Attachment, StepFailure};
 use crate::text;
@@ -264,20 +265,27 @@ impl Page {
     }
 
     fn webdriver_failure(&self, what: &str, error: &WebDriverError) -> StepFailure {
+        let said = webdriver_errors::said(error);
         match &**error {
             WebDriverErrorInner::Timeout(_) | WebDriverErrorInner::WebDriverTimeout(_) => {
                 self.out_of_time(what)
             }
-            WebDriverErrorInner::InvalidSessionId(_)
-            | WebDriverErrorInner::NoSuchWindow(_)
-            | WebDriverErrorInner::RequestFailed(_)
-            | WebDriverErrorInner::HttpError(_) => {
+            WebDriverErrorInner::InvalidSessionId(_) | WebDriverErrorInner::NoSuchWindow(_) => {
                 self.broken.store(true, Ordering::SeqCst);
                 StepFailure::connection(format!("the browser session ended while trying to {what}"))
-                    .with("error", first_line(&error.to_string()))
+                    .with("error", said)
             }
-            _ => StepFailure::new(format!("the browser could not {what}"))
-                .with("error", first_line(&error.to_string())),
+            _ if webdriver_errors::lost_the_driver(error) => {
+                self.broken.store(true, Ordering::SeqCst);
+                StepFailure::connection(format!(
+                    "the WebDriver stopped answering while the browser tried to {what}: the driver was stopped or the connection to it dropped"
+                ))
+                .with("error", said)
+            }
+            _ => match webdriver_errors::page_load_failure(&said) {
+                Some(meaning) => StepFailure::connection(format!("the browser could not {what}: {meaning}")),
+                None => StepFailure::new(format!("the browser could not {what}")).with("error", said),
+            },
         }
     }
 }
@@ -287,8 +295,3 @@ impl Page {
 const LOAD_OUTCOME: &str = "const entry = performance.getEntriesByType('navigation')[0]; \
     return { url: location.href, status: (entry && entry.responseStatus) || 0, \
     text: document.body ? document.body.innerText.slice(0, 2000) : '' };";
-
-/// WebDriver messages carry a driver stack trace after their first line.
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().to_owned()
-}

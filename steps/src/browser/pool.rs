@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use thirtyfour::error::WebDriverError;
 use thirtyfour::{TimeoutConfiguration, WebDriver};
 use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
@@ -20,6 +21,7 @@ use super::identity::{self, Identity};
 use super::page::Page;
 use super::read_only;
 use super::settings::BrowserSettings;
+use super::webdriver_errors;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::session::Sessions;
@@ -261,6 +263,31 @@ impl Browsers {
     }
 }
 
+/// Why a new session could not be had, by its real cause: a driver that is gone or does not
+/// answer (no word of installing anything), a browser that would not start (the install hint),
+/// or whatever else the driver said.
+fn start_failure(error: &WebDriverError, driver: &Driver) -> StepFailure {
+    let said = webdriver_errors::said(error);
+    if let Some(ended) = driver.ended() {
+        return StepFailure::connection(format!("the browser did not start: {ended}"))
+            .with("driver", driver.url.clone())
+            .with("error", said);
+    }
+    if webdriver_errors::lost_the_driver(error) {
+        return StepFailure::connection(format!(
+            "the browser did not start: the WebDriver at {} does not answer",
+            driver.url
+        ))
+        .with("error", said);
+    }
+    let failure = StepFailure::configuration(format!("the browser did not start: {said}"))
+        .with("driver", driver.url.clone());
+    match webdriver_errors::browser_would_not_start(error) {
+        true => failure.with("hint", INSTALL_HINT),
+        false => failure,
+    }
+}
+
 impl PoolInner {
     fn client(&self) -> Result<&reqwest::Client, StepFailure> {
         if let Some(client) = self.client.get() {
@@ -307,13 +334,7 @@ impl PoolInner {
         let started = deadline.run(connect).await;
         let web_driver = match started {
             Some(Ok(web_driver)) => web_driver,
-            Some(Err(error)) => {
-                return Err(
-                    StepFailure::configuration(format!("the browser did not start: {error}"))
-                        .with("driver", driver.url.clone())
-                        .with("hint", INSTALL_HINT),
-                );
-            }
+            Some(Err(error)) => return Err(start_failure(&error, driver)),
             None => {
                 return Err(deadline
                     .exceeded("the browser did not start")
@@ -343,10 +364,11 @@ impl PoolInner {
             let guarded = deadline.run(read_only::install_guard(&web_driver)).await;
             let refused = match guarded {
                 Some(Ok(())) => None,
+                Some(Err(error)) if webdriver_errors::lost_the_driver(&error) => Some(start_failure(&error, driver)),
                 Some(Err(error)) => Some(StepFailure::configuration(
                     "the browser started but did not take the read-only guard, so it is not used on a read-only environment",
                 )
-                .with("error", error.to_string())
+                .with("error", webdriver_errors::said(&error))
                 .with("hint", "read-only browser steps need Chromium's DevTools commands (`goog:chromeOptions`)")),
                 None => Some(deadline.exceeded("the browser did not take the read-only guard")),
             };
