@@ -67,7 +67,7 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
         .with("matrix", render(&expectations, &observations)))
 }
 
-/// one cell of that matrix
+/// one cell of that matrix; an error page or a failed login is unknown, never a pass or a denial
 #[phrase(
     "the role {string} should have access to {string}",
     example = "the role \"clerk\" should have access to \"/reports/\"",
@@ -85,7 +85,7 @@ async fn has_access(world: &mut ShakedownWorld, role: String, path: String) -> R
     }
 }
 
-/// one cell of that matrix
+/// one cell of that matrix; an error page or a failed login is unknown, never a pass or a leak
 #[phrase(
     "the role {string} should not have access to {string}",
     example = "the role \"viewer\" should not have access to \"/reports/\"",
@@ -160,7 +160,7 @@ async fn sees(
         .map_err(|failure| failure.retitled(format!("`{role}` does not see {text:?} on {path}")))
 }
 
-/// a role, a text, a page
+/// a role, a text, a page; an error page or a failed login is unknown, never a pass
 #[phrase(
     "{string} should not see {string} on {string}",
     example = "\"viewer\" should not see \"Admin\" on \"/dashboard/\"",

@@ -14,7 +14,7 @@ use crate::site;
 use crate::text;
 use crate::world::ShakedownWorld;
 
-/// navigate in the role's browser session
+/// navigate in the role's browser session; a page whose document answers a server error fails at once
 #[phrase("I visit {string}", example = "I visit \"/dashboard/\"")]
 async fn visit(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
     let url = world.resolve(&target)?;
@@ -65,7 +65,7 @@ async fn should_see(world: &mut ShakedownWorld, text: String) -> Result<(), Step
     explained(&page, outcome, "should-see").await
 }
 
-/// visible text of the page
+/// visible text of the page, once loaded; an error page fails: absence cannot be told there
 #[phrase("I should not see {string}", example = "I should not see \"Admin\"")]
 async fn should_not_see(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     let page = world.page().await?;

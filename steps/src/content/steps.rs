@@ -9,7 +9,7 @@ use crate::http::checks;
 use crate::text;
 use crate::world::ShakedownWorld;
 
-/// the current browser page, or else the last HTTP response, against the configured forbidden rules
+/// the current browser page, or else the last HTTP response, against the configured forbidden rules; an error page fails: absence cannot be told there
 #[phrase(
     "the page should contain no forbidden content",
     example = "the page should contain no forbidden content"
@@ -95,7 +95,7 @@ async fn no_forbidden_content_reachable(
     Err(failure)
 }
 
-/// a one-column table of extra strings
+/// a one-column table of extra strings; an error page fails, as for forbidden content
 #[phrase(
     "the page should not contain any of:",
     example = "the page should not contain any of:"

@@ -52,7 +52,7 @@ fn contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure>
     checks::contains(last(world)?, &text)
 }
 
-/// body text
+/// body text; an unexpected server error or a body cut short fails: absence cannot be told there
 #[phrase(
     "the response should not contain {string}",
     example = "the response should not contain \"Traceback\""
