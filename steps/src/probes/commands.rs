@@ -190,7 +190,10 @@ pub(crate) fn output_lacks(run: &CommandRun, needle: &str) -> Result<(), StepFai
     if !findings.is_empty() {
         let mut shown: Vec<String> = findings.iter().take(SHOWN_FINDINGS).cloned().collect();
         if findings.len() > SHOWN_FINDINGS {
-            shown.push(format!("… and on {} more line(s)", findings.len() - SHOWN_FINDINGS));
+            shown.push(format!(
+                "… and on {} more line(s)",
+                findings.len() - SHOWN_FINDINGS
+            ));
         }
         return Err(run.describe(
             StepFailure::new(format!(
@@ -221,7 +224,11 @@ fn findings(run: &CommandRun, needle: &str) -> Vec<String> {
             let end = start + needle.len();
             let line_start = output[..start].rfind('\n').map_or(0, |at| at + 1);
             let line_end = output[end..].find('\n').map_or(output.len(), |at| end + at);
-            let snippet = text::snippet_around(&output[line_start..line_end], start - line_start, end - line_start);
+            let snippet = text::snippet_around(
+                &output[line_start..line_end],
+                start - line_start,
+                end - line_start,
+            );
             found.push(format!("{stream} line {line}: {snippet}"));
         }
     }
@@ -231,7 +238,9 @@ fn findings(run: &CommandRun, needle: &str) -> Vec<String> {
 /// Every output holds the empty text, so looking for it checks nothing.
 fn not_empty(needle: &str) -> Result<(), StepFailure> {
     match needle.is_empty() {
-        true => Err(StepFailure::configuration("the text to look for in the output is empty")),
+        true => Err(StepFailure::configuration(
+            "the text to look for in the output is empty",
+        )),
         false => Ok(()),
     }
 }
@@ -330,22 +339,48 @@ mod tests {
             message.starts_with("the output of the command contains \"DEBUG\", which it should not"),
             "{message}"
         );
-        assert!(message.contains("found:    stdout line 2: \"DEBUG = True in settings\""), "{message}");
-        assert!(message.contains("\n            stderr line 1: \"warning: DEBUG is on\""), "{message}");
-        assert!(message.contains("command:  /srv/app/bin/manage check"), "{message}");
+        assert!(
+            message.contains("found:    stdout line 2: \"DEBUG = True in settings\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("\n            stderr line 1: \"warning: DEBUG is on\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("command:  /srv/app/bin/manage check"),
+            "{message}"
+        );
         // Text across a line break is found too, on the line where it starts.
-        let across = output_lacks(&run, "issues\nDEBUG").expect_err("across lines").to_string();
-        assert!(across.contains("stdout line 1: \"System check identified no issues DEBUG"), "{across}");
+        let across = output_lacks(&run, "issues\nDEBUG")
+            .expect_err("across lines")
+            .to_string();
+        assert!(
+            across.contains("stdout line 1: \"System check identified no issues DEBUG"),
+            "{across}"
+        );
     }
 
     #[test]
     fn many_findings_are_counted_and_long_lines_cut_around_the_text() {
         let long_line = format!("{}ERROR here{}", "x".repeat(300), "y".repeat(300));
         let stdout = format!("{long_line}\nERROR 2\nERROR 3 ERROR again\nERROR 4\nERROR 5\n");
-        let message = output_lacks(&ran(&stdout, "", false), "ERROR").expect_err("found").to_string();
-        let around = format!("stdout line 1: \"…{}ERROR here{}…\"", "x".repeat(60), "y".repeat(55));
-        assert!(message.contains(&around), "the line is cut around the text: {message}");
-        assert!(message.contains("stdout line 3: \"ERROR 3 ERROR again\""), "{message}");
+        let message = output_lacks(&ran(&stdout, "", false), "ERROR")
+            .expect_err("found")
+            .to_string();
+        let around = format!(
+            "stdout line 1: \"…{}ERROR here{}…\"",
+            "x".repeat(60),
+            "y".repeat(55)
+        );
+        assert!(
+            message.contains(&around),
+            "the line is cut around the text: {message}"
+        );
+        assert!(
+            message.contains("stdout line 3: \"ERROR 3 ERROR again\""),
+            "{message}"
+        );
         assert!(message.contains("… and on 2 more line(s)"), "{message}");
     }
 
@@ -367,7 +402,9 @@ mod tests {
         );
         assert!(output_contains(&cut, "line").is_ok());
         assert_eq!(
-            output_contains(&cut, "Traceback").expect_err("cannot tell").kind(),
+            output_contains(&cut, "Traceback")
+                .expect_err("cannot tell")
+                .kind(),
             crate::failure::FailureKind::Configuration
         );
         assert_eq!(

@@ -149,7 +149,11 @@ pub(crate) fn find_job<'a>(
         ))
         .with(
             "matching",
-            several.iter().map(|job| job.describe()).collect::<Vec<_>>().join("\n"),
+            several
+                .iter()
+                .map(|job| job.describe())
+                .collect::<Vec<_>>()
+                .join("\n"),
         )),
     }
 }
@@ -496,7 +500,10 @@ MAILTO = ops@example.com
         let path = Path::new("/etc/cron.d/ledger");
         assert!(expect_line(crontab, "* * * * * ledger /usr/local/bin/ledger-heartbeat", path).is_ok());
         assert!(expect_line(crontab, "ledger-heartbeat", path).is_ok());
-        assert!(expect_line(crontab, "MAILTO=ops@", path).is_ok(), "variables are read by cron");
+        assert!(
+            expect_line(crontab, "MAILTO=ops@", path).is_ok(),
+            "variables are read by cron"
+        );
         let missing = expect_line(crontab, "ledger-nightly", path).expect_err("absent");
         let message = missing.to_string();
         assert!(
@@ -530,18 +537,29 @@ MAILTO=ops@example.com
             ),
             "{one}"
         );
-        assert!(one.contains("commented:  line 3: #* * * * * www-data /srv/app/bin/heartbeat"), "{one}");
-        assert!(one.contains("line 6: 15 * * * * www-data /srv/app/bin/sync"), "{one}");
+        assert!(
+            one.contains("commented:  line 3: #* * * * * www-data /srv/app/bin/heartbeat"),
+            "{one}"
+        );
+        assert!(
+            one.contains("line 6: 15 * * * * www-data /srv/app/bin/sync"),
+            "{one}"
+        );
         assert!(one.contains("cron skips a line that starts with `#`"), "{one}");
         // Indented comments are comments, and every commented line holding the text is named.
-        let two = expect_line(crontab, "bin/nightly --all", path).expect_err("both off").to_string();
+        let two = expect_line(crontab, "bin/nightly --all", path)
+            .expect_err("both off")
+            .to_string();
         assert!(
             two.starts_with(
                 "every line of the crontab `/etc/cron.d/app` holding \"bin/nightly --all\" is commented out (lines 4, 5)"
             ),
             "{two}"
         );
-        assert!(two.contains("line 4: # 30 2 * * * www-data /srv/app/bin/nightly --all\n"), "{two}");
+        assert!(
+            two.contains("line 4: # 30 2 * * * www-data /srv/app/bin/nightly --all\n"),
+            "{two}"
+        );
         // A job that holds the text passes, whatever the comments around it hold.
         assert!(expect_line(crontab, "/srv/app/bin/sync", path).is_ok());
         // A comment's own text is no job either.

@@ -250,8 +250,11 @@ impl Host for LocalHost {
         .await;
         drop(group);
         // Reading given up after the exit cannot say what it dropped: a full buffer may be cut.
-        let output_cut = drained_cut
-            .unwrap_or_else(|| [&stdout, &stderr].iter().any(|kept| kept.len() >= MAX_OUTPUT_BYTES));
+        let output_cut = drained_cut.unwrap_or_else(|| {
+            [&stdout, &stderr]
+                .iter()
+                .any(|kept| kept.len() >= MAX_OUTPUT_BYTES)
+        });
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         match outcome {
             Ok(Ok(status)) => Ok(Finished {
@@ -456,7 +459,10 @@ mod tests {
     #[tokio::test]
     async fn output_past_the_limit_is_kept_from_its_start_and_said_to_be_cut() {
         let limit = Duration::from_secs(10);
-        let chatty = sh(&format!("head -c {} /dev/zero | tr '\\0' x; echo done >&2", MAX_OUTPUT_BYTES + 1));
+        let chatty = sh(&format!(
+            "head -c {} /dev/zero | tr '\\0' x; echo done >&2",
+            MAX_OUTPUT_BYTES + 1
+        ));
         let finished = LocalHost.run(&chatty, limit).await.expect("runs");
         assert!(finished.output_cut);
         assert_eq!(finished.stdout.len(), MAX_OUTPUT_BYTES);

@@ -62,7 +62,11 @@ impl Process {
         let program = self.args.first().map(|arg| arg.trim());
         if program.is_some_and(|program| program == name || path_file_name(program) == Some(name)) {
             Some(MatchedBy::ProgramName)
-        } else if self.exe.as_deref().is_some_and(|exe| executable_name(exe) == name) {
+        } else if self
+            .exe
+            .as_deref()
+            .is_some_and(|exe| executable_name(exe) == name)
+        {
             Some(MatchedBy::Executable)
         } else if self.comm == name {
             Some(MatchedBy::KernelName)
@@ -89,7 +93,10 @@ impl Process {
 
     /// The second argument when it is not an option: the script an interpreter runs.
     fn script(&self) -> Option<&str> {
-        self.args.get(1).map(String::as_str).filter(|arg| !arg.starts_with('-'))
+        self.args
+            .get(1)
+            .map(String::as_str)
+            .filter(|arg| !arg.starts_with('-'))
     }
 
     /// The arguments on one line, padding collapsed as a reader sees it.
@@ -289,7 +296,10 @@ mod tests {
         );
         assert!(parse_cmdline(b"").is_empty());
         // setproctitle pads the title it writes over argv with NULs.
-        assert_eq!(parse_cmdline(b"gunicorn: master [app]\0\0\0\0\0"), ["gunicorn: master [app]"]);
+        assert_eq!(
+            parse_cmdline(b"gunicorn: master [app]\0\0\0\0\0"),
+            ["gunicorn: master [app]"]
+        );
     }
 
     #[test]
@@ -342,29 +352,52 @@ mod tests {
             process(300, "postgres", &["postgres: 15/main: checkpointer"]),
             running_as(
                 "/usr/bin/python3.11",
-                process(400, "python3", &["python3", "manage.py", "runserver", "0.0.0.0:8000"]),
+                process(
+                    400,
+                    "python3",
+                    &["python3", "manage.py", "runserver", "0.0.0.0:8000"],
+                ),
             ),
-            running_as("/usr/sbin/cron (deleted)", process(500, "cron", &["/usr/sbin/cron", "-f"])),
+            running_as(
+                "/usr/sbin/cron (deleted)",
+                process(500, "cron", &["/usr/sbin/cron", "-f"]),
+            ),
         ];
         assert_eq!(matched(&table, "(wsgi:app)"), [(MatchedBy::ProgramName, 100)]);
         assert_eq!(matched(&table, "wsgi:app"), [(MatchedBy::CommandLine, 100)]);
         assert_eq!(matched(&table, "apache2"), [(MatchedBy::Executable, 100)]);
-        assert_eq!(matched(&table, "gunicorn: master [app]"), [(MatchedBy::ProgramName, 200)]);
+        assert_eq!(
+            matched(&table, "gunicorn: master [app]"),
+            [(MatchedBy::ProgramName, 200)]
+        );
         assert_eq!(matched(&table, "gunicorn"), [(MatchedBy::CommandLine, 200)]);
         assert_eq!(matched(&table, "celery"), [(MatchedBy::CommandLine, 201)]);
         assert_eq!(matched(&table, "checkpointer"), [(MatchedBy::CommandLine, 300)]);
         assert_eq!(matched(&table, "postgres"), [(MatchedBy::KernelName, 300)]);
         assert_eq!(matched(&table, "manage.py"), [(MatchedBy::Script, 400)]);
-        assert_eq!(matched(&table, "manage.py runserver"), [(MatchedBy::CommandLine, 400)]);
+        assert_eq!(
+            matched(&table, "manage.py runserver"),
+            [(MatchedBy::CommandLine, 400)]
+        );
         assert_eq!(
             matched(&table, "python3.11"),
-            [(MatchedBy::Executable, 200), (MatchedBy::Executable, 201), (MatchedBy::Executable, 400)]
+            [
+                (MatchedBy::Executable, 200),
+                (MatchedBy::Executable, 201),
+                (MatchedBy::Executable, 400)
+            ]
         );
         assert_eq!(matched(&table, "cron"), [(MatchedBy::ProgramName, 500)]);
         // A title's `/` does not make it a path: `main: checkpointer` is no file name.
-        assert_eq!(matched(&table, "main: checkpointer"), [(MatchedBy::CommandLine, 300)]);
+        assert_eq!(
+            matched(&table, "main: checkpointer"),
+            [(MatchedBy::CommandLine, 300)]
+        );
         let note = running(&table, "(wsgi:app)", "here").expect("found");
-        assert_eq!(note, "process `(wsgi:app)` running as PID 100 (matched by argv[0])");
+        assert_eq!(
+            note,
+            "process `(wsgi:app)` running as PID 100 (matched by argv[0])"
+        );
         let note = running(&table, "checkpointer", "here").expect("found");
         assert_eq!(
             note,
