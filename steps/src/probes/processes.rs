@@ -30,7 +30,7 @@ pub struct Process {
 
 /// Which of a process's names matched the name a feature gave, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum MatchedBy {
+enum MatchedBy {
     /// argv[0] with its padding trimmed, or its file name: `(wsgi:app)`, `nginx`.
     ProgramName,
     /// The file name of `/proc/PID/exe`: `python3.11` for any Python program.
@@ -58,7 +58,7 @@ impl MatchedBy {
 
 impl Process {
     /// How this process is called `name`, by the strongest of its names that matches.
-    pub(crate) fn matched_by(&self, name: &str) -> Option<MatchedBy> {
+    fn matched_by(&self, name: &str) -> Option<MatchedBy> {
         let program = self.args.first().map(|arg| arg.trim());
         if program.is_some_and(|program| program == name || path_file_name(program) == Some(name)) {
             Some(MatchedBy::ProgramName)
