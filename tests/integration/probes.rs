@@ -282,7 +282,7 @@ fn files_crontabs_and_cron_schedules() {
         .expect_stdout("but its evidence `")
         .expect_stdout("evidence/missing` does not exist")
         .expect_stdout("no job in the crontab `")
-        .expect_stdout("line 3: */5 * * * * /usr/local/bin/ledger-sync")
+        .expect_stdout("line 3: */5 * * * * ledger /usr/local/bin/ledger-sync")
         .expect_stdout("has no line containing \"ledger-backup\"")
         .expect_stdout("evidence/rollup` last changed 2h 0m ago, more than 30 minute(s) ago")
         .expect_stdout("evidence/none` does not exist on this machine")
@@ -839,4 +839,252 @@ fn file_permissions_owners_and_group_members() {
         true => outcome.expect_stdout("seen:      nobody"),
         false => outcome.expect_stdout(&format!("extra:     {}", members.replace(',', ", "))),
     };
+}
+
+#[test]
+fn a_commented_out_crontab_line_is_not_a_job() {
+    let project = Project::new("http://127.0.0.1:9", FAST);
+    project.file(
+        "cron/app",
+        "# App jobs, some switched off for the migration\nMAILTO=ops@example.com\n\
+         #* * * * * www-data /srv/app/bin/heartbeat\n#30 2 * * * www-data /srv/app/bin/nightly\n\
+         \x20 # 30 2 * * * www-data /srv/app/bin/nightly --dry-run\n15 * * * * www-data /srv/app/bin/sync\n\
+         # also run by hand: /srv/app/bin/sync --full\n",
+    );
+    project.file(
+        "features/cron.feature",
+        r#"Feature: Cron jobs that are on
+  Scenario: live jobs and variables
+    Then the crontab "cron/app" should contain "15 * * * *   www-data /srv/app/bin/sync"
+    And the crontab "cron/app" should contain "MAILTO=ops@example.com"
+
+  Scenario: a job switched off
+    Then the crontab "cron/app" should contain "* * * * * www-data /srv/app/bin/heartbeat"
+
+  Scenario: a job switched off twice
+    Then the crontab "cron/app" should contain "/srv/app/bin/nightly"
+
+  Scenario: a job mentioned only in a comment
+    Then the crontab "cron/app" should contain "/srv/app/bin/sync --full"
+"#,
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout(
+            "cron/app` holding \"* * * * * www-data /srv/app/bin/heartbeat\" is commented out (line 3)",
+        )
+        .expect_stdout("commented:  line 3: #* * * * * www-data /srv/app/bin/heartbeat\n")
+        .expect_stdout("jobs:       line 6: 15 * * * * www-data /srv/app/bin/sync\n")
+        .expect_stdout("hint:       cron skips a line that starts with `#`")
+        .expect_stdout("cron/app` holding \"/srv/app/bin/nightly\" is commented out (lines 4, 5)")
+        .expect_stdout("line 5: # 30 2 * * * www-data /srv/app/bin/nightly --dry-run\n")
+        .expect_stdout("cron/app` holding \"/srv/app/bin/sync --full\" is commented out (line 7)")
+        .expect_stdout("1 passed, 3 failed");
+}
+
+/// Processes a test starts under the names people see; killed when the test ends, however it
+/// ends.
+struct Started(Vec<std::process::Child>);
+
+impl Started {
+    /// `command` (a bash line) run with `title` as its argv[0], as `exec -a`, mod_wsgi's
+    /// `display-name` and `setproctitle` leave it; its PID once the title shows in `/proc`.
+    fn titled(&mut self, title: &str, command: &str) -> u32 {
+        let child = Command::new("bash")
+            .args(["-c", &format!("exec -a \"$0\" {command}"), title])
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("bash");
+        let pid = child.id();
+        self.0.push(child);
+        let shown = (0..250).any(|_| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if cmdline.starts_with(title.as_bytes()) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            false
+        });
+        assert!(shown, "`{title}` never showed as the argv[0] of {pid}");
+        pid
+    }
+
+    fn spawned(&mut self, command: &mut Command) -> u32 {
+        let child = command
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("starts");
+        let pid = child.id();
+        self.0.push(child);
+        pid
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The note a passing process step left about `name`.
+fn process_note<'a>(stdout: &'a str, name: &str) -> &'a str {
+    let start = format!("note: process `{name}` running as PID ");
+    stdout
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with(&start))
+        .unwrap_or_else(|| panic!("no note about `{name}`:\n{stdout}"))
+}
+
+#[test]
+fn processes_are_found_by_the_names_people_see_and_names_match_whole() {
+    let project = Project::new("http://127.0.0.1:9", FAST);
+    let tag = format!("sd{}", std::process::id());
+    let mut started = Started(Vec::new());
+    let wsgi = started.titled(&format!("(wsgi:{tag})          "), "sleep 30");
+    // The system's Python: a version manager's `python3` is a script that starts another.
+    let gunicorn = started.titled(
+        &format!("gunicorn-{tag}: master [app]"),
+        "/usr/bin/python3 -c 'import time; time.sleep(30)'",
+    );
+    // A program whose file name is longer than the kernel keeps (15 characters), under a title.
+    let daemon = project.path().join(format!("bin/{tag}-long-daemon-name"));
+    std::fs::create_dir_all(daemon.parent().expect("a folder")).expect("folder");
+    std::fs::copy("/bin/sleep", &daemon).expect("a copy of sleep");
+    let renamed = started.titled(&format!("(worker:{tag})"), &format!("{} 30", daemon.display()));
+    project.file("manage.py", "import time\ntime.sleep(30)\n");
+    let manage = started.spawned(
+        Command::new("/usr/bin/python3")
+            .args(["manage.py", "runserver", &tag])
+            .current_dir(project.path()),
+    );
+    let anacron = started.titled(&format!("anacron-{tag}"), "sleep 30");
+    project.file(
+        "features/names.feature",
+        &format!(
+            r#"Feature: Processes by the names people see
+  Scenario: titles, executables, scripts and words of the command line
+    Then a process named "(wsgi:{tag})" should be running
+    And a process named "wsgi:{tag}" should be running
+    And a process named "gunicorn-{tag}: master [app]" should be running
+    And a process named "gunicorn-{tag}" should be running
+    And a process named "{tag}-long-daemon-name" should be running
+    And a process named "manage.py" should be running
+    And a process named "manage.py runserver {tag}" should be running
+
+  Scenario: part of a word is no name
+    Then a process named "cron-{tag}" should be running
+"#
+        ),
+    );
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout(&format!(
+            "no process named `cron-{tag}` is running on this machine"
+        ))
+        .expect_stdout(&format!("{anacron} anacron-{tag} 30\n"))
+        .expect_stdout("or whole words of its command line")
+        .expect_stdout("1 passed, 1 failed");
+    let stdout = &outcome.stdout;
+    for (name, expected) in [
+        (
+            format!("(wsgi:{tag})"),
+            format!("PID {wsgi} (matched by argv[0])"),
+        ),
+        (
+            format!("wsgi:{tag}"),
+            format!("PID {wsgi} (matched by its command line `(wsgi:{tag}) 30`)"),
+        ),
+        (
+            format!("gunicorn-{tag}: master [app]"),
+            format!("PID {gunicorn} (matched by argv[0])"),
+        ),
+        (
+            format!("gunicorn-{tag}"),
+            format!(
+                "PID {gunicorn} (matched by its command line `gunicorn-{tag}: master [app] -c import time;"
+            ),
+        ),
+        (
+            format!("{tag}-long-daemon-name"),
+            format!("PID {renamed} (matched by its executable)"),
+        ),
+        (
+            format!("manage.py runserver {tag}"),
+            format!(
+                "PID {manage} (matched by its command line `/usr/bin/python3 manage.py runserver {tag}`)"
+            ),
+        ),
+    ] {
+        let note = process_note(stdout, &name);
+        assert!(
+            note.ends_with(&expected) || note.contains(&format!("{expected} ")),
+            "{note}\nlacks {expected}"
+        );
+    }
+    let by_script = process_note(stdout, "manage.py");
+    assert!(
+        by_script.contains(&format!(" {manage}")) && by_script.contains("(matched by its script)"),
+        "{by_script}"
+    );
+}
+
+#[test]
+fn output_that_should_not_hold_a_text_shows_where_it_does_and_cut_output_cannot_tell() {
+    let project = Project::new("http://127.0.0.1:9", FAST);
+    project.file(
+        "features/output.feature",
+        r#"Feature: Output without a text
+  Scenario: a clean check
+    When the command "echo System check identified no issues" should succeed
+    Then its output should not contain "Traceback"
+
+  Scenario: debug left on
+    When the command "sh -c 'echo checking; echo DEBUG = True in settings; echo warning: DEBUG is on >&2'" should succeed
+    Then its output should not contain "DEBUG"
+
+  Scenario: output past what is kept
+    When the command "head -c 1100000 /dev/zero | tr '\0' x" should succeed
+    Then its output should not contain "Traceback"
+
+  Scenario: no command ran
+    Then its output should not contain "Traceback"
+"#,
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("the output of the command contains \"DEBUG\", which it should not")
+        .expect_stdout("found:    stdout line 2: \"DEBUG = True in settings\"\n")
+        .expect_stdout("stderr line 1: \"warning: DEBUG is on\"\n")
+        .expect_stdout(
+            "cannot tell whether the output of the command holds \"Traceback\": it printed more than the 1024 KiB kept",
+        )
+        .expect_stdout("there is no command output to check: no command has run in this scenario")
+        .expect_stdout("1 passed, 3 failed");
+    // Nagios tells a finding (CRITICAL) from a check that could not tell (UNKNOWN).
+    let nagios = project.shakedown().args(["run", "--format", "nagios"]).run();
+    for (severity, scenario) in [
+        ("CRITICAL", "debug left on"),
+        ("UNKNOWN", "output past what is kept"),
+        ("UNKNOWN", "no command ran"),
+    ] {
+        assert!(
+            nagios
+                .stdout
+                .lines()
+                .any(|line| line.starts_with(&format!("{severity} {scenario} ("))),
+            "{scenario} is not {severity}:\n{}",
+            nagios.stdout
+        );
+    }
 }

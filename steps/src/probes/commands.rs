@@ -5,7 +5,7 @@
 use globset::GlobSet;
 use url::Url;
 
-use super::host::{Finished, Host, Invocation, RunError};
+use super::host::{Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::site::Site;
@@ -163,15 +163,102 @@ pub(crate) fn succeeded(run: &CommandRun) -> Result<(), StepFailure> {
     ))))
 }
 
-/// Passes when the text is in the command's stdout or stderr.
+/// Places where a failure shows the text it found, at most.
+const SHOWN_FINDINGS: usize = 3;
+
+/// Passes when the text is in the command's stdout or stderr. When it is not and the output
+/// was cut, the text may be in what was dropped: the step cannot tell.
 pub(crate) fn output_contains(run: &CommandRun, needle: &str) -> Result<(), StepFailure> {
+    not_empty(needle)?;
     if run.finished.stdout.contains(needle) || run.finished.stderr.contains(needle) {
         return Ok(());
+    }
+    if run.finished.output_cut {
+        return Err(cut_output(run, needle));
     }
     Err(run.describe(StepFailure::new(format!(
         "the output of the command does not contain {}",
         text::quoted(needle)
     ))))
+}
+
+/// Passes when the text is in neither the command's stdout nor its stderr; the failure shows
+/// each line it is on. Output that was cut cannot be searched whole: the step cannot tell.
+pub(crate) fn output_lacks(run: &CommandRun, needle: &str) -> Result<(), StepFailure> {
+    not_empty(needle)?;
+    let findings = findings(run, needle);
+    if !findings.is_empty() {
+        let mut shown: Vec<String> = findings.iter().take(SHOWN_FINDINGS).cloned().collect();
+        if findings.len() > SHOWN_FINDINGS {
+            shown.push(format!(
+                "… and on {} more line(s)",
+                findings.len() - SHOWN_FINDINGS
+            ));
+        }
+        return Err(run.describe(
+            StepFailure::new(format!(
+                "the output of the command contains {}, which it should not",
+                text::quoted(needle)
+            ))
+            .with("found", shown.join("\n")),
+        ));
+    }
+    if run.finished.output_cut {
+        return Err(cut_output(run, needle));
+    }
+    Ok(())
+}
+
+/// `stdout line 3: "…the text in its line…"` for every line of the output where `needle` starts.
+fn findings(run: &CommandRun, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (stream, output) in [("stdout", &run.finished.stdout), ("stderr", &run.finished.stderr)] {
+        let (mut line, mut counted_to, mut shown_line) = (1, 0, 0);
+        for (start, _) in output.match_indices(needle) {
+            line += output[counted_to..start].matches('\n').count();
+            counted_to = start;
+            if line == shown_line {
+                continue;
+            }
+            shown_line = line;
+            let end = start + needle.len();
+            let line_start = output[..start].rfind('\n').map_or(0, |at| at + 1);
+            let line_end = output[end..].find('\n').map_or(output.len(), |at| end + at);
+            let snippet = text::snippet_around(
+                &output[line_start..line_end],
+                start - line_start,
+                end - line_start,
+            );
+            found.push(format!("{stream} line {line}: {snippet}"));
+        }
+    }
+    found
+}
+
+/// Every output holds the empty text, so looking for it checks nothing.
+fn not_empty(needle: &str) -> Result<(), StepFailure> {
+    match needle.is_empty() {
+        true => Err(StepFailure::configuration(
+            "the text to look for in the output is empty",
+        )),
+        false => Ok(()),
+    }
+}
+
+/// The command printed more than is kept, and the text was not in what was.
+fn cut_output(run: &CommandRun, needle: &str) -> StepFailure {
+    run.describe(
+        StepFailure::configuration(format!(
+            "cannot tell whether the output of the command holds {}: it printed more than the {} KiB kept of \
+             stdout and of stderr, and the rest was dropped",
+            text::quoted(needle),
+            MAX_OUTPUT_BYTES / 1024
+        ))
+        .with(
+            "hint",
+            "narrow the command's output (`| grep …`, `| tail -n 100`) so all of it is read",
+        ),
+    )
 }
 
 /// Waits for a probe that reads from the host until the step's deadline, no longer (a hung
@@ -222,6 +309,108 @@ mod tests {
         let refused = allowed_on(&site(true), &allowed, "rm -rf /srv/cache").expect_err("refused");
         assert!(refused.to_string().contains("`live` is read-only"), "{refused}");
         assert!(allowed_on(&site(false), &GlobSet::empty(), "rm -rf /srv/cache").is_ok());
+    }
+
+    fn ran(stdout: &str, stderr: &str, output_cut: bool) -> CommandRun {
+        CommandRun {
+            line: "/srv/app/bin/manage check".into(),
+            finished: Finished {
+                code: Some(0),
+                stdout: stdout.into(),
+                stderr: stderr.into(),
+                output_cut,
+                elapsed: std::time::Duration::from_millis(5),
+            },
+        }
+    }
+
+    #[test]
+    fn output_without_the_text_passes_and_each_line_holding_it_is_shown() {
+        let run = ran(
+            "System check identified no issues\nDEBUG = True in settings\n",
+            "warning: DEBUG is on\n",
+            false,
+        );
+        assert!(output_lacks(&run, "Traceback").is_ok());
+        let failure = output_lacks(&run, "DEBUG").expect_err("found");
+        assert_eq!(failure.kind(), crate::failure::FailureKind::Assertion);
+        let message = failure.to_string();
+        assert!(
+            message.starts_with("the output of the command contains \"DEBUG\", which it should not"),
+            "{message}"
+        );
+        assert!(
+            message.contains("found:    stdout line 2: \"DEBUG = True in settings\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("\n            stderr line 1: \"warning: DEBUG is on\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("command:  /srv/app/bin/manage check"),
+            "{message}"
+        );
+        // Text across a line break is found too, on the line where it starts.
+        let across = output_lacks(&run, "issues\nDEBUG")
+            .expect_err("across lines")
+            .to_string();
+        assert!(
+            across.contains("stdout line 1: \"System check identified no issues DEBUG"),
+            "{across}"
+        );
+    }
+
+    #[test]
+    fn many_findings_are_counted_and_long_lines_cut_around_the_text() {
+        let long_line = format!("{}ERROR here{}", "x".repeat(300), "y".repeat(300));
+        let stdout = format!("{long_line}\nERROR 2\nERROR 3 ERROR again\nERROR 4\nERROR 5\n");
+        let message = output_lacks(&ran(&stdout, "", false), "ERROR")
+            .expect_err("found")
+            .to_string();
+        let around = format!(
+            "stdout line 1: \"…{}ERROR here{}…\"",
+            "x".repeat(60),
+            "y".repeat(55)
+        );
+        assert!(
+            message.contains(&around),
+            "the line is cut around the text: {message}"
+        );
+        assert!(
+            message.contains("stdout line 3: \"ERROR 3 ERROR again\""),
+            "{message}"
+        );
+        assert!(message.contains("… and on 2 more line(s)"), "{message}");
+    }
+
+    #[test]
+    fn output_that_was_cut_cannot_tell_what_it_lacks() {
+        let cut = ran("line\n", "", true);
+        let failure = output_lacks(&cut, "Traceback").expect_err("cannot tell");
+        assert_eq!(failure.kind(), crate::failure::FailureKind::Configuration);
+        assert!(
+            failure.to_string().starts_with(
+                "cannot tell whether the output of the command holds \"Traceback\": it printed more than the 1024 KiB"
+            ),
+            "{failure}"
+        );
+        // What was kept is evidence enough either way.
+        assert_eq!(
+            output_lacks(&cut, "line").expect_err("found").kind(),
+            crate::failure::FailureKind::Assertion
+        );
+        assert!(output_contains(&cut, "line").is_ok());
+        assert_eq!(
+            output_contains(&cut, "Traceback")
+                .expect_err("cannot tell")
+                .kind(),
+            crate::failure::FailureKind::Configuration
+        );
+        assert_eq!(
+            output_lacks(&ran("", "", false), "").expect_err("empty").kind(),
+            crate::failure::FailureKind::Configuration
+        );
     }
 
     #[test]

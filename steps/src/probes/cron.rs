@@ -14,6 +14,7 @@ use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
 use crate::failure::StepFailure;
+use crate::text;
 
 /// One job line of a crontab.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,31 +135,105 @@ pub(crate) fn find_job<'a>(
                     .is_some_and(|user| format!("{user} {}", job.command).contains(wanted))
         })
         .collect();
-    let listing = |jobs: &mut dyn Iterator<Item = &CronJob>| {
-        jobs.map(|job| format!("line {}: {} {}", job.line, job.schedule, job.command))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     match matching.as_slice() {
         [job] => Ok(job),
-        [] => {
-            let mut failure = StepFailure::new(format!(
-                "no job in the crontab `{}` runs `{wanted}`",
-                crontab.display()
-            ));
-            failure = match jobs.is_empty() {
-                true => failure.with("jobs", "none: the file holds no job lines"),
-                false => failure.with("jobs", listing(&mut jobs.iter())),
-            };
-            Err(failure)
-        }
+        [] => Err(StepFailure::new(format!(
+            "no job in the crontab `{}` runs `{wanted}`",
+            crontab.display()
+        ))
+        .with("jobs", listing(jobs))),
         several => Err(StepFailure::new(format!(
             "{} jobs in the crontab `{}` match `{wanted}`; name one more precisely",
             several.len(),
             crontab.display()
         ))
-        .with("matching", listing(&mut several.iter().copied()))),
+        .with(
+            "matching",
+            several
+                .iter()
+                .map(|job| job.describe())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )),
     }
+}
+
+impl CronJob {
+    /// `line 4: */5 * * * * ledger /usr/local/bin/sync`, as a failure shows the job.
+    fn describe(&self) -> String {
+        let user = self
+            .user
+            .as_deref()
+            .map(|user| format!("{user} "))
+            .unwrap_or_default();
+        let line = format!("line {}: {} {user}{}", self.line, self.schedule, self.command);
+        text::without_terminal_controls(&line)
+    }
+}
+
+/// Every job of a crontab, one a line, or a word that there is none.
+fn listing(jobs: &[CronJob]) -> String {
+    match jobs.is_empty() {
+        true => "none: the file holds no job lines".to_owned(),
+        false => jobs.iter().map(CronJob::describe).collect::<Vec<_>>().join("\n"),
+    }
+}
+
+/// Passes when a line cron reads (a job, or a variable such as `MAILTO=`) contains `wanted`,
+/// the spacing inside the line ignored, since crontabs line up their columns with any number of
+/// blanks. A comment never passes: a `#` in front of a job is how a job is switched off, so the
+/// failure says which commented lines hold the text.
+pub(crate) fn expect_line(contents: &str, wanted: &str, crontab: &Path) -> Result<(), StepFailure> {
+    let wanted_words = text::collapse_whitespace(wanted);
+    let mut commented = Vec::new();
+    for (index, raw) in contents.lines().enumerate() {
+        let line = raw.trim();
+        if !text::collapse_whitespace(line).contains(&wanted_words) {
+            continue;
+        }
+        match line.starts_with('#') {
+            true => commented.push((index + 1, line)),
+            false => return Ok(()),
+        }
+    }
+    let summary = match commented.as_slice() {
+        [] => format!(
+            "the crontab `{}` has no line containing {}",
+            crontab.display(),
+            text::quoted(wanted)
+        ),
+        [(line, _)] => format!(
+            "the only line of the crontab `{}` holding {} is commented out (line {line})",
+            crontab.display(),
+            text::quoted(wanted)
+        ),
+        several => format!(
+            "every line of the crontab `{}` holding {} is commented out (lines {})",
+            crontab.display(),
+            text::quoted(wanted),
+            several
+                .iter()
+                .map(|(line, _)| line.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let jobs = listing(&parse_crontab(contents, is_system_crontab(crontab)));
+    if commented.is_empty() {
+        return Err(StepFailure::new(summary).with("jobs", jobs));
+    }
+    let commented = commented
+        .iter()
+        .map(|(number, line)| format!("line {number}: {}", text::without_terminal_controls(line)))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Err(StepFailure::new(summary)
+        .with("commented", commented)
+        .with("jobs", jobs)
+        .with(
+            "hint",
+            "cron skips a line that starts with `#`: a job written there does not run (remove the `#` to switch it on)",
+        ))
 }
 
 /// When a job is due: its fields and the zone they are read in.
@@ -409,7 +484,7 @@ MAILTO = ops@example.com
         assert!(
             missing
                 .to_string()
-                .contains("line 5: * * * * * /usr/local/bin/ledger-heartbeat"),
+                .contains("line 5: * * * * * ledger /usr/local/bin/ledger-heartbeat"),
             "{missing}"
         );
         let several = find_job(&jobs, "/usr/local/bin/ledger", path).expect_err("two match");
@@ -417,6 +492,78 @@ MAILTO = ops@example.com
             several.to_string().starts_with("2 jobs in the crontab"),
             "{several}"
         );
+    }
+
+    #[test]
+    fn crontab_lines_match_whatever_the_column_spacing() {
+        let crontab = "*   *  * * *\tledger  /usr/local/bin/ledger-heartbeat\nMAILTO=ops@example.com\n";
+        let path = Path::new("/etc/cron.d/ledger");
+        assert!(expect_line(crontab, "* * * * * ledger /usr/local/bin/ledger-heartbeat", path).is_ok());
+        assert!(expect_line(crontab, "ledger-heartbeat", path).is_ok());
+        assert!(
+            expect_line(crontab, "MAILTO=ops@", path).is_ok(),
+            "variables are read by cron"
+        );
+        let missing = expect_line(crontab, "ledger-nightly", path).expect_err("absent");
+        let message = missing.to_string();
+        assert!(
+            message.starts_with("the crontab `/etc/cron.d/ledger` has no line containing \"ledger-nightly\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("line 1: * * * * * ledger /usr/local/bin/ledger-heartbeat"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_commented_out_job_is_not_a_job() {
+        let crontab = "\
+# Ledger jobs, switched off during the migration
+MAILTO=ops@example.com
+#* * * * * www-data /srv/app/bin/heartbeat
+  # 30 2 * * * www-data /srv/app/bin/nightly --all
+#30 3 * * * www-data /srv/app/bin/nightly --all
+15 * * * * www-data /srv/app/bin/sync
+# the sync above also runs /srv/app/bin/sync by hand
+";
+        let path = Path::new("/etc/cron.d/app");
+        let one = expect_line(crontab, "* * * * * www-data /srv/app/bin/heartbeat", path)
+            .expect_err("switched off")
+            .to_string();
+        assert!(
+            one.starts_with(
+                "the only line of the crontab `/etc/cron.d/app` holding \"* * * * * www-data /srv/app/bin/heartbeat\" is commented out (line 3)"
+            ),
+            "{one}"
+        );
+        assert!(
+            one.contains("commented:  line 3: #* * * * * www-data /srv/app/bin/heartbeat"),
+            "{one}"
+        );
+        assert!(
+            one.contains("line 6: 15 * * * * www-data /srv/app/bin/sync"),
+            "{one}"
+        );
+        assert!(one.contains("cron skips a line that starts with `#`"), "{one}");
+        // Indented comments are comments, and every commented line holding the text is named.
+        let two = expect_line(crontab, "bin/nightly --all", path)
+            .expect_err("both off")
+            .to_string();
+        assert!(
+            two.starts_with(
+                "every line of the crontab `/etc/cron.d/app` holding \"bin/nightly --all\" is commented out (lines 4, 5)"
+            ),
+            "{two}"
+        );
+        assert!(
+            two.contains("line 4: # 30 2 * * * www-data /srv/app/bin/nightly --all\n"),
+            "{two}"
+        );
+        // A job that holds the text passes, whatever the comments around it hold.
+        assert!(expect_line(crontab, "/srv/app/bin/sync", path).is_ok());
+        // A comment's own text is no job either.
+        assert!(expect_line(crontab, "switched off during the migration", path).is_err());
     }
 
     #[test]

@@ -10,7 +10,6 @@ use chrono::{DateTime, Local};
 use super::cron;
 use super::host::{FileFacts, Host};
 use crate::failure::StepFailure;
-use crate::text;
 
 /// Facts about `path`, or a failure that names it and says why it cannot be seen.
 pub(crate) async fn facts(host: &dyn Host, path: &Path, what: &str) -> Result<FileFacts, StepFailure> {
@@ -79,42 +78,10 @@ async fn modified(host: &dyn Host, path: &Path, what: &str) -> Result<SystemTime
     })
 }
 
-/// Passes when a line of the crontab contains `wanted` (spacing inside the line ignored, since
-/// crontabs line up their columns with any number of blanks).
+/// Passes when a line cron reads holds `wanted`: see [`cron::expect_line`].
 pub(crate) async fn crontab_contains(host: &dyn Host, path: &Path, wanted: &str) -> Result<(), StepFailure> {
-    let text = read_text(host, path, "crontab").await?;
-    if line_contains(&text, wanted) {
-        return Ok(());
-    }
-    let jobs = cron::parse_crontab(&text, cron::is_system_crontab(path));
-    let listing = match jobs.is_empty() {
-        true => "none: the file holds no job lines".to_owned(),
-        false => jobs
-            .iter()
-            .map(|job| {
-                let user = job
-                    .user
-                    .as_deref()
-                    .map(|user| format!("{user} "))
-                    .unwrap_or_default();
-                format!("line {}: {} {user}{}", job.line, job.schedule, job.command)
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-    };
-    Err(StepFailure::new(format!(
-        "the crontab `{}` has no line containing {}",
-        path.display(),
-        text::quoted(wanted)
-    ))
-    .with("jobs", listing))
-}
-
-fn line_contains(crontab: &str, wanted: &str) -> bool {
-    let wanted = text::collapse_whitespace(wanted);
-    crontab
-        .lines()
-        .any(|line| text::collapse_whitespace(line).contains(&wanted))
+    let contents = read_text(host, path, "crontab").await?;
+    cron::expect_line(&contents, wanted, path)
 }
 
 /// The cron job matching `job` in `crontab` was last due at some time (its schedule, less the
@@ -198,20 +165,4 @@ pub(crate) async fn ran_on_schedule(
 fn timestamp(at: SystemTime) -> String {
     let at: DateTime<Local> = at.into();
     at.format("%Y-%m-%d %H:%M:%S %:z").to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn crontab_lines_match_whatever_the_column_spacing() {
-        let crontab = "*   *  * * *\tledger  /usr/local/bin/ledger-heartbeat\n";
-        assert!(line_contains(
-            crontab,
-            "* * * * * ledger /usr/local/bin/ledger-heartbeat"
-        ));
-        assert!(line_contains(crontab, "ledger-heartbeat"));
-        assert!(!line_contains(crontab, "ledger-nightly"));
-    }
 }

@@ -55,6 +55,8 @@ pub struct Finished {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// Whether stdout or stderr ran past [`MAX_OUTPUT_BYTES`], so what is kept is their start.
+    pub output_cut: bool,
     pub elapsed: Duration,
 }
 
@@ -216,20 +218,23 @@ impl Host for LocalHost {
         let mut stderr_pipe = child.stderr.take();
         let mut stdout = Vec::new();
         let mut stderr = Vec::new();
+        // Whether output was dropped, once both pipes were read to their end.
+        let mut drained_cut = None;
         let outcome = tokio::time::timeout(limit, async {
             // The exit status is the answer: a background child still holding the pipes gets a
             // moment to let go, then dies with the group below, instead of holding the step.
             let (exited, has_exited) = tokio::sync::oneshot::channel::<()>();
             let reading = async {
                 let draining = async {
-                    tokio::join!(
+                    let (stdout_cut, stderr_cut) = tokio::join!(
                         drain(&mut stdout_pipe, &mut stdout),
                         drain(&mut stderr_pipe, &mut stderr)
-                    )
+                    );
+                    drained_cut = Some(stdout_cut || stderr_cut);
                 };
                 tokio::select! {
-                    _ = draining => {}
-                    _ = async {
+                    () = draining => {}
+                    () = async {
                         let _ = has_exited.await;
                         tokio::time::sleep(PIPES_AFTER_EXIT).await;
                     } => {}
@@ -244,12 +249,19 @@ impl Host for LocalHost {
         })
         .await;
         drop(group);
+        // Reading given up after the exit cannot say what it dropped: a full buffer may be cut.
+        let output_cut = drained_cut.unwrap_or_else(|| {
+            [&stdout, &stderr]
+                .iter()
+                .any(|kept| kept.len() >= MAX_OUTPUT_BYTES)
+        });
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
         match outcome {
             Ok(Ok(status)) => Ok(Finished {
                 code: status.code(),
                 stdout: text(&stdout),
                 stderr: text(&stderr),
+                output_cut,
                 elapsed: started.elapsed(),
             }),
             Ok(Err(error)) => Err(RunError::Start(error)),
@@ -332,10 +344,17 @@ impl Host for LocalHost {
                 .await
                 .map(|bytes| parse_cmdline(&bytes))
                 .unwrap_or_default();
+            // Readable for this user's own processes (all of them as root); the others are
+            // known by their kernel name.
+            let exe = tokio::fs::read_link(folder.join("exe"))
+                .await
+                .ok()
+                .map(|path| path.to_string_lossy().into_owned());
             processes.push(Process {
                 pid,
                 comm: String::from_utf8_lossy(&comm).trim_end().to_owned(),
                 args,
+                exe,
             });
         }
         Ok(processes)
@@ -435,6 +454,23 @@ mod tests {
         assert_eq!(finished.code, Some(3));
         assert_eq!(finished.stdout, "out\n");
         assert_eq!(finished.stderr, "err\n");
+    }
+
+    #[tokio::test]
+    async fn output_past_the_limit_is_kept_from_its_start_and_said_to_be_cut() {
+        let limit = Duration::from_secs(10);
+        let chatty = sh(&format!(
+            "head -c {} /dev/zero | tr '\\0' x; echo done >&2",
+            MAX_OUTPUT_BYTES + 1
+        ));
+        let finished = LocalHost.run(&chatty, limit).await.expect("runs");
+        assert!(finished.output_cut);
+        assert_eq!(finished.stdout.len(), MAX_OUTPUT_BYTES);
+        assert_eq!(finished.stderr, "done\n");
+        let exactly = sh(&format!("head -c {MAX_OUTPUT_BYTES} /dev/zero | tr '\\0' x"));
+        let finished = LocalHost.run(&exactly, limit).await.expect("runs");
+        assert_eq!(finished.stdout.len(), MAX_OUTPUT_BYTES);
+        assert!(!finished.output_cut, "all of it was read");
     }
 
     #[tokio::test]

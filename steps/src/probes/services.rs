@@ -128,6 +128,7 @@ mod tests {
                 code: Some(code),
                 stdout: stdout.into(),
                 stderr: stderr.into(),
+                output_cut: false,
                 elapsed: Duration::from_millis(5),
             },
         }

@@ -53,7 +53,13 @@ async fn service_enabled(world: &mut ShakedownWorld, service: String) -> Result<
     services::check(world.host(), services::Question::Enabled, &service, deadline).await
 }
 
-/// a running process by its program name or command line
+/// a running process by the names people see, read from `/proc`: the name equals its argv[0]
+/// (padding trimmed, as mod_wsgi's `display-name` or `setproctitle` leave it: `(wsgi:app)`,
+/// `gunicorn: master [app]`) or that path's file name, its executable's file name, its kernel
+/// name, or the file name of the script an interpreter runs (`manage.py`); or the name stands as
+/// whole words in its command line (`checkpointer`, `celery`), no letter, digit, `_`, `-` or
+/// `.` touching it, so `cron` does not match `anacron`. The report notes the PIDs and which name
+/// matched
 #[phrase(
     "a process named {string} should be running",
     example = "a process named \"cron\" should be running"
@@ -63,12 +69,8 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
     let host = world.host();
     let what = format!("the processes of {}", host.name());
     let listed = bounded(deadline, &what, processes::list(host)).await?;
-    processes::running(&listed, &name, &host.name())?;
-    let pids: Vec<String> = processes::matching(&listed, &name)
-        .iter()
-        .map(u32::to_string)
-        .collect();
-    world.note(format!("process `{name}` running as PID {}", pids.join(", ")));
+    let note = processes::running(&listed, &name, &host.name())?;
+    world.note(note);
     Ok(())
 }
 
@@ -121,13 +123,29 @@ async fn command_succeeds(world: &mut ShakedownWorld, line: String) -> Result<()
     example = "its output should contain \"no issues\""
 )]
 fn output_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
-    let run = world.probes.last_command.as_ref().ok_or_else(|| {
-        StepFailure::new("there is no command output to check: no command has run in this scenario").with(
-            "hint",
-            "start with a step such as `When the command \"uptime\" should succeed`",
-        )
-    })?;
-    commands::output_contains(run, &text)
+    commands::output_contains(last_command(world)?, &text)
+}
+
+/// the text is in neither the stdout nor the stderr of the last command or Nagios check; the
+/// failure shows each line holding it. It cannot tell (UNKNOWN) when no command ran, or when the
+/// output ran past the 1 MiB kept of each stream and the text was not in what was kept
+#[phrase(
+    "its output should not contain {string}",
+    example = "its output should not contain \"Traceback\""
+)]
+fn output_not_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
+    commands::output_lacks(last_command(world)?, &text)
+}
+
+/// The last command or plugin the scenario ran; without one, there is nothing to tell about.
+fn last_command(world: &ShakedownWorld) -> Result<&CommandRun, StepFailure> {
+    world.probes.last_command.as_ref().ok_or_else(|| {
+        StepFailure::configuration("there is no command output to check: no command has run in this scenario")
+            .with(
+                "hint",
+                "start with a step such as `When the command \"uptime\" should succeed`",
+            )
+    })
 }
 
 /// a file or folder
@@ -158,7 +176,10 @@ async fn file_changed_within(
     bounded(world.deadline(), &what, check).await
 }
 
-/// a crontab file (or a user's crontab) holds that text
+/// a line cron reads in a crontab file (`/etc/crontab`, `/etc/cron.d/…`, or a user's in
+/// `/var/spool/cron/crontabs/`) holds that text, the spacing between columns ignored: a job, or
+/// a variable such as `MAILTO=`. A commented-out line (`#* * * * * www-data …`, a job switched
+/// off) never counts; the failure names the commented lines that hold the text
 #[phrase(
     "the crontab {string} should contain {string}",
     example = "the crontab \"/etc/cron.d/ledger\" should contain \"ledger-heartbeat\""

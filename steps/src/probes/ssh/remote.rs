@@ -258,6 +258,8 @@ pub(super) fn parse_processes(stdout: &[u8]) -> Vec<Process> {
                 pid,
                 comm: String::from_utf8_lossy(process[1]).trim_end().to_owned(),
                 args: parse_cmdline(&cmdline),
+                // Reading every `/proc/PID/exe` would take a program per process.
+                exe: None,
             })
         })
         .collect()

@@ -59,6 +59,7 @@ struct Ran {
     stdout: Vec<u8>,
     stdout_cut: bool,
     stderr: Vec<u8>,
+    stderr_cut: bool,
 }
 
 enum ExecError {
@@ -218,14 +219,14 @@ impl SshHost {
                 }
                 drain(&mut stdout_pipe, &mut stdout).await
             };
-            let (cut, _, status) =
+            let (stdout_cut, stderr_cut, status) =
                 tokio::join!(read_stdout, drain(&mut stderr_pipe, &mut stderr), child.wait());
-            (cut, status)
+            (stdout_cut, stderr_cut, status)
         })
         .await;
-        let (stdout_cut, status) = match outcome {
-            Ok((cut, Ok(status))) => (cut, status),
-            Ok((_, Err(error))) => return Attempt::Failed(ExecError::Failed(error)),
+        let (stdout_cut, stderr_cut, status) = match outcome {
+            Ok((stdout_cut, stderr_cut, Ok(status))) => (stdout_cut, stderr_cut, status),
+            Ok((_, _, Err(error))) => return Attempt::Failed(ExecError::Failed(error)),
             Err(_) => {
                 killer.kill().await;
                 let _ = child.kill().await;
@@ -266,6 +267,7 @@ impl SshHost {
             stdout,
             stdout_cut,
             stderr,
+            stderr_cut,
         })
     }
 
@@ -318,6 +320,7 @@ impl Host for SshHost {
                     code: ran.code,
                     stdout: text(&ran.stdout),
                     stderr: text(&ran.stderr),
+                    output_cut: ran.stdout_cut || ran.stderr_cut,
                     elapsed: started.elapsed(),
                 }),
                 Start::NotFound => Err(RunError::NotFound),
