@@ -406,6 +406,44 @@ fn a_read_only_environment_sends_nothing_mutating_from_the_browser_or_a_command(
 }
 
 #[test]
+fn an_allowed_command_on_a_read_only_environment_is_no_shell_hole() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let marker = scratch.path().join("owned");
+    let marker = marker.display().to_string();
+    let project = Project::new(
+        "http://127.0.0.1:9/",
+        "read_only = true\n\n[probes]\nallowed_commands_on_read_only = [\"echo *\"]\n",
+    );
+    let attacks = [
+        format!("echo ok; touch {marker}"),
+        format!("echo $(touch {marker})"),
+        format!("echo `touch {marker}`"),
+        format!("echo ok | tee {marker}"),
+        format!("echo ok && touch {marker}"),
+        format!("echo ok > {marker}"),
+    ];
+    let mut feature = String::from(
+        "Feature: Read-only commands\n  Scenario: allowed and plain\n    Then the command \"echo all is well\" should succeed\n    And its output should contain \"all is well\"\n",
+    );
+    for (number, attack) in attacks.iter().enumerate() {
+        feature.push_str(&format!(
+            "\n  Scenario: attack {number}\n    Then the command \"{attack}\" should succeed\n"
+        ));
+    }
+    project.file("features/commands.feature", &feature);
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout(&format!("1 passed, {} failed", attacks.len()))
+        .expect_stdout("it needs a shell (it holds \";\")");
+    assert!(
+        !std::path::Path::new(&marker).exists(),
+        "a command beyond the allowed pattern ran on a read-only environment:\n{}",
+        outcome.stdout
+    );
+}
+
+#[test]
 fn the_crawl_follows_no_destructive_link_however_it_is_spelt_and_honours_base_href() {
     let site = RecordingServer::start(
         Router::new()

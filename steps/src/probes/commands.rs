@@ -84,17 +84,34 @@ pub(crate) fn invocation(line: &str) -> Result<Invocation, StepFailure> {
 
 /// Refuses a feature's command on a read-only environment unless `allowed` (the configured
 /// `probes.allowed_commands_on_read_only`) matches its line: a command may change anything, and
-/// only the configuration can say which ones are checks.
+/// only the configuration can say which ones are checks. There an allowed command never needs a
+/// shell: a `*` in a pattern would otherwise match `x; touch /tmp/owned` as well, and the shell
+/// would run both. Without a shell the line is split into words and run as one program.
 pub(crate) fn allowed_on(site: &Site, allowed: &GlobSet, line: &str) -> Result<(), StepFailure> {
-    if !site.read_only || allowed.is_match(line.trim()) {
+    if !site.read_only {
         return Ok(());
     }
-    Err(StepFailure::configuration(format!(
-        "refused to run the command {}: the environment `{}` is read-only",
-        text::quoted(line),
-        site.environment
-    ))
-    .with(
+    let refused = |why: String| {
+        StepFailure::configuration(format!(
+            "refused to run the command {} on the read-only environment `{}`: {why}",
+            text::quoted(line),
+            site.environment
+        ))
+    };
+    if let Some(special) = line.chars().find(|c| SHELL_CHARACTERS.contains(c)) {
+        return Err(refused(format!(
+            "it needs a shell (it holds {}), and a shell could run more than the allowed pattern names",
+            text::quoted(&special.to_string())
+        ))
+        .with(
+            "hint",
+            "on a read-only environment a command runs without a shell: write it without ; | & $ ` < > ( ) globs or line breaks, or put it in a script and allow the script",
+        ));
+    }
+    if allowed.is_match(line.trim()) {
+        return Ok(());
+    }
+    Err(refused("it is not listed as allowed".to_owned()).with(
         "hint",
         "list the commands that only look in `probes.allowed_commands_on_read_only` (glob patterns, e.g. \"systemctl is-active *\"); Nagios checks always run",
     ))
