@@ -106,6 +106,13 @@ pub enum Error {
         problem: String,
     },
 
+    #[error("the {what} report cannot be written to `{path}`: {problem}")]
+    ReportTarget {
+        what: &'static str,
+        path: PathBuf,
+        problem: String,
+    },
+
     #[error("cannot write the {what} report to `{path}`")]
     WriteReport {
         what: &'static str,
@@ -153,6 +160,7 @@ impl Error {
             | Self::InvalidFeatures { .. }
             | Self::NoFeatureFiles { .. }
             | Self::InvalidValue { .. }
+            | Self::ReportTarget { .. }
             | Self::WriteReport { .. }
             | Self::Io { .. }
             | Self::AlreadyExists { .. }
@@ -184,6 +192,7 @@ impl Error {
                     .into(),
             ),
             Self::UnmatchedSteps { .. } => Some("`shakedown steps` lists every phrase".into()),
+            Self::ReportTarget { .. } => Some("name a new file, or one an earlier report wrote".into()),
             Self::AlreadyExists { .. } => {
                 Some("`init` never writes over a file: run it in a new folder, or move the file away".into())
             }

@@ -161,9 +161,13 @@ impl RunPlan {
             config.limits.host_concurrency,
         )?;
         suite.features = fleet.expand(std::mem::take(&mut suite.features))?;
+        let inputs = Inputs::of(&config.path, &suite);
+        let mut targets: Vec<(&'static str, PathBuf)> = Vec::new();
         for (what, report, _) in reports {
             if let Some(report) = report {
+                inputs.refuse_as_report(what, report, &targets)?;
                 prepare_report_folder(what, report)?;
+                targets.push((what, report.clone()));
             }
         }
         let artifacts = match &overrides.junit {
@@ -323,6 +327,62 @@ fn check_report_path(report: &Path, wanted: &'static str) -> Result<(), Error> {
         });
     }
     Ok(())
+}
+
+/// What a run reads: its configuration and its feature files, each as its canonical path. No
+/// report is ever written over one of them.
+struct Inputs(Vec<(PathBuf, &'static str)>);
+
+impl Inputs {
+    fn of(config: &Path, suite: &Suite) -> Self {
+        let features = suite
+            .features
+            .iter()
+            .filter_map(|feature| feature.path.as_deref())
+            .map(|path| (path, "a feature file of this run"));
+        let inputs = std::iter::once((config, "the configuration"))
+            .chain(features)
+            .filter_map(|(path, what)| Some((path.canonicalize().ok()?, what)))
+            .collect();
+        Self(inputs)
+    }
+
+    /// Refuses `report` when it names an input, a file that is no regular file, or the file of a
+    /// report already named (`earlier`).
+    fn refuse_as_report(
+        &self,
+        what: &'static str,
+        report: &Path,
+        earlier: &[(&'static str, PathBuf)],
+    ) -> Result<(), Error> {
+        let refused = |problem: String| Error::ReportTarget {
+            what,
+            path: report.to_path_buf(),
+            problem,
+        };
+        let Ok(target) = report.canonicalize() else {
+            return match earlier.iter().find(|(_, path)| path == report) {
+                Some((other, _)) => Err(refused(format!("the {other} report is written there too"))),
+                None => Ok(()),
+            };
+        };
+        if let Some((_, input)) = self.0.iter().find(|(path, _)| *path == target) {
+            return Err(refused(format!("it is {input}, which a report never replaces")));
+        }
+        if !target.is_file() {
+            return Err(refused(
+                "it is not a regular file (a device, a FIFO or a socket), which a report never replaces"
+                    .into(),
+            ));
+        }
+        match earlier
+            .iter()
+            .find(|(_, path)| path.canonicalize().is_ok_and(|path| path == target))
+        {
+            Some((other, _)) => Err(refused(format!("the {other} report is written there too"))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A report that could not be written would be found out only after the run: make sure its

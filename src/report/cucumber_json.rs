@@ -32,7 +32,7 @@ impl CucumberJsonReporter {
         };
         let text =
             serde_json::to_string_pretty(&features(&self.scenarios)).map_err(|error| failed(error.into()))?;
-        std::fs::write(&self.path, text).map_err(failed)
+        shakedown_steps::written::replace_file(&self.path, text.as_bytes()).map_err(failed)
     }
 }
 

@@ -33,10 +33,12 @@ impl HtmlReporter {
 
     fn write(&self, summary: &RunSummary) -> Result<(), Error> {
         let page = page(self.info.as_ref(), &self.scenarios, summary);
-        std::fs::write(&self.path, page.into_string()).map_err(|source| Error::WriteReport {
-            what: "HTML",
-            path: self.path.clone(),
-            source,
+        shakedown_steps::written::replace_file(&self.path, page.into_string().as_bytes()).map_err(|source| {
+            Error::WriteReport {
+                what: "HTML",
+                path: self.path.clone(),
+                source,
+            }
         })
     }
 }

@@ -66,7 +66,7 @@ impl JunitReporter {
             source,
         };
         let xml = self.xml().map_err(|error| failed(std::io::Error::other(error)))?;
-        std::fs::write(&self.path, xml).map_err(failed)
+        shakedown_steps::written::replace_file(&self.path, xml.as_bytes()).map_err(failed)
     }
 }
 

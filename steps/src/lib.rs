@@ -17,6 +17,7 @@ mod site;
 mod text;
 mod tls;
 mod world;
+pub mod written;
 mod wsgi;
 
 pub use context::{ContentSettings, RunContext, StepSettings, install_run_context};

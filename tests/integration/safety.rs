@@ -444,6 +444,48 @@ fn an_allowed_command_on_a_read_only_environment_is_no_shell_hole() {
 }
 
 #[test]
+fn no_report_is_written_over_an_input_of_the_run_or_a_device() {
+    let site = RecordingServer::start(Router::new().route("/", get(|| async { "home" })));
+    let project = Project::new(&site.url, "");
+    let feature_text = "Feature: Home\n  Scenario: home\n    When I request \"/\"\n";
+    let feature = project.file("features/home.feature", feature_text);
+    let config_text = std::fs::read_to_string(project.path().join("shakedown.toml")).expect("config");
+    for (option, target, problem) in [
+        (
+            "--junit",
+            "features/home.feature",
+            "it is a feature file of this run",
+        ),
+        ("--html", "shakedown.toml", "it is the configuration"),
+        ("--json", "/dev/null", "it is not a regular file"),
+    ] {
+        project
+            .shakedown()
+            .args(["run", option, target])
+            .run()
+            .expect_code(2)
+            .expect_stderr(&format!("cannot be written to `{target}`: {problem}"))
+            .expect_no_panic();
+    }
+    project
+        .shakedown()
+        .args(["run", "--junit", "reports/out.xml", "--html", "reports/out.xml"])
+        .run()
+        .expect_code(2)
+        .expect_stderr("the JUnit report is written there too");
+    assert_eq!(std::fs::read_to_string(&feature).expect("feature"), feature_text);
+    assert_eq!(
+        std::fs::read_to_string(project.path().join("shakedown.toml")).expect("config"),
+        config_text
+    );
+    assert!(
+        site.request_lines().is_empty(),
+        "a refused run sent requests: {:?}",
+        site.request_lines()
+    );
+}
+
+#[test]
 fn the_crawl_follows_no_destructive_link_however_it_is_spelt_and_honours_base_href() {
     let site = RecordingServer::start(
         Router::new()

@@ -2,7 +2,7 @@
 //! kept as a CI artifact between the pre-flight and the post-install stage.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{self, Write as _};
+use std::io;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -109,18 +109,11 @@ impl Baseline {
         })
     }
 
-    /// Writes the file whole or not at all: a temporary file beside it, renamed over it.
+    /// Writes the file whole or not at all, and only over a regular file.
     pub fn write(&self, path: &Path) -> io::Result<()> {
-        let folder = match path.parent() {
-            Some(folder) if !folder.as_os_str().is_empty() => folder,
-            _ => Path::new("."),
-        };
-        let mut file = tempfile::NamedTempFile::new_in(folder)?;
-        serde_json::to_writer_pretty(&mut file, self)?;
-        file.write_all(b"\n")?;
-        file.as_file().sync_all()?;
-        file.persist(path).map_err(|error| error.error)?;
-        Ok(())
+        let mut text = serde_json::to_vec_pretty(self)?;
+        text.push(b'\n');
+        crate::written::replace_file(path, &text)
     }
 }
 
