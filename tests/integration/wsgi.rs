@@ -216,7 +216,15 @@ fn site_files(project: &Project, root: &str) {
     );
 }
 
-const APACHE_FEATURE: &str = r#"Feature: Apache runs the applications
+#[test]
+fn apache_applications_run_with_their_daemon_process_settings_and_answer_a_get() {
+    let project = Project::new("http://127.0.0.1:9", LIMITS);
+    let venv = virtualenv(&project);
+    applications(&project);
+    site_files(&project, &project.path().display().to_string());
+    project.file(
+        "features/apache.feature",
+        r#"Feature: Apache runs the applications
   Scenario: the site's applications answer
     Then the Apache WSGI configuration "apache/ledger.conf" should load its applications
     And the Apache WSGI configuration "apache/ledger.conf" should point at existing paths
@@ -226,10 +234,9 @@ const APACHE_FEATURE: &str = r#"Feature: Apache runs the applications
 
   Scenario: a static folder that is gone
     Then the Apache WSGI configuration "apache/broken.conf" should point at existing paths
-"#;
-
-/// What both runs of the Apache suite must show, wherever the files are.
-fn expect_apache_verdicts(outcome: &crate::support::Outcome) {
+"#,
+    );
+    let outcome = project.shakedown().args(["run"]).run();
     outcome
         .expect_code(1)
         // The ServerName reached the application as its host name, and the daemon's home as
@@ -248,23 +255,12 @@ fn expect_apache_verdicts(outcome: &crate::support::Outcome) {
         .expect_stdout("good.wsgi` answered GET http://ledger.example.com/good/ with `200 OK`")
         .expect_stdout("line 10: Alias: `/missing/` does not exist")
         .expect_stdout("1 passed, 2 failed");
-}
-
-#[test]
-fn apache_applications_run_with_their_daemon_process_settings_and_answer_a_get() {
-    let project = Project::new("http://127.0.0.1:9", LIMITS);
-    let venv = virtualenv(&project);
-    applications(&project);
-    site_files(&project, &project.path().display().to_string());
-    project.file("features/apache.feature", APACHE_FEATURE);
-    let outcome = project.shakedown().args(["run"]).run();
-    expect_apache_verdicts(&outcome);
     let written = bytecode_outside(project.path(), &venv);
     assert!(written.is_empty(), "the check left bytecode behind: {written:?}");
 }
 
 #[test]
-fn apache_applications_run_on_a_server_over_ssh() {
+fn wsgi_files_run_on_a_server_over_ssh() {
     let server = Sshd::start();
     let project = Project::new(
         "http://127.0.0.1:9",
@@ -277,7 +273,8 @@ fn apache_applications_run_on_a_server_over_ssh() {
             known_hosts = "{known_hosts}"
             connect_timeout = "3s"
 
-            {LIMITS}
+            [limits]
+            step_timeout = "20s"
         "#,
             user = server.user,
             port = server.port,
@@ -287,10 +284,28 @@ fn apache_applications_run_on_a_server_over_ssh() {
     );
     virtualenv(&project);
     applications(&project);
-    site_files(&project, &project.path().display().to_string());
+    let root = project.path().display().to_string();
+    site_files(&project, &root);
     // On a server, relative paths start at the SSH user's home: the files are named whole.
-    let feature = APACHE_FEATURE.replace("\"apache/", &format!("\"{}/apache/", project.path().display()));
-    project.file("features/apache.feature", &feature);
-    let outcome = project.shakedown().args(["run"]).run();
-    expect_apache_verdicts(&outcome);
+    project.file(
+        "features/server.feature",
+        &formatdoc! {r#"
+            Feature: The server runs the applications
+              Scenario: the site's applications answer
+                Then the Apache WSGI configuration "{root}/apache/ledger.conf" should load its applications
+
+              Scenario: a framework imported only when called
+                Then the WSGI file "{root}/app/lazy.wsgi" should load with the virtualenv "{root}/venv"
+        "#},
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("mysite/wsgi.py` answered GET http://ledger.example.com/ with `200 OK`")
+        .expect_stdout("uses_helper.wsgi` answered GET http://ledger.example.com/embedded/ with `200 OK`")
+        .expect_stdout("app/lazy.wsgi` loads but fails when called with the virtualenv")
+        .expect_stdout("ModuleNotFoundError: No module named 'ledger_framework_not_installed'")
+        .expect_stdout("1 passed, 1 failed");
 }

@@ -2,6 +2,7 @@
 //! with the interpreter, `sys.path` folders and working folder of its daemon process group (or
 //! of embedded mode), and the host name its virtual host answers to.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use url::Url;
@@ -58,6 +59,7 @@ pub(crate) async fn check(
     let mut notes = Vec::new();
     let mut problems = Vec::new();
     let mut evidence: Option<Broken> = None;
+    let mut homes = BTreeMap::new();
     for resolved in &found {
         let application = match resolved {
             Ok(application) => application,
@@ -75,7 +77,7 @@ pub(crate) async fn check(
             application.mount,
             application.script.display()
         );
-        if let Some(problem) = missing_path(host, application).await {
+        if let Some(problem) = missing_path(host, application, &mut homes).await {
             problems.push(format!("{heading}: {problem}"));
             continue;
         }
@@ -138,27 +140,32 @@ pub(crate) async fn check(
     Err(failure)
 }
 
-/// A missing WSGI file or interpreter, told as the paths step tells it, before any run.
-async fn missing_path(host: &dyn Host, application: &Application) -> Option<String> {
-    let mut named = vec![(Role::Script, &application.script)];
-    named.extend(
-        application
-            .python_home
-            .iter()
-            .map(|home| (Role::PythonHome, home)),
-    );
-    for (role, path) in named {
+/// A missing WSGI file or interpreter, told as the paths step tells it, before any run. The
+/// interpreters' verdicts are kept in `homes`: applications of one daemon share theirs, and on
+/// a server each look is a round trip.
+async fn missing_path(
+    host: &dyn Host,
+    application: &Application,
+    homes: &mut BTreeMap<PathBuf, Option<String>>,
+) -> Option<String> {
+    let look = |role, path: &PathBuf| {
         let named = NamedPath {
             directive: String::new(),
             line: application.line,
             role,
             path: path.clone(),
         };
-        if let Some(problem) = apache::problem(host, &named, Path::new("")).await {
-            return Some(problem);
-        }
+        async move { apache::problem(host, &named, Path::new("")).await }
+    };
+    if let Some(problem) = look(Role::Script, &application.script).await {
+        return Some(problem);
     }
-    None
+    let home = application.python_home.as_ref()?;
+    if !homes.contains_key(home) {
+        let verdict = look(Role::PythonHome, home).await;
+        homes.insert(home.clone(), verdict);
+    }
+    homes.get(home).cloned().flatten()
 }
 
 /// One `WSGIScriptAlias`, resolved.
