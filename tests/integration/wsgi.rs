@@ -309,3 +309,35 @@ fn wsgi_files_run_on_a_server_over_ssh() {
         .expect_stdout("ModuleNotFoundError: No module named 'ledger_framework_not_installed'")
         .expect_stdout("1 passed, 1 failed");
 }
+
+#[test]
+fn an_application_that_never_answers_is_stopped_at_the_step_deadline() {
+    let project = Project::new("http://127.0.0.1:9", "[limits]\nstep_timeout = \"1s\"\n");
+    project.file("app/hangs.wsgi", "application = None\n");
+    // An interpreter that never ends stands for an application that never answers.
+    let python = project.file("venv/bin/python", "#!/bin/sh\nsleep 30\n");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    project.file(
+        "apache/hangs.conf",
+        "WSGIDaemonProcess hangs python-home=venv\nWSGIScriptAlias / app/hangs.wsgi process-group=hangs\n",
+    );
+    project.file(
+        "features/hangs.feature",
+        "Feature: A hung application\n  Scenario: it answers\n    Then the Apache WSGI configuration \"apache/hangs.conf\" should load its applications\n",
+    );
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("the interpreter did not finish within 1s (`limits.step_timeout`); it was killed")
+        .expect_stdout("-I -B -c <WSGI harness> ")
+        .expect_stdout("app/hangs.wsgi\n")
+        .expect_stdout("WSGIScriptAlias:");
+    assert!(
+        outcome.took < std::time::Duration::from_secs(10),
+        "the run took {:?}",
+        outcome.took
+    );
+}

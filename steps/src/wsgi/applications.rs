@@ -11,7 +11,7 @@ use super::apache::{self, Directive, NamedPath, Role, Section};
 use super::loader::{self, Broken, Call, Outcome};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::probes::Host;
+use crate::probes::{Host, bounded};
 
 /// What the scenario brings to a check of a site file's applications.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub(crate) struct Setting {
     pub env_remove: Vec<String>,
 }
 
-/// Runs every application of `site_file` once; the notes say what each answered, and the
+/// Runs every application of `site_file` once, within `deadline`; the notes say what each answered, and the
 /// failure lists each application that cannot serve with its line, with the evidence (error,
 /// traceback, interpreter) of the first.
 pub(crate) async fn check(
@@ -35,12 +35,18 @@ pub(crate) async fn check(
     setting: &Setting,
     deadline: Deadline,
 ) -> Result<Vec<String>, StepFailure> {
-    let bytes = host.read(site_file).await.map_err(|error| {
-        StepFailure::new(format!(
-            "the Apache configuration `{}` cannot be read: {error}",
-            site_file.display()
-        ))
-    })?;
+    // Reading is bounded here, each run by the interpreter's own limit: a run that hangs is
+    // then told as the interpreter's, with what it printed.
+    let what = format!("the Apache configuration `{}`", site_file.display());
+    let reading = async {
+        host.read(site_file).await.map_err(|error| {
+            StepFailure::new(format!(
+                "the Apache configuration `{}` cannot be read: {error}",
+                site_file.display()
+            ))
+        })
+    };
+    let bytes = bounded(deadline, &what, reading).await?;
     let found = applications(
         &apache::directives(&String::from_utf8_lossy(&bytes)),
         &setting.base,
@@ -77,7 +83,9 @@ pub(crate) async fn check(
             application.mount,
             application.script.display()
         );
-        if let Some(problem) = missing_path(host, application, &mut homes).await {
+        let looking = async { Ok(missing_path(host, application, &mut homes).await) };
+        let what = format!("the paths of line {}", application.line);
+        if let Some(problem) = bounded(deadline, &what, looking).await? {
             problems.push(format!("{heading}: {problem}"));
             continue;
         }

@@ -87,9 +87,7 @@ async fn apache_applications_load(world: &mut ShakedownWorld, site_file: String)
         start_in: world.probe_folder(),
         env_remove: world.sessions().password_variables(),
     };
-    let check = applications::check(world.host(), &site_file, &setting, deadline);
-    let what = format!("the applications of `{}`", site_file.display());
-    let notes = bounded(deadline, &what, check).await?;
+    let notes = applications::check(world.host(), &site_file, &setting, deadline).await?;
     for note in notes {
         world.note(note);
     }
