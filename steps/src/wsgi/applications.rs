@@ -26,9 +26,9 @@ pub(crate) struct Setting {
     pub env_remove: Vec<String>,
 }
 
-/// Runs every application of `site_file` once, within `deadline`; the notes say what each answered, and the
-/// failure lists each application that cannot serve with its line, with the evidence (error,
-/// traceback, interpreter) of the first.
+/// Runs every application of `site_file` once, within `deadline`; the notes say what each
+/// answered, and the failure lists each application that cannot serve with its line, with the
+/// evidence (error, traceback, interpreter) of the first.
 pub(crate) async fn check(
     host: &dyn Host,
     site_file: &Path,
