@@ -24,3 +24,4 @@ mod signals;
 #[expect(dead_code, reason = "the step library's own SSH tests use the rest")]
 mod sshd;
 mod support;
+mod wsgi;

@@ -1,6 +1,7 @@
 //! An Apache site file's mod_wsgi directives, read without Apache: `WSGIScriptAlias`,
 //! `WSGIDaemonProcess ... python-home=... python-path=...`, `WSGIPythonHome` and
-//! `WSGIPythonPath`, and the paths they name, each with its directive and line.
+//! `WSGIPythonPath`, the `Alias` targets served beside them, and the paths they name, each with
+//! its directive and line.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,17 @@ pub(crate) struct Directive {
     pub line: usize,
     pub name: String,
     pub args: Vec<String>,
+    /// The `<VirtualHost>` it stands in.
+    pub section: Section,
+}
+
+/// Where a directive stands: server-wide (number 0), or in the file's n-th `<VirtualHost>`
+/// (from 1), with that section's addresses (`*:443`). Other sections (`<Directory>`,
+/// `<IfModule>`) do not change it: their directives count for the virtual host around them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Section {
+    pub number: usize,
+    pub addresses: Vec<String>,
 }
 
 /// What a named path is for, which decides what it must be.
@@ -25,6 +37,8 @@ pub(crate) enum Role {
     PythonHome,
     /// A folder put on `sys.path`.
     PythonPath,
+    /// What an `Alias` serves (static files): a file or a folder.
+    AliasTarget,
 }
 
 /// A path named by a directive.
@@ -38,11 +52,13 @@ pub(crate) struct NamedPath {
 
 /// The directives of an Apache configuration file. Comments and blank lines are skipped, a
 /// trailing `\` continues a directive on the next line, and double-quoted arguments may hold
-/// spaces. Section tags (`<VirtualHost *:80>`) are skipped: mod_wsgi's paths are checked
-/// wherever they stand.
+/// spaces. Section tags are not directives: each directive carries the `<VirtualHost>` it
+/// stands in, and mod_wsgi's paths are checked wherever they stand.
 pub(crate) fn directives(text: &str) -> Vec<Directive> {
     let mut found = Vec::new();
     let mut pending: Option<(usize, String)> = None;
+    let mut virtual_hosts = 0;
+    let mut section = Section::default();
     for (index, raw) in text.lines().enumerate() {
         let (start, mut joined) = pending.take().unwrap_or((index + 1, String::new()));
         let line = raw.trim();
@@ -54,7 +70,22 @@ pub(crate) fn directives(text: &str) -> Vec<Directive> {
         }
         joined.push_str(line);
         let joined = joined.trim();
-        if joined.is_empty() || joined.starts_with('#') || joined.starts_with('<') {
+        if joined.is_empty() || joined.starts_with('#') {
+            continue;
+        }
+        if let Some(tag) = joined.strip_prefix('<') {
+            let mut words = split_arguments(tag.trim_end_matches('>')).into_iter();
+            match words.next().map(|name| name.to_ascii_lowercase()).as_deref() {
+                Some("virtualhost") => {
+                    virtual_hosts += 1;
+                    section = Section {
+                        number: virtual_hosts,
+                        addresses: words.collect(),
+                    };
+                }
+                Some("/virtualhost") => section = Section::default(),
+                _ => {}
+            }
             continue;
         }
         let mut words = split_arguments(joined).into_iter();
@@ -63,6 +94,7 @@ pub(crate) fn directives(text: &str) -> Vec<Directive> {
                 line: start,
                 name,
                 args: words.collect(),
+                section: section.clone(),
             });
         }
     }
@@ -152,6 +184,26 @@ pub(crate) fn wsgi_paths(directives: &[Directive]) -> Vec<NamedPath> {
     paths
 }
 
+/// The targets of `Alias` and `ScriptAlias`: what Apache serves beside the application (its
+/// static files). `AliasMatch` targets hold regex back-references and are left out.
+pub(crate) fn alias_paths(directives: &[Directive]) -> Vec<NamedPath> {
+    directives
+        .iter()
+        .filter(|directive| {
+            directive.name.eq_ignore_ascii_case("alias") || directive.name.eq_ignore_ascii_case("scriptalias")
+        })
+        .filter_map(|directive| {
+            let target = directive.args.get(1).filter(|target| !target.is_empty())?;
+            Some(NamedPath {
+                directive: directive.name.clone(),
+                line: directive.line,
+                role: Role::AliasTarget,
+                path: PathBuf::from(target),
+            })
+        })
+        .collect()
+}
+
 /// What is wrong with one named path, if anything. Relative paths are taken from `base`.
 pub(crate) async fn problem(host: &dyn Host, named: &NamedPath, base: &Path) -> Option<String> {
     let path = base.join(&named.path);
@@ -175,11 +227,12 @@ pub(crate) async fn problem(host: &dyn Host, named: &NamedPath, base: &Path) -> 
                 )
             })
         }
-        Role::Script | Role::PythonPath => None,
+        Role::Script | Role::PythonPath | Role::AliasTarget => None,
     }
 }
 
-/// Checks every path of `site_file`; the failure lists each problem with its directive and line.
+/// Checks every path of `site_file`, its `Alias` targets too; the failure lists each problem
+/// with its directive and line.
 pub(crate) async fn check(host: &dyn Host, site_file: &Path, base: &Path) -> Result<(), StepFailure> {
     let bytes = host.read(site_file).await.map_err(|error| {
         StepFailure::new(format!(
@@ -188,7 +241,8 @@ pub(crate) async fn check(host: &dyn Host, site_file: &Path, base: &Path) -> Res
         ))
     })?;
     let text = String::from_utf8_lossy(&bytes);
-    let paths = wsgi_paths(&directives(&text));
+    let directives = directives(&text);
+    let mut paths = wsgi_paths(&directives);
     if paths.is_empty() {
         return Err(StepFailure::new(format!(
             "the Apache configuration `{}` names no WSGI paths",
@@ -199,6 +253,8 @@ pub(crate) async fn check(host: &dyn Host, site_file: &Path, base: &Path) -> Res
             "WSGIScriptAlias, WSGIDaemonProcess python-home= / python-path=, WSGIPythonHome, WSGIPythonPath",
         ));
     }
+    paths.extend(alias_paths(&directives));
+    paths.sort_by_key(|named| named.line);
     let mut problems = Vec::new();
     for named in &paths {
         if let Some(problem) = problem(host, named, base).await {
@@ -234,6 +290,11 @@ mod tests {
 </VirtualHost>
 WSGIPythonHome /opt/python
 WSGIPythonPath /opt/a:/opt/b
+<VirtualHost 10.0.0.1:443>
+    Alias /static/ /srv/ledger/static/
+    AliasMatch ^/media/(.*)$ /srv/ledger/media/$1
+    ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/
+</VirtualHost>
 "#;
 
     #[test]
@@ -291,6 +352,48 @@ WSGIPythonPath /opt/a:/opt/b
                 (12, "WSGIPythonHome", Role::PythonHome, "/opt/python"),
                 (13, "WSGIPythonPath", Role::PythonPath, "/opt/a"),
                 (13, "WSGIPythonPath", Role::PythonPath, "/opt/b"),
+            ]
+        );
+    }
+
+    #[test]
+    fn each_directive_knows_its_virtual_host() {
+        let found = directives(SITE);
+        let section_of = |name: &str| {
+            found
+                .iter()
+                .find(|d| d.name == name)
+                .map(|d| d.section.clone())
+                .expect("present")
+        };
+        assert_eq!(section_of("ServerName").number, 1);
+        assert_eq!(section_of("ServerName").addresses, ["*:80"]);
+        assert_eq!(section_of("WSGIPythonHome"), Section::default());
+        assert_eq!(section_of("Alias").number, 2);
+        assert_eq!(section_of("Alias").addresses, ["10.0.0.1:443"]);
+    }
+
+    #[test]
+    fn alias_targets_are_named_and_patterns_left_out() {
+        let aliases: Vec<(usize, String, Role, PathBuf)> = alias_paths(&directives(SITE))
+            .into_iter()
+            .map(|p| (p.line, p.directive, p.role, p.path))
+            .collect();
+        assert_eq!(
+            aliases,
+            [
+                (
+                    15,
+                    "Alias".to_owned(),
+                    Role::AliasTarget,
+                    PathBuf::from("/srv/ledger/static/")
+                ),
+                (
+                    17,
+                    "ScriptAlias".to_owned(),
+                    Role::AliasTarget,
+                    PathBuf::from("/usr/lib/cgi-bin/")
+                ),
             ]
         );
     }

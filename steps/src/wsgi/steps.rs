@@ -1,13 +1,19 @@
 //! The WSGI phrases of the step vocabulary.
 
+use std::path::PathBuf;
+
 use shakedown_steps_macros::phrase;
 
-use super::{apache, loader};
+use super::loader::{self, Call, Outcome};
+use super::{apache, applications};
 use crate::failure::StepFailure;
 use crate::probes::bounded;
 use crate::world::ShakedownWorld;
 
-/// the interpreter of that virtualenv imports the file and finds a callable `application`
+/// the virtualenv's `bin/python` imports the file (its folder, and the folder above in a
+/// package, on `sys.path`; started in `/` as mod_wsgi does) and calls its `application` once
+/// with an anonymous `GET /`; an exception (a framework imported inside `application` that the
+/// virtualenv lacks) or a status of 500 or more fails, a 4xx passes and is noted
 #[phrase(
     "the WSGI file {string} should load with the virtualenv {string}",
     example = "the WSGI file \"/srv/ledger/src/ledger/wsgi.py\" should load with the virtualenv \"/srv/ledger/venv\""
@@ -22,11 +28,34 @@ async fn wsgi_file_loads(
     let venv = world.probe_path(&venv);
     let host = world.host();
     let what = format!("`{}`", venv.display());
-    let python = bounded(deadline, &what, loader::interpreter(host, &venv)).await?;
-    loader::load(host, &python, &wsgi_file, &venv, deadline).await
+    let standalone = loader::standalone(host, &wsgi_file, &venv);
+    let (python, folders) = bounded(deadline, &what, standalone).await?;
+    let call = Call {
+        python,
+        wsgi_file,
+        folders,
+        working_folder: PathBuf::from("/"),
+        site: world.site().base_url.clone(),
+        mount: "/".to_owned(),
+        start_in: world.probe_folder(),
+        env_remove: world.sessions().password_variables(),
+    };
+    match loader::call(host, &call, deadline).await? {
+        Outcome::Answered(status) => {
+            world.note(loader::answered(&call, &status));
+            Ok(())
+        }
+        Outcome::Broken(broken) => Err(broken.failure(format!(
+            "the WSGI file `{}` {} with the virtualenv `{}`",
+            call.wsgi_file.display(),
+            broken.what,
+            venv.display()
+        ))),
+    }
 }
 
-/// `WSGIScriptAlias`, `python-home`, `python-path` of `WSGIDaemonProcess` all exist
+/// `WSGIScriptAlias`, `python-home`, `python-path` of `WSGIDaemonProcess`, `WSGIPythonHome`,
+/// `WSGIPythonPath`, and the targets of `Alias` / `ScriptAlias` all exist
 #[phrase(
     "the Apache WSGI configuration {string} should point at existing paths",
     example = "the Apache WSGI configuration \"/etc/apache2/sites-enabled/ledger.conf\" should point at existing paths"
@@ -39,4 +68,28 @@ async fn apache_paths_exist(world: &mut ShakedownWorld, site_file: String) -> Re
     let check = apache::check(world.host(), &site_file, &base);
     let what = format!("the paths of `{}`", site_file.display());
     bounded(deadline, &what, check).await
+}
+
+/// each `WSGIScriptAlias` runs as mod_wsgi runs it (its daemon process's `python-home`,
+/// `python-path` and `home`, or `WSGIPythonHome` / `WSGIPythonPath` in embedded mode): the file
+/// is imported and its `application` called once with an anonymous `GET /` for the virtual
+/// host's `ServerName`; an exception or a status of 500 or more fails, a 4xx passes and is noted
+#[phrase(
+    "the Apache WSGI configuration {string} should load its applications",
+    example = "the Apache WSGI configuration \"/etc/apache2/sites-enabled/ledger.conf\" should load its applications"
+)]
+async fn apache_applications_load(world: &mut ShakedownWorld, site_file: String) -> Result<(), StepFailure> {
+    let deadline = world.deadline();
+    let site_file = world.probe_path(&site_file);
+    let setting = applications::Setting {
+        base: world.probe_path(""),
+        fallback: world.site().base_url.clone(),
+        start_in: world.probe_folder(),
+        env_remove: world.sessions().password_variables(),
+    };
+    let notes = applications::check(world.host(), &site_file, &setting, deadline).await?;
+    for note in notes {
+        world.note(note);
+    }
+    Ok(())
 }

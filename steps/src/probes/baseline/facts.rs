@@ -369,6 +369,7 @@ async fn sound_wsgi_paths(host: &dyn Host, site_file: &Path, server_root: &Path)
                 Role::Script => "WSGI script",
                 Role::PythonHome => "WSGI interpreter",
                 Role::PythonPath => "WSGI python-path folder",
+                Role::AliasTarget => "Alias target",
             };
             sound.insert(format!("{what} `{}`", server_root.join(&named.path).display()));
         }
