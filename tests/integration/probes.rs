@@ -1,6 +1,6 @@
 //! Probe steps through the real binary against real parts: Monitoring Plugins, `/proc`, a
-//! virtualenv and WSGI files, Apache site files, a crontab with evidence files, and TLS servers
-//! with generated certificates. Each area runs one suite with passing and failing scenarios.
+//! crontab with evidence files, and TLS servers with generated certificates (the WSGI steps have
+//! their own file, `wsgi.rs`). Each area runs one suite with passing and failing scenarios.
 
 use std::fs::File;
 use std::net::TcpListener;
