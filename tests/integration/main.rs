@@ -18,6 +18,7 @@ mod reports;
 mod roles;
 mod run;
 mod safety;
+mod secrets;
 mod signals;
 #[path = "../../steps/tests/support/sshd.rs"]
 #[expect(dead_code, reason = "the step library's own SSH tests use the rest")]

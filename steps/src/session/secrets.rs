@@ -1,11 +1,12 @@
-//! Where a role's password comes from: an environment variable, a file or a command (a vault,
+//! Where a role's password, or any other secret a run must never print (`[secrets]`: an SMTP
+//! password, an API key), comes from: an environment variable, a file or a command (a vault,
 //! `pass`), never the configuration itself. Resolved once per run, registered with the
 //! redactor before anything else sees it, and held as a `SecretString` so no `Debug` prints it.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::failure::StepFailure;
 use crate::probes::{Host as _, Invocation, LocalHost, RunError};
@@ -26,10 +27,32 @@ impl RoleSettings {
         role: &str,
         limit: Duration,
     ) -> Result<SecretString, StepFailure> {
-        let password = self.password.read(role, limit).await?;
+        let failure = |why: String| {
+            StepFailure::new(format!("the password of role `{role}` could not be read: {why}"))
+                .with("source", self.password.describe())
+        };
+        let password = self.password.read(limit).await.map_err(failure)?;
+        if password.is_empty() {
+            return Err(failure("it is empty".into()));
+        }
         redact::register_login(&self.username, &password);
+        redact::register_named(&format!("the password of role `{role}`"), &password);
         Ok(SecretString::from(password))
     }
+}
+
+/// Reads a secret that is not a role's password (`[secrets]`) and registers it under its
+/// source's name (`PasswordSource::name`); a command gets `limit` to answer. Returns how many
+/// characters it has, the value itself going no further than the redactor. An empty value is
+/// not registered: masking the empty string would mask everything. On failure, why, never the
+/// value nor a command's error output.
+pub async fn read_secret(source: &PasswordSource, limit: Duration) -> Result<usize, String> {
+    let value = SecretString::from(source.read(limit).await?);
+    let value = value.expose_secret();
+    if !value.is_empty() {
+        redact::register_named(&source.name(), value);
+    }
+    Ok(value.chars().count())
 }
 
 /// Where a password is read from. `Debug` shows the source, which is not secret.
@@ -50,24 +73,27 @@ impl PasswordSource {
         }
     }
 
-    /// Reads the password, trimmed of the line end a file or command leaves after it.
-    async fn read(&self, role: &str, limit: Duration) -> Result<String, StepFailure> {
-        let failure = |why: String| {
-            StepFailure::new(format!("the password of role `{role}` could not be read: {why}"))
-                .with("source", self.describe())
-        };
-        let password = match self {
-            Self::Env(name) => std::env::var(name).map_err(|_| failure(format!("`{name}` is not set")))?,
+    /// What a secret read from here is called where a check reports it: the variable, the
+    /// file or the command, none of which is secret.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Env(name) => name.clone(),
+            Self::File(path) => path.display().to_string(),
+            Self::Command(command) => command.clone(),
+        }
+    }
+
+    /// Reads the value, trimmed of the line end a file or command leaves after it; on failure,
+    /// why in words.
+    async fn read(&self, limit: Duration) -> Result<String, String> {
+        let value = match self {
+            Self::Env(name) => std::env::var(name).map_err(|_| format!("`{name}` is not set"))?,
             Self::File(path) => tokio::fs::read_to_string(path)
                 .await
-                .map_err(|error| failure(format!("cannot read `{}`: {error}", path.display())))?,
-            Self::Command(command) => run_password_command(command, limit).await.map_err(failure)?,
+                .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?,
+            Self::Command(command) => run_password_command(command, limit).await?,
         };
-        let password = password.trim_end_matches(['\r', '\n']).to_owned();
-        if password.is_empty() {
-            return Err(failure("it is empty".into()));
-        }
-        Ok(password)
+        Ok(value.trim_end_matches(['\r', '\n']).to_owned())
     }
 }
 
@@ -102,8 +128,6 @@ async fn run_password_command(command: &str, limit: Duration) -> Result<String, 
 
 #[cfg(test)]
 mod tests {
-    use secrecy::ExposeSecret as _;
-
     use super::*;
 
     fn role(password: PasswordSource) -> RoleSettings {
