@@ -38,41 +38,39 @@ pub struct SecretSetting {
 
 impl RawSecrets {
     pub fn resolve(self, source: &Source<'_>) -> Result<Vec<SecretSetting>, Error> {
-        let beside_the_file = |file: String| PasswordSource::File(source.relative(&file));
-        let kinds: [(
-            &'static str,
-            Vec<Spanned<String>>,
-            &dyn Fn(String) -> PasswordSource,
-        ); 3] = [
-            ("secrets.env", self.env, &PasswordSource::Env),
-            ("secrets.files", self.files, &beside_the_file),
-            ("secrets.commands", self.commands, &PasswordSource::Command),
-        ];
-        kinds
-            .into_iter()
-            .flat_map(|(key, entries, source_of)| {
-                entries.into_iter().map(move |entry| (key, entry, source_of))
+        let located = |key: &'static str, entry: &Spanned<String>, kept_in: PasswordSource| {
+            if entry.get_ref().trim().is_empty() {
+                return Err(source.error_at(
+                    entry.span(),
+                    format!("`{key}`: an empty entry names no secret"),
+                    None,
+                ));
+            }
+            let (line, column) = source.line_and_column(entry.span().start);
+            Ok(SecretSetting {
+                source: kept_in,
+                key,
+                path: source.path.to_path_buf(),
+                line,
+                column,
             })
-            .map(|(key, entry, source_of)| {
-                let span = entry.span();
-                let written = entry.into_inner();
-                if written.trim().is_empty() {
-                    return Err(source.error_at(
-                        span,
-                        format!("`{key}`: an empty entry names no secret"),
-                        None,
-                    ));
-                }
-                let (line, column) = source.line_and_column(span.start);
-                Ok(SecretSetting {
-                    source: source_of(written),
-                    key,
-                    path: source.path.to_path_buf(),
-                    line,
-                    column,
-                })
-            })
-            .collect()
+        };
+        let env = self
+            .env
+            .iter()
+            .map(|entry| located("secrets.env", entry, PasswordSource::Env(entry.get_ref().clone())));
+        let files = self.files.iter().map(|entry| {
+            let file = PasswordSource::File(source.relative(entry.get_ref()));
+            located("secrets.files", entry, file)
+        });
+        let commands = self.commands.iter().map(|entry| {
+            located(
+                "secrets.commands",
+                entry,
+                PasswordSource::Command(entry.get_ref().clone()),
+            )
+        });
+        env.chain(files).chain(commands).collect()
     }
 }
 

@@ -456,4 +456,41 @@ mod tests {
         let basic = STANDARD.encode("ops:base url&pw");
         assert_eq!(redact(&basic), MASK);
     }
+
+    #[test]
+    fn a_secret_is_masked_in_composed_and_framework_spellings() {
+        register(r#"c&m"p<o/s\e  d"#);
+        // JSON inside an HTML attribute, JSON with Django's `json_script` and PHP's `JSON_HEX_*`
+        // escapes, HTML inside JSON, and the visible text of a page (whitespace collapsed).
+        let html_of_json = r#"c&amp;m\&quot;p&lt;o/s\\e  d"#;
+        let django = r#"c\u0026m\"p\u003Co/s\\e  d"#;
+        let php_hex = r#"c\u0026m\u0022p\u003Co\/s\\e  d"#;
+        let json_of_html = r#"c&amp;m&quot;p&lt;o/s\\e  d"#;
+        let collapsed = r#"c&m"p<o/s\e d"#;
+        let quoted = r#"c&m\"p<o/s\e  d"#;
+        for spelling in [html_of_json, django, php_hex, json_of_html, collapsed, quoted] {
+            assert_masked(spelling);
+        }
+    }
+
+    #[test]
+    fn a_named_secret_on_a_page_is_reported_by_its_name_only() {
+        register("an-unnamed-cookie-value");
+        register_named("SMTP_PASSWORD", r#"named"s<cret"#);
+        let page = r#"<div data-cfg="{&quot;smtp&quot;: &quot;named\&quot;s&lt;cret&quot;}">"#;
+        assert_eq!(registered_secret_in(page).as_deref(), Some("SMTP_PASSWORD"));
+        assert_eq!(registered_secret_in("an-unnamed-cookie-value"), None);
+        assert_eq!(registered_secret_in("nothing secret here"), None);
+    }
+
+    #[test]
+    fn a_window_is_widened_so_no_secret_is_cut_in_two() {
+        register("cut-me-never");
+        let text = "before cut-me-never after";
+        assert_eq!(uncut(text, 10..14), 7..19);
+        assert_eq!(uncut(text, 0..5), 0..5);
+        assert_eq!(uncut(text, 0..text.len()), 0..text.len());
+        let url = "at https://ops:unregistered@host/ now";
+        assert_eq!(uncut(url, 0..18), 0..28);
+    }
 }

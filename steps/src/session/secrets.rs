@@ -186,4 +186,18 @@ mod tests {
         );
         assert!(started.elapsed() < Duration::from_secs(2));
     }
+
+    #[tokio::test]
+    async fn a_secret_is_registered_under_its_source_and_an_empty_one_is_not() {
+        let smtp = PasswordSource::Command("printf 'smtp-%s\\n' pass-42".into());
+        assert_eq!(read_secret(&smtp, Duration::from_secs(5)).await, Ok(12));
+        assert_eq!(
+            redact::registered_secret_in("<p>smtp-pass-42</p>").as_deref(),
+            Some("printf 'smtp-%s\\n' pass-42")
+        );
+        let empty = PasswordSource::Command("true".into());
+        assert_eq!(read_secret(&empty, Duration::from_secs(5)).await, Ok(0));
+        assert_eq!(redact::redact("still readable"), "still readable");
+        assert!(!format!("{smtp:?}").contains("smtp-pass-42"));
+    }
 }
