@@ -212,3 +212,31 @@ fn an_empty_secret_is_skipped_and_a_short_one_masked_each_with_a_warning() {
     // Masking the empty string would have masked everything.
     outcome.expect_stdout("Welcome");
 }
+
+#[test]
+fn a_registered_secret_in_a_crontab_line_never_reaches_the_baseline_file() {
+    let project = Project::new("http://127.0.0.1:9/", SECRETS);
+    let crontab_line = format!("* * * * * root curl -u mailer:'{SMTP_PASSWORD}' https://mail.example.com/");
+    project.file("cron.d/mailer", &format!("{crontab_line}\n"));
+    project.file(
+        "shakedown.toml",
+        &format!(
+            "[environments.test]\nbase_url = \"http://127.0.0.1:9/\"\n{SECRETS}\
+             [baseline]\ncrontabs = [\"{}\"]\nuser_crontab = false\napache_dir = \"{}\"\n",
+            project.path().join("cron.d").display(),
+            project.path().join("apache2").display()
+        ),
+    );
+    let outcome = shakedown(&project)
+        .args(["baseline", "record", "--out", "baseline.json"])
+        .run();
+    outcome.expect_code(0);
+    assert_hidden("stdout", &outcome.stdout);
+    assert_hidden("stderr", &outcome.stderr);
+    let baseline = read(&project.path().join("baseline.json"));
+    assert!(
+        baseline.contains("curl -u mailer:'[redacted]'"),
+        "the crontab line is recorded, masked:\n{baseline}"
+    );
+    assert_hidden("the baseline", &baseline);
+}
