@@ -240,3 +240,18 @@ fn a_registered_secret_in_a_crontab_line_never_reaches_the_baseline_file() {
     );
     assert_hidden("the baseline", &baseline);
 }
+
+#[test]
+fn commands_a_step_starts_do_not_inherit_a_secrets_variable() {
+    let site = RecordingServer::start(Router::new());
+    let project = Project::new(&site.url, SECRETS);
+    project.file(
+        "features/env.feature",
+        "Feature: Environment\n  Scenario: through a shell\n    Then the command \"env | grep -c SMTP_PASSWORD || true\" should succeed\n    And its output should contain \"0\"\n",
+    );
+    shakedown(&project)
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("1 passed, 0 failed");
+}

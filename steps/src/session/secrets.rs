@@ -4,6 +4,7 @@
 //! redactor before anything else sees it, and held as a `SecretString` so no `Debug` prints it.
 
 use std::path::PathBuf;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
@@ -41,12 +42,30 @@ impl RoleSettings {
     }
 }
 
+/// The environment variables `[secrets]` values are read from. Like those of role passwords,
+/// no command or plugin a step starts inherits them; kept beside the redactor's secrets, for
+/// the run's whole process.
+static SECRET_VARIABLES: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+pub(crate) fn secret_variables() -> Vec<String> {
+    SECRET_VARIABLES
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+}
+
 /// Reads a secret that is not a role's password (`[secrets]`) and registers it under its
 /// source's name (`PasswordSource::name`); a command gets `limit` to answer. Returns how many
 /// characters it has, the value itself going no further than the redactor. An empty value is
 /// not registered: masking the empty string would mask everything. On failure, why, never the
 /// value nor a command's error output.
 pub async fn read_secret(source: &PasswordSource, limit: Duration) -> Result<usize, String> {
+    if let PasswordSource::Env(name) = source {
+        SECRET_VARIABLES
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(name.clone());
+    }
     let value = SecretString::from(source.read(limit).await?);
     let value = value.expose_secret();
     if !value.is_empty() {
