@@ -26,7 +26,7 @@ pub async fn record(args: RecordArgs, working_dir: &Path) -> Result<i32, Error> 
         generated: Some(Suite::default()),
         ..Overrides::default()
     };
-    let plan = RunPlan::new(&selection(&args.target), overrides, working_dir)?;
+    let plan = RunPlan::new(&selection(&args.target), overrides, working_dir).await?;
     // The name a host goes by in the file is the one the step finds it by: its own.
     let hosts: Vec<(String, Arc<dyn Host>)> = match plan.fleet.hosts() {
         [] => vec![(LocalHost.name(), Arc::new(LocalHost))],
@@ -99,7 +99,7 @@ pub async fn record(args: RecordArgs, working_dir: &Path) -> Result<i32, Error> 
 
 /// The plan of `baseline compare`: one generated scenario holding the baseline step, which the
 /// fleet copies onto every host like any probe scenario.
-pub fn compare_plan(args: CompareArgs, working_dir: &Path) -> Result<RunPlan, Error> {
+pub async fn compare_plan(args: CompareArgs, working_dir: &Path) -> Result<RunPlan, Error> {
     let file = working_dir.join(&args.file);
     let feature = feature(&file, &args.file)?;
     let overrides = Overrides {
@@ -112,7 +112,7 @@ pub fn compare_plan(args: CompareArgs, working_dir: &Path) -> Result<RunPlan, Er
         }),
         ..Overrides::default()
     };
-    RunPlan::new(&selection(&args.target), overrides, working_dir)
+    RunPlan::new(&selection(&args.target), overrides, working_dir).await
 }
 
 /// The feature `compare` runs; named after the baseline file in the reports.

@@ -227,7 +227,7 @@ async fn run_bundled_suite(
         },
         ..Overrides::default()
     };
-    crate::run(RunPlan::new(&selection, overrides, working_dir)?).await
+    crate::run(RunPlan::new(&selection, overrides, working_dir).await?).await
 }
 
 /// A password file only its owner can read, as a team would keep one.

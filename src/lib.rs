@@ -100,17 +100,17 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
     })?;
     match command {
         Command::Run(args) if args.reports.format == cli::OutputFormat::Nagios => {
-            Ok(run_for_nagios(RunPlan::from_args(args, &working_dir)).await)
+            Ok(run_for_nagios(RunPlan::from_args(args, &working_dir).await).await)
         }
-        Command::Run(args) => run(RunPlan::from_args(args, &working_dir)?).await,
+        Command::Run(args) => run(RunPlan::from_args(args, &working_dir).await?).await,
         Command::Baseline(BaselineCommand::Record(args)) => baseline::record(args, &working_dir).await,
         Command::Baseline(BaselineCommand::Compare(args))
             if args.reports.format == cli::OutputFormat::Nagios =>
         {
-            Ok(run_for_nagios(baseline::compare_plan(args, &working_dir)).await)
+            Ok(run_for_nagios(baseline::compare_plan(args, &working_dir).await).await)
         }
         Command::Baseline(BaselineCommand::Compare(args)) => {
-            run(baseline::compare_plan(args, &working_dir)?).await
+            run(baseline::compare_plan(args, &working_dir).await?).await
         }
         Command::Check(args) => check(&args, &working_dir),
         Command::Steps(args) => catalogue::print(args.format),

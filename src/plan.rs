@@ -82,7 +82,7 @@ pub struct Overrides {
 }
 
 impl RunPlan {
-    pub fn from_args(args: RunArgs, working_dir: &Path) -> Result<Self, Error> {
+    pub async fn from_args(args: RunArgs, working_dir: &Path) -> Result<Self, Error> {
         let RunArgs {
             selection,
             env,
@@ -109,10 +109,13 @@ impl RunPlan {
             partition,
             generated: None,
         };
-        Self::new(&selection, overrides, working_dir)
+        Self::new(&selection, overrides, working_dir).await
     }
 
-    pub fn new(selection: &Selection, overrides: Overrides, working_dir: &Path) -> Result<Self, Error> {
+    /// The plan of every command that touches a site or a server (`run`, `demo`, `baseline`).
+    /// Once the input is found sound, the run's secrets are read and registered here, before
+    /// anything (a step, a report, the baseline, the audit log) could show them.
+    pub async fn new(selection: &Selection, overrides: Overrides, working_dir: &Path) -> Result<Self, Error> {
         let config = config::load(&config::locate(selection.config.as_deref(), working_dir)?)?;
         let (environment, settings) = choose_environment(&config, overrides.environment.as_deref())?;
         let base_url = match overrides.base_url {
@@ -170,6 +173,9 @@ impl RunPlan {
                 targets.push((what, report.clone()));
             }
         }
+        let step_timeout = overrides.step_timeout.unwrap_or(config.limits.step_timeout);
+        shakedown_steps::redact::register_url(&base_url);
+        config::register_secrets(&config.secrets, step_timeout).await?;
         let artifacts = match &overrides.junit {
             Some(report) => working_dir
                 .join(report)
@@ -187,7 +193,7 @@ impl RunPlan {
             environment,
             base_url,
             read_only,
-            step_timeout: overrides.step_timeout.unwrap_or(config.limits.step_timeout),
+            step_timeout,
             scenario_timeout: config.limits.scenario_timeout,
             config_dir: config_folder(&config.path, working_dir),
             login: config.login,

@@ -33,7 +33,6 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
-    shakedown_steps::redact::register_url(context.base_url());
     let stopped = tokio::select! {
         () = context.read_passwords(&plan.roles_in_use) => None,
         stop = signals.next() => Some(stop),
@@ -61,7 +60,7 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     let mut bridge = EventBridge::new(reporters, Arc::clone(&notes));
     bridge.emit(&RunEvent::Started(RunInfo {
         environment: context.environment().to_owned(),
-        base_url: redact(context.base_url().as_str()).into_owned(),
+        base_url: context.base_url().to_string(),
         hosts: plan.fleet.names(),
         scenarios,
         tags: plan.tags.clone(),
@@ -349,9 +348,11 @@ impl EventBridge {
         }
     }
 
+    /// Tells every reporter, with the run's secrets masked in every text of the event.
     fn emit(&mut self, event: &RunEvent) {
+        let event = event.map_text(&|text| redact(text).into_owned());
         for reporter in &mut self.reporters {
-            if let Err(error) = reporter.on_event(event) {
+            if let Err(error) = reporter.on_event(&event) {
                 self.errors.push(error);
             }
         }
@@ -413,7 +414,7 @@ impl EventBridge {
                     event::Step::Skipped => StepStatus::Failed(StepFailure::configuration(
                         "no step of the library matches this line",
                     )),
-                    event::Step::Failed(_, _, _, error) => StepStatus::Failed(redacted(step_failure(&error))),
+                    event::Step::Failed(_, _, _, error) => StepStatus::Failed(step_failure(&error)),
                 };
                 in_flight.steps.push(StepReport {
                     keyword: step.keyword.clone(),
@@ -432,7 +433,7 @@ impl EventBridge {
                         keyword: String::new(),
                         text: "(scenario set-up)".into(),
                         line: scenario.position.line,
-                        status: StepStatus::Failed(redacted(failure_of_panic(&info))),
+                        status: StepStatus::Failed(failure_of_panic(&info)),
                         duration: Duration::ZERO,
                         argument: None,
                     });
@@ -457,7 +458,7 @@ impl EventBridge {
                 let notes = lock(&self.notes)
                     .remove(&note_key(feature, scenario))
                     .unwrap_or_default();
-                report.notes = notes.iter().map(|note| redact(note).into_owned()).collect();
+                report.notes = notes;
                 self.summary.count(&report);
                 self.emit(&RunEvent::ScenarioFinished(report));
             }
@@ -527,18 +528,11 @@ fn scenario_report(
     }
 }
 
-/// The step's doc string or table, redacted like every other text that reaches a report.
+/// The step's doc string or table.
 fn step_argument(step: &cucumber::gherkin::Step) -> Option<StepArgument> {
-    let text = |text: &str| redact(text).into_owned();
     match (&step.docstring, &step.table) {
-        (Some(docstring), _) => Some(StepArgument::DocString(text(docstring))),
-        (None, Some(table)) => Some(StepArgument::Table(
-            table
-                .rows
-                .iter()
-                .map(|row| row.iter().map(|cell| text(cell)).collect())
-                .collect(),
-        )),
+        (Some(docstring), _) => Some(StepArgument::DocString(docstring.clone())),
+        (None, Some(table)) => Some(StepArgument::Table(table.rows.clone())),
         (None, None) => None,
     }
 }
@@ -562,11 +556,6 @@ fn failure_of_panic(info: &event::Info) -> StepFailure {
         .or_else(|| info.downcast_ref::<&str>().map(|text| (*text).to_owned()))
         .unwrap_or_else(|| "no message".to_owned());
     StepFailure::new(format!("the step stopped on an internal error: {message}"))
-}
-
-/// Every text of the failure with the run's secrets masked, before any reporter sees it.
-fn redacted(failure: StepFailure) -> StepFailure {
-    failure.map_text(|text| redact(text).into_owned())
 }
 
 impl cucumber::Writer<ShakedownWorld> for EventBridge {

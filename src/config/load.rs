@@ -20,6 +20,7 @@ use super::limits::{Limits, RawLimits};
 use super::login::RawLogin;
 use super::probes::RawProbes;
 use super::roles::RawRole;
+use super::secrets::{RawSecrets, SecretSetting};
 use super::source::{Source, fields_of, layered};
 use crate::error::Error;
 
@@ -35,6 +36,8 @@ pub struct Config {
     pub features: Vec<PathBuf>,
     pub login: Option<LoginSettings>,
     pub roles: BTreeMap<String, RoleSettings>,
+    /// `[secrets]`: values other than role passwords that no output may show.
+    pub secrets: Vec<SecretSetting>,
     pub content: ContentSettings,
     /// The `[probes]` and `[baseline]` sections, their paths made relative to the file's folder.
     pub probes: ProbeSettings,
@@ -56,6 +59,7 @@ struct RawConfig {
     login: Spanned<RawLogin>,
     #[serde(default)]
     roles: BTreeMap<String, Spanned<RawRole>>,
+    secrets: RawSecrets,
     content: RawContent,
     probes: RawProbes,
     baseline: RawBaseline,
@@ -77,6 +81,7 @@ pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
         ["limits"] => fields_of::<RawLimits>(),
         ["login"] => fields_of::<RawLogin>(),
         ["roles", _] => fields_of::<RawRole>(),
+        ["secrets"] => fields_of::<RawSecrets>(),
         ["content"] => fields_of::<RawContent>(),
         ["content", "allow", _] => fields_of::<RawAllowance>(),
         ["probes"] => fields_of::<RawProbes>(),
@@ -148,6 +153,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
             .collect(),
         login: RawLogin::resolve(raw.login, login_written, &source)?,
         roles: RawRole::resolve_all(raw.roles, &source)?,
+        secrets: raw.secrets.resolve(&source)?,
         content: raw.content.resolve(&source)?,
         probes: ProbeSettings {
             baseline: raw.baseline.resolve(&source)?,

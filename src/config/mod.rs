@@ -14,12 +14,14 @@ mod load;
 mod login;
 mod probes;
 mod roles;
+mod secrets;
 mod source;
 mod values;
 
 pub use environments::Environment;
 pub use hosts::HostConfig;
 pub use load::{Config, FILE_NAME, load, locate, parse};
+pub use secrets::register_secrets;
 pub use source::DEFAULTS;
 pub use values::{parse_base_url, parse_duration};
 

@@ -27,7 +27,7 @@ pub struct Source<'a> {
 impl Source<'_> {
     /// An error at `span` of this file.
     pub fn error_at(&self, span: Range<usize>, message: String, hint: Option<String>) -> Error {
-        let (line, column) = line_and_column(self.text, span.start);
+        let (line, column) = self.line_and_column(span.start);
         Error::Config {
             path: self.path.to_path_buf(),
             line,
@@ -35,6 +35,11 @@ impl Source<'_> {
             message,
             hint,
         }
+    }
+
+    /// 1-based line and column of a byte offset of this file, for an error found later.
+    pub fn line_and_column(&self, offset: usize) -> (usize, usize) {
+        line_and_column(self.text, offset)
     }
 
     /// A path written in the file, taken from the file's folder.

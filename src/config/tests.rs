@@ -328,3 +328,49 @@ fn the_audit_path_is_read_beside_the_file_and_left_out_by_default() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn secrets_are_read_and_registered_and_one_that_cannot_be_read_is_an_error_at_its_line() {
+    let config = parse_text(
+        "[secrets]\nfiles = [\"secrets/api-key\"]\ncommands = [\"printf 'config-secret-%s' 7\"]\n",
+    )
+    .expect("valid");
+    assert!(
+        matches!(&config.secrets[0].source, PasswordSource::File(path) if path == Path::new("/project/secrets/api-key"))
+    );
+    let command = parse_text("[secrets]\ncommands = [\"printf 'config-secret-%s' 7\"]\n").expect("valid");
+    super::register_secrets(&command.secrets, Duration::from_secs(5))
+        .await
+        .expect("the command answers");
+    let page = "<p data-key=\"config-secret-7\">";
+    assert_eq!(
+        shakedown_steps::redact::redact(page),
+        "<p data-key=\"[redacted]\">"
+    );
+    // The configuration holds where secrets are kept, never a value.
+    assert!(!format!("{command:?}").contains("config-secret-7"));
+
+    let error = super::register_secrets(&config.secrets, Duration::from_secs(5))
+        .await
+        .expect_err("no such file");
+    assert!(
+        error
+            .to_string()
+            .contains("shakedown.toml:2:10: `secrets.files`: cannot read `/project/secrets/api-key`"),
+        "{error}"
+    );
+    let error = parse_text("[secrets]\nenv = [\"SMTP_PASSWORD\", \" \"]\n").expect_err("empty entry");
+    assert!(
+        error
+            .to_string()
+            .contains(":2:25: `secrets.env`: an empty entry names no secret"),
+        "{error}"
+    );
+    let error = parse_text("[secrets]\nvariables = [\"SMTP_PASSWORD\"]\n").expect_err("typo");
+    assert!(
+        error
+            .to_string()
+            .contains("unknown key `variables` (known here: `env`, `files`, `commands`)"),
+        "{error}"
+    );
+}

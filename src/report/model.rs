@@ -23,6 +23,50 @@ pub enum RunEvent {
 }
 
 /// What the run is, for the reports' headers and JUnit's `properties`.
+impl RunEvent {
+    /// The same event with `rewrite` (the redactor) applied to every text a reporter may show,
+    /// scenario names and step lines included: one pass before the reporters, so no reporter
+    /// shows a text that skipped it, and each escapes for its format only what was masked.
+    pub fn map_text(&self, rewrite: &dyn Fn(&str) -> String) -> Self {
+        let all = |texts: &[String]| texts.iter().map(|text| rewrite(text)).collect::<Vec<_>>();
+        match self {
+            Self::Started(info) => Self::Started(RunInfo {
+                environment: rewrite(&info.environment),
+                base_url: rewrite(&info.base_url),
+                hosts: all(&info.hosts),
+                tags: info.tags.as_deref().map(rewrite),
+                revision: info.revision.as_deref().map(rewrite),
+                user: info.user.as_deref().map(rewrite),
+                ..info.clone()
+            }),
+            Self::ScenarioStarted { location, name } => Self::ScenarioStarted {
+                location: rewrite(location),
+                name: rewrite(name),
+            },
+            Self::ScenarioFinished(report) => Self::ScenarioFinished(ScenarioReport {
+                feature: rewrite(&report.feature),
+                rule: report.rule.as_deref().map(rewrite),
+                keyword: rewrite(&report.keyword),
+                name: rewrite(&report.name),
+                tags: all(&report.tags),
+                host: report.host.as_deref().map(rewrite),
+                steps: report.steps.iter().map(|step| step.map_text(rewrite)).collect(),
+                notes: all(&report.notes),
+                earlier_attempts: report
+                    .earlier_attempts
+                    .iter()
+                    .map(|attempt| Attempt {
+                        steps: attempt.steps.iter().map(|step| step.map_text(rewrite)).collect(),
+                        duration: attempt.duration,
+                    })
+                    .collect(),
+                ..report.clone()
+            }),
+            Self::Finished(summary) => Self::Finished(summary.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RunInfo {
     pub environment: String,
@@ -156,6 +200,28 @@ pub struct StepReport {
     pub duration: Duration,
     /// The step's doc string or data table, as the feature wrote it.
     pub argument: Option<StepArgument>,
+}
+
+impl StepReport {
+    fn map_text(&self, rewrite: &dyn Fn(&str) -> String) -> Self {
+        Self {
+            keyword: rewrite(&self.keyword),
+            text: rewrite(&self.text),
+            status: match &self.status {
+                StepStatus::Failed(failure) => StepStatus::Failed(failure.clone().map_text(rewrite)),
+                other => other.clone(),
+            },
+            argument: self.argument.as_ref().map(|argument| match argument {
+                StepArgument::DocString(text) => StepArgument::DocString(rewrite(text)),
+                StepArgument::Table(rows) => StepArgument::Table(
+                    rows.iter()
+                        .map(|row| row.iter().map(|cell| rewrite(cell)).collect())
+                        .collect(),
+                ),
+            }),
+            ..self.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,11 +1,14 @@
-//! Secrets never print. Every password and session cookie shakedown resolves is registered
-//! here, in every spelling it takes on its way through a site and a report (HTML-escaped,
-//! JSON-escaped, backslash-escaped, percent-encoded, base64 in a basic-auth header), and every
-//! output (terminal, reports, error messages, panic messages, `Debug`) passes through `redact`
-//! on its way out. The password in a URL's userinfo is masked whether registered or not.
+//! Secrets never print. Every password, session cookie and `[secrets]` value shakedown resolves
+//! is registered here, in every spelling it takes on its way through a site and a report
+//! (HTML-escaped, JSON-escaped, the one inside the other, backslash-escaped, percent-encoded,
+//! whitespace collapsed, base64 in a basic-auth header), and every output (terminal, reports,
+//! error messages, panic messages, `Debug`) passes through `redact` on its way out. The password
+//! in a URL's userinfo is masked whether registered or not.
 
 use std::borrow::Cow;
-use std::sync::{LazyLock, RwLock};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::{Arc, LazyLock, RwLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine as _;
@@ -68,11 +71,18 @@ const HTML_STYLES: &[&[(char, &str)]] = &[
 /// The secrets known so far and one automaton over all their spellings.
 struct Known {
     spellings: Vec<String>,
+    /// Per spelling, the name of the secret it spells when it was registered with one, so a
+    /// check can say which secret a page shows without showing it.
+    names: Vec<Option<Arc<str>>>,
+    /// Where each spelling is in `spellings`.
+    index: BTreeMap<String, usize>,
     matcher: Option<AhoCorasick>,
 }
 
 static KNOWN: RwLock<Known> = RwLock::new(Known {
     spellings: Vec::new(),
+    names: Vec::new(),
+    index: BTreeMap::new(),
     matcher: None,
 });
 
@@ -84,7 +94,47 @@ static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Remembers `secret` in every spelling it may take so no output shows it.
 pub fn register(secret: &str) {
-    remember(spellings(secret));
+    remember(spellings(secret), None);
+}
+
+/// Remembers `secret` like `register`, under a name that is not secret (`SMTP_PASSWORD`,
+/// "the password of role `clerk`"), which `registered_secret_in` gives for it.
+pub fn register_named(name: &str, secret: &str) {
+    remember(spellings(secret), Some(Arc::from(name)));
+}
+
+/// The name of the first named secret `text` shows in any spelling: a page that shows a
+/// registered secret is a finding, reported by name since its value never prints.
+pub fn registered_secret_in(text: &str) -> Option<String> {
+    let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let matcher = known.matcher.as_ref()?;
+    matcher
+        .find_iter(text)
+        .find_map(|found| known.names.get(found.pattern().as_usize()).cloned().flatten())
+        .map(|name| name.to_string())
+}
+
+/// `window` of `text` widened so that it cuts no secret in two: a quote cut through a secret
+/// would show the part on the near side of the cut, which no whole spelling matches. Cut at the
+/// widened ends and redact the piece.
+pub fn uncut(text: &str, window: Range<usize>) -> Range<usize> {
+    let mut widened = window;
+    let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let userinfo = URL_USERINFO.find_iter(text).map(|found| found.range());
+    let registered = known
+        .matcher
+        .iter()
+        .flat_map(|matcher| matcher.find_iter(text))
+        .map(|found| found.range());
+    for secret in userinfo.chain(registered) {
+        if secret.start < widened.start && widened.start < secret.end {
+            widened.start = secret.start;
+        }
+        if secret.start < widened.end && widened.end < secret.end {
+            widened.end = secret.end;
+        }
+    }
+    widened
 }
 
 /// Remembers a user's password, and the pair as it travels in an HTTP basic-auth header
@@ -97,7 +147,7 @@ pub fn register_login(username: &str, password: &str) {
     let pair = format!("{username}:{password}");
     all.push(STANDARD.encode(&pair));
     all.push(URL_SAFE_NO_PAD.encode(&pair));
-    remember(all);
+    remember(all, None);
 }
 
 /// Remembers the password of `url`'s userinfo (a `--base-url` such as
@@ -127,14 +177,26 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Adds `spellings` and rebuilds the automaton. Leftmost-longest matching masks a secret that
-/// contains another one whole, in one pass.
-fn remember(spellings: Vec<String>) {
+/// Adds `spellings`, under `name` when given, and rebuilds the automaton. Leftmost-longest
+/// matching masks a secret that contains another one whole, in one pass.
+fn remember(spellings: Vec<String>, name: Option<Arc<str>>) {
     let mut known = KNOWN.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let known = &mut *known;
     let before = known.spellings.len();
-    for spelling in spellings {
-        if !spelling.is_empty() && !known.spellings.contains(&spelling) {
-            known.spellings.push(spelling);
+    for spelling in spellings.into_iter().filter(|spelling| !spelling.is_empty()) {
+        match known.index.get(&spelling) {
+            // A value registered first without a name (a role's password as a login) keeps
+            // the name it is given later.
+            Some(&at) => {
+                if known.names[at].is_none() {
+                    known.names[at].clone_from(&name);
+                }
+            }
+            None => {
+                known.index.insert(spelling.clone(), known.spellings.len());
+                known.spellings.push(spelling);
+                known.names.push(name.clone());
+            }
         }
     }
     if known.spellings.len() == before {
@@ -150,14 +212,34 @@ fn remember(spellings: Vec<String>) {
     }
 }
 
-/// Every spelling of `secret` that a site, a client or a report may produce.
+/// Every spelling of `secret` that a site, a client or a report may produce: its encodings, and
+/// those of the secret as a page's visible text shows it (whitespace collapsed, as a browser
+/// renders it and `text::visible_text` reads it).
 fn spellings(secret: &str) -> Vec<String> {
     if secret.is_empty() {
         return Vec::new();
     }
+    let mut all = encodings(secret);
+    let collapsed = secret.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed != secret && !collapsed.is_empty() {
+        all.extend(encodings(&collapsed));
+    }
+    all
+}
+
+/// `secret` as each encoder writes it, and as one encoder writes another's output: JSON inside
+/// an HTML attribute (`data-config="{&quot;smtp&quot;: …}"`) or a page's HTML inside a JSON
+/// answer.
+fn encodings(secret: &str) -> Vec<String> {
     let mut all = vec![secret.to_owned()];
-    all.extend(HTML_STYLES.iter().map(|style| html_escaped(secret, style)));
-    all.extend(json_escaped(secret));
+    let json = json_escaped(secret);
+    for style in HTML_STYLES {
+        let html = html_escaped(secret, style);
+        all.extend(json.iter().map(|inside_json| html_escaped(inside_json, style)));
+        all.extend(json_escaped(&html));
+        all.push(html);
+    }
+    all.extend(json);
     all.extend(backslash_escaped(secret));
     let percent = percent_encoded(secret);
     all.extend(percent.iter().map(|encoded| lowercase_hex(encoded)));
@@ -178,7 +260,8 @@ fn html_escaped(secret: &str, style: &[(char, &str)]) -> String {
 }
 
 /// JSON string contents as common encoders write them: serde and JavaScript, PHP (`\/`), Go
-/// (`<`, `>`, `&` as `\u003c`...), Python (everything outside ASCII as `\uXXXX`).
+/// (`<`, `>`, `&` as `\u003c`...), Django's `json_script` (the same in capitals), PHP's
+/// `JSON_HEX_*` flags (quotes too), Python (everything outside ASCII as `\uXXXX`).
 fn json_escaped(secret: &str) -> Vec<String> {
     let plain = serde_json::to_string(secret).unwrap_or_default();
     let plain = plain
@@ -190,6 +273,13 @@ fn json_escaped(secret: &str) -> Vec<String> {
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026");
+    let html_safe_capitals = html_safe
+        .replace("\\u003c", "\\u003C")
+        .replace("\\u003e", "\\u003E");
+    let hex_quotes = html_safe_capitals
+        .replace("\\\"", "\\u0022")
+        .replace('\'', "\\u0027")
+        .replace('/', "\\/");
     let ascii_only: String = plain
         .chars()
         .map(|c| match c.is_ascii() {
@@ -201,10 +291,17 @@ fn json_escaped(secret: &str) -> Vec<String> {
                 .collect(),
         })
         .collect();
-    vec![plain.replace('/', "\\/"), html_safe, ascii_only, plain]
+    vec![
+        plain.replace('/', "\\/"),
+        html_safe,
+        html_safe_capitals,
+        hex_quotes,
+        ascii_only,
+        plain,
+    ]
 }
 
-/// Backslash escapes: Rust's `{:?}` and `escape_debug` (and so `text::quoted`), and a shell's
+/// Backslash escapes: Rust's `{:?}` and `escape_debug`, `text::quoted`'s, and a shell's
 /// backslash before every character it would otherwise read.
 fn backslash_escaped(secret: &str) -> Vec<String> {
     let debug = format!("{secret:?}");
@@ -220,7 +317,9 @@ fn backslash_escaped(secret: &str) -> Vec<String> {
             (!bare).then_some('\\').into_iter().chain([c])
         })
         .collect();
-    vec![debug, secret.escape_debug().to_string(), shell]
+    // `text::quoted`: only the double quote gets a backslash.
+    let quote_only = secret.replace('"', "\\\"");
+    vec![debug, secret.escape_debug().to_string(), shell, quote_only]
 }
 
 /// Percent-encodings: a form post (`+` for a space), the same with `%20`, everything but
@@ -356,5 +455,42 @@ mod tests {
         assert_eq!(redact("typed base url&pw by hand"), "typed [redacted] by hand");
         let basic = STANDARD.encode("ops:base url&pw");
         assert_eq!(redact(&basic), MASK);
+    }
+
+    #[test]
+    fn a_secret_is_masked_in_composed_and_framework_spellings() {
+        register(r#"c&m"p<o/s\e  d"#);
+        // JSON inside an HTML attribute, JSON with Django's `json_script` and PHP's `JSON_HEX_*`
+        // escapes, HTML inside JSON, and the visible text of a page (whitespace collapsed).
+        let html_of_json = r#"c&amp;m\&quot;p&lt;o/s\\e  d"#;
+        let django = r#"c\u0026m\"p\u003Co/s\\e  d"#;
+        let php_hex = r#"c\u0026m\u0022p\u003Co\/s\\e  d"#;
+        let json_of_html = r#"c&amp;m&quot;p&lt;o/s\\e  d"#;
+        let collapsed = r#"c&m"p<o/s\e d"#;
+        let quoted = r#"c&m\"p<o/s\e  d"#;
+        for spelling in [html_of_json, django, php_hex, json_of_html, collapsed, quoted] {
+            assert_masked(spelling);
+        }
+    }
+
+    #[test]
+    fn a_named_secret_on_a_page_is_reported_by_its_name_only() {
+        register("an-unnamed-cookie-value");
+        register_named("SMTP_PASSWORD", r#"named"s<cret"#);
+        let page = r#"<div data-cfg="{&quot;smtp&quot;: &quot;named\&quot;s&lt;cret&quot;}">"#;
+        assert_eq!(registered_secret_in(page).as_deref(), Some("SMTP_PASSWORD"));
+        assert_eq!(registered_secret_in("an-unnamed-cookie-value"), None);
+        assert_eq!(registered_secret_in("nothing secret here"), None);
+    }
+
+    #[test]
+    fn a_window_is_widened_so_no_secret_is_cut_in_two() {
+        register("cut-me-never");
+        let text = "before cut-me-never after";
+        assert_eq!(uncut(text, 10..14), 7..19);
+        assert_eq!(uncut(text, 0..5), 0..5);
+        assert_eq!(uncut(text, 0..text.len()), 0..text.len());
+        let url = "at https://ops:unregistered@host/ now";
+        assert_eq!(uncut(url, 0..18), 0..28);
     }
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
+use crate::redact::{self, redact};
+
 /// Characters shown on each side of a match in a snippet.
 const CONTEXT_CHARS: usize = 60;
 /// Characters shown of a page when nothing in particular was found.
@@ -119,6 +121,8 @@ pub(crate) enum Keep {
 /// more lines"), and control characters escaped, so no output can move the cursor, ring the
 /// bell, colour the report or overwrite a line with a carriage return.
 pub(crate) fn for_terminal(output: &str, keep: Keep) -> String {
+    // Masked before it is cut or escaped: a secret cut in two or escaped matches no spelling.
+    let output = redact(output);
     let lines: Vec<&str> = output.trim_end().lines().collect();
     let cut = lines.len().saturating_sub(SHOWN_LINES);
     let plural = |count: usize| if count == 1 { "line" } else { "lines" };
@@ -150,6 +154,7 @@ fn escaped_line(line: &str) -> String {
 /// `text` with every character a terminal would act on, rather than show, escaped; line breaks
 /// and tabs are kept. For output that is shown whole, such as a passing plugin's status line.
 pub(crate) fn without_terminal_controls(text: &str) -> String {
+    let text = redact(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -170,17 +175,24 @@ pub fn is_html(content_type: Option<&str>, body: &str) -> bool {
 }
 
 /// A one-line quote of `text` around the byte range `start..end`, with an ellipsis where cut.
+/// The cuts are moved out of any secret, so the quote holds it whole, and masked.
 pub fn snippet_around(text: &str, start: usize, end: usize) -> String {
-    let before: Vec<char> = text[..start].chars().rev().take(CONTEXT_CHARS).collect();
-    let after: String = text[end..].chars().take(CONTEXT_CHARS).collect();
+    let from = text[..start]
+        .char_indices()
+        .rev()
+        .nth(CONTEXT_CHARS - 1)
+        .map_or(0, |(at, _)| at);
+    let to = text[end..]
+        .char_indices()
+        .nth(CONTEXT_CHARS)
+        .map_or(text.len(), |(at, _)| end + at);
+    let shown = redact::uncut(text, from..to);
     let mut quote = String::new();
-    if before.len() == CONTEXT_CHARS && start > 0 {
+    if shown.start > 0 {
         quote.push('…');
     }
-    quote.extend(before.iter().rev());
-    quote.push_str(&text[start..end]);
-    quote.push_str(&after);
-    if text[end..].chars().count() > CONTEXT_CHARS {
+    quote.push_str(&text[shown.clone()]);
+    if shown.end < text.len() {
         quote.push('…');
     }
     quoted(&quote)
@@ -188,6 +200,7 @@ pub fn snippet_around(text: &str, start: usize, end: usize) -> String {
 
 /// The start of `text` on one line, quoted.
 pub fn excerpt(text: &str) -> String {
+    let text = redact(text);
     let mut quote: String = text.chars().take(EXCERPT_CHARS).collect();
     if text.chars().count() > EXCERPT_CHARS {
         quote.push('…');
@@ -211,10 +224,11 @@ pub(crate) fn humanize(duration: Duration) -> String {
     }
 }
 
-/// `text` in double quotes on one line: whitespace collapsed, control characters escaped.
+/// `text` in double quotes on one line: secrets masked first (collapsed and escaped, a secret
+/// would match no spelling), whitespace collapsed, control characters escaped.
 pub fn quoted(text: &str) -> String {
     let mut out = String::from("\"");
-    for c in collapse_whitespace(text).chars() {
+    for c in collapse_whitespace(&redact(text)).chars() {
         match c {
             '"' => out.push_str("\\\""),
             c if acts_on_terminal(c) => out.extend(c.escape_default()),

@@ -19,6 +19,7 @@ mod reports;
 mod roles;
 mod run;
 mod safety;
+mod secrets;
 mod signals;
 #[path = "../../steps/tests/support/sshd.rs"]
 #[expect(dead_code, reason = "the step library's own SSH tests use the rest")]

@@ -14,7 +14,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::login::{Credentials, LoginSettings, log_in};
-use super::secrets::{PasswordSource, RoleSettings};
+use super::secrets::{PasswordSource, RoleSettings, secret_variables};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::redact;
@@ -106,8 +106,8 @@ impl Sessions {
         lock(&self.passwords).extend(passwords);
     }
 
-    /// The environment variables that hold role passwords (`password_env`), every role's: no
-    /// command or plugin a step starts inherits them.
+    /// The environment variables that hold role passwords (`password_env`), every role's, and
+    /// `[secrets]` values: no command or plugin a step starts inherits them.
     pub(crate) fn password_variables(&self) -> Vec<String> {
         self.roles
             .values()
@@ -115,6 +115,7 @@ impl Sessions {
                 PasswordSource::Env(name) => Some(name.clone()),
                 PasswordSource::File(_) | PasswordSource::Command(_) => None,
             })
+            .chain(secret_variables())
             .collect()
     }
 

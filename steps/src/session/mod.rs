@@ -11,4 +11,4 @@ pub const ANONYMOUS: &str = "anonymous";
 
 pub use cache::{RoleSession, Sessions};
 pub use login::{LoginSettings, is_login_page};
-pub use secrets::{PasswordSource, RoleSettings};
+pub use secrets::{PasswordSource, RoleSettings, read_secret};

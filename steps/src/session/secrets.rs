@@ -1,11 +1,13 @@
-//! Where a role's password comes from: an environment variable, a file or a command (a vault,
+//! Where a role's password, or any other secret a run must never print (`[secrets]`: an SMTP
+//! password, an API key), comes from: an environment variable, a file or a command (a vault,
 //! `pass`), never the configuration itself. Resolved once per run, registered with the
 //! redactor before anything else sees it, and held as a `SecretString` so no `Debug` prints it.
 
 use std::path::PathBuf;
+use std::sync::RwLock;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::failure::StepFailure;
 use crate::probes::{Host as _, Invocation, LocalHost, RunError};
@@ -26,10 +28,51 @@ impl RoleSettings {
         role: &str,
         limit: Duration,
     ) -> Result<SecretString, StepFailure> {
-        let password = self.password.read(role, limit).await?;
+        // The role cannot act, so nothing about the site is known: the run's problem, not the site's.
+        let failure = |why: String| {
+            StepFailure::configuration(format!("the password of role `{role}` could not be read: {why}"))
+                .with("source", self.password.describe())
+        };
+        let password = self.password.read(limit).await.map_err(failure)?;
+        if password.is_empty() {
+            return Err(failure("it is empty".into()));
+        }
         redact::register_login(&self.username, &password);
+        redact::register_named(&format!("the password of role `{role}`"), &password);
         Ok(SecretString::from(password))
     }
+}
+
+/// The environment variables `[secrets]` values are read from. Like those of role passwords,
+/// no command or plugin a step starts inherits them; kept beside the redactor's secrets, for
+/// the run's whole process.
+static SECRET_VARIABLES: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+pub(crate) fn secret_variables() -> Vec<String> {
+    SECRET_VARIABLES
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+}
+
+/// Reads a secret that is not a role's password (`[secrets]`) and registers it under its
+/// source's name (`PasswordSource::name`); a command gets `limit` to answer. Returns how many
+/// characters it has, the value itself going no further than the redactor. An empty value is
+/// not registered: masking the empty string would mask everything. On failure, why, never the
+/// value nor a command's error output.
+pub async fn read_secret(source: &PasswordSource, limit: Duration) -> Result<usize, String> {
+    if let PasswordSource::Env(name) = source {
+        SECRET_VARIABLES
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(name.clone());
+    }
+    let value = SecretString::from(source.read(limit).await?);
+    let value = value.expose_secret();
+    if !value.is_empty() {
+        redact::register_named(&source.name(), value);
+    }
+    Ok(value.chars().count())
 }
 
 /// Where a password is read from. `Debug` shows the source, which is not secret.
@@ -50,25 +93,27 @@ impl PasswordSource {
         }
     }
 
-    /// Reads the password, trimmed of the line end a file or command leaves after it.
-    async fn read(&self, role: &str, limit: Duration) -> Result<String, StepFailure> {
-        // The role cannot act, so nothing about the site is known: the run's problem, not the site's.
-        let failure = |why: String| {
-            StepFailure::configuration(format!("the password of role `{role}` could not be read: {why}"))
-                .with("source", self.describe())
-        };
-        let password = match self {
-            Self::Env(name) => std::env::var(name).map_err(|_| failure(format!("`{name}` is not set")))?,
+    /// What a secret read from here is called where a check reports it: the variable, the
+    /// file or the command, none of which is secret.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Env(name) => name.clone(),
+            Self::File(path) => path.display().to_string(),
+            Self::Command(command) => command.clone(),
+        }
+    }
+
+    /// Reads the value, trimmed of the line end a file or command leaves after it; on failure,
+    /// why in words.
+    async fn read(&self, limit: Duration) -> Result<String, String> {
+        let value = match self {
+            Self::Env(name) => std::env::var(name).map_err(|_| format!("`{name}` is not set"))?,
             Self::File(path) => tokio::fs::read_to_string(path)
                 .await
-                .map_err(|error| failure(format!("cannot read `{}`: {error}", path.display())))?,
-            Self::Command(command) => run_password_command(command, limit).await.map_err(failure)?,
+                .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?,
+            Self::Command(command) => run_password_command(command, limit).await?,
         };
-        let password = password.trim_end_matches(['\r', '\n']).to_owned();
-        if password.is_empty() {
-            return Err(failure("it is empty".into()));
-        }
-        Ok(password)
+        Ok(value.trim_end_matches(['\r', '\n']).to_owned())
     }
 }
 
@@ -103,8 +148,6 @@ async fn run_password_command(command: &str, limit: Duration) -> Result<String, 
 
 #[cfg(test)]
 mod tests {
-    use secrecy::ExposeSecret as _;
-
     use super::*;
 
     fn role(password: PasswordSource) -> RoleSettings {
@@ -162,5 +205,19 @@ mod tests {
                 .is_err()
         );
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn a_secret_is_registered_under_its_source_and_an_empty_one_is_not() {
+        let smtp = PasswordSource::Command("printf 'smtp-%s\\n' pass-42".into());
+        assert_eq!(read_secret(&smtp, Duration::from_secs(5)).await, Ok(12));
+        assert_eq!(
+            redact::registered_secret_in("<p>smtp-pass-42</p>").as_deref(),
+            Some("printf 'smtp-%s\\n' pass-42")
+        );
+        let empty = PasswordSource::Command("true".into());
+        assert_eq!(read_secret(&empty, Duration::from_secs(5)).await, Ok(0));
+        assert_eq!(redact::redact("still readable"), "still readable");
+        assert!(!format!("{smtp:?}").contains("smtp-pass-42"));
     }
 }
