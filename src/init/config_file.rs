@@ -107,10 +107,12 @@ fn crawl_skip(visit: &Visit) -> String {
         .left_out
         .iter()
         .filter_map(|page| match &page.why {
+            // The start page is not skipped, it is where the crawl begins: the feature
+            // comments the crawl out instead.
             Why::Forbidden {
                 findings,
                 skip_pattern,
-            } => {
+            } if page.path != "/" => {
                 let rules: Vec<&str> = findings.iter().map(|finding| finding.rule.as_str()).collect();
                 Some(format!(
                     "    {},  # {}: {}\n",

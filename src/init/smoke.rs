@@ -115,8 +115,12 @@ fn left_out(visit: &Visit) -> String {
                     .iter()
                     .map(|finding| format!("`{}` fired on {}", finding.rule, finding.snippet))
                     .collect();
+                let crawl = match page.path.as_str() {
+                    "/" => "the crawl, which starts here, is commented out above",
+                    _ => "the crawl passes it by (`content.crawl_skip` in shakedown.toml)",
+                };
                 format!(
-                    "forbidden content ({}); the crawl passes it by (`content.crawl_skip` in shakedown.toml) until it is fixed",
+                    "forbidden content ({}); {crawl} until it is fixed",
                     found.join(", ")
                 )
             }
@@ -140,8 +144,59 @@ fn pages_table(pages: &[String]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::explore::Health;
+    use super::super::explore::{Health, LeftOut};
     use super::*;
+
+    #[test]
+    fn what_would_not_pass_is_listed_with_why_and_a_forbidden_start_comments_the_crawl_out() {
+        let visit = Visit {
+            answered: vec!["/help".into()],
+            http_auth: vec![("/login".into(), "Basic".into())],
+            left_out: vec![
+                LeftOut {
+                    path: "/".into(),
+                    why: Why::Forbidden {
+                        findings: vec![shakedown_steps::content::Finding {
+                            rule: "lorem-ipsum".into(),
+                            snippet: "\"Lorem ipsum\"".into(),
+                        }],
+                        skip_pattern: "^/$".into(),
+                    },
+                },
+                LeftOut {
+                    path: "/broken".into(),
+                    why: Why::ServerError(reqwest::StatusCode::INTERNAL_SERVER_ERROR),
+                },
+            ],
+            ..Visit::default()
+        };
+        let text = render(&visit, "http://site.test/");
+        assert!(
+            text.ends_with(
+                r#"
+  # These pages ask for HTTP authentication, which `[login]` (a form) cannot answer.
+  Scenario Outline: <page> asks for HTTP authentication
+    When I request "<page>"
+    Then the response status should be 401
+    And the response header "WWW-Authenticate" should contain "<scheme>"
+
+    Examples:
+      | page   | scheme |
+      | /login | Basic  |
+
+  # The crawl starts at / and the forbidden-content rules fire there (see below):
+  # once / is fixed, uncomment it.
+  #  Scenario: Nothing a visitor can reach shows test strings or debug pages
+  #    Then no page reachable from "/" should contain forbidden content
+
+  # Left out: a check of these would not pass on the site as it is today.
+  #   /: forbidden content (`lorem-ipsum` fired on "Lorem ipsum"); the crawl, which starts here, is commented out above until it is fixed
+  #   /broken: it answered 500 Internal Server Error; the crawl fails on it until it is fixed
+"#
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn a_visit_reads_as_a_feature_a_person_wrote() {

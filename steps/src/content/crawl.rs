@@ -436,7 +436,7 @@ impl CrawlReport {
         }
         if self.left_out > 0 {
             summary.push_str(&format!(
-                ": {} of {} page shape(s) found covered, {} page(s) left out",
+                ", covering {} of {} page shape(s) found, {} page(s) left out",
                 self.shapes_checked, self.shapes_found, self.left_out
             ));
         }
@@ -588,7 +588,7 @@ mod tests {
             "checked 2 page(s) reachable from / as clerk, 1 of them answered 4xx, their links not followed \
              (http://site.test/private/ answered 403 Forbidden (linked from http://site.test/)), \
              2 link(s) skipped by `content.crawl_skip`, 1 unsafe link(s) skipped, \
-             stopped at `content.crawl_max_pages` = 20: 4 of 5 page shape(s) found covered, 280 page(s) left out"
+             stopped at `content.crawl_max_pages` = 20, covering 4 of 5 page shape(s) found, 280 page(s) left out"
         );
     }
 }
