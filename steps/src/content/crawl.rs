@@ -193,15 +193,21 @@ impl Frontier {
     fn take(&mut self, count: usize) -> Vec<Candidate> {
         let mut batch = Vec::new();
         while batch.len() < count {
-            let rank = |candidate: &Candidate| {
-                (
-                    self.taken[candidate.shape],
-                    candidate.depth,
-                    candidate.url.as_str().len(),
-                    candidate.url.as_str().to_owned(),
-                )
-            };
-            let Some(first) = (0..self.waiting.len()).min_by_key(|index| rank(&self.waiting[*index])) else {
+            let first = self
+                .waiting
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, candidate)| {
+                    let address = candidate.url.as_str();
+                    (
+                        self.taken[candidate.shape],
+                        candidate.depth,
+                        address.len(),
+                        address,
+                    )
+                })
+                .map(|(index, _)| index);
+            let Some(first) = first else {
                 break;
             };
             let candidate = self.waiting.swap_remove(first);
