@@ -262,14 +262,13 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
                     continue;
                 }
                 Err(failure) => {
-                    let unchecked = unchecked(
-                        format!("could not be fetched: {}", failure.summary()),
-                        failure.kind(),
+                    report.record(
+                        unchecked(
+                            format!("could not be fetched: {}", failure.summary()),
+                            failure.kind(),
+                        ),
+                        |report| &mut report.unreadable,
                     );
-                    match is_start {
-                        true => report.not_started = Some(unchecked),
-                        false => report.unreadable.push(unchecked),
-                    }
                     continue;
                 }
             };
@@ -301,19 +300,15 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
             let status = exchange.status;
             let answered = format!("answered {status}");
             if status.is_server_error() {
-                let unchecked = unchecked(answered, FailureKind::Assertion);
-                match is_start {
-                    true => report.not_started = Some(unchecked),
-                    false => report.unreadable.push(unchecked),
-                }
+                report.record(unchecked(answered, FailureKind::Assertion), |report| {
+                    &mut report.unreadable
+                });
                 continue;
             }
             if status.is_client_error() {
-                let unchecked = unchecked(answered, FailureKind::Assertion);
-                match is_start {
-                    true => report.not_started = Some(unchecked),
-                    false => report.refused.push(unchecked),
-                }
+                report.record(unchecked(answered, FailureKind::Assertion), |report| {
+                    &mut report.refused
+                });
                 continue;
             }
             if let Some(why) = exchange.cut_short() {
@@ -339,6 +334,15 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
 }
 
 impl CrawlReport {
+    /// A page that gave nothing to read: the start page stops the crawl before it began, any
+    /// other goes into `list`.
+    fn record(&mut self, page: Unchecked, list: impl FnOnce(&mut Self) -> &mut Vec<Unchecked>) {
+        match page.linked_from {
+            None => self.not_started = Some(page),
+            Some(_) => list(self).push(page),
+        }
+    }
+
     /// The crawl's note when every page it reached was read whole and holds nothing
     /// forbidden; else the failure, naming each page with what was found or what came back.
     pub(crate) fn verdict(
