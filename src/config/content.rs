@@ -32,10 +32,11 @@ pub(super) struct RawContent {
     crawl_max_depth: usize,
 }
 
-/// `[[content.allow]]`: rules a path prefix is excepted from (all of them when none is named).
+/// `[[content.allow]]`: rules a path, and every path under it, is excepted from (all of them
+/// when none is named).
 #[derive(Deserialize)]
 pub(super) struct RawAllowance {
-    path: String,
+    path: Spanned<String>,
     rules: Vec<String>,
 }
 
@@ -58,11 +59,24 @@ impl RawContent {
         let allowances = self
             .allow
             .into_iter()
-            .map(|allow| Allowance {
-                path_prefix: allow.path,
-                rules: allow.rules,
+            .map(|allow| {
+                let span = allow.path.span();
+                let path = allow.path.into_inner();
+                match path.starts_with('/') {
+                    true => Ok(Allowance {
+                        path,
+                        rules: allow.rules,
+                    }),
+                    false => Err(source.error_at(
+                        span,
+                        format!("`content.allow`: the path `{path}` does not start with `/`"),
+                        Some(
+                            "write the path as the address shows it after the host, `/docs/Guide`; it covers that page and every page under it, and `*` stands for any run of characters within one segment".to_owned(),
+                        ),
+                    )),
+                }
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         let rules = RuleSet::new(&extra, &disabled, allowances).map_err(|error| {
             let name = match &error {
                 RuleError::Pattern { name, .. } | RuleError::UnknownBuiltIn { name, .. } => name,

@@ -132,6 +132,28 @@ fn content_rules_are_checked_where_they_are_written() {
 }
 
 #[test]
+fn an_allowed_path_covers_whole_segments_and_must_start_with_a_slash() {
+    let config = parse_text(
+        "[[content.allow]]\npath = \"/docs/Guide\"\nrules = [\"lorem-ipsum\"]\n\n[[content.allow]]\npath = \"/api/v*\"\n",
+    )
+    .expect("valid");
+    let fired = |path: &str| config.content.rules.scan(path, "Lorem ipsum", None).len();
+    assert_eq!(fired("/docs/Guide/Intro"), 0);
+    assert_eq!(fired("/docs/GuideIndex"), 1);
+    assert_eq!(fired("/api/v2/items"), 0);
+    assert_eq!(fired("/api/"), 1);
+    let error = parse_text("[[content.allow]]\npath = \"docs/\"\n").expect_err("relative path");
+    let Error::Config { line, message, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(*line, 2, "{error}");
+    assert!(
+        message.contains("the path `docs/` does not start with `/`"),
+        "{error}"
+    );
+}
+
+#[test]
 fn the_browser_section_is_read_strictly_with_defaults() {
     let config = parse_text("").expect("valid");
     assert!(config.browser.headless);

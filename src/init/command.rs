@@ -78,7 +78,10 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
                 max_pages: args.max_pages.into(),
                 deadline,
             };
-            let visit = explore::visit(url, bounds).await?;
+            // The rules the run will read the pages against: the file `init` writes keeps the
+            // defaults.
+            let rules = config::parse(Path::new(FILE_NAME), "")?.content.rules;
+            let visit = explore::visit(url, bounds, &rules).await?;
             say!("{}", describe_visit(&visit, url.as_str(), &args));
             planned.push(Planned {
                 path: SMOKE_FEATURE.into(),
@@ -93,7 +96,7 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
         let text = config_file::render(&Site {
             environment: &args.env,
             base_url: base_url.as_ref().map(url::Url::as_str),
-            login_path: visit.as_ref().and_then(|visit| visit.login_path.as_deref()),
+            visit: visit.as_ref(),
         })?;
         report.insert(0, format!("wrote {FILE_NAME}"));
         planned.insert(
@@ -193,6 +196,17 @@ fn describe_visit(visit: &Visit, url: &str, args: &InitArgs) -> String {
             None => "no health check answered (tried /health, /healthz, /api/health, /status)".into(),
         }
     );
+    for (path, scheme) in &visit.http_auth {
+        text.push_str(&format!(
+            "\nshakedown: {path} asks for HTTP authentication ({scheme}), not a login form: `[login]` cannot log in there, so the feature checks that it asks"
+        ));
+    }
+    if !visit.left_out.is_empty() {
+        text.push_str(&format!(
+            "\nshakedown: {} page(s) left out of the feature, each listed at its end with the reason (forbidden content, an address that expires, a server error)",
+            visit.left_out.len()
+        ));
+    }
     if visit.links_skipped > 0 {
         text.push_str(&format!(
             "\nshakedown: left {} link(s) alone that looked like they log out or change data",

@@ -1,7 +1,9 @@
 //! The starting `shakedown.toml`: the one environment, the limits at their defaults (read from
-//! the embedded `defaults.toml`, so the two never disagree), and `[login]` and `[roles]` written
-//! out but commented, with what to fill in.
+//! the embedded `defaults.toml`, so the two never disagree), `[login]` and `[roles]` written
+//! out but commented, with what to fill in, and the pages the visit found forbidden content on
+//! passed by in the crawl until they are fixed.
 
+use super::explore::{Visit, Why};
 use crate::config::DEFAULTS;
 use crate::error::Error;
 
@@ -10,8 +12,8 @@ pub struct Site<'a> {
     pub environment: &'a str,
     /// `None` when no site was given: a placeholder to edit is written.
     pub base_url: Option<&'a str>,
-    /// The login page the visit found, if any.
-    pub login_path: Option<&'a str>,
+    /// What the visit to the site found, when there was one.
+    pub visit: Option<&'a Visit>,
 }
 
 /// A site address to edit, for `init` run only to import monitoring.
@@ -47,11 +49,24 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
         ),
     };
     let environment = site.environment;
-    let login_path = site.login_path.unwrap_or("/accounts/login/");
-    let found_note = match site.login_path {
+    let found_login = site.visit.and_then(|visit| visit.login_path.as_deref());
+    let login_path = found_login.unwrap_or("/accounts/login/");
+    let found_note = match found_login {
         Some(_) => " (its path is where this site sent a visitor)",
         None => "",
     };
+    let http_auth_note: String = site
+        .visit
+        .map(|visit| visit.http_auth.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|(path, scheme)| {
+            format!(
+                "# {path} asks for HTTP authentication ({scheme}) instead: a form login cannot answer it.\n"
+            )
+        })
+        .collect();
+    let content = site.visit.map(crawl_skip).unwrap_or_default();
     Ok(format!(
         "# shakedown.toml, written by `shakedown init` as a starting point: edit it freely.\n\
          # Whatever it leaves out takes its default; `shakedown check` reads it with the features.\n\
@@ -67,6 +82,7 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
          {limits}\
          \n\
          # How a role logs in: the site's login form{found_note}.\n\
+         {http_auth_note}\
          # Uncomment it, check the names of the form's fields, then describe each role below.\n\
          # [login]\n\
          # path = \"{login_path}\"\n\
@@ -77,10 +93,47 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
          # a file (`password_file`) or a command that prints it (`password_command`).\n\
          # [roles.clerk]\n\
          # username = \"clerk\"\n\
-         # password_env = \"SHAKEDOWN_CLERK_PASSWORD\"\n",
+         # password_env = \"SHAKEDOWN_CLERK_PASSWORD\"\n\
+         {content}",
         limits = section("limits"),
         login_fields = commented(section("login")),
     ))
+}
+
+/// `[content] crawl_skip` for the pages the visit found forbidden content on, each with the
+/// rules that fired, so that the suite passes on the site as it is and says what to fix.
+fn crawl_skip(visit: &Visit) -> String {
+    let lines: Vec<String> = visit
+        .left_out
+        .iter()
+        .filter_map(|page| match &page.why {
+            // The start page is not skipped, it is where the crawl begins: the feature
+            // comments the crawl out instead.
+            Why::Forbidden {
+                findings,
+                skip_pattern,
+            } if page.path != "/" => {
+                let rules: Vec<&str> = findings.iter().map(|finding| finding.rule.as_str()).collect();
+                Some(format!(
+                    "    {},  # {}: {}\n",
+                    toml::Value::String(skip_pattern.clone()),
+                    page.path,
+                    rules.join(", ")
+                ))
+            }
+            _ => None,
+        })
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n# The visit found forbidden content on these pages (the end of features/smoke.feature\n\
+         # says what): the crawl passes them by until they are fixed. Then delete their lines.\n\
+         [content]\n\
+         crawl_skip = [\n{}]\n",
+        lines.concat()
+    )
 }
 
 #[cfg(test)]
@@ -89,10 +142,14 @@ mod tests {
 
     #[test]
     fn the_file_is_a_valid_configuration_with_the_default_limits() {
+        let visit = Visit {
+            login_path: Some("/login/".into()),
+            ..Visit::default()
+        };
         let text = render(&Site {
             environment: "staging",
             base_url: Some("http://site.test/"),
-            login_path: Some("/login/"),
+            visit: Some(&visit),
         })
         .expect("rendered");
         let config = crate::config::parse(std::path::Path::new("shakedown.toml"), &text).expect("valid");
@@ -116,11 +173,42 @@ mod tests {
     }
 
     #[test]
+    fn pages_with_forbidden_content_are_passed_by_in_the_crawl_with_what_fired() {
+        let visit = Visit {
+            http_auth: vec![("/login".into(), "Basic".into())],
+            left_out: vec![super::super::explore::LeftOut {
+                path: "/about/lorem".into(),
+                why: Why::Forbidden {
+                    findings: vec![shakedown_steps::content::Finding {
+                        rule: "lorem-ipsum".into(),
+                        snippet: "\"Lorem ipsum\"".into(),
+                    }],
+                    skip_pattern: r"^/about/lorem\.html$".into(),
+                },
+            }],
+            ..Visit::default()
+        };
+        let text = render(&Site {
+            environment: "staging",
+            base_url: Some("http://site.test/"),
+            visit: Some(&visit),
+        })
+        .expect("rendered");
+        assert!(
+            text.contains("# /login asks for HTTP authentication (Basic) instead")
+                && text.contains("[content]\ncrawl_skip = [\n    '^/about/lorem\\.html$',  # /about/lorem: lorem-ipsum\n]\n"),
+            "{text}"
+        );
+        let config = crate::config::parse(std::path::Path::new("shakedown.toml"), &text).expect("valid");
+        assert_eq!(config.content.crawl.skip[0].as_str(), r"^/about/lorem\.html$");
+    }
+
+    #[test]
     fn the_login_section_comes_to_life_when_uncommented() {
         let text = render(&Site {
             environment: "staging",
             base_url: None,
-            login_path: None,
+            visit: None,
         })
         .expect("rendered");
         assert!(

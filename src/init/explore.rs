@@ -1,6 +1,8 @@
 //! The visit `init --base-url` makes before it writes anything: an anonymous visitor following
 //! links from the start page, by the crawl step's own rules (same origin, GET only, no link that
 //! looks like it logs out or deletes), one page at a time, within a page count and a deadline.
+//! Each page that answers is read against the run's forbidden-content rules, and its address
+//! against what expires, so that only checks that pass today, and tomorrow, are written.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::LazyLock;
@@ -8,7 +10,7 @@ use std::time::Duration;
 
 use regex::Regex;
 use reqwest::{Client, StatusCode, header};
-use shakedown_steps::content::LinkRules;
+use shakedown_steps::content::{Finding, LinkRules, RuleSet, Variable, decoded_target, variable_part};
 use tokio::time::Instant;
 use url::Url;
 
@@ -32,20 +34,67 @@ pub struct Bounds {
     pub deadline: Instant,
 }
 
+/// Query parameters that carry a visitor's session or a one-time key: a link holding one leads
+/// nowhere for the next visitor.
+const SESSION_PARAMETERS: &[&str] = &[
+    "sid",
+    "session",
+    "sessionid",
+    "session_id",
+    "jsessionid",
+    "phpsessid",
+    "token",
+    "csrf",
+    "csrftoken",
+    "_csrf",
+    "csrf_token",
+    "__form_token",
+    "nonce",
+];
+
 /// What an anonymous visitor found. Paths are relative to the base URL, as features write them.
 #[derive(Debug, Default)]
 pub struct Visit {
-    /// Pages that answered 200, in the order they were reached.
+    /// Pages that answered 200 with nothing forbidden, at addresses that last, in the order they
+    /// were reached.
     pub answered: Vec<String>,
     /// Pages that sent the visitor to the login page.
     pub behind_login: Vec<String>,
     /// The login page those redirects lead to (its path, without the query).
     pub login_path: Option<String>,
+    /// Pages that ask for HTTP authentication (a 401 with `WWW-Authenticate`), with the
+    /// challenge's scheme (`Basic`).
+    pub http_auth: Vec<(String, String)>,
+    /// Pages that answered and are not in the feature, with the reason.
+    pub left_out: Vec<LeftOut>,
     pub health: Option<Health>,
-    /// Links left alone because they looked like they end a session or change data.
+    /// Distinct links left alone because they looked like they end a session or change data.
     pub links_skipped: usize,
     /// Why the visit stopped before it ran out of links, if it did.
     pub cut_short: Option<&'static str>,
+}
+
+/// A page the visit reached and the feature does not check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// As the feature would have written it; the query cut off when it holds a session or a
+    /// token, which is nobody's business in a file.
+    pub path: String,
+    pub why: Why,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    /// The forbidden-content rules fired on it; the crawl should pass it by (`crawl_skip`
+    /// gets this pattern) until it is fixed.
+    Forbidden {
+        findings: Vec<Finding>,
+        skip_pattern: String,
+    },
+    /// Its address will not lead to the same page tomorrow: why.
+    Expires(String),
+    /// It answered with a server error.
+    ServerError(StatusCode),
 }
 
 /// The health endpoint that answered, and its JSON `status` when it gives one.
@@ -59,6 +108,8 @@ pub struct Health {
 struct Fetched {
     status: StatusCode,
     location: Option<Url>,
+    /// The scheme of a `WWW-Authenticate` challenge (`Basic`, `Digest`).
+    challenge: Option<String>,
     html: bool,
     body: String,
 }
@@ -67,12 +118,13 @@ struct Visitor<'a> {
     client: Client,
     base_url: &'a Url,
     bounds: Bounds,
+    rules: &'a RuleSet,
     fetched: usize,
 }
 
-/// Visits the site at `base_url`. Fails only when the start page cannot be had at all: a site
-/// that cannot be reached gives nothing to write.
-pub async fn visit(base_url: &Url, bounds: Bounds) -> Result<Visit, Error> {
+/// Visits the site at `base_url`, reading each page against `rules`. Fails only when the start
+/// page cannot be had at all: a site that cannot be reached gives nothing to write.
+pub async fn visit(base_url: &Url, bounds: Bounds, rules: &RuleSet) -> Result<Visit, Error> {
     let unreachable = |problem: String| Error::SiteUnreachable {
         url: base_url.to_string(),
         problem,
@@ -87,6 +139,7 @@ pub async fn visit(base_url: &Url, bounds: Bounds) -> Result<Visit, Error> {
         client,
         base_url,
         bounds,
+        rules,
         fetched: 0,
     };
     let start = visitor.fetch(base_url).await.map_err(unreachable)?;
@@ -117,6 +170,7 @@ impl Visitor<'_> {
     async fn follow_links(&mut self, start: Fetched) -> Visit {
         let mut visit = Visit::default();
         let rules = LinkRules::default();
+        let mut skipped = HashSet::new();
         let mut login_pages: HashMap<String, bool> = HashMap::new();
         let mut seen = HashSet::from([self.base_url.clone()]);
         let mut queue = VecDeque::from([(self.base_url.clone(), Some(start))]);
@@ -133,10 +187,16 @@ impl Visitor<'_> {
                 continue;
             };
             if page.status == StatusCode::OK {
-                visit.answered.push(path);
+                match self.left_out(&url, &page) {
+                    Some(why) => visit.left_out.push(LeftOut {
+                        path: shown(&path, &why),
+                        why,
+                    }),
+                    None => visit.answered.push(path),
+                }
                 if page.html {
                     let links = rules.links_of(&page.body, &url, self.base_url);
-                    visit.links_skipped += links.skipped;
+                    skipped.extend(links.skipped.into_iter().map(|(link, _)| link));
                     queue.extend(
                         links
                             .follow
@@ -164,14 +224,43 @@ impl Visitor<'_> {
                     }
                 };
                 if is_login {
-                    visit.behind_login.push(path);
+                    match expires(&url) {
+                        Some(why) => visit.left_out.push(LeftOut {
+                            path: without_query(&path),
+                            why: Why::Expires(why),
+                        }),
+                        None => visit.behind_login.push(path),
+                    }
                     visit.login_path.get_or_insert(target_path);
                 } else if seen.insert(target.clone()) {
                     queue.push_back((target, None));
                 }
+            } else if page.status == StatusCode::UNAUTHORIZED
+                && let Some(scheme) = page.challenge
+            {
+                visit.http_auth.push((without_query(&path), scheme));
+            } else if page.status.is_server_error() {
+                visit.left_out.push(LeftOut {
+                    path,
+                    why: Why::ServerError(page.status),
+                });
             }
         }
+        visit.links_skipped = skipped.len();
         visit
+    }
+
+    /// Why a page that answered 200 is not one to write, if it is not: its address expires, or
+    /// the forbidden-content rules fire on it.
+    fn left_out(&self, url: &Url, page: &Fetched) -> Option<Why> {
+        if let Some(why) = expires(url) {
+            return Some(Why::Expires(why));
+        }
+        let findings = self.rules.scan_body(url.path(), &page.body, page.html);
+        (!findings.is_empty()).then(|| Why::Forbidden {
+            findings,
+            skip_pattern: format!("^{}$", regex::escape(&decoded_target(url))),
+        })
     }
 
     /// Fetches unless a bound says stop (then says which, in `visit`); a page that fails is
@@ -221,6 +310,12 @@ impl Visitor<'_> {
                 .get(header::LOCATION)
                 .and_then(|value| value.to_str().ok())
                 .and_then(|value| url.join(value).ok());
+            let challenge = response
+                .headers()
+                .get(header::WWW_AUTHENTICATE)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split_whitespace().next())
+                .map(str::to_owned);
             let html = response
                 .headers()
                 .get(header::CONTENT_TYPE)
@@ -230,6 +325,7 @@ impl Visitor<'_> {
             Ok::<_, reqwest::Error>(Fetched {
                 status,
                 location,
+                challenge,
                 html,
                 body,
             })
@@ -271,6 +367,56 @@ fn without_query(path: &str) -> String {
     path.split('?').next().unwrap_or(path).to_owned()
 }
 
+/// A left-out page's path as a file may show it: without a query that holds a session or a
+/// token.
+fn shown(path: &str, why: &Why) -> String {
+    match why {
+        Why::Expires(_) if path.contains('?') => format!("{}?…", without_query(path)),
+        _ => path.to_owned(),
+    }
+}
+
+/// Why `url` will not lead to the same page tomorrow, if it will not: it carries a session, a
+/// token or, in its query, a moment (Trac's `/timeline?from=2026-12-06T10:20:30Z`, linked from
+/// every page, names the second it was written). Values that may be secrets are never quoted.
+fn expires(url: &Url) -> Option<String> {
+    let path = url.path().to_ascii_lowercase();
+    if let Some(at) = path.find(";jsessionid=").or_else(|| path.find(";sessionid=")) {
+        let name = path[at..].split('=').next().unwrap_or_default();
+        return Some(format!("its address carries a session (`{name}=`)"));
+    }
+    for (name, value) in url.query_pairs() {
+        if SESSION_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()) {
+            return Some(format!(
+                "its address carries a session or a one-time key (`{}=`)",
+                name.escape_debug()
+            ));
+        }
+        match variable_part(&value) {
+            Some(Variable::Moment) => {
+                return Some(format!(
+                    "its address names a moment (`{}={}`), which a link made today will not name tomorrow",
+                    name.escape_debug(),
+                    value.escape_debug()
+                ));
+            }
+            Some(Variable::Token) => {
+                return Some(format!(
+                    "its address carries a token (`{}=`)",
+                    name.escape_debug()
+                ));
+            }
+            _ => {}
+        }
+    }
+    let token = url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .any(|segment| variable_part(segment) == Some(Variable::Token));
+    token.then(|| "its path carries a token (a long run of hex digits or a UUID)".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +444,42 @@ mod tests {
         );
         assert_eq!(relative_to(&folder, &url("http://site.test/application/")), None);
         assert_eq!(relative_to(&folder, &url("http://site.test/other/")), None);
+    }
+
+    #[test]
+    fn addresses_with_a_moment_a_session_or_a_token_expire_and_the_rest_last() {
+        for (address, reason) in [
+            (
+                "http://site.test/timeline?from=2026-12-06T10%3A20%3A30Z&precision=second",
+                "its address names a moment (`from=2026-12-06T10:20:30Z`)",
+            ),
+            (
+                "http://site.test/report?sid=a81f",
+                "a session or a one-time key (`sid=`)",
+            ),
+            (
+                "http://site.test/app;jsessionid=A81F0C?x=1",
+                "a session (`;jsessionid=`)",
+            ),
+            ("http://site.test/login?__FORM_TOKEN=abc", "(`__FORM_TOKEN=`)"),
+            ("http://site.test/reset?k=3f2a9c0d41b7e8a5", "a token (`k=`)"),
+            (
+                "http://site.test/share/3f2a9c0d41b7e8a5c0ffee/",
+                "its path carries a token",
+            ),
+        ] {
+            let why = expires(&url(address)).unwrap_or_else(|| panic!("{address} lasts"));
+            assert!(why.contains(reason), "{address}: {why}");
+            assert!(!why.contains("a81f") && !why.contains("A81F0C"), "{why}");
+        }
+        for lasting in [
+            "http://site.test/ticket/17",
+            "http://site.test/query?status=new&order=priority",
+            "http://site.test/blog/2020-01-01/launch",
+            "http://site.test/help/?page=2",
+        ] {
+            assert_eq!(expires(&url(lasting)), None, "{lasting}");
+        }
     }
 
     #[test]

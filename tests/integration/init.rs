@@ -1,11 +1,19 @@
 //! `shakedown init` through the real binary: a visit to the real demo site gives files that
-//! `check` accepts, that pass on the healthy site and fail on its faults; NRPE and Nagios files
+//! `check` accepts, that pass on the healthy site and fail on its faults; a visit to a site with
+//! filler text, expiring links and HTTP authentication leaves out what would not pass; NRPE and Nagios files
 //! give the expected monitoring feature, whose checks run against the real Monitoring Plugins;
 //! and nothing is ever written over an existing file.
 
 use std::net::TcpListener;
 use std::path::Path;
 
+use axum::Router;
+use axum::http::StatusCode;
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::response::Html;
+use axum::routing::get;
+
+use crate::support::recording::RecordingServer;
 use crate::support::{DemoSite, Project, Shakedown};
 
 fn read(folder: &Path, file: &str) -> String {
@@ -364,4 +372,88 @@ fn a_broken_object_file_or_one_with_nothing_to_import_is_refused_with_its_place(
             "error: no check could be imported from empty.cfg\n  check_x (empty.cfg:1): `$ARG1$` is sent",
         );
     assert_eq!(std::fs::read_dir(folder.path()).expect("list").count(), 2);
+}
+
+/// A third-party site as `init` meets it: a page of filler text, links that name today's date
+/// or a session, and a login page that asks for HTTP authentication.
+fn tracker_with_traps() -> RecordingServer {
+    let clean = || get(|| async { Html("<p>Nothing to see</p>") });
+    RecordingServer::start(
+        Router::new()
+            .route(
+                "/",
+                get(|| async {
+                    Html(
+                        r#"<a href="/about">About</a> <a href="/help">Help</a>
+                           <a href="/timeline?from=2026-12-06T10%3A20%3A30Z&amp;precision=second">Today</a>
+                           <a href="/report?sid=a81f0c">Report</a> <a href="/login">Login</a>"#,
+                    )
+                }),
+            )
+            .route(
+                "/about",
+                get(|| async { Html("<p>Lorem ipsum dolor sit amet, consectetur.</p>") }),
+            )
+            .route("/help", clean())
+            .route("/timeline", clean())
+            .route("/report", clean())
+            .route(
+                "/login",
+                get(|| async {
+                    (
+                        StatusCode::UNAUTHORIZED,
+                        [(WWW_AUTHENTICATE, "Basic realm=\"tracker\"")],
+                        "log in",
+                    )
+                }),
+            ),
+    )
+}
+
+#[test]
+fn init_leaves_out_what_would_fail_or_expire_names_http_authentication_and_its_suite_passes() {
+    let site = tracker_with_traps();
+    let folder = tempfile::tempdir().expect("temp dir");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", &site.url])
+        .run()
+        .expect_code(0)
+        .expect_stdout("/login asks for HTTP authentication (Basic), not a login form")
+        .expect_stdout("3 page(s) left out of the feature");
+    let feature = read(folder.path(), "features/smoke.feature");
+    for expected in [
+        "      | page  |\n      | /     |\n      | /help |\n",
+        "  Scenario Outline: <page> asks for HTTP authentication\n",
+        "      | /login | Basic  |\n",
+        "    Then no page reachable from \"/\" should contain forbidden content\n",
+        "  #   /about: forbidden content (`lorem-ipsum` fired on \"Lorem ipsum dolor sit amet, consectetur.\")",
+        "  #   /timeline?…: its address names a moment (`from=2026-12-06T10:20:30Z`)",
+        "  #   /report?…: its address carries a session or a one-time key (`sid=`)",
+    ] {
+        assert!(
+            feature.contains(expected),
+            "smoke.feature lacks {expected:?}:\n{feature}"
+        );
+    }
+    assert!(
+        !feature.contains("a81f0c"),
+        "a session id was written:\n{feature}"
+    );
+    let config = read(folder.path(), "shakedown.toml");
+    assert!(
+        config.contains("crawl_skip = [\n    \"^/about$\",  # /about: lorem-ipsum\n]"),
+        "{config}"
+    );
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["check"])
+        .run()
+        .expect_code(0);
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("0 failed");
 }

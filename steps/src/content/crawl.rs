@@ -1,25 +1,31 @@
 //! A bounded, polite crawl as the scenario's role: same origin only, `<a href>` links only (as
 //! `<base href>` resolves them), no form is ever submitted, links that end a session or destroy
 //! something are skipped, each page is fetched once, several at a time, up to a page limit, a
-//! depth limit and the step's deadline. It remembers the addresses it has seen, never the pages.
+//! depth limit and the step's deadline. Where a limit keeps it from every page, it has taken one
+//! page of each shape of address (`/ticket/{n}`) before a second of any, nearest the start
+//! first, so the pages it checks are the same from one run to the next and cover every kind. It
+//! remembers the addresses it has seen, never the pages. A page it could not read whole fails it:
+//! an error page proves nothing about what the page should have shown.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
-use futures::StreamExt as _;
 use regex::Regex;
 use reqwest::Client;
 use reqwest::cookie::Jar;
 use scraper::Html;
 use url::Url;
 
-use super::links::{LinkRules, without_fragment};
+use super::links::{LinkRules, Skip, page_key, shape_of};
 use super::rules::{Finding, RuleSet};
 use crate::deadline::Deadline;
+use crate::failure::{FailureKind, StepFailure};
 use crate::http::{Outgoing, perform};
 use crate::text;
 
 /// Pages fetched at the same time.
 const CONCURRENT_FETCHES: usize = 8;
+/// Pages that answered 4xx named in the crawl's note; the rest are counted.
+const NAMED_REFUSALS: usize = 5;
 
 /// `[content]` crawl settings.
 #[derive(Debug, Clone)]
@@ -44,14 +50,52 @@ impl Default for CrawlSettings {
     }
 }
 
+/// A page the crawl did not read as the site means it: where it is, the page that linked to
+/// it, and what came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unchecked {
+    pub url: Url,
+    /// The page whose link led here; `None` for the start page.
+    pub linked_from: Option<Url>,
+    /// `answered 500 Internal Server Error`, `could not be fetched: ...`
+    pub why: String,
+    pub kind: FailureKind,
+}
+
+impl Unchecked {
+    fn line(&self) -> String {
+        match &self.linked_from {
+            Some(from) => format!("{} {} (linked from {from})", self.url, self.why),
+            None => format!("{} {}", self.url, self.why),
+        }
+    }
+}
+
 /// What a crawl saw.
 #[derive(Debug, Default)]
 pub(crate) struct CrawlReport {
+    /// Pages fetched, whatever came back.
+    pub pages_fetched: usize,
+    /// Pages of the site whose answer was read against the rules.
     pub pages_checked: usize,
     pub findings: Vec<(Url, Finding)>,
-    /// Pages that could not be fetched, with the reason.
-    pub unreachable: Vec<(Url, String)>,
-    pub links_skipped: usize,
+    /// Why the start page gave nothing to crawl, when it did not.
+    pub not_started: Option<Unchecked>,
+    /// Pages whose content could not be told: they answered 5xx, their body was cut, or they
+    /// could not be fetched.
+    pub unreadable: Vec<Unchecked>,
+    /// Pages that answered 4xx: read against the rules, their links not followed. A broken or
+    /// forbidden link is not forbidden content.
+    pub refused: Vec<Unchecked>,
+    /// Distinct links left alone because they look destructive.
+    pub destructive_links: usize,
+    /// Distinct links left alone because `content.crawl_skip` says so.
+    pub configured_skips: usize,
+    /// Shapes of address (`/ticket/{n}`) among the pages fetched, and among all links found.
+    pub shapes_checked: usize,
+    pub shapes_found: usize,
+    /// Pages found and never fetched, because a limit stopped the crawl first.
+    pub left_out: usize,
     /// Whether the page limit stopped the crawl before it ran out of links.
     pub hit_page_limit: bool,
     /// Whether the step's deadline stopped the crawl before it ran out of links.
@@ -97,6 +141,83 @@ impl Crawler {
     }
 }
 
+/// A link found and not yet fetched.
+#[derive(Debug)]
+struct Candidate {
+    url: Url,
+    /// Links followed from the start page to reach it.
+    depth: usize,
+    linked_from: Option<Url>,
+    /// Its shape's index in [`Frontier::taken`].
+    shape: usize,
+}
+
+/// The links waiting to be fetched, and the order they are taken in: the shape with the fewest
+/// pages taken first (every shape once before any twice), then the nearest the start, then the
+/// shortest and first in alphabetical order (`/ticket/2` before `/ticket/10`), so which page
+/// stands for a shape depends on the links there are, not on the order they were found in.
+#[derive(Debug, Default)]
+struct Frontier {
+    waiting: Vec<Candidate>,
+    seen: HashSet<Url>,
+    shapes: HashMap<String, usize>,
+    /// Pages taken so far, by shape.
+    taken: Vec<usize>,
+}
+
+impl Frontier {
+    /// Adds a link unless the page it names was seen already.
+    fn offer(&mut self, url: Url, depth: usize, linked_from: Option<Url>) {
+        if !self.seen.insert(page_key(&url)) {
+            return;
+        }
+        let next = self.shapes.len();
+        let shape = *self.shapes.entry(shape_of(&url)).or_insert(next);
+        if shape == self.taken.len() {
+            self.taken.push(0);
+        }
+        self.waiting.push(Candidate {
+            url,
+            depth,
+            linked_from,
+            shape,
+        });
+    }
+
+    /// Where a redirect landed counts as seen: a link there is not fetched again.
+    fn mark_seen(&mut self, url: &Url) {
+        self.seen.insert(page_key(url));
+    }
+
+    /// Up to `count` of the waiting links, first first.
+    fn take(&mut self, count: usize) -> Vec<Candidate> {
+        let mut batch = Vec::new();
+        while batch.len() < count {
+            let first = self
+                .waiting
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, candidate)| {
+                    let address = candidate.url.as_str();
+                    (
+                        self.taken[candidate.shape],
+                        candidate.depth,
+                        address.len(),
+                        address,
+                    )
+                })
+                .map(|(index, _)| index);
+            let Some(first) = first else {
+                break;
+            };
+            let candidate = self.waiting.swap_remove(first);
+            self.taken[candidate.shape] += 1;
+            batch.push(candidate);
+        }
+        batch
+    }
+}
+
 async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> CrawlReport {
     let Crawler {
         http,
@@ -106,73 +227,378 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
         links,
     } = crawler;
     let mut report = CrawlReport::default();
-    let mut seen: HashSet<Url> = HashSet::from([without_fragment(&start)]);
-    let mut frontier = vec![start.clone()];
-    for depth in 0..=*max_depth {
+    let mut frontier = Frontier::default();
+    let mut skipped: HashSet<(Url, Skip)> = HashSet::new();
+    frontier.offer(start.clone(), 0, None);
+    while !frontier.waiting.is_empty() && report.not_started.is_none() {
         if deadline.has_passed() {
             report.hit_deadline = true;
             break;
         }
-        let room = max_pages - report.pages_checked;
-        if frontier.len() > room {
-            frontier.truncate(room);
+        let room = max_pages - report.pages_fetched;
+        if room == 0 {
             report.hit_page_limit = true;
+            break;
         }
-        let fetches = futures::stream::iter(frontier.drain(..))
-            .map(|url| async move {
-                (
-                    url.clone(),
-                    perform(http, jar, Outgoing::get(url), deadline).await,
-                )
-            })
-            .buffered(CONCURRENT_FETCHES)
-            .collect::<Vec<_>>()
-            .await;
-        let mut next = Vec::new();
-        for (url, fetched) in fetches {
+        let batch = frontier.take(room.min(CONCURRENT_FETCHES));
+        report.pages_fetched += batch.len();
+        let fetches = batch.into_iter().map(|candidate| async move {
+            let fetched = perform(http, jar, Outgoing::get(candidate.url.clone()), deadline).await;
+            (candidate, fetched)
+        });
+        for (candidate, fetched) in futures::future::join_all(fetches).await {
+            let unchecked = |why: String, kind: FailureKind| Unchecked {
+                url: candidate.url.clone(),
+                linked_from: candidate.linked_from.clone(),
+                why,
+                kind,
+            };
+            let is_start = candidate.linked_from.is_none();
             let exchange = match fetched {
                 Ok(exchange) => exchange,
-                Err(_) if deadline.has_passed() => {
+                Err(_) if deadline.has_passed() && !is_start => {
                     report.hit_deadline = true;
+                    report.left_out += 1;
                     continue;
                 }
                 Err(failure) => {
-                    report.unreachable.push((url, failure.summary().to_owned()));
+                    report.record(
+                        unchecked(
+                            format!("could not be fetched: {}", failure.summary()),
+                            failure.kind(),
+                        ),
+                        |report| &mut report.unreadable,
+                    );
                     continue;
                 }
             };
             let landed = exchange.final_url();
             if landed.origin() != start.origin() {
+                if is_start {
+                    report.not_started = Some(unchecked(
+                        format!("went on to {landed}, another site, where the crawl does not follow"),
+                        FailureKind::Assertion,
+                    ));
+                }
                 continue;
             }
+            frontier.mark_seen(&landed);
             report.pages_checked += 1;
-            if !text::is_html(exchange.content_type(), &exchange.body) {
-                for finding in rules.scan(landed.path(), &exchange.body, None) {
-                    report.findings.push((landed.clone(), finding));
-                }
+            let document = text::is_html(exchange.content_type(), &exchange.body)
+                .then(|| Html::parse_document(&exchange.body));
+            let found = match &document {
+                Some(document) => rules.scan(
+                    landed.path(),
+                    &text::visible_text_of(document),
+                    Some(&exchange.body),
+                ),
+                None => rules.scan(landed.path(), &exchange.body, None),
+            };
+            report
+                .findings
+                .extend(found.into_iter().map(|finding| (landed.clone(), finding)));
+            let status = exchange.status;
+            let answered = format!("answered {status}");
+            if status.is_server_error() {
+                report.record(unchecked(answered, FailureKind::Assertion), |report| {
+                    &mut report.unreadable
+                });
                 continue;
             }
-            let document = Html::parse_document(&exchange.body);
-            let visible = text::visible_text_of(&document);
-            for finding in rules.scan(landed.path(), &visible, Some(&exchange.body)) {
-                report.findings.push((landed.clone(), finding));
-            }
-            if depth == *max_depth {
+            if status.is_client_error() {
+                report.record(unchecked(answered, FailureKind::Assertion), |report| {
+                    &mut report.refused
+                });
                 continue;
             }
+            if let Some(why) = exchange.cut_short() {
+                report.unreadable.push(unchecked(why, FailureKind::Assertion));
+            }
+            let Some(document) = document.filter(|_| candidate.depth < *max_depth) else {
+                continue;
+            };
             let found = links.sort(&document, &landed, &start);
-            report.links_skipped += found.skipped;
+            skipped.extend(found.skipped);
             for link in found.follow {
-                if seen.insert(link.clone()) {
-                    next.push(link);
-                }
+                frontier.offer(link, candidate.depth + 1, Some(landed.clone()));
             }
         }
-        if next.is_empty() || report.pages_checked >= *max_pages {
-            report.hit_page_limit |= !next.is_empty();
-            break;
-        }
-        frontier = next;
     }
+    report.left_out += frontier.waiting.len();
+    report.shapes_found = frontier.taken.len();
+    report.shapes_checked = frontier.taken.iter().filter(|taken| **taken > 0).count();
+    let count = |kind: Skip| skipped.iter().filter(|(_, why)| *why == kind).count();
+    report.destructive_links = count(Skip::Destructive);
+    report.configured_skips = count(Skip::Configured);
     report
+}
+
+impl CrawlReport {
+    /// A page that gave nothing to read: the start page stops the crawl before it began, any
+    /// other goes into `list`.
+    fn record(&mut self, page: Unchecked, list: impl FnOnce(&mut Self) -> &mut Vec<Unchecked>) {
+        match page.linked_from {
+            None => self.not_started = Some(page),
+            Some(_) => list(self).push(page),
+        }
+    }
+
+    /// The crawl's note when every page it reached was read whole and holds nothing
+    /// forbidden; else the failure, naming each page with what was found or what came back.
+    pub(crate) fn verdict(
+        &self,
+        start: &str,
+        role: &str,
+        max_pages: usize,
+        deadline: Deadline,
+    ) -> Result<String, StepFailure> {
+        let summary = self.summary(start, role, max_pages, deadline);
+        let found: Vec<String> = self
+            .findings
+            .iter()
+            .map(|(url, finding)| format!("{url} [{}] {}", finding.rule, finding.snippet))
+            .collect();
+        let with_findings = |failure: StepFailure| match found.is_empty() {
+            true => failure,
+            false => failure.with("found", found.join("\n")),
+        };
+        if let Some(not_started) = &self.not_started {
+            let failure = StepFailure::new(format!("the crawl could not start: {start} {}", not_started.why))
+                .of_kind(not_started.kind)
+                .with("request", format!("GET {}", not_started.url))
+                .with("as", role.to_owned());
+            return Err(with_findings(failure));
+        }
+        if found.is_empty() && self.unreadable.is_empty() {
+            return Ok(summary);
+        }
+        let failure = if found.is_empty() {
+            // Only pages that did not answer: the site's own kind of trouble (a timeout, a
+            // refused connection); one that answered badly is the site's fault.
+            let kind = match self
+                .unreadable
+                .iter()
+                .all(|page| page.kind != FailureKind::Assertion)
+            {
+                true => self.unreadable[0].kind,
+                false => FailureKind::Assertion,
+            };
+            StepFailure::new(format!(
+                "could not tell whether {} of {} page(s) reachable from {start} hold forbidden content: they could not be read whole",
+                self.unreadable.len(),
+                self.pages_fetched
+            ))
+            .of_kind(kind)
+        } else {
+            let pages: BTreeSet<&Url> = self.findings.iter().map(|(url, _)| url).collect();
+            StepFailure::new(format!(
+                "forbidden content on {} of {} page(s) reachable from {start}",
+                pages.len(),
+                self.pages_checked
+            ))
+        };
+        let mut failure = with_findings(failure.with("crawl", summary));
+        if !self.unreadable.is_empty() {
+            let lines: Vec<String> = self.unreadable.iter().map(Unchecked::line).collect();
+            failure = failure.with("not checked", lines.join("\n"));
+        }
+        Err(failure)
+    }
+
+    /// `checked 20 page(s) reachable from / as clerk, ...`: what was checked, what was passed
+    /// over and why, and where a limit stopped the crawl.
+    fn summary(&self, start: &str, role: &str, max_pages: usize, deadline: Deadline) -> String {
+        let mut summary = format!(
+            "checked {} page(s) reachable from {start} as {role}",
+            self.pages_checked
+        );
+        if !self.refused.is_empty() {
+            let named: Vec<String> = self
+                .refused
+                .iter()
+                .take(NAMED_REFUSALS)
+                .map(Unchecked::line)
+                .collect();
+            let more = match self.refused.len().saturating_sub(NAMED_REFUSALS) {
+                0 => String::new(),
+                more => format!(" and {more} more"),
+            };
+            summary.push_str(&format!(
+                ", {} of them answered 4xx, their links not followed ({}{more})",
+                self.refused.len(),
+                named.join("; ")
+            ));
+        }
+        if self.configured_skips > 0 {
+            summary.push_str(&format!(
+                ", {} link(s) skipped by `content.crawl_skip`",
+                self.configured_skips
+            ));
+        }
+        if self.destructive_links > 0 {
+            summary.push_str(&format!(", {} unsafe link(s) skipped", self.destructive_links));
+        }
+        if self.hit_page_limit {
+            summary.push_str(&format!(", stopped at `content.crawl_max_pages` = {max_pages}"));
+        }
+        if self.hit_deadline {
+            summary.push_str(&format!(", stopped at the step's deadline, {deadline}"));
+        }
+        if self.left_out > 0 {
+            summary.push_str(&format!(
+                ", covering {} of {} page shape(s) found, {} page(s) left out",
+                self.shapes_checked, self.shapes_found, self.left_out
+            ));
+        }
+        summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(path: &str) -> Url {
+        Url::parse("http://site.test/")
+            .expect("url")
+            .join(path)
+            .expect("link")
+    }
+
+    fn taken(frontier: &mut Frontier, count: usize) -> Vec<String> {
+        frontier
+            .take(count)
+            .into_iter()
+            .map(|candidate| candidate.url.path().to_owned() + candidate.url.query().map_or("", |_| "?…"))
+            .collect()
+    }
+
+    #[test]
+    fn every_shape_is_taken_once_before_any_twice_nearest_first() {
+        let mut frontier = Frontier::default();
+        for number in (1..=300).rev() {
+            frontier.offer(url(&format!("/ticket/{number}")), 1, Some(url("/")));
+        }
+        frontier.offer(url("/report/7"), 2, Some(url("/ticket/1")));
+        frontier.offer(url("/wiki/Start"), 1, Some(url("/")));
+        frontier.offer(url("/timeline?from=2026-12-06&daysback=1"), 1, Some(url("/")));
+        frontier.offer(url("/timeline?daysback=1&from=2026-12-06"), 1, Some(url("/")));
+        frontier.offer(url("/timeline?from=2026-12-05&daysback=1"), 1, Some(url("/")));
+        assert_eq!(
+            frontier.waiting.len(),
+            304,
+            "the same page in another order is one page"
+        );
+        assert_eq!(
+            taken(&mut frontier, 6),
+            [
+                "/ticket/1",
+                "/wiki/Start",
+                "/timeline?…",
+                "/report/7",
+                "/ticket/2",
+                "/timeline?…"
+            ]
+        );
+        assert_eq!(frontier.shapes.len(), 4);
+        assert_eq!(frontier.taken, [2, 1, 1, 2]);
+        assert_eq!(taken(&mut frontier, 2), ["/ticket/3", "/ticket/4"]);
+    }
+
+    #[test]
+    fn the_sample_does_not_depend_on_the_order_links_were_found_in() {
+        let paths: Vec<String> = (1..=40).map(|number| format!("/ticket/{number}")).collect();
+        let mut forwards = Frontier::default();
+        let mut backwards = Frontier::default();
+        for path in &paths {
+            forwards.offer(url(path), 1, None);
+        }
+        for path in paths.iter().rev() {
+            backwards.offer(url(path), 1, None);
+        }
+        assert_eq!(taken(&mut forwards, 5), taken(&mut backwards, 5));
+    }
+
+    fn report() -> CrawlReport {
+        CrawlReport {
+            pages_fetched: 3,
+            pages_checked: 2,
+            ..CrawlReport::default()
+        }
+    }
+
+    fn deadline() -> Deadline {
+        Deadline::after(std::time::Duration::from_secs(15), crate::deadline::Limit::Step)
+    }
+
+    #[test]
+    fn a_page_that_answered_an_error_fails_the_crawl_as_could_not_tell() {
+        let mut report = report();
+        report.unreadable.push(Unchecked {
+            url: url("/broken"),
+            linked_from: Some(url("/")),
+            why: "answered 500 Internal Server Error".into(),
+            kind: FailureKind::Assertion,
+        });
+        let failure = report
+            .verdict("/", "anonymous", 200, deadline())
+            .expect_err("an error page fails the crawl");
+        assert_eq!(
+            failure.summary(),
+            "could not tell whether 1 of 3 page(s) reachable from / hold forbidden content: they could not be read whole"
+        );
+        assert_eq!(failure.kind(), FailureKind::Assertion);
+        assert!(
+            failure.details().contains(&(
+                "not checked",
+                "http://site.test/broken answered 500 Internal Server Error (linked from http://site.test/)"
+                    .to_owned()
+            ))
+        );
+        report.unreadable[0].kind = FailureKind::Connection;
+        let failure = report
+            .verdict("/", "anonymous", 200, deadline())
+            .expect_err("fails");
+        assert_eq!(failure.kind(), FailureKind::Connection);
+    }
+
+    #[test]
+    fn a_start_page_that_answered_an_error_is_a_crawl_that_never_started() {
+        let mut report = report();
+        report.not_started = Some(Unchecked {
+            url: url("/"),
+            linked_from: None,
+            why: "answered 404 Not Found".into(),
+            kind: FailureKind::Assertion,
+        });
+        let failure = report.verdict("/", "clerk", 200, deadline()).expect_err("fails");
+        assert_eq!(
+            failure.summary(),
+            "the crawl could not start: / answered 404 Not Found"
+        );
+    }
+
+    #[test]
+    fn the_note_names_refusals_skips_and_what_a_limit_left_out() {
+        let mut report = report();
+        report.refused.push(Unchecked {
+            url: url("/private/"),
+            linked_from: Some(url("/")),
+            why: "answered 403 Forbidden".into(),
+            kind: FailureKind::Assertion,
+        });
+        report.configured_skips = 2;
+        report.destructive_links = 1;
+        report.hit_page_limit = true;
+        report.shapes_checked = 4;
+        report.shapes_found = 5;
+        report.left_out = 280;
+        assert_eq!(
+            report.verdict("/", "clerk", 20, deadline()).expect("passes"),
+            "checked 2 page(s) reachable from / as clerk, 1 of them answered 4xx, their links not followed \
+             (http://site.test/private/ answered 403 Forbidden (linked from http://site.test/)), \
+             2 link(s) skipped by `content.crawl_skip`, 1 unsafe link(s) skipped, \
+             stopped at `content.crawl_max_pages` = 20, covering 4 of 5 page shape(s) found, 280 page(s) left out"
+        );
+    }
 }

@@ -49,8 +49,17 @@ pub struct LinkRules {
 pub struct Links {
     /// Same-origin links safe to follow, without their fragment, in page order.
     pub follow: Vec<Url>,
-    /// Same-origin links left alone because they look destructive.
-    pub skipped: usize,
+    /// Same-origin links left alone, without their fragment, and why.
+    pub skipped: Vec<(Url, Skip)>,
+}
+
+/// Why a link is not followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Skip {
+    /// A built-in destructive word names it.
+    Destructive,
+    /// A `content.crawl_skip` pattern matches it.
+    Configured,
 }
 
 impl LinkRules {
@@ -69,34 +78,33 @@ impl LinkRules {
             if link.origin() != origin.origin() || !matches!(link.scheme(), "http" | "https") {
                 continue;
             }
-            if self.skips(&link, &label) {
-                links.skipped += 1;
-            } else {
-                links.follow.push(without_fragment(&link));
+            match self.skips(&link, &label) {
+                Some(why) => links.skipped.push((without_fragment(&link), why)),
+                None => links.follow.push(without_fragment(&link)),
             }
         }
         links
     }
 
-    /// Whether a link is one never to follow: a `crawl_skip` pattern matches its decoded path
-    /// and query or its text, or a destructive word does and no `crawl_allow` pattern lets it
-    /// through.
-    fn skips(&self, link: &Url, label: &str) -> bool {
+    /// Why a link is one never to follow, if it is: a `crawl_skip` pattern matches its decoded
+    /// path and query or its text, or a destructive word does and no `crawl_allow` pattern lets
+    /// it through.
+    fn skips(&self, link: &Url, label: &str) -> Option<Skip> {
         let target = decoded_target(link);
         let matches = |pattern: &Regex| pattern.is_match(&target) || pattern.is_match(label);
         if self.skip.iter().any(matches) {
-            return true;
+            return Some(Skip::Configured);
         }
         let destructive = [target.as_str(), label]
             .into_iter()
             .any(|text| holds_destructive_word(&words(text)));
-        destructive && !self.allow.iter().any(matches)
+        (destructive && !self.allow.iter().any(matches)).then_some(Skip::Destructive)
     }
 }
 
 /// A link's path and query as the server reads them: percent-decoded (`/log%6fut` is
-/// `/logout`), `+` in the query as a space.
-fn decoded_target(link: &Url) -> String {
+/// `/logout`), `+` in the query as a space. `content.crawl_skip` patterns read this.
+pub fn decoded_target(link: &Url) -> String {
     let path = percent_decode_str(link.path()).decode_utf8_lossy();
     match link.query() {
         Some(query) => format!(
@@ -167,6 +175,83 @@ pub(crate) fn without_fragment(url: &Url) -> Url {
     url
 }
 
+/// One page however its query is ordered: `?b=2&a=1` and `?a=1&b=2` ask for the same thing,
+/// so a crawl fetches it once.
+pub(crate) fn page_key(url: &Url) -> Url {
+    let mut key = without_fragment(url);
+    if key.query().is_some() {
+        let mut pairs: Vec<(String, String)> = key.query_pairs().into_owned().collect();
+        pairs.sort();
+        key.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    key
+}
+
+/// A part of an address that picks one thing among many of its kind, or a moment, rather
+/// than a kind of page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variable {
+    /// `17`: a record's number.
+    Number,
+    /// `2026-12-06`, `2026-12-06T10:20:30Z`, `12/06/2026`, a Unix timestamp: a moment, which
+    /// a link made today will not name tomorrow.
+    Moment,
+    /// A run of 16 or more hex digits, or a UUID: a hash, a key or a session.
+    Token,
+}
+
+/// What kind of variable part `text` (a path segment or a query value, percent-decoded) is,
+/// if it is one.
+pub fn variable_part(text: &str) -> Option<Variable> {
+    static MOMENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2}|\b\d{1,2}/\d{1,2}/\d{4}\b|^1\d{9}(?:\d{3})?$")
+            .expect("the moment pattern is valid")
+    });
+    static HEX_RUN: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[0-9a-fA-F]{16,}").expect("the hex pattern is valid"));
+    static UUID: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+            .expect("the UUID pattern is valid")
+    });
+    if MOMENT.is_match(text) {
+        return Some(Variable::Moment);
+    }
+    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Some(Variable::Number);
+    }
+    // A word such as `deadbeefcafebabe` is hex too; a token mixes digits and letters.
+    let token = HEX_RUN.find_iter(text).any(|run| {
+        let run = run.as_str();
+        run.bytes().any(|byte| byte.is_ascii_digit()) && run.bytes().any(|byte| byte.is_ascii_alphabetic())
+    });
+    (token || UUID.is_match(text)).then_some(Variable::Token)
+}
+
+/// The shape of a page's address: its path with every number, moment and token in place of a
+/// placeholder, and the sorted names of its query's parameters (`/ticket/{n}?action&version`).
+/// `/ticket/17` and `/ticket/18` are one shape, as are every query of one page that differ only
+/// in values or order: one kind of page.
+pub fn shape_of(url: &Url) -> String {
+    let mut shape = String::new();
+    for segment in url.path().split('/').skip(1) {
+        shape.push('/');
+        match variable_part(&percent_decode_str(segment).decode_utf8_lossy()) {
+            Some(Variable::Number) => shape.push_str("{n}"),
+            Some(Variable::Moment) => shape.push_str("{moment}"),
+            Some(Variable::Token) => shape.push_str("{token}"),
+            None => shape.push_str(segment),
+        }
+    }
+    if url.query().is_some() {
+        let mut names: Vec<String> = url.query_pairs().map(|(name, _)| name.into_owned()).collect();
+        names.sort();
+        names.dedup();
+        shape.push('?');
+        shape.push_str(&names.join("&"));
+    }
+    shape
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,18 +303,21 @@ mod tests {
             "/cache/purge/",
             "/keys/7/revoke",
         ] {
-            assert!(rules.skips(&link(href), "Go"), "{href} is followed");
+            assert!(rules.skips(&link(href), "Go").is_some(), "{href} is followed");
         }
-        assert!(rules.skips(&link("/a"), "Sign out"));
+        assert_eq!(rules.skips(&link("/a"), "Sign out"), Some(Skip::Destructive));
         for href in ["/reports/removals", "/dropbox-help/", "/catalog/outdoor", "/"] {
-            assert!(!rules.skips(&link(href), "Reports"), "{href} is skipped");
+            assert_eq!(rules.skips(&link(href), "Reports"), None, "{href} is skipped");
         }
         let allowing = LinkRules::new(
             vec![Regex::new("(?i)export").expect("regex")],
             vec![Regex::new("^/search/reset-filters$").expect("regex")],
         );
-        assert!(!allowing.skips(&link("/search/reset-filters"), "Reset"));
-        assert!(allowing.skips(&link("/reports/export"), "Export"));
+        assert_eq!(allowing.skips(&link("/search/reset-filters"), "Reset"), None);
+        assert_eq!(
+            allowing.skips(&link("/reports/export"), "Export"),
+            Some(Skip::Configured)
+        );
     }
 
     #[test]
@@ -242,12 +330,79 @@ mod tests {
             &page,
             &Url::parse("http://site.test/").expect("url"),
         );
+        let url = |text: &str| Url::parse(text).expect("url");
         assert_eq!(
             links,
             Links {
-                follow: vec![Url::parse("http://site.test/a/b").expect("url")],
-                skipped: 3,
+                follow: vec![url("http://site.test/a/b")],
+                skipped: vec![
+                    (url("http://site.test/accounts/logout/"), Skip::Destructive),
+                    (url("http://site.test/x/"), Skip::Destructive),
+                    (url("http://site.test/archive/2020/"), Skip::Configured),
+                ],
             }
         );
+    }
+
+    #[test]
+    fn numbers_moments_and_tokens_are_variable_parts_and_words_are_not() {
+        for (text, expected) in [
+            ("17", Some(Variable::Number)),
+            ("2026-12-06", Some(Variable::Moment)),
+            ("2026-12-06T10:20:30Z", Some(Variable::Moment)),
+            ("12/6/2026", Some(Variable::Moment)),
+            ("1765015230", Some(Variable::Moment)),
+            ("3f2a9c0d41b7e8a5", Some(Variable::Token)),
+            ("550e8400-e29b-41d4-a716-446655440000", Some(Variable::Token)),
+            ("report-2b1f9e7a0c3d5e6f.pdf", Some(Variable::Token)),
+            ("deadbeefcafebabe", None),
+            ("WikiStart", None),
+            ("v2", None),
+            ("", None),
+        ] {
+            assert_eq!(variable_part(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn pages_of_one_kind_share_a_shape() {
+        let shape = |text: &str| shape_of(&Url::parse(text).expect("url"));
+        assert_eq!(shape("http://site.test/ticket/17"), "/ticket/{n}");
+        assert_eq!(
+            shape("http://site.test/ticket/18"),
+            shape("http://site.test/ticket/17")
+        );
+        assert_eq!(
+            shape("http://site.test/query?status=new&order=id"),
+            shape("http://site.test/query?order=priority&status=closed&status=new")
+        );
+        assert_eq!(shape("http://site.test/query?order=id"), "/query?order");
+        assert_eq!(
+            shape("http://site.test/timeline?from=2026-12-06&daysback=1"),
+            "/timeline?daysback&from"
+        );
+        assert_eq!(
+            shape("http://site.test/changeset/3f2a9c0d41b7e8a5/"),
+            "/changeset/{token}/"
+        );
+        assert_ne!(
+            shape("http://site.test/wiki/Start"),
+            shape("http://site.test/wiki/Guide")
+        );
+        assert_ne!(
+            shape("http://site.test/query"),
+            shape("http://site.test/query?order=id")
+        );
+    }
+
+    #[test]
+    fn one_page_is_one_key_whatever_the_order_of_its_query() {
+        let key = |text: &str| page_key(&Url::parse(text).expect("url"));
+        assert_eq!(
+            key("http://site.test/r?b=2&a=1#top"),
+            key("http://site.test/r?a=1&b=2")
+        );
+        assert_ne!(key("http://site.test/r?a=1"), key("http://site.test/r?a=2"));
+        assert_eq!(key("http://site.test/r").as_str(), "http://site.test/r");
     }
 }

@@ -7,5 +7,5 @@ mod rules;
 mod steps;
 
 pub use crawl::{CrawlSettings, Crawler};
-pub use links::{LinkRules, Links};
+pub use links::{LinkRules, Links, Skip, Variable, decoded_target, variable_part};
 pub use rules::{Allowance, BUILT_IN, Finding, RuleError, RuleSet};

@@ -2,10 +2,13 @@
 //! and excepted per path by `[content]`, compiled once per run (the built-in ones only when a
 //! page is first scanned). Each rule has a name, so a failure says which one matched.
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::sync::LazyLock;
 
+use percent_encoding::percent_decode_str;
 use regex::Regex;
+use scraper::{Html, Selector};
 
 use crate::text;
 
@@ -14,7 +17,14 @@ pub struct BuiltIn {
     pub name: &'static str,
     pub catches: &'static str,
     pattern: &'static str,
+    /// Whether it passes over text in [`CODE_ELEMENTS`]: what it catches is also what
+    /// documentation shows on purpose and users paste (a template's syntax, a traceback in a
+    /// ticket), so only outside them is it a rendering mistake.
+    skips_code: bool,
 }
+
+/// Elements whose text is code, sample output or what a user typed, shown as it is on purpose.
+pub const CODE_ELEMENTS: &[&str] = &["pre", "code", "kbd", "samp", "textarea"];
 
 /// The rules every run starts with; `[content] disable = [...]` names the ones to drop.
 pub const BUILT_IN: &[BuiltIn] = &[
@@ -22,82 +32,173 @@ pub const BUILT_IN: &[BuiltIn] = &[
         name: "lorem-ipsum",
         catches: "lorem ipsum filler text",
         pattern: r"(?i)\blorem\s+ipsum\b|\bdolor\s+sit\s+amet\b",
+        skips_code: false,
     },
     BuiltIn {
         name: "test-please-ignore",
         catches: "\"test, please ignore\" and its kin",
         pattern: r"(?i)\btest(?:ing)?\b[\s,.:;!–—-]*(?:please|pls|plz)[\s,]*ignore\b|\bplease\s+ignore[\s,.:;!–—-]*(?:this\s+)?test\b|\bignore\s+this\s+test\b",
+        skips_code: false,
     },
     BuiltIn {
         name: "keyboard-mash",
         catches: "keyboard-mash test strings such as asdf or qwertyuiop",
         pattern: r"(?i)\b(?:asdf(?:gh?(?:jkl?)?)?|qwerty(?:uiop)?|zxcvbn(?:m)?|sdfsdf|asdasd|fghfgh|jkljkl)\b",
+        skips_code: false,
     },
     BuiltIn {
         name: "unrendered-template",
         catches: "template tags that were never rendered: {{ var }}, {% tag %}, ${var}",
         pattern: r"\{\{\s*[\w.\[\]]+(?:\s*\|[^}]*)?\s*\}\}|\{%-?\s*[a-z_]+\b[^%]*-?%\}|\$\{\s*[\w.]+\s*\}",
+        skips_code: true,
     },
     BuiltIn {
         name: "object-object",
         catches: "a JavaScript object printed as text",
         pattern: r"\[object Object\]",
+        skips_code: false,
     },
     BuiltIn {
         name: "django-debug",
         catches: "Django's debug page",
         pattern: r"(?i)you(?:'|’)re seeing this error because you have\s+DEBUG\s*=\s*True",
+        skips_code: false,
     },
     BuiltIn {
         name: "python-traceback",
         catches: "a Python traceback",
         pattern: r#"Traceback \(most recent call last\)|File "[^"]+\.py", line \d+, in \w+"#,
+        skips_code: true,
     },
     BuiltIn {
         name: "php-error",
         catches: "PHP fatal errors, warnings and notices",
         pattern: r"(?i)\b(?:PHP\s+)?(?:Fatal error|Parse error|Warning|Notice|Deprecated)\s*:\s.{0,300}?\bin\s+(?:/|[A-Z]:\\)\S+\.php(?::\d+|\s+on\s+line\s+\d+)",
+        skips_code: true,
     },
     BuiltIn {
         name: "rails-error",
         catches: "Rails' debug and error pages",
         pattern: r"Action Controller: Exception caught|ActionView::Template::Error|ActiveRecord::\w+ in \w+#\w+|Routing Error No route matches|We're sorry, but something went wrong\.",
+        skips_code: false,
     },
     BuiltIn {
         name: "laravel-error",
         catches: "Laravel and Symfony error pages",
         pattern: r"Whoops, looks like something went wrong\.|Illuminate\\(?:\w+\\)+\w*Exception|Symfony\\Component\\\w+\\Exception\\\w+",
+        skips_code: false,
     },
     BuiltIn {
         name: "java-stack-trace",
         catches: "a Java stack trace",
         pattern: r"\bat [a-zA-Z_$][\w$]*(?:\.[\w$<>]+)+\((?:[\w$]+\.java:\d+|Native Method|Unknown Source)\)|\bjava\.lang\.\w+(?:Exception|Error)\b",
+        skips_code: true,
     },
     BuiltIn {
         name: "werkzeug-debugger",
         catches: "the Werkzeug (Flask) debugger",
         pattern: r"(?i)werkzeug debugger|The debugger caught an exception in your WSGI application",
+        skips_code: false,
     },
     BuiltIn {
         name: "express-error",
         catches: "Express' default error pages",
         pattern: r"\bCannot (?:GET|POST|PUT|PATCH|DELETE) /\S*|\bat [\w.$<>\[\] ]+ \((?:/|[A-Z]:\\)[^)]*node_modules[^)]*\.js:\d+:\d+\)",
+        skips_code: false,
     },
 ];
 
 /// A rule that does not apply to some paths (`[[content.allow]]`).
 #[derive(Debug, Clone)]
 pub struct Allowance {
-    /// Paths starting with this are excepted.
-    pub path_prefix: String,
+    /// The page at this path and every page under it are excepted, segment by segment:
+    /// `/docs/Guide` covers `/docs/Guide` and `/docs/Guide/Intro`, not `/docs/GuideIndex`. A
+    /// `*` stands for any run of characters within one segment (`/docs/Guide*`).
+    pub path: String,
     /// The rules excepted there; empty means every rule.
     pub rules: Vec<String>,
+}
+
+impl Allowance {
+    /// Whether the page at `path` (as sent, percent-encoded) is at or under the allowance's
+    /// path.
+    pub fn covers(&self, path: &str) -> bool {
+        let decoded = percent_decode_str(path).decode_utf8_lossy();
+        let mut page = segments(&decoded);
+        segments(&self.path).all(|wanted| page.next().is_some_and(|segment| glob_matches(wanted, segment)))
+    }
+}
+
+/// The segments of a path, without the empty one a leading or trailing `/` makes.
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|segment| !segment.is_empty())
+}
+
+/// Whether `text` is `pattern`, where each `*` of the pattern stands for any run of characters.
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    let mut pieces = pattern.split('*');
+    let first = pieces.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let mut pieces: Vec<&str> = pieces.collect();
+    let Some(last) = pieces.pop() else {
+        // No `*`: the whole segment.
+        return rest.is_empty();
+    };
+    for piece in pieces {
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 #[derive(Debug, Clone)]
 struct Rule {
     name: String,
     pattern: Pattern,
+    skips_code: bool,
+}
+
+impl Rule {
+    /// What the rule finds in a page's visible text, else in its markup.
+    fn find(&self, visible_text: &str, html: Option<&str>) -> Option<Finding> {
+        [Some(visible_text), html]
+            .into_iter()
+            .flatten()
+            .find_map(|haystack| {
+                self.pattern.regex().find(haystack).map(|found| Finding {
+                    rule: self.name.clone(),
+                    snippet: text::snippet_around(haystack, found.start(), found.end()),
+                })
+            })
+    }
+}
+
+/// A page with its [`CODE_ELEMENTS`] taken out: their text and markup both.
+struct Prose {
+    visible: String,
+    markup: String,
+}
+
+impl Prose {
+    fn of(html: &str) -> Self {
+        static CODE: LazyLock<Selector> =
+            LazyLock::new(|| Selector::parse(&CODE_ELEMENTS.join(", ")).expect("a valid selector"));
+        let mut document = Html::parse_document(html);
+        let code: Vec<_> = document.select(&CODE).map(|element| element.id()).collect();
+        for id in code {
+            if let Some(mut node) = document.tree.get_mut(id) {
+                node.detach();
+            }
+        }
+        Self {
+            visible: text::visible_text_of(&document),
+            markup: document.html(),
+        }
+    }
 }
 
 /// A rule's regex: a configured one is compiled with the configuration, where its errors are
@@ -193,11 +294,14 @@ impl RuleSet {
             .map(|(index, rule)| Rule {
                 name: rule.name.to_owned(),
                 pattern: Pattern::BuiltIn(index),
+                skips_code: rule.skips_code,
             });
+        // A project's own rule names what it never wants shown, code or not.
         let configured = extra.iter().map(|(name, pattern)| match Regex::new(pattern) {
             Ok(pattern) => Ok(Rule {
                 name: name.clone(),
                 pattern: Pattern::Configured(pattern),
+                skips_code: false,
             }),
             Err(error) => Err(RuleError::Pattern {
                 name: name.clone(),
@@ -209,28 +313,40 @@ impl RuleSet {
     }
 
     /// Every rule that matches the page at `path`: its visible text first, then its markup
-    /// (attributes such as `placeholder="asdf"`), one finding per rule.
+    /// (attributes such as `placeholder="asdf"`), one finding per rule. A rule that skips code
+    /// reads an HTML page without its [`CODE_ELEMENTS`].
     pub fn scan(&self, path: &str, visible_text: &str, html: Option<&str>) -> Vec<Finding> {
+        // Taking the code out costs a parse: done only once a rule that skips code has fired on
+        // the whole page, which a clean page never makes it do.
+        let prose = OnceCell::new();
         self.rules
             .iter()
             .filter(|rule| !self.excepted(path, &rule.name))
             .filter_map(|rule| {
-                [Some(visible_text), html]
-                    .into_iter()
-                    .flatten()
-                    .find_map(|haystack| {
-                        rule.pattern.regex().find(haystack).map(|found| Finding {
-                            rule: rule.name.clone(),
-                            snippet: text::snippet_around(haystack, found.start(), found.end()),
-                        })
-                    })
+                let found = rule.find(visible_text, html)?;
+                match html {
+                    Some(html) if rule.skips_code => {
+                        let prose = prose.get_or_init(|| Prose::of(html));
+                        rule.find(&prose.visible, Some(&prose.markup))
+                    }
+                    _ => Some(found),
+                }
             })
             .collect()
     }
 
+    /// [`scan`](Self::scan) of a whole answer: an HTML page read for its visible text and its
+    /// markup, anything else as its text.
+    pub fn scan_body(&self, path: &str, body: &str, html: bool) -> Vec<Finding> {
+        match html {
+            true => self.scan(path, &text::visible_text(body), Some(body)),
+            false => self.scan(path, body, None),
+        }
+    }
+
     fn excepted(&self, path: &str, rule: &str) -> bool {
         self.allowances.iter().any(|allowance| {
-            path.starts_with(&allowance.path_prefix)
+            allowance.covers(path)
                 && (allowance.rules.is_empty() || allowance.rules.iter().any(|name| name == rule))
         })
     }
@@ -389,7 +505,7 @@ mod tests {
     fn configuration_adds_disables_and_excepts_rules() {
         let extra = [("staging-banner".to_owned(), "(?i)staging environment".to_owned())];
         let allowances = vec![Allowance {
-            path_prefix: "/styleguide/".into(),
+            path: "/styleguide/".into(),
             rules: vec!["lorem-ipsum".into()],
         }];
         let rules = RuleSet::new(&extra, &["keyboard-mash".to_owned()], allowances).expect("valid");
@@ -406,6 +522,66 @@ mod tests {
         let html_only = rules.scan("/", "clean text", Some("<input placeholder=\"Lorem ipsum\">"));
         assert_eq!(html_only[0].rule, "lorem-ipsum");
         assert!(html_only[0].snippet.contains("placeholder"));
+    }
+
+    #[test]
+    fn an_allowance_covers_whole_segments_and_stars_within_one() {
+        let allowance = |path: &str| Allowance {
+            path: path.into(),
+            rules: Vec::new(),
+        };
+        let guide = allowance("/docs/Guide");
+        for covered in ["/docs/Guide", "/docs/Guide/", "/docs/Guide/Intro"] {
+            assert!(guide.covers(covered), "{covered} is not covered");
+        }
+        for outside in ["/docs/GuideIndex", "/docs/", "/docs/Guid", "/other/docs/Guide"] {
+            assert!(!guide.covers(outside), "{outside} is covered");
+        }
+        assert!(allowance("/styleguide/").covers("/styleguide"));
+        assert!(allowance("/").covers("/anything/at/all"));
+        let starred = allowance("/docs/Guide*");
+        assert!(starred.covers("/docs/GuideIndex/2") && starred.covers("/docs/Guide"));
+        assert!(!starred.covers("/docs/TheGuide"));
+        let middle = allowance("/wiki/*/history");
+        assert!(middle.covers("/wiki/Start/history") && !middle.covers("/wiki/Start/edit"));
+        assert!(
+            allowance("/docs/a*b*c").covers("/docs/a-b-b-c") && !allowance("/docs/a*bc").covers("/docs/abcx")
+        );
+        assert!(allowance("/docs/My Guide").covers("/docs/My%20Guide/1"));
+    }
+
+    #[test]
+    fn code_and_typed_text_are_documentation_to_the_rules_that_skip_code() {
+        let rules = rules();
+        let names = |html: &str| {
+            rules
+                .scan("/", &text::visible_text(html), Some(html))
+                .into_iter()
+                .map(|finding| finding.rule)
+                .collect::<Vec<_>>()
+        };
+        for documented in [
+            "<p>Write</p><pre>Hello {{ user.name }}</pre>",
+            "<p>Inline <code>{% if user %}</code> tags</p>",
+            "<p>Press <kbd>${HOME}</kbd></p>",
+            "<pre class=\"wiki\">Traceback (most recent call last):\n  File \"/srv/a.py\", line 3, in main</pre>",
+            "<samp>java.lang.NullPointerException</samp>",
+            "<form><textarea>{{ draft }}</textarea></form>",
+        ] {
+            assert_eq!(names(documented), Vec::<String>::new(), "{documented}");
+        }
+        assert_eq!(
+            names("<pre>{{ shown }}</pre><p>Hello {{ user.name }}</p>"),
+            ["unrendered-template"]
+        );
+        assert_eq!(
+            names("<pre>You're seeing this error because you have DEBUG = True</pre>"),
+            ["django-debug"]
+        );
+        assert_eq!(names("<pre>Lorem ipsum dolor</pre>"), ["lorem-ipsum"]);
+        let own = RuleSet::new(&[("mine".into(), r"\{\{".into())], &[], Vec::new()).expect("valid");
+        let found = own.scan("/", "{{ x }}", Some("<pre>{{ x }}</pre>"));
+        assert!(found.iter().any(|finding| finding.rule == "mine"), "{found:?}");
     }
 
     #[test]
