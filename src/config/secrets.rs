@@ -13,6 +13,7 @@ use toml::Spanned;
 
 use super::source::Source;
 use crate::error::Error;
+use crate::output::tell;
 
 /// Shorter values are still masked, with a warning: masking them also masks the same few
 /// characters wherever they appear for another reason.
@@ -93,7 +94,7 @@ impl SecretSetting {
             self.column,
             self.key
         );
-        eprintln!("{}", redact(&warning));
+        tell!("{}", redact(&warning));
     }
 }
 

@@ -153,6 +153,29 @@ fn a_registered_secret_a_page_shows_is_masked_in_every_output_and_spelling() {
 }
 
 #[test]
+fn a_page_that_shows_a_registered_secret_fails_its_content_check_naming_the_secret_not_its_value() {
+    let site = leaky_site();
+    let project = Project::new(&site.url, SECRETS);
+    project.file(
+        "features/content.feature",
+        r#"Feature: No secret on a page
+  Scenario: the settings page
+    When I request "/settings/"
+    Then the page should contain no forbidden content
+
+  Scenario: the crawl
+    Then no page reachable from "/settings/" should contain forbidden content
+"#,
+    );
+    let outcome = shakedown(&project).args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("2 failed")
+        .expect_stdout("[registered-secret] the page shows SMTP_PASSWORD (not quoted: it is a secret)");
+    assert_outputs_hidden(&project, &outcome);
+}
+
+#[test]
 fn a_secret_that_cannot_be_read_stops_the_run_at_its_line_before_any_request() {
     let site = leaky_site();
     let project = Project::new(

@@ -236,6 +236,9 @@ pub struct RuleSet {
     allowances: Vec<Allowance>,
 }
 
+/// The name findings of a page that shows a registered secret go by, for `[[content.allow]]`.
+pub const SHOWN_SECRET_RULE: &str = "registered-secret";
+
 /// What one rule found on one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -332,7 +335,24 @@ impl RuleSet {
                     _ => Some(found),
                 }
             })
+            .chain(self.shown_secret(path, visible_text, html))
             .collect()
+    }
+
+    /// A registered secret (a role's password, a `[secrets]` value) that the page shows, in any
+    /// spelling, named by where it comes from: its value is never quoted.
+    fn shown_secret(&self, path: &str, visible_text: &str, html: Option<&str>) -> Option<Finding> {
+        if self.excepted(path, SHOWN_SECRET_RULE) {
+            return None;
+        }
+        let name = [Some(visible_text), html]
+            .into_iter()
+            .flatten()
+            .find_map(crate::redact::registered_secret_in)?;
+        Some(Finding {
+            rule: SHOWN_SECRET_RULE.to_owned(),
+            snippet: format!("the page shows {name} (not quoted: it is a secret)"),
+        })
     }
 
     /// [`scan`](Self::scan) of a whole answer: an HTML page read for its visible text and its
