@@ -141,6 +141,7 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
         findings
             .unmatched
             .extend(lines_that_look_like_steps(feature, scenario));
+        findings.invalid.extend(too_many_retries(feature, scenario));
     }
     // Outline rows repeat their steps: report each line once.
     for list in [&mut findings.unmatched, &mut findings.invalid] {
@@ -266,6 +267,44 @@ fn role_problem(role: &str, roles: &Roles<'_>) -> Option<String> {
 
 /// A misspelt keyword (`Whenn I request "/"`) turns a step into description text, which Gherkin
 /// accepts silently; such lines, and scenarios left with no step at all, are reported.
+/// The most retries a scenario may ask for, by `@retry(N)` or `--retries N`: every attempt
+/// is the scenario's whole time again, and a count past this one would never end.
+pub const MAX_RETRIES: u16 = 10;
+
+/// A `@retry(N)` tag on the scenario, its rule or its feature that asks for more retries than
+/// [`MAX_RETRIES`], or for a count that is no number.
+fn too_many_retries(feature: &Feature, scenario: &Scenario) -> Vec<Finding> {
+    let rule = feature.rules.iter().find(|rule| {
+        rule.scenarios
+            .iter()
+            .any(|candidate| std::ptr::eq(candidate, scenario))
+    });
+    let tagged = [
+        Some((&scenario.tags, scenario.position.line)),
+        rule.map(|rule| (&rule.tags, rule.position.line)),
+        Some((&feature.tags, feature.position.line)),
+    ];
+    tagged
+        .into_iter()
+        .flatten()
+        .flat_map(|(tags, line)| tags.iter().map(move |tag| (tag, line)))
+        .filter_map(|(tag, line)| {
+            let count = tag.strip_prefix("retry(")?.split_once(')')?.0;
+            let problem = match count.trim().parse::<u64>() {
+                Ok(count) if count <= u64::from(MAX_RETRIES) => return None,
+                Ok(count) => format!("`@{tag}` asks for {count} retries; at most {MAX_RETRIES} are run"),
+                Err(_) => format!("`@{tag}` does not give a number of retries, e.g. `@retry(2)`"),
+            };
+            Some(Finding {
+                path: feature.path.clone().unwrap_or_default(),
+                line,
+                text: format!("@{tag}"),
+                problem,
+            })
+        })
+        .collect()
+}
+
 fn lines_that_look_like_steps(feature: &Feature, scenario: &Scenario) -> Vec<Finding> {
     const KEYWORDS: [&str; 5] = ["Given", "When", "Then", "And", "But"];
     let path = feature.path.clone().unwrap_or_default();

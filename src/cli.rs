@@ -109,8 +109,8 @@ pub struct RunArgs {
     pub reports: ReportArgs,
     /// Run a failing scenario up to N more times (as `@retry(N)` does for one scenario); one
     /// that passes only on a retry is reported as flaky.
-    #[arg(long, value_name = "N")]
-    pub retries: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(..=i64::from(crate::check::MAX_RETRIES)))]
+    pub retries: Option<u16>,
     /// How many scenarios run at the same time (default: `limits.concurrency`, 8).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: Option<u16>,

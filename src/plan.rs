@@ -104,7 +104,7 @@ impl RunPlan {
             junit: reports.junit.clone(),
             headed,
             reports: Reports::from(reports),
-            retries,
+            retries: retries.map(usize::from),
             hosts,
             partition,
             generated: None,

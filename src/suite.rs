@@ -94,13 +94,41 @@ impl Suite {
     }
 }
 
+/// Operators (`and`, `or`, `not`, parentheses) a tag expression may hold: the parser descends
+/// once per operator, and tens of thousands of them would overflow its stack. No selection a
+/// person writes comes near it.
+const MAX_TAG_OPERATORS: usize = 256;
+
 pub fn parse_tags(expression: &str) -> Result<TagOperation, Error> {
+    let parentheses = expression.chars().filter(|c| matches!(c, '(' | ')')).count();
+    let words = expression
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')'))
+        .filter(|word| matches!(*word, "and" | "or" | "not"))
+        .count();
+    if parentheses + words > MAX_TAG_OPERATORS {
+        return Err(Error::TagExpression {
+            expression: shortened(expression),
+            problem: format!(
+                "it holds {} operators and parentheses; at most {MAX_TAG_OPERATORS} are read",
+                parentheses + words
+            ),
+        });
+    }
     expression
         .parse::<TagOperation>()
         .map_err(|error| Error::TagExpression {
             expression: expression.to_owned(),
             problem: error.to_string().replace("error at", "at"),
         })
+}
+
+/// The start of a long expression, for a message that must stay one readable line.
+fn shortened(expression: &str) -> String {
+    const SHOWN: usize = 60;
+    match expression.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}…", &expression[..cut]),
+        None => expression.to_owned(),
+    }
 }
 
 /// Loads every `.feature` file under `paths` and keeps the scenarios `tags` selects. A file

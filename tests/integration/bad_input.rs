@@ -108,6 +108,40 @@ fn a_bad_tag_expression_is_explained() {
 }
 
 #[test]
+fn a_tag_expression_nested_beyond_reason_is_refused_without_a_crash() {
+    let deep = format!("{}@a{}", "(".repeat(30_000), ")".repeat(30_000));
+    let nots = format!("{}@a", "not ".repeat(20_000));
+    for expression in [deep, nots] {
+        refused(
+            "[environments.test]\nbase_url = \"SITE\"\n",
+            &[("features/home.feature", HOME.as_bytes())],
+            &["--tags", &expression],
+        )
+        .expect_stderr("operators and parentheses; at most 256 are read")
+        .expect_no_panic();
+    }
+}
+
+#[test]
+fn retries_beyond_the_bound_are_refused_before_anything_runs() {
+    refused(
+        "[environments.test]\nbase_url = \"SITE\"\n",
+        &[("features/home.feature", HOME.as_bytes())],
+        &["--retries", "4294967295"],
+    )
+    .expect_stderr("--retries")
+    .expect_no_panic();
+    refused_by_check_and_run(
+        "[environments.test]\nbase_url = \"SITE\"\n",
+        &[(
+            "features/flaky.feature",
+            "Feature: Flaky\n  @retry(99999999999)\n  Scenario: forever\n    When I request \"/\"\n",
+        )],
+        "`@retry(99999999999)` asks for 99999999999 retries; at most 10 are run",
+    );
+}
+
+#[test]
 fn a_path_that_does_not_exist_is_named() {
     refused(
         "[environments.test]\nbase_url = \"SITE\"\n",

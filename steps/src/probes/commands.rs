@@ -324,7 +324,15 @@ mod tests {
         let allowed = allowed.build().expect("set");
         assert!(allowed_on(&site(true), &allowed, "systemctl is-active nginx").is_ok());
         let refused = allowed_on(&site(true), &allowed, "rm -rf /srv/cache").expect_err("refused");
-        assert!(refused.to_string().contains("`live` is read-only"), "{refused}");
+        assert!(
+            refused
+                .to_string()
+                .contains("on the read-only environment `live`: it is not listed as allowed"),
+            "{refused}"
+        );
+        let smuggled = allowed_on(&site(true), &allowed, "systemctl is-active x; rm -rf /srv")
+            .expect_err("a second command");
+        assert!(smuggled.to_string().contains("it needs a shell"), "{smuggled}");
         assert!(allowed_on(&site(false), &GlobSet::empty(), "rm -rf /srv/cache").is_ok());
     }
 
