@@ -30,7 +30,9 @@ impl JunitReporter {
 
     /// The report as XML text, for the file and for tests.
     pub fn xml(&self) -> Result<String, quick_junit::SerializeError> {
-        self.report().to_string().map(|xml| without_disabled_counts(&xml))
+        self.report()
+            .to_string()
+            .map(|xml| xml_characters_only(&without_disabled_counts(&xml)))
     }
 
     fn report(&self) -> Report {
@@ -68,6 +70,29 @@ impl JunitReporter {
         let xml = self.xml().map_err(|error| failed(std::io::Error::other(error)))?;
         shakedown_steps::written::replace_file(&self.path, xml.as_bytes()).map_err(failed)
     }
+}
+
+/// The report with every character XML 1.0 does not allow shown as what it is: a control
+/// character a page or a server sent (ESC, BEL, a form feed) as its picture (`␛`, `␇`, `␌`),
+/// U+FFFE and U+FFFF as `�`. quick-junit escapes markup, not these, and one of them makes the
+/// whole report ill-formed: CI would read no result at all. None of them is ever markup, so the
+/// finished text can be mended as a whole.
+fn xml_characters_only(xml: &str) -> String {
+    if !xml.chars().any(not_in_xml) {
+        return xml.to_owned();
+    }
+    xml.chars()
+        .map(|c| match c {
+            _ if !not_in_xml(c) => c,
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}'),
+            _ => '\u{fffd}',
+        })
+        .collect()
+}
+
+/// Whether XML 1.0 forbids `c` anywhere in a document.
+fn not_in_xml(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
 }
 
 /// quick-junit writes a `disabled` count on every testsuite, an attribute the JUnit schema
@@ -204,5 +229,20 @@ impl Reporter for JunitReporter {
             RunEvent::ScenarioStarted { .. } => Ok(()),
             RunEvent::Finished(_) => self.write(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_xml_forbids_are_shown_as_pictures_and_the_rest_is_kept() {
+        let xml = "<failure message=\"page said \u{1b}[31mred\u{7}\">tab\tline\nform\u{c}feed\u{fffe}</failure>";
+        assert_eq!(
+            xml_characters_only(xml),
+            "<failure message=\"page said \u{241b}[31mred\u{2407}\">tab\tline\nform\u{240c}feed\u{fffd}</failure>"
+        );
+        assert_eq!(xml_characters_only("plain"), "plain");
     }
 }

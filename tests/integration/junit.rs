@@ -61,3 +61,26 @@ fn awkward_page_text_still_gives_a_valid_report_with_locations() {
         "raw control characters in the report"
     );
 }
+
+#[test]
+fn control_characters_from_any_source_leave_the_report_well_formed() {
+    let site = DemoSite::start(&[]);
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/controls.feature",
+        "Feature: Controls \u{1b}[2J everywhere\n  Scenario: a name with a bell \u{7} and a form feed \u{c}\n    When I request \"/\"\n    Then the response should contain \"vertical \u{b} tab\"\n\n  Scenario: a command's output\n    Then the command \"printf 'out\\033[31m\\v\\f\\001' >&2; exit 1\" should succeed\n",
+    );
+    let report = project.path().join("junit.xml");
+    project
+        .shakedown()
+        .args(["run", "--junit"])
+        .args([&report])
+        .run()
+        .expect_code(1);
+    validate_junit(&report);
+    let xml = std::fs::read_to_string(&report).expect("report written");
+    assert!(
+        !xml.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')),
+        "a raw control character in the report:\n{xml}"
+    );
+}
