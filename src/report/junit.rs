@@ -238,7 +238,8 @@ mod tests {
 
     #[test]
     fn characters_xml_forbids_are_shown_as_pictures_and_the_rest_is_kept() {
-        let xml = "<failure message=\"page said \u{1b}[31mred\u{7}\">tab\tline\nform\u{c}feed\u{fffe}</failure>";
+        let xml =
+            "<failure message=\"page said \u{1b}[31mred\u{7}\">tab\tline\nform\u{c}feed\u{fffe}</failure>";
         assert_eq!(
             xml_characters_only(xml),
             "<failure message=\"page said \u{241b}[31mred\u{2407}\">tab\tline\nform\u{240c}feed\u{fffd}</failure>"

@@ -266,6 +266,14 @@ fn without_a_driver_browser_scenarios_say_what_to_install_and_http_ones_still_ru
         .expect_stdout("1 passed, 1 failed")
         .expect_stdout("no browser: `chromedriver` is not on the PATH and no `browser.webdriver_url` is set")
         .expect_stdout("install Chromium and its driver (`apt-get install chromium chromium-driver`), or set `browser.chromedriver`");
+    // A monitoring system hears that the check itself could not run, not that the site is down.
+    project
+        .shakedown()
+        .env("PATH", &empty.path().display().to_string())
+        .args(["run", "--format", "nagios", "features/mixed.feature"])
+        .run()
+        .expect_code(3)
+        .expect_stdout("SHAKEDOWN UNKNOWN");
 }
 
 #[test]

@@ -80,7 +80,8 @@ fn control_characters_from_any_source_leave_the_report_well_formed() {
     validate_junit(&report);
     let xml = std::fs::read_to_string(&report).expect("report written");
     assert!(
-        !xml.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')),
+        !xml.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')),
         "a raw control character in the report:\n{xml}"
     );
 }

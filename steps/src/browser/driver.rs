@@ -67,7 +67,7 @@ impl Driver {
             .process_group(0)
             .kill_on_drop(true);
         let mut child = command.spawn().map_err(|error| {
-            StepFailure::new(format!(
+            StepFailure::configuration(format!(
                 "cannot start chromedriver `{}`: {error}",
                 program.display()
             ))
@@ -78,7 +78,7 @@ impl Driver {
         let started = Instant::now();
         loop {
             if let Ok(Some(status)) = child.try_wait() {
-                return Err(StepFailure::new(format!(
+                return Err(StepFailure::configuration(format!(
                     "chromedriver `{}` exited at once ({status})",
                     program.display()
                 ))
@@ -95,7 +95,7 @@ impl Driver {
             }
             if started.elapsed() > DRIVER_READY_LIMIT {
                 stop_child(child).await;
-                return Err(StepFailure::new(format!(
+                return Err(StepFailure::configuration(format!(
                     "chromedriver `{}` did not answer on {url} within {}s",
                     program.display(),
                     DRIVER_READY_LIMIT.as_secs()
@@ -191,13 +191,13 @@ pub fn capabilities(
 fn find_chromedriver(settings: &BrowserSettings) -> Result<PathBuf, StepFailure> {
     match &settings.chromedriver {
         Some(path) if is_executable(path) => Ok(path.clone()),
-        Some(path) => Err(StepFailure::new(format!(
+        Some(path) => Err(StepFailure::configuration(format!(
             "no browser: `browser.chromedriver` (`{}`) is not an executable file",
             path.display()
         ))
         .with("hint", INSTALL_HINT)),
         None => on_path("chromedriver").ok_or_else(|| {
-            StepFailure::new(
+            StepFailure::configuration(
                 "no browser: `chromedriver` is not on the PATH and no `browser.webdriver_url` is set",
             )
             .with("hint", INSTALL_HINT)
