@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use cucumber::codegen::{Expression, Regex};
 use cucumber::gherkin::{Feature, Scenario, Step, StepType};
-use shakedown_steps::access::{MATRIX_PHRASE, is_matrix_cell};
+use shakedown_steps::access::{MATRIX_PHRASE, is_matrix_cell, matrix_table_problem};
 use shakedown_steps::catalogue::{self, Entry};
 use shakedown_steps::session::{ANONYMOUS, LoginSettings, RoleSettings};
 
@@ -121,6 +121,20 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
                     )),
                 });
             let Some(problem) = problem.clone() else {
+                if step.value.trim() == MATRIX_PHRASE
+                    && let Some(problem) = matrix_table_problem(step.table.as_ref())
+                {
+                    let (line, written) = match step
+                        .table
+                        .as_ref()
+                        .and_then(|table| Some((table, table.rows.first()?)))
+                    {
+                        Some((table, header)) => (table.position.line, format!("| {} |", header.join(" | "))),
+                        None => (step.position.line, text.clone()),
+                    };
+                    findings.invalid.push(finding(line, written, problem));
+                    continue;
+                }
                 if let Some(roles) = roles {
                     for (line, written, problem) in role_problems(step, roles) {
                         findings.invalid.push(finding(
@@ -142,6 +156,9 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
             .unmatched
             .extend(lines_that_look_like_steps(feature, scenario));
         findings.invalid.extend(too_many_retries(feature, scenario));
+        findings
+            .invalid
+            .extend(outline_without_examples(feature, scenario));
     }
     // Outline rows repeat their steps: report each line once.
     for list in [&mut findings.unmatched, &mut findings.invalid] {
@@ -267,6 +284,22 @@ fn role_problem(role: &str, roles: &Roles<'_>) -> Option<String> {
 
 /// A misspelt keyword (`Whenn I request "/"`) turns a step into description text, which Gherkin
 /// accepts silently; such lines, and scenarios left with no step at all, are reported.
+/// An outline with no `Examples` runs once with its placeholders as they are written
+/// (`GET /<page>`): a table left out, never what was meant.
+fn outline_without_examples(feature: &Feature, scenario: &Scenario) -> Option<Finding> {
+    let keyword = scenario.keyword.trim();
+    let outline = keyword.ends_with("Outline") || keyword.ends_with("Template");
+    if !outline || !scenario.examples.is_empty() {
+        return None;
+    }
+    Some(Finding {
+        path: feature.path.clone().unwrap_or_default(),
+        line: scenario.position.line,
+        text: format!("{keyword}: {}", scenario.name),
+        problem: "the outline has no `Examples:` table, so its placeholders would be sent as written".into(),
+    })
+}
+
 /// The most retries a scenario may ask for, by `@retry(N)` or `--retries N`: every attempt
 /// is the scenario's whole time again, and a count past this one would never end.
 pub const MAX_RETRIES: u16 = 10;

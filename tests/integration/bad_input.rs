@@ -142,6 +142,26 @@ fn retries_beyond_the_bound_are_refused_before_anything_runs() {
 }
 
 #[test]
+fn check_finds_a_matrix_without_a_path_column_and_an_outline_without_examples() {
+    refused_by_check_and_run(
+        "[environments.test]\nbase_url = \"SITE\"\n",
+        &[(
+            "features/matrix.feature",
+            "Feature: M\n  Scenario: m\n    Then the access matrix should hold:\n      | page | anonymous |\n      | /    | allowed   |\n",
+        )],
+        "features/matrix.feature:4: | page | anonymous |\n      the access matrix's first row must be `| path | <role> | <role> ... |`",
+    );
+    refused_by_check_and_run(
+        "[environments.test]\nbase_url = \"SITE\"\n",
+        &[(
+            "features/outline.feature",
+            "Feature: O\n  Scenario Outline: pages\n    When I request \"<page>\"\n",
+        )],
+        "features/outline.feature:2: Scenario Outline: pages\n      the outline has no `Examples:` table",
+    );
+}
+
+#[test]
 fn a_path_that_does_not_exist_is_named() {
     refused(
         "[environments.test]\nbase_url = \"SITE\"\n",

@@ -95,6 +95,18 @@ pub(crate) fn classify(exchange: &Exchange, login: Option<&LoginSettings>) -> Se
     }
 }
 
+/// What a matrix step without a table is told.
+pub(crate) const NO_TABLE: &str =
+    "the access matrix needs a table under the step: `| path | anonymous | clerk |`";
+
+/// Why a matrix's first row is not `| path | <role> ... |`, if it is not.
+pub(crate) fn header_problem(header: &[String]) -> Option<String> {
+    let readable = header
+        .split_first()
+        .is_some_and(|(first, roles)| first.trim().eq_ignore_ascii_case("path") && !roles.is_empty());
+    (!readable).then(|| "the access matrix's first row must be `| path | <role> | <role> ... |`".to_owned())
+}
+
 /// The expectations of a table: first column `path`, one column per role.
 #[derive(Debug)]
 pub(crate) struct Expectations {
@@ -108,15 +120,10 @@ impl Expectations {
             .rows
             .split_first()
             .ok_or_else(|| StepFailure::new("the access matrix is empty"))?;
-        let (first, roles) = header
-            .split_first()
-            .map_or(("", &[][..]), |(first, roles)| (first.as_str(), roles));
-        if !first.trim().eq_ignore_ascii_case("path") || roles.is_empty() {
-            return Err(StepFailure::new(
-                "the access matrix's first row must be `| path | <role> | <role> ... |`",
-            )
-            .with("seen", format!("| {} |", header.join(" | "))));
+        if let Some(problem) = header_problem(header) {
+            return Err(StepFailure::new(problem).with("seen", format!("| {} |", header.join(" | "))));
         }
+        let roles = &header[1..];
         let roles: Vec<String> = roles.iter().map(|role| role.trim().to_owned()).collect();
         let mut parsed = Vec::new();
         for row in rows {

@@ -12,3 +12,13 @@ pub const MATRIX_PHRASE: &str = "the access matrix should hold:";
 pub fn is_matrix_cell(cell: &str) -> bool {
     matrix::Access::parse(cell).is_some()
 }
+
+/// Why an access matrix's table cannot be read, if it cannot: no table under the step, or a
+/// first row that is not `| path | <role> ... |`. `check` finds it before a run would.
+pub fn matrix_table_problem(table: Option<&cucumber::gherkin::Table>) -> Option<String> {
+    let header = table.and_then(|table| table.rows.first());
+    match header {
+        None => Some(matrix::NO_TABLE.to_owned()),
+        Some(header) => matrix::header_problem(header),
+    }
+}

@@ -16,9 +16,10 @@ use crate::world::ShakedownWorld;
 /// a table: first column `path`, one column per role (`anonymous` included); cells `allowed`, `denied` or `login`
 #[phrase("the access matrix should hold:", example = "the access matrix should hold:")]
 async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), StepFailure> {
-    let table = step.table.as_ref().ok_or_else(|| {
-        StepFailure::new("the access matrix needs a table under the step: `| path | anonymous | clerk |`")
-    })?;
+    let table = step
+        .table
+        .as_ref()
+        .ok_or_else(|| StepFailure::new(super::matrix::NO_TABLE))?;
     let expectations = Expectations::parse(table)?;
     let world = &*world;
     let deadline = world.deadline();
