@@ -3,13 +3,14 @@
 //! `shakedown audit` reads it back. With `audit.syslog`, each server of the run also gets one
 //! line in its own system log, so its administrators see who checked it.
 
-use crate::output::{say, tell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use nix::fcntl::OFlag;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -20,6 +21,7 @@ use shakedown_steps::{Host, Invocation, LocalHost, RunError};
 use crate::cli::{AuditArgs, Selection};
 use crate::error::{Error, exit};
 use crate::fleet::Fleet;
+use crate::output::{say, tell};
 use crate::plan::{Checked, RunPlan};
 use crate::report::{Reporter, ResultsByHost, RunEvent, RunSummary};
 
@@ -218,12 +220,22 @@ fn append(log: &Path, entry: &Entry) -> std::io::Result<()> {
         std::fs::create_dir_all(folder)?;
     }
     // One write of a whole line to a file opened for appending: concurrent runs never
-    // interleave within a line, and no earlier line is ever rewritten.
-    std::fs::OpenOptions::new()
+    // interleave within a line, and no earlier line is ever rewritten. The trail is the user's
+    // own (0600 whatever the umask), a symlink planted at its path is not followed into another
+    // file, and a FIFO there is not waited on.
+    let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
-        .open(log)?
-        .write_all(&line)
+        .mode(0o600)
+        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK).bits())
+        .open(log)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file",
+        ));
+    }
+    file.write_all(&line)
 }
 
 fn variable(name: &str) -> Option<String> {
@@ -252,8 +264,17 @@ pub fn list(args: &AuditArgs, working_dir: &Path) -> Result<i32, Error> {
         );
         return Ok(exit::PASSED);
     };
-    let text = match std::fs::read_to_string(&log) {
-        Ok(text) => text,
+    // A FIFO planted at the log's path would hang the read: only a regular file is read, and a
+    // byte that is not UTF-8 spoils its own record, not the listing.
+    let read = std::fs::metadata(&log).and_then(|metadata| match metadata.is_file() {
+        true => std::fs::read(&log),
+        false => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file",
+        )),
+    });
+    let text = match read {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             say!("no runs recorded yet in {}", log.display());
             return Ok(exit::PASSED);

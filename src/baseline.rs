@@ -2,7 +2,6 @@
 //! deployment, and checked again after it through the ordinary runner, so a regression shows
 //! in every report like any failing scenario.
 
-use crate::output::say;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use shakedown_steps::{Deadline, Host, Limit, LocalHost};
 
 use crate::cli::{BaselineTarget, CompareArgs, RecordArgs, Selection};
 use crate::error::{Error, exit};
+use crate::output::say;
 use crate::plan::{Overrides, Reports, RunPlan};
 use crate::suite::Suite;
 

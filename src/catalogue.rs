@@ -1,11 +1,11 @@
 //! `shakedown steps`: the live step catalogue in the form a reader needs: plain text for a
 //! terminal, Markdown for a wiki, JSON for tools.
 
-use crate::output::say;
 use shakedown_steps::catalogue::{self, Entry};
 
 use crate::cli::CatalogueFormat;
 use crate::error::{Error, exit};
+use crate::output::say;
 
 pub fn print(format: CatalogueFormat) -> Result<i32, Error> {
     let entries = catalogue::live();

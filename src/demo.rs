@@ -4,7 +4,6 @@
 //! so on a machine without Chromium or chromedriver the demo installs them first (Debian's
 //! packages, as root or through sudo), as `ci/test` does.
 
-use crate::output::say;
 use std::path::Path;
 
 use include_dir::{Dir, include_dir};
@@ -15,6 +14,7 @@ use crate::cli::{DemoArgs, Selection};
 use crate::config;
 use crate::demo_out::OutFolder;
 use crate::error::Error;
+use crate::output::say;
 use crate::plan::{Overrides, Reports, RunPlan};
 
 /// The bundled suite, carried inside the binary so the demo runs from anywhere.

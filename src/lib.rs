@@ -27,7 +27,6 @@ mod signals;
 mod suggest;
 mod suite;
 
-use crate::output::{say, tell};
 use std::path::Path;
 
 use clap::Parser as _;
@@ -35,6 +34,7 @@ use shakedown_steps::redact::redact;
 
 use crate::cli::{BaselineCommand, CheckArgs, Cli, Command};
 use crate::error::{Error, exit};
+use crate::output::{say, tell};
 use crate::plan::{Checked, RunPlan};
 use crate::report::{
     CucumberJsonReporter, HtmlReporter, JunitReporter, NagiosReporter, NagiosStatus, ProgressReporter,

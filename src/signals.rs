@@ -2,7 +2,6 @@
 //! get a short grace, then the run is cut, every process a step started is killed, and the
 //! reporters still get what ran (the rest reported as not run).
 
-use crate::output::tell;
 use std::collections::HashSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -14,6 +13,7 @@ use cucumber::{Event, event, parser, writer};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::error::{Error, exit};
+use crate::output::tell;
 use crate::report::{Reporter, RunEvent};
 
 /// How long scenarios already running may go on after a signal before they are cut.

@@ -2,7 +2,6 @@
 //! one scenario per example row, and narrowed to the scenarios the tag expression selects.
 //! Everything here happens before any server is touched.
 
-use crate::output::tell;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -14,6 +13,7 @@ use regex::Regex;
 
 use crate::error::Error;
 use crate::feature_lines::{self, LineProblem};
+use crate::output::tell;
 
 /// Parsed features holding only the selected scenarios.
 #[derive(Debug, Default)]

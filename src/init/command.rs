@@ -1,7 +1,6 @@
 //! `shakedown init` from end to end: work out which files to write, refuse before doing anything
 //! if one exists, import the monitoring files, visit the site, then write every file at once.
 
-use crate::output::say;
 use std::path::{Path, PathBuf};
 
 use tokio::time::Instant;
@@ -15,6 +14,7 @@ use super::{nagios, nrpe, smoke};
 use crate::cli::InitArgs;
 use crate::config::{self, FILE_NAME};
 use crate::error::{Error, exit};
+use crate::output::say;
 
 const SMOKE_FEATURE: &str = "features/smoke.feature";
 const MONITORING_FEATURE: &str = "features/monitoring.feature";

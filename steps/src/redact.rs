@@ -92,6 +92,15 @@ static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the userinfo pattern is valid")
 });
 
+/// `?token=…`, `&api_key=…`, `;jsessionid=…`: the value of a URL parameter whose name says it is
+/// a credential, registered or not (a link a site hands out, a health check's URL in a feature).
+static QUERY_CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)([?&;](?:access_token|refresh_token|id_token|auth_token|token|api[_-]?key|apikey|client_secret|secret|password|passwd|pwd|signature|sig|jsessionid|session_?id|sid)=)[^&#\s"'<>]+"#,
+    )
+    .expect("the query credential pattern is valid")
+});
+
 /// Remembers `secret` in every spelling it may take so no output shows it.
 pub fn register(secret: &str) {
     remember(spellings(secret), None);
@@ -120,7 +129,10 @@ pub fn registered_secret_in(text: &str) -> Option<String> {
 pub fn uncut(text: &str, window: Range<usize>) -> Range<usize> {
     let mut widened = window;
     let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let userinfo = URL_USERINFO.find_iter(text).map(|found| found.range());
+    let userinfo = URL_USERINFO
+        .find_iter(text)
+        .chain(QUERY_CREDENTIAL.find_iter(text))
+        .map(|found| found.range());
     let registered = known
         .matcher
         .iter()
@@ -163,6 +175,10 @@ pub fn register_url(url: &Url) {
 /// `text` with the password of every URL's userinfo and every registered secret masked.
 pub fn redact(text: &str) -> Cow<'_, str> {
     let text = URL_USERINFO.replace_all(text, format!("${{1}}:{URL_PASSWORD_MASK}@"));
+    let text = match QUERY_CREDENTIAL.replace_all(&text, format!("${{1}}{URL_PASSWORD_MASK}")) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(masked) => Cow::Owned(masked),
+    };
     let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
     match &known.matcher {
         Some(matcher) if matcher.is_match(text.as_ref()) => {
@@ -455,6 +471,19 @@ mod tests {
         assert_eq!(redact("typed base url&pw by hand"), "typed [redacted] by hand");
         let basic = STANDARD.encode("ops:base url&pw");
         assert_eq!(redact(&basic), MASK);
+    }
+
+    #[test]
+    fn credentials_in_a_urls_query_are_masked_registered_or_not() {
+        assert_eq!(
+            redact("GET https://api.example.com/health?token=abc123&verbose=1 → 200"),
+            "GET https://api.example.com/health?token=***&verbose=1 → 200"
+        );
+        assert_eq!(
+            redact("/report?API_KEY=k-9&x=1 /cart;jsessionid=F00D /s?q=token=no"),
+            "/report?API_KEY=***&x=1 /cart;jsessionid=*** /s?q=token=no"
+        );
+        assert_eq!(redact("/search?q=passwords&page=2"), "/search?q=passwords&page=2");
     }
 
     #[test]

@@ -201,6 +201,74 @@ fn an_unwritable_audit_log_is_a_warning_and_the_run_stands() {
 }
 
 #[test]
+fn the_audit_log_is_private_follows_no_symlink_waits_on_no_fifo_and_survives_a_bad_byte() {
+    let site = DemoSite::start(&[]);
+    let project = Project::new(&format!("{}/?token=s3cr3t-query-token", site.url), "");
+    project.file("features/missing.feature", FAILING);
+    let folder = project.path().join("state/shakedown");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let log = folder.join("audit.jsonl");
+
+    // Created under umask 000, it is still the user's own.
+    let outcome = Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask 000; exec {} run", env!("CARGO_BIN_EXE_shakedown")))
+        .current_dir(project.path())
+        .env("XDG_STATE_HOME", project.path().join("state"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    assert_eq!(outcome.status.code(), Some(1));
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&log).expect("log").permissions());
+    assert_eq!(mode & 0o777, 0o600, "the audit log is open to others: {mode:o}");
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        !text.contains("s3cr3t-query-token"),
+        "a query token in the audit log:\n{text}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&outcome.stdout).contains("s3cr3t-query-token"),
+        "a query token on the terminal"
+    );
+
+    // A line with a byte that is not UTF-8 spoils only itself.
+    let mut bytes = std::fs::read(&log).expect("log");
+    bytes.extend_from_slice(b"{\"started\": \"\xff\"}\n");
+    std::fs::write(&log, &bytes).expect("write");
+    shakedown(&project)
+        .args(["audit"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("1 failed, 0 not run (exit 1)");
+
+    // A symlink planted at the log's path is not followed into another file.
+    let elsewhere = project.path().join("elsewhere.txt");
+    std::fs::write(&elsewhere, "precious\n").expect("write");
+    std::fs::remove_file(&log).expect("remove");
+    std::os::unix::fs::symlink(&elsewhere, &log).expect("symlink");
+    shakedown(&project)
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stderr("warning: cannot write the audit log");
+    assert_eq!(std::fs::read_to_string(&elsewhere).expect("read"), "precious\n");
+
+    // A FIFO there neither hangs the run nor `shakedown audit`.
+    std::fs::remove_file(&log).expect("remove");
+    let made = Command::new("mkfifo").arg(&log).status().expect("mkfifo");
+    assert!(made.success());
+    let run = shakedown(&project).args(["run"]).run();
+    run.expect_code(1)
+        .expect_stderr("warning: cannot write the audit log");
+    assert!(run.took < std::time::Duration::from_secs(10), "{:?}", run.took);
+    shakedown(&project)
+        .args(["audit"])
+        .run()
+        .expect_code(2)
+        .expect_stderr("not a regular file");
+}
+
+#[test]
 fn the_configured_path_is_taken_from_the_configuration_folder() {
     let site = DemoSite::start(&[]);
     let project = Project::new(&site.url, "[audit]\npath = \"logs/runs.jsonl\"\n");
