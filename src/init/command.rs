@@ -169,10 +169,15 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
 }
 
 fn read(working_dir: &Path, file: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(working_dir.join(file)).map_err(|source| Error::Read {
-        path: file.to_path_buf(),
-        source,
-    })
+    // An NRPE or Nagios file is a few thousand lines; a FIFO or a device named here must
+    // neither hang `init` nor fill memory.
+    const MAX_IMPORTED_BYTES: u64 = 16 * 1024 * 1024;
+    shakedown_steps::read_input::read_text_bounded(&working_dir.join(file), MAX_IMPORTED_BYTES).map_err(
+        |source| Error::Read {
+            path: file.to_path_buf(),
+            source,
+        },
+    )
 }
 
 fn syntax_error(file: &Path, line: usize, message: String, hint: &str) -> Error {

@@ -11,6 +11,7 @@ mod deadline;
 mod failure;
 mod http;
 mod probes;
+pub mod read_input;
 pub mod redact;
 pub mod session;
 mod site;

@@ -486,6 +486,70 @@ fn no_report_is_written_over_an_input_of_the_run_or_a_device() {
 }
 
 #[test]
+fn a_password_file_that_is_a_device_or_a_fifo_is_refused_at_once() {
+    let site = RecordingServer::start(Router::new().route("/", get(|| async { "home" })));
+    let project = Project::new(&site.url, "");
+    let fifo = project.path().join("password.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for source in ["/dev/zero", &fifo.display().to_string()] {
+        project.file(
+            "shakedown.toml",
+            &format!(
+                "[environments.test]\nbase_url = \"{}\"\n[login]\npath = \"/login\"\n[roles.clerk]\nusername = \"clerk\"\npassword_file = \"{source}\"\n",
+                site.url
+            ),
+        );
+        project.file(
+            "features/clerk.feature",
+            "Feature: Clerk\n  Scenario: logs in\n    Given I am logged in as \"clerk\"\n",
+        );
+        let outcome = project.shakedown().args(["run"]).run();
+        outcome
+            .expect_code(1)
+            .expect_stdout("it is not a regular file")
+            .expect_no_panic();
+        assert!(
+            outcome.took < std::time::Duration::from_secs(10),
+            "{:?}",
+            outcome.took
+        );
+    }
+}
+
+#[test]
+fn the_ssh_control_folder_and_its_log_are_the_users_alone() {
+    let server = crate::sshd::Sshd::start();
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let project = Project::new(
+        "http://127.0.0.1:9/",
+        &format!(
+            "[environments.test.hosts.web1]\nssh = \"{}@127.0.0.1:{}\"\n\n[ssh]\nidentity_file = \"{}\"\nknown_hosts = \"{}\"\n",
+            server.user,
+            server.port,
+            server.path("user_key").display(),
+            server.path("known_hosts").display()
+        ),
+    );
+    project.file(
+        "features/modes.feature",
+        &format!(
+            "Feature: Modes\n  Scenario: the control folder\n    Then the command \"stat -c '%a %n' {dir}/shakedown-ssh-* {dir}/shakedown-ssh-*/ssh.log\" should succeed\n    And its output should contain \"700 \"\n    And its output should contain \"600 \"\n    And its output should not contain \"755\"\n    And its output should not contain \"644\"\n",
+            dir = scratch.path().display()
+        ),
+    );
+    project
+        .shakedown()
+        .env("TMPDIR", &scratch.path().display().to_string())
+        .args(["run"])
+        .run()
+        .expect_code(0);
+}
+
+#[test]
 fn the_crawl_follows_no_destructive_link_however_it_is_spelt_and_honours_base_href() {
     let site = RecordingServer::start(
         Router::new()

@@ -108,14 +108,17 @@ impl PasswordSource {
     async fn read(&self, limit: Duration) -> Result<String, String> {
         let value = match self {
             Self::Env(name) => std::env::var(name).map_err(|_| format!("`{name}` is not set"))?,
-            Self::File(path) => tokio::fs::read_to_string(path)
-                .await
+            Self::File(path) => crate::read_input::read_text_bounded(path, MAX_SECRET_BYTES)
                 .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?,
             Self::Command(command) => run_password_command(command, limit).await?,
         };
         Ok(value.trim_end_matches(['\r', '\n']).to_owned())
     }
 }
+
+/// The most a password or secret file may hold: far more than any password, far less than what
+/// a mistaken path (`/dev/zero`, a log file) would pour into memory.
+const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
 /// Runs a password command in its own process group (killed whole at `limit`, so a vault client
 /// that forks leaves nothing behind) and keeps its stderr to itself: a failing secret tool may

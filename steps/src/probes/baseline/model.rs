@@ -62,11 +62,14 @@ pub struct Apache {
     pub wsgi: BTreeMap<String, BTreeSet<String>>,
 }
 
+/// The most a baseline file may hold: thousands of hosts' facts, never a device's endless bytes.
+const MAX_BASELINE_BYTES: u64 = 256 * 1024 * 1024;
+
 impl Baseline {
     /// Reads a baseline file; every way it can be unusable is one configuration failure.
     pub async fn read(path: &Path) -> Result<Self, StepFailure> {
         let shown = path.display();
-        let bytes = tokio::fs::read(path).await.map_err(|error| {
+        let bytes = crate::read_input::read_bounded(path, MAX_BASELINE_BYTES).map_err(|error| {
             StepFailure::configuration(format!("cannot read the baseline `{shown}`: {error}")).with(
                 "hint",
                 "record it first, before the deployment: `shakedown baseline record --env ENV --out FILE`",

@@ -4,6 +4,7 @@
 
 use std::ffi::OsString;
 use std::io;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -53,13 +54,20 @@ impl Master {
                 "the SSH connection to {name} (`{destination}`) was lost and cannot be opened again: {reason}"
             ),
         };
+        // The control socket opens a session on the server to whoever can reach it: the folder
+        // and the log beside it are the user's alone, whatever the umask.
         let folder = tempfile::Builder::new()
             .prefix("shakedown-ssh-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir()
             .map_err(|error| cannot(format!("no private folder for its control socket: {error}")))?;
         let socket = folder.path().join("control");
         let log_path = folder.path().join("ssh.log");
-        let log = std::fs::File::create(&log_path)
+        let log = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&log_path)
             .map_err(|error| cannot(format!("no log file for ssh: {error}")))?;
         let mut command = Command::new("ssh");
         command
