@@ -303,7 +303,7 @@ pub fn list(args: &AuditArgs, working_dir: &Path) -> Result<i32, Error> {
             what: "cannot write the audit records as JSON".into(),
             source: std::io::Error::other(error),
         })?;
-        say!("{json}");
+        say!("{}", crate::output::json_shown_safe(&json));
         return Ok(exit::PASSED);
     }
     if recent.is_empty() {

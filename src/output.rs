@@ -1,10 +1,16 @@
 //! Standard output and standard error that a reader going away cannot break. `shakedown steps |
 //! head` and `shakedown run … | head -1` close the pipe early; the command then goes on without
 //! printing (a run still finishes, writes its reports and its audit line) and ends with its own
-//! exit code, never a panic (70) or a report error (2).
+//! exit code, never a panic (70) or a report error (2). Whatever reaches them is shown, never
+//! obeyed: a control character or a bidirectional override from a page, a server's answer, a
+//! scenario name or a record is written escaped (`\u{1b}`), so no source can move the cursor,
+//! retitle the terminal or reorder a line.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
+
+use shakedown_steps::acts_on_terminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Set once standard output's reader has gone: later lines are dropped without a system call.
@@ -74,12 +80,15 @@ impl<W: Write> Pipe<W> {
 }
 
 impl<W: Write> Write for Pipe<W> {
+    /// Writes all of `buf`, shown safe: every caller hands over whole text (a reporter's
+    /// buffer, a formatted fragment), so nothing is cut inside a character.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if self.closed.load(Ordering::Relaxed) {
             return Ok(buf.len());
         }
-        let written = self.stream.write(buf);
-        self.swallow_closed(written, buf.len())
+        let text = String::from_utf8_lossy(buf);
+        let written = self.stream.write_all(shown_safe(&text).as_bytes());
+        self.swallow_closed(written.map(|()| buf.len()), buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -89,6 +98,41 @@ impl<W: Write> Write for Pipe<W> {
         let flushed = self.stream.flush();
         self.swallow_closed(flushed, ())
     }
+}
+
+/// `text` with every character a terminal would act on written out as an escape; line ends
+/// and tabs stay.
+fn shown_safe(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| acts_on_terminal(c) && !matches!(c, '\n' | '\t');
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match unsafe_char(c) {
+            true => shown.extend(c.escape_unicode()),
+            false => shown.push(c),
+        }
+    }
+    Cow::Owned(shown)
+}
+
+/// JSON text whose strings hold only what a terminal shows: the characters [`shown_safe`]
+/// would escape are written as JSON's own `\uXXXX` escapes, so the document stays valid JSON.
+pub(crate) fn json_shown_safe(json: &str) -> String {
+    let mut shown = String::with_capacity(json.len());
+    for c in json.chars() {
+        match acts_on_terminal(c) && !matches!(c, '\n' | '\t') {
+            true => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    shown.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            false => shown.push(c),
+        }
+    }
+    shown
 }
 
 #[cfg(test)]
@@ -127,6 +171,19 @@ mod tests {
         assert!(CLOSED.load(Ordering::Relaxed));
         assert!(writeln!(pipe, "second").is_ok());
         assert!(pipe.flush().is_ok());
+    }
+
+    #[test]
+    fn what_a_terminal_would_obey_is_written_escaped() {
+        assert_eq!(
+            shown_safe("page \u{1b}]0;owned\u{7} said\r\u{8}\u{9b}2J \u{202e}evil\n\tok"),
+            "page \\u{1b}]0;owned\\u{7} said\\u{d}\\u{8}\\u{9b}2J \\u{202e}evil\n\tok"
+        );
+        assert!(matches!(shown_safe("plain\n"), Cow::Borrowed(_)));
+        let json = json_shown_safe("{\"name\": \"a\u{85}b\u{202e}c\"}");
+        assert_eq!(json, "{\"name\": \"a\\u0085b\\u202ec\"}");
+        let parsed: serde_json::Value = serde_json::from_str(&json).expect("still JSON");
+        assert_eq!(parsed["name"], "a\u{85}b\u{202e}c");
     }
 
     #[test]

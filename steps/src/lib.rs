@@ -29,4 +29,5 @@ pub use probes::{
     Connection, DestinationError, FileFacts, Finished, Host, Invocation, LocalHost, ProbeSettings, Process,
     RunError, SshDestination, SshHost, SshSettings,
 };
+pub use text::acts_on_terminal;
 pub use world::ShakedownWorld;

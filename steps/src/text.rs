@@ -241,7 +241,9 @@ pub fn quoted(text: &str) -> String {
 
 /// Control characters (ESC, BEL, CR, ...) and the bidirectional overrides that reorder what a
 /// terminal shows: printed as they are, they would act instead of showing.
-fn acts_on_terminal(c: char) -> bool {
+/// Whether a terminal would act on `c` rather than show it: C0 and C1 controls (ESC starts a
+/// sequence, CR and BS move the cursor) and the bidirectional overrides that reorder a line.
+pub fn acts_on_terminal(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 

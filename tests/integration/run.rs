@@ -214,3 +214,59 @@ fn shakedown_env_selects_the_environment() {
         .expect_code(0)
         .expect_stdout("against `test`");
 }
+
+/// Whether `text` holds a character a terminal would act on (line ends and tabs aside).
+fn obeyed_by_a_terminal(text: &str) -> Option<char> {
+    text.chars().find(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\t'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn control_characters_from_any_source_are_shown_not_obeyed() {
+    use axum::Router;
+    use axum::routing::get;
+
+    let site = crate::support::recording::RecordingServer::start(Router::new().route(
+        "/",
+        get(|| async { "title \u{1b}]0;owned\u{7} \u{9b}2J \u{202e}reversed\r\u{8} end" }),
+    ));
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/controls.feature",
+        "Feature: Controls\n  Scenario: a name with \u{1b}[2J and \u{202e}\n    When I request \"/\"\n    Then the response should contain \"nowhere\"\n",
+    );
+    let state = tempfile::tempdir().expect("temp dir");
+    let state = state.path().display().to_string();
+    for format in ["human", "nagios"] {
+        let outcome = project
+            .shakedown()
+            .env("XDG_STATE_HOME", &state)
+            .args(["run", "--format", format])
+            .run();
+        assert_ne!(outcome.code, 0);
+        for (stream, text) in [("stdout", &outcome.stdout), ("stderr", &outcome.stderr)] {
+            assert_eq!(
+                obeyed_by_a_terminal(text),
+                None,
+                "{format} {stream} carries a character the terminal would obey:\n{text:?}"
+            );
+        }
+    }
+    let audit = project
+        .shakedown()
+        .env("XDG_STATE_HOME", &state)
+        .args(["audit"])
+        .run();
+    audit.expect_code(0);
+    assert_eq!(obeyed_by_a_terminal(&audit.stdout), None, "{:?}", audit.stdout);
+    let json = project
+        .shakedown()
+        .env("XDG_STATE_HOME", &state)
+        .args(["audit", "--json"])
+        .run();
+    json.expect_code(0);
+    assert_eq!(obeyed_by_a_terminal(&json.stdout), None, "{:?}", json.stdout);
+    serde_json::from_str::<serde_json::Value>(&json.stdout).expect("the audit records stay JSON");
+}
