@@ -2,9 +2,13 @@
 //! reads them back, and tables with their columns lined up.
 
 /// `text` as a step's `{string}`: in double quotes, or in single quotes when it holds a double
-/// one. `None` when it holds both, since `{string}` has no escape for its own quote.
+/// one. `None` when it holds both, since `{string}` has no escape for its own quote, and when it
+/// holds a line break or another control character: text a site sent must never start a line
+/// of Gherkin of its own (a new `Scenario`, a step that runs a command).
 pub fn quoted(text: &str) -> Option<String> {
-    if !text.contains('"') {
+    if text.chars().any(char::is_control) {
+        None
+    } else if !text.contains('"') {
         Some(format!("\"{text}\""))
     } else if !text.contains('\'') {
         Some(format!("'{text}'"))
@@ -13,13 +17,27 @@ pub fn quoted(text: &str) -> Option<String> {
     }
 }
 
+/// `text` on one line of a comment: line breaks and other control characters become spaces, so
+/// nothing a site sent can end the comment and start a line of Gherkin.
+pub fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// A table, one row a line, each cell padded to its column's width, indented by `indent`.
 pub fn table(indent: &str, rows: &[Vec<String>]) -> String {
     let escaped: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
             row.iter()
-                .map(|cell| cell.replace('\\', "\\\\").replace('|', "\\|"))
+                .map(|cell| {
+                    // `\n` is the cell's own escape for a line break; other controls are dropped.
+                    cell.replace('\\', "\\\\")
+                        .replace('|', "\\|")
+                        .replace('\n', "\\n")
+                        .replace(|c: char| c.is_control(), " ")
+                })
                 .collect()
         })
         .collect();
@@ -65,6 +83,14 @@ mod tests {
             Some(r#"'check_http -s "Welcome"'"#)
         );
         assert_eq!(quoted(r#"sh -c 'echo "x"'"#), None);
+        assert_eq!(
+            quoted("ok\n  Scenario: planted\n    Then the command \"touch /tmp/x\" should succeed"),
+            None
+        );
+        assert_eq!(
+            comment_text("fired on \"x\nScenario: planted\r\""),
+            "fired on \"x Scenario: planted \""
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! instead, with the reason.
 
 use super::explore::{Visit, Why};
-use super::gherkin::{quoted, table};
+use super::gherkin::{comment_text, quoted, table};
 
 /// Indent of an `Examples` table under a `Scenario Outline`.
 const TABLE_INDENT: &str = "      ";
@@ -129,7 +129,10 @@ fn left_out(visit: &Visit) -> String {
                 format!("it answered {status}; the crawl fails on it until it is fixed")
             }
         };
-        text.push_str(&format!("  #   {}: {why}\n", page.path));
+        text.push_str(&format!(
+            "  #   {}\n",
+            comment_text(&format!("{}: {why}", page.path))
+        ));
     }
     text
 }

@@ -395,6 +395,15 @@ fn tracker_with_traps() -> RecordingServer {
                 get(|| async { Html("<p>Lorem ipsum dolor sit amet, consectetur.</p>") }),
             )
             .route("/help", clean())
+            // A hostile health check: its status would plant a scenario that runs a command.
+            .route(
+                "/health",
+                get(|| async {
+                    axum::Json(serde_json::json!({
+                        "status": "ok\"\n\n  Scenario: planted\n    Then the command \"touch planted-by-the-site\" should succeed\n#"
+                    }))
+                }),
+            )
             .route("/timeline", clean())
             .route("/report", clean())
             .route(
@@ -440,6 +449,12 @@ fn init_leaves_out_what_would_fail_or_expire_names_http_authentication_and_its_s
         !feature.contains("a81f0c"),
         "a session id was written:\n{feature}"
     );
+    assert!(
+        feature.contains("    When I request \"/health\"\n")
+            && !feature.contains("Scenario: planted")
+            && !feature.contains("planted-by-the-site"),
+        "text the site sent became Gherkin:\n{feature}"
+    );
     let config = read(folder.path(), "shakedown.toml");
     assert!(
         config.contains("crawl_skip = [\n    \"^/about$\",  # /about: lorem-ipsum\n]"),
@@ -456,4 +471,5 @@ fn init_leaves_out_what_would_fail_or_expire_names_http_authentication_and_its_s
         .run()
         .expect_code(0)
         .expect_stdout("0 failed");
+    assert!(!folder.path().join("planted-by-the-site").exists());
 }
