@@ -1,10 +1,12 @@
 //! `shakedown demo --out DIR` writes only where it may: a new or empty folder, or one an earlier
 //! demo made (it holds `.shakedown-demo`, the list of what that demo wrote), and there only over
-//! its own files. A folder of the user's is refused, never cleaned.
+//! its own files. A folder of the user's is refused, never cleaned. Nothing is written, removed
+//! or listed through a symbolic link planted in the folder, and the list names only paths inside
+//! it, whatever a forged list says.
 
 use std::collections::BTreeSet;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
 
@@ -12,7 +14,7 @@ use crate::error::Error;
 const MARKER: &str = ".shakedown-demo";
 
 /// What the run and the demo site write into the folder besides the bundle.
-const OUTPUTS: &[&str] = &["state", "junit.xml", "screenshots"];
+const OUTPUTS: &[&str] = &["state", "junit.xml", "report.html", "screenshots", "apt.log"];
 
 /// The `--out` folder, claimed for this demo.
 #[derive(Debug)]
@@ -41,7 +43,12 @@ impl OutFolder {
         }
         std::fs::create_dir_all(root).map_err(io_error)?;
         let earlier = match std::fs::read_to_string(root.join(MARKER)) {
-            Ok(list) => list.lines().map(PathBuf::from).collect(),
+            // A list anyone could have written: only plain relative paths inside the folder.
+            Ok(list) => list
+                .lines()
+                .map(PathBuf::from)
+                .filter(|path| is_inside(path))
+                .collect(),
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
                 let first = std::fs::read_dir(root).map_err(io_error)?.find_map(Result::ok);
                 if let Some(entry) = first {
@@ -54,6 +61,15 @@ impl OutFolder {
             }
             Err(error) => return Err(io_error(error)),
         };
+        if let Some(link) = OUTPUTS
+            .iter()
+            .find_map(|output| link_on_the_way(root, Path::new(output)))
+        {
+            return Err(refuse(format!(
+                "`{}` is a symbolic link; the demo writes nothing through one",
+                link.display()
+            )));
+        }
         let folder = Self {
             root: root.to_owned(),
             earlier,
@@ -68,6 +84,15 @@ impl OutFolder {
     pub fn place(&mut self, relative: impl AsRef<Path>) -> io::Result<PathBuf> {
         let relative = relative.as_ref().to_owned();
         let path = self.root.join(&relative);
+        if let Some(link) = link_on_the_way(&self.root, &relative) {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!(
+                    "`{}` is a symbolic link; the demo writes nothing through one",
+                    link.display()
+                ),
+            ));
+        }
         if path.symlink_metadata().is_ok() && !self.earlier.contains(&relative) {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
@@ -88,7 +113,9 @@ impl OutFolder {
     /// and records what this one wrote.
     pub fn finish(mut self) -> io::Result<()> {
         for stale in self.earlier.difference(&self.written) {
-            let _ = std::fs::remove_file(self.root.join(stale));
+            if link_on_the_way(&self.root, stale).is_none() {
+                let _ = std::fs::remove_file(self.root.join(stale));
+            }
         }
         self.earlier = std::mem::take(&mut self.written);
         self.record()
@@ -104,8 +131,25 @@ impl OutFolder {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        std::fs::write(self.root.join(MARKER), list.join("\n") + "\n")
+        let text = list.join("\n") + "\n";
+        shakedown_steps::written::replace_file(&self.root.join(MARKER), text.as_bytes())
     }
+}
+
+/// Whether `path` is a plain relative path that stays inside the folder: no `..`, no root.
+fn is_inside(path: &Path) -> bool {
+    path.components().all(|part| matches!(part, Component::Normal(_)))
+}
+
+/// The first symbolic link met on the way from `root` to `root/relative`, the end included.
+fn link_on_the_way(root: &Path, relative: &Path) -> Option<PathBuf> {
+    let mut path = root.to_path_buf();
+    relative.components().find_map(|part| {
+        path.push(part);
+        path.symlink_metadata()
+            .is_ok_and(|metadata| metadata.file_type().is_symlink())
+            .then(|| path.clone())
+    })
 }
 
 #[cfg(test)]
@@ -153,5 +197,42 @@ mod tests {
             !root.join("features/old.feature").exists(),
             "a stale bundled feature stays"
         );
+    }
+
+    #[test]
+    fn nothing_is_written_or_removed_through_a_planted_link_or_a_forged_list() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).expect("folder");
+        std::fs::write(elsewhere.join("precious.txt"), "precious").expect("write");
+        let root = dir.path().join("demo");
+        let first = OutFolder::claim(&root).expect("a new folder");
+        first.finish().expect("recorded");
+
+        // A forged list names a file outside the folder, and the bundle's folder is a link.
+        std::fs::write(
+            root.join(MARKER),
+            format!(
+                "../elsewhere/precious.txt\n{}\nfeatures\n",
+                elsewhere.join("precious.txt").display()
+            ),
+        )
+        .expect("forge");
+        std::os::unix::fs::symlink(&elsewhere, root.join("features")).expect("symlink");
+        let mut second = OutFolder::claim(&root).expect("a demo folder");
+        let refused = second.place("features/precious.txt").expect_err("through a link");
+        assert!(refused.to_string().contains("symbolic link"), "{refused}");
+        second.finish().expect("recorded");
+        assert_eq!(
+            std::fs::read_to_string(elsewhere.join("precious.txt")).expect("kept"),
+            "precious"
+        );
+        let list = std::fs::read_to_string(root.join(MARKER)).expect("list");
+        assert!(!list.contains("elsewhere"), "{list}");
+
+        // A link where the run writes its outputs is refused before anything runs.
+        std::os::unix::fs::symlink(&elsewhere, root.join("screenshots")).expect("symlink");
+        let error = OutFolder::claim(&root).expect_err("a planted output link");
+        assert!(error.to_string().contains("symbolic link"), "{error}");
     }
 }
