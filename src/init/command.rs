@@ -20,6 +20,19 @@ const SMOKE_FEATURE: &str = "features/smoke.feature";
 const MONITORING_FEATURE: &str = "features/monitoring.feature";
 
 pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
+    // The name becomes a bare key of shakedown.toml: anything else would break the file.
+    if args.env.is_empty()
+        || !args
+            .env
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+    {
+        return Err(Error::InvalidValue {
+            what: "--env",
+            value: args.env.clone(),
+            problem: "an environment's name is letters, digits, `-` and `_`, e.g. `staging`".into(),
+        });
+    }
     let base_url = args
         .base_url
         .as_deref()
@@ -82,10 +95,13 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
             // defaults.
             let rules = config::parse(Path::new(FILE_NAME), "")?.content.rules;
             let visit = explore::visit(url, bounds, &rules).await?;
-            say!("{}", describe_visit(&visit, url.as_str(), &args));
+            say!(
+                "{}",
+                describe_visit(&visit, without_credentials(url).as_str(), &args)
+            );
             planned.push(Planned {
                 path: SMOKE_FEATURE.into(),
-                text: smoke::render(&visit, url.as_str()),
+                text: smoke::render(&visit, without_credentials(url).as_str()),
             });
             report.push(format!("wrote {SMOKE_FEATURE}"));
             Some(visit)
@@ -93,9 +109,12 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
         None => None,
     };
     if write_config {
+        // The visit may use credentials in `--base-url`; a file meant for version control never
+        // holds them.
+        let written_url = base_url.as_ref().map(without_credentials);
         let text = config_file::render(&Site {
             environment: &args.env,
-            base_url: base_url.as_ref().map(url::Url::as_str),
+            base_url: written_url.as_ref().map(url::Url::as_str),
             visit: visit.as_ref(),
         })?;
         report.insert(0, format!("wrote {FILE_NAME}"));
@@ -166,6 +185,14 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
         });
     }
     Ok((imported, sources))
+}
+
+/// `url` without its user name and password.
+fn without_credentials(url: &url::Url) -> url::Url {
+    let mut url = url.clone();
+    let _ = url.set_password(None);
+    let _ = url.set_username("");
+    url
 }
 
 fn read(working_dir: &Path, file: &Path) -> Result<String, Error> {

@@ -420,6 +420,36 @@ fn tracker_with_traps() -> RecordingServer {
 }
 
 #[test]
+fn init_writes_no_credential_and_takes_only_a_plain_environment_name() {
+    let site = tracker_with_traps();
+    let with_credentials = site.url.replacen("http://", "http://ops:init-secret-pw@", 1);
+    let folder = tempfile::tempdir().expect("temp dir");
+    let outcome = Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", &with_credentials])
+        .run();
+    outcome.expect_code(0);
+    for written in ["shakedown.toml", "features/smoke.feature"] {
+        let text = read(folder.path(), written);
+        assert!(
+            !text.contains("init-secret-pw") && !text.contains("ops:"),
+            "{written} holds the credentials:\n{text}"
+        );
+    }
+    assert!(!outcome.stdout.contains("init-secret-pw"), "{}", outcome.stdout);
+    for name in ["prod.eu", "live\"x", "a b", "x]\n[y", ""] {
+        let empty = tempfile::tempdir().expect("temp dir");
+        Shakedown::new()
+            .current_dir(empty.path())
+            .args(["init", "--base-url", &site.url, "--env", name])
+            .run()
+            .expect_code(2)
+            .expect_stderr("an environment's name is letters, digits");
+        assert!(!empty.path().join("shakedown.toml").exists());
+    }
+}
+
+#[test]
 fn init_leaves_out_what_would_fail_or_expire_names_http_authentication_and_its_suite_passes() {
     let site = tracker_with_traps();
     let folder = tempfile::tempdir().expect("temp dir");

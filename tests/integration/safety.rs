@@ -566,6 +566,12 @@ fn the_crawl_follows_no_destructive_link_however_it_is_spelt_and_honours_base_hr
                            <a href="/api/deleteAccount">Close</a>
                            <a href="/newsletter?action=unsubscribe">Mail</a>
                            <a href="/reports/removals">Removals</a>
+                           <a href="/wipe">Start over</a>
+                           <a href="/truncate-tables">Tables</a>
+                           <a href="/admin/flush-cache">Cache</a>
+                           <a href="/shutdown">Power</a>
+                           <a href="/bye"><img src="/door.png" alt="Logout"></a>
+                           <a href="/farewell" aria-label="Sign out">&#x2192;</a>
                            </body></html>"#,
                     )
                 }),
@@ -584,10 +590,48 @@ fn the_crawl_follows_no_destructive_link_however_it_is_spelt_and_honours_base_hr
         .run()
         .expect_code(0)
         .expect_stdout("checked 3 page(s)")
-        .expect_stdout("6 unsafe link(s) skipped");
+        .expect_stdout("12 unsafe link(s) skipped");
     let mut lines = site.request_lines();
     lines.sort();
     assert_eq!(lines, ["GET /", "GET /app/reports/", "GET /reports/removals"]);
+}
+
+#[test]
+fn the_crawl_sends_nothing_to_another_origin_a_redirect_points_at() {
+    let elsewhere =
+        RecordingServer::start(Router::new().route("/landing", get(|| async { Html("<p>elsewhere</p>") })));
+    let target = format!("{}/landing", elsewhere.url);
+    let site = RecordingServer::start(
+        Router::new()
+            .route(
+                "/",
+                get(|| async { Html(r#"<a href="/away">Partner</a> <a href="/help">Help</a>"#) }),
+            )
+            .route("/help", get(|| async { Html("<p>help</p>") }))
+            .route(
+                "/away",
+                get(move || {
+                    let target = target.clone();
+                    async move { axum::response::Redirect::temporary(&target) }
+                }),
+            ),
+    );
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/crawl.feature",
+        "Feature: Crawl\n  Scenario: crawl\n    Then no page reachable from \"/\" should contain forbidden content\n",
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("checked 2 page(s)");
+    assert!(
+        elsewhere.request_lines().is_empty(),
+        "the crawl followed a redirect to another origin: {:?}",
+        elsewhere.request_lines()
+    );
 }
 
 #[test]

@@ -243,7 +243,13 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
         let batch = frontier.take(room.min(CONCURRENT_FETCHES));
         report.pages_fetched += batch.len();
         let fetches = batch.into_iter().map(|candidate| async move {
-            let fetched = perform(http, jar, Outgoing::get(candidate.url.clone()), deadline).await;
+            let fetched = perform(
+                http,
+                jar,
+                Outgoing::get_on_this_site(candidate.url.clone()),
+                deadline,
+            )
+            .await;
             (candidate, fetched)
         });
         for (candidate, fetched) in futures::future::join_all(fetches).await {

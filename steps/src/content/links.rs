@@ -34,6 +34,15 @@ const DESTRUCTIVE_WORDS: &[&str] = &[
     "unsubscribe",
     "revoke",
     "session end",
+    "wipe",
+    "erase",
+    "truncate",
+    "flush",
+    "shutdown",
+    "shut down",
+    "reboot",
+    "restart",
+    "terminate",
 ];
 
 /// The built-in destructive words, plus what a project adds (`content.crawl_skip`) and lets
@@ -163,10 +172,27 @@ fn anchors(document: &Html, page: &Url) -> Vec<(Url, String)> {
         .select(&ANCHORS)
         .filter_map(|anchor| {
             let href = anchor.value().attr("href")?.trim();
-            let label = anchor.text().collect::<Vec<_>>().join(" ");
+            let label = label_of(anchor);
             Some((page.join(href).ok()?, label))
         })
         .collect()
+}
+
+/// What a link says to a person: its text, and what stands for text where it has none or
+/// besides it (an image's `alt`, `aria-label`, `title`), so a "Logout" icon reads as one.
+fn label_of(anchor: scraper::ElementRef<'_>) -> String {
+    let said_by_attributes = std::iter::once(anchor)
+        .chain(anchor.descendants().filter_map(scraper::ElementRef::wrap))
+        .flat_map(|element| {
+            ["alt", "aria-label", "title"]
+                .into_iter()
+                .filter_map(move |name| element.value().attr(name))
+        });
+    anchor
+        .text()
+        .chain(said_by_attributes)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub(crate) fn without_fragment(url: &Url) -> Url {

@@ -126,6 +126,9 @@ pub(crate) struct Outgoing {
     /// Where the body may go: a body carrying credentials names the origins it may reach, and a
     /// 307 or 308 that would carry it anywhere else fails before it is followed.
     pub body_stays_within: Option<Vec<Origin>>,
+    /// Whether redirects are followed only within the first request's origin: a hop anywhere
+    /// else ends the exchange at that redirect, and nothing is sent there.
+    pub stays_on_origin: bool,
 }
 
 impl Outgoing {
@@ -136,6 +139,15 @@ impl Outgoing {
             body: None,
             content_type: None,
             body_stays_within: None,
+            stays_on_origin: false,
+        }
+    }
+
+    /// A GET whose redirects are followed only within its own origin, as the crawl makes.
+    pub fn get_on_this_site(url: Url) -> Self {
+        Self {
+            stays_on_origin: true,
+            ..Self::get(url)
         }
     }
 }
@@ -165,7 +177,9 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
         mut body,
         content_type,
         body_stays_within,
+        stays_on_origin,
     } = outgoing;
+    let home = requested.origin();
     let first_method = method.clone();
     let mut redirects = Vec::new();
     loop {
@@ -208,12 +222,15 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
                 }
                 body = None;
             }
+            let leaves = stays_on_origin && next.origin() != home;
             redirects.push(Redirect {
                 status,
                 to: next.clone(),
             });
-            url = next;
-            continue;
+            if !leaves {
+                url = next;
+                continue;
+            }
         }
         let headers = response.headers().clone();
         let (body, truncated) = read_body(response)

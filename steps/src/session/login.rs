@@ -121,6 +121,7 @@ pub(crate) async fn log_in(
         body: Some(body),
         content_type: Some("application/x-www-form-urlencoded"),
         body_stays_within: Some(login.credential_origins(base_url)),
+        stays_on_origin: false,
     };
     let answer = perform(client, jar, outgoing, deadline).await?;
     let still_on_login = answer.final_url().path() == login_url.path() || is_login_page(&answer.body, login);
