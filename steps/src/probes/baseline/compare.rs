@@ -22,6 +22,31 @@ pub fn compare(before: &HostFacts, now: &HostFacts, ignore: &[Ignored]) -> Chang
         ignore,
         changes: Changes::default(),
     };
+    // A part read before the deployment and unreadable now (systemd or the crontabs no longer
+    // answer) cannot show it did not regress: that is a failure, never a quiet pass. A part not
+    // readable before was never a promise. (`nagios` is absent when there is no such feature.)
+    let parts = [
+        (
+            "systemd's services",
+            before.services.is_some(),
+            now.services.is_some(),
+        ),
+        ("the listening ports", before.ports.is_some(), now.ports.is_some()),
+        ("the daemons", before.processes.is_some(), now.processes.is_some()),
+        ("the crontabs", before.crontabs.is_some(), now.crontabs.is_some()),
+        (
+            "Apache's sites and modules",
+            before.apache.is_some(),
+            now.apache.is_some(),
+        ),
+    ];
+    for (part, known_before, known_now) in parts {
+        if known_before && !known_now {
+            changes.changes.regressions.push(format!(
+                "{part} were read before the deployment and cannot be now, so whether they regressed cannot be told"
+            ));
+        }
+    }
     if let (Some(before), Some(now)) = (&before.services, &now.services) {
         changes.sets(
             IgnoreKind::Service,
@@ -303,13 +328,22 @@ mod tests {
     }
 
     #[test]
-    fn a_part_either_side_could_not_tell_is_not_compared() {
+    fn a_part_unread_before_is_not_compared_and_one_unreadable_now_cannot_pass() {
         let unknown = HostFacts {
             crontabs: None,
             ..HostFacts::default()
         };
-        assert_eq!(compare(&before(), &unknown, &[]), Changes::default());
         assert_eq!(compare(&unknown, &before(), &[]), Changes::default());
+        let crontabs_unreadable = HostFacts {
+            crontabs: None,
+            ..before()
+        };
+        assert_eq!(
+            compare(&before(), &crontabs_unreadable, &[]).regressions,
+            [
+                "the crontabs were read before the deployment and cannot be now, so whether they regressed cannot be told"
+            ]
+        );
     }
 
     #[test]
