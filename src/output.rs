@@ -100,16 +100,21 @@ impl<W: Write> Write for Pipe<W> {
     }
 }
 
+/// Whether a terminal would act on `c` where shakedown means it to be shown: line ends and
+/// tabs are the layout of the output itself.
+fn obeyed(c: char) -> bool {
+    acts_on_terminal(c) && !matches!(c, '\n' | '\t')
+}
+
 /// `text` with every character a terminal would act on written out as an escape; line ends
 /// and tabs stay.
 fn shown_safe(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| acts_on_terminal(c) && !matches!(c, '\n' | '\t');
-    if !text.chars().any(unsafe_char) {
+    if !text.chars().any(obeyed) {
         return Cow::Borrowed(text);
     }
     let mut shown = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        match unsafe_char(c) {
+        match obeyed(c) {
             true => shown.extend(c.escape_unicode()),
             false => shown.push(c),
         }
@@ -122,7 +127,7 @@ fn shown_safe(text: &str) -> Cow<'_, str> {
 pub(crate) fn json_shown_safe(json: &str) -> String {
     let mut shown = String::with_capacity(json.len());
     for c in json.chars() {
-        match acts_on_terminal(c) && !matches!(c, '\n' | '\t') {
+        match obeyed(c) {
             true => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {

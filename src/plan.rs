@@ -164,11 +164,14 @@ impl RunPlan {
             config.limits.host_concurrency,
         )?;
         suite.features = fleet.expand(std::mem::take(&mut suite.features))?;
-        let inputs = Inputs::of(&config.path, &suite);
+        // Every input's canonical path costs a system call: read only when a report is asked.
+        let inputs = std::cell::OnceCell::new();
         let mut targets: Vec<(&'static str, PathBuf)> = Vec::new();
         for (what, report, _) in reports {
             if let Some(report) = report {
-                inputs.refuse_as_report(what, report, &targets)?;
+                inputs
+                    .get_or_init(|| Inputs::of(&config.path, &suite))
+                    .refuse_as_report(what, report, &targets)?;
                 prepare_report_folder(what, report)?;
                 targets.push((what, report.clone()));
             }
