@@ -129,7 +129,8 @@ async fn run_for_nagios(plan: Result<RunPlan, Error>) -> i32 {
         Err(error) => Err(error),
     };
     outcome.unwrap_or_else(|error| {
-        say!("{}", redact(&report::nagios_unknown_line(&error.render())));
+        // Masked before the status line keeps the first line and rewrites `|`.
+        say!("{}", report::nagios_unknown_line(&redact(&error.render())));
         NagiosStatus::Unknown.exit_code()
     })
 }

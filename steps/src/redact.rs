@@ -1,16 +1,18 @@
 //! Secrets never print. Every password, session cookie and `[secrets]` value shakedown resolves
 //! is registered here, in every spelling it takes on its way through a site and a report
 //! (HTML-escaped, JSON-escaped, the one inside the other, backslash-escaped, percent-encoded,
-//! whitespace collapsed, base64 in a basic-auth header), and every output (terminal, reports,
-//! error messages, panic messages, `Debug`) passes through `redact` on its way out. The password
-//! in a URL's userinfo is masked whether registered or not.
+//! whitespace collapsed, base64 in a basic-auth header), and as display leaves it (whitespace
+//! runs, tags, zero-width characters, soft hyphens and character references in it, read or
+//! written literally), and every output (terminal, reports, error messages, panic messages,
+//! `Debug`) passes through `redact` on its way out, before anything cuts, collapses or escapes
+//! it. The password in a URL's userinfo is masked whether registered or not.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::{Arc, LazyLock, RwLock};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -68,22 +70,91 @@ const HTML_STYLES: &[&[(char, &str)]] = &[
     &[('&', "&amp;"), ('"', "&quot;"), ('\u{a0}', "&nbsp;")],
 ];
 
-/// The secrets known so far and one automaton over all their spellings.
-struct Known {
-    spellings: Vec<String>,
-    /// Per spelling, the name of the secret it spells when it was registered with one, so a
-    /// check can say which secret a page shows without showing it.
+/// Texts to find, each with the name of the secret it stands for when it was registered with
+/// one (so a check can say which secret a page shows without showing it), and one automaton
+/// over them all.
+struct Patterns {
+    texts: Vec<String>,
     names: Vec<Option<Arc<str>>>,
-    /// Where each spelling is in `spellings`.
+    /// Where each text is in `texts`.
     index: BTreeMap<String, usize>,
     matcher: Option<AhoCorasick>,
 }
 
+impl Patterns {
+    const fn new() -> Self {
+        Self {
+            texts: Vec::new(),
+            names: Vec::new(),
+            index: BTreeMap::new(),
+            matcher: None,
+        }
+    }
+
+    /// Adds `texts`, under `name` when given, and rebuilds the automaton. Leftmost-longest
+    /// matching masks a secret that contains another one whole, in one pass.
+    fn add(&mut self, texts: impl IntoIterator<Item = String>, name: Option<&Arc<str>>) {
+        let before = self.texts.len();
+        for text in texts.into_iter().filter(|text| !text.is_empty()) {
+            match self.index.get(&text) {
+                // A value registered first without a name (a role's password as a login) keeps
+                // the name it is given later.
+                Some(&at) => {
+                    if self.names[at].is_none() {
+                        self.names[at] = name.cloned();
+                    }
+                }
+                None => {
+                    self.index.insert(text.clone(), self.texts.len());
+                    self.texts.push(text);
+                    self.names.push(name.cloned());
+                }
+            }
+        }
+        if self.texts.len() == before {
+            return;
+        }
+        // A contiguous NFA builds in time linear in the patterns' length; the automatic choice
+        // builds a DFA for a few patterns, which took 15 s for the spellings of a 30 KB password.
+        // Building fails only past the automaton's size limits, far beyond a run's few secrets;
+        // keeping the last good automaton then masks every secret known before.
+        if let Ok(matcher) = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&self.texts)
+        {
+            self.matcher = Some(matcher);
+        }
+    }
+
+    /// Where `text` holds one of the texts, with the name it stands for.
+    fn find<'p, 't>(
+        &'p self,
+        text: &'t str,
+    ) -> impl Iterator<Item = (Range<usize>, Option<&'p Arc<str>>)> + use<'p, 't> {
+        self.matcher
+            .iter()
+            .flat_map(move |matcher| matcher.find_iter(text))
+            .map(|found| {
+                let name = self
+                    .names
+                    .get(found.pattern().as_usize())
+                    .and_then(Option::as_ref);
+                (found.range(), name)
+            })
+    }
+}
+
+/// The secrets known so far: every spelling, matched in the text as it is, and each secret's
+/// [`Shape`], matched in the shape of the text.
+struct Known {
+    spellings: Patterns,
+    shapes: Patterns,
+}
+
 static KNOWN: RwLock<Known> = RwLock::new(Known {
-    spellings: Vec::new(),
-    names: Vec::new(),
-    index: BTreeMap::new(),
-    matcher: None,
+    spellings: Patterns::new(),
+    shapes: Patterns::new(),
 });
 
 /// `scheme://user:password@`: the password part of any URL's userinfo.
@@ -103,50 +174,56 @@ static QUERY_CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Remembers `secret` in every spelling it may take so no output shows it.
 pub fn register(secret: &str) {
-    remember(spellings(secret), None);
+    remember(secret, spellings(secret), None);
 }
 
 /// Remembers `secret` like `register`, under a name that is not secret (`SMTP_PASSWORD`,
 /// "the password of role `clerk`"), which `registered_secret_in` gives for it.
 pub fn register_named(name: &str, secret: &str) {
-    remember(spellings(secret), Some(Arc::from(name)));
+    remember(secret, spellings(secret), Some(Arc::from(name)));
 }
 
 /// The name of the first named secret `text` shows in any spelling: a page that shows a
 /// registered secret is a finding, reported by name since its value never prints.
 pub fn registered_secret_in(text: &str) -> Option<String> {
     let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let matcher = known.matcher.as_ref()?;
-    matcher
-        .find_iter(text)
-        .find_map(|found| known.names.get(found.pattern().as_usize()).cloned().flatten())
+    sightings(&known, text)
+        .into_iter()
+        .find_map(|(_, name)| name)
         .map(|name| name.to_string())
 }
 
 /// `window` of `text` widened so that it cuts no secret in two: a quote cut through a secret
-/// would show the part on the near side of the cut, which no whole spelling matches. Cut at the
+/// would show the part on each side of the cut, which no whole spelling matches. Cut at the
 /// widened ends and redact the piece.
 pub fn uncut(text: &str, window: Range<usize>) -> Range<usize> {
-    let mut widened = window;
     let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let userinfo = URL_USERINFO
+    let credentials = URL_USERINFO
         .find_iter(text)
         .chain(QUERY_CREDENTIAL.find_iter(text))
         .map(|found| found.range());
-    let registered = known
-        .matcher
-        .iter()
-        .flat_map(|matcher| matcher.find_iter(text))
-        .map(|found| found.range());
-    for secret in userinfo.chain(registered) {
-        if secret.start < widened.start && widened.start < secret.end {
-            widened.start = secret.start;
+    let secrets: Vec<Range<usize>> = sightings(&known, text)
+        .into_iter()
+        .map(|(secret, _)| secret)
+        .chain(credentials)
+        .collect();
+    drop(known);
+    // Overlapping sightings (a secret's spelling and its shape) can widen a window in turns.
+    let mut widened = window;
+    loop {
+        let before = widened.clone();
+        for secret in &secrets {
+            if secret.start < widened.start && widened.start < secret.end {
+                widened.start = secret.start;
+            }
+            if secret.start < widened.end && widened.end < secret.end {
+                widened.end = secret.end;
+            }
         }
-        if secret.start < widened.end && widened.end < secret.end {
-            widened.end = secret.end;
+        if widened == before {
+            return widened;
         }
     }
-    widened
 }
 
 /// Remembers a user's password, and the pair as it travels in an HTTP basic-auth header
@@ -159,7 +236,7 @@ pub fn register_login(username: &str, password: &str) {
     let pair = format!("{username}:{password}");
     all.push(STANDARD.encode(&pair));
     all.push(URL_SAFE_NO_PAD.encode(&pair));
-    remember(all, None);
+    remember(password, all, None);
 }
 
 /// Remembers the password of `url`'s userinfo (a `--base-url` such as
@@ -172,59 +249,181 @@ pub fn register_url(url: &Url) {
     }
 }
 
-/// `text` with the password of every URL's userinfo and every registered secret masked.
+/// `text` with every registered secret, in any spelling or as display leaves it, and the
+/// password of every URL's userinfo masked.
 pub fn redact(text: &str) -> Cow<'_, str> {
-    let text = URL_USERINFO.replace_all(text, format!("${{1}}:{URL_PASSWORD_MASK}@"));
-    let text = match QUERY_CREDENTIAL.replace_all(&text, format!("${{1}}{URL_PASSWORD_MASK}")) {
+    let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let secrets = sightings(&known, text)
+        .into_iter()
+        .map(|(secret, _)| secret)
+        .collect();
+    drop(known);
+    let text = masked(text, secrets);
+    let text = match URL_USERINFO.replace_all(&text, format!("${{1}}:{URL_PASSWORD_MASK}@")) {
         Cow::Borrowed(_) => text,
         Cow::Owned(masked) => Cow::Owned(masked),
     };
-    let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    match &known.matcher {
-        Some(matcher) if matcher.is_match(text.as_ref()) => {
-            let mut masked = String::with_capacity(text.len());
-            matcher.replace_all_with(text.as_ref(), &mut masked, |_, _, out| {
-                out.push_str(MASK);
-                true
-            });
-            Cow::Owned(masked)
-        }
-        _ => text,
+    match QUERY_CREDENTIAL.replace_all(&text, format!("${{1}}{URL_PASSWORD_MASK}")) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(masked) => Cow::Owned(masked),
     }
 }
 
-/// Adds `spellings`, under `name` when given, and rebuilds the automaton. Leftmost-longest
-/// matching masks a secret that contains another one whole, in one pass.
-fn remember(spellings: Vec<String>, name: Option<Arc<str>>) {
-    let mut known = KNOWN.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let known = &mut *known;
-    let before = known.spellings.len();
-    for spelling in spellings.into_iter().filter(|spelling| !spelling.is_empty()) {
-        match known.index.get(&spelling) {
-            // A value registered first without a name (a role's password as a login) keeps
-            // the name it is given later.
-            Some(&at) => {
-                if known.names[at].is_none() {
-                    known.names[at].clone_from(&name);
-                }
-            }
-            None => {
-                known.index.insert(spelling.clone(), known.spellings.len());
-                known.spellings.push(spelling);
-                known.names.push(name.clone());
-            }
+/// Every place `text` shows a registered secret, with its name when it has one: a spelling as
+/// it stands, and a secret's shape in the text's shape, so a secret that a page splits with a
+/// tag, a zero-width character or a line break, or spells with a literal `&amp;`, is found
+/// whole, from its first character to its last.
+fn sightings<'a>(known: &'a Known, text: &str) -> Vec<(Range<usize>, Option<&'a Arc<str>>)> {
+    let mut found: Vec<_> = known.spellings.find(text).collect();
+    if known.shapes.matcher.is_some() {
+        let shape = Shape::of(text);
+        found.extend(known.shapes.find(&shape.text).map(|(secret, name)| {
+            let first = &shape.origin[secret.start];
+            let last = &shape.origin[secret.end - 1];
+            (first.start..last.end, name)
+        }));
+    }
+    found
+}
+
+/// `text` with each of `secrets` (byte ranges, which may overlap) replaced by [`MASK`],
+/// overlapping ones by one.
+fn masked(text: &str, mut secrets: Vec<Range<usize>>) -> Cow<'_, str> {
+    if secrets.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    secrets.sort_by_key(|secret| secret.start);
+    let mut out = String::with_capacity(text.len());
+    let mut written = 0;
+    for secret in secrets {
+        if secret.start >= written {
+            out.push_str(&text[written..secret.start]);
+            out.push_str(MASK);
+            written = secret.end;
+        } else {
+            written = written.max(secret.end);
         }
     }
-    if known.spellings.len() == before {
-        return;
+    out.push_str(&text[written..]);
+    Cow::Owned(out)
+}
+
+/// Adds `spellings` of `secret`, under `name` when given, and its shape.
+fn remember(secret: &str, spellings: Vec<String>, name: Option<Arc<str>>) {
+    let mut known = KNOWN.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    known.spellings.add(spellings, name.as_ref());
+    known.shapes.add([Shape::of(secret).text], name.as_ref());
+}
+
+/// Text as a reader takes it in, whatever display did to it: without whitespace, tags
+/// (`p4ss<b>w0rd</b>` shows `p4ssw0rd`), zero-width characters and soft hyphens, with each
+/// character reference read, and read again through any `&amp;` a page wrote literally
+/// (`&amp;lt;` shows `&lt;`, which stands for `<`).
+struct Shape {
+    text: String,
+    /// Per byte of `text`, the bytes of the original its character comes from.
+    origin: Vec<Range<usize>>,
+}
+
+impl Shape {
+    fn of(original: &str) -> Self {
+        let mut shape = Self {
+            text: String::with_capacity(original.len()),
+            origin: Vec::with_capacity(original.len()),
+        };
+        let mut at = 0;
+        while let Some(next) = original[at..].chars().next() {
+            let rest = &original[at..];
+            let (read, length) = match next {
+                '<' => match tag_length(rest) {
+                    Some(length) => (None, length),
+                    None => (Some('<'), 1),
+                },
+                '&' => reference(rest).map_or((Some('&'), 1), |(read, length)| (Some(read), length)),
+                next => (Some(next), next.len_utf8()),
+            };
+            if let Some(read) = read.filter(|read| !unseen(*read)) {
+                shape.text.push(read);
+                shape
+                    .origin
+                    .extend(std::iter::repeat_n(at..at + length, read.len_utf8()));
+            }
+            at += length;
+        }
+        shape
     }
-    // Building fails only past the automaton's size limits, far beyond a run's few secrets;
-    // keeping the last good automaton then masks every secret known before.
-    if let Ok(matcher) = AhoCorasick::builder()
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(&known.spellings)
-    {
-        known.matcher = Some(matcher);
+}
+
+/// Characters a reader does not see as such: whitespace (display collapses and wraps it), the
+/// zero-width space, joiners and word joiner, the byte order mark and the soft hyphen.
+fn unseen(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
+}
+
+/// The length of the tag `rest` starts with (`<b>`, `</span>`, `<wbr/>`, `<a href="/">`), if
+/// it starts with one. A `<` and a name followed by anything else (`w<rd/x`) is text.
+fn tag_length(rest: &str) -> Option<usize> {
+    let bytes = rest.as_bytes();
+    let name = if bytes.get(1) == Some(&b'/') { 2 } else { 1 };
+    if !bytes.get(name)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let name_end = name
+        + bytes[name..]
+            .iter()
+            .position(|byte| !(byte.is_ascii_alphanumeric() || *byte == b'-'))?;
+    match bytes[name_end] {
+        b'>' => Some(name_end + 1),
+        b'/' => (bytes.get(name_end + 1) == Some(&b'>')).then_some(name_end + 2),
+        byte if byte.is_ascii_whitespace() => {
+            // Stopping at the next `<` keeps the scan linear: each byte is read by at most one
+            // tag.
+            let end = name_end + rest[name_end..].find(['<', '>'])?;
+            (bytes[end] == b'>').then_some(end + 1)
+        }
+        _ => None,
+    }
+}
+
+/// The longest character reference read (`&#x10FFFF;`, `&nbsp;`), `&` and `;` excluded.
+const LONGEST_REFERENCE: usize = 8;
+
+/// The character the reference `rest` starts with stands for, read through any number of
+/// `amp;` before it, and the reference's length; a bare run of `&amp;amp;` reads `&`.
+fn reference(rest: &str) -> Option<(char, usize)> {
+    let mut at = 1;
+    while rest[at..].starts_with("amp;") {
+        at += "amp;".len();
+    }
+    let body = &rest[at..];
+    let read = body
+        .bytes()
+        .take(LONGEST_REFERENCE + 1)
+        .position(|byte| byte == b';')
+        .and_then(|end| Some((referenced(&body[..end])?, at + end + 1)));
+    match read {
+        Some(read) => Some(read),
+        None => (at > 1).then_some(('&', at)),
+    }
+}
+
+/// The character a named or numeric reference (without its `&` and `;`) stands for.
+fn referenced(name: &str) -> Option<char> {
+    match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some('\u{a0}'),
+        "shy" => Some('\u{ad}'),
+        _ => {
+            let number = name.strip_prefix('#')?;
+            let code = match number.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => number.parse().ok()?,
+            };
+            char::from_u32(code)
+        }
     }
 }
 
@@ -510,6 +709,77 @@ mod tests {
         assert_eq!(registered_secret_in(page).as_deref(), Some("SMTP_PASSWORD"));
         assert_eq!(registered_secret_in("an-unnamed-cookie-value"), None);
         assert_eq!(registered_secret_in("nothing secret here"), None);
+    }
+
+    #[test]
+    fn a_secret_is_masked_whole_however_display_splits_or_spells_it() {
+        register_named("DISPLAYED", "dis&play-s3cret");
+        for shown in [
+            "dis&play-s3cret",
+            "dis&play  -s3\tcre\n\nt",
+            "dis&<b>play</b>-s3cret",
+            "dis&pl<span class=\"x\">ay-s3c</span>ret",
+            "dis\u{200b}&play-s3\u{ad}c\u{feff}r\u{2060}et",
+            "dis&amp;play-s3cret",
+            "dis&amp;amp;play-s3cret",
+            "dis&#38;play&shy;-s3cr&#x65;t",
+        ] {
+            assert_eq!(
+                redact(&format!("before {shown} after")),
+                format!("before {MASK} after"),
+                "shown as {shown:?}"
+            );
+            assert_eq!(
+                registered_secret_in(shown).as_deref(),
+                Some("DISPLAYED"),
+                "{shown:?}"
+            );
+        }
+        // A `<` and a letter in text are no tag: the text around stays as it is.
+        assert_eq!(redact("a<b and c>d"), "a<b and c>d");
+        assert_eq!(redact("x <br/> y &amp; z"), "x <br/> y &amp; z");
+    }
+
+    #[test]
+    fn a_window_is_widened_over_a_secret_split_by_markup() {
+        register("split-by-markup");
+        let text = "before split-<i>by</i>-markup after";
+        assert_eq!(uncut(text, 10..20), 7..29);
+        assert_eq!(uncut(text, 0..7), 0..7);
+    }
+
+    #[test]
+    fn a_long_secret_is_registered_and_masked_in_a_large_text_quickly() {
+        let secret: String = (0..30_000_u32)
+            .map(|at| char::from(b'a' + u8::try_from(at * 7 % 26).unwrap_or(0)))
+            .collect();
+        let started = std::time::Instant::now();
+        register_named("LONG", &secret);
+        let registered = started.elapsed();
+        let page = format!(
+            "{}{secret}{}",
+            "lorem ipsum ".repeat(45_000),
+            "dolor sit ".repeat(45_000)
+        );
+        let started = std::time::Instant::now();
+        let masked = redact(&page);
+        let redacted = started.elapsed();
+        let started = std::time::Instant::now();
+        // Every `a` of the secret followed by a space and a tag: its shape is found as fast.
+        let spread = page.replace('a', "a <b></b>");
+        let masked_spread = redact(&spread);
+        let redacted_spread = started.elapsed();
+        eprintln!(
+            "registered {registered:?}, 1 MB redacted {redacted:?}, spread {} KB redacted {redacted_spread:?}",
+            spread.len() / 1000
+        );
+        assert!(!masked.contains(&secret[..100]), "the secret shows");
+        assert!(!masked_spread.contains(&secret.replace('a', "a <b></b>")[..200]));
+        let bound = std::time::Duration::from_secs(5);
+        assert!(
+            registered < bound && redacted < bound && redacted_spread < bound,
+            "registering took {registered:?}, masking 1 MB {redacted:?}, {redacted_spread:?}"
+        );
     }
 
     #[test]

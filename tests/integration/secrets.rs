@@ -1,6 +1,6 @@
 //! `[secrets]`: values that are not role passwords (an SMTP password a page gives away) are read
 //! before anything runs, a missing one stops the run at its line, and a registered secret shows
-//! in no output, in any spelling a page, a cut quote or a report's escaping gives it.
+//! in no output, in any spelling a page, display, a cut quote or a report's escaping gives it.
 
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
@@ -277,4 +277,206 @@ fn commands_a_step_starts_do_not_inherit_a_secrets_variable() {
         .run()
         .expect_code(0)
         .expect_stdout("1 passed, 0 failed");
+}
+
+/// A password none of whose 6-character pieces shakedown prints otherwise.
+const DISPLAYED_PASSWORD: &str = "Zq8&vX3-Kp9&wY4-Lm7";
+
+/// The password as pages split or spell it in their markup: whitespace runs, tabs and line
+/// breaks that display collapses, a tag, zero-width characters, soft hyphens (as characters and
+/// as `&shy;`), and `&amp;` written literally, so a reader sees `&amp;` for its `&`.
+const DISPLAYED_FORMS: &[&str] = &[
+    "Zq8&amp;vX3-  Kp9&amp;wY4  -Lm7",
+    "Zq8&amp;vX3-\tKp9&amp;wY4-\t\tLm7",
+    "Zq8&amp;vX3-\n\nKp9&amp;wY4-\r\nLm7",
+    "Zq8&amp;vX3-<b>Kp9</b>&amp;wY4-Lm7",
+    "Zq8&amp;vX3-\u{200b}Kp9&amp;wY4-\u{feff}L\u{2060}m7",
+    "Zq8&amp;vX3-\u{ad}Kp9&amp;wY4-&shy;Lm7",
+    "Zq8&amp;amp;vX3-Kp9&amp;amp;wY4-Lm7",
+];
+
+/// A text showing `form` where the 240-character excerpt of a page ends inside it (after 234
+/// characters), then on each side of the word `leaky`, 49 characters away, so a 60-character
+/// quote around the word ends inside each.
+fn displaying(form: &str) -> String {
+    format!(
+        "{} {form} {}leaky{} {form}",
+        "x".repeat(233),
+        "y".repeat(48),
+        "z".repeat(48)
+    )
+}
+
+/// Each form on an HTML page (`/html/N`) and in a plain-text answer, markup and all (`/plain/N`).
+fn displaying_site() -> RecordingServer {
+    let mut routes = Router::new();
+    for (at, form) in DISPLAYED_FORMS.iter().enumerate() {
+        let html = format!(
+            "<!doctype html><html><body><p>{}</p></body></html>",
+            displaying(form)
+        );
+        let plain = displaying(form);
+        routes = routes
+            .route(
+                &format!("/html/{at}"),
+                get(move || {
+                    let html = html.clone();
+                    async move { ([(CONTENT_TYPE, "text/html; charset=utf-8")], html) }
+                }),
+            )
+            .route(
+                &format!("/plain/{at}"),
+                get(move || {
+                    let plain = plain.clone();
+                    async move { ([(CONTENT_TYPE, "text/plain; charset=utf-8")], plain) }
+                }),
+            );
+    }
+    RecordingServer::start(routes)
+}
+
+/// `output` as a reader takes it in: whitespace (and its escapes), zero-width characters, soft
+/// hyphens and the tag dropped, `&` read through any number of `amp;`, so a piece of the
+/// password shows here however a page split or spelled it.
+fn as_read(output: &str) -> String {
+    let mut read = output.to_owned();
+    for written in [
+        "\\n",
+        "\\t",
+        "\\r",
+        "\\u200b",
+        "\\ufeff",
+        "\\u2060",
+        "\\u00ad",
+        "&shy;",
+        "<b>",
+        "</b>",
+        "&lt;b&gt;",
+        "&lt;/b&gt;",
+    ] {
+        read = read.replace(written, "");
+    }
+    read = read.replace("\\u0026", "&");
+    while read.contains("&amp;") {
+        read = read.replace("&amp;", "&");
+    }
+    read.chars()
+        .filter(|c| {
+            !c.is_whitespace() && !matches!(c, '\u{ad}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
+        })
+        .collect()
+}
+
+/// Fails when `output` shows any 6-character piece of the displayed password, however split.
+#[track_caller]
+fn assert_no_piece(what: &str, output: &str) {
+    let read = as_read(output);
+    let password: Vec<char> = DISPLAYED_PASSWORD.chars().collect();
+    for piece in password.windows(6).map(|piece| piece.iter().collect::<String>()) {
+        assert!(
+            !read.contains(&piece),
+            "{what} shows {piece:?} of the password:\n{output}"
+        );
+    }
+}
+
+#[test]
+fn a_secret_split_or_spelled_by_display_shows_no_piece_in_any_output_and_still_fails_the_check() {
+    let site = displaying_site();
+    let project = Project::new(&site.url, SECRETS);
+    let mut feature = String::from("Feature: Displayed password\n");
+    let pages: Vec<String> = (0..DISPLAYED_FORMS.len())
+        .flat_map(|at| [format!("/html/{at}"), format!("/plain/{at}")])
+        .collect();
+    for page in &pages {
+        feature.push_str(&format!(
+            "  Scenario: the excerpt of {page}\n    When I request \"{page}\"\n    Then the response should contain \"Welcome\"\n\n\
+             \x20 Scenario: a quote of {page}\n    When I request \"{page}\"\n    Then the response should not contain \"leaky\"\n\n\
+             \x20 Scenario: the content of {page}\n    When I request \"{page}\"\n    Then the page should contain no forbidden content\n\n"
+        ));
+    }
+    project.file("features/display.feature", &feature);
+
+    let outcome = shakedown(&project)
+        .env("SMTP_PASSWORD", DISPLAYED_PASSWORD)
+        .args([
+            "run",
+            "--junit",
+            "reports/junit.xml",
+            "--json",
+            "reports/cucumber.json",
+            "--html",
+            "reports/report.html",
+        ])
+        .run();
+    outcome
+        .expect_code(1)
+        .expect_stdout(&format!("{} failed", 3 * pages.len()))
+        .expect_stdout("[redacted]");
+    let findings = outcome
+        .stdout
+        .matches("[registered-secret] the page shows SMTP_PASSWORD (not quoted: it is a secret)")
+        .count();
+    assert!(
+        findings >= pages.len(),
+        "{findings} pages said to show the password:\n{}",
+        outcome.stdout
+    );
+    assert_no_piece("stdout", &outcome.stdout);
+    assert_no_piece("stderr", &outcome.stderr);
+    assert_no_piece(
+        "the audit log",
+        &read(&project.path().join("state/shakedown/audit.jsonl")),
+    );
+    for report in ["junit.xml", "cucumber.json", "report.html"] {
+        let text = read(&project.path().join("reports").join(report));
+        assert!(text.contains("[redacted]"), "{report} quotes the pages:\n{text}");
+        assert_no_piece(report, &text);
+    }
+}
+
+#[test]
+fn a_30_kb_password_is_masked_without_slowing_the_run() {
+    let mut state = 7_u32;
+    let password: String = (0..30_000)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[(state >> 16) as usize % 36])
+        })
+        .collect();
+    let page = format!("<!doctype html><html><body><p>Welcome</p><p>{password}</p></body></html>");
+    let site = RecordingServer::start(Router::new().route(
+        "/",
+        get(move || {
+            let page = page.clone();
+            async move { ([(CONTENT_TYPE, "text/html; charset=utf-8")], page) }
+        }),
+    ));
+    let project = Project::new(&site.url, SECRETS);
+    project.file(
+        "features/long.feature",
+        "Feature: Long password\n  Scenario: the page\n    When I request \"/\"\n    \
+         Then the response should contain \"Goodbye\"\n\n  Scenario: its content\n    \
+         When I request \"/\"\n    Then the page should contain no forbidden content\n",
+    );
+    let outcome = shakedown(&project)
+        .env("SMTP_PASSWORD", &password)
+        .args(["run"])
+        .run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("Welcome [redacted]")
+        .expect_stdout("the page shows SMTP_PASSWORD");
+    for piece in password.as_bytes().chunks(1_000) {
+        let piece = std::str::from_utf8(piece).expect("ASCII");
+        assert!(
+            !outcome.stdout.contains(&piece[..40]),
+            "stdout shows the password"
+        );
+    }
+    assert!(
+        outcome.took < std::time::Duration::from_secs(10),
+        "the run took {:?}",
+        outcome.took
+    );
 }

@@ -115,9 +115,11 @@ impl Process {
             true => format!("[{}]", self.comm),
             false => self.command_line(),
         };
+        // Masked before it is cut: a secret cut in two matches no spelling.
+        let line = crate::redact::redact(&line);
         let line = match line.char_indices().nth(DESCRIBED_CHARS) {
             Some((cut, _)) => format!("{}…", &line[..cut]),
-            None => line,
+            None => line.into_owned(),
         };
         text::without_terminal_controls(&line)
     }
