@@ -8,7 +8,9 @@ use secrecy::ExposeSecret as _;
 use thirtyfour::{By, Cookie, Key, WebDriver, WebElement};
 use url::Url;
 
+use super::guard::{Refused, Rule};
 use super::page::Page;
+use super::read_only;
 use crate::failure::StepFailure;
 use crate::session::Sessions;
 use crate::site;
@@ -148,7 +150,14 @@ async fn log_in_through_form(
     let target = form_target(page, &password_field).await?;
     login.confine_credentials(base_url, role, "the login form's target", &target)?;
     let origins = login.credential_origins(base_url);
-    confine_form_posts(page, &origins).await?;
+    let guard = page.guard().ok_or_else(|| {
+        StepFailure::new("the browser session has no request guard, so no password is typed into a page")
+    })?;
+    // The page may have failed requests while it loaded, before any password was in it: those
+    // belong to the read-only check of the step, not to the login.
+    read_only::refuse_blocked_requests(page)?;
+    let window = guard.login_window(&origins);
+    window.allow_post_to(&target);
     page.call(
         "type the user name",
         username_field.send_keys(role_settings.username.as_str()),
@@ -161,69 +170,68 @@ async fn log_in_through_form(
     .await?;
     page.call("submit the login form", password_field.send_keys(Key::Enter))
         .await?;
+    let refused = |refused: Vec<Refused>| refused_while_typed(role, &origins, &refused);
     let left = page
         .wait_for(|| async {
-            let refused = page
-                .script("read whether a post was refused", REFUSED_POST, Vec::new())
-                .await
-                .unwrap_or_default();
-            if refused.as_bool() == Some(true) {
-                return Ok(Some(Err(())));
+            let refused_so_far = page.refused_requests()?;
+            if !refused_so_far.is_empty() {
+                return Ok(Some(Err(refused_so_far)));
             }
             let url = page.call("read the address", page.driver.current_url()).await?;
             Ok((url.path() != login_url.path()).then_some(Ok(url)))
         })
         .await?;
+    drop(window);
     match left {
-        Some(Ok(url)) if origins.contains(&url.origin()) => Ok(()),
-        // A refused redirect can leave the browser on its error page, off the site.
-        Some(Ok(_)) | Some(Err(())) => Err(refused_redirect(role, &origins)),
+        Some(Err(refused_so_far)) => Err(refused(refused_so_far)),
+        Some(Ok(url)) => {
+            let late = page.refused_requests()?;
+            match late.is_empty() && origins.contains(&url.origin()) {
+                true => Ok(()),
+                false => Err(refused(late)),
+            }
+        }
         None => Err(failed("the browser is still on the login page".into())),
     }
 }
 
-/// Whether the login page's policy stopped the form's post (or its redirect) from going out.
-const REFUSED_POST: &str = "return window.__shakedownRefusedPost === true;";
-
-/// Limits where the login page's forms may post, redirects of the post included, to the origins
-/// that may receive the password: a site answering the post with a 307 or 308 to another origin
-/// would otherwise have the browser repeat the post, password and all, there. The policy is the
-/// page's own Content-Security-Policy `form-action`, which the browser enforces on redirects
-/// before anything is sent.
-async fn confine_form_posts(page: &Page, origins: &[url::Origin]) -> Result<(), StepFailure> {
-    let origins: Vec<String> = origins.iter().map(url::Origin::ascii_serialization).collect();
-    page.script(
-        "limit where the login form may post",
-        r#"window.__shakedownRefusedPost = false;
-document.addEventListener('securitypolicyviolation', (e) => {
-  if (e.effectiveDirective === 'form-action') window.__shakedownRefusedPost = true;
-});
-const policy = document.createElement('meta');
-policy.httpEquiv = 'Content-Security-Policy';
-policy.content = 'form-action ' + arguments[0].join(' ');
-(document.head || document.documentElement).prepend(policy);
-return null;"#,
-        vec![serde_json::json!(origins)],
-    )
-    .await
-    .map(drop)
-}
-
-/// The browser does not tell where a refused redirect pointed (a policy report names the
-/// address before the redirect), so the message names the origins the password may go to.
-fn refused_redirect(role: &str, origins: &[url::Origin]) -> StepFailure {
+/// What the guard failed while the role's password was in a login page: a request to an origin
+/// that may not receive it (the page's own scripts, a worker, a redirect of the form's post), or
+/// on a read-only environment a post other than the form's own.
+fn refused_while_typed(role: &str, origins: &[url::Origin], refused: &[Refused]) -> StepFailure {
     let allowed: Vec<String> = origins.iter().map(url::Origin::ascii_serialization).collect();
-    StepFailure::configuration(format!(
-        "refused to send the password of role `{role}` on: the site answered the login form's post with a redirect off the origins that may receive it ({}); the browser sent nothing there",
-        allowed.join(", ")
-    ))
-    .with(
-        "hint",
-        "if the redirect goes to the site's own single sign-on, name its origin in `login.allowed_origins`",
-    )
+    let Some(first) = refused.first() else {
+        // Left the login page for another origin with nothing failed on the way: a client-side
+        // redirect the guard let go because it carried nothing there yet.
+        return StepFailure::configuration(format!(
+            "the browser login of role `{role}` ended off the origins that may receive its password ({})",
+            allowed.join(", ")
+        ));
+    };
+    let described: Vec<String> = refused.iter().map(Refused::describe).collect();
+    let failure = match &first.rule {
+        Rule::OffLoginOrigins => StepFailure::configuration(format!(
+            "refused to send the password of role `{role}` on: while it was in the login page, {}{}, to an origin that may not receive it (only {} may); the browser sent nothing there",
+            if first.redirected { "the site answered the login form's post with a redirect: " } else { "the page sent " },
+            first.describe(),
+            allowed.join(", ")
+        ))
+        .with(
+            "hint",
+            "if that origin is the site's own single sign-on, name it in `login.allowed_origins`; a login page that sends anything elsewhere while a password is typed into it is not logged in to",
+        ),
+        Rule::ReadOnly(environment) => StepFailure::configuration(format!(
+            "refused to send {} during the browser login of role `{role}`: the environment `{environment}` is read-only and only the login form's own post goes out",
+            first.describe()
+        )),
+    };
+    match described.len() {
+        1 => failure,
+        _ => failure.with("refused", described.join("\n")),
+    }
 }
-/// Where the password field's form would send it, as the browser resolves it (`form.action`);
-/// on a read-only environment the form is also marked as the one post the guard lets through.
+
+/// Where the password field's form would send it, as the browser resolves it (`form.action`).
 async fn form_target(page: &Page, field: &WebElement) -> Result<Url, StepFailure> {
     let element = field
         .to_json()
@@ -231,7 +239,7 @@ async fn form_target(page: &Page, field: &WebElement) -> Result<Url, StepFailure
     let action = page
         .script(
             "read the login form's target",
-            "const f = arguments[0].form; if (f && window.__shakedownAllowLogin) window.__shakedownAllowLogin(f); return f ? f.action : document.location.href;",
+            "const f = arguments[0].form; return f ? f.action : document.location.href;",
             vec![element],
         )
         .await?;
