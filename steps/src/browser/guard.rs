@@ -11,6 +11,13 @@
 //! not receive that password is failed, whatever its method. What was failed is kept, with its
 //! method and URL, for the step that set it off to fail with.
 //!
+//! WebSockets are the one kind of connection `Fetch` does not see (nor `Network.setBlockedURLs`,
+//! tried on Chromium 156). For them, every document and worker script the browser receives
+//! during a form login carries one more `Content-Security-Policy`, `connect-src` limited to the
+//! origins that may receive the password: the browser enforces it on WebSockets (and again on
+//! `fetch`, XHR and beacons) in the login page, its frames and its workers, and a policy added
+//! to the site's own can only narrow it.
+//!
 //! Why its own connection and not thirtyfour's `cdp`: that sends single commands through
 //! chromedriver and carries no events, and an intercepted request is told only as an event.
 
@@ -18,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use base64::Engine as _;
 use futures::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use thirtyfour::WebDriver;
@@ -36,6 +44,8 @@ const SAFE_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refused {
     pub method: String,
+    /// The whole URL; only its origin when it was refused for leaving a login's origins, since
+    /// the rest may carry the password.
     pub url: String,
     /// What sent it, as the browser names it: `Document`, `Fetch`, `XHR`, `Ping`,
     /// `CSPViolationReport`, `Image`, `Other`…
@@ -73,15 +83,25 @@ struct Rules {
 struct LoginRules {
     /// The origins that may receive the password.
     origins: Vec<Origin>,
+    /// Set once the password is in the page: from then on requests elsewhere are failed.
+    typed: bool,
     /// The login form's target: the one post a read-only environment lets through.
     post_to: Option<Url>,
+}
+
+impl LoginRules {
+    /// The policy every document and worker gets while the login lasts.
+    fn connect_policy(&self) -> String {
+        let origins: Vec<String> = self.origins.iter().map(Origin::ascii_serialization).collect();
+        format!("connect-src {}", origins.join(" "))
+    }
 }
 
 impl Rules {
     /// Which rule, if any, fails `method url`.
     fn verdict(&self, method: &str, url: &str) -> Option<Rule> {
         let parsed = Url::parse(url).ok();
-        if let Some(login) = &self.login {
+        if let Some(login) = self.login.as_ref().filter(|login| login.typed) {
             let allowed = parsed
                 .as_ref()
                 .is_some_and(|url| login.origins.contains(&url.origin()));
@@ -98,7 +118,10 @@ impl Rules {
             url.set_fragment(None);
             url
         };
-        let is_login_post = match (self.login.as_ref().and_then(|login| login.post_to.as_ref()), &parsed) {
+        let is_login_post = match (
+            self.login.as_ref().and_then(|login| login.post_to.as_ref()),
+            &parsed,
+        ) {
             (Some(post_to), Some(url)) => without_fragment(post_to) == without_fragment(url),
             _ => false,
         };
@@ -131,17 +154,28 @@ impl Drop for RequestGuard {
     }
 }
 
-/// While a password is in a login page: requests to other origins are failed. Ends when dropped.
+/// A form login: documents and workers connect only to the origins that may receive the
+/// password, and once it is typed nothing at all goes elsewhere. Ends when dropped.
 pub(crate) struct LoginWindow<'a> {
     guard: &'a RequestGuard,
 }
 
 impl LoginWindow<'_> {
-    /// Lets the login form's own post through on a read-only environment.
-    pub fn allow_post_to(&self, target: &Url) {
+    /// The password is about to be typed: requests to other origins are failed from now on, and
+    /// on a read-only environment the login form's own post (to `target`) is let through.
+    pub fn password_typed(&self, target: &Url) {
         if let Some(login) = self.guard.rules().login.as_mut() {
+            login.typed = true;
             login.post_to = Some(target.clone());
         }
+    }
+}
+
+impl LoginWindow<'_> {
+    /// Leaves the login's rules in force for as long as the session lives: for a session whose
+    /// login page could not be left, which is then quit rather than reused.
+    pub fn keep_until_the_session_ends(self) {
+        std::mem::forget(self);
     }
 }
 
@@ -219,7 +253,10 @@ impl RequestGuard {
         guard
             .command(
                 "Fetch.enable",
-                json!({ "patterns": [{ "urlPattern": "*", "requestStage": "Request" }] }),
+                json!({ "patterns": [
+                    { "urlPattern": "*", "requestStage": "Request" },
+                    { "urlPattern": "*", "requestStage": "Response" },
+                ] }),
                 deadline,
             )
             .await
@@ -227,13 +264,66 @@ impl RequestGuard {
         Ok(guard)
     }
 
-    /// Fails requests to origins other than `origins` until the window is dropped.
+    /// Starts a form login whose password may reach `origins` only; call it before the login
+    /// page is loaded, so that page and its workers come with the connection policy.
     pub fn login_window(&self, origins: &[Origin]) -> LoginWindow<'_> {
         self.rules().login = Some(LoginRules {
             origins: origins.to_vec(),
+            typed: false,
             post_to: None,
         });
         LoginWindow { guard: self }
+    }
+
+    /// Ends the service workers of `origins`: one may have been handed the password by the login
+    /// page and keep it past the login. The browser's own DevTools target cannot clear a site's
+    /// data, so this goes through a page of the session.
+    pub async fn end_service_workers(
+        &self,
+        origins: &[Origin],
+        deadline: Deadline,
+    ) -> Result<(), StepFailure> {
+        let failed = |why: String| {
+            StepFailure::new(format!(
+                "the browser did not end the login page's service workers: {why}"
+            ))
+        };
+        let targets = self
+            .command("Target.getTargets", json!({}), deadline)
+            .await
+            .map_err(failed)?;
+        let page = targets["targetInfos"]
+            .as_array()
+            .and_then(|targets| targets.iter().find(|target| target["type"] == "page"))
+            .and_then(|target| target["targetId"].as_str())
+            .ok_or_else(|| failed("the browser shows no page".to_owned()))?;
+        let attached = self
+            .command(
+                "Target.attachToTarget",
+                json!({ "targetId": page, "flatten": true }),
+                deadline,
+            )
+            .await
+            .map_err(failed)?;
+        let session = attached["sessionId"].as_str().unwrap_or_default().to_owned();
+        let mut cleared = Ok(());
+        for origin in origins {
+            let params = json!({ "origin": origin.ascii_serialization(), "storageTypes": "service_workers" });
+            cleared = cleared.and(
+                self.shared
+                    .command_in(&session, "Storage.clearDataForOrigin", params, deadline)
+                    .await
+                    .map(drop),
+            );
+        }
+        let _ = self
+            .command(
+                "Target.detachFromTarget",
+                json!({ "sessionId": session }),
+                deadline,
+            )
+            .await;
+        cleared.map_err(failed)
     }
 
     /// The requests failed since the last call, oldest first; a lost connection is a failure
@@ -251,31 +341,50 @@ impl RequestGuard {
         lock(&self.shared.rules)
     }
 
-    /// Sends one DevTools command to the browser and waits, by `deadline`, for its answer.
     async fn command(&self, method: &str, params: Value, deadline: Deadline) -> Result<Value, String> {
-        let id = self.shared.next_id.fetch_add(1, Ordering::SeqCst);
-        let (answer, answered) = oneshot::channel();
-        lock(&self.shared.replies).insert(id, answer);
-        self.shared.send(id, method, params);
-        match deadline.run(answered).await {
-            Some(Ok(answer)) => answer,
-            Some(Err(_)) => Err("the connection closed".to_owned()),
-            None => {
-                lock(&self.shared.replies).remove(&id);
-                Err(format!("no answer within {deadline}"))
-            }
-        }
+        self.shared.command(method, params, deadline).await
     }
 }
 
 impl Shared {
+    /// Sends one DevTools command to the browser and waits, by `deadline`, for its answer.
+    async fn command(&self, method: &str, params: Value, deadline: Deadline) -> Result<Value, String> {
+        self.command_in("", method, params, deadline).await
+    }
+
+    /// A command to the attached target `session` (the browser itself when empty).
+    async fn command_in(
+        &self,
+        session: &str,
+        method: &str,
+        params: Value,
+        deadline: Deadline,
+    ) -> Result<Value, String> {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        let (answer, answered) = oneshot::channel();
+        lock(&self.replies).insert(id, answer);
+        let mut frame = json!({ "id": id, "method": method, "params": params });
+        if !session.is_empty() {
+            frame["sessionId"] = json!(session);
+        }
+        let _ = self.outgoing.send(Message::text(frame.to_string()));
+        match deadline.run(answered).await {
+            Some(Ok(answer)) => answer,
+            Some(Err(_)) => Err("the connection closed".to_owned()),
+            None => {
+                lock(&self.replies).remove(&id);
+                Err(format!("no answer within {deadline}"))
+            }
+        }
+    }
+
     fn send(&self, id: u64, method: &str, params: Value) {
         let frame = json!({ "id": id, "method": method, "params": params });
         let _ = self.outgoing.send(Message::text(frame.to_string()));
     }
 
     /// One message from the browser: an answer to a command, or a request waiting for a verdict.
-    fn receive(&self, text: &str) {
+    fn receive(self: &Arc<Self>, text: &str) {
         let Ok(message) = serde_json::from_str::<Value>(text) else {
             return;
         };
@@ -294,20 +403,44 @@ impl Shared {
         }
     }
 
-    /// Lets a paused request go, or fails it and keeps what it was.
-    fn judge(&self, paused: &Value) {
+    /// Lets a paused request go, or fails it and keeps what it was; a paused response goes on,
+    /// during a form login with the connection policy added.
+    fn judge(self: &Arc<Self>, paused: &Value) {
         let Some(request_id) = paused["requestId"].as_str() else {
             return;
         };
+        let is_response =
+            paused.get("responseStatusCode").is_some() || paused.get("responseErrorReason").is_some();
+        if is_response {
+            let policy = lock(&self.rules).login.as_ref().map(LoginRules::connect_policy);
+            match policy.filter(|_| takes_policy(paused)) {
+                Some(policy) => {
+                    tokio::spawn(Arc::clone(self).deliver_with_policy(paused.clone(), policy));
+                }
+                None => {
+                    let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+                    self.send(id, "Fetch.continueRequest", json!({ "requestId": request_id }));
+                }
+            }
+            return;
+        }
         let method = paused["request"]["method"].as_str().unwrap_or("GET");
         let url = paused["request"]["url"].as_str().unwrap_or_default();
         let verdict = {
             let mut rules = lock(&self.rules);
             let verdict = rules.verdict(method, url);
             if let Some(rule) = &verdict {
+                // Where a password may be in it, only the address's origin is kept.
+                let kept = match rule {
+                    Rule::OffLoginOrigins => Url::parse(url).map_or_else(
+                        |_| "an address".to_owned(),
+                        |url| format!("{}/…", url.origin().ascii_serialization()),
+                    ),
+                    Rule::ReadOnly(_) => url.to_owned(),
+                };
                 rules.refused.push(Refused {
                     method: method.to_owned(),
-                    url: url.to_owned(),
+                    url: kept,
                     kind: paused["resourceType"].as_str().unwrap_or("Other").to_owned(),
                     redirected: paused.get("redirectedRequestId").is_some(),
                     rule: rule.clone(),
@@ -327,6 +460,65 @@ impl Shared {
     }
 }
 
+/// Whether a response is one a policy applies to: a document, or a script (a worker's among
+/// them), answered with a body and not a redirect.
+fn takes_policy(paused: &Value) -> bool {
+    let status = paused["responseStatusCode"].as_u64().unwrap_or(0);
+    let is_script = paused["responseHeaders"].as_array().is_some_and(|headers| {
+        headers.iter().any(|header| {
+            header["name"]
+                .as_str()
+                .is_some_and(|name| name.eq_ignore_ascii_case("content-type"))
+                && header["value"]
+                    .as_str()
+                    .is_some_and(|value| value.contains("javascript"))
+        })
+    });
+    (200..300).contains(&status) && (paused["resourceType"] == "Document" || is_script)
+}
+
+impl Shared {
+    /// Delivers a paused response with the connection policy among its headers. The browser
+    /// reads a response's policies before DevTools may change its headers, so the response is
+    /// delivered anew, body and all; one that cannot be is failed, never let through without it.
+    async fn deliver_with_policy(self: Arc<Self>, paused: Value, policy: String) {
+        let request_id = paused["requestId"].clone();
+        let limit = Deadline::after(RESPONSE_LIMIT, crate::deadline::Limit::Step);
+        let body = self
+            .command("Fetch.getResponseBody", json!({ "requestId": request_id }), limit)
+            .await;
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        let Ok(body) = body else {
+            self.send(
+                id,
+                "Fetch.failRequest",
+                json!({ "requestId": request_id, "errorReason": "BlockedByClient" }),
+            );
+            return;
+        };
+        let text = body["body"].as_str().unwrap_or_default();
+        let encoded = match body["base64Encoded"].as_bool() {
+            Some(true) => text.to_owned(),
+            _ => base64::engine::general_purpose::STANDARD.encode(text),
+        };
+        let mut headers = paused["responseHeaders"].as_array().cloned().unwrap_or_default();
+        headers.push(json!({ "name": "Content-Security-Policy", "value": policy }));
+        self.send(
+            id,
+            "Fetch.fulfillRequest",
+            json!({
+                "requestId": request_id,
+                "responseCode": paused["responseStatusCode"],
+                "responseHeaders": headers,
+                "body": encoded,
+            }),
+        );
+    }
+}
+
+/// How long reading a paused response's body may take.
+const RESPONSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -342,7 +534,9 @@ async fn devtools_address(driver: &WebDriver, http: &reqwest::Client) -> Result<
         .get("goog:chromeOptions")
         .and_then(|options| options.get("debuggerAddress"))
         .and_then(Value::as_str)
-        .ok_or("the WebDriver names no debugging address for the browser (`goog:chromeOptions.debuggerAddress`)")?;
+        .ok_or(
+            "the WebDriver names no debugging address for the browser (`goog:chromeOptions.debuggerAddress`)",
+        )?;
     let version = format!("http://{debugger}/json/version");
     let described: Value = http
         .get(&version)
@@ -391,6 +585,7 @@ mod tests {
             read_only: Some("production".into()),
             login: Some(LoginRules {
                 origins: vec![origin("https://shop.example"), origin("https://sso.example")],
+                typed: true,
                 post_to: Some(Url::parse("https://shop.example/login").expect("url")),
             }),
             refused: Vec::new(),
@@ -401,10 +596,23 @@ mod tests {
             rules.verdict("POST", "https://shop.example/other"),
             Some(Rule::ReadOnly("production".into()))
         );
-        for url in ["https://evil.example/x?p=pw", "http://shop.example/login", "data:,x", "not a url"] {
+        for url in [
+            "https://evil.example/x?p=pw",
+            "http://shop.example/login",
+            "data:,x",
+            "not a url",
+        ] {
             assert_eq!(rules.verdict("GET", url), Some(Rule::OffLoginOrigins), "{url}");
         }
         rules.read_only = None;
         assert_eq!(rules.verdict("POST", "https://shop.example/other"), None);
+        if let Some(login) = rules.login.as_mut() {
+            login.typed = false;
+        }
+        assert_eq!(
+            rules.verdict("GET", "https://cdn.example/font.woff"),
+            None,
+            "nothing typed yet"
+        );
     }
 }

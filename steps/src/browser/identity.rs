@@ -3,6 +3,7 @@
 //! per run), or, with `browser.login_form`, logs in through the login page like a person.
 
 use std::fmt;
+use std::time::Duration;
 
 use secrecy::ExposeSecret as _;
 use thirtyfour::{By, Cookie, Key, WebDriver, WebElement};
@@ -11,6 +12,7 @@ use url::Url;
 use super::guard::{Refused, Rule};
 use super::page::Page;
 use super::read_only;
+use crate::deadline::{Deadline, Limit};
 use crate::failure::StepFailure;
 use crate::session::Sessions;
 use crate::site;
@@ -119,6 +121,11 @@ async fn log_in_through_form(
     let (role_settings, login) = sessions.login_of(role)?;
     let password = sessions.password(role)?;
     let login_url = site::resolve(base_url, &login.path)?;
+    let origins = login.credential_origins(base_url);
+    let guard = page.guard().ok_or_else(|| {
+        StepFailure::new("the browser session has no request guard, so no password is typed into a page")
+    })?;
+    let window = guard.login_window(&origins);
     page.visit(&login_url).await?;
     let failed = |why: String| {
         StepFailure::new(format!(
@@ -149,51 +156,65 @@ async fn log_in_through_form(
     login.confine_credentials(base_url, role, "the login page", &landed)?;
     let target = form_target(page, &password_field).await?;
     login.confine_credentials(base_url, role, "the login form's target", &target)?;
-    let origins = login.credential_origins(base_url);
-    let guard = page.guard().ok_or_else(|| {
-        StepFailure::new("the browser session has no request guard, so no password is typed into a page")
-    })?;
-    // The page may have failed requests while it loaded, before any password was in it: those
-    // belong to the read-only check of the step, not to the login.
+    // What the page failed while it loaded, before any password was in it, is the read-only
+    // check's, not the login's.
     read_only::refuse_blocked_requests(page)?;
-    let window = guard.login_window(&origins);
-    window.allow_post_to(&target);
-    page.call(
-        "type the user name",
-        username_field.send_keys(role_settings.username.as_str()),
-    )
-    .await?;
-    page.call(
-        "type the password",
-        password_field.send_keys(password.expose_secret()),
-    )
-    .await?;
-    page.call("submit the login form", password_field.send_keys(Key::Enter))
+    window.password_typed(&target);
+    let typed = async {
+        page.call(
+            "type the user name",
+            username_field.send_keys(role_settings.username.as_str()),
+        )
         .await?;
-    let refused = |refused: Vec<Refused>| refused_while_typed(role, &origins, &refused);
-    let left = page
-        .wait_for(|| async {
-            let refused_so_far = page.refused_requests()?;
-            if !refused_so_far.is_empty() {
-                return Ok(Some(Err(refused_so_far)));
-            }
-            let url = page.call("read the address", page.driver.current_url()).await?;
-            Ok((url.path() != login_url.path()).then_some(Ok(url)))
-        })
+        page.call(
+            "type the password",
+            password_field.send_keys(password.expose_secret()),
+        )
         .await?;
-    drop(window);
-    match left {
-        Some(Err(refused_so_far)) => Err(refused(refused_so_far)),
-        Some(Ok(url)) => {
-            let late = page.refused_requests()?;
-            match late.is_empty() && origins.contains(&url.origin()) {
-                true => Ok(()),
-                false => Err(refused(late)),
+        page.call("submit the login form", password_field.send_keys(Key::Enter))
+            .await?;
+        let left = page
+            .wait_for(|| async {
+                let refused = page.refused_requests()?;
+                if !refused.is_empty() {
+                    return Ok(Some(Err(refused)));
+                }
+                let url = page.call("read the address", page.driver.current_url()).await?;
+                Ok((url.path() != login_url.path()).then_some(Ok(url)))
+            })
+            .await?;
+        match left {
+            Some(Err(refused)) => Err(refused_while_typed(role, &origins, &refused)),
+            Some(Ok(url)) => {
+                let late = page.refused_requests()?;
+                match late.is_empty() && origins.contains(&url.origin()) {
+                    true => Ok(()),
+                    false => Err(refused_while_typed(role, &origins, &late)),
+                }
             }
+            None => Err(failed("the browser is still on the login page".into())),
         }
-        None => Err(failed("the browser is still on the login page".into())),
+    };
+    let outcome = typed.await;
+    // The password may still be in the page, or in a worker the page handed it to: a failed
+    // login leaves the page, and either way the site's service workers end, before requests
+    // elsewhere are let through again. This runs past the step's deadline if it must, within
+    // its own limit; a session that cannot be cleared so keeps the login's rules until it is quit.
+    let cleanup = Deadline::after(CLEANUP_LIMIT, Limit::Step);
+    let left = match outcome.is_err() {
+        true => matches!(cleanup.run(page.driver.goto("about:blank")).await, Some(Ok(()))),
+        false => true,
+    };
+    let ended = guard.end_service_workers(&origins, cleanup).await;
+    if !left || ended.is_err() {
+        page.abandon();
+        window.keep_until_the_session_ends();
     }
+    outcome.and(ended)
 }
+
+/// How long leaving a login page and ending its workers may take, past the step's deadline.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(5);
 
 /// What the guard failed while the role's password was in a login page: a request to an origin
 /// that may not receive it (the page's own scripts, a worker, a redirect of the form's post), or
@@ -208,7 +229,12 @@ fn refused_while_typed(role: &str, origins: &[url::Origin], refused: &[Refused])
             allowed.join(", ")
         ));
     };
-    let described: Vec<String> = refused.iter().map(Refused::describe).collect();
+    let mut described: Vec<String> = Vec::new();
+    for line in refused.iter().map(Refused::describe) {
+        if !described.contains(&line) {
+            described.push(line);
+        }
+    }
     let failure = match &first.rule {
         Rule::OffLoginOrigins => StepFailure::configuration(format!(
             "refused to send the password of role `{role}` on: while it was in the login page, {}{}, to an origin that may not receive it (only {} may); the browser sent nothing there",

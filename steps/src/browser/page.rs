@@ -57,6 +57,11 @@ impl Page {
         self.deadline
     }
 
+    /// Marks the session as not to be used again: the pool quits it when the scenario ends.
+    pub fn abandon(&self) {
+        self.broken.store(true, Ordering::SeqCst);
+    }
+
     /// The session's request guard; a session without one cannot take a password into a page.
     pub fn guard(&self) -> Option<&RequestGuard> {
         self.guard.as_deref()
@@ -64,7 +69,9 @@ impl Page {
 
     /// The requests the guard failed since the last look (none without a guard).
     pub fn refused_requests(&self) -> Result<Vec<Refused>, StepFailure> {
-        self.guard.as_ref().map_or(Ok(Vec::new()), |guard| guard.take_refused())
+        self.guard
+            .as_ref()
+            .map_or(Ok(Vec::new()), |guard| guard.take_refused())
     }
 
     fn left(&self) -> Duration {

@@ -17,9 +17,9 @@ use thirtyfour::{TimeoutConfiguration, WebDriver};
 use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
 use super::driver::{self, Driver, INSTALL_HINT};
+use super::guard::RequestGuard;
 use super::identity::{self, Identity};
 use super::page::Page;
-use super::guard::RequestGuard;
 use super::settings::BrowserSettings;
 use super::webdriver_errors;
 use crate::deadline::Deadline;
@@ -232,7 +232,13 @@ impl Browsers {
             && matches!(
                 tokio::time::timeout(HOUSEKEEPING_LIMIT, identity::clean(&session.driver)).await,
                 Ok(Ok(()))
-            );
+            )
+            // What the guard failed after the scenario's last browser step belongs to no later
+            // scenario; a guard whose connection was lost guards nothing, so its session goes.
+            && session
+                .guard
+                .as_ref()
+                .is_none_or(|guard| guard.take_refused().is_ok());
         if reusable {
             session.identity = Identity::Anonymous;
             inner
@@ -367,7 +373,8 @@ impl PoolInner {
         }
         let guard = match self.read_only.is_some() || self.settings.login_form {
             true => {
-                let started = RequestGuard::start(&web_driver, self.client()?, self.read_only.clone(), deadline).await;
+                let started =
+                    RequestGuard::start(&web_driver, self.client()?, self.read_only.clone(), deadline).await;
                 match started {
                     Ok(guard) => Some(Arc::new(guard)),
                     Err(failure) => {

@@ -67,7 +67,11 @@ pub(crate) fn refuse_blocked_requests(page: &Page) -> Result<(), StepFailure> {
         1 => Err(failure),
         _ => Err(failure.with(
             "refused",
-            refused.iter().map(Refused::describe).collect::<Vec<_>>().join("\n"),
+            refused
+                .iter()
+                .map(Refused::describe)
+                .collect::<Vec<_>>()
+                .join("\n"),
         )),
     }
 }
