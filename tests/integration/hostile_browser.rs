@@ -152,9 +152,7 @@ fn posting_page(kind: &str) -> Html<String> {
     let script = match kind {
         "dedicated" => format!("new Worker('/worker.js?by={kind}'); setTimeout(done, 1000);"),
         "shared" => format!("new SharedWorker('/worker.js?by={kind}'); setTimeout(done, 1000);"),
-        "service" => format!(
-            "navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then((r) => r.active.postMessage('go')); setTimeout(done, 1500);"
-        ),
+        "service" => "navigator.serviceWorker.register('/sw.js').then(() => navigator.serviceWorker.ready).then((r) => r.active.postMessage('go')); setTimeout(done, 1500);".to_owned(),
         "popup" => "window.open('/popup-inner'); setTimeout(done, 1000);".to_owned(),
         "fetch" => format!("{post}; setTimeout(done, 500);"),
         _ => "setTimeout(done, 500);".to_owned(),

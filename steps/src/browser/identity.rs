@@ -1,6 +1,13 @@
 //! Who the browser session is: anonymous, or a role. A role's browser reuses the session the
 //! HTTP login made for it (its cookies set in the browser, so the site sees one login per role
 //! per run), or, with `browser.login_form`, logs in through the login page like a person.
+//!
+//! A form login types the password into a page whose own scripts can read it, so it runs
+//! inside the session guard's login window (`guard.rs`): the login page and its workers load
+//! with a `connect-src` policy naming only the origins that may receive the password, and
+//! once it is typed every request to any other origin is failed until the browser has left
+//! the page. Whatever was failed fails the login; the page is then left and the site's service
+//! workers ended before the window closes, so nothing that held the password is let out later.
 
 use std::fmt;
 use std::time::Duration;
