@@ -132,6 +132,13 @@ fn a_login_page_carries_the_password_to_no_other_origin_by_any_route() {
             "refused to send the password of role `clerk` on: while it was in the login page, the page sent",
         )
         .expect_stdout(&attacker.url);
+    // What was refused is named by its origin only: the rest of its address carried the
+    // password, a character more each time.
+    assert!(
+        !outcome.stdout.contains("hostile-page"),
+        "a part of the password shows:\n{}",
+        outcome.stdout
+    );
     let lines = site.request_lines();
     for script in ["/dedicated.js", "/shared.js", "/sw.js"] {
         assert!(
