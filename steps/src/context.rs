@@ -108,7 +108,7 @@ impl RunContext {
             settings.browser,
             settings.step_timeout,
             settings.artifacts,
-            settings.read_only,
+            settings.read_only.then(|| settings.environment.clone()),
         );
         let sessions = Sessions::new(
             http.clone(),

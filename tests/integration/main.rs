@@ -11,6 +11,7 @@ mod deadlines;
 mod demo;
 mod error_pages;
 mod fleet;
+mod hostile_browser;
 mod init;
 mod junit;
 mod partition;

@@ -1,14 +1,25 @@
 //! Who the browser session is: anonymous, or a role. A role's browser reuses the session the
 //! HTTP login made for it (its cookies set in the browser, so the site sees one login per role
 //! per run), or, with `browser.login_form`, logs in through the login page like a person.
+//!
+//! A form login types the password into a page whose own scripts can read it, so it runs
+//! inside the session guard's login window (`guard.rs`): the login page and its workers load
+//! with a `connect-src` policy naming only the origins that may receive the password, and
+//! once it is typed every request to any other origin is failed until the browser has left
+//! the page. Whatever was failed fails the login; the page is then left and the site's service
+//! workers ended before the window closes, so nothing that held the password is let out later.
 
 use std::fmt;
+use std::time::Duration;
 
 use secrecy::ExposeSecret as _;
 use thirtyfour::{By, Cookie, Key, WebDriver, WebElement};
 use url::Url;
 
+use super::guard::{Refused, Rule};
 use super::page::Page;
+use super::read_only;
+use crate::deadline::{Deadline, Limit};
 use crate::failure::StepFailure;
 use crate::session::Sessions;
 use crate::site;
@@ -117,6 +128,11 @@ async fn log_in_through_form(
     let (role_settings, login) = sessions.login_of(role)?;
     let password = sessions.password(role)?;
     let login_url = site::resolve(base_url, &login.path)?;
+    let origins = login.credential_origins(base_url);
+    let guard = page.guard().ok_or_else(|| {
+        StepFailure::new("the browser session has no request guard, so no password is typed into a page")
+    })?;
+    let window = guard.login_window(&origins);
     page.visit(&login_url).await?;
     let failed = |why: String| {
         StepFailure::new(format!(
@@ -147,83 +163,108 @@ async fn log_in_through_form(
     login.confine_credentials(base_url, role, "the login page", &landed)?;
     let target = form_target(page, &password_field).await?;
     login.confine_credentials(base_url, role, "the login form's target", &target)?;
-    let origins = login.credential_origins(base_url);
-    confine_form_posts(page, &origins).await?;
-    page.call(
-        "type the user name",
-        username_field.send_keys(role_settings.username.as_str()),
-    )
-    .await?;
-    page.call(
-        "type the password",
-        password_field.send_keys(password.expose_secret()),
-    )
-    .await?;
-    page.call("submit the login form", password_field.send_keys(Key::Enter))
+    // What the page failed while it loaded, before any password was in it, is the read-only
+    // check's, not the login's.
+    read_only::refuse_blocked_requests(page)?;
+    window.password_typed(&target);
+    let typed = async {
+        page.call(
+            "type the user name",
+            username_field.send_keys(role_settings.username.as_str()),
+        )
         .await?;
-    let left = page
-        .wait_for(|| async {
-            let refused = page
-                .script("read whether a post was refused", REFUSED_POST, Vec::new())
-                .await
-                .unwrap_or_default();
-            if refused.as_bool() == Some(true) {
-                return Ok(Some(Err(())));
+        page.call(
+            "type the password",
+            password_field.send_keys(password.expose_secret()),
+        )
+        .await?;
+        page.call("submit the login form", password_field.send_keys(Key::Enter))
+            .await?;
+        let left = page
+            .wait_for(|| async {
+                let refused = page.refused_requests()?;
+                if !refused.is_empty() {
+                    return Ok(Some(Err(refused)));
+                }
+                let url = page.call("read the address", page.driver.current_url()).await?;
+                Ok((url.path() != login_url.path()).then_some(Ok(url)))
+            })
+            .await?;
+        match left {
+            Some(Err(refused)) => Err(refused_while_typed(role, &origins, &refused)),
+            Some(Ok(url)) => {
+                let late = page.refused_requests()?;
+                match late.is_empty() && origins.contains(&url.origin()) {
+                    true => Ok(()),
+                    false => Err(refused_while_typed(role, &origins, &late)),
+                }
             }
-            let url = page.call("read the address", page.driver.current_url()).await?;
-            Ok((url.path() != login_url.path()).then_some(Ok(url)))
-        })
-        .await?;
-    match left {
-        Some(Ok(url)) if origins.contains(&url.origin()) => Ok(()),
-        // A refused redirect can leave the browser on its error page, off the site.
-        Some(Ok(_)) | Some(Err(())) => Err(refused_redirect(role, &origins)),
-        None => Err(failed("the browser is still on the login page".into())),
+            None => Err(failed("the browser is still on the login page".into())),
+        }
+    };
+    let outcome = typed.await;
+    // The password may still be in the page, or in a worker the page handed it to: a failed
+    // login leaves the page, and either way the site's service workers end, before requests
+    // elsewhere are let through again. This runs past the step's deadline if it must, within
+    // its own limit; a session that cannot be cleared so keeps the login's rules until it is quit.
+    let cleanup = Deadline::after(CLEANUP_LIMIT, Limit::Step);
+    let left = match outcome.is_err() {
+        true => matches!(cleanup.run(page.driver.goto("about:blank")).await, Some(Ok(()))),
+        false => true,
+    };
+    let ended = guard.end_service_workers(&origins, cleanup).await;
+    if !left || ended.is_err() {
+        page.abandon();
+        window.keep_until_the_session_ends();
+    }
+    outcome.and(ended)
+}
+
+/// How long leaving a login page and ending its workers may take, past the step's deadline.
+const CLEANUP_LIMIT: Duration = Duration::from_secs(5);
+
+/// What the guard failed while the role's password was in a login page: a request to an origin
+/// that may not receive it (the page's own scripts, a worker, a redirect of the form's post), or
+/// on a read-only environment a post other than the form's own.
+fn refused_while_typed(role: &str, origins: &[url::Origin], refused: &[Refused]) -> StepFailure {
+    let allowed: Vec<String> = origins.iter().map(url::Origin::ascii_serialization).collect();
+    let Some(first) = refused.first() else {
+        // Left the login page for another origin with nothing failed on the way: a client-side
+        // redirect the guard let go because it carried nothing there yet.
+        return StepFailure::configuration(format!(
+            "the browser login of role `{role}` ended off the origins that may receive its password ({})",
+            allowed.join(", ")
+        ));
+    };
+    let mut described: Vec<String> = Vec::new();
+    for line in refused.iter().map(Refused::describe) {
+        if !described.contains(&line) {
+            described.push(line);
+        }
+    }
+    let failure = match &first.rule {
+        Rule::OffLoginOrigins => StepFailure::configuration(format!(
+            "refused to send the password of role `{role}` on: while it was in the login page, {}{}, to an origin that may not receive it (only {} may); the browser sent nothing there",
+            if first.redirected { "the site answered the login form's post with a redirect: " } else { "the page sent " },
+            first.describe(),
+            allowed.join(", ")
+        ))
+        .with(
+            "hint",
+            "if that origin is the site's own single sign-on, name it in `login.allowed_origins`; a login page that sends anything elsewhere while a password is typed into it is not logged in to",
+        ),
+        Rule::ReadOnly(environment) => StepFailure::configuration(format!(
+            "refused to send {} during the browser login of role `{role}`: the environment `{environment}` is read-only and only the login form's own post goes out",
+            first.describe()
+        )),
+    };
+    match described.len() {
+        1 => failure,
+        _ => failure.with("refused", described.join("\n")),
     }
 }
 
-/// Whether the login page's policy stopped the form's post (or its redirect) from going out.
-const REFUSED_POST: &str = "return window.__shakedownRefusedPost === true;";
-
-/// Limits where the login page's forms may post, redirects of the post included, to the origins
-/// that may receive the password: a site answering the post with a 307 or 308 to another origin
-/// would otherwise have the browser repeat the post, password and all, there. The policy is the
-/// page's own Content-Security-Policy `form-action`, which the browser enforces on redirects
-/// before anything is sent.
-async fn confine_form_posts(page: &Page, origins: &[url::Origin]) -> Result<(), StepFailure> {
-    let origins: Vec<String> = origins.iter().map(url::Origin::ascii_serialization).collect();
-    page.script(
-        "limit where the login form may post",
-        r#"window.__shakedownRefusedPost = false;
-document.addEventListener('securitypolicyviolation', (e) => {
-  if (e.effectiveDirective === 'form-action') window.__shakedownRefusedPost = true;
-});
-const policy = document.createElement('meta');
-policy.httpEquiv = 'Content-Security-Policy';
-policy.content = 'form-action ' + arguments[0].join(' ');
-(document.head || document.documentElement).prepend(policy);
-return null;"#,
-        vec![serde_json::json!(origins)],
-    )
-    .await
-    .map(drop)
-}
-
-/// The browser does not tell where a refused redirect pointed (a policy report names the
-/// address before the redirect), so the message names the origins the password may go to.
-fn refused_redirect(role: &str, origins: &[url::Origin]) -> StepFailure {
-    let allowed: Vec<String> = origins.iter().map(url::Origin::ascii_serialization).collect();
-    StepFailure::configuration(format!(
-        "refused to send the password of role `{role}` on: the site answered the login form's post with a redirect off the origins that may receive it ({}); the browser sent nothing there",
-        allowed.join(", ")
-    ))
-    .with(
-        "hint",
-        "if the redirect goes to the site's own single sign-on, name its origin in `login.allowed_origins`",
-    )
-}
-/// Where the password field's form would send it, as the browser resolves it (`form.action`);
-/// on a read-only environment the form is also marked as the one post the guard lets through.
+/// Where the password field's form would send it, as the browser resolves it (`form.action`).
 async fn form_target(page: &Page, field: &WebElement) -> Result<Url, StepFailure> {
     let element = field
         .to_json()
@@ -231,7 +272,7 @@ async fn form_target(page: &Page, field: &WebElement) -> Result<Url, StepFailure
     let action = page
         .script(
             "read the login form's target",
-            "const f = arguments[0].form; if (f && window.__shakedownAllowLogin) window.__shakedownAllowLogin(f); return f ? f.action : document.location.href;",
+            "const f = arguments[0].form; return f ? f.action : document.location.href;",
             vec![element],
         )
         .await?;

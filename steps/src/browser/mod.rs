@@ -3,6 +3,7 @@
 
 mod driver;
 mod find;
+mod guard;
 mod identity;
 mod page;
 mod pool;

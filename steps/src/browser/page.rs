@@ -12,6 +12,7 @@ use thirtyfour::error::{WebDriverError, WebDriverErrorInner};
 use thirtyfour::{TimeoutConfiguration, WebDriver};
 use url::Url;
 
+use super::guard::{Refused, RequestGuard};
 use super::webdriver_errors;
 use crate::deadline::Deadline;
 use crate::failure::{Attachment, StepFailure};
@@ -27,6 +28,8 @@ static SCREENSHOTS: AtomicUsize = AtomicUsize::new(1);
 /// The scenario's browser page for one step.
 pub(crate) struct Page {
     pub driver: WebDriver,
+    /// The guard over the browser's requests, where the session has one.
+    guard: Option<Arc<RequestGuard>>,
     /// Set when the session died under the step, so the pool replaces it.
     broken: Arc<AtomicBool>,
     deadline: Deadline,
@@ -34,9 +37,16 @@ pub(crate) struct Page {
 }
 
 impl Page {
-    pub fn new(driver: WebDriver, broken: Arc<AtomicBool>, deadline: Deadline, screenshots: PathBuf) -> Self {
+    pub fn new(
+        driver: WebDriver,
+        guard: Option<Arc<RequestGuard>>,
+        broken: Arc<AtomicBool>,
+        deadline: Deadline,
+        screenshots: PathBuf,
+    ) -> Self {
         Self {
             driver,
+            guard,
             broken,
             deadline,
             screenshots,
@@ -45,6 +55,23 @@ impl Page {
 
     pub fn deadline(&self) -> Deadline {
         self.deadline
+    }
+
+    /// Marks the session as not to be used again: the pool quits it when the scenario ends.
+    pub fn abandon(&self) {
+        self.broken.store(true, Ordering::SeqCst);
+    }
+
+    /// The session's request guard; a session without one cannot take a password into a page.
+    pub fn guard(&self) -> Option<&RequestGuard> {
+        self.guard.as_deref()
+    }
+
+    /// The requests the guard failed since the last look (none without a guard).
+    pub fn refused_requests(&self) -> Result<Vec<Refused>, StepFailure> {
+        self.guard
+            .as_ref()
+            .map_or(Ok(Vec::new()), |guard| guard.take_refused())
     }
 
     fn left(&self) -> Duration {

@@ -17,9 +17,9 @@ use thirtyfour::{TimeoutConfiguration, WebDriver};
 use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
 use super::driver::{self, Driver, INSTALL_HINT};
+use super::guard::RequestGuard;
 use super::identity::{self, Identity};
 use super::page::Page;
-use super::read_only;
 use super::settings::BrowserSettings;
 use super::webdriver_errors;
 use crate::deadline::Deadline;
@@ -43,8 +43,9 @@ struct PoolInner {
     step_timeout: Duration,
     /// Where failing steps leave their screenshots.
     artifacts: PathBuf,
-    /// On a read-only environment every session carries the guard against mutating requests.
-    read_only: bool,
+    /// The environment's name when it is read-only: every session then carries the guard
+    /// against mutating requests.
+    read_only: Option<String>,
     /// The client every WebDriver call goes through: no proxy (the driver is on loopback or a
     /// grid the user named) and a bounded request time. Built on first use (`client`): it loads
     /// the system's trust store, which a run without browser steps need not wait for.
@@ -64,6 +65,9 @@ pub(crate) struct Session {
     pub id: usize,
     pub driver: WebDriver,
     pub identity: Identity,
+    /// The guard over the browser's requests, on a read-only environment or with
+    /// `browser.login_form`; its connection closes with the session.
+    pub guard: Option<Arc<RequestGuard>>,
 }
 
 /// A session lent to one scenario; the permit keeps the pool at its size.
@@ -109,7 +113,7 @@ impl Browsers {
         settings: BrowserSettings,
         step_timeout: Duration,
         artifacts: PathBuf,
-        read_only: bool,
+        read_only: Option<String>,
     ) -> Self {
         let permits = Arc::new(Semaphore::new(settings.sessions.max(1)));
         Self {
@@ -156,6 +160,7 @@ impl Browsers {
         };
         let page = Page::new(
             lease.session.driver.clone(),
+            lease.session.guard.clone(),
             Arc::clone(&lease.broken),
             deadline,
             self.inner.artifacts.clone(),
@@ -227,7 +232,13 @@ impl Browsers {
             && matches!(
                 tokio::time::timeout(HOUSEKEEPING_LIMIT, identity::clean(&session.driver)).await,
                 Ok(Ok(()))
-            );
+            )
+            // What the guard failed after the scenario's last browser step belongs to no later
+            // scenario; a guard whose connection was lost guards nothing, so its session goes.
+            && session
+                .guard
+                .as_ref()
+                .is_none_or(|guard| guard.take_refused().is_ok());
         if reusable {
             session.identity = Identity::Anonymous;
             inner
@@ -360,27 +371,25 @@ impl PoolInner {
                 "the browser started but did not accept its timeouts",
             ));
         }
-        if self.read_only {
-            let guarded = deadline.run(read_only::install_guard(&web_driver)).await;
-            let refused = match guarded {
-                Some(Ok(())) => None,
-                Some(Err(error)) if webdriver_errors::lost_the_driver(&error) => Some(start_failure(&error, driver)),
-                Some(Err(error)) => Some(StepFailure::configuration(
-                    "the browser started but did not take the read-only guard, so it is not used on a read-only environment",
-                )
-                .with("error", webdriver_errors::said(&error))
-                .with("hint", "read-only browser steps need Chromium's DevTools commands (`goog:chromeOptions`)")),
-                None => Some(deadline.exceeded("the browser did not take the read-only guard")),
-            };
-            if let Some(failure) = refused {
-                self.retire(id).await;
-                return Err(failure);
+        let guard = match self.read_only.is_some() || self.settings.login_form {
+            true => {
+                let started =
+                    RequestGuard::start(&web_driver, self.client()?, self.read_only.clone(), deadline).await;
+                match started {
+                    Ok(guard) => Some(Arc::new(guard)),
+                    Err(failure) => {
+                        self.retire(id).await;
+                        return Err(failure);
+                    }
+                }
             }
-        }
+            false => None,
+        };
         Ok(Session {
             id,
             driver: web_driver,
             identity: Identity::Anonymous,
+            guard,
         })
     }
 

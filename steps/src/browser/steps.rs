@@ -47,13 +47,8 @@ async fn press(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailu
     example = "I fill in \"Username\" with \"clerk\""
 )]
 async fn fill_in(world: &mut ShakedownWorld, field: String, value: String) -> Result<(), StepFailure> {
-    let read_only = read_only_environment(world);
     let page = world.page().await?;
-    let mut outcome = fill_field(&page, &field, &value).await;
-    // A line end in the value is Enter, which submits the field's form.
-    if let (Ok(()), Some(environment)) = (&outcome, &read_only) {
-        outcome = read_only::refuse_blocked_requests(&page, &text::quoted(&field), environment).await;
-    }
+    let outcome = fill_field(&page, &field, &value).await;
     explained(&page, outcome, "fill-in").await
 }
 
@@ -121,9 +116,11 @@ async fn console_clean(world: &mut ShakedownWorld) -> Result<(), StepFailure> {
     explained(&page, outcome, "console").await
 }
 
-/// A failing step's message gets the page's URL, title and a screenshot.
+/// A failing step's message gets the page's URL, title and a screenshot. A request the
+/// session's guard failed while the step ran (or since the last browser step) fails it, named,
+/// whatever else happened: what the step saw afterwards is the refusal's consequence.
 async fn explained(page: &Page, outcome: Result<(), StepFailure>, action: &str) -> Result<(), StepFailure> {
-    match outcome {
+    match read_only::refuse_blocked_requests(page).and(outcome) {
         Ok(()) => Ok(()),
         Err(failure) => Err(page.explain(failure, action).await),
     }
@@ -136,8 +133,7 @@ fn read_only_environment(world: &ShakedownWorld) -> Option<String> {
 }
 
 /// Clicks the control captioned `text`. On a read-only environment (`read_only` names it) a
-/// control that would submit a form with a method other than GET is refused before the click,
-/// and a request the page's own scripts tried to send on the click fails the step.
+/// control that would submit a form with a method other than GET is refused before the click.
 async fn press_control(
     page: &Page,
     text: &str,
@@ -154,11 +150,7 @@ async fn press_control(
     if let Some(environment) = read_only {
         read_only::refuse_mutating_submit(page, &control, &caption, environment).await?;
     }
-    page.call(&format!("click {caption}"), control.click()).await?;
-    match read_only {
-        Some(environment) => read_only::refuse_blocked_requests(page, &caption, environment).await,
-        None => Ok(()),
-    }
+    page.call(&format!("click {caption}"), control.click()).await
 }
 
 async fn fill_field(page: &Page, field: &str, value: &str) -> Result<(), StepFailure> {
