@@ -2,6 +2,7 @@
 //! runner (and its CLI) can stay ignorant of what a step does.
 
 pub mod access;
+mod argument;
 pub mod browser;
 pub mod catalogue;
 pub mod children;
