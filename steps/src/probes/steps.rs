@@ -290,10 +290,16 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
     world.probes.last_command = None;
     let deadline = world.deadline();
     let plugin_dir = world.probe_settings().nagios_plugin_dir.clone();
-    let mut invocation = prepared(world, commands::invocation(check)?);
+    // The line as written (with its `$USERn$` references) is what every message shows.
+    let filled = nagios::with_user_macros(
+        check,
+        world.probe_settings().nagios_resource.as_deref(),
+        &plugin_dir,
+    )?;
+    let mut invocation = prepared(world, commands::invocation(&filled)?);
     invocation.path_prefix = vec![plugin_dir.clone()];
     let host = world.shared_host();
-    if let Some(plugin) = shell_words::split(check)
+    if let Some(plugin) = shell_words::split(&filled)
         .ok()
         .and_then(|words| words.into_iter().next())
         .filter(|word| !word.contains('='))
