@@ -75,7 +75,7 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
     Ok(())
 }
 
-/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report
+/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report; `$USERn$` macros are filled in from `probes.nagios_resource` (Nagios' resource.cfg) when it runs, their values masked
 #[phrase(
     "the Nagios check {string} should be OK",
     example = "the Nagios check \"check_http -H $SHAKEDOWN_HOST -p $SHAKEDOWN_PORT\" should be OK"
@@ -87,7 +87,7 @@ async fn nagios_ok(world: &mut ShakedownWorld, check: String) -> Result<(), Step
     Ok(())
 }
 
-/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report
+/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report; `$USERn$` macros are filled in from `probes.nagios_resource` (Nagios' resource.cfg) when it runs, their values masked
 #[phrase(
     "the Nagios check {string} should be at most WARNING",
     example = "the Nagios check \"check_disk -w 20% -c 10% -p /\" should be at most WARNING"
