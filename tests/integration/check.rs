@@ -75,7 +75,7 @@ fn a_misspelt_keyword_is_not_silently_skipped() {
 }
 
 #[test]
-fn a_number_out_of_its_range_or_a_query_that_cannot_parse_is_refused_before_anything_runs() {
+fn a_number_out_of_its_range_or_an_address_or_query_that_cannot_parse_is_refused_before_anything_runs() {
     let site = RecordingServer::start(Router::new().route("/", get(|| async { "home" })));
     let project = Project::new(&site.url, "");
     let lines = [
@@ -124,6 +124,14 @@ fn a_number_out_of_its_range_or_a_query_that_cannot_parse_is_refused_before_anyt
             "`0999` is not a file mode",
         ),
         ("I send a G(E)T request to \"/\"", "`G(E)T` is not an HTTP method"),
+        (
+            "I request \"http://[::1\"",
+            "`http://[::1` is not a path or URL: invalid IPv6 address",
+        ),
+        (
+            "no page reachable from \"http://127.0.0.1:99999/\" should contain forbidden content",
+            "`http://127.0.0.1:99999/` is not a path or URL: invalid port number",
+        ),
     ];
     let mut feature = String::from("Feature: Numbers\n  Scenario: out of range\n    When I request \"/\"\n");
     for (step, _) in &lines {

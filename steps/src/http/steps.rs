@@ -9,11 +9,12 @@ use super::checks::{self, JsonQuery};
 use super::exchange::{Exchange, Outgoing, perform};
 use crate::argument::{HttpMethod, Milliseconds, StatusCode};
 use crate::failure::StepFailure;
+use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
 
 /// GET, with the current role's session
 #[phrase("I request {string}", example = "I request \"/api/health\"")]
-async fn request(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
+async fn request(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     send(world, Method::GET, &target, None).await
 }
 
@@ -26,7 +27,7 @@ async fn send_request(
     world: &mut ShakedownWorld,
     step: &Step,
     method: HttpMethod,
-    target: String,
+    target: SiteAddress,
 ) -> Result<(), StepFailure> {
     send(world, method.0, &target, step.docstring.clone()).await
 }
@@ -90,7 +91,7 @@ fn arrives_within(world: &mut ShakedownWorld, limit: Milliseconds) -> Result<(),
     "the response should redirect to {string}",
     example = "the response should redirect to \"/accounts/login/\""
 )]
-fn redirects_to(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
+fn redirects_to(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     let target = world.resolve(&target)?;
     checks::redirected_to(last(world)?, &target)
 }
