@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use cucumber::codegen::{Expression, Regex};
 use cucumber::gherkin::{Feature, Scenario, Step, StepType};
+use shakedown_steps::StepFailure;
 use shakedown_steps::access::{MATRIX_PHRASE, is_matrix_cell, matrix_table_problem};
 use shakedown_steps::catalogue::{self, Entry};
 use shakedown_steps::session::{ANONYMOUS, LoginSettings, RoleSettings};
@@ -135,6 +136,14 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
                     findings.invalid.push(finding(line, written, problem));
                     continue;
                 }
+                if let Some(failure) = catalogue::argument_problem(&step.value) {
+                    findings.invalid.push(finding(
+                        step.position.line,
+                        text.clone(),
+                        argument_problem_text(&failure),
+                    ));
+                    continue;
+                }
                 if let Some(roles) = roles {
                     for (line, written, problem) in role_problems(step, roles) {
                         findings.invalid.push(finding(
@@ -166,6 +175,17 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
         list.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.problem == b.problem);
     }
     findings
+}
+
+/// A step argument's problem on one line: what is wrong, then its hint.
+fn argument_problem_text(failure: &StepFailure) -> String {
+    failure
+        .details()
+        .iter()
+        .filter(|(label, _)| *label == "hint")
+        .fold(failure.summary().to_owned(), |text, (_, hint)| {
+            format!("{text}; {hint}")
+        })
 }
 
 /// A problem at a line, with that line's text when it is not the step's own (a table row).

@@ -107,8 +107,9 @@ fn obeyed(c: char) -> bool {
 }
 
 /// `text` with every character a terminal would act on written out as an escape; line ends
-/// and tabs stay.
-fn shown_safe(text: &str) -> Cow<'_, str> {
+/// and tabs stay. The reports a browser or a CI server shows are written through it too: a
+/// bidirectional override reorders a web page as it reorders a terminal line.
+pub(crate) fn shown_safe(text: &str) -> Cow<'_, str> {
     if !text.chars().any(obeyed) {
         return Cow::Borrowed(text);
     }

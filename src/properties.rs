@@ -105,6 +105,7 @@ fn config_line() -> impl Strategy<Value = String> {
         "password_command",
         "password",
         "nagios_plugin_dir",
+        "nagios_resource",
         "cron_grace",
         "tls_ca_file",
         "webdriver_url",

@@ -1,4 +1,4 @@
-//! `[probes]`: where Nagios plugins live, how late a cron job may be, the extra CA TLS probes
+//! `[probes]`: where Nagios plugins and resource.cfg live, how late a cron job may be, the extra CA TLS probes
 //! trust and the commands a read-only environment allows; paths are taken from the configuration's folder.
 
 use std::path::PathBuf;
@@ -15,6 +15,7 @@ use crate::error::Error;
 #[derive(Deserialize)]
 pub(super) struct RawProbes {
     nagios_plugin_dir: String,
+    nagios_resource: Option<String>,
     cron_grace: Spanned<String>,
     tls_ca_file: Option<String>,
     allowed_commands_on_read_only: Spanned<Vec<Spanned<String>>>,
@@ -59,6 +60,7 @@ impl RawProbes {
         })?;
         Ok(ProbeSettings {
             nagios_plugin_dir: absolute(source.relative(&self.nagios_plugin_dir)),
+            nagios_resource: self.nagios_resource.map(|file| absolute(source.relative(&file))),
             cron_grace,
             tls_ca_file: self.tls_ca_file.map(|file| absolute(source.relative(&file))),
             allowed_commands_on_read_only,

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 use super::config_file::{self, Site};
 use super::explore::{self, Bounds, Visit};
 use super::files::{self, Planned};
-use super::macros::UserMacros;
+use super::macros::{UserMacros, user_references};
 use super::monitoring::{self, Imported};
 use super::{nagios, nrpe, smoke};
 use crate::cli::InitArgs;
@@ -64,13 +64,35 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     let deadline = Instant::now() + args.timeout;
     let mut planned = Vec::new();
     let mut report = Vec::new();
+    // resource.cfg, for the configuration, when the imported checks keep references to it.
+    let mut nagios_resource = None;
     if importing {
-        let plugin_dir = if config_exists {
-            config::load(&config_path)?.probes.nagios_plugin_dir
+        let probes = if config_exists {
+            config::load(&config_path)?.probes
         } else {
-            config::parse(&config_path, "")?.probes.nagios_plugin_dir
+            config::parse(&config_path, "")?.probes
         };
-        let (imported, sources) = import(&args, working_dir, plugin_dir.to_string_lossy().into_owned())?;
+        let (imported, sources) = import(
+            &args,
+            working_dir,
+            probes.nagios_plugin_dir.to_string_lossy().into_owned(),
+        )?;
+        let references: Vec<&str> = imported
+            .checks
+            .iter()
+            .flat_map(|check| user_references(&check.command))
+            .collect();
+        if let (false, Some(resource)) = (references.is_empty(), &args.resource) {
+            let resource = resource.display().to_string();
+            if !write_config && probes.nagios_resource.is_none() {
+                report.push(format!(
+                    "the checks read {} from Nagios' resource.cfg when they run: add `nagios_resource = {}` to `[probes]` in {FILE_NAME}",
+                    references.join(", "),
+                    toml::Value::String(resource.clone())
+                ));
+            }
+            nagios_resource = Some(resource);
+        }
         let text = monitoring::render(&imported, &sources);
         report.push(format!(
             "wrote {MONITORING_FEATURE}: {} check(s){}",
@@ -116,6 +138,7 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
             environment: &args.env,
             base_url: written_url.as_ref().map(url::Url::as_str),
             visit: visit.as_ref(),
+            nagios_resource: nagios_resource.as_deref(),
         })?;
         report.insert(0, format!("wrote {FILE_NAME}"));
         planned.insert(
@@ -170,6 +193,7 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
         sources.push(name);
     }
     imported.extend(nagios::import(&objects, &users));
+    imported.leave_out_written_credentials();
     if imported.checks.is_empty() {
         return Err(Error::NothingImported {
             sources: sources.join(", "),

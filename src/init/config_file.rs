@@ -14,6 +14,8 @@ pub struct Site<'a> {
     pub base_url: Option<&'a str>,
     /// What the visit to the site found, when there was one.
     pub visit: Option<&'a Visit>,
+    /// Nagios' resource.cfg, when imported checks keep `$USERn$` references to it.
+    pub nagios_resource: Option<&'a str>,
 }
 
 /// A site address to edit, for `init` run only to import monitoring.
@@ -67,6 +69,18 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
         })
         .collect();
     let content = site.visit.map(crawl_skip).unwrap_or_default();
+    let probes = site
+        .nagios_resource
+        .map(|file| {
+            format!(
+                "\n# The Nagios checks' `$USERn$` macros are read from here when they run, as Nagios\n\
+                 # reads them: their values (passwords, often) stay out of the features.\n\
+                 [probes]\n\
+                 nagios_resource = {}\n",
+                toml::Value::String(file.to_owned())
+            )
+        })
+        .unwrap_or_default();
     Ok(format!(
         "# shakedown.toml, written by `shakedown init` as a starting point: edit it freely.\n\
          # Whatever it leaves out takes its default; `shakedown check` reads it with the features.\n\
@@ -94,6 +108,7 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
          # [roles.clerk]\n\
          # username = \"clerk\"\n\
          # password_env = \"SHAKEDOWN_CLERK_PASSWORD\"\n\
+         {probes}\
          {content}",
         limits = section("limits"),
         login_fields = commented(section("login")),
@@ -150,6 +165,7 @@ mod tests {
             environment: "staging",
             base_url: Some("http://site.test/"),
             visit: Some(&visit),
+            nagios_resource: None,
         })
         .expect("rendered");
         let config = crate::config::parse(std::path::Path::new("shakedown.toml"), &text).expect("valid");
@@ -192,6 +208,7 @@ mod tests {
             environment: "staging",
             base_url: Some("http://site.test/"),
             visit: Some(&visit),
+            nagios_resource: None,
         })
         .expect("rendered");
         assert!(
@@ -209,6 +226,7 @@ mod tests {
             environment: "staging",
             base_url: None,
             visit: None,
+            nagios_resource: None,
         })
         .expect("rendered");
         assert!(

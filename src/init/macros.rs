@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
+use shakedown_steps::{resource_macros, user_macro_number};
 
 static MACRO: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\$\$|\$([A-Za-z0-9_:.-]+)\$").expect("the macro pattern is valid"));
@@ -55,36 +56,38 @@ impl UserMacros {
 
     /// Reads resource.cfg's `$USERn$=value` lines; anything else in it is a problem at its line.
     pub fn read_resource(&mut self, text: &str) -> Result<(), (usize, String)> {
-        for (index, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-                continue;
-            }
-            let defined = line.split_once('=').and_then(|(name, value)| {
-                let number = numbered(name.trim().strip_prefix('$')?.strip_suffix('$')?, "USER")?;
-                Some((number, value.trim().to_owned()))
-            });
-            match defined {
-                Some((number, value)) => {
-                    self.defined.insert(number, value);
-                }
-                None => return Err((index + 1, format!("expected `$USERn$=value`, found `{line}`"))),
-            }
-        }
+        self.defined.extend(resource_macros(text)?);
         Ok(())
     }
 
-    /// The value of `$USERn$`, if `name` is one and it is known.
+    /// What `$USERn$` becomes in a feature, if `name` is one and it is known. resource.cfg is
+    /// where Nagios keeps passwords, so a macro it defines stays a reference, which the run
+    /// fills in from the file named `probes.nagios_resource`; only `$USER1$`, the plugin
+    /// folder by every convention, is written as its value.
     pub fn value_of(&self, name: &str) -> Option<Result<String, Unresolved>> {
-        let number = numbered(name, "USER")?;
+        let number = user_macro_number(name)?;
         Some(match (self.defined.get(&number), number) {
-            (Some(value), _) => Ok(value.clone()),
+            (Some(value), 1) => Ok(value.clone()),
+            (Some(_), _) => Ok(format!("${name}$")),
             (None, 1) => Ok(self.plugin_dir.clone()),
             (None, _) => Err(format!(
                 "`${name}$` is defined in Nagios' resource.cfg: pass that file with `--resource`"
             )),
         })
     }
+}
+
+/// The `$USERn$` references a command line keeps (`$USER3$`), each once.
+pub fn user_references(command: &str) -> Vec<&str> {
+    let mut references: Vec<&str> = MACRO
+        .captures_iter(command)
+        .filter_map(|found| found.get(1))
+        .filter(|name| user_macro_number(name.as_str()).is_some())
+        .map(|name| &command[name.start() - 1..name.end() + 1])
+        .collect();
+    references.sort_unstable();
+    references.dedup();
+    references
 }
 
 /// The number of an `$ARGn$` or `$USERn$` macro.
@@ -149,7 +152,8 @@ mod tests {
             .read_resource("# Sets $USER1$\n$USER1$=/opt/plugins\n\n$USER2$ = /opt/local\n")
             .expect("valid");
         assert_eq!(users.value_of("USER1"), Some(Ok("/opt/plugins".into())));
-        assert_eq!(users.value_of("USER2"), Some(Ok("/opt/local".into())));
+        // A macro resource.cfg defines stays a reference: it may hold a password.
+        assert_eq!(users.value_of("USER2"), Some(Ok("$USER2$".into())));
         assert_eq!(
             users.read_resource("USER3=/x"),
             Err((1, "expected `$USERn$=value`, found `USER3=/x`".into()))

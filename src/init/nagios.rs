@@ -287,7 +287,8 @@ fn service_checks(
         let filled = expand(line, |macro_name| match numbered(macro_name, "ARG") {
             Some(number) => arguments.get(number - 1).cloned().unwrap_or_else(|| {
                 Err(format!(
-                    "`${macro_name}$` has no value: `check_command {check_command}` gives {} argument(s)",
+                    "`${macro_name}$` has no value: the service's `check_command {}` gives {} argument(s)",
+                    name.trim(),
                     arguments.len()
                 ))
             }),
@@ -494,7 +495,7 @@ define service {
             skipped,
             [
                 "restart-httpd (objects.cfg:30): the event handler of `HTTP` acts on a change of state and checks nothing",
-                "Root partition, no mount point (objects.cfg:43): `$ARG3$` has no value: `check_command check_local_disk!20%!10%` gives 2 argument(s)",
+                "Root partition, no mount point (objects.cfg:43): `$ARG3$` has no value: the service's `check_command check_local_disk` gives 2 argument(s)",
                 "PostgreSQL (objects.cfg:48): `$HOSTADDRESS$` needs the service's host, and it names hosts only through `hostgroup_name databases`, which is not followed",
                 "Redis (objects.cfg:53): `$HOSTADDRESS$` needs host `db9`, which no `define host` of the files given defines",
                 "Load (objects.cfg:58): `$USER2$` is defined in Nagios' resource.cfg: pass that file with `--resource`",

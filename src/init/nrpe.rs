@@ -32,8 +32,10 @@ pub fn import(file: &str, text: &str, users: &UserMacros) -> Imported {
             .split_once(']')
             .and_then(|(name, rest)| Some((name, rest.trim_start().strip_prefix('=')?)));
         let Some((name, command)) = parsed else {
+            // The line is not repeated: the feature is meant for version control, and the line may
+            // hold a password.
             imported.skipped.push(Skipped {
-                name: line.to_owned(),
+                name: "a `command[` line".into(),
                 origin,
                 reason: "not of the form `command[name]=command line`".into(),
             });
@@ -102,7 +104,7 @@ include_dir=/etc/nagios/nrpe.d/
             skipped,
             [
                 "check_load (nrpe.cfg:5): `$ARG1$` is sent by the Nagios server with each request, and this file gives it no value",
-                "command[broken=check_x (nrpe.cfg:6): not of the form `command[name]=command line`",
+                "a `command[` line (nrpe.cfg:6): not of the form `command[name]=command line`",
                 "include_dir (nrpe.cfg:7): NRPE reads more commands from `/etc/nagios/nrpe.d/`: import them with another `--from-nrpe`",
             ]
         );

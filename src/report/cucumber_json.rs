@@ -3,6 +3,7 @@
 //! lowercase with durations in nanoseconds, data tables as `rows`, doc strings, and screenshots
 //! embedded in base64.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use base64::Engine as _;
@@ -10,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::model::{Reporter, RunEvent, ScenarioReport, StepArgument, StepReport, StepStatus};
 use crate::error::Error;
+use crate::output;
 
 pub struct CucumberJsonReporter {
     path: PathBuf,
@@ -30,9 +32,26 @@ impl CucumberJsonReporter {
             path: self.path.clone(),
             source,
         };
-        let text =
-            serde_json::to_string_pretty(&features(&self.scenarios)).map_err(|error| failed(error.into()))?;
+        let mut report = features(&self.scenarios);
+        show_strings_safe(&mut report);
+        let text = serde_json::to_string_pretty(&report).map_err(|error| failed(error.into()))?;
         shakedown_steps::written::replace_file(&self.path, text.as_bytes()).map_err(failed)
+    }
+}
+
+/// Every string of the report with the characters a terminal or a browser would act on (ESC,
+/// CR, the C1 CSI, bidirectional overrides) written out as visible escapes, as the terminal
+/// and the HTML report show them: the tools that display this report render its strings.
+fn show_strings_safe(value: &mut Value) {
+    match value {
+        Value::String(text) => {
+            if let Cow::Owned(shown) = output::shown_safe(text) {
+                *text = shown;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(show_strings_safe),
+        Value::Object(fields) => fields.values_mut().for_each(show_strings_safe),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

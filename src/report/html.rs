@@ -15,6 +15,7 @@ use super::model::{
     Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus, Verdict,
 };
 use crate::error::Error;
+use crate::output;
 
 pub struct HtmlReporter {
     path: PathBuf,
@@ -32,8 +33,10 @@ impl HtmlReporter {
     }
 
     fn write(&self, summary: &RunSummary) -> Result<(), Error> {
-        let page = page(self.info.as_ref(), &self.scenarios, summary);
-        shakedown_steps::written::replace_file(&self.path, page.into_string().as_bytes()).map_err(|source| {
+        let page = page(self.info.as_ref(), &self.scenarios, summary).into_string();
+        // Page text, names and failures come from the site: shown, never obeyed.
+        let page = output::shown_safe(&page);
+        shakedown_steps::written::replace_file(&self.path, page.as_bytes()).map_err(|source| {
             Error::WriteReport {
                 what: "HTML",
                 path: self.path.clone(),

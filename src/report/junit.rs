@@ -2,7 +2,8 @@
 //! one testcase per scenario, the failing step's message and location in `<failure>`, and the
 //! failed attempts of a retried scenario as `flakyFailure` (it passed later) or `rerunFailure`
 //! (it never did). quick-junit writes XML that stays valid whatever a page contained (control
-//! characters are dropped, `]]>` is escaped).
+//! characters are dropped, `]]>` is escaped), and the C1 controls and bidirectional overrides a
+//! page may hold are written as visible escapes, as the terminal shows them.
 
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -12,6 +13,7 @@ use regex::Regex;
 
 use super::model::{Reporter, RunEvent, RunInfo, ScenarioReport, StepReport, StepStatus};
 use crate::error::Error;
+use crate::output;
 
 pub struct JunitReporter {
     path: PathBuf,
@@ -32,7 +34,7 @@ impl JunitReporter {
     pub fn xml(&self) -> Result<String, quick_junit::SerializeError> {
         self.report()
             .to_string()
-            .map(|xml| xml_characters_only(&without_disabled_counts(&xml)))
+            .map(|xml| output::shown_safe(&xml_characters_only(&without_disabled_counts(&xml))).into_owned())
     }
 
     fn report(&self) -> Report {

@@ -9,6 +9,8 @@ use cucumber::codegen::{StepConstructor, WorldInventory, inventory};
 use cucumber::step::{Collection, Location};
 use regex::Regex;
 
+use crate::argument;
+use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
 /// What `#[phrase]` records of one phrase.
@@ -21,6 +23,9 @@ pub struct Documented {
     pub meaning: &'static str,
     /// Whether the phrase's first `{string}` names a role.
     pub names_role: bool,
+    /// Reads the phrase's arguments (as its regex captured them) into their kinds, as the step
+    /// does when it runs.
+    pub read_arguments: fn(&[&str]) -> Result<(), StepFailure>,
     /// `shakedown_steps::http::steps`: the domain is the module after the crate.
     pub module: &'static str,
 }
@@ -33,6 +38,27 @@ pub fn role_phrases() -> impl Iterator<Item = &'static str> {
         .into_iter()
         .filter(|documented| documented.names_role)
         .map(|documented| documented.phrase)
+}
+
+/// Why a step line's arguments cannot be what its phrase takes (a status of 1000, a port of
+/// -1, a JSONPath that does not parse), read as the step would read them when it runs; `None`
+/// when they can, or when no phrase matches the line.
+pub fn argument_problem(step_text: &str) -> Option<StepFailure> {
+    static PHRASES: LazyLock<Vec<(Regex, &'static Documented)>> = LazyLock::new(|| {
+        inventory::iter::<Documented>
+            .into_iter()
+            .filter_map(|documented| {
+                Some((
+                    cucumber::codegen::Expression::regex(documented.phrase).ok()?,
+                    documented,
+                ))
+            })
+            .collect()
+    });
+    PHRASES.iter().find_map(|(regex, documented)| {
+        let arguments = argument::captured(regex, step_text)?;
+        (documented.read_arguments)(&arguments).err()
+    })
 }
 
 /// One registered phrase.

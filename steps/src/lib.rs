@@ -2,6 +2,7 @@
 //! runner (and its CLI) can stay ignorant of what a step does.
 
 pub mod access;
+mod argument;
 pub mod browser;
 pub mod catalogue;
 pub mod children;
@@ -27,7 +28,7 @@ pub use failure::{Attachment, FailureKind, StepFailure, StepResult};
 pub use probes::baseline;
 pub use probes::{
     Connection, DestinationError, FileFacts, Finished, Host, Invocation, LocalHost, ProbeSettings, Process,
-    RunError, SshDestination, SshHost, SshSettings,
+    RunError, SshDestination, SshHost, SshSettings, resource_macros, user_macro_number,
 };
 pub use text::acts_on_terminal;
 pub use world::ShakedownWorld;

@@ -1,8 +1,13 @@
 //! The site under test as every domain sees it: the environment's name, its base URL (against
 //! which the paths in features resolve) and whether it is read-only.
 
+use std::fmt;
+use std::ops::Deref;
+use std::sync::LazyLock;
+
 use url::Url;
 
+use crate::argument::PhraseArgument;
 use crate::failure::StepFailure;
 
 #[derive(Debug, Clone)]
@@ -34,6 +39,38 @@ pub fn resolve(base_url: &Url, target: &str) -> Result<Url, StepFailure> {
         StepFailure::configuration(format!("`{target}` is not a path or URL: {error}"))
             .with("base URL", base.to_string())
     })
+}
+
+/// A path or full URL as a feature writes it (`/reports/`, `https://ledger.example.com/`): one
+/// that is neither (`http://[::1`, a port of 99999) is refused by `check`, before anything
+/// runs; where it points is known only with the environment's base URL.
+pub(crate) struct SiteAddress(String);
+
+impl PhraseArgument for SiteAddress {
+    fn read(written: &str) -> Result<Self, StepFailure> {
+        static ANY_BASE: LazyLock<Option<Url>> = LazyLock::new(|| Url::parse("http://site.invalid/").ok());
+        match ANY_BASE.as_ref().map(|base| resolve(base, written)) {
+            Some(Err(failure)) => Err(StepFailure::configuration(failure.summary()).with(
+                "hint",
+                "write a path such as `/reports/` or a full URL such as `https://ledger.example.com/`",
+            )),
+            _ => Ok(Self(written.to_owned())),
+        }
+    }
+}
+
+impl Deref for SiteAddress {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SiteAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// The same page: origin and path, and the query when the expected address has one.

@@ -8,8 +8,8 @@ use std::net::TcpListener;
 use std::path::Path;
 
 use axum::Router;
-use axum::http::StatusCode;
-use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Html;
 use axum::routing::get;
 
@@ -280,8 +280,9 @@ Feature: The checks our monitoring runs pass
     Then the Nagios check "/usr/lib/nagios/plugins/check_tcp -H 127.0.0.1 -p {port}" should be OK
 
   # from objects.cfg:28
+  # $USER2$ is read from Nagios' resource.cfg (`probes.nagios_resource`) when the check runs
   Scenario: Local sanity on app1
-    Then the Nagios check '/usr/lib/nagios/plugins/check_dummy 0 "Local sanity on app1"' should be OK
+    Then the Nagios check '$USER2$/check_dummy 0 "Local sanity on app1"' should be OK
 
   # Not imported:
   #   check_load (nrpe.cfg:6): `$ARG1$` is sent by the Nagios server with each request, and this file gives it no value
@@ -502,4 +503,105 @@ fn init_leaves_out_what_would_fail_or_expire_names_http_authentication_and_its_s
         .expect_code(0)
         .expect_stdout("0 failed");
     assert!(!folder.path().join("planted-by-the-site").exists());
+}
+
+#[test]
+fn a_resource_cfg_secret_stays_a_reference_the_run_resolves_and_no_written_credential_is_imported() {
+    const SECRET: &str = "s3cret";
+    // `admin:s3cret` in basic authentication: only the resolved secret opens the page.
+    let site = RecordingServer::start(Router::new().route(
+        "/",
+        get(|headers: HeaderMap| async move {
+            match headers.get(AUTHORIZATION).and_then(|value| value.to_str().ok()) {
+                Some("Basic YWRtaW46czNjcmV0") => (StatusCode::OK, "welcome"),
+                _ => (StatusCode::UNAUTHORIZED, "who are you"),
+            }
+        }),
+    ));
+    let port = site.url.rsplit(':').next().expect("a port");
+    let folder = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| std::fs::write(folder.path().join(name), text).expect("write");
+    write(
+        "resource.cfg",
+        &format!("$USER1$=/usr/lib/nagios/plugins\n$USER3$={SECRET}\n"),
+    );
+    write(
+        "objects.cfg",
+        &format!(
+            "define command {{\n  command_name check_site\n  command_line $USER1$/check_http -H $HOSTADDRESS$ -p $ARG1$ -a 'admin:$USER3$'\n}}\n\
+             define host {{\n  host_name app1\n  address 127.0.0.1\n}}\n\
+             define service {{\n  host_name app1\n  service_description Site\n  check_command check_site!{port}\n}}\n"
+        ),
+    );
+    write(
+        "nrpe.cfg",
+        "command[check_written]=$USER1$/check_http -H 127.0.0.1 -a admin:hunter2\n\
+         command[check_header]=$USER1$/check_curl -H 127.0.0.1 -k 'Authorization: Bearer t0ken'\n\
+         command[check_url]=$USER1$/check_curl -u http://admin:pa55word@127.0.0.1/\n",
+    );
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args([
+            "init",
+            "--from-nagios",
+            "objects.cfg",
+            "--from-nrpe",
+            "nrpe.cfg",
+            "--resource",
+            "resource.cfg",
+        ])
+        .run()
+        .expect_code(0)
+        .expect_stdout("1 check(s), 3 left out");
+    let feature = read(folder.path(), "features/monitoring.feature");
+    let config = read(folder.path(), "shakedown.toml");
+    for (name, text) in [("the feature", &feature), ("shakedown.toml", &config)] {
+        for credential in [SECRET, "hunter2", "t0ken", "pa55word"] {
+            assert!(!text.contains(credential), "{name} holds `{credential}`:\n{text}");
+        }
+    }
+    assert!(
+        feature.contains(
+            "# $USER3$ is read from Nagios' resource.cfg (`probes.nagios_resource`) when the check runs"
+        ),
+        "{feature}"
+    );
+    assert!(feature.contains("-a 'admin:$USER3$'\" should be OK"), "{feature}");
+    assert!(
+        feature.contains("check_written (nrpe.cfg:1): its command line holds a credential after `-a`"),
+        "{feature}"
+    );
+    assert!(
+        feature.contains("check_header (nrpe.cfg:2): its command line holds the header `authorization`"),
+        "{feature}"
+    );
+    assert!(
+        feature.contains("check_url (nrpe.cfg:3): its command line holds a password in a URL"),
+        "{feature}"
+    );
+    assert!(
+        config.contains("[probes]\nnagios_resource = \"resource.cfg\"\n"),
+        "{config}"
+    );
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["check"])
+        .run()
+        .expect_code(0);
+    let run = Shakedown::new().current_dir(folder.path()).args(["run"]).run();
+    run.expect_code(0).expect_stdout("1 passed, 0 failed");
+    assert!(
+        !run.stdout.contains(SECRET) && !run.stderr.contains(SECRET),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    // Without the file, the run cannot tell, and says which macro it could not fill in.
+    std::fs::remove_file(folder.path().join("resource.cfg")).expect("remove");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("cannot read Nagios' resource file");
 }

@@ -14,7 +14,7 @@ use shakedown_steps::browser::{BrowserSettings, chromium_capabilities};
 use thirtyfour::prelude::*;
 
 use crate::browser::browser_turn;
-use crate::support::{DEMO_ROLES, DemoSite, Outcome, Project, validate_junit};
+use crate::support::{DEMO_ROLES, DemoSite, Outcome, Project, obeyed_by_a_terminal, validate_junit};
 
 const MIXED: &str = indoc! {r#"
     Feature: Reports from one run
@@ -533,4 +533,68 @@ fn retries_for_every_scenario_keep_each_failed_attempt_in_a_valid_junit_report()
     assert_eq!(xml.matches("<flakyFailure ").count(), 2, "{xml}");
     assert_eq!(xml.matches("<rerunFailure ").count(), 2, "{xml}");
     assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+}
+
+/// Every string in a JSON document.
+fn json_strings(value: &serde_json::Value) -> Vec<&str> {
+    match value {
+        serde_json::Value::String(text) => vec![text.as_str()],
+        serde_json::Value::Array(items) => items.iter().flat_map(json_strings).collect(),
+        serde_json::Value::Object(fields) => fields.values().flat_map(json_strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn control_characters_and_bidi_overrides_from_a_page_reach_no_report_raw() {
+    use axum::Router;
+    use axum::routing::get;
+
+    const HOSTILE: &str = "esc \u{1b}]0;owned\u{7} csi \u{9b}2J cr\r bs\u{8} vt\u{b} ff\u{c} \u{202a}\u{202b}\u{202c}\u{202d}\u{202e}reversed \u{2066}\u{2067}\u{2068}\u{2069}isolated";
+    let site = crate::support::recording::RecordingServer::start(
+        Router::new().route("/", get(|| async { HOSTILE })).route(
+            "/status",
+            get(|| async {
+                let body = serde_json::json!({ "status": HOSTILE });
+                ([("content-type", "application/json")], body.to_string())
+            }),
+        ),
+    );
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/controls.feature",
+        "Feature: Controls\n  Scenario: a name with \u{1b}[2J and \u{202e}\n    When I request \"/\"\n    Then the response should contain \"nowhere \u{202e}\"\n\n  Scenario: a JSON value\n    When I request \"/status\"\n    Then the response JSON at \"$.status\" should be \"ok\"\n",
+    );
+    let html = project.path().join("report.html");
+    let json = project.path().join("cucumber.json");
+    let junit = project.path().join("junit.xml");
+    project
+        .shakedown()
+        .args(["run".as_ref(), "--html".as_ref(), html.as_os_str()])
+        .args([
+            "--json".as_ref(),
+            json.as_os_str(),
+            "--junit".as_ref(),
+            junit.as_os_str(),
+        ])
+        .run()
+        .expect_code(1);
+    let page = read(&html);
+    assert_eq!(obeyed_by_a_terminal(&page), None, "the HTML report:\n{page:?}");
+    assert!(
+        page.contains("\\u{202e}reversed"),
+        "the override is shown as an escape:\n{page}"
+    );
+    assert!(page.contains("\\u{1b}"), "ESC is shown as an escape:\n{page}");
+    let document: serde_json::Value = serde_json::from_str(&read(&json)).expect("Cucumber JSON");
+    for text in json_strings(&document) {
+        assert_eq!(
+            obeyed_by_a_terminal(text),
+            None,
+            "a Cucumber JSON string: {text:?}"
+        );
+    }
+    validate_junit(&junit);
+    let xml = read(&junit);
+    assert_eq!(obeyed_by_a_terminal(&xml), None, "the JUnit report:\n{xml:?}");
 }

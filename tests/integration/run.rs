@@ -1,7 +1,7 @@
 //! `shakedown run` against the demo site served by the binary: the HTTP steps end to end,
 //! selection by tags, fail-fast, read-only environments and bounded time.
 
-use crate::support::{DemoSite, Project, Shakedown};
+use crate::support::{DemoSite, Project, Shakedown, obeyed_by_a_terminal};
 
 const HEALTH: &str = r#"@preflight
 Feature: Health
@@ -215,14 +215,6 @@ fn shakedown_env_selects_the_environment() {
         .expect_stdout("against `test`");
 }
 
-/// Whether `text` holds a character a terminal would act on (line ends and tabs aside).
-fn obeyed_by_a_terminal(text: &str) -> Option<char> {
-    text.chars().find(|c| {
-        (c.is_control() && !matches!(c, '\n' | '\t'))
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    })
-}
-
 #[test]
 fn control_characters_from_any_source_are_shown_not_obeyed() {
     use axum::Router;
@@ -230,7 +222,7 @@ fn control_characters_from_any_source_are_shown_not_obeyed() {
 
     let site = crate::support::recording::RecordingServer::start(Router::new().route(
         "/",
-        get(|| async { "title \u{1b}]0;owned\u{7} \u{9b}2J \u{202e}reversed\r\u{8} end" }),
+        get(|| async { "title \u{1b}]0;owned\u{7} \u{9b}2J \u{202a}\u{202b}\u{202c}\u{202d}\u{202e}reversed \u{2066}\u{2067}\u{2068}\u{2069}\u{b}\u{c}\r\u{8} end" }),
     ));
     let project = Project::new(&site.url, "");
     project.file(

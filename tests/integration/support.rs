@@ -266,3 +266,11 @@ pub fn validate_junit(report: &Path) {
         std::fs::read_to_string(report).unwrap_or_default()
     );
 }
+
+/// Whether `text` holds a character a terminal would act on (line ends and tabs aside).
+pub fn obeyed_by_a_terminal(text: &str) -> Option<char> {
+    text.chars().find(|c| {
+        (c.is_control() && !matches!(c, '\n' | '\t'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}

@@ -69,7 +69,11 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
         ));
     }
     let mut argument_names = Vec::new();
-    for input in &function.sig.inputs {
+    // The phrase's own arguments (all but the World and cucumber's `step`), with the kind each
+    // is read into.
+    let mut phrase_arguments = Vec::new();
+    let mut outer_signature = function.sig.clone();
+    for (index, input) in outer_signature.inputs.iter_mut().enumerate() {
         let FnArg::Typed(typed) = input else {
             return Err(syn::Error::new_spanned(input, "a step takes no `self`"));
         };
@@ -80,13 +84,38 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
             ));
         };
         argument_names.push(name.ident.clone());
+        if index > 0 && name.ident != "step" {
+            phrase_arguments.push((name.ident.clone(), typed.ty.as_ref().clone()));
+            // cucumber hands over the text as written; the step reads it into its kind itself,
+            // so a value out of range is a failure that names it, never a panic in cucumber.
+            *typed.ty = syn::parse_quote!(::std::string::String);
+        }
     }
+    let readings = phrase_arguments.iter().map(|(name, kind)| {
+        quote! {
+            let #name = match <#kind as crate::argument::PhraseArgument>::read(&#name) {
+                ::std::result::Result::Ok(value) => value,
+                ::std::result::Result::Err(failure) => failure.raise(),
+            };
+        }
+    });
+    let arguments_parameter = match phrase_arguments.is_empty() {
+        true => quote! { _ },
+        false => quote! { arguments },
+    };
+    let checks = phrase_arguments.iter().enumerate().map(|(position, (_, kind))| {
+        quote! {
+            <#kind as crate::argument::PhraseArgument>::read(
+                arguments.get(#position).copied().unwrap_or_default(),
+            )?;
+        }
+    });
     let expression = &arguments.expression;
     let example = &arguments.example;
     let names_role = arguments.names_role;
     let name = &function.sig.ident;
     let implementation = format_ident!("{}_implementation", name);
-    let mut outer_signature = function.sig.clone();
+    let read_arguments = format_ident!("{}_read_arguments", name);
     outer_signature.output = syn::ReturnType::Default;
     let mut inner = function.clone();
     inner.sig.ident = implementation.clone();
@@ -110,7 +139,14 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
         #[::cucumber::given(expr = #expression)]
         #visibility #outer_signature {
             #inner
+            #(#readings)*
             #outcome
+        }
+
+        /// Reads the phrase's arguments as the step would, for `check`.
+        fn #read_arguments(#arguments_parameter: &[&str]) -> ::std::result::Result<(), crate::failure::StepFailure> {
+            #(#checks)*
+            ::std::result::Result::Ok(())
         }
 
         ::cucumber::codegen::inventory::submit! {
@@ -119,6 +155,7 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
                 example: #example,
                 meaning: #meaning,
                 names_role: #names_role,
+                read_arguments: #read_arguments,
                 module: ::std::module_path!(),
             }
         }

@@ -11,6 +11,7 @@ use crate::deadline::Deadline;
 use crate::failure::{FailureKind, StepFailure};
 use crate::http::{Exchange, Outgoing, checks, perform};
 use crate::session::ANONYMOUS;
+use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
 
 /// a table: first column `path`, one column per role (`anonymous` included); cells `allowed`, `denied` or `login`
@@ -74,7 +75,7 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
     example = "the role \"clerk\" should have access to \"/reports/\"",
     names_role = true
 )]
-async fn has_access(world: &mut ShakedownWorld, role: String, path: String) -> Result<(), StepFailure> {
+async fn has_access(world: &mut ShakedownWorld, role: String, path: SiteAddress) -> Result<(), StepFailure> {
     let observation = observe(world, &role, &path, world.deadline()).await;
     match observation.seen {
         Seen::Access(Access::Allowed) => Ok(()),
@@ -92,7 +93,11 @@ async fn has_access(world: &mut ShakedownWorld, role: String, path: String) -> R
     example = "the role \"viewer\" should not have access to \"/reports/\"",
     names_role = true
 )]
-async fn has_no_access(world: &mut ShakedownWorld, role: String, path: String) -> Result<(), StepFailure> {
+async fn has_no_access(
+    world: &mut ShakedownWorld,
+    role: String,
+    path: SiteAddress,
+) -> Result<(), StepFailure> {
     let observation = observe(world, &role, &path, world.deadline()).await;
     match observation.seen {
         Seen::Access(Access::Denied | Access::Login) => Ok(()),
@@ -138,7 +143,7 @@ async fn sees(
     world: &mut ShakedownWorld,
     role: String,
     text: String,
-    path: String,
+    path: SiteAddress,
 ) -> Result<(), StepFailure> {
     let exchange = visit_as(world, &role, &path, world.deadline())
         .await
@@ -171,7 +176,7 @@ async fn does_not_see(
     world: &mut ShakedownWorld,
     role: String,
     text: String,
-    path: String,
+    path: SiteAddress,
 ) -> Result<(), StepFailure> {
     let exchange = visit_as(world, &role, &path, world.deadline())
         .await

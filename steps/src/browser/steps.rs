@@ -11,12 +11,13 @@ use super::page::Page;
 use super::read_only;
 use crate::failure::StepFailure;
 use crate::site;
+use crate::site::SiteAddress;
 use crate::text;
 use crate::world::ShakedownWorld;
 
 /// navigate in the role's browser session; a page whose document answers a server error fails at once
 #[phrase("I visit {string}", example = "I visit \"/dashboard/\"")]
-async fn visit(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
+async fn visit(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     let url = world.resolve(&target)?;
     let page = world.page().await?;
     let outcome = loads(&page, &url).await;
@@ -70,7 +71,7 @@ async fn should_not_see(world: &mut ShakedownWorld, text: String) -> Result<(), 
 
 /// the current path
 #[phrase("I should be on {string}", example = "I should be on \"/reports/\"")]
-async fn should_be_on(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
+async fn should_be_on(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     let expected = world.resolve(&target)?;
     let page = world.page().await?;
     let outcome = is_on(&page, &expected).await;

@@ -6,6 +6,7 @@ use shakedown_steps_macros::phrase;
 
 use crate::failure::StepFailure;
 use crate::http::checks;
+use crate::site::SiteAddress;
 use crate::text;
 use crate::world::ShakedownWorld;
 
@@ -45,7 +46,7 @@ async fn no_forbidden_content(world: &mut ShakedownWorld) -> Result<(), StepFail
 )]
 async fn no_forbidden_content_reachable(
     world: &mut ShakedownWorld,
-    start: String,
+    start: SiteAddress,
 ) -> Result<(), StepFailure> {
     let start_url = world.resolve(&start)?;
     let deadline = world.deadline();

@@ -8,6 +8,7 @@ use serde_json_path::JsonPath;
 use url::Url;
 
 use super::exchange::Exchange;
+use crate::argument::PhraseArgument;
 use crate::failure::StepFailure;
 use crate::site;
 use crate::text::{self, Keep};
@@ -196,22 +197,39 @@ fn header_names(exchange: &Exchange) -> String {
     names.join(", ")
 }
 
+/// A JSONPath query as the feature wrote it, read once: one that does not parse is refused by
+/// `check`, before any request.
+pub(crate) struct JsonQuery {
+    written: String,
+    path: JsonPath,
+}
+
+impl PhraseArgument for JsonQuery {
+    fn read(written: &str) -> Result<Self, StepFailure> {
+        let path = JsonPath::parse(written).map_err(|error| {
+            StepFailure::configuration(format!("`{written}` is not a JSONPath expression: {error}")).with(
+                "hint",
+                "JSONPath starts at `$`, e.g. `$.status` or `$.checks[0].name`",
+            )
+        })?;
+        Ok(Self {
+            written: written.to_owned(),
+            path,
+        })
+    }
+}
+
 /// Compares the text of the one JSON value at `path`: strings without their quotes, anything
 /// else as compact JSON (`true`, `42`, `null`, `{"a":1}`).
-pub(crate) fn json_at(exchange: &Exchange, path: &str, expected: &str) -> Result<(), StepFailure> {
-    let query = JsonPath::parse(path).map_err(|error| {
-        StepFailure::new(format!("`{path}` is not a JSONPath expression: {error}")).with(
-            "hint",
-            "JSONPath starts at `$`, e.g. `$.status` or `$.checks[0].name`",
-        )
-    })?;
+pub(crate) fn json_at(exchange: &Exchange, query: &JsonQuery, expected: &str) -> Result<(), StepFailure> {
+    let path = &query.written;
     let document: Value = serde_json::from_str(&exchange.body).map_err(|error| {
         StepFailure::new(format!("the response is not JSON ({error})"))
             .with("request", exchange.describe())
             .with("content-type", exchange.content_type().unwrap_or("none"))
             .with("body", text::excerpt(exchange.readable_body()))
     })?;
-    let nodes = query.query(&document).all();
+    let nodes = query.path.query(&document).all();
     let seen = match nodes.as_slice() {
         [value] => json_text(value),
         [] => {
@@ -430,21 +448,20 @@ mod tests {
             "application/json",
             r#"{"status":"ok","checks":{"db":true},"n":3}"#,
         );
-        assert!(json_at(&health, "$.status", "ok").is_ok());
-        assert!(json_at(&health, "$.checks.db", "true").is_ok());
-        assert!(json_at(&health, "$.n", "3").is_ok());
-        let failure = json_at(&health, "$.status", "degraded").expect_err("it is ok");
+        let query = |written: &str| JsonQuery::read(written).expect("a JSONPath");
+        assert!(json_at(&health, &query("$.status"), "ok").is_ok());
+        assert!(json_at(&health, &query("$.checks.db"), "true").is_ok());
+        assert!(json_at(&health, &query("$.n"), "3").is_ok());
+        let failure = json_at(&health, &query("$.status"), "degraded").expect_err("it is ok");
         assert!(failure.to_string().contains("seen:"), "{failure}");
-        assert!(json_at(&health, "$.missing", "x").is_err());
-        assert!(
-            json_at(&health, "status", "ok")
-                .expect_err("no $")
-                .to_string()
-                .contains("JSONPath")
-        );
+        assert!(json_at(&health, &query("$.missing"), "x").is_err());
+        let Err(failure) = JsonQuery::read("status") else {
+            panic!("a JSONPath without `$` is refused");
+        };
+        assert!(failure.to_string().contains("JSONPath"), "{failure}");
         let page = exchange(200, "text/html", "<p>hi</p>");
         assert!(
-            json_at(&page, "$.status", "ok")
+            json_at(&page, &query("$.status"), "ok")
                 .expect_err("html")
                 .to_string()
                 .contains("not JSON")

@@ -1,20 +1,20 @@
 //! The HTTP phrases of the step vocabulary. Each reads like its phrase and hands over to the
 //! exchange and the checks.
 
-use std::time::Duration;
-
 use cucumber::gherkin::Step;
 use reqwest::Method;
 use shakedown_steps_macros::phrase;
 
-use super::checks;
+use super::checks::{self, JsonQuery};
 use super::exchange::{Exchange, Outgoing, perform};
+use crate::argument::{HttpMethod, Milliseconds, StatusCode};
 use crate::failure::StepFailure;
+use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
 
 /// GET, with the current role's session
 #[phrase("I request {string}", example = "I request \"/api/health\"")]
-async fn request(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
+async fn request(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     send(world, Method::GET, &target, None).await
 }
 
@@ -26,12 +26,10 @@ async fn request(world: &mut ShakedownWorld, target: String) -> Result<(), StepF
 async fn send_request(
     world: &mut ShakedownWorld,
     step: &Step,
-    method: String,
-    target: String,
+    method: HttpMethod,
+    target: SiteAddress,
 ) -> Result<(), StepFailure> {
-    let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
-        .map_err(|_| StepFailure::new(format!("`{method}` is not an HTTP method")))?;
-    send(world, method, &target, step.docstring.clone()).await
+    send(world, method.0, &target, step.docstring.clone()).await
 }
 
 /// the status code of the last response
@@ -39,8 +37,8 @@ async fn send_request(
     "the response status should be {int}",
     example = "the response status should be 200"
 )]
-fn status(world: &mut ShakedownWorld, expected: u16) -> Result<(), StepFailure> {
-    checks::status_is(last(world)?, expected)
+fn status(world: &mut ShakedownWorld, expected: StatusCode) -> Result<(), StepFailure> {
+    checks::status_is(last(world)?, expected.0)
 }
 
 /// body text
@@ -75,7 +73,7 @@ fn header(world: &mut ShakedownWorld, name: String, text: String) -> Result<(), 
     "the response JSON at {string} should be {string}",
     example = "the response JSON at \"$.status\" should be \"ok\""
 )]
-fn json(world: &mut ShakedownWorld, path: String, expected: String) -> Result<(), StepFailure> {
+fn json(world: &mut ShakedownWorld, path: JsonQuery, expected: String) -> Result<(), StepFailure> {
     checks::json_at(last(world)?, &path, &expected)
 }
 
@@ -84,8 +82,8 @@ fn json(world: &mut ShakedownWorld, path: String, expected: String) -> Result<()
     "the response should arrive within {int} ms",
     example = "the response should arrive within 500 ms"
 )]
-fn arrives_within(world: &mut ShakedownWorld, millis: u64) -> Result<(), StepFailure> {
-    checks::arrived_within(last(world)?, Duration::from_millis(millis))
+fn arrives_within(world: &mut ShakedownWorld, limit: Milliseconds) -> Result<(), StepFailure> {
+    checks::arrived_within(last(world)?, limit.duration())
 }
 
 /// the last request was redirected, and its last hop went there
@@ -93,7 +91,7 @@ fn arrives_within(world: &mut ShakedownWorld, millis: u64) -> Result<(), StepFai
     "the response should redirect to {string}",
     example = "the response should redirect to \"/accounts/login/\""
 )]
-fn redirects_to(world: &mut ShakedownWorld, target: String) -> Result<(), StepFailure> {
+fn redirects_to(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     let target = world.resolve(&target)?;
     checks::redirected_to(last(world)?, &target)
 }

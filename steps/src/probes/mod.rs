@@ -17,6 +17,7 @@ mod steps;
 
 pub(crate) use commands::{CommandRun, ProbeState, bounded, run as run_command};
 pub use host::{Connection, FileFacts, Finished, Host, Invocation, LocalHost, RunError};
+pub use nagios::{resource_macros, user_macro_number};
 pub use processes::Process;
 pub use settings::ProbeSettings;
 pub use ssh::{DestinationError, SshDestination, SshHost, SshSettings};

@@ -1,11 +1,111 @@
 //! Nagios / Monitoring Plugins: what a plugin's exit code means and what its output says,
 //! read by the Monitoring Plugins development guidelines (text, long text, performance data).
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
 
 use super::commands::CommandRun;
 use crate::failure::StepFailure;
+use crate::read_input::read_text_bounded;
+use crate::redact;
 use crate::text::{self, Keep};
+
+/// resource.cfg is a few lines; anything larger is not one.
+const RESOURCE_FILE_LIMIT: u64 = 1024 * 1024;
+
+/// `$USERn$`, the macros Nagios' resource.cfg defines.
+static USER_MACRO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$USER([0-9]+)\$").expect("the macro pattern is valid"));
+
+/// The `$USERn$=value` lines of Nagios' resource.cfg, by number; blank lines and `#` or `;`
+/// comments aside, a line of any other shape is a problem at its number.
+pub fn resource_macros(text: &str) -> Result<BTreeMap<usize, String>, (usize, String)> {
+    let mut defined = BTreeMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let number_and_value = line.split_once('=').and_then(|(name, value)| {
+            let number = user_macro_number(name.trim().strip_prefix('$')?.strip_suffix('$')?)?;
+            Some((number, value.trim().to_owned()))
+        });
+        match number_and_value {
+            Some((number, value)) => {
+                defined.insert(number, value);
+            }
+            None => return Err((index + 1, format!("expected `$USERn$=value`, found `{line}`"))),
+        }
+    }
+    Ok(defined)
+}
+
+/// The number of a `$USERn$` macro's name (`USER3`), from 1.
+pub fn user_macro_number(name: &str) -> Option<usize> {
+    name.strip_prefix("USER")?
+        .parse()
+        .ok()
+        .filter(|number| *number > 0)
+}
+
+/// `check` with its `$USERn$` macros filled in as Nagios fills them: from the resource.cfg named
+/// `probes.nagios_resource`, read when the check runs, so a feature keeps a reference to a
+/// secret and never the secret. Each value used is registered as a secret first. Without the
+/// file, `$USER1$` is the plugin folder, as every stock resource.cfg has it.
+pub(crate) fn with_user_macros(
+    check: &str,
+    resource: Option<&Path>,
+    plugin_dir: &Path,
+) -> Result<String, StepFailure> {
+    if !USER_MACRO.is_match(check) {
+        return Ok(check.to_owned());
+    }
+    let defined = match resource {
+        Some(file) => read_text_bounded(file, RESOURCE_FILE_LIMIT)
+            .map_err(|error| error.to_string())
+            .and_then(|text| {
+                resource_macros(&text).map_err(|(line, problem)| format!("line {line}: {problem}"))
+            })
+            .map_err(|why| {
+                StepFailure::configuration(format!(
+                    "the Nagios check is UNKNOWN: cannot read Nagios' resource file `{}`: {why}",
+                    file.display()
+                ))
+            })?,
+        None => BTreeMap::new(),
+    };
+    let mut missing = None;
+    let filled = USER_MACRO.replace_all(check, |found: &Captures<'_>| {
+        let name = &found[0];
+        let number = user_macro_number(&name[1..name.len() - 1]);
+        match (number.and_then(|number| defined.get(&number)), number) {
+            (Some(value), _) => {
+                redact::register_named(name, value);
+                value.clone()
+            }
+            (None, Some(1)) => plugin_dir.display().to_string(),
+            (None, _) => {
+                missing.get_or_insert_with(|| name.to_owned());
+                name.to_owned()
+            }
+        }
+    });
+    match (missing, resource) {
+        (None, _) => Ok(filled.into_owned()),
+        (Some(name), Some(file)) => Err(StepFailure::configuration(format!(
+            "the Nagios check is UNKNOWN: `{name}` is not defined in `{}`",
+            file.display()
+        ))),
+        (Some(name), None) => Err(StepFailure::configuration(format!(
+            "the Nagios check is UNKNOWN: `{name}` is defined in Nagios' resource.cfg, and no file is named for it"
+        ))
+        .with("hint", "name the file in shakedown.toml: `[probes]` `nagios_resource = \"/etc/nagios/resource.cfg\"`")),
+    }
+}
 
 /// A plugin's verdict. The order is severity: `OK < WARNING < CRITICAL < UNKNOWN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -407,5 +507,30 @@ mod tests {
     fn output_without_perfdata_or_text() {
         assert_eq!(parse_output("TCP OK - 0.001 second response time\n").perfdata, []);
         assert_eq!(parse_output(""), PluginOutput::default());
+    }
+
+    #[test]
+    fn user_macros_are_filled_in_from_the_resource_file_when_the_check_runs() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let resource = folder.path().join("resource.cfg");
+        std::fs::write(&resource, "# secrets\n$USER3$ = macro-secret-9\n").expect("write");
+        let plugins = Path::new("/plugins");
+        assert_eq!(
+            with_user_macros("$USER1$/check_http -a 'u:$USER3$'", Some(&resource), plugins).expect("filled"),
+            "/plugins/check_http -a 'u:macro-secret-9'"
+        );
+        assert_eq!(redact::redact("seen macro-secret-9"), "seen [redacted]");
+        assert_eq!(
+            with_user_macros("check_load -w 5", None, plugins).expect("none"),
+            "check_load -w 5"
+        );
+        let undefined =
+            with_user_macros("check -a $USER4$", Some(&resource), plugins).expect_err("undefined");
+        assert!(
+            undefined.summary().contains("`$USER4$` is not defined in"),
+            "{undefined}"
+        );
+        let unnamed = with_user_macros("check -a $USER3$", None, plugins).expect_err("no file");
+        assert!(unnamed.summary().contains("no file is named for it"), "{unnamed}");
     }
 }

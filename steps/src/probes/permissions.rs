@@ -8,6 +8,7 @@ use std::path::Path;
 use super::commands::{self, CommandRun};
 use super::files;
 use super::host::{FileFacts, Host, Invocation};
+use crate::argument::PhraseArgument;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::text;
@@ -49,16 +50,21 @@ pub(crate) fn symbolic(mode: u32) -> String {
 }
 
 /// A mode written in a feature: octal digits (`640`, `0640`, `2750`).
-pub(crate) fn parse_mode(written: &str) -> Result<u32, StepFailure> {
-    let digits = written.trim();
-    u32::from_str_radix(digits, 8)
-        .ok()
-        .filter(|mode| !digits.is_empty() && digits.len() <= 5 && mode & !PERMISSION_BITS == 0)
-        .ok_or_else(|| {
-            StepFailure::new(format!(
-                "`{written}` is not a file mode: expected octal digits such as `0640`"
-            ))
-        })
+pub(crate) struct FileMode(pub u32);
+
+impl PhraseArgument for FileMode {
+    fn read(written: &str) -> Result<Self, StepFailure> {
+        let digits = written.trim();
+        u32::from_str_radix(digits, 8)
+            .ok()
+            .filter(|mode| !digits.is_empty() && digits.len() <= 5 && mode & !PERMISSION_BITS == 0)
+            .map(Self)
+            .ok_or_else(|| {
+                StepFailure::configuration(format!(
+                    "`{written}` is not a file mode: expected octal digits such as `0640`"
+                ))
+            })
+    }
 }
 
 /// The labelled lines every failure about a file's permissions carries.
@@ -254,11 +260,13 @@ mod tests {
 
     #[test]
     fn modes_are_read_as_octal() {
-        assert_eq!(parse_mode("0640").expect("mode"), 0o640);
-        assert_eq!(parse_mode("640").expect("mode"), 0o640);
-        assert_eq!(parse_mode("2750").expect("mode"), 0o2750);
+        assert_eq!(FileMode::read("0640").expect("mode").0, 0o640);
+        assert_eq!(FileMode::read("640").expect("mode").0, 0o640);
+        assert_eq!(FileMode::read("2750").expect("mode").0, 0o2750);
         for wrong in ["", "0689", "rw-r-----", "77777", "-1"] {
-            let failure = parse_mode(wrong).expect_err(wrong);
+            let Err(failure) = FileMode::read(wrong) else {
+                panic!("{wrong} is no mode");
+            };
             assert!(failure.to_string().contains("is not a file mode"), "{failure}");
         }
     }

@@ -13,6 +13,8 @@ use super::baseline::BaselineSettings;
 pub struct ProbeSettings {
     /// Searched for a Nagios plugin before the `PATH`.
     pub nagios_plugin_dir: PathBuf,
+    /// Nagios' resource.cfg, read when a Nagios check uses one of its `$USERn$` macros.
+    pub nagios_resource: Option<PathBuf>,
     /// How long after its due time a cron job may leave its evidence.
     pub cron_grace: Duration,
     /// A PEM file of certificates trusted by TLS probes besides the system's (a private CA).
@@ -29,6 +31,7 @@ impl Default for ProbeSettings {
     fn default() -> Self {
         Self {
             nagios_plugin_dir: PathBuf::from("/usr/lib/nagios/plugins"),
+            nagios_resource: None,
             cron_grace: Duration::from_secs(2 * 60),
             tls_ca_file: None,
             allowed_commands_on_read_only: GlobSet::empty(),

@@ -1,14 +1,13 @@
 //! The "Services on the machine" phrases of the step vocabulary. Each reads like its phrase
 //! and hands over to the host seam and the plain checks beside it.
 
-use std::time::Duration;
-
 use shakedown_steps_macros::phrase;
 
 use super::commands::{self, CommandRun, bounded};
 use super::host::{FileFacts, Invocation};
 use super::nagios::{self, State};
 use super::{files, permissions, ports, processes, services};
+use crate::argument::{Minutes, Port};
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
@@ -17,7 +16,8 @@ use crate::world::ShakedownWorld;
     "port {int} on {string} should be open",
     example = "port 443 on \"ledger.example.com\" should be open"
 )]
-async fn port_open(world: &mut ShakedownWorld, port: u16, host: String) -> Result<(), StepFailure> {
+async fn port_open(world: &mut ShakedownWorld, port: Port, host: String) -> Result<(), StepFailure> {
+    let Port(port) = port;
     let deadline = world.deadline();
     let seen = ports::connect(world.host(), &host, port, deadline.remaining()).await?;
     ports::expect_open(&host, port, seen, &deadline.to_string())
@@ -28,7 +28,8 @@ async fn port_open(world: &mut ShakedownWorld, port: u16, host: String) -> Resul
     "port {int} on {string} should be closed",
     example = "port 5432 on \"ledger.example.com\" should be closed"
 )]
-async fn port_closed(world: &mut ShakedownWorld, port: u16, host: String) -> Result<(), StepFailure> {
+async fn port_closed(world: &mut ShakedownWorld, port: Port, host: String) -> Result<(), StepFailure> {
+    let Port(port) = port;
     let seen = ports::connect(world.host(), &host, port, world.deadline().remaining()).await?;
     ports::expect_closed(&host, port, seen)
 }
@@ -74,7 +75,7 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
     Ok(())
 }
 
-/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report
+/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report; `$USERn$` macros are filled in from `probes.nagios_resource` (Nagios' resource.cfg) when it runs, their values masked
 #[phrase(
     "the Nagios check {string} should be OK",
     example = "the Nagios check \"check_http -H $SHAKEDOWN_HOST -p $SHAKEDOWN_PORT\" should be OK"
@@ -86,7 +87,7 @@ async fn nagios_ok(world: &mut ShakedownWorld, check: String) -> Result<(), Step
     Ok(())
 }
 
-/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report
+/// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report; `$USERn$` macros are filled in from `probes.nagios_resource` (Nagios' resource.cfg) when it runs, their values masked
 #[phrase(
     "the Nagios check {string} should be at most WARNING",
     example = "the Nagios check \"check_disk -w 20% -c 10% -p /\" should be at most WARNING"
@@ -167,10 +168,10 @@ async fn file_exists(world: &mut ShakedownWorld, path: String) -> Result<(), Ste
 async fn file_changed_within(
     world: &mut ShakedownWorld,
     path: String,
-    minutes: u64,
+    minutes: Minutes,
 ) -> Result<(), StepFailure> {
     let path = world.probe_path(&path);
-    let within = Duration::from_secs(minutes.saturating_mul(60));
+    let within = minutes.duration();
     let what = format!("`{}`", path.display());
     let check = files::changed_within(world.host(), &path, within);
     bounded(world.deadline(), &what, check).await
@@ -242,10 +243,13 @@ async fn file_owned_by(world: &mut ShakedownWorld, path: String, owner: String) 
     "the file {string} should have mode {string}",
     example = "the file \"/etc/ledger/settings.ini\" should have mode \"0640\""
 )]
-async fn file_has_mode(world: &mut ShakedownWorld, path: String, mode: String) -> Result<(), StepFailure> {
-    let expected = permissions::parse_mode(&mode)?;
+async fn file_has_mode(
+    world: &mut ShakedownWorld,
+    path: String,
+    mode: permissions::FileMode,
+) -> Result<(), StepFailure> {
     let (path, facts) = file_facts(world, &path).await?;
-    permissions::expect_mode(&path, &facts, expected)
+    permissions::expect_mode(&path, &facts, mode.0)
 }
 
 /// comma-separated user names (empty for nobody), compared with the members `getent group` lists on the host
@@ -286,10 +290,16 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
     world.probes.last_command = None;
     let deadline = world.deadline();
     let plugin_dir = world.probe_settings().nagios_plugin_dir.clone();
-    let mut invocation = prepared(world, commands::invocation(check)?);
+    // The line as written (with its `$USERn$` references) is what every message shows.
+    let filled = nagios::with_user_macros(
+        check,
+        world.probe_settings().nagios_resource.as_deref(),
+        &plugin_dir,
+    )?;
+    let mut invocation = prepared(world, commands::invocation(&filled)?);
     invocation.path_prefix = vec![plugin_dir.clone()];
     let host = world.shared_host();
-    if let Some(plugin) = shell_words::split(check)
+    if let Some(plugin) = shell_words::split(&filled)
         .ok()
         .and_then(|words| words.into_iter().next())
         .filter(|word| !word.contains('='))

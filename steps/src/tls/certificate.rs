@@ -15,8 +15,9 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio::net::TcpStream;
 use url::{Host, Url};
 
+use crate::argument::PhraseArgument;
 use crate::deadline::Deadline;
-use crate::failure::StepFailure;
+use crate::failure::{FailureKind, StepFailure};
 
 const SECONDS_PER_DAY: i64 = 24 * 60 * 60;
 
@@ -26,6 +27,12 @@ pub(crate) struct Target {
     pub host: String,
     pub port: u16,
     server_name: ServerName<'static>,
+}
+
+impl PhraseArgument for Target {
+    fn read(written: &str) -> Result<Self, StepFailure> {
+        Self::parse(written).map_err(|failure| failure.of_kind(FailureKind::Configuration))
+    }
 }
 
 impl Target {

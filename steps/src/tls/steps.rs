@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use shakedown_steps_macros::phrase;
 
 use super::certificate::{self, Target};
+use crate::argument::Days;
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
@@ -15,12 +16,11 @@ use crate::world::ShakedownWorld;
 )]
 async fn certificate_valid_for(
     world: &mut ShakedownWorld,
-    target: String,
-    days: i64,
+    target: Target,
+    days: Days,
 ) -> Result<(), StepFailure> {
-    let target = Target::parse(&target)?;
     let deadline = world.deadline();
     let roots = certificate::trust(world.probe_settings().tls_ca_file.as_deref()).await?;
     let inspection = certificate::inspect(&target, roots, deadline).await?;
-    certificate::judge(&target, &inspection, days, SystemTime::now())
+    certificate::judge(&target, &inspection, days.0, SystemTime::now())
 }
