@@ -13,6 +13,7 @@ mod error_pages;
 mod fleet;
 mod init;
 mod junit;
+mod logins;
 mod partition;
 mod probes;
 mod reports;

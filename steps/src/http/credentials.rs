@@ -24,7 +24,7 @@ pub(crate) struct HttpCredentials {
 enum Kind {
     /// The same header on every request: HTTP Basic, a bearer token, an API key.
     Fixed {
-        scheme: &'static str,
+        basic: bool,
         name: HeaderName,
         value: HeaderValue,
     },
@@ -55,7 +55,7 @@ impl HttpCredentials {
         let value = format!("Basic {}", STANDARD.encode(pair));
         Ok(Self {
             kind: Kind::Fixed {
-                scheme: "HTTP Basic authentication",
+                basic: true,
                 name: AUTHORIZATION,
                 value: sensitive(&value, "the user name and password")?,
             },
@@ -80,7 +80,7 @@ impl HttpCredentials {
         };
         Ok(Self {
             kind: Kind::Fixed {
-                scheme: "its header",
+                basic: false,
                 name,
                 value: sensitive(&value, "the header's value")?,
             },
@@ -100,11 +100,12 @@ impl HttpCredentials {
         }
     }
 
-    /// How the role logs in, for messages: "HTTP Basic authentication".
-    pub(crate) fn scheme(&self) -> &'static str {
+    /// How the role logs in, for messages: "HTTP Basic authentication", "the `X-Api-Key` header".
+    pub(crate) fn scheme(&self) -> String {
         match &self.kind {
-            Kind::Fixed { scheme, .. } => scheme,
-            Kind::Digest { .. } => "HTTP Digest authentication",
+            Kind::Fixed { basic: true, .. } => "HTTP Basic authentication".to_owned(),
+            Kind::Fixed { name, .. } => format!("the `{}` header", name.as_str()),
+            Kind::Digest { .. } => "HTTP Digest authentication".to_owned(),
         }
     }
 
