@@ -80,7 +80,7 @@ impl Scheme {
 }
 
 /// A staff area behind `scheme`: `/` is public, `/staff/` is for every user, `/admin/` for the
-/// admin alone; `/away` sends its visitor to `elsewhere`.
+/// admin alone; `/away` sends its visitor to `elsewhere`, `/whoami` says whether credentials came.
 fn staff_site(scheme: Scheme, elsewhere: &str) -> RecordingServer {
     let guarded = move |admin_only: bool| {
         get(move |method: Method, headers: HeaderMap| async move {
@@ -102,6 +102,15 @@ fn staff_site(scheme: Scheme, elsewhere: &str) -> RecordingServer {
     RecordingServer::start(
         Router::new()
             .route("/", get(|| async { html("<h1>Ledger</h1>") }))
+            .route(
+                "/whoami",
+                get(|headers: HeaderMap| async move {
+                    html(match headers.contains_key(AUTHORIZATION) {
+                        true => "credentials came",
+                        false => "no credentials came",
+                    })
+                }),
+            )
             .route("/staff/", guarded(false))
             .route("/admin/", guarded(true))
             .route(
@@ -569,4 +578,37 @@ fn a_client_certificate_gets_in_where_its_absence_fails_clearly() {
         "the failure says a certificate was wanted:\n{}",
         refused.stdout
     );
+}
+
+#[test]
+fn a_basic_roles_browser_sends_its_header_and_the_next_visitor_does_not() {
+    let site = staff_site(Scheme::Basic, "http://127.0.0.1:9");
+    let project = Project::new(
+        &site.url,
+        &format!("{}\n[browser]\nsessions = 1\n", roles("basic", Some("/staff/"))),
+    );
+    project.file(
+        "features/browser.feature",
+        r#"Feature: The staff area in the browser
+  Scenario: the clerk
+    Given I am logged in as "clerk"
+    When I visit "/staff/"
+    Then I should see "Hello clerk"
+
+  Scenario: an anonymous visitor in the same browser session
+    Given I am not logged in
+    When I visit "/whoami"
+    Then I should see "no credentials came"
+"#,
+    );
+    with_passwords(project.shakedown(), "viewer-pass-7f3")
+        .args(["run", "--concurrency", "1"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("2 passed, 0 failed");
+    let sent_in_a_url = site
+        .received()
+        .iter()
+        .any(|received| received.target.contains("pass-7f3"));
+    assert!(!sent_in_a_url, "a password went into a URL");
 }
