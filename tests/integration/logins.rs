@@ -546,37 +546,59 @@ impl TestCa {
 }
 
 #[test]
-fn a_client_certificate_gets_in_where_its_absence_fails_clearly() {
+fn a_client_certificate_of_the_environment_or_a_role_gets_in_where_its_absence_fails_clearly() {
     let ca = TestCa::new();
     let port = ca.serve_for_clients();
     let (client, client_key) = ca.sign("shakedown-client", true);
-    let feature = "Feature: mTLS\n  Scenario: the certified page\n    When I request \"/\"\n    Then the response should contain \"certified\"\n";
     let trust = "[probes]\ntls_ca_file = \"ca.pem\"\n";
-    let with_certificate = Project::new(
+    let certificate = "tls_client_cert = \"client.pem\"\ntls_client_key = \"client-key.pem\"\n";
+    // The environment presents the certificate to every request.
+    let environment = Project::new(&format!("https://localhost:{port}"), &format!("{certificate}{trust}"));
+    // Only the role `robot` presents it; the anonymous visitor has none.
+    let role = Project::new(
         &format!("https://localhost:{port}"),
-        &format!("tls_client_cert = \"client.pem\"\ntls_client_key = \"client-key.pem\"\n{trust}"),
+        &format!("{trust}[login]\nmethod = \"basic\"\n[roles.robot]\nusername = \"robot\"\npassword_env = \"ROBOT_PASSWORD\"\n{certificate}"),
     );
-    let without = Project::new(&format!("https://localhost:{port}"), trust);
-    for project in [&with_certificate, &without] {
+    for project in [&environment, &role] {
         project.file("ca.pem", &ca.certificate.pem());
-        project.file("features/mtls.feature", feature);
+        project.file("client.pem", &client.pem());
+        project.file("client-key.pem", &client_key.serialize_pem());
     }
-    with_certificate.file("client.pem", &client.pem());
-    with_certificate.file("client-key.pem", &client_key.serialize_pem());
-    with_certificate
+    environment.file(
+        "features/mtls.feature",
+        "Feature: mTLS\n  Scenario: the certified page\n    When I request \"/\"\n    Then the response should contain \"certified\"\n",
+    );
+    role.file(
+        "features/mtls.feature",
+        r#"Feature: mTLS
+  Scenario: the robot
+    Given I am logged in as "robot"
+    When I request "/"
+    Then the response should contain "certified"
+
+  Scenario: without a certificate
+    When I request "/"
+"#,
+    );
+    environment
         .shakedown()
         .args(["run"])
         .run()
         .expect_code(0)
         .expect_stdout("1 passed, 0 failed");
-    let refused = without.shakedown().args(["run"]).run();
-    refused
+    let outcome = role
+        .shakedown()
+        .env("ROBOT_PASSWORD", "robot-pass-1")
+        .args(["run", "--concurrency", "1"])
+        .run();
+    outcome
         .expect_code(1)
+        .expect_stdout("1 passed, 1 failed")
         .expect_stdout("the request could not be completed");
     assert!(
-        refused.stdout.to_lowercase().contains("certificate"),
+        outcome.stdout.to_lowercase().contains("certificate"),
         "the failure says a certificate was wanted:\n{}",
-        refused.stdout
+        outcome.stdout
     );
 }
 
