@@ -277,7 +277,10 @@ fn role_problem(role: &str, roles: &Roles<'_>) -> Option<String> {
             known.join(", ")
         ));
     }
-    let by_form = roles.roles.get(role).is_some_and(|settings| settings.method == LoginMethod::Form);
+    let by_form = roles
+        .roles
+        .get(role)
+        .is_some_and(|settings| settings.method == LoginMethod::Form);
     (by_form && roles.login.is_none()).then(|| {
         format!("role `{role}` cannot log in: shakedown.toml has no `[login]` section; add one with the login page's `path`")
     })

@@ -20,7 +20,11 @@ pub(super) enum Method {
 const KNOWN: [&str; 4] = ["form", "basic", "digest", "header"];
 
 /// Reads a `method` value; `key` is where it is written (`login.method`, `roles.api.method`).
-pub(super) fn parse_method(written: &Spanned<String>, key: &str, source: &Source<'_>) -> Result<Method, Error> {
+pub(super) fn parse_method(
+    written: &Spanned<String>,
+    key: &str,
+    source: &Source<'_>,
+) -> Result<Method, Error> {
     match written.get_ref().as_str() {
         "form" => Ok(Method::Form),
         "basic" => Ok(Method::Basic),

@@ -99,7 +99,13 @@ impl RawRole {
         source: &Source<'_>,
         span: Range<usize>,
     ) -> Result<(String, PasswordSource, LoginMethod), Error> {
-        let header_keys = [&self.header, &self.value_env, &self.value_file, &self.value_command, &self.scheme];
+        let header_keys = [
+            &self.header,
+            &self.value_env,
+            &self.value_file,
+            &self.value_command,
+            &self.scheme,
+        ];
         if let Some(stray) = header_keys.into_iter().flatten().next() {
             return Err(source.error_at(
                 stray.span(),
@@ -157,18 +163,25 @@ impl RawRole {
                 Some("e.g. `header = \"Authorization\"` with `scheme = \"Bearer\"`".into()),
             )
         })?;
-        let is_token = |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_graphic() && byte != b':');
+        let is_token =
+            |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_graphic() && byte != b':');
         if !is_token(header.get_ref()) {
             return Err(source.error_at(
                 header.span(),
-                format!("`{table}.header`: `{}` is not an HTTP header name", header.get_ref()),
+                format!(
+                    "`{table}.header`: `{}` is not an HTTP header name",
+                    header.get_ref()
+                ),
                 None,
             ));
         }
         if let Some(scheme) = self.scheme.as_ref().filter(|scheme| !is_token(scheme.get_ref())) {
             return Err(source.error_at(
                 scheme.span(),
-                format!("`{table}.scheme`: `{}` is not an authentication scheme", scheme.get_ref()),
+                format!(
+                    "`{table}.scheme`: `{}` is not an authentication scheme",
+                    scheme.get_ref()
+                ),
                 Some("e.g. `scheme = \"Bearer\"`".into()),
             ));
         }

@@ -110,7 +110,12 @@ fn a_role_takes_the_sites_login_method_unless_it_names_its_own() {
     assert_eq!(config.login.expect("login").path, "/");
     let stray = parse_text("[roles.clerk]\nusername = \"c\"\npassword_env = \"A\"\nscheme = \"Bearer\"\n")
         .expect_err("a scheme on a form role");
-    assert!(stray.to_string().contains(":4:10: `roles.clerk`: `header`, `value_env`"), "{stray}");
+    assert!(
+        stray
+            .to_string()
+            .contains(":4:10: `roles.clerk`: `header`, `value_env`"),
+        "{stray}"
+    );
 }
 
 #[test]

@@ -42,7 +42,9 @@ impl Scheme {
     fn challenge(self) -> String {
         match self {
             Self::Basic => r#"Basic realm="Ledger staff""#.to_owned(),
-            Self::Digest => format!(r#"Digest realm="Ledger staff", qop="auth", nonce="{NONCE}", algorithm=MD5"#),
+            Self::Digest => {
+                format!(r#"Digest realm="Ledger staff", qop="auth", nonce="{NONCE}", algorithm=MD5"#)
+            }
         }
     }
 
@@ -91,7 +93,9 @@ fn staff_site(scheme: Scheme, elsewhere: &str) -> RecordingServer {
                     "who are you?",
                 )
                     .into_response(),
-                Some(user) if admin_only && user != "admin" => (StatusCode::FORBIDDEN, "admins only").into_response(),
+                Some(user) if admin_only && user != "admin" => {
+                    (StatusCode::FORBIDDEN, "admins only").into_response()
+                }
                 Some(user) => html(&format!(
                     "<h1>Staff area</h1><p>Hello {user}</p><a href=\"/admin/\">admin</a> <a href=\"/staff/\">staff</a>"
                 )),
@@ -121,11 +125,17 @@ fn staff_site(scheme: Scheme, elsewhere: &str) -> RecordingServer {
 }
 
 fn html(body: &str) -> Response {
-    ([(CONTENT_TYPE, "text/html; charset=utf-8")], format!("<!doctype html><html><body>{body}</body></html>")).into_response()
+    (
+        [(CONTENT_TYPE, "text/html; charset=utf-8")],
+        format!("<!doctype html><html><body>{body}</body></html>"),
+    )
+        .into_response()
 }
 
 fn roles(method: &str, path: Option<&str>) -> String {
-    let path = path.map(|path| format!("path = \"{path}\"\n")).unwrap_or_default();
+    let path = path
+        .map(|path| format!("path = \"{path}\"\n"))
+        .unwrap_or_default();
     let roles: String = USERS
         .iter()
         .map(|(user, _)| {
@@ -247,15 +257,28 @@ fn a_refused_basic_password_is_a_failed_login_tried_once_and_no_cell_claims_a_le
             "`viewer` could not log in (`viewer` was refused by HTTP Basic authentication at /staff/: 401); whether `viewer` can open /admin/ is unknown",
         )
         .expect_stdout("the access matrix could not be checked: 1 of 1 cells could not be told");
-    assert!(!outcome.stdout.contains("which it should not"), "{}", outcome.stdout);
+    assert!(
+        !outcome.stdout.contains("which it should not"),
+        "{}",
+        outcome.stdout
+    );
     for output in [&outcome.stdout, &outcome.stderr] {
         assert!(!output.contains("not-the-viewer-pass"), "{output}");
-        assert!(!output.contains(&STANDARD.encode("viewer:not-the-viewer-pass")), "{output}");
+        assert!(
+            !output.contains(&STANDARD.encode("viewer:not-the-viewer-pass")),
+            "{output}"
+        );
     }
     let tries = site
         .received()
         .iter()
-        .filter(|received| received.header("authorization") == Some(&format!("Basic {}", STANDARD.encode("viewer:not-the-viewer-pass"))))
+        .filter(|received| {
+            received.header("authorization")
+                == Some(&format!(
+                    "Basic {}",
+                    STANDARD.encode("viewer:not-the-viewer-pass")
+                ))
+        })
         .count();
     assert_eq!(tries, 1, "the refused password is tried once per run");
     let nagios = with_passwords(project.shakedown(), "not-the-viewer-pass")
@@ -320,7 +343,11 @@ fn credentials_never_follow_a_redirect_to_another_origin() {
         .filter(|received| received.target == "/away")
         .filter_map(|received| received.header("authorization").map(str::to_owned))
         .collect();
-    assert_eq!(sent_here.len(), 2, "each role's credentials reached the site: {sent_here:?}");
+    assert_eq!(
+        sent_here.len(),
+        2,
+        "each role's credentials reached the site: {sent_here:?}"
+    );
     let landed = elsewhere.received();
     assert_eq!(landed.len(), 2, "{landed:?}");
     for received in landed {
@@ -342,7 +369,12 @@ fn token_api() -> RecordingServer {
                         Some(sent) if sent.as_bytes() == wanted.as_bytes() => {
                             ([(CONTENT_TYPE, "application/json")], "{\"total\": 3}").into_response()
                         }
-                        _ => (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")], "token, please").into_response(),
+                        _ => (
+                            StatusCode::UNAUTHORIZED,
+                            [(WWW_AUTHENTICATE, "Bearer")],
+                            "token, please",
+                        )
+                            .into_response(),
                     }
                 }),
             )
@@ -354,7 +386,10 @@ fn token_api() -> RecordingServer {
                         .and_then(|value| value.to_str().ok())
                         .unwrap_or_default()
                         .to_owned();
-                    format!("you sent {sent}, and the token alone is {}", sent.trim_start_matches("Bearer "))
+                    format!(
+                        "you sent {sent}, and the token alone is {}",
+                        sent.trim_start_matches("Bearer ")
+                    )
                 }),
             ),
     )
@@ -389,7 +424,10 @@ fn a_bearer_token_role_reaches_the_api_a_wrong_token_is_refused_and_no_output_sh
     let outcome = project
         .shakedown()
         .env("API_TOKEN", TOKEN)
-        .env("XDG_STATE_HOME", &project.path().join("state").display().to_string())
+        .env(
+            "XDG_STATE_HOME",
+            &project.path().join("state").display().to_string(),
+        )
         .args([
             "run",
             "--junit",
@@ -405,7 +443,9 @@ fn a_bearer_token_role_reaches_the_api_a_wrong_token_is_refused_and_no_output_sh
         .expect_stdout("1 passed, 2 failed")
         .expect_stdout("you sent [redacted], and the token alone is [redacted]")
         .expect_stdout("`intruder` was refused by the `authorization` header at /api/report: 401");
-    let read = |path: &str| std::fs::read_to_string(project.path().join(path)).unwrap_or_else(|error| panic!("{path}: {error}"));
+    let read = |path: &str| {
+        std::fs::read_to_string(project.path().join(path)).unwrap_or_else(|error| panic!("{path}: {error}"))
+    };
     let outputs = [
         ("stdout", outcome.stdout.clone()),
         ("stderr", outcome.stderr.clone()),
@@ -451,7 +491,10 @@ fn check_refuses_a_login_that_cannot_work_at_its_line_and_column() {
     ];
     for (config, refusal) in refusals {
         let project = Project::new("http://127.0.0.1:9", config);
-        project.file("features/a.feature", "Feature: A\n  Scenario: a\n    When I request \"/\"\n");
+        project.file(
+            "features/a.feature",
+            "Feature: A\n  Scenario: a\n    When I request \"/\"\n",
+        );
         project
             .shakedown()
             .args(["check"])
@@ -472,7 +515,9 @@ impl TestCa {
     fn new() -> Self {
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.distinguished_name.push(rcgen::DnType::CommonName, "Logins Test CA");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Logins Test CA");
         params.key_usages = vec![
             rcgen::KeyUsagePurpose::KeyCertSign,
             rcgen::KeyUsagePurpose::DigitalSignature,
@@ -507,9 +552,10 @@ impl TestCa {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(self.certificate.der().clone()).expect("CA");
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .expect("verifier");
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .expect("verifier");
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("versions")
@@ -553,11 +599,16 @@ fn a_client_certificate_of_the_environment_or_a_role_gets_in_where_its_absence_f
     let trust = "[probes]\ntls_ca_file = \"ca.pem\"\n";
     let certificate = "tls_client_cert = \"client.pem\"\ntls_client_key = \"client-key.pem\"\n";
     // The environment presents the certificate to every request.
-    let environment = Project::new(&format!("https://localhost:{port}"), &format!("{certificate}{trust}"));
+    let environment = Project::new(
+        &format!("https://localhost:{port}"),
+        &format!("{certificate}{trust}"),
+    );
     // Only the role `robot` presents it; the anonymous visitor has none.
     let role = Project::new(
         &format!("https://localhost:{port}"),
-        &format!("{trust}[login]\nmethod = \"basic\"\n[roles.robot]\nusername = \"robot\"\npassword_env = \"ROBOT_PASSWORD\"\n{certificate}"),
+        &format!(
+            "{trust}[login]\nmethod = \"basic\"\n[roles.robot]\nusername = \"robot\"\npassword_env = \"ROBOT_PASSWORD\"\n{certificate}"
+        ),
     );
     for project in [&environment, &role] {
         project.file("ca.pem", &ca.certificate.pem());

@@ -125,7 +125,10 @@ fn unknown_access(role: &str, path: &str, observation: &Observation) -> StepFail
             FailureKind::Assertion,
         ),
         Seen::Access(_) => (
-            format!("whether `{role}` may open {path} is unknown: {}", observation.evidence),
+            format!(
+                "whether `{role}` may open {path} is unknown: {}",
+                observation.evidence
+            ),
             FailureKind::Assertion,
         ),
     };

@@ -48,7 +48,10 @@ pub(crate) async fn clear(driver: &WebDriver) -> Result<(), thirtyfour::error::W
     set_headers(driver, json!({})).await
 }
 
-async fn set_headers(driver: &WebDriver, headers: serde_json::Value) -> Result<(), thirtyfour::error::WebDriverError> {
+async fn set_headers(
+    driver: &WebDriver,
+    headers: serde_json::Value,
+) -> Result<(), thirtyfour::error::WebDriverError> {
     let devtools = driver.cdp();
     devtools.send_raw("Network.enable", json!({})).await?;
     devtools

@@ -16,8 +16,8 @@ use thirtyfour::error::WebDriverError;
 use thirtyfour::{TimeoutConfiguration, WebDriver};
 use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
-use super::driver::{self, Driver, INSTALL_HINT};
 use super::credentials;
+use super::driver::{self, Driver, INSTALL_HINT};
 use super::identity::{self, Identity};
 use super::page::Page;
 use super::read_only;

@@ -50,7 +50,11 @@ impl fmt::Debug for HttpCredentials {
 
 impl HttpCredentials {
     /// `Authorization: Basic base64(user:password)`.
-    pub(crate) fn basic(username: &str, password: &SecretString, origins: Vec<Origin>) -> Result<Self, StepFailure> {
+    pub(crate) fn basic(
+        username: &str,
+        password: &SecretString,
+        origins: Vec<Origin>,
+    ) -> Result<Self, StepFailure> {
         let pair = format!("{username}:{}", password.expose_secret());
         let value = format!("Basic {}", STANDARD.encode(pair));
         Ok(Self {
@@ -71,9 +75,8 @@ impl HttpCredentials {
         value: &SecretString,
         origins: Vec<Origin>,
     ) -> Result<Self, StepFailure> {
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-            StepFailure::configuration(format!("`{name}` is not an HTTP header name"))
-        })?;
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| StepFailure::configuration(format!("`{name}` is not an HTTP header name")))?;
         let value = match scheme {
             Some(scheme) => format!("{scheme} {}", value.expose_secret()),
             None => value.expose_secret().to_owned(),
@@ -237,7 +240,10 @@ mod tests {
         let first = digest.header_for(&Method::GET, &url).expect("answered");
         let second = digest.header_for(&Method::GET, &url).expect("answered");
         let first = first.1.to_str().expect("ascii").to_owned();
-        assert!(first.contains("nc=00000001") && first.contains("uri=\"/digest/?page=2\""), "{first}");
+        assert!(
+            first.contains("nc=00000001") && first.contains("uri=\"/digest/?page=2\""),
+            "{first}"
+        );
         assert!(second.1.to_str().expect("ascii").contains("nc=00000002"));
         assert_eq!(challenged_schemes(&headers), ["Digest"]);
     }

@@ -220,7 +220,9 @@ async fn follow_redirects(
                 request = request.header(COOKIE, cookies);
             }
             // Added here, hop by hop, so a redirect elsewhere never carries them.
-            if let Some((name, value)) = credentials.and_then(|credentials| credentials.header_for(&method, &url)) {
+            if let Some((name, value)) =
+                credentials.and_then(|credentials| credentials.header_for(&method, &url))
+            {
                 request = request.header(name, value);
             }
             if let Some(body) = &body {

@@ -47,8 +47,7 @@ impl RoleSettings {
         redact::register_login(&self.username, &password);
         redact::register_named(&format!("the password of role `{role}`"), &password);
         if let LoginMethod::Header {
-            scheme: Some(scheme),
-            ..
+            scheme: Some(scheme), ..
         } = &self.method
         {
             redact::register_named(
