@@ -685,3 +685,18 @@ fn a_basic_roles_browser_sends_its_header_and_the_next_visitor_does_not() {
         .any(|received| received.target.contains("pass-7f3"));
     assert!(!sent_in_a_url, "a password went into a URL");
 }
+
+#[test]
+fn a_digest_role_in_the_browser_fails_saying_the_browser_cannot_answer_digest() {
+    let site = staff_site(Scheme::Digest, "http://127.0.0.1:9");
+    let project = Project::new(&site.url, &roles("digest", Some("/staff/")));
+    project.file(
+        "features/browser.feature",
+        "Feature: Digest in the browser\n  Scenario: the clerk\n    Given I am logged in as \"clerk\"\n    When I visit \"/staff/\"\n",
+    );
+    with_passwords(project.shakedown(), "viewer-pass-7f3")
+        .args(["run"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("role `clerk` logs in by HTTP Digest authentication, which browser steps do not support yet");
+}

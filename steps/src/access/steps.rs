@@ -200,19 +200,9 @@ fn unknown_sight(role: &str, text: &str, path: &str, failure: StepFailure) -> St
     failure.reworded(|why| format!("whether `{role}` sees {text:?} on {path} is unknown: {why}"))
 }
 
-/// One request to `path` as `role`, judged by the matrix's rule. A role that could not log in
-/// is a configuration failure whatever the login met: nothing about the page is known.
+/// One request to `path` as `role`, judged by the matrix's rule.
 async fn observe(world: &ShakedownWorld, role: &str, path: &str, deadline: Deadline) -> Observation {
-    let visitor = match visitor_of(world, role, deadline).await {
-        Ok(visitor) => visitor,
-        Err(failure) => {
-            return Observation {
-                seen: Seen::Failed(FailureKind::Configuration),
-                evidence: format!("`{role}` could not log in ({})", failure.summary()),
-            };
-        }
-    };
-    match request(world, &visitor, path, deadline).await {
+    match visit_as(world, role, path, deadline).await {
         Ok(exchange) => Observation {
             seen: classify(&exchange, world.sessions().login_settings()),
             evidence: format!("{} at {}", exchange.status, exchange.final_url()),
@@ -232,24 +222,25 @@ async fn visit_as(
     deadline: Deadline,
 ) -> Result<Exchange, StepFailure> {
     let visitor = visitor_of(world, role, deadline).await?;
-    request(world, &visitor, path, deadline).await
+    let url = world.resolve(path)?;
+    perform(world.http_client(), &visitor, Outgoing::get(url), deadline).await
 }
 
-/// Who a request as `role` goes out as, logging the role in once per run.
+/// Who a request as `role` goes out as, logging the role in once per run. A login the site
+/// refused (a wrong password, a form that showed itself again) is a configuration failure:
+/// the role could not act, so nothing about the page is known.
 async fn visitor_of(world: &ShakedownWorld, role: &str, deadline: Deadline) -> Result<Visitor, StepFailure> {
     if role == ANONYMOUS {
         return Ok(Visitor::default());
     }
-    let session = world.sessions().session(role, deadline).await?;
+    let session = world.sessions().session(role, deadline).await.map_err(|failure| {
+        let kind = match failure.kind() {
+            FailureKind::Assertion => FailureKind::Configuration,
+            other => other,
+        };
+        failure
+            .reworded(|why| format!("`{role}` could not log in ({why})"))
+            .of_kind(kind)
+    })?;
     Ok(session.visitor(&world.site().base_url))
-}
-
-async fn request(
-    world: &ShakedownWorld,
-    visitor: &Visitor,
-    path: &str,
-    deadline: Deadline,
-) -> Result<Exchange, StepFailure> {
-    let url = world.resolve(path)?;
-    perform(world.http_client(), visitor, Outgoing::get(url), deadline).await
 }
