@@ -698,5 +698,7 @@ fn a_digest_role_in_the_browser_fails_saying_the_browser_cannot_answer_digest() 
         .args(["run"])
         .run()
         .expect_code(1)
-        .expect_stdout("role `clerk` logs in by HTTP Digest authentication, which browser steps do not support yet");
+        .expect_stdout(
+            "role `clerk` logs in by HTTP Digest authentication, which browser steps do not support yet",
+        );
 }

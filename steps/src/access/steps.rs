@@ -233,14 +233,18 @@ async fn visitor_of(world: &ShakedownWorld, role: &str, deadline: Deadline) -> R
     if role == ANONYMOUS {
         return Ok(Visitor::default());
     }
-    let session = world.sessions().session(role, deadline).await.map_err(|failure| {
-        let kind = match failure.kind() {
-            FailureKind::Assertion => FailureKind::Configuration,
-            other => other,
-        };
-        failure
-            .reworded(|why| format!("`{role}` could not log in ({why})"))
-            .of_kind(kind)
-    })?;
+    let session = world
+        .sessions()
+        .session(role, deadline)
+        .await
+        .map_err(|failure| {
+            let kind = match failure.kind() {
+                FailureKind::Assertion => FailureKind::Configuration,
+                other => other,
+            };
+            failure
+                .reworded(|why| format!("`{role}` could not log in ({why})"))
+                .of_kind(kind)
+        })?;
     Ok(session.visitor(&world.site().base_url))
 }
