@@ -442,7 +442,7 @@ fn a_bearer_token_role_reaches_the_api_a_wrong_token_is_refused_and_no_output_sh
         .expect_code(1)
         .expect_stdout("1 passed, 2 failed")
         .expect_stdout("you sent [redacted], and the token alone is [redacted]")
-        .expect_stdout("`intruder` was refused by the `authorization` header at /api/report: 401");
+        .expect_stdout("`intruder` was refused by the `Authorization` header at /api/report: 401");
     let read = |path: &str| {
         std::fs::read_to_string(project.path().join(path)).unwrap_or_else(|error| panic!("{path}: {error}"))
     };

@@ -24,7 +24,8 @@ pub(crate) struct HttpCredentials {
 enum Kind {
     /// The same header on every request: HTTP Basic, a bearer token, an API key.
     Fixed {
-        basic: bool,
+        /// How messages name it: "HTTP Basic authentication", "the `X-Api-Key` header".
+        label: String,
         name: HeaderName,
         value: HeaderValue,
     },
@@ -59,7 +60,7 @@ impl HttpCredentials {
         let value = format!("Basic {}", STANDARD.encode(pair));
         Ok(Self {
             kind: Kind::Fixed {
-                basic: true,
+                label: "HTTP Basic authentication".to_owned(),
                 name: AUTHORIZATION,
                 value: sensitive(&value, "the user name and password")?,
             },
@@ -75,6 +76,7 @@ impl HttpCredentials {
         value: &SecretString,
         origins: Vec<Origin>,
     ) -> Result<Self, StepFailure> {
+        let label = format!("the `{name}` header");
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| StepFailure::configuration(format!("`{name}` is not an HTTP header name")))?;
         let value = match scheme {
@@ -83,7 +85,7 @@ impl HttpCredentials {
         };
         Ok(Self {
             kind: Kind::Fixed {
-                basic: false,
+                label,
                 name,
                 value: sensitive(&value, "the header's value")?,
             },
@@ -106,8 +108,7 @@ impl HttpCredentials {
     /// How the role logs in, for messages: "HTTP Basic authentication", "the `X-Api-Key` header".
     pub(crate) fn scheme(&self) -> String {
         match &self.kind {
-            Kind::Fixed { basic: true, .. } => "HTTP Basic authentication".to_owned(),
-            Kind::Fixed { name, .. } => format!("the `{}` header", name.as_str()),
+            Kind::Fixed { label, .. } => label.clone(),
             Kind::Digest { .. } => "HTTP Digest authentication".to_owned(),
         }
     }
