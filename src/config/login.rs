@@ -43,10 +43,10 @@ impl RawLogin {
         }
         let span = raw.span();
         let login = raw.into_inner();
-        let needs_path = form_used || login.method(source)? == Method::Form;
+        let form_used = form_used || login.method(source)? == Method::Form;
         let path = match login.path {
             Some(path) => path,
-            None if !needs_path => "/".to_owned(),
+            None if !form_used => "/".to_owned(),
             None => {
                 return Err(source.error_at(
                     span,
@@ -76,6 +76,7 @@ impl RawLogin {
             })
             .collect::<Result<_, _>>()?;
         Ok(Some(LoginSettings {
+            form_used,
             path,
             username_field: login.username_field,
             password_field: login.password_field,

@@ -186,8 +186,7 @@ impl Sessions {
     /// How the login page is recognised, when a role logs in through it: a site whose roles all
     /// log in by HTTP authentication has no login page to recognise.
     pub(crate) fn login_settings(&self) -> Option<&LoginSettings> {
-        let any_form = self.roles.values().any(|role| role.method == LoginMethod::Form);
-        self.login.as_ref().filter(|_| any_form)
+        self.login.as_ref().filter(|login| login.form_used)
     }
 
     /// The role's password as read before the run, for a login through the browser's form.

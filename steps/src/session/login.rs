@@ -16,6 +16,10 @@ use crate::text;
 /// How roles log in: `[login]` in shakedown.toml.
 #[derive(Debug, Clone)]
 pub struct LoginSettings {
+    /// Whether anyone logs in through the form (`login.method` or a role's own `method` is
+    /// "form"): only then is there a login page for the access matrix to recognise.
+    pub form_used: bool,
+    /// The login form's page; for the other methods, the page where a refused login shows.
     pub path: String,
     pub username_field: String,
     pub password_field: String,
@@ -222,6 +226,7 @@ mod tests {
 
     fn settings() -> LoginSettings {
         LoginSettings {
+            form_used: true,
             path: "/accounts/login/".into(),
             username_field: "username".into(),
             password_field: "password".into(),
