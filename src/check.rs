@@ -12,7 +12,7 @@ use cucumber::gherkin::{Feature, Scenario, Step, StepType};
 use shakedown_steps::StepFailure;
 use shakedown_steps::access::{MATRIX_PHRASE, is_matrix_cell, matrix_table_problem};
 use shakedown_steps::catalogue::{self, Entry};
-use shakedown_steps::session::{ANONYMOUS, LoginSettings, RoleSettings};
+use shakedown_steps::session::{ANONYMOUS, LoginMethod, LoginSettings, RoleSettings};
 
 use crate::error::Error;
 use crate::suggest::suggest;
@@ -297,7 +297,11 @@ fn role_problem(role: &str, roles: &Roles<'_>) -> Option<String> {
             known.join(", ")
         ));
     }
-    roles.login.is_none().then(|| {
+    let by_form = roles
+        .roles
+        .get(role)
+        .is_some_and(|settings| settings.method == LoginMethod::Form);
+    (by_form && roles.login.is_none()).then(|| {
         format!("role `{role}` cannot log in: shakedown.toml has no `[login]` section; add one with the login page's `path`")
     })
 }

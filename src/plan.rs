@@ -127,6 +127,7 @@ impl RunPlan {
             None => settings.base_url.clone(),
         };
         let read_only = settings.read_only;
+        let client_certificate = settings.client_certificate.clone();
         let reports = [
             (
                 "JUnit",
@@ -200,6 +201,7 @@ impl RunPlan {
             scenario_timeout: config.limits.scenario_timeout,
             config_dir: config_folder(&config.path, working_dir),
             login: config.login,
+            client_certificate,
             roles: config.roles,
             content: config.content,
             probes: config.probes,

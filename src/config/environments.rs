@@ -6,7 +6,10 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
+use shakedown_steps::session::ClientCertificate;
+
 use super::hosts::{HostConfig, RawHost};
+use super::methods::{WrittenCertificate, client_certificate};
 use super::source::Source;
 use super::values::parse_base_url;
 use crate::error::Error;
@@ -17,6 +20,8 @@ pub struct Environment {
     pub read_only: bool,
     /// The servers behind the site, by name; none means probes look at this machine.
     pub hosts: BTreeMap<String, HostConfig>,
+    /// The TLS client certificate every request presents, unless a role has its own.
+    pub client_certificate: Option<ClientCertificate>,
 }
 
 #[derive(Deserialize)]
@@ -25,6 +30,9 @@ pub(super) struct RawEnvironment {
     read_only: bool,
     #[serde(default)]
     hosts: BTreeMap<String, RawHost>,
+    tls_client_cert: Option<Spanned<String>>,
+    tls_client_key: Option<Spanned<String>>,
+    tls_client_key_password_env: Option<Spanned<String>>,
 }
 
 impl RawEnvironment {
@@ -44,10 +52,20 @@ impl RawEnvironment {
                 Ok((host, resolved))
             })
             .collect::<Result<_, Error>>()?;
+        let client_certificate = client_certificate(
+            WrittenCertificate {
+                cert: self.tls_client_cert.as_ref(),
+                key: self.tls_client_key.as_ref(),
+                key_password_env: self.tls_client_key_password_env.as_ref(),
+            },
+            &format!("environments.{name}"),
+            source,
+        )?;
         Ok(Environment {
             base_url,
             read_only: self.read_only,
             hosts,
+            client_certificate,
         })
     }
 }

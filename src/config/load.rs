@@ -142,6 +142,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         .map(|(name, environment)| Ok((name.clone(), environment.resolve(&name, &source)?)))
         .collect::<Result<_, Error>>()?;
     let login_written = layered.written.iter().any(|section| section == "login");
+    let site_method = raw.login.get_ref().method(&source)?;
+    let roles = RawRole::resolve_all(raw.roles, site_method, &source)?;
+    let form_used = roles
+        .values()
+        .any(|role| role.method == shakedown_steps::session::LoginMethod::Form);
     Ok(Config {
         path: path.to_path_buf(),
         environments,
@@ -151,8 +156,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
             .iter()
             .map(|feature| source.relative(feature))
             .collect(),
-        login: RawLogin::resolve(raw.login, login_written, &source)?,
-        roles: RawRole::resolve_all(raw.roles, &source)?,
+        login: RawLogin::resolve(raw.login, login_written, form_used, &source)?,
+        roles,
         secrets: raw.secrets.resolve(&source)?,
         content: raw.content.resolve(&source)?,
         probes: ProbeSettings {

@@ -12,6 +12,7 @@ mod hosts;
 mod limits;
 mod load;
 mod login;
+mod methods;
 mod probes;
 mod roles;
 mod secrets;

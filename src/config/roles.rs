@@ -1,34 +1,50 @@
-//! `[roles.NAME]`: who the site's users are and where each one's password is kept (never in the
-//! file itself).
+//! `[roles.NAME]`: who the site's users are, how each one logs in (`method`, else
+//! `login.method`) and where each one's password or header value is kept (never in the file
+//! itself), with the TLS client certificate it presents, if any.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use serde::Deserialize;
-use shakedown_steps::session::{ANONYMOUS, PasswordSource, RoleSettings};
+use shakedown_steps::session::{ANONYMOUS, LoginMethod, PasswordSource, RoleSettings};
 use toml::Spanned;
 
+use super::methods::{Method, WrittenCertificate, client_certificate, parse_method};
 use super::source::Source;
 use crate::error::Error;
 
-/// A role: its user name and exactly one place its password is kept.
+/// A role: its user name (none for a header role), how it logs in, and exactly one place its
+/// password (or its header's value) is kept.
 #[derive(Deserialize)]
 pub(super) struct RawRole {
-    username: String,
+    username: Option<String>,
+    method: Option<Spanned<String>>,
     password_env: Option<String>,
     password_file: Option<String>,
     password_command: Option<String>,
+    /// `method = "header"`: the header's name, its value's source, and a scheme before it.
+    header: Option<Spanned<String>>,
+    value_env: Option<Spanned<String>>,
+    value_file: Option<Spanned<String>>,
+    value_command: Option<Spanned<String>>,
+    scheme: Option<Spanned<String>>,
+    tls_client_cert: Option<Spanned<String>>,
+    tls_client_key: Option<Spanned<String>>,
+    tls_client_key_password_env: Option<Spanned<String>>,
 }
 
 impl RawRole {
+    /// `site_method` is `login.method`, which a role without its own `method` takes.
     pub fn resolve_all(
         roles: BTreeMap<String, Spanned<Self>>,
+        site_method: Method,
         source: &Source<'_>,
     ) -> Result<BTreeMap<String, RoleSettings>, Error> {
         roles
             .into_iter()
             .map(|(name, role)| {
                 let span = role.span();
-                let settings = role.into_inner().resolve(&name, source, span)?;
+                let settings = role.into_inner().resolve(&name, site_method, source, span)?;
                 Ok((name, settings))
             })
             .collect()
@@ -37,8 +53,9 @@ impl RawRole {
     fn resolve(
         self,
         name: &str,
+        site_method: Method,
         source: &Source<'_>,
-        span: std::ops::Range<usize>,
+        span: Range<usize>,
     ) -> Result<RoleSettings, Error> {
         if name == ANONYMOUS {
             return Err(source.error_at(
@@ -47,28 +64,176 @@ impl RawRole {
                 None,
             ));
         }
-        let sources: Vec<PasswordSource> = [
+        let table = format!("roles.{name}");
+        let method = match &self.method {
+            Some(written) => parse_method(written, &format!("{table}.method"), source)?,
+            None => site_method,
+        };
+        let client_certificate = client_certificate(
+            WrittenCertificate {
+                cert: self.tls_client_cert.as_ref(),
+                key: self.tls_client_key.as_ref(),
+                key_password_env: self.tls_client_key_password_env.as_ref(),
+            },
+            &table,
+            source,
+        )?;
+        let (username, password, method) = if method == Method::Header {
+            self.header_login(&table, source, span)?
+        } else {
+            self.password_login(method, &table, source, span)?
+        };
+        Ok(RoleSettings {
+            username,
+            password,
+            method,
+            client_certificate,
+        })
+    }
+
+    /// A role with a user name and a password: a form, HTTP Basic or HTTP Digest.
+    fn password_login(
+        self,
+        method: Method,
+        table: &str,
+        source: &Source<'_>,
+        span: Range<usize>,
+    ) -> Result<(String, PasswordSource, LoginMethod), Error> {
+        let header_keys = [
+            &self.header,
+            &self.value_env,
+            &self.value_file,
+            &self.value_command,
+            &self.scheme,
+        ];
+        if let Some(stray) = header_keys.into_iter().flatten().next() {
+            return Err(source.error_at(
+                stray.span(),
+                format!("`{table}`: `header`, `value_env`, `value_file`, `value_command` and `scheme` are for `method = \"header\"`"),
+                Some(format!("this role logs in with `method = \"{}\"`", keyword(method))),
+            ));
+        }
+        let username = self.username.ok_or_else(|| {
+            source.error_at(
+                span.clone(),
+                format!("`{table}` needs `username`, the user it logs in as"),
+                None,
+            )
+        })?;
+        let sources = [
             self.password_env.map(PasswordSource::Env),
             self.password_file
                 .map(|file| PasswordSource::File(source.relative(&file))),
             self.password_command.map(PasswordSource::Command),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let [password] = <[PasswordSource; 1]>::try_from(sources).map_err(|sources| {
-            source.error_at(
+        ];
+        let password = exactly_one(
+            sources,
+            table,
+            "`password_env`, `password_file`, `password_command`",
+            "passwords never go in shakedown.toml itself",
+            source,
+            span,
+        )?;
+        let method = match method {
+            Method::Basic => LoginMethod::Basic,
+            Method::Digest => LoginMethod::Digest,
+            Method::Form | Method::Header => LoginMethod::Form,
+        };
+        Ok((username, password, method))
+    }
+
+    /// A role that sends a fixed header: its name, an optional scheme and where its value is kept.
+    fn header_login(
+        self,
+        table: &str,
+        source: &Source<'_>,
+        span: Range<usize>,
+    ) -> Result<(String, PasswordSource, LoginMethod), Error> {
+        if self.password_env.is_some() || self.password_file.is_some() || self.password_command.is_some() {
+            return Err(source.error_at(
                 span,
-                format!(
-                    "`roles.{name}` needs exactly one of `password_env`, `password_file`, `password_command` ({} given)",
-                    sources.len()
-                ),
-                Some("passwords never go in shakedown.toml itself".into()),
+                format!("`{table}` sends a header: its value is kept in `value_env`, `value_file` or `value_command`, not `password_*`"),
+                None,
+            ));
+        }
+        let header = self.header.ok_or_else(|| {
+            source.error_at(
+                span.clone(),
+                format!("`{table}` logs in with `method = \"header\"` and needs `header`, the header's name"),
+                Some("e.g. `header = \"Authorization\"` with `scheme = \"Bearer\"`".into()),
             )
         })?;
-        Ok(RoleSettings {
-            username: self.username,
-            password,
+        let is_token =
+            |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_graphic() && byte != b':');
+        if !is_token(header.get_ref()) {
+            return Err(source.error_at(
+                header.span(),
+                format!(
+                    "`{table}.header`: `{}` is not an HTTP header name",
+                    header.get_ref()
+                ),
+                None,
+            ));
+        }
+        if let Some(scheme) = self.scheme.as_ref().filter(|scheme| !is_token(scheme.get_ref())) {
+            return Err(source.error_at(
+                scheme.span(),
+                format!(
+                    "`{table}.scheme`: `{}` is not an authentication scheme",
+                    scheme.get_ref()
+                ),
+                Some("e.g. `scheme = \"Bearer\"`".into()),
+            ));
+        }
+        let sources = [
+            self.value_env.map(|name| PasswordSource::Env(name.into_inner())),
+            self.value_file
+                .map(|file| PasswordSource::File(source.relative(file.get_ref()))),
+            self.value_command
+                .map(|command| PasswordSource::Command(command.into_inner())),
+        ];
+        let value = exactly_one(
+            sources,
+            table,
+            "`value_env`, `value_file`, `value_command`",
+            "tokens never go in shakedown.toml itself",
+            source,
+            span,
+        )?;
+        let method = LoginMethod::Header {
+            name: header.into_inner(),
+            scheme: self.scheme.map(Spanned::into_inner),
+        };
+        Ok((self.username.unwrap_or_default(), value, method))
+    }
+}
+
+/// The one source written of `sources`, or an error naming the keys it may be given in.
+fn exactly_one(
+    sources: [Option<PasswordSource>; 3],
+    table: &str,
+    keys: &str,
+    hint: &str,
+    source: &Source<'_>,
+    span: Range<usize>,
+) -> Result<PasswordSource, Error> {
+    let given: Vec<PasswordSource> = sources.into_iter().flatten().collect();
+    <[PasswordSource; 1]>::try_from(given)
+        .map(|[one]| one)
+        .map_err(|given| {
+            source.error_at(
+                span,
+                format!("`{table}` needs exactly one of {keys} ({} given)", given.len()),
+                Some(hint.into()),
+            )
         })
+}
+
+fn keyword(method: Method) -> &'static str {
+    match method {
+        Method::Form => "form",
+        Method::Basic => "basic",
+        Method::Digest => "digest",
+        Method::Header => "header",
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use shakedown_steps::session::PasswordSource;
+use shakedown_steps::session::{ClientCertificate, LoginMethod, PasswordSource};
 
 use super::load::{Config, known_keys, parse};
 use super::source::DEFAULTS;
@@ -69,6 +69,53 @@ fn a_misspelt_key_names_its_line_and_the_likely_key() {
     assert_eq!(*line, 2, "{error}");
     assert!(message.contains("unknown key `base_ur`"), "{message}");
     assert_eq!(hint.as_deref(), Some("did you mean `base_url`?"));
+}
+
+#[test]
+fn a_role_takes_the_sites_login_method_unless_it_names_its_own() {
+    let config = parse_text(
+        "[login]\nmethod = \"basic\"\n\
+         [roles.clerk]\nusername = \"clerk\"\npassword_env = \"A\"\n\
+         [roles.staff]\nmethod = \"form\"\nusername = \"s\"\npassword_env = \"B\"\n\
+         [roles.api]\nmethod = \"header\"\nheader = \"X-Api-Key\"\nvalue_file = \"api.key\"\n\
+         tls_client_cert = \"c.pem\"\ntls_client_key = \"k.pem\"\n",
+    );
+    // A form role needs the login page's path, which a Basic site may leave out.
+    let error = config.expect_err("a form role without a path");
+    assert!(error.to_string().contains("`[login]` needs `path`"), "{error}");
+    let config = parse_text(
+        "[login]\nmethod = \"basic\"\n\
+         [roles.clerk]\nusername = \"clerk\"\npassword_env = \"A\"\n\
+         [roles.api]\nmethod = \"header\"\nheader = \"X-Api-Key\"\nvalue_file = \"api.key\"\n\
+         tls_client_cert = \"c.pem\"\ntls_client_key = \"k.pem\"\n",
+    )
+    .expect("valid");
+    assert_eq!(config.roles["clerk"].method, LoginMethod::Basic);
+    let api = &config.roles["api"];
+    assert_eq!(
+        api.method,
+        LoginMethod::Header {
+            name: "X-Api-Key".into(),
+            scheme: None
+        }
+    );
+    assert!(matches!(&api.password, PasswordSource::File(path) if path == Path::new("/project/api.key")));
+    assert_eq!(
+        api.client_certificate,
+        Some(ClientCertificate {
+            certificate: "/project/c.pem".into(),
+            key: "/project/k.pem".into()
+        })
+    );
+    assert_eq!(config.login.expect("login").path, "/");
+    let stray = parse_text("[roles.clerk]\nusername = \"c\"\npassword_env = \"A\"\nscheme = \"Bearer\"\n")
+        .expect_err("a scheme on a form role");
+    assert!(
+        stray
+            .to_string()
+            .contains(":4:10: `roles.clerk`: `header`, `value_env`"),
+        "{stray}"
+    );
 }
 
 #[test]

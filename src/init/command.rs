@@ -254,7 +254,7 @@ fn describe_visit(visit: &Visit, url: &str, args: &InitArgs) -> String {
     );
     for (path, scheme) in &visit.http_auth {
         text.push_str(&format!(
-            "\nshakedown: {path} asks for HTTP authentication ({scheme}), not a login form: `[login]` cannot log in there, so the feature checks that it asks"
+            "\nshakedown: {path} asks for HTTP authentication ({scheme}), not a login form: the feature checks that it asks; for roles to log in there, set `method` in `[login]` (\"basic\", \"digest\" or \"header\")"
         ));
     }
     if !visit.left_out.is_empty() {

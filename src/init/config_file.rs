@@ -64,7 +64,7 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
         .iter()
         .map(|(path, scheme)| {
             format!(
-                "# {path} asks for HTTP authentication ({scheme}) instead: a form login cannot answer it.\n"
+                "# {path} asks for HTTP authentication ({scheme}) instead: set `method` below (\"basic\", \"digest\", \"header\").\n"
             )
         })
         .collect();

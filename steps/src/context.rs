@@ -15,7 +15,7 @@ use crate::browser::{BrowserSettings, Browsers};
 use crate::content::{CrawlSettings, Crawler, RuleSet};
 use crate::failure::StepFailure;
 use crate::probes::ProbeSettings;
-use crate::session::{LoginSettings, RoleSettings, Sessions};
+use crate::session::{ClientCertificate, LoginSettings, RoleSettings, Sessions};
 use crate::site::{self, Site};
 
 /// How much longer than the step timeout the HTTP client itself waits before giving up: only a
@@ -37,6 +37,9 @@ pub struct StepSettings {
     pub scenario_timeout: Duration,
     /// How roles log in, when the configuration says.
     pub login: Option<LoginSettings>,
+    /// The environment's TLS client certificate, presented by every request a role without its
+    /// own makes.
+    pub client_certificate: Option<ClientCertificate>,
     /// The configured roles by name (`anonymous` is built in and never listed).
     pub roles: BTreeMap<String, RoleSettings>,
     /// The forbidden-content rules, compiled once, and how far a crawl may go.
@@ -90,20 +93,31 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    /// Builds every service from its settings. Redirects are followed by the HTTP steps
-    /// themselves so that every hop's cookies land in the scenario's jar and the chain can be
-    /// reported.
+    /// Builds every service from its settings.
     pub fn new(settings: StepSettings) -> Result<Self, String> {
-        let mut http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.step_timeout + BACKSTOP_MARGIN)
-            .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")));
-        // A private CA trusted by the TLS probe is trusted by the HTTP steps too.
-        if let Some(file) = &settings.probes.tls_ca_file {
-            http = http.tls_certs_merge(extra_roots(file)?);
-        }
-        let http = http.build().map_err(|error| error.to_string())?;
+        let roots = settings
+            .probes
+            .tls_ca_file
+            .as_deref()
+            .map(extra_roots)
+            .transpose()?;
+        let http = http_client(&settings, roots.as_deref(), settings.client_certificate.as_ref())
+            .map_err(|why| format!("`environments.{}`: {why}", settings.environment))?;
+        // A role with its own certificate has its own pool; one that cannot be built fails only
+        // that role's scenarios, as a password that cannot be read does.
+        let role_clients = settings
+            .roles
+            .iter()
+            .filter_map(|(role, role_settings)| {
+                let certificate = role_settings.client_certificate.as_ref()?;
+                let client = http_client(&settings, roots.as_deref(), Some(certificate)).map_err(|why| {
+                    StepFailure::configuration(format!(
+                        "the client certificate of role `{role}` cannot be used: {why}"
+                    ))
+                });
+                Some((role.clone(), client))
+            })
+            .collect();
         let browsers = Browsers::new(
             settings.browser,
             settings.step_timeout,
@@ -112,6 +126,7 @@ impl RunContext {
         );
         let sessions = Sessions::new(
             http.clone(),
+            role_clients,
             settings.login,
             settings.roles,
             settings.base_url.clone(),
@@ -156,6 +171,29 @@ impl RunContext {
     pub async fn shutdown(&self) {
         self.browsers.shutdown().await;
     }
+}
+
+/// A connection pool that follows no redirect itself (the HTTP steps do, so that every hop's
+/// cookies land in the scenario's jar and the chain can be reported), trusts the extra roots and
+/// presents `certificate` when there is one.
+fn http_client(
+    settings: &StepSettings,
+    roots: Option<&[reqwest::Certificate]>,
+    certificate: Option<&ClientCertificate>,
+) -> Result<reqwest::Client, String> {
+    let mut http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(settings.step_timeout + BACKSTOP_MARGIN)
+        .connect_timeout(settings.step_timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")));
+    // A private CA trusted by the TLS probe is trusted by the HTTP steps too.
+    if let Some(roots) = roots {
+        http = http.tls_certs_merge(roots.to_vec());
+    }
+    if let Some(certificate) = certificate {
+        http = http.identity(certificate.identity()?);
+    }
+    http.build().map_err(|error| error.to_string())
 }
 
 /// The certificates of `probes.tls_ca_file`, as roots for the HTTP client.

@@ -164,10 +164,10 @@ impl ShakedownWorld {
         self.role = None;
     }
 
-    /// Acts as `role` from now on, with its session's cookies.
+    /// Acts as `role` from now on, with its session's cookies and credentials.
     pub(crate) async fn become_role(&mut self, role: String) -> Result<(), StepFailure> {
         let session = self.run.sessions.session(&role, self.deadline()).await?;
-        self.http.jar = session.jar(&self.site.base_url);
+        self.http.visitor = session.visitor(&self.site.base_url);
         self.role = Some(role);
         Ok(())
     }

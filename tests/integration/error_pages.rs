@@ -127,8 +127,9 @@ password_env = "REPORTER_PASSWORD_NOBODY_SET"
     let outcome = project.shakedown().args(["run"]).run();
     outcome
         .expect_code(1)
-        .expect_stdout("whether `anonymous` may open /admin is unknown: it answered 500 Internal Server Error")
-        .expect_stdout("whether `reporter` may open /admin is unknown: the password of role `reporter` could not be read")
+        .expect_stdout("/admin answered 500 Internal Server Error for `anonymous`; access unknown")
+        .expect_stdout("`reporter` could not log in (the password of role `reporter` could not be read")
+        .expect_stdout("whether `reporter` can open /admin is unknown")
         .expect_stdout("the access matrix could not be checked: 3 of 4 cells could not be told")
         .expect_no_panic();
     assert!(

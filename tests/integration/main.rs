@@ -14,6 +14,7 @@ mod fleet;
 mod hostile_browser;
 mod init;
 mod junit;
+mod logins;
 mod partition;
 mod probes;
 mod reports;

@@ -1,15 +1,13 @@
 //! The "Who may see what" phrases. Each request is made with the role's own session (one login
 //! per role per run); the matrix checks all its cells at once.
 
-use std::sync::Arc;
-
 use cucumber::gherkin::Step;
 use shakedown_steps_macros::phrase;
 
 use super::matrix::{Access, Expectations, Observation, Seen, classify, holds, render};
 use crate::deadline::Deadline;
 use crate::failure::{FailureKind, StepFailure};
-use crate::http::{Exchange, Outgoing, checks, perform};
+use crate::http::{Exchange, Outgoing, Visitor, checks, perform};
 use crate::session::ANONYMOUS;
 use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
@@ -113,17 +111,33 @@ async fn has_no_access(
 
 /// A single cell that could not be told: an error page, an answer none of the matrix's words
 /// describe, a login or a request that failed. It never claims a leak it did not see; its kind is
-/// the failure's own (a role that cannot log in is a configuration problem, Nagios UNKNOWN).
+/// the one the matrix gives the same cell (a role that cannot log in is a configuration problem,
+/// Nagios UNKNOWN; an error page is the site's).
 fn unknown_access(role: &str, path: &str, observation: &Observation) -> StepFailure {
-    let (why, kind) = match &observation.seen {
-        Seen::Failed(kind) => (observation.evidence.clone(), *kind),
+    let (summary, kind) = match &observation.seen {
+        Seen::Failed(kind) => (
+            format!(
+                "{}; whether `{role}` can open {path} is unknown",
+                observation.evidence
+            ),
+            *kind,
+        ),
         Seen::Other(status) => (
-            format!("it answered {}", status_text(*status)),
+            format!(
+                "{path} answered {} for `{role}`; access unknown",
+                status_text(*status)
+            ),
             FailureKind::Assertion,
         ),
-        Seen::Access(_) => (observation.evidence.clone(), FailureKind::Assertion),
+        Seen::Access(_) => (
+            format!(
+                "whether `{role}` may open {path} is unknown: {}",
+                observation.evidence
+            ),
+            FailureKind::Assertion,
+        ),
     };
-    StepFailure::new(format!("whether `{role}` may open {path} is unknown: {why}"))
+    StepFailure::new(summary)
         .of_kind(kind)
         .with("seen", format!("{}: {}", observation.seen, observation.evidence))
 }
@@ -205,22 +219,37 @@ async fn observe(world: &ShakedownWorld, role: &str, path: &str, deadline: Deadl
     }
 }
 
-/// Requests `path` with the role's session; `anonymous` sends no cookies.
+/// Requests `path` with the role's session and credentials; `anonymous` sends none.
 async fn visit_as(
     world: &ShakedownWorld,
     role: &str,
     path: &str,
     deadline: Deadline,
 ) -> Result<Exchange, StepFailure> {
+    let visitor = visitor_of(world, role, deadline).await?;
     let url = world.resolve(path)?;
-    let jar = if role == ANONYMOUS {
-        Arc::default()
-    } else {
-        world
-            .sessions()
-            .session(role, deadline)
-            .await?
-            .jar(&world.site().base_url)
-    };
-    perform(world.http_client(), &jar, Outgoing::get(url), deadline).await
+    perform(world.http_client(), &visitor, Outgoing::get(url), deadline).await
+}
+
+/// Who a request as `role` goes out as, logging the role in once per run. A login the site
+/// refused (a wrong password, a form that showed itself again) is a configuration failure:
+/// the role could not act, so nothing about the page is known.
+async fn visitor_of(world: &ShakedownWorld, role: &str, deadline: Deadline) -> Result<Visitor, StepFailure> {
+    if role == ANONYMOUS {
+        return Ok(Visitor::default());
+    }
+    let session = world
+        .sessions()
+        .session(role, deadline)
+        .await
+        .map_err(|failure| {
+            let kind = match failure.kind() {
+                FailureKind::Assertion => FailureKind::Configuration,
+                other => other,
+            };
+            failure
+                .reworded(|why| format!("`{role}` could not log in ({why})"))
+                .of_kind(kind)
+        })?;
+    Ok(session.visitor(&world.site().base_url))
 }

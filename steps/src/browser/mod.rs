@@ -1,6 +1,7 @@
 //! Browser steps: a real Chromium (or any WebDriver) driven through thirtyfour, with a pool of
 //! sessions shared by the run's scenarios and a screenshot for every failing step.
 
+mod credentials;
 mod driver;
 mod find;
 mod guard;

@@ -16,6 +16,7 @@ use thirtyfour::error::WebDriverError;
 use thirtyfour::{TimeoutConfiguration, WebDriver};
 use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
+use super::credentials;
 use super::driver::{self, Driver, INSTALL_HINT};
 use super::guard::RequestGuard;
 use super::identity::{self, Identity};
@@ -168,6 +169,7 @@ impl Browsers {
         if lease.session.identity != *wanted {
             // Until the change is complete the session is neither the old role nor the new.
             lease.session.identity = Identity::Unknown;
+            credentials::send(&page, wanted, sessions, base_url).await?;
             identity::apply(&page, wanted, self.inner.settings.login_form, sessions, base_url).await?;
             lease.session.identity = wanted.clone();
         }
@@ -230,7 +232,11 @@ impl Browsers {
         let reusable = !broken.load(Ordering::SeqCst)
             && !inner.closed.load(Ordering::SeqCst)
             && matches!(
-                tokio::time::timeout(HOUSEKEEPING_LIMIT, identity::clean(&session.driver)).await,
+                tokio::time::timeout(HOUSEKEEPING_LIMIT, async {
+                    identity::clean(&session.driver).await?;
+                    credentials::clear(&session.driver).await
+                })
+                .await,
                 Ok(Ok(()))
             )
             // What the guard failed after the scenario's last browser step belongs to no later

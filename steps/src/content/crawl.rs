@@ -11,7 +11,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use regex::Regex;
 use reqwest::Client;
-use reqwest::cookie::Jar;
 use scraper::Html;
 use url::Url;
 
@@ -19,7 +18,7 @@ use super::links::{LinkRules, Skip, page_key, shape_of};
 use super::rules::{Finding, RuleSet};
 use crate::deadline::Deadline;
 use crate::failure::{FailureKind, StepFailure};
-use crate::http::{Outgoing, perform};
+use crate::http::{Outgoing, Visitor, perform};
 use crate::text;
 
 /// Pages fetched at the same time.
@@ -134,10 +133,10 @@ impl Crawler {
         self.max_pages
     }
 
-    /// Crawls from `start` with the cookies in `jar`, checking every page against the rules,
-    /// until the links, the limits or the step's deadline run out.
-    pub(crate) async fn crawl(&self, jar: &Jar, start: Url, deadline: Deadline) -> CrawlReport {
-        crawl(self, jar, start, deadline).await
+    /// Crawls from `start` as `visitor` (its cookies and credentials), checking every page
+    /// against the rules, until the links, the limits or the step's deadline run out.
+    pub(crate) async fn crawl(&self, visitor: &Visitor, start: Url, deadline: Deadline) -> CrawlReport {
+        crawl(self, visitor, start, deadline).await
     }
 }
 
@@ -218,7 +217,7 @@ impl Frontier {
     }
 }
 
-async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> CrawlReport {
+async fn crawl(crawler: &Crawler, visitor: &Visitor, start: Url, deadline: Deadline) -> CrawlReport {
     let Crawler {
         http,
         rules,
@@ -245,7 +244,7 @@ async fn crawl(crawler: &Crawler, jar: &Jar, start: Url, deadline: Deadline) -> 
         let fetches = batch.into_iter().map(|candidate| async move {
             let fetched = perform(
                 http,
-                jar,
+                visitor,
                 Outgoing::get_on_this_site(candidate.url.clone()),
                 deadline,
             )

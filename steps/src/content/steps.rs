@@ -51,7 +51,7 @@ async fn no_forbidden_content_reachable(
     let start_url = world.resolve(&start)?;
     let deadline = world.deadline();
     let crawler = world.crawler();
-    let report = crawler.crawl(&world.http.jar, start_url, deadline).await;
+    let report = crawler.crawl(&world.http.visitor, start_url, deadline).await;
     let note = report.verdict(&start, world.role_name(), crawler.max_pages(), deadline)?;
     world.note(note);
     Ok(())

@@ -1,5 +1,6 @@
 //! One HTTP exchange as a scenario sees it: the request, every redirect hop (each hop's
-//! cookies go into the scenario's jar), the final answer and how long it all took.
+//! cookies go into the scenario's jar, a role's HTTP credentials only to their own origins),
+//! the final answer and how long it all took.
 
 use std::error::Error as _;
 use std::sync::{Arc, OnceLock};
@@ -10,6 +11,7 @@ use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Client, Method, StatusCode};
 use url::{Origin, Url};
 
+use super::credentials::HttpCredentials;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::text;
@@ -19,19 +21,40 @@ const MAX_REDIRECTS: usize = 10;
 /// Bytes of a body kept; a larger body is cut here so one huge page cannot exhaust memory.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-/// A scenario's HTTP state: its own cookie jar, the last answer it received, and the statuses its
-/// steps check (a server error named there is something it expects, not a failure).
+/// A scenario's HTTP state: who its requests go out as, the last answer it received, and the
+/// statuses its steps check (a server error named there is something it expects, not a failure).
 #[derive(Default)]
 pub(crate) struct HttpState {
-    pub jar: Arc<Jar>,
+    pub visitor: Visitor,
     pub last: Option<Exchange>,
     pub expected_statuses: Vec<u16>,
 }
 
 impl HttpState {
-    /// Forgets every cookie: the scenario continues as an anonymous visitor.
+    /// Forgets every cookie and credential: the scenario continues as an anonymous visitor.
     pub fn forget_cookies(&mut self) {
-        self.jar = Arc::default();
+        self.visitor = Visitor::default();
+    }
+}
+
+/// Who a request goes out as: a cookie jar, and for a role that logs in by HTTP authentication
+/// or a client certificate, those credentials. The default is an anonymous visitor.
+#[derive(Clone, Default)]
+pub(crate) struct Visitor {
+    pub jar: Arc<Jar>,
+    /// Basic, Digest or a fixed header, added only on hops to their own origins.
+    pub credentials: Option<Arc<HttpCredentials>>,
+    /// The role's own connection pool, presenting its client certificate; none uses the run's.
+    pub client: Option<Client>,
+}
+
+/// Cookies and credentials are secrets: only whether there are any shows.
+impl std::fmt::Debug for Visitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Visitor")
+            .field("credentials", &self.credentials)
+            .field("client_certificate", &self.client.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -152,15 +175,17 @@ impl Outgoing {
     }
 }
 
-/// Sends `outgoing` and follows redirects, every hop by the step's one deadline.
+/// Sends `outgoing` as `visitor` and follows redirects, every hop by the step's one deadline.
+/// `client` is the run's pool, used unless the visitor has its own.
 pub(crate) async fn perform(
     client: &Client,
-    jar: &Jar,
+    visitor: &Visitor,
     outgoing: Outgoing,
     deadline: Deadline,
 ) -> Result<Exchange, StepFailure> {
     let request_line = format!("{} {}", outgoing.method, outgoing.url);
-    match deadline.run(follow_redirects(client, jar, outgoing)).await {
+    let client = visitor.client.as_ref().unwrap_or(client);
+    match deadline.run(follow_redirects(client, visitor, outgoing)).await {
         Some(result) => result,
         None => Err(deadline
             .exceeded("no complete answer")
@@ -168,7 +193,13 @@ pub(crate) async fn perform(
     }
 }
 
-async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Result<Exchange, StepFailure> {
+async fn follow_redirects(
+    client: &Client,
+    visitor: &Visitor,
+    outgoing: Outgoing,
+) -> Result<Exchange, StepFailure> {
+    let jar = &*visitor.jar;
+    let credentials = visitor.credentials.as_deref();
     let started = Instant::now();
     let requested = outgoing.url.clone();
     let Outgoing {
@@ -183,18 +214,34 @@ async fn follow_redirects(client: &Client, jar: &Jar, outgoing: Outgoing) -> Res
     let first_method = method.clone();
     let mut redirects = Vec::new();
     loop {
-        let mut request = client.request(method.clone(), url.clone());
-        if let Some(cookies) = jar.cookies(&url) {
-            request = request.header(COOKIE, cookies);
-        }
-        if let Some(body) = &body {
-            let kind = content_type.unwrap_or_else(|| content_type_of(body));
-            request = request.header(CONTENT_TYPE, kind).body(body.clone());
-        }
-        let response = request
-            .send()
+        let send = || {
+            let mut request = client.request(method.clone(), url.clone());
+            if let Some(cookies) = jar.cookies(&url) {
+                request = request.header(COOKIE, cookies);
+            }
+            // Added here, hop by hop, so a redirect elsewhere never carries them.
+            if let Some((name, value)) =
+                credentials.and_then(|credentials| credentials.header_for(&method, &url))
+            {
+                request = request.header(name, value);
+            }
+            if let Some(body) = &body {
+                let kind = content_type.unwrap_or_else(|| content_type_of(body));
+                request = request.header(CONTENT_TYPE, kind).body(body.clone());
+            }
+            request.send()
+        };
+        let mut response = send()
             .await
             .map_err(|error| transport_failure(&method, &url, &error))?;
+        // A Digest challenge (the first, or a stale nonce) is answered once; a second 401 stands.
+        let challenged = response.status() == StatusCode::UNAUTHORIZED
+            && credentials.is_some_and(|credentials| credentials.take_challenge(&url, response.headers()));
+        if challenged {
+            response = send()
+                .await
+                .map_err(|error| transport_failure(&method, &url, &error))?;
+        }
         jar.set_cookies(&mut response.headers().get_all(SET_COOKIE).iter(), &url);
         let status = response.status();
         let location = response

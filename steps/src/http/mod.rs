@@ -1,8 +1,10 @@
 //! HTTP steps: requests made with the scenario's cookies, and checks on the last response.
 
 pub(crate) mod checks;
+mod credentials;
 mod exchange;
 mod steps;
 
-pub(crate) use exchange::{Exchange, HttpState, Outgoing, perform};
+pub(crate) use credentials::{HttpCredentials, challenged_schemes};
+pub(crate) use exchange::{Exchange, HttpState, Outgoing, Visitor, perform};
 pub(crate) use steps::checked_status;

@@ -121,7 +121,7 @@ async fn send(
         body_stays_within: None,
         stays_on_origin: false,
     };
-    let exchange = perform(world.http_client(), &world.http.jar, outgoing, deadline).await?;
+    let exchange = perform(world.http_client(), &world.http.visitor, outgoing, deadline).await?;
     let unexpected_error = exchange.status.is_server_error() && world.http.expected_statuses.is_empty();
     let failure = unexpected_error.then(|| {
         StepFailure::new(format!(

@@ -14,26 +14,42 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use super::login::{Credentials, LoginSettings, log_in};
+use super::methods::{LoginMethod, check_accepted};
 use super::secrets::{PasswordSource, RoleSettings, secret_variables};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::http::{HttpCredentials, Visitor};
 use crate::redact;
 
-/// A logged-in role: the cookies the site gave it.
+/// A logged-in role: the cookies the site gave it, the HTTP credentials it sends (Basic,
+/// Digest, a fixed header) and its own connection pool when it presents a client certificate.
 pub struct RoleSession {
     pub role: String,
     pub cookies: Vec<(String, String)>,
+    pub(crate) credentials: Option<Arc<HttpCredentials>>,
+    pub(crate) client: Option<Client>,
 }
 
 impl RoleSession {
-    /// A new cookie jar holding this session, so a scenario can log out without ending the
-    /// session for the others.
-    pub fn jar(&self, base_url: &Url) -> Arc<Jar> {
+    /// A visitor acting as this role with a new cookie jar holding its session, so a scenario
+    /// can log out without ending the session for the others.
+    pub(crate) fn visitor(&self, base_url: &Url) -> Visitor {
         let jar = Jar::default();
         for (name, value) in &self.cookies {
             jar.add_cookie_str(&format!("{name}={value}; Path=/"), base_url);
         }
-        Arc::new(jar)
+        Visitor {
+            jar: Arc::new(jar),
+            credentials: self.credentials.clone(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// The header the role's browser sends with each request (Basic or a fixed header), if any.
+    pub(crate) fn browser_header(&self, base_url: &Url) -> Option<(String, String)> {
+        let credentials = self.credentials.as_deref()?;
+        let (name, value) = credentials.header_for(&reqwest::Method::GET, base_url)?;
+        Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
     }
 }
 
@@ -44,7 +60,8 @@ impl fmt::Debug for RoleSession {
         f.debug_struct("RoleSession")
             .field("role", &self.role)
             .field("cookies", &names)
-            .finish()
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
     }
 }
 
@@ -54,6 +71,9 @@ type Login = Arc<OnceCell<Result<Arc<RoleSession>, StepFailure>>>;
 /// the run's one session per role.
 pub struct Sessions {
     http: Client,
+    /// The connection pools of roles with their own client certificate, or why one could not
+    /// be built (which fails only that role's scenarios).
+    role_clients: BTreeMap<String, Result<Client, StepFailure>>,
     login: Option<LoginSettings>,
     roles: BTreeMap<String, RoleSettings>,
     base_url: Url,
@@ -77,12 +97,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Sessions {
     pub fn new(
         http: Client,
+        role_clients: BTreeMap<String, Result<Client, StepFailure>>,
         login: Option<LoginSettings>,
         roles: BTreeMap<String, RoleSettings>,
         base_url: Url,
     ) -> Self {
         Self {
             http,
+            role_clients,
             login,
             roles,
             base_url,
@@ -132,13 +154,23 @@ impl Sessions {
             .clone()
     }
 
-    /// The role's settings and the login form, or why the role cannot log in.
-    pub(crate) fn login_of(&self, role: &str) -> Result<(&RoleSettings, &LoginSettings), StepFailure> {
-        let role_settings = self.roles.get(role).ok_or_else(|| {
+    /// How `role` logs in, if it is a configured role.
+    pub(crate) fn method_of(&self, role: &str) -> Option<&LoginMethod> {
+        self.roles.get(role).map(|settings| &settings.method)
+    }
+
+    /// The role's settings, or why there is no such role.
+    fn role(&self, role: &str) -> Result<&RoleSettings, StepFailure> {
+        self.roles.get(role).ok_or_else(|| {
             let known: Vec<&str> = self.roles.keys().map(String::as_str).collect();
             StepFailure::configuration(format!("there is no role `{role}` in shakedown.toml"))
                 .with("known roles", format!("anonymous, {}", known.join(", ")))
-        })?;
+        })
+    }
+
+    /// The role's settings and the login form, or why the role cannot log in.
+    pub(crate) fn login_of(&self, role: &str) -> Result<(&RoleSettings, &LoginSettings), StepFailure> {
+        let role_settings = self.role(role)?;
         let login = self.login.as_ref().ok_or_else(|| {
             StepFailure::configuration(format!(
                 "role `{role}` cannot log in: shakedown.toml has no `[login]` section"
@@ -151,9 +183,10 @@ impl Sessions {
         Ok((role_settings, login))
     }
 
-    /// How the login page is recognised, when the configuration has one.
+    /// How the login page is recognised, when a role logs in through it: a site whose roles all
+    /// log in by HTTP authentication has no login page to recognise.
     pub(crate) fn login_settings(&self) -> Option<&LoginSettings> {
-        self.login.as_ref()
+        self.login.as_ref().filter(|login| login.form_used)
     }
 
     /// The role's password as read before the run, for a login through the browser's form.
@@ -166,22 +199,47 @@ impl Sessions {
     }
 
     async fn log_in_role(&self, role: &str, deadline: Deadline) -> Result<Arc<RoleSession>, StepFailure> {
-        let (role_settings, login) = self.login_of(role)?;
+        let role_settings = self.role(role)?;
+        let client = match self.role_clients.get(role) {
+            Some(built) => Some(built.clone()?),
+            None => None,
+        };
         let password = self.password(role)?;
-        let jar = Jar::default();
-        log_in(
-            &self.http,
-            &jar,
-            &self.base_url,
-            login,
-            Credentials {
+        let origins = match &self.login {
+            Some(login) => login.credential_origins(&self.base_url),
+            None => vec![self.base_url.origin()],
+        };
+        let username = role_settings.username.as_str();
+        let credentials = match &role_settings.method {
+            LoginMethod::Form => None,
+            LoginMethod::Basic => Some(HttpCredentials::basic(username, &password, origins)?),
+            LoginMethod::Digest => Some(HttpCredentials::digest(username, password.clone(), origins)),
+            LoginMethod::Header { name, scheme } => Some(HttpCredentials::header(
+                name,
+                scheme.as_deref(),
+                &password,
+                origins,
+            )?),
+        };
+        let visitor = Visitor {
+            jar: Arc::default(),
+            credentials: credentials.map(Arc::new),
+            client,
+        };
+        if role_settings.method == LoginMethod::Form {
+            let (_, login) = self.login_of(role)?;
+            let who = Credentials {
                 role,
-                username: &role_settings.username,
+                username,
                 password: password.expose_secret(),
-            },
-            deadline,
-        )
-        .await?;
+            };
+            log_in(&self.http, &visitor, &self.base_url, login, who, deadline).await?;
+        } else {
+            // The login page, when the file names one, is where a refused password shows.
+            let page = self.login.as_ref().map_or("/", |login| login.path.as_str());
+            check_accepted(&self.http, &visitor, &self.base_url, page, role, deadline).await?;
+        }
+        let jar = &visitor.jar;
         let cookies = jar
             .cookies(&self.base_url)
             .and_then(|header| header.to_str().ok().map(str::to_owned))
@@ -201,6 +259,8 @@ impl Sessions {
         Ok(Arc::new(RoleSession {
             role: role.to_owned(),
             cookies,
+            credentials: visitor.credentials,
+            client: visitor.client,
         }))
     }
 }

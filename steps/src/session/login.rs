@@ -3,21 +3,23 @@
 //! `authenticity_token`) and the cookies that came with it, post the credentials, follow the
 //! redirects, and decide whether the site let us in.
 
-use reqwest::Client;
-use reqwest::Method;
-use reqwest::cookie::Jar;
+use reqwest::{Client, Method, StatusCode};
 use scraper::{ElementRef, Html, Selector};
 use url::{Origin, Url};
 
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::http::{Exchange, Outgoing, perform};
+use crate::http::{Exchange, Outgoing, Visitor, challenged_schemes, perform};
 use crate::site;
 use crate::text;
 
 /// How roles log in: `[login]` in shakedown.toml.
 #[derive(Debug, Clone)]
 pub struct LoginSettings {
+    /// Whether anyone logs in through the form (`login.method` or a role's own `method` is
+    /// "form"): only then is there a login page for the access matrix to recognise.
+    pub form_used: bool,
+    /// The login form's page; for the other methods, the page where a refused login shows.
     pub path: String,
     pub username_field: String,
     pub password_field: String,
@@ -81,7 +83,7 @@ pub(crate) struct Credentials<'a> {
 /// Logs a role's user in, leaving the session's cookies in `jar`.
 pub(crate) async fn log_in(
     client: &Client,
-    jar: &Jar,
+    visitor: &Visitor,
     base_url: &Url,
     login: &LoginSettings,
     who: Credentials<'_>,
@@ -93,8 +95,9 @@ pub(crate) async fn log_in(
         password,
     } = who;
     let login_url = site::resolve(base_url, &login.path)?;
-    let page = perform(client, jar, Outgoing::get(login_url.clone()), deadline).await?;
+    let page = perform(client, visitor, Outgoing::get(login_url.clone()), deadline).await?;
     login.confine_credentials(base_url, role, "the login page", &page.final_url())?;
+    asks_for_http_authentication(&page, role)?;
     let (action, mut fields) = login_form(&page, login).ok_or_else(|| {
         StepFailure::new(format!(
             "no login form at {}: no form with a `{}` field",
@@ -123,7 +126,8 @@ pub(crate) async fn log_in(
         body_stays_within: Some(login.credential_origins(base_url)),
         stays_on_origin: false,
     };
-    let answer = perform(client, jar, outgoing, deadline).await?;
+    let answer = perform(client, visitor, outgoing, deadline).await?;
+    asks_for_http_authentication(&answer, role)?;
     let still_on_login = answer.final_url().path() == login_url.path() || is_login_page(&answer.body, login);
     let missing_proof = login
         .success_contains
@@ -151,6 +155,29 @@ pub(crate) async fn log_in(
                 format!("check the username and the password source of `[roles.{role}]`"),
             ),
     )
+}
+
+/// A 401 that asks for HTTP authentication (`WWW-Authenticate: Basic …`) where a form login
+/// was configured: the site wants another `login.method`, which the message names.
+fn asks_for_http_authentication(answer: &Exchange, role: &str) -> Result<(), StepFailure> {
+    let schemes = challenged_schemes(&answer.headers);
+    if answer.status != StatusCode::UNAUTHORIZED || schemes.is_empty() {
+        return Ok(());
+    }
+    let method = match schemes.iter().map(|scheme| scheme.to_ascii_lowercase()).next() {
+        Some(scheme) if scheme == "basic" || scheme == "digest" => format!("`login.method = \"{scheme}\"`"),
+        _ => "`login.method = \"header\"` with the header it expects".to_owned(),
+    };
+    Err(StepFailure::configuration(format!(
+        "login as `{role}` failed: {} answered 401 and asks for HTTP {} authentication, not a login form",
+        answer.final_url().path(),
+        schemes.join(", ")
+    ))
+    .with("request", answer.describe())
+    .with(
+        "hint",
+        format!("the site logs in by HTTP authentication: set {method} in `[login]` (or the role's own `method`); `login.method` is \"form\" now"),
+    ))
 }
 
 /// The form holding the password field: where it posts and the values it would send.
@@ -199,6 +226,7 @@ mod tests {
 
     fn settings() -> LoginSettings {
         LoginSettings {
+            form_used: true,
             path: "/accounts/login/".into(),
             username_field: "username".into(),
             password_field: "password".into(),

@@ -3,6 +3,7 @@
 
 mod cache;
 mod login;
+mod methods;
 mod secrets;
 mod steps;
 
@@ -11,4 +12,5 @@ pub const ANONYMOUS: &str = "anonymous";
 
 pub use cache::{RoleSession, Sessions};
 pub use login::{LoginSettings, is_login_page};
+pub use methods::{ClientCertificate, LoginMethod};
 pub use secrets::{PasswordSource, RoleSettings, read_secret};

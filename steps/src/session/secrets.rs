@@ -9,15 +9,22 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
 
+use super::methods::{ClientCertificate, LoginMethod};
 use crate::failure::StepFailure;
 use crate::probes::{Host as _, Invocation, LocalHost, RunError};
 use crate::redact;
 
-/// A role as configured: who it logs in as and where its password is kept.
+/// A role as configured: who it logs in as, how, and where its password is kept.
 #[derive(Debug, Clone)]
 pub struct RoleSettings {
+    /// Empty for a role that sends a fixed header: it has no user name.
     pub username: String,
+    /// The password, or for `method = "header"` the header's value (`value_env` …).
     pub password: PasswordSource,
+    /// The role's `method`, or `login.method` when it names none.
+    pub method: LoginMethod,
+    /// The client certificate its requests present: its own, or its environment's.
+    pub client_certificate: Option<ClientCertificate>,
 }
 
 impl RoleSettings {
@@ -39,6 +46,15 @@ impl RoleSettings {
         }
         redact::register_login(&self.username, &password);
         redact::register_named(&format!("the password of role `{role}`"), &password);
+        if let LoginMethod::Header {
+            scheme: Some(scheme), ..
+        } = &self.method
+        {
+            redact::register_named(
+                &format!("the header of role `{role}`"),
+                &format!("{scheme} {password}"),
+            );
+        }
         Ok(SecretString::from(password))
     }
 }
@@ -157,6 +173,8 @@ mod tests {
         RoleSettings {
             username: "clerk".into(),
             password,
+            method: LoginMethod::Form,
+            client_certificate: None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! A real HTTP server on loopback that logs every request it receives (method, path, body)
+//! A real HTTP server on loopback that logs every request it receives (method, path, headers, body)
 //! before its routes answer: the witness for promises of the form "nothing reached it".
 
 use std::net::TcpListener as StdListener;
@@ -17,7 +17,19 @@ pub struct Received {
     pub method: String,
     /// The path and query exactly as sent, percent-encoding kept.
     pub target: String,
+    /// Every header, names in lower case, values as sent (lossily read as text).
+    pub headers: Vec<(String, String)>,
     pub body: String,
+}
+
+impl Received {
+    /// The value of the header `name` (lower case), if it was sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(sent, _)| sent == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 type Log = Arc<Mutex<Vec<Received>>>;
@@ -96,6 +108,16 @@ async fn record(State(log): State<Log>, request: Request, next: Next) -> Respons
                 .uri
                 .path_and_query()
                 .map_or_else(|| parts.uri.path().to_owned(), ToString::to_string),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
             body: String::from_utf8_lossy(&bytes).into_owned(),
         });
     next.run(Request::from_parts(parts, Body::from(bytes))).await
