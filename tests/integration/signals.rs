@@ -210,7 +210,7 @@ fn sigint_and_sigterm_with_a_browser_step_in_flight_leave_no_chromium_and_exit_i
 }
 
 #[test]
-fn sigterm_while_a_password_command_hangs_kills_it_and_its_children() {
+fn sigterm_while_a_password_command_hangs_kills_it_and_its_children_and_reports_nothing_ran() {
     let project = Project::new(
         "http://127.0.0.1:9",
         "[limits]\nstep_timeout = \"120s\"\n[login]\npath = \"/accounts/login/\"\n\
@@ -235,4 +235,13 @@ fn sigterm_while_a_password_command_hangs_kills_it_and_its_children() {
     );
     assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
     assert_nothing_left(&marker);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("0 passed, 0 failed, 1 not run (SIGTERM)"),
+        "{stdout}"
+    );
+    let report = project.path().join("report.xml");
+    validate_junit(&report);
+    let junit = std::fs::read_to_string(report).expect("the JUnit report was written");
+    assert_eq!(junit.matches("<skipped").count(), 1, "{junit}");
 }

@@ -29,6 +29,9 @@ const HELPER_LIMIT: Duration = Duration::from_secs(300);
 const KILL_LIMIT: Duration = Duration::from_secs(5);
 /// Lines a login shell may print before the script's first line (a chatty `.bashrc`).
 const MAX_NOISE_LINES: usize = 64;
+/// Bytes kept of each of those lines: the group line is short, and a banner without a line end
+/// must not pour into memory while it is looked through.
+const MAX_HEADER_LINE_BYTES: usize = 4096;
 
 /// A server probed over SSH as the user of its destination.
 pub struct SshHost {
@@ -417,13 +420,13 @@ async fn read_header<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, group: 
     let mut line = Vec::new();
     for _ in 0..MAX_NOISE_LINES {
         line.clear();
-        match reader.read_until(b'\n', &mut line).await {
+        match read_capped_line(reader, &mut line).await {
             Ok(0) | Err(_) => return Start::Unknown,
             Ok(_) => {
                 if let Some(found) = remote::process_group(&line) {
                     let _ = group.set(found);
                     line.clear();
-                    return match reader.read_until(b'\n', &mut line).await {
+                    return match read_capped_line(reader, &mut line).await {
                         Ok(_) => remote::start_of(&line),
                         Err(_) => Start::Unknown,
                     };
@@ -432,6 +435,30 @@ async fn read_header<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, group: 
         }
     }
     Start::Unknown
+}
+
+/// Reads one line into `line`, keeping its first [`MAX_HEADER_LINE_BYTES`] and passing over the
+/// rest; returns how many bytes it read, 0 at the end of the output.
+async fn read_capped_line<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+) -> io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(read);
+        }
+        let end = available.iter().position(|byte| *byte == b'\n');
+        let used = end.map_or(available.len(), |newline| newline + 1);
+        let room = MAX_HEADER_LINE_BYTES.saturating_sub(line.len());
+        line.extend_from_slice(&available[..used.min(room)]);
+        reader.consume(used);
+        read += used;
+        if end.is_some() {
+            return Ok(read);
+        }
+    }
 }
 
 /// Kills a remote command's process group unless disarmed: at once on a timeout, or from a
