@@ -71,85 +71,86 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     let stopped = match stopped_early {
         Some(stop) => Some(stop),
         None => {
-        let assigning = Arc::clone(&fleet);
-        let turns = Turns::default();
-        let ending_turns = Arc::clone(&turns);
-        let gate = Arc::new(Gate::default());
-        let entering = Arc::clone(&gate);
-        let leaving = Arc::clone(&gate);
-        let mut runner = runner::Basic::default()
-            .max_concurrent_scenarios(plan.concurrency)
-            .retries(plan.retries)
-            .steps(shakedown_steps::catalogue::collection())
-            .before(move |feature, rule, scenario, world| {
-                // A scenario copied for a server probes that server, and an `@on:GROUP` one talks
-                // to its own web server.
-                if let Some(assigned) = assigning.assigned(scenario) {
-                    world.assign_host(Arc::clone(&assigned.host), assigned.base_url.clone());
-                }
-                // A scenario that checks the status expects a server error; the World must know
-                // before its first request whether one is expected.
-                let backgrounds = [
-                    feature.background.as_ref(),
-                    rule.and_then(|rule| rule.background.as_ref()),
-                ];
-                let steps = backgrounds
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|background| &background.steps)
-                    .chain(&scenario.steps);
-                world.look_ahead(steps.map(|step| step.value.as_str()));
-                // After a signal, no scenario starts: it waits here until the run is cut. A scenario
-                // of a server then waits for that server's turn (`limits.host_concurrency`), which
-                // is queueing, bounded by the scenario's limit and not charged to its first step.
-                let gate = Arc::clone(&entering);
-                let fleet = Arc::clone(&assigning);
-                let turns = Arc::clone(&turns);
-                let key = note_key(feature, scenario);
-                Box::pin(async move {
-                    gate.enter().await;
-                    if let Some(assigned) = fleet.assigned(scenario) {
-                        let queue = Deadline::after(scenario_timeout, Limit::Scenario);
-                        match fleet.turn(assigned, queue).await {
-                            Ok(lease) => lock(&turns).entry(key).or_default().push(lease),
-                            Err(failure) => failure.raise(),
-                        }
+            let assigning = Arc::clone(&fleet);
+            let turns = Turns::default();
+            let ending_turns = Arc::clone(&turns);
+            let gate = Arc::new(Gate::default());
+            let entering = Arc::clone(&gate);
+            let leaving = Arc::clone(&gate);
+            let mut runner = runner::Basic::default()
+                .max_concurrent_scenarios(plan.concurrency)
+                .retries(plan.retries)
+                .steps(shakedown_steps::catalogue::collection())
+                .before(move |feature, rule, scenario, world| {
+                    // A scenario copied for a server probes that server, and an `@on:GROUP` one talks
+                    // to its own web server.
+                    if let Some(assigned) = assigning.assigned(scenario) {
+                        world.assign_host(Arc::clone(&assigned.host), assigned.base_url.clone());
                     }
-                })
-            })
-            .after(move |feature, _, scenario, _, world| {
-                // The World is gone by the time the scenario's last event arrives: its notes are
-                // kept here for the bridge to attach, and its browser session goes back to the pool.
-                let notes = Arc::clone(&notes);
-                let gate = Arc::clone(&leaving);
-                // The scenario's share of its server's turn ends with it.
-                {
-                    let mut turns = lock(&ending_turns);
+                    // A scenario that checks the status expects a server error; the World must know
+                    // before its first request whether one is expected.
+                    let backgrounds = [
+                        feature.background.as_ref(),
+                        rule.and_then(|rule| rule.background.as_ref()),
+                    ];
+                    let steps = backgrounds
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|background| &background.steps)
+                        .chain(&scenario.steps);
+                    world.look_ahead(steps.map(|step| step.value.as_str()));
+                    // After a signal, no scenario starts: it waits here until the run is cut. A scenario
+                    // of a server then waits for that server's turn (`limits.host_concurrency`), which
+                    // is queueing, bounded by the scenario's limit and not charged to its first step.
+                    let gate = Arc::clone(&entering);
+                    let fleet = Arc::clone(&assigning);
+                    let turns = Arc::clone(&turns);
                     let key = note_key(feature, scenario);
-                    if let Some(shares) = turns.get_mut(&key) {
-                        shares.pop();
-                        if shares.is_empty() {
-                            turns.remove(&key);
+                    Box::pin(async move {
+                        gate.enter().await;
+                        if let Some(assigned) = fleet.assigned(scenario) {
+                            let queue = Deadline::after(scenario_timeout, Limit::Scenario);
+                            match fleet.turn(assigned, queue).await {
+                                Ok(lease) => lock(&turns).entry(key).or_default().push(lease),
+                                Err(failure) => failure.raise(),
+                            }
                         }
-                    }
-                }
-                Box::pin(async move {
-                    if let Some(world) = world {
-                        let taken = world.take_notes();
-                        if !taken.is_empty() {
-                            lock(&notes).insert(note_key(feature, scenario), taken);
-                        }
-                        world.release_browser().await;
-                    }
-                    gate.leave();
+                    })
                 })
-            });
-        if plan.fail_fast {
-            runner = runner.fail_fast();
-        }
-        let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, writer)
-            .with_default_cli()
-            .run(());
+                .after(move |feature, _, scenario, _, world| {
+                    // The World is gone by the time the scenario's last event arrives: its notes are
+                    // kept here for the bridge to attach, and its browser session goes back to the pool.
+                    let notes = Arc::clone(&notes);
+                    let gate = Arc::clone(&leaving);
+                    // The scenario's share of its server's turn ends with it.
+                    {
+                        let mut turns = lock(&ending_turns);
+                        let key = note_key(feature, scenario);
+                        if let Some(shares) = turns.get_mut(&key) {
+                            shares.pop();
+                            if shares.is_empty() {
+                                turns.remove(&key);
+                            }
+                        }
+                    }
+                    Box::pin(async move {
+                        if let Some(world) = world {
+                            let taken = world.take_notes();
+                            if !taken.is_empty() {
+                                lock(&notes).insert(note_key(feature, scenario), taken);
+                            }
+                            world.release_browser().await;
+                        }
+                        gate.leave();
+                    })
+                });
+            if plan.fail_fast {
+                runner = runner.fail_fast();
+            }
+            let run =
+                Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, writer)
+                    .with_default_cli()
+                    .run(());
             signals::until_signal(run, &mut signals, &gate).await
         }
     };

@@ -2,11 +2,12 @@
 //! through the host's one multiplexed connection, opened on first use and closed by
 //! [`SshHost::close`] at the end of the run.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex as StdMutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -40,6 +41,10 @@ pub struct SshHost {
     settings: SshSettings,
     connection: Mutex<ConnectionState>,
     sessions: Semaphore,
+    /// The marks of remote commands that may still run on the server: those running now and
+    /// those cut whose kill has not yet been confirmed. Closing kills them all first, since
+    /// sshd leaves a command running when its session or connection goes.
+    in_flight: Arc<StdMutex<HashSet<String>>>,
 }
 
 enum ConnectionState {
@@ -100,6 +105,7 @@ impl SshHost {
             settings,
             connection: Mutex::new(ConnectionState::Unopened),
             sessions: Semaphore::new(MAX_SESSIONS),
+            in_flight: Arc::default(),
         }
     }
 
@@ -107,10 +113,15 @@ impl SshHost {
         &self.destination
     }
 
-    /// Ends the connection (and any remote command still running on it); later calls fail.
+    /// Ends the connection, after killing every remote command still running over it (a run
+    /// stopped by a signal); later calls fail.
     pub async fn close(&self) {
         let mut state = self.connection.lock().await;
         if let ConnectionState::Open(master) = &*state {
+            let marks: Vec<String> = lock(&self.in_flight).iter().cloned().collect();
+            if !marks.is_empty() {
+                kill_group(master, None, &marks).await;
+            }
             master.close().await;
         }
         *state = ConnectionState::Closed;
@@ -162,14 +173,15 @@ impl SshHost {
     /// command that may have reached it is never run twice.
     async fn exec(&self, script: &str, args: &[String], limit: Duration) -> Result<Ran, ExecError> {
         let deadline = tokio::time::Instant::now() + limit;
-        let line = remote::remote_line(script, args);
+        let mark = crate::children::new_mark();
+        let line = remote::remote_line(script, args, &mark);
         let mut stale = None;
         loop {
             let (master, reopened) = tokio::time::timeout_at(deadline, self.master(stale.as_ref()))
                 .await
                 .map_err(|_| ExecError::nothing_yet())?
                 .map_err(ExecError::Failed)?;
-            match self.attempt(&master, &line, deadline).await {
+            match self.attempt(&master, &line, &mark, deadline).await {
                 Attempt::Ran(ran) => return Ok(ran),
                 Attempt::NoMaster if !reopened && stale.is_none() => stale = Some(master),
                 Attempt::NoMaster => {
@@ -185,7 +197,13 @@ impl SshHost {
     }
 
     /// Runs a remote line over `master` until `deadline`.
-    async fn attempt(&self, master: &Arc<Master>, line: &str, deadline: tokio::time::Instant) -> Attempt {
+    async fn attempt(
+        &self,
+        master: &Arc<Master>,
+        line: &str,
+        mark: &str,
+        deadline: tokio::time::Instant,
+    ) -> Attempt {
         let Ok(acquired) = tokio::time::timeout_at(deadline, self.sessions.acquire()).await else {
             return Attempt::Failed(ExecError::nothing_yet());
         };
@@ -206,9 +224,12 @@ impl SshHost {
         };
         let group = OnceLock::new();
         let mut start = Start::Unknown;
+        lock(&self.in_flight).insert(mark.to_owned());
         let mut killer = GroupKiller {
             master: Arc::clone(master),
             group: &group,
+            mark: mark.to_owned(),
+            in_flight: Arc::clone(&self.in_flight),
             armed: true,
         };
         let mut stdout_pipe = child.stdout.take().map(BufReader::new);
@@ -252,7 +273,7 @@ impl SshHost {
                         && let Ok(Ok((fresh, _))) =
                             tokio::time::timeout_at(deadline, self.master(Some(master))).await
                     {
-                        kill_group(&fresh, *group).await;
+                        kill_group(&fresh, Some(*group), &[mark.to_owned()]).await;
                     }
                     "the connection was lost while the command ran; it is not run again, since it \
                      may have done part of its work"
@@ -461,43 +482,54 @@ async fn read_capped_line<R: tokio::io::AsyncBufRead + Unpin>(
     }
 }
 
-/// Kills a remote command's process group unless disarmed: at once on a timeout, or from a
-/// task of its own when the caller dropped the command (a step's deadline passed).
+/// Kills a remote command's process group, and what carries its mark, unless disarmed: at once
+/// on a timeout, or from a task of its own when the caller dropped the command (a step's
+/// deadline passed, a signal stopped the run). Its mark stays in flight until the kill is done.
 struct GroupKiller<'a> {
     master: Arc<Master>,
     group: &'a OnceLock<i32>,
+    mark: String,
+    in_flight: Arc<StdMutex<HashSet<String>>>,
     armed: bool,
 }
 
 impl GroupKiller<'_> {
     async fn kill(&mut self) {
         self.armed = false;
-        if let Some(group) = self.group.get() {
-            kill_group(&self.master, *group).await;
-        }
+        kill_group(&self.master, self.group.get().copied(), &[self.mark.clone()]).await;
     }
 }
 
 impl Drop for GroupKiller<'_> {
     fn drop(&mut self) {
-        let (true, Some(group), Ok(runtime)) = (
-            self.armed,
-            self.group.get().copied(),
-            tokio::runtime::Handle::try_current(),
-        ) else {
+        let runtime = tokio::runtime::Handle::try_current();
+        let (true, Ok(runtime)) = (self.armed, runtime) else {
+            lock(&self.in_flight).remove(&self.mark);
             return;
         };
         let master = Arc::clone(&self.master);
-        runtime.spawn(async move { kill_group(&master, group).await });
+        let group = self.group.get().copied();
+        let mark = self.mark.clone();
+        let in_flight = Arc::clone(&self.in_flight);
+        runtime.spawn(async move {
+            kill_group(&master, group, &[mark.clone()]).await;
+            lock(&in_flight).remove(&mark);
+        });
     }
 }
 
-async fn kill_group(master: &Master, group: i32) {
-    let mut command = master.command(&remote::kill_line(group));
+async fn kill_group(master: &Master, group: Option<i32>, marks: &[String]) {
+    // Through `sh`, whatever the user's login shell: the line is a small POSIX script.
+    let line = shell_words::join(["exec", "sh", "-c", &remote::kill_line(group, marks)]);
+    let mut command = master.command(&line);
     command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
     let _ = tokio::time::timeout(KILL_LIMIT, command.status()).await;
+}
+
+fn lock(marks: &StdMutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    marks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
