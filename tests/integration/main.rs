@@ -2,6 +2,7 @@
 
 mod audit;
 mod bad_input;
+mod bounds;
 mod baseline;
 mod browser;
 mod catalogue;

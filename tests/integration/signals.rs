@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use crate::support::{DemoSite, Project, validate_junit};
 
-const MARKER_VARIABLE: &str = "SHAKEDOWN_TEST_RUN";
+pub(crate) const MARKER_VARIABLE: &str = "SHAKEDOWN_TEST_RUN";
 
 /// Processes (any program) whose environment carries `marker`: shakedown and everything it
 /// started, however deep, since children inherit the environment.
-fn processes_of(marker: &str) -> Vec<String> {
+pub(crate) fn processes_of(marker: &str) -> Vec<String> {
     let needle = format!("{MARKER_VARIABLE}={marker}");
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -40,7 +40,7 @@ fn processes_of(marker: &str) -> Vec<String> {
 }
 
 #[track_caller]
-fn assert_nothing_left(marker: &str) {
+pub(crate) fn assert_nothing_left(marker: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let left = processes_of(marker);
@@ -68,7 +68,7 @@ fn start(project: &Project, marker: &str) -> Child {
 }
 
 /// Waits until a process of the run named `name` (as `/proc/PID/comm` has it) is alive.
-fn wait_for_process(marker: &str, name: &str, limit: Duration) {
+pub(crate) fn wait_for_process(marker: &str, name: &str, limit: Duration) {
     let deadline = Instant::now() + limit;
     let named = |process: &String| process.split_once(' ').is_some_and(|(_, comm)| comm == name);
     while !processes_of(marker).iter().any(named) {
@@ -77,7 +77,7 @@ fn wait_for_process(marker: &str, name: &str, limit: Duration) {
     }
 }
 
-fn send(signal: &str, pid: u32) {
+pub(crate) fn send(signal: &str, pid: u32) {
     let status = Command::new("kill")
         .args([&format!("-{signal}"), &pid.to_string()])
         .status()
