@@ -73,6 +73,7 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
         None => {
             let assigning = Arc::clone(&fleet);
             let turns = Turns::default();
+            let first_attempts = FirstAttempts::default();
             let ending_turns = Arc::clone(&turns);
             let gate = Arc::new(Gate::default());
             let entering = Arc::clone(&gate);
@@ -102,6 +103,11 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
                     // After a signal, no scenario starts: it waits here until the run is cut. A scenario
                     // of a server then waits for that server's turn (`limits.host_concurrency`), which
                     // is queueing, bounded by the scenario's limit and not charged to its first step.
+                    // One entry per scenario (its retries share it), so this grows with the suite only.
+                    let first_attempt = *lock(&first_attempts)
+                        .entry(note_key(feature, scenario))
+                        .or_insert_with(tokio::time::Instant::now);
+                    world.count_time_from(first_attempt);
                     let gate = Arc::clone(&entering);
                     let fleet = Arc::clone(&assigning);
                     let turns = Arc::clone(&turns);
@@ -238,6 +244,9 @@ impl parser::Parser<()> for Preparsed {
 /// The server turns held by running scenarios, by scenario (a retry runs after its attempt
 /// ended, so a key has one share at a time).
 type Turns = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Vec<HostLease>>>>;
+
+/// When each scenario's first attempt started: its retries run in the time it has left.
+type FirstAttempts = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), tokio::time::Instant>>>;
 
 /// Notes of finished scenarios, by scenario, until the bridge reports them.
 type Notes = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Vec<String>>>>;

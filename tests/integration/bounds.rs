@@ -164,7 +164,11 @@ fn a_command_that_left_its_group_dies_at_its_step_timeout() {
     );
     let outcome = project.shakedown().args(["run"]).run();
     outcome.expect_code(1);
-    assert!(outcome.stdout.contains("did not finish within"), "{}", outcome.stdout);
+    assert!(
+        outcome.stdout.contains("did not finish within"),
+        "{}",
+        outcome.stdout
+    );
     assert_gone("sleep 330[12].5", "the command's `setsid` child");
 }
 
@@ -183,7 +187,10 @@ fn start_marked(project: &Project, marker: &str) -> Child {
 #[test]
 fn sigint_during_a_long_ssh_probe_leaves_nothing_running_on_the_server() {
     let server = Sshd::start();
-    let project = server_project(&server, "[limits]\nstep_timeout = \"120s\"\nscenario_timeout = \"240s\"\n");
+    let project = server_project(
+        &server,
+        "[limits]\nstep_timeout = \"120s\"\nscenario_timeout = \"240s\"\n",
+    );
     project.file(
         "features/slow.feature",
         "Feature: Slow\n  Scenario: a long job on the server\n    \
@@ -227,4 +234,28 @@ fn sigkill_during_a_browser_scenario_leaves_no_chromedriver_nor_chromium() {
     send("KILL", child.id());
     child.wait().expect("shakedown ends");
     assert_nothing_left(&marker);
+}
+
+#[test]
+fn retries_stop_when_the_scenarios_time_is_up() {
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[limits]\nstep_timeout = \"5s\"\nscenario_timeout = \"2s\"\n",
+    );
+    project.file(
+        "features/flaky.feature",
+        "Feature: Flaky\n  @retry(10)\n  Scenario: fails slowly every time\n    \
+         Then the command \"sleep 0.8; false\" should succeed\n",
+    );
+    let started = Instant::now();
+    let outcome = project.shakedown().args(["run"]).run();
+    let took = started.elapsed();
+    outcome.expect_code(1);
+    // Eleven attempts of 0.8 s each, each in a fresh limit, took over 9 s.
+    assert!(took < Duration::from_secs(5), "the retries took {took:?}");
+    assert!(
+        outcome.stdout.contains("limits.scenario_timeout"),
+        "{}",
+        outcome.stdout
+    );
 }

@@ -2,8 +2,8 @@
 
 mod audit;
 mod bad_input;
-mod bounds;
 mod baseline;
+mod bounds;
 mod browser;
 mod catalogue;
 mod check;
