@@ -60,22 +60,24 @@ impl ChildGroup {
         Some(Self { group, mark })
     }
 
-    /// Kills the group and every process carrying its mark, those that left the group too:
-    /// for a command cut short, whose leftovers are not daemons it was asked to start.
-    pub fn cut(self) {
-        kill(self.group);
-        if let Some(mark) = &self.mark {
-            kill_marked(mark);
-        }
+    /// For a command that ended by itself: kills what is left of its group, and leaves alone
+    /// what it moved out of the group (a daemon it was asked to start).
+    pub fn release(mut self) {
+        self.mark = None;
     }
 }
 
 impl Drop for ChildGroup {
+    /// A group dropped without [`ChildGroup::release`] belongs to a command cut short (a
+    /// timeout, a stopped run): it dies whole, with every process carrying its mark.
     fn drop(&mut self) {
         if let Some(groups) = live().as_mut() {
             groups.remove(&self.group);
         }
         kill(self.group);
+        if let Some(mark) = &self.mark {
+            kill_marked(mark);
+        }
     }
 }
 

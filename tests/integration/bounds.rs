@@ -259,3 +259,23 @@ fn retries_stop_when_the_scenarios_time_is_up() {
         outcome.stdout
     );
 }
+
+#[test]
+fn sigterm_during_a_command_kills_the_child_it_hid_in_a_session_of_its_own() {
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[limits]\nstep_timeout = \"120s\"\nscenario_timeout = \"240s\"\n",
+    );
+    project.file(
+        "features/escape.feature",
+        "Feature: Escape\n  Scenario: a long command with a hidden child\n    \
+         Then the command \"setsid sleep 3321.5 & sleep 3322.5\" should succeed\n",
+    );
+    let marker = format!("setsid-sigterm-{}", std::process::id());
+    let child = start_marked(&project, &marker);
+    wait_for_process(&marker, "sleep", Duration::from_secs(30));
+    send("TERM", child.id());
+    let output = child.wait_with_output().expect("shakedown ends");
+    assert_eq!(output.status.code(), Some(143));
+    assert_nothing_left(&marker);
+}

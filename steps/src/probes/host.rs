@@ -252,9 +252,8 @@ impl Host for LocalHost {
         .await;
         // A command cut at its limit dies whole, with what it moved out of its group (`setsid`);
         // one that finished keeps only the daemons it left outside its group.
-        match (&outcome, group) {
-            (Err(_), Some(group)) => group.cut(),
-            (_, group) => drop(group),
+        if let (Ok(Ok(_)), Some(group)) = (&outcome, group) {
+            group.release();
         }
         // Reading given up after the exit cannot say what it dropped: a full buffer may be cut.
         let output_cut = drained_cut.unwrap_or_else(|| {

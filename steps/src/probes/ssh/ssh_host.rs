@@ -496,7 +496,7 @@ struct GroupKiller<'a> {
 impl GroupKiller<'_> {
     async fn kill(&mut self) {
         self.armed = false;
-        kill_group(&self.master, self.group.get().copied(), &[self.mark.clone()]).await;
+        kill_group(&self.master, self.group.get().copied(), std::slice::from_ref(&self.mark)).await;
     }
 }
 
@@ -512,7 +512,7 @@ impl Drop for GroupKiller<'_> {
         let mark = self.mark.clone();
         let in_flight = Arc::clone(&self.in_flight);
         runtime.spawn(async move {
-            kill_group(&master, group, &[mark.clone()]).await;
+            kill_group(&master, group, std::slice::from_ref(&mark)).await;
             lock(&in_flight).remove(&mark);
         });
     }
