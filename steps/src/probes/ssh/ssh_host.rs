@@ -496,7 +496,12 @@ struct GroupKiller<'a> {
 impl GroupKiller<'_> {
     async fn kill(&mut self) {
         self.armed = false;
-        kill_group(&self.master, self.group.get().copied(), std::slice::from_ref(&self.mark)).await;
+        kill_group(
+            &self.master,
+            self.group.get().copied(),
+            std::slice::from_ref(&self.mark),
+        )
+        .await;
     }
 }
 
