@@ -33,16 +33,14 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
-    let stopped = tokio::select! {
+    // A signal while a password command runs stops the run before any scenario: the command
+    // dies with its group, and the reports still say that nothing ran.
+    let stopped_early = tokio::select! {
         () = context.read_passwords(&plan.roles_in_use) => None,
         stop = signals.next() => Some(stop),
     };
-    if let Some(stop) = stopped {
+    if stopped_early.is_some() {
         shakedown_steps::children::kill_all();
-        return Err(Error::Interrupted {
-            signal: stop.name(),
-            code: stop.exit_code(),
-        });
     }
     let context = Arc::new(context);
     install_run_context(Arc::clone(&context));
@@ -69,87 +67,99 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
         started: SystemTime::now(),
     }));
     let fleet = Arc::new(plan.fleet);
-    let assigning = Arc::clone(&fleet);
-    let turns = Turns::default();
-    let ending_turns = Arc::clone(&turns);
-    let gate = Arc::new(Gate::default());
-    let entering = Arc::clone(&gate);
-    let leaving = Arc::clone(&gate);
-    let mut runner = runner::Basic::default()
-        .max_concurrent_scenarios(plan.concurrency)
-        .retries(plan.retries)
-        .steps(shakedown_steps::catalogue::collection())
-        .before(move |feature, rule, scenario, world| {
-            // A scenario copied for a server probes that server, and an `@on:GROUP` one talks
-            // to its own web server.
-            if let Some(assigned) = assigning.assigned(scenario) {
-                world.assign_host(Arc::clone(&assigned.host), assigned.base_url.clone());
-            }
-            // A scenario that checks the status expects a server error; the World must know
-            // before its first request whether one is expected.
-            let backgrounds = [
-                feature.background.as_ref(),
-                rule.and_then(|rule| rule.background.as_ref()),
-            ];
-            let steps = backgrounds
-                .into_iter()
-                .flatten()
-                .flat_map(|background| &background.steps)
-                .chain(&scenario.steps);
-            world.look_ahead(steps.map(|step| step.value.as_str()));
-            // After a signal, no scenario starts: it waits here until the run is cut. A scenario
-            // of a server then waits for that server's turn (`limits.host_concurrency`), which
-            // is queueing, bounded by the scenario's limit and not charged to its first step.
-            let gate = Arc::clone(&entering);
-            let fleet = Arc::clone(&assigning);
-            let turns = Arc::clone(&turns);
-            let key = note_key(feature, scenario);
-            Box::pin(async move {
-                gate.enter().await;
-                if let Some(assigned) = fleet.assigned(scenario) {
-                    let queue = Deadline::after(scenario_timeout, Limit::Scenario);
-                    match fleet.turn(assigned, queue).await {
-                        Ok(lease) => lock(&turns).entry(key).or_default().push(lease),
-                        Err(failure) => failure.raise(),
-                    }
-                }
-            })
-        })
-        .after(move |feature, _, scenario, _, world| {
-            // The World is gone by the time the scenario's last event arrives: its notes are
-            // kept here for the bridge to attach, and its browser session goes back to the pool.
-            let notes = Arc::clone(&notes);
-            let gate = Arc::clone(&leaving);
-            // The scenario's share of its server's turn ends with it.
-            {
-                let mut turns = lock(&ending_turns);
-                let key = note_key(feature, scenario);
-                if let Some(shares) = turns.get_mut(&key) {
-                    shares.pop();
-                    if shares.is_empty() {
-                        turns.remove(&key);
-                    }
-                }
-            }
-            Box::pin(async move {
-                if let Some(world) = world {
-                    let taken = world.take_notes();
-                    if !taken.is_empty() {
-                        lock(&notes).insert(note_key(feature, scenario), taken);
-                    }
-                    world.release_browser().await;
-                }
-                gate.leave();
-            })
-        });
-    if plan.fail_fast {
-        runner = runner.fail_fast();
-    }
     let (writer, bridge) = Shared::new(bridge);
-    let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, writer)
-        .with_default_cli()
-        .run(());
-    let stopped = signals::until_signal(run, &mut signals, &gate).await;
+    let stopped = match stopped_early {
+        Some(stop) => Some(stop),
+        None => {
+            let assigning = Arc::clone(&fleet);
+            let turns = Turns::default();
+            let first_attempts = FirstAttempts::default();
+            let ending_turns = Arc::clone(&turns);
+            let gate = Arc::new(Gate::default());
+            let entering = Arc::clone(&gate);
+            let leaving = Arc::clone(&gate);
+            let mut runner = runner::Basic::default()
+                .max_concurrent_scenarios(plan.concurrency)
+                .retries(plan.retries)
+                .steps(shakedown_steps::catalogue::collection())
+                .before(move |feature, rule, scenario, world| {
+                    // A scenario copied for a server probes that server, and an `@on:GROUP` one talks
+                    // to its own web server.
+                    if let Some(assigned) = assigning.assigned(scenario) {
+                        world.assign_host(Arc::clone(&assigned.host), assigned.base_url.clone());
+                    }
+                    // A scenario that checks the status expects a server error; the World must know
+                    // before its first request whether one is expected.
+                    let backgrounds = [
+                        feature.background.as_ref(),
+                        rule.and_then(|rule| rule.background.as_ref()),
+                    ];
+                    let steps = backgrounds
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|background| &background.steps)
+                        .chain(&scenario.steps);
+                    world.look_ahead(steps.map(|step| step.value.as_str()));
+                    // After a signal, no scenario starts: it waits here until the run is cut. A scenario
+                    // of a server then waits for that server's turn (`limits.host_concurrency`), which
+                    // is queueing, bounded by the scenario's limit and not charged to its first step.
+                    // One entry per scenario (its retries share it), so this grows with the suite only.
+                    let first_attempt = *lock(&first_attempts)
+                        .entry(note_key(feature, scenario))
+                        .or_insert_with(tokio::time::Instant::now);
+                    world.count_time_from(first_attempt);
+                    let gate = Arc::clone(&entering);
+                    let fleet = Arc::clone(&assigning);
+                    let turns = Arc::clone(&turns);
+                    let key = note_key(feature, scenario);
+                    Box::pin(async move {
+                        gate.enter().await;
+                        if let Some(assigned) = fleet.assigned(scenario) {
+                            let queue = Deadline::after(scenario_timeout, Limit::Scenario);
+                            match fleet.turn(assigned, queue).await {
+                                Ok(lease) => lock(&turns).entry(key).or_default().push(lease),
+                                Err(failure) => failure.raise(),
+                            }
+                        }
+                    })
+                })
+                .after(move |feature, _, scenario, _, world| {
+                    // The World is gone by the time the scenario's last event arrives: its notes are
+                    // kept here for the bridge to attach, and its browser session goes back to the pool.
+                    let notes = Arc::clone(&notes);
+                    let gate = Arc::clone(&leaving);
+                    // The scenario's share of its server's turn ends with it.
+                    {
+                        let mut turns = lock(&ending_turns);
+                        let key = note_key(feature, scenario);
+                        if let Some(shares) = turns.get_mut(&key) {
+                            shares.pop();
+                            if shares.is_empty() {
+                                turns.remove(&key);
+                            }
+                        }
+                    }
+                    Box::pin(async move {
+                        if let Some(world) = world {
+                            let taken = world.take_notes();
+                            if !taken.is_empty() {
+                                lock(&notes).insert(note_key(feature, scenario), taken);
+                            }
+                            world.release_browser().await;
+                        }
+                        gate.leave();
+                    })
+                });
+            if plan.fail_fast {
+                runner = runner.fail_fast();
+            }
+            let run =
+                Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, writer)
+                    .with_default_cli()
+                    .run(());
+            signals::until_signal(run, &mut signals, &gate).await
+        }
+    };
     if stopped.is_some() {
         // Whatever the cut left running dies first, so quitting the browsers below cannot hang
         // on a page that never loads; their profile folders go with the sessions.
@@ -234,6 +244,9 @@ impl parser::Parser<()> for Preparsed {
 /// The server turns held by running scenarios, by scenario (a retry runs after its attempt
 /// ended, so a key has one share at a time).
 type Turns = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Vec<HostLease>>>>;
+
+/// When each scenario's first attempt started: its retries run in the time it has left.
+type FirstAttempts = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), tokio::time::Instant>>>;
 
 /// Notes of finished scenarios, by scenario, until the bridge reports them.
 type Notes = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Vec<String>>>>;

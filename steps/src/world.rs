@@ -67,6 +67,12 @@ impl ShakedownWorld {
         }
     }
 
+    /// Counts the scenario's time from `first_attempt`: a retry runs in what is left of the
+    /// scenario's limit, not in a fresh one, so retries end when the scenario's time is up.
+    pub fn count_time_from(&mut self, first_attempt: Instant) {
+        self.started = first_attempt.min(self.started);
+    }
+
     /// Tells the World every step its scenario will run (backgrounds included) before the first
     /// runs; the runner calls this. A scenario that checks the response status expects whatever
     /// it names, so only then may a server error pass the request step, and only a status it

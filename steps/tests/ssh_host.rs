@@ -255,6 +255,47 @@ async fn a_hung_command_is_killed_on_the_server_at_its_limit() {
 }
 
 #[tokio::test]
+async fn a_command_that_left_its_group_is_killed_on_the_server_at_its_limit() {
+    let server = Sshd::start();
+    let host = host_for(&server);
+    let outcome = host
+        .run(&sh("setsid sleep 3141.5 & sleep 3142.5"), Duration::from_secs(1))
+        .await;
+    assert!(matches!(outcome, Err(RunError::TimedOut { .. })), "{outcome:?}");
+    assert!(
+        gone("sleep 314[12].5", Duration::from_secs(5)).await,
+        "the command's `setsid` child was left running on the server"
+    );
+    host.close().await;
+}
+
+/// The most memory this test process has held, in KiB.
+fn peak_memory_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+#[tokio::test]
+async fn what_a_server_prints_before_the_command_is_passed_over_without_filling_memory() {
+    // One line of 100 MB, printed by every session ahead of the command itself.
+    let server =
+        Sshd::start_with("ForceCommand head -c 100000000 /dev/zero; echo; eval \"$SSH_ORIGINAL_COMMAND\"");
+    let host = host_for(&server);
+    let finished = host.run(&sh("echo after the banner"), LIMIT).await.expect("runs");
+    assert_eq!(finished.stdout, "after the banner\n");
+    let peak = peak_memory_kib();
+    assert!(
+        peak < 60 * 1024,
+        "the banner was held in memory: {peak} KiB at the peak"
+    );
+    host.close().await;
+}
+
+#[tokio::test]
 async fn an_unknown_or_changed_host_key_is_refused() {
     let server = Sshd::start();
     let empty = server.path("empty_known_hosts");

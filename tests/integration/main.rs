@@ -3,6 +3,7 @@
 mod audit;
 mod bad_input;
 mod baseline;
+mod bounds;
 mod browser;
 mod catalogue;
 mod check;

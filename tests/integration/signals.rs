@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use crate::support::{DemoSite, Project, validate_junit};
 
-const MARKER_VARIABLE: &str = "SHAKEDOWN_TEST_RUN";
+pub(crate) const MARKER_VARIABLE: &str = "SHAKEDOWN_TEST_RUN";
 
 /// Processes (any program) whose environment carries `marker`: shakedown and everything it
 /// started, however deep, since children inherit the environment.
-fn processes_of(marker: &str) -> Vec<String> {
+pub(crate) fn processes_of(marker: &str) -> Vec<String> {
     let needle = format!("{MARKER_VARIABLE}={marker}");
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -40,7 +40,7 @@ fn processes_of(marker: &str) -> Vec<String> {
 }
 
 #[track_caller]
-fn assert_nothing_left(marker: &str) {
+pub(crate) fn assert_nothing_left(marker: &str) {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let left = processes_of(marker);
@@ -68,7 +68,7 @@ fn start(project: &Project, marker: &str) -> Child {
 }
 
 /// Waits until a process of the run named `name` (as `/proc/PID/comm` has it) is alive.
-fn wait_for_process(marker: &str, name: &str, limit: Duration) {
+pub(crate) fn wait_for_process(marker: &str, name: &str, limit: Duration) {
     let deadline = Instant::now() + limit;
     let named = |process: &String| process.split_once(' ').is_some_and(|(_, comm)| comm == name);
     while !processes_of(marker).iter().any(named) {
@@ -77,7 +77,7 @@ fn wait_for_process(marker: &str, name: &str, limit: Duration) {
     }
 }
 
-fn send(signal: &str, pid: u32) {
+pub(crate) fn send(signal: &str, pid: u32) {
     let status = Command::new("kill")
         .args([&format!("-{signal}"), &pid.to_string()])
         .status()
@@ -210,7 +210,7 @@ fn sigint_and_sigterm_with_a_browser_step_in_flight_leave_no_chromium_and_exit_i
 }
 
 #[test]
-fn sigterm_while_a_password_command_hangs_kills_it_and_its_children() {
+fn sigterm_while_a_password_command_hangs_kills_it_and_its_children_and_reports_nothing_ran() {
     let project = Project::new(
         "http://127.0.0.1:9",
         "[limits]\nstep_timeout = \"120s\"\n[login]\npath = \"/accounts/login/\"\n\
@@ -235,4 +235,13 @@ fn sigterm_while_a_password_command_hangs_kills_it_and_its_children() {
     );
     assert!(stderr.contains("interrupted by SIGTERM"), "{stderr}");
     assert_nothing_left(&marker);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("0 passed, 0 failed, 1 not run (SIGTERM)"),
+        "{stdout}"
+    );
+    let report = project.path().join("report.xml");
+    validate_junit(&report);
+    let junit = std::fs::read_to_string(report).expect("the JUnit report was written");
+    assert_eq!(junit.matches("<skipped").count(), 1, "{junit}");
 }

@@ -58,8 +58,19 @@ impl Driver {
         }
         let program = find_chromedriver(settings)?;
         let port = free_port()?;
-        let mut command = Command::new(&program);
+        let mark = crate::children::new_mark();
+        // `setpriv` (util-linux) gives the driver a parent-death signal, so it dies even with a
+        // shakedown killed by SIGKILL, and its Chromium with it (see `--remote-debugging-pipe`).
+        let mut command = match on_path("setpriv") {
+            Some(setpriv) => {
+                let mut command = Command::new(setpriv);
+                command.args(["--pdeathsig", "KILL", "--"]).arg(&program);
+                command
+            }
+            None => Command::new(&program),
+        };
         command
+            .env(crate::children::MARK_VARIABLE, &mark)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -73,7 +84,7 @@ impl Driver {
             ))
             .with("hint", INSTALL_HINT)
         })?;
-        let group = ChildGroup::of(&child);
+        let group = ChildGroup::marked(&child, &mark);
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         loop {
@@ -162,6 +173,11 @@ pub fn capabilities(
     }
     for arg in CHROMIUM_ARGS {
         capabilities.add_arg(arg).map_err(invalid)?;
+    }
+    if local {
+        // The driver then talks to Chromium over a pipe, which closes when the driver dies by
+        // any means: Chromium quits with it instead of living on (with a port, it would).
+        capabilities.add_arg("--remote-debugging-pipe").map_err(invalid)?;
     }
     if let Some(profile) = profile {
         capabilities

@@ -48,6 +48,15 @@ impl CommandRun {
                 failure = failure.with(label, text::for_terminal(output, Keep::End));
             }
         }
+        if self.finished.output_cut {
+            failure = failure.with(
+                "output",
+                format!(
+                    "cut: only the first {} KiB of stdout and of stderr were kept",
+                    MAX_OUTPUT_BYTES / 1024
+                ),
+            );
+        }
         failure
     }
 }

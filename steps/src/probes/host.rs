@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use tokio::process::Command;
 
 use super::processes::{Process, parse_cmdline};
-use crate::children::ChildGroup;
+use crate::children::{self, ChildGroup};
 
 /// Bytes kept of a command's stdout and of its stderr; the rest is read and dropped, so a chatty
 /// command neither blocks on a full pipe nor fills memory.
@@ -188,10 +188,12 @@ impl Host for LocalHost {
     }
 
     async fn run(&self, invocation: &Invocation, limit: Duration) -> Result<Finished, RunError> {
+        let mark = children::new_mark();
         let mut command = Command::new(&invocation.program);
         command
             .args(&invocation.args)
             .envs(invocation.env.iter().cloned())
+            .env(children::MARK_VARIABLE, &mark)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -213,7 +215,7 @@ impl Host for LocalHost {
             io::ErrorKind::NotFound => RunError::NotFound,
             _ => RunError::Start(error),
         })?;
-        let group = ChildGroup::of(&child);
+        let group = ChildGroup::marked(&child, &mark);
         let mut stdout_pipe = child.stdout.take();
         let mut stderr_pipe = child.stderr.take();
         let mut stdout = Vec::new();
@@ -248,7 +250,11 @@ impl Host for LocalHost {
             tokio::join!(reading, waiting).1
         })
         .await;
-        drop(group);
+        // A command cut at its limit dies whole, with what it moved out of its group (`setsid`);
+        // one that finished keeps only the daemons it left outside its group.
+        if let (Ok(Ok(_)), Some(group)) = (&outcome, group) {
+            group.release();
+        }
         // Reading given up after the exit cannot say what it dropped: a full buffer may be cut.
         let output_cut = drained_cut.unwrap_or_else(|| {
             [&stdout, &stderr]
@@ -522,6 +528,29 @@ mod tests {
             false
         });
         assert!(gone, "the background `sleep` {sleeper} outlived its plugin");
+    }
+
+    #[tokio::test]
+    async fn a_command_cut_at_its_limit_takes_along_what_left_its_group() {
+        let outcome = LocalHost
+            .run(
+                &sh("setsid sleep 30 & echo $! >&2; sleep 30"),
+                Duration::from_millis(500),
+            )
+            .await;
+        let Err(RunError::TimedOut { stderr, .. }) = outcome else {
+            panic!("{outcome:?}")
+        };
+        let escapee: i32 = stderr.trim().parse().expect("the escapee's pid");
+        let gone = (0..100).any(|_| {
+            let stat = std::fs::read_to_string(format!("/proc/{escapee}/stat")).unwrap_or_default();
+            if stat.is_empty() || stat.contains(") Z ") {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            false
+        });
+        assert!(gone, "the `setsid` escapee {escapee} outlived its cut command");
     }
 
     #[tokio::test]

@@ -162,6 +162,14 @@ async fn run_password_command(command: &str, limit: Duration) -> Result<String, 
             finished.describe_status()
         ));
     }
+    // Kept like a password file: a command pouring out a log or a binary is a mistake, and
+    // holding a megabyte as a secret would slow every line the run prints.
+    if finished.output_cut || finished.stdout.len() as u64 > MAX_SECRET_BYTES {
+        return Err(format!(
+            "the command printed more than the {} KiB a password or secret may hold",
+            MAX_SECRET_BYTES / 1024
+        ));
+    }
     Ok(finished.stdout)
 }
 
@@ -176,6 +184,17 @@ mod tests {
             method: LoginMethod::Form,
             client_certificate: None,
         }
+    }
+
+    #[tokio::test]
+    async fn a_command_pouring_out_more_than_a_secret_holds_fails_without_its_output() {
+        let chatty = PasswordSource::Command("yes secret-looking-line | head -c 300000".into());
+        let why = chatty
+            .read(Duration::from_secs(10))
+            .await
+            .expect_err("too long for a secret");
+        assert!(why.contains("more than the 64 KiB"), "{why}");
+        assert!(!why.contains("secret-looking-line"), "{why}");
     }
 
     #[tokio::test]

@@ -147,7 +147,10 @@ impl Master {
             ])
             .arg("--")
             .arg(&self.host)
-            .arg(line);
+            .arg(line)
+            // Out of shakedown's group: a Ctrl-C at the terminal must not end a client (its
+            // remote command would run on) before shakedown has killed what it runs.
+            .process_group(0);
         command
     }
 

@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::children::MARK_VARIABLE;
 use crate::probes::host::{Connection, FileFacts, Invocation};
 use crate::probes::processes::{Process, parse_cmdline};
 
@@ -27,9 +28,12 @@ const NEWLINE: u8 = 0x1e;
 const HELPER_PRELUDE: &str = "LC_ALL=C; export LC_ALL\necho shakedown-started\n";
 
 /// The line ssh sends: the login shell hands over to `sh`, which runs `script` with `args` as
-/// `$1`, `$2`, ….
-pub(super) fn remote_line(script: &str, args: &[String]) -> String {
-    let prelude = format!("printf '%s %s\\n' {GROUP_MARK} \"$$\"\n");
+/// `$1`, `$2`, …, carrying `mark` (see [`kill_line`]) in its environment.
+pub(super) fn remote_line(script: &str, args: &[String], mark: &str) -> String {
+    let prelude = format!(
+        "{MARK_VARIABLE}={}; export {MARK_VARIABLE}\nprintf '%s %s\\n' {GROUP_MARK} \"$$\"\n",
+        shell_words::quote(mark)
+    );
     let mut words = vec![
         "exec".to_owned(),
         "sh".to_owned(),
@@ -47,9 +51,28 @@ pub(super) fn process_group(line: &[u8]) -> Option<i32> {
     line.strip_prefix(GROUP_MARK)?.trim().parse().ok()
 }
 
-/// The line that kills a process group on the server.
-pub(super) fn kill_line(group: i32) -> String {
-    format!("kill -s KILL -- -{group}")
+/// The line that kills a command on the server: its process group, when known, and every
+/// process whose environment carries one of `marks`, which finds what left the group
+/// (`setsid`) and what started before the group was reported.
+pub(super) fn kill_line(group: Option<i32>, marks: &[String]) -> String {
+    let mut line = String::new();
+    if let Some(group) = group {
+        line.push_str(&format!("kill -s KILL -- -{group} 2>/dev/null\n"));
+    }
+    if !marks.is_empty() {
+        let patterns: Vec<String> = marks
+            .iter()
+            .map(|mark| format!("-e {}", shell_words::quote(&format!("{MARK_VARIABLE}={mark}"))))
+            .collect();
+        line.push_str(&format!(
+            "for process in /proc/[0-9]*; do\n\
+             grep -qszxF {} \"$process/environ\" && kill -s KILL \"${{process#/proc/}}\" 2>/dev/null\n\
+             done\n",
+            patterns.join(" ")
+        ));
+    }
+    line.push_str("exit 0\n");
+    line
 }
 
 /// Runs a feature's command: in its folder, with its variables and its plugin folders ahead of
@@ -307,7 +330,7 @@ mod tests {
     /// How a script started and what it printed after, run here by `sh` as a server's would be.
     async fn started(script: &str, args: &[&str]) -> (Option<i32>, Start, Vec<u8>, Vec<u8>) {
         let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-        let output = sh(&remote_line(script, &args)).await;
+        let output = sh(&remote_line(script, &args, "test-mark")).await;
         let mut lines = output.stdout.splitn(3, |byte| *byte == b'\n');
         assert!(lines.next().and_then(process_group).is_some(), "{output:?}");
         let start = start_of(lines.next().unwrap_or_default());

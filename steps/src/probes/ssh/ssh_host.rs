@@ -2,11 +2,12 @@
 //! through the host's one multiplexed connection, opened on first use and closed by
 //! [`SshHost::close`] at the end of the run.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex as StdMutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -29,6 +30,9 @@ const HELPER_LIMIT: Duration = Duration::from_secs(300);
 const KILL_LIMIT: Duration = Duration::from_secs(5);
 /// Lines a login shell may print before the script's first line (a chatty `.bashrc`).
 const MAX_NOISE_LINES: usize = 64;
+/// Bytes kept of each of those lines: the group line is short, and a banner without a line end
+/// must not pour into memory while it is looked through.
+const MAX_HEADER_LINE_BYTES: usize = 4096;
 
 /// A server probed over SSH as the user of its destination.
 pub struct SshHost {
@@ -37,6 +41,10 @@ pub struct SshHost {
     settings: SshSettings,
     connection: Mutex<ConnectionState>,
     sessions: Semaphore,
+    /// The marks of remote commands that may still run on the server: those running now and
+    /// those cut whose kill has not yet been confirmed. Closing kills them all first, since
+    /// sshd leaves a command running when its session or connection goes.
+    in_flight: Arc<StdMutex<HashSet<String>>>,
 }
 
 enum ConnectionState {
@@ -97,6 +105,7 @@ impl SshHost {
             settings,
             connection: Mutex::new(ConnectionState::Unopened),
             sessions: Semaphore::new(MAX_SESSIONS),
+            in_flight: Arc::default(),
         }
     }
 
@@ -104,10 +113,15 @@ impl SshHost {
         &self.destination
     }
 
-    /// Ends the connection (and any remote command still running on it); later calls fail.
+    /// Ends the connection, after killing every remote command still running over it (a run
+    /// stopped by a signal); later calls fail.
     pub async fn close(&self) {
         let mut state = self.connection.lock().await;
         if let ConnectionState::Open(master) = &*state {
+            let marks: Vec<String> = lock(&self.in_flight).iter().cloned().collect();
+            if !marks.is_empty() {
+                kill_group(master, None, &marks).await;
+            }
             master.close().await;
         }
         *state = ConnectionState::Closed;
@@ -159,14 +173,15 @@ impl SshHost {
     /// command that may have reached it is never run twice.
     async fn exec(&self, script: &str, args: &[String], limit: Duration) -> Result<Ran, ExecError> {
         let deadline = tokio::time::Instant::now() + limit;
-        let line = remote::remote_line(script, args);
+        let mark = crate::children::new_mark();
+        let line = remote::remote_line(script, args, &mark);
         let mut stale = None;
         loop {
             let (master, reopened) = tokio::time::timeout_at(deadline, self.master(stale.as_ref()))
                 .await
                 .map_err(|_| ExecError::nothing_yet())?
                 .map_err(ExecError::Failed)?;
-            match self.attempt(&master, &line, deadline).await {
+            match self.attempt(&master, &line, &mark, deadline).await {
                 Attempt::Ran(ran) => return Ok(ran),
                 Attempt::NoMaster if !reopened && stale.is_none() => stale = Some(master),
                 Attempt::NoMaster => {
@@ -182,7 +197,13 @@ impl SshHost {
     }
 
     /// Runs a remote line over `master` until `deadline`.
-    async fn attempt(&self, master: &Arc<Master>, line: &str, deadline: tokio::time::Instant) -> Attempt {
+    async fn attempt(
+        &self,
+        master: &Arc<Master>,
+        line: &str,
+        mark: &str,
+        deadline: tokio::time::Instant,
+    ) -> Attempt {
         let Ok(acquired) = tokio::time::timeout_at(deadline, self.sessions.acquire()).await else {
             return Attempt::Failed(ExecError::nothing_yet());
         };
@@ -203,9 +224,12 @@ impl SshHost {
         };
         let group = OnceLock::new();
         let mut start = Start::Unknown;
+        lock(&self.in_flight).insert(mark.to_owned());
         let mut killer = GroupKiller {
             master: Arc::clone(master),
             group: &group,
+            mark: mark.to_owned(),
+            in_flight: Arc::clone(&self.in_flight),
             armed: true,
         };
         let mut stdout_pipe = child.stdout.take().map(BufReader::new);
@@ -249,7 +273,7 @@ impl SshHost {
                         && let Ok(Ok((fresh, _))) =
                             tokio::time::timeout_at(deadline, self.master(Some(master))).await
                     {
-                        kill_group(&fresh, *group).await;
+                        kill_group(&fresh, Some(*group), &[mark.to_owned()]).await;
                     }
                     "the connection was lost while the command ran; it is not run again, since it \
                      may have done part of its work"
@@ -417,13 +441,13 @@ async fn read_header<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, group: 
     let mut line = Vec::new();
     for _ in 0..MAX_NOISE_LINES {
         line.clear();
-        match reader.read_until(b'\n', &mut line).await {
+        match read_capped_line(reader, &mut line).await {
             Ok(0) | Err(_) => return Start::Unknown,
             Ok(_) => {
                 if let Some(found) = remote::process_group(&line) {
                     let _ = group.set(found);
                     line.clear();
-                    return match reader.read_until(b'\n', &mut line).await {
+                    return match read_capped_line(reader, &mut line).await {
                         Ok(_) => remote::start_of(&line),
                         Err(_) => Start::Unknown,
                     };
@@ -434,43 +458,83 @@ async fn read_header<R: tokio::io::AsyncBufRead + Unpin>(reader: &mut R, group: 
     Start::Unknown
 }
 
-/// Kills a remote command's process group unless disarmed: at once on a timeout, or from a
-/// task of its own when the caller dropped the command (a step's deadline passed).
+/// Reads one line into `line`, keeping its first [`MAX_HEADER_LINE_BYTES`] and passing over the
+/// rest; returns how many bytes it read, 0 at the end of the output.
+async fn read_capped_line<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+) -> io::Result<usize> {
+    let mut read = 0;
+    loop {
+        let available = reader.fill_buf().await?;
+        if available.is_empty() {
+            return Ok(read);
+        }
+        let end = available.iter().position(|byte| *byte == b'\n');
+        let used = end.map_or(available.len(), |newline| newline + 1);
+        let room = MAX_HEADER_LINE_BYTES.saturating_sub(line.len());
+        line.extend_from_slice(&available[..used.min(room)]);
+        reader.consume(used);
+        read += used;
+        if end.is_some() {
+            return Ok(read);
+        }
+    }
+}
+
+/// Kills a remote command's process group, and what carries its mark, unless disarmed: at once
+/// on a timeout, or from a task of its own when the caller dropped the command (a step's
+/// deadline passed, a signal stopped the run). Its mark stays in flight until the kill is done.
 struct GroupKiller<'a> {
     master: Arc<Master>,
     group: &'a OnceLock<i32>,
+    mark: String,
+    in_flight: Arc<StdMutex<HashSet<String>>>,
     armed: bool,
 }
 
 impl GroupKiller<'_> {
     async fn kill(&mut self) {
         self.armed = false;
-        if let Some(group) = self.group.get() {
-            kill_group(&self.master, *group).await;
-        }
+        kill_group(
+            &self.master,
+            self.group.get().copied(),
+            std::slice::from_ref(&self.mark),
+        )
+        .await;
     }
 }
 
 impl Drop for GroupKiller<'_> {
     fn drop(&mut self) {
-        let (true, Some(group), Ok(runtime)) = (
-            self.armed,
-            self.group.get().copied(),
-            tokio::runtime::Handle::try_current(),
-        ) else {
+        let runtime = tokio::runtime::Handle::try_current();
+        let (true, Ok(runtime)) = (self.armed, runtime) else {
+            lock(&self.in_flight).remove(&self.mark);
             return;
         };
         let master = Arc::clone(&self.master);
-        runtime.spawn(async move { kill_group(&master, group).await });
+        let group = self.group.get().copied();
+        let mark = self.mark.clone();
+        let in_flight = Arc::clone(&self.in_flight);
+        runtime.spawn(async move {
+            kill_group(&master, group, std::slice::from_ref(&mark)).await;
+            lock(&in_flight).remove(&mark);
+        });
     }
 }
 
-async fn kill_group(master: &Master, group: i32) {
-    let mut command = master.command(&remote::kill_line(group));
+async fn kill_group(master: &Master, group: Option<i32>, marks: &[String]) {
+    // Through `sh`, whatever the user's login shell: the line is a small POSIX script.
+    let line = shell_words::join(["exec", "sh", "-c", &remote::kill_line(group, marks)]);
+    let mut command = master.command(&line);
     command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .kill_on_drop(true);
     let _ = tokio::time::timeout(KILL_LIMIT, command.status()).await;
+}
+
+fn lock(marks: &StdMutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    marks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
