@@ -3,6 +3,8 @@
 //! in a process group of its own, so a Ctrl-C in the terminal reaches shakedown (which then
 //! stops it in order) and stopping the group also ends every Chromium it started.
 
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -60,7 +62,7 @@ impl Driver {
         let port = free_port()?;
         let mark = crate::children::new_mark();
         // `setpriv` (util-linux) gives the driver a parent-death signal, so it dies even with a
-        // shakedown killed by SIGKILL, and its Chromium with it (see `--remote-debugging-pipe`).
+        // shakedown killed by SIGKILL, and its Chromium with it (see `dying_with_its_driver`).
         let mut command = match on_path("setpriv") {
             Some(setpriv) => {
                 let mut command = Command::new(setpriv);
@@ -174,11 +176,6 @@ pub fn capabilities(
     for arg in CHROMIUM_ARGS {
         capabilities.add_arg(arg).map_err(invalid)?;
     }
-    if local {
-        // The driver then talks to Chromium over a pipe, which closes when the driver dies by
-        // any means: Chromium quits with it instead of living on (with a port, it would).
-        capabilities.add_arg("--remote-debugging-pipe").map_err(invalid)?;
-    }
     if let Some(profile) = profile {
         capabilities
             .add_arg(&format!("--user-data-dir={}", profile.display()))
@@ -194,14 +191,49 @@ pub fn capabilities(
             .flatten()
     });
     if let Some(binary) = binary {
+        let launched = match (local, profile) {
+            (true, Some(profile)) => dying_with_its_driver(&binary, profile)?,
+            _ => binary,
+        };
         capabilities
-            .set_binary(&binary.to_string_lossy())
+            .set_binary(&launched.to_string_lossy())
             .map_err(invalid)?;
     }
     capabilities
         .set_browser_log_level(LoggingPrefsLogLevel::Severe)
         .map_err(invalid)?;
     Ok(capabilities)
+}
+
+/// A launcher in the session's profile folder that starts `binary` with a parent-death signal
+/// (util-linux `setpriv`): a chromedriver killed by any means (its own parent-death signal
+/// follows shakedown's SIGKILL) takes its Chromium with it, which would otherwise live on with
+/// its debugging port. Chromium's DevTools stay on a port, not a pipe: the request guard needs
+/// the address. Without `setpriv` Chromium is started as it is.
+fn dying_with_its_driver(binary: &Path, profile: &Path) -> Result<PathBuf, StepFailure> {
+    let Some(setpriv) = on_path("setpriv") else {
+        return Ok(binary.to_path_buf());
+    };
+    let quoted = |path: &Path| format!("'{}'", path.to_string_lossy().replace('\'', r"'\''"));
+    let script = format!(
+        "#!/bin/sh\nexec {} --pdeathsig KILL -- {} \"$@\"\n",
+        quoted(&setpriv),
+        quoted(binary)
+    );
+    let launcher = profile.join("launch-chromium");
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o700)
+        .open(&launcher)
+        .and_then(|mut file| file.write_all(script.as_bytes()));
+    written.map_err(|error| {
+        StepFailure::new(format!(
+            "cannot write the browser's launcher `{}`: {error}",
+            launcher.display()
+        ))
+    })?;
+    Ok(launcher)
 }
 
 fn find_chromedriver(settings: &BrowserSettings) -> Result<PathBuf, StepFailure> {
