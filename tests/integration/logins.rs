@@ -84,7 +84,9 @@ impl Scheme {
 /// A staff area behind `scheme`: `/` is public, `/staff/` is for every user, `/admin/` for the
 /// admin alone; `/away` sends its visitor to `elsewhere`, `/whoami` says whether credentials came.
 fn staff_site(scheme: Scheme, elsewhere: &str) -> RecordingServer {
+    let image_origin = elsewhere.to_owned();
     let guarded = move |admin_only: bool| {
+        let image_origin = image_origin.clone();
         get(move |method: Method, headers: HeaderMap| async move {
             match scheme.user(&method, &headers) {
                 None => (
@@ -97,7 +99,7 @@ fn staff_site(scheme: Scheme, elsewhere: &str) -> RecordingServer {
                     (StatusCode::FORBIDDEN, "admins only").into_response()
                 }
                 Some(user) => html(&format!(
-                    "<h1>Staff area</h1><p>Hello {user}</p><a href=\"/admin/\">admin</a> <a href=\"/staff/\">staff</a>"
+                    "<h1>Staff area</h1><p>Hello {user}</p><a href=\"/admin/\">admin</a> <a href=\"/staff/\">staff</a><img src=\"{image_origin}/pixel.png\" alt=\"\">"
                 )),
             }
         })
@@ -654,8 +656,9 @@ fn a_client_certificate_of_the_environment_or_a_role_gets_in_where_its_absence_f
 }
 
 #[test]
-fn a_basic_roles_browser_sends_its_header_and_the_next_visitor_does_not() {
-    let site = staff_site(Scheme::Basic, "http://127.0.0.1:9");
+fn a_basic_roles_browser_sends_its_header_to_the_site_alone_and_the_next_visitor_does_not() {
+    let elsewhere = RecordingServer::start(Router::new());
+    let site = staff_site(Scheme::Basic, &elsewhere.url);
     let project = Project::new(
         &site.url,
         &format!("{}\n[browser]\nsessions = 1\n", roles("basic", Some("/staff/"))),
@@ -684,21 +687,51 @@ fn a_basic_roles_browser_sends_its_header_and_the_next_visitor_does_not() {
         .iter()
         .any(|received| received.target.contains("pass-7f3"));
     assert!(!sent_in_a_url, "a password went into a URL");
+    let image_requests = elsewhere.received();
+    assert!(
+        image_requests
+            .iter()
+            .any(|received| received.target == "/pixel.png"),
+        "the page's image on another origin was never requested: {image_requests:?}"
+    );
+    assert!(
+        image_requests
+            .iter()
+            .all(|received| received.header("authorization").is_none()),
+        "the role's credentials reached another origin: {image_requests:?}"
+    );
 }
 
 #[test]
-fn a_digest_role_in_the_browser_fails_saying_the_browser_cannot_answer_digest() {
+fn a_digest_role_in_the_browser_answers_its_own_sites_challenge_and_a_wrong_password_is_refused() {
     let site = staff_site(Scheme::Digest, "http://127.0.0.1:9");
     let project = Project::new(&site.url, &roles("digest", Some("/staff/")));
     project.file(
         "features/browser.feature",
-        "Feature: Digest in the browser\n  Scenario: the clerk\n    Given I am logged in as \"clerk\"\n    When I visit \"/staff/\"\n",
+        r#"Feature: Digest in the browser
+  Scenario: the clerk
+    Given I am logged in as "clerk"
+    When I visit "/staff/"
+    Then I should see "Hello clerk"
+
+  Scenario: the admin
+    Given I am logged in as "admin"
+    When I visit "/admin/"
+    Then I should see "Hello admin"
+"#,
     );
     with_passwords(project.shakedown(), "viewer-pass-7f3")
+        .args(["run", "--concurrency", "1"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("2 passed, 0 failed");
+    project.file(
+        "features/browser.feature",
+        "Feature: Digest in the browser\n  Scenario: the viewer\n    Given I am logged in as \"viewer\"\n    When I visit \"/staff/\"\n    Then I should see \"Hello viewer\"\n",
+    );
+    with_passwords(project.shakedown(), "not-the-viewers-password")
         .args(["run"])
         .run()
         .expect_code(1)
-        .expect_stdout(
-            "role `clerk` logs in by HTTP Digest authentication, which browser steps do not support yet",
-        );
+        .expect_stdout("refused by HTTP Digest authentication");
 }

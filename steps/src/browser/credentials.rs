@@ -1,61 +1,33 @@
-//! A role's HTTP credentials in the browser: HTTP Basic and fixed headers are set through the
-//! DevTools protocol (`Network.setExtraHTTPHeaders`), never in a URL, and cleared before the
-//! session acts as anyone else. HTTP Digest is not answered in the browser: answering a
-//! challenge needs the DevTools event stream (`Fetch.authRequired`).
+//! A role's HTTP credentials in the browser (HTTP Basic, Digest, a fixed header): handed to the
+//! session's request guard, which adds them only to requests whose origin may receive them and
+//! answers authentication challenges from those origins alone, never in a URL. Before the
+//! session acts as anyone else the guard is told to send none.
 
-use serde_json::json;
-use thirtyfour::WebDriver;
-use url::Url;
+use std::sync::Arc;
 
 use super::identity::Identity;
 use super::page::Page;
 use crate::failure::StepFailure;
+use crate::http::HttpCredentials;
 use crate::session::{LoginMethod, Sessions};
 
-/// Sets the headers `wanted` sends (none for the anonymous visitor or a form role).
-pub(crate) async fn send(
+/// The HTTP credentials `wanted` sends, if any: none for the anonymous visitor or a form role.
+pub(crate) async fn of(
     page: &Page,
     wanted: &Identity,
     sessions: &Sessions,
-    base_url: &Url,
-) -> Result<(), StepFailure> {
-    let header = match wanted {
-        Identity::Role(role) if sessions.method_of(role) == Some(&LoginMethod::Digest) => {
-            return Err(StepFailure::configuration(format!(
-                "role `{role}` logs in by HTTP Digest authentication, which browser steps do not support yet"
-            ))
-            .with(
-                "hint",
-                "check Digest-protected pages with the HTTP and access phrases, or give the browser steps a role that logs in through the form, HTTP Basic or a header",
-            ));
+) -> Result<Option<Arc<HttpCredentials>>, StepFailure> {
+    match wanted {
+        Identity::Role(role) if sends_http_credentials(sessions, role) => {
+            Ok(sessions.session(role, page.deadline()).await?.credentials.clone())
         }
-        Identity::Role(role) => sessions
-            .session(role, page.deadline())
-            .await?
-            .browser_header(base_url),
-        Identity::Anonymous | Identity::Unknown => None,
-    };
-    let headers = match &header {
-        Some((name, value)) => json!({ name: value }),
-        None => json!({}),
-    };
-    page.call("set the role's HTTP headers", set_headers(&page.driver, headers))
-        .await
+        Identity::Role(_) | Identity::Anonymous | Identity::Unknown => Ok(None),
+    }
 }
 
-/// Sends no extra header from now on: the session's next user starts without the last one's.
-pub(crate) async fn clear(driver: &WebDriver) -> Result<(), thirtyfour::error::WebDriverError> {
-    set_headers(driver, json!({})).await
-}
-
-async fn set_headers(
-    driver: &WebDriver,
-    headers: serde_json::Value,
-) -> Result<(), thirtyfour::error::WebDriverError> {
-    let devtools = driver.cdp();
-    devtools.send_raw("Network.enable", json!({})).await?;
-    devtools
-        .send_raw("Network.setExtraHTTPHeaders", json!({ "headers": headers }))
-        .await?;
-    Ok(())
+/// Whether `role` logs in by HTTP authentication or a header: the session then needs a guard.
+pub(crate) fn sends_http_credentials(sessions: &Sessions, role: &str) -> bool {
+    sessions
+        .method_of(role)
+        .is_some_and(|method| *method != LoginMethod::Form)
 }

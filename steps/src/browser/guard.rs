@@ -3,13 +3,19 @@
 //! debugging address chromedriver reports), so every request of every page, frame, popup and
 //! worker (dedicated, shared and service), pings and policy reports included, waits until the
 //! guard lets it go or fails it. It is started when a session may carry a password typed into a
-//! page (`browser.login_form`) or runs on a read-only environment.
+//! page (`browser.login_form`), runs on a read-only environment, or acts as a role that sends
+//! HTTP credentials (Basic, Digest, a fixed header).
 //!
 //! Two rules. On a read-only environment a request whose method is not GET, HEAD or OPTIONS is
 //! failed, except the one login post shakedown submits itself. While a role's password is
 //! typed into a login page and until the browser has left it, a request to any origin that may
 //! not receive that password is failed, whatever its method. What was failed is kept, with its
 //! method and URL, for the step that set it off to fail with.
+//!
+//! A role's HTTP credentials are added by the guard to each request whose origin may receive
+//! them (the site's and `login.allowed_origins`), never to others and never to a redirect's
+//! next hop elsewhere; an HTTP authentication challenge is answered (Digest included) only for
+//! those origins, and only once per request, so a wrong password ends in the site's 401 page.
 //!
 //! WebSockets are the one kind of connection `Fetch` does not see (nor `Network.setBlockedURLs`,
 //! tried on Chromium 156). For them, every document and worker script the browser receives
@@ -27,6 +33,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use futures::{SinkExt as _, StreamExt as _};
+use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
 use thirtyfour::WebDriver;
 use tokio::sync::{mpsc, oneshot};
@@ -36,6 +43,7 @@ use url::{Origin, Url};
 
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::http::HttpCredentials;
 
 /// The methods a read-only environment lets through: they read, by HTTP's own definition.
 const SAFE_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
@@ -78,6 +86,11 @@ struct Rules {
     read_only: Option<String>,
     login: Option<LoginRules>,
     refused: Vec<Refused>,
+    /// The HTTP credentials of the role the session acts as, if it sends any.
+    credentials: Option<Arc<HttpCredentials>>,
+    /// Requests whose authentication challenge was answered once: a second challenge means the
+    /// answer was refused, and is not answered again.
+    answered: std::collections::HashSet<String>,
 }
 
 struct LoginRules {
@@ -199,7 +212,7 @@ impl RequestGuard {
             ))
             .with(
                 "hint",
-                "a read-only environment and `browser.login_form` need Chromium's DevTools on an address this machine reaches (chromedriver's `debuggerAddress`, or a Selenium Grid's `se:cdp`)",
+                "a read-only environment, `browser.login_form` and roles that log in by HTTP authentication or a header need Chromium's DevTools on an address this machine reaches (chromedriver's `debuggerAddress`, or a Selenium Grid's `se:cdp`)",
             )
         };
         let address = deadline
@@ -253,15 +266,25 @@ impl RequestGuard {
         guard
             .command(
                 "Fetch.enable",
-                json!({ "patterns": [
-                    { "urlPattern": "*", "requestStage": "Request" },
-                    { "urlPattern": "*", "requestStage": "Response" },
-                ] }),
+                json!({
+                    "patterns": [
+                        { "urlPattern": "*", "requestStage": "Request" },
+                        { "urlPattern": "*", "requestStage": "Response" },
+                    ],
+                    "handleAuthRequests": true,
+                }),
                 deadline,
             )
             .await
             .map_err(|why| unreachable(format!("it refused to intercept requests ({why})")))?;
         Ok(guard)
+    }
+
+    /// The HTTP credentials the session's requests carry from now on (`None`: none at all).
+    pub fn send_credentials(&self, credentials: Option<Arc<HttpCredentials>>) {
+        let mut rules = self.rules();
+        rules.credentials = credentials;
+        rules.answered.clear();
     }
 
     /// Starts a form login whose password may reach `origins` only; call it before the login
@@ -400,6 +423,8 @@ impl Shared {
         }
         if message["method"] == "Fetch.requestPaused" {
             self.judge(&message["params"]);
+        } else if message["method"] == "Fetch.authRequired" {
+            self.answer_challenge(&message["params"]);
         }
     }
 
@@ -450,13 +475,75 @@ impl Shared {
         };
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         match verdict {
-            None => self.send(id, "Fetch.continueRequest", json!({ "requestId": request_id })),
+            None => {
+                let mut go_on = json!({ "requestId": request_id });
+                if let Some(headers) = self.with_credentials(method, url, &paused["request"]["headers"]) {
+                    go_on["headers"] = headers;
+                }
+                self.send(id, "Fetch.continueRequest", go_on);
+            }
             Some(_) => self.send(
                 id,
                 "Fetch.failRequest",
                 json!({ "requestId": request_id, "errorReason": "BlockedByClient" }),
             ),
         }
+    }
+}
+
+impl Shared {
+    /// The request's headers with the role's credentials among them, when it has some for
+    /// `url`'s origin; `None` leaves the request as the browser made it.
+    fn with_credentials(&self, method: &str, url: &str, headers: &Value) -> Option<Value> {
+        let credentials = lock(&self.rules).credentials.clone()?;
+        let method = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
+        let (name, value) = credentials.header_for(&method, &Url::parse(url).ok()?)?;
+        let mut entries: Vec<Value> = headers
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(existing, _)| !existing.eq_ignore_ascii_case(name.as_str()))
+            .map(|(name, value)| json!({ "name": name, "value": value }))
+            .collect();
+        entries.push(json!({ "name": name.as_str(), "value": value.to_str().ok()? }));
+        Some(Value::Array(entries))
+    }
+
+    /// Answers a server's authentication challenge with the role's user name and password when
+    /// its origin may receive them, once per request; every other challenge is cancelled, and
+    /// the browser shows the site's own answer.
+    fn answer_challenge(&self, challenged: &Value) {
+        let Some(request_id) = challenged["requestId"].as_str() else {
+            return;
+        };
+        let login = {
+            let mut rules = lock(&self.rules);
+            let first_time = rules.answered.insert(request_id.to_owned());
+            let from_the_server = challenged["authChallenge"]["source"] != "Proxy";
+            let origin = challenged["authChallenge"]["origin"]
+                .as_str()
+                .and_then(|origin| Url::parse(origin).ok());
+            match (&rules.credentials, origin) {
+                (Some(credentials), Some(origin)) if first_time && from_the_server => {
+                    credentials.login_for_challenge(&origin)
+                }
+                _ => None,
+            }
+        };
+        let response = match &login {
+            Some((username, password)) => json!({
+                "response": "ProvideCredentials",
+                "username": username,
+                "password": password.expose_secret(),
+            }),
+            None => json!({ "response": "CancelAuth" }),
+        };
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        self.send(
+            id,
+            "Fetch.continueWithAuth",
+            json!({ "requestId": request_id, "authChallengeResponse": response }),
+        );
     }
 }
 
@@ -588,7 +675,7 @@ mod tests {
                 typed: true,
                 post_to: Some(Url::parse("https://shop.example/login").expect("url")),
             }),
-            refused: Vec::new(),
+            ..Rules::default()
         };
         assert_eq!(rules.verdict("POST", "https://shop.example/login#x"), None);
         assert_eq!(rules.verdict("GET", "https://sso.example/start"), None);

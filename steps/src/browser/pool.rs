@@ -159,6 +159,20 @@ impl Browsers {
         let Some(lease) = browser.lease.as_mut() else {
             return Err(StepFailure::new("the browser session was lost"));
         };
+        let needs_a_guard = match wanted {
+            Identity::Role(role) => credentials::sends_http_credentials(sessions, role),
+            Identity::Anonymous | Identity::Unknown => false,
+        };
+        if needs_a_guard && lease.session.guard.is_none() {
+            let guard = RequestGuard::start(
+                &lease.session.driver,
+                self.inner.client()?,
+                self.inner.read_only.clone(),
+                deadline,
+            )
+            .await?;
+            lease.session.guard = Some(Arc::new(guard));
+        }
         let page = Page::new(
             lease.session.driver.clone(),
             lease.session.guard.clone(),
@@ -169,7 +183,9 @@ impl Browsers {
         if lease.session.identity != *wanted {
             // Until the change is complete the session is neither the old role nor the new.
             lease.session.identity = Identity::Unknown;
-            credentials::send(&page, wanted, sessions, base_url).await?;
+            if let Some(guard) = &lease.session.guard {
+                guard.send_credentials(credentials::of(&page, wanted, sessions).await?);
+            }
             identity::apply(&page, wanted, self.inner.settings.login_form, sessions, base_url).await?;
             lease.session.identity = wanted.clone();
         }
@@ -232,11 +248,7 @@ impl Browsers {
         let reusable = !broken.load(Ordering::SeqCst)
             && !inner.closed.load(Ordering::SeqCst)
             && matches!(
-                tokio::time::timeout(HOUSEKEEPING_LIMIT, async {
-                    identity::clean(&session.driver).await?;
-                    credentials::clear(&session.driver).await
-                })
-                .await,
+                tokio::time::timeout(HOUSEKEEPING_LIMIT, identity::clean(&session.driver)).await,
                 Ok(Ok(()))
             )
             // What the guard failed after the scenario's last browser step belongs to no later
@@ -246,6 +258,9 @@ impl Browsers {
                 .as_ref()
                 .is_none_or(|guard| guard.take_refused().is_ok());
         if reusable {
+            if let Some(guard) = &session.guard {
+                guard.send_credentials(None);
+            }
             session.identity = Identity::Anonymous;
             inner
                 .idle

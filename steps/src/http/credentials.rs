@@ -152,6 +152,18 @@ impl HttpCredentials {
         }
     }
 
+    /// The user name and password to answer a browser's authentication challenge from
+    /// `origin` with: HTTP Digest's, for an origin they may go to. Basic and fixed headers go
+    /// with every request already, so a challenge to them means they were refused.
+    pub(crate) fn login_for_challenge(&self, origin: &Url) -> Option<(String, SecretString)> {
+        match &self.kind {
+            Kind::Digest {
+                username, password, ..
+            } if self.goes_to(origin) => Some((username.clone(), password.clone())),
+            _ => None,
+        }
+    }
+
     /// After a 401 from `url`: takes the server's Digest challenge, and says whether the request
     /// is worth sending again with an answer to it. Basic and fixed headers have nothing new to
     /// say.

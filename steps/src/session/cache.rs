@@ -44,13 +44,6 @@ impl RoleSession {
             client: self.client.clone(),
         }
     }
-
-    /// The header the role's browser sends with each request (Basic or a fixed header), if any.
-    pub(crate) fn browser_header(&self, base_url: &Url) -> Option<(String, String)> {
-        let credentials = self.credentials.as_deref()?;
-        let (name, value) = credentials.header_for(&reqwest::Method::GET, base_url)?;
-        Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-    }
 }
 
 /// Session cookies are credentials: their values never show.
