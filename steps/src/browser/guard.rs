@@ -174,9 +174,10 @@ pub(crate) struct LoginWindow<'a> {
 }
 
 impl LoginWindow<'_> {
-    /// The password is about to be typed: requests to other origins are failed from now on, and
-    /// on a read-only environment the login form's own post (to `target`) is let through.
-    pub fn password_typed(&self, target: &Url) {
+    /// The password, or after it the one-time code, is about to be typed: requests to other
+    /// origins are failed from now on, and on a read-only environment the form's own post (to
+    /// `target`) is let through.
+    pub fn secret_typed(&self, target: &Url) {
         if let Some(login) = self.guard.rules().login.as_mut() {
             login.typed = true;
             login.post_to = Some(target.clone());
