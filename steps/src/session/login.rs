@@ -106,7 +106,9 @@ pub(crate) async fn log_in(
     login.confine_credentials(base_url, role, "the login page", &page.final_url())?;
     asks_for_http_authentication(&page, role)?;
     let password_field = password_input(&login.password_field);
-    let (action, mut fields, _) = password_field
+    let FoundForm {
+        action, mut fields, ..
+    } = password_field
         .and_then(|field| form_holding(&page, &field))
         .ok_or_else(|| {
             StepFailure::new(format!(
@@ -207,9 +209,16 @@ fn asks_for_http_authentication(answer: &Exchange, role: &str) -> Result<(), Ste
     ))
 }
 
-/// The form holding an input `field` matches: where it posts, the values it would send, and
-/// the matched input's name.
-fn form_holding(page: &Exchange, field: &Selector) -> Option<(Url, Vec<(String, String)>, String)> {
+/// A form found on a page: where it posts, the values it would send, and the name of the
+/// input it was found by.
+struct FoundForm {
+    action: Url,
+    fields: Vec<(String, String)>,
+    input: String,
+}
+
+/// The form holding an input `field` matches.
+fn form_holding(page: &Exchange, field: &Selector) -> Option<FoundForm> {
     let document = Html::parse_document(&page.body);
     let forms = Selector::parse("form").ok()?;
     let (form, input) = document
@@ -224,8 +233,12 @@ fn form_holding(page: &Exchange, field: &Selector) -> Option<(Url, Vec<(String, 
         Some(action) => page.final_url().join(action).ok()?,
         None => page.final_url(),
     };
-    let name = input.value().attr("name")?.to_owned();
-    Some((action, prefilled_fields(form), name))
+    let input = input.value().attr("name")?.to_owned();
+    Some(FoundForm {
+        action,
+        fields: prefilled_fields(form),
+        input,
+    })
 }
 
 fn one_time_code_field(login: &LoginSettings) -> Option<Selector> {
@@ -236,7 +249,7 @@ fn one_time_code_field(login: &LoginSettings) -> Option<Selector> {
 /// page a refused code may lead back to.
 struct CodeAsked<'a> {
     page: &'a Exchange,
-    form: (Url, Vec<(String, String)>, String),
+    form: FoundForm,
     login_url: &'a Url,
 }
 
@@ -256,7 +269,11 @@ async fn send_one_time_code(
     asked: CodeAsked<'_>,
     deadline: Deadline,
 ) -> Result<Exchange, StepFailure> {
-    let (action, mut fields, field) = asked.form;
+    let FoundForm {
+        action,
+        mut fields,
+        input: field,
+    } = asked.form;
     login.confine_credentials(base_url, role, "the one-time code form's target", &action)?;
     fields.retain(|(name, _)| *name != field);
     fields.push((field, factor.code()?));
