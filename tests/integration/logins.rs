@@ -834,7 +834,8 @@ fn two_factor_site() -> RecordingServer {
                             Some(code) if pending && admin_code_is_right(code) => {
                                 redirect("/admin/", Some(format!("session={SESSION}; Path=/")))
                             }
-                            _ => code_page("That code is not right"),
+                            // Echoed, so a code the redactor missed would show in the failure.
+                            _ => code_page(&format!("The code {} is not right", code.unwrap_or_default())),
                         }
                     },
                 ),

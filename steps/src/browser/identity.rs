@@ -21,7 +21,7 @@ use super::page::Page;
 use super::read_only;
 use crate::deadline::{Deadline, Limit};
 use crate::failure::StepFailure;
-use crate::session::{Sessions, one_time_code_selector};
+use crate::session::{Sessions, code_refused, no_second_factor, one_time_code_selector};
 use crate::site;
 
 /// Who a session acts as.
@@ -247,7 +247,8 @@ async fn give_one_time_code(
     code_page: &Url,
 ) -> Result<(), StepFailure> {
     let (_, login) = sessions.login_of(role)?;
-    let selector = one_time_code_selector(login.totp_field.as_deref());
+    let factor = sessions.second_factor(role)?;
+    let selector = one_time_code_selector(login.totp_field.as_deref(), factor.is_some());
     let fields = page
         .call(
             "look for a one-time code field",
@@ -257,12 +258,7 @@ async fn give_one_time_code(
     let Some(field) = fields.into_iter().next() else {
         return Ok(());
     };
-    let factor = sessions.second_factor(role)?.ok_or_else(|| {
-        StepFailure::configuration(format!(
-            "the site asks `{role}` for a one-time code at {}, and `[roles.{role}]` has no `totp_secret_env`, `totp_secret_file` or `totp_secret_command`",
-            code_page.path()
-        ))
-    })?;
+    let factor = factor.ok_or_else(|| no_second_factor(role, code_page.path()))?;
     let target = form_target(page, &field).await?;
     login.confine_credentials(base_url, role, "the one-time code form's target", &target)?;
     window.secret_typed(&target);
@@ -275,14 +271,7 @@ async fn give_one_time_code(
     let login_path = site::resolve(base_url, &login.path)?;
     match left_page(page, code_page.path(), role, &origins).await? {
         Some(url) if url.path() != login_path.path() => Ok(()),
-        _ => Err(StepFailure::configuration(format!(
-            "`{role}`'s one-time code was refused at {}",
-            code_page.path()
-        ))
-        .with(
-            "hint",
-            format!("check the `totp_secret_*` of `[roles.{role}]`, `totp_digits`, `totp_period`, `totp_algorithm`, and this machine's clock"),
-        )),
+        _ => Err(code_refused(role, code_page.path())),
     }
 }
 

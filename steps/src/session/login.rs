@@ -7,7 +7,7 @@ use reqwest::{Client, Method, StatusCode};
 use scraper::{ElementRef, Html, Selector};
 use url::{Origin, Url};
 
-use super::totp::{CodeMaker, one_time_code_selector};
+use super::totp::{CodeMaker, code_refused, no_second_factor, one_time_code_selector};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::{Exchange, Outgoing, Visitor, challenged_schemes, perform};
@@ -140,7 +140,7 @@ pub(crate) async fn log_in(
     };
     let answer = perform(client, visitor, outgoing, deadline).await?;
     asks_for_http_authentication(&answer, role)?;
-    let code_field = one_time_code_field(login);
+    let code_field = one_time_code_field(login, second_factor.is_some());
     let asks_for_code = code_field
         .as_ref()
         .filter(|_| !is_login_page(&answer.body, login))
@@ -148,7 +148,9 @@ pub(crate) async fn log_in(
     let answer = match asks_for_code {
         None => answer,
         Some(code_form) => {
-            let factor = second_factor.ok_or_else(|| no_second_factor(role, &answer))?;
+            let factor = second_factor.ok_or_else(|| {
+                no_second_factor(role, answer.final_url().path()).with("request", answer.describe())
+            })?;
             let asked = CodeAsked {
                 page: &answer,
                 form: code_form,
@@ -241,8 +243,8 @@ fn form_holding(page: &Exchange, field: &Selector) -> Option<FoundForm> {
     })
 }
 
-fn one_time_code_field(login: &LoginSettings) -> Option<Selector> {
-    Selector::parse(&one_time_code_selector(login.totp_field.as_deref())).ok()
+fn one_time_code_field(login: &LoginSettings, by_name: bool) -> Option<Selector> {
+    Selector::parse(&one_time_code_selector(login.totp_field.as_deref(), by_name)).ok()
 }
 
 /// A page that asks for a one-time code after the password: the page, its form, and the login
@@ -291,7 +293,8 @@ async fn send_one_time_code(
     let answer = perform(client, visitor, outgoing, deadline).await?;
     asks_for_http_authentication(&answer, role)?;
     let code_page = asked.page.final_url();
-    let asks_again = one_time_code_field(login).is_some_and(|field| form_holding(&answer, &field).is_some());
+    let asks_again =
+        one_time_code_field(login, true).is_some_and(|field| form_holding(&answer, &field).is_some());
     let refused = !answer.status.is_success()
         || asks_again
         || answer.final_url().path() == code_page.path()
@@ -300,29 +303,9 @@ async fn send_one_time_code(
     if !refused {
         return Ok(answer);
     }
-    Err(StepFailure::configuration(format!(
-        "`{role}`'s one-time code was refused at {}",
-        code_page.path()
-    ))
-    .with("request", answer.describe())
-    .with("page", text::excerpt(answer.readable_body()))
-    .with(
-        "hint",
-        format!("check the `totp_secret_*` of `[roles.{role}]` (the base32 secret the site gave when the second factor was set up), `totp_digits`, `totp_period`, `totp_algorithm`, and this machine's clock"),
-    ))
-}
-
-/// The site asked for a one-time code and the role has no secret to make one from.
-fn no_second_factor(role: &str, page: &Exchange) -> StepFailure {
-    StepFailure::configuration(format!(
-        "the site asks `{role}` for a one-time code at {}, and `[roles.{role}]` has no `totp_secret_env`, `totp_secret_file` or `totp_secret_command`",
-        page.final_url().path()
-    ))
-    .with("request", page.describe())
-    .with(
-        "hint",
-        "give the role the base32 secret of its authenticator app; `[login] totp_field` names the code's input if another one was taken for it",
-    )
+    Err(code_refused(role, code_page.path())
+        .with("request", answer.describe())
+        .with("page", text::excerpt(answer.readable_body())))
 }
 
 /// Inputs the browser would submit as they are: hidden tokens, prefilled text, checked boxes.

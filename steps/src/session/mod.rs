@@ -16,3 +16,4 @@ pub use login::{LoginSettings, is_login_page};
 pub use methods::{ClientCertificate, LoginMethod};
 pub use secrets::{PasswordSource, RoleSettings, read_secret};
 pub use totp::{SecondFactor, TotpAlgorithm, one_time_code_selector};
+pub(crate) use totp::{code_refused, no_second_factor};

@@ -112,20 +112,48 @@ impl CodeMaker {
     }
 }
 
+/// The site asked for a one-time code at `path` and the role has no secret to make one from.
+pub(crate) fn no_second_factor(role: &str, path: &str) -> StepFailure {
+    StepFailure::configuration(format!(
+        "the site asks `{role}` for a one-time code at {path}, and `[roles.{role}]` has no `totp_secret_env`, `totp_secret_file` or `totp_secret_command`"
+    ))
+    .with(
+        "hint",
+        "give the role the base32 secret of its authenticator app; `[login] totp_field` names the code's input if another one was taken for it",
+    )
+}
+
+/// The site would not take the role's code given at `path`: the secret, its settings or the
+/// clock are off. A configuration failure, like a refused password of an HTTP login.
+pub(crate) fn code_refused(role: &str, path: &str) -> StepFailure {
+    StepFailure::configuration(format!("`{role}`'s one-time code was refused at {path}")).with(
+        "hint",
+        format!("check the `totp_secret_*` of `[roles.{role}]` (the base32 secret the site gave when the second factor was set up), `totp_digits`, `totp_period`, `totp_algorithm`, and this machine's clock"),
+    )
+}
+
 /// The CSS selector of the input a site asks for a one-time code in: `totp_field` by name, or
-/// by default one marked `autocomplete="one-time-code"` or named like `otp`, `totp` or `code`.
+/// by default one marked `autocomplete="one-time-code"` or, for a role with a second factor
+/// (`by_name`), one named like `otp`, `totp` or `code`. A role without one is only told the site
+/// asks for a code on the strong signs, so a `postcode` field after its login is no such ask.
 /// Hidden inputs are never it (an OAuth `code` carried along, say).
-pub fn one_time_code_selector(totp_field: Option<&str>) -> String {
+pub fn one_time_code_selector(totp_field: Option<&str>, by_name: bool) -> String {
     let visible = ":not([type=hidden]):not([type=submit]):not([type=checkbox]):not([type=radio])";
-    match totp_field {
-        Some(name) => format!("input[name=\"{}\"]{visible}", name.replace('"', "\\\"")),
-        None => [
+    let marks: &[&str] = match by_name {
+        true => &[
             "[autocomplete=\"one-time-code\"]",
             "[name*=\"otp\" i]",
             "[name*=\"code\" i]",
-        ]
-        .map(|which| format!("input{which}{visible}"))
-        .join(", "),
+        ],
+        false => &["[autocomplete=\"one-time-code\"]"],
+    };
+    match totp_field {
+        Some(name) => format!("input[name=\"{}\"]{visible}", name.replace('"', "\\\"")),
+        None => marks
+            .iter()
+            .map(|which| format!("input{which}{visible}"))
+            .collect::<Vec<_>>()
+            .join(", "),
     }
 }
 
@@ -136,7 +164,7 @@ mod tests {
     use super::*;
 
     fn matches(html: &str, field: Option<&str>) -> bool {
-        let selector = Selector::parse(&one_time_code_selector(field)).expect("selector");
+        let selector = Selector::parse(&one_time_code_selector(field, true)).expect("selector");
         Html::parse_document(html).select(&selector).next().is_some()
     }
 
@@ -149,6 +177,10 @@ mod tests {
         assert!(!matches(r#"<input name="username">"#, None));
         assert!(matches(r#"<input name="pin">"#, Some("pin")));
         assert!(!matches(r#"<input name="otp">"#, Some("pin")));
+        let strict = Selector::parse(&one_time_code_selector(None, false)).expect("selector");
+        let select = |html: &str| Html::parse_document(html).select(&strict).next().is_some();
+        assert!(!select(r#"<input name="postcode">"#));
+        assert!(select(r#"<input name="x" autocomplete="one-time-code">"#));
     }
 
     #[tokio::test]
