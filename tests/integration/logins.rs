@@ -908,6 +908,11 @@ fn a_role_with_a_second_factor_gives_its_one_time_code_over_http_and_a_wrong_sec
     Then the access matrix should hold:
       | path    | anonymous | admin   |
       | /admin/ | login     | allowed |
+
+  Scenario: the admin's console by HTTP
+    Given I am logged in as "admin"
+    When I request "/admin/"
+    Then the response should contain "Admin console"
 "#,
     );
     let outcome = project
@@ -917,7 +922,7 @@ fn a_role_with_a_second_factor_gives_its_one_time_code_over_http_and_a_wrong_sec
         .args(["run"])
         .args(REPORTS)
         .run();
-    outcome.expect_code(0).expect_stdout("1 passed, 0 failed");
+    outcome.expect_code(0).expect_stdout("2 passed, 0 failed");
     let codes = codes_sent(&site);
     assert_eq!(codes.len(), 1, "one login, one code: {codes:?}");
     let mut secrets = codes;
