@@ -20,6 +20,7 @@ pub(super) struct RawLogin {
     password_field: String,
     success_contains: Option<String>,
     allowed_origins: Vec<Spanned<String>>,
+    totp_field: Option<String>,
 }
 
 impl RawLogin {
@@ -82,6 +83,7 @@ impl RawLogin {
             password_field: login.password_field,
             success_contains: login.success_contains,
             allowed_origins,
+            totp_field: login.totp_field,
         }))
     }
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use serde::Deserialize;
-use shakedown_steps::session::{ANONYMOUS, LoginMethod, PasswordSource, RoleSettings};
+use shakedown_steps::session::{
+    ANONYMOUS, LoginMethod, PasswordSource, RoleSettings, SecondFactor, TotpAlgorithm,
+};
 use toml::Spanned;
 
 use super::methods::{Method, WrittenCertificate, client_certificate, parse_method};
@@ -31,6 +33,13 @@ pub(super) struct RawRole {
     tls_client_cert: Option<Spanned<String>>,
     tls_client_key: Option<Spanned<String>>,
     tls_client_key_password_env: Option<Spanned<String>>,
+    /// A second factor: where its base32 secret is kept, and how codes are made from it.
+    totp_secret_env: Option<Spanned<String>>,
+    totp_secret_file: Option<Spanned<String>>,
+    totp_secret_command: Option<Spanned<String>>,
+    totp_digits: Option<Spanned<i64>>,
+    totp_period: Option<Spanned<i64>>,
+    totp_algorithm: Option<Spanned<String>>,
 }
 
 impl RawRole {
@@ -78,6 +87,7 @@ impl RawRole {
             &table,
             source,
         )?;
+        let second_factor = self.second_factor(&table, source)?;
         let (username, password, method) = if method == Method::Header {
             self.header_login(&table, source, span)?
         } else {
@@ -88,7 +98,104 @@ impl RawRole {
             password,
             method,
             client_certificate,
+            second_factor,
         })
+    }
+
+    /// `totp_secret_env`, `_file` or `_command` (at most one) and the code's settings, which
+    /// without a secret have nothing to apply to.
+    fn second_factor(&self, table: &str, source: &Source<'_>) -> Result<Option<SecondFactor>, Error> {
+        let written: Vec<(&Spanned<String>, PasswordSource)> = [
+            self.totp_secret_env
+                .as_ref()
+                .map(|name| (name, PasswordSource::Env(name.get_ref().clone()))),
+            self.totp_secret_file
+                .as_ref()
+                .map(|file| (file, PasswordSource::File(source.relative(file.get_ref())))),
+            self.totp_secret_command
+                .as_ref()
+                .map(|command| (command, PasswordSource::Command(command.get_ref().clone()))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let secret = match <[_; 1]>::try_from(written) {
+            Ok([(_, secret)]) => secret,
+            Err(written) if written.is_empty() => {
+                let settings = [
+                    self.totp_digits.as_ref().map(Spanned::span),
+                    self.totp_period.as_ref().map(Spanned::span),
+                    self.totp_algorithm.as_ref().map(Spanned::span),
+                ];
+                return match settings.into_iter().flatten().next() {
+                    Some(span) => Err(source.error_at(
+                        span,
+                        format!("`{table}`: `totp_digits`, `totp_period` and `totp_algorithm` need a `totp_secret_env`, `totp_secret_file` or `totp_secret_command`"),
+                        None,
+                    )),
+                    None => Ok(None),
+                };
+            }
+            Err(written) => {
+                return Err(source.error_at(
+                    written[1].0.span(),
+                    format!("`{table}` needs at most one of `totp_secret_env`, `totp_secret_file`, `totp_secret_command` ({} given)", written.len()),
+                    None,
+                ));
+            }
+        };
+        let algorithm = match &self.totp_algorithm {
+            None => TotpAlgorithm::default(),
+            Some(written) => TotpAlgorithm::parse(written.get_ref()).ok_or_else(|| {
+                source.error_at(
+                    written.span(),
+                    format!(
+                        "`{table}.totp_algorithm`: unknown algorithm `{}` (known: {})",
+                        written.get_ref(),
+                        TotpAlgorithm::KNOWN.join(", ")
+                    ),
+                    None,
+                )
+            })?,
+        };
+        let digits = match &self.totp_digits {
+            None => 6,
+            Some(written) => usize::try_from(*written.get_ref())
+                .ok()
+                .filter(|digits| SecondFactor::DIGITS.contains(digits))
+                .ok_or_else(|| {
+                    source.error_at(
+                        written.span(),
+                        format!(
+                            "`{table}.totp_digits`: {} digits; one-time codes have 6, 7 or 8",
+                            written.get_ref()
+                        ),
+                        None,
+                    )
+                })?,
+        };
+        let period = match &self.totp_period {
+            None => 30,
+            Some(written) => u64::try_from(*written.get_ref())
+                .ok()
+                .filter(|seconds| (1..=3600).contains(seconds))
+                .ok_or_else(|| {
+                    source.error_at(
+                        written.span(),
+                        format!(
+                            "`{table}.totp_period`: {} seconds; write the seconds each code lasts, e.g. 30",
+                            written.get_ref()
+                        ),
+                        None,
+                    )
+                })?,
+        };
+        Ok(Some(SecondFactor {
+            secret,
+            algorithm,
+            digits,
+            period,
+        }))
     }
 
     /// A role with a user name and a password: a form, HTTP Basic or HTTP Digest.

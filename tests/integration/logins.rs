@@ -490,6 +490,18 @@ fn check_refuses_a_login_that_cannot_work_at_its_line_and_column() {
             "tls_client_cert = \"c.pem\"\ntls_client_key = \"k.pem\"\ntls_client_key_password_env = \"KEY_PASSWORD\"\n",
             "shakedown.toml:5:31: `environments.test.tls_client_key_password_env`: encrypted client keys are not supported",
         ),
+        (
+            "[roles.admin]\nusername = \"admin\"\npassword_env = \"X\"\ntotp_secret_env = \"A\"\ntotp_secret_file = \"totp.txt\"\n",
+            "shakedown.toml:7:20: `roles.admin` needs at most one of `totp_secret_env`, `totp_secret_file`, `totp_secret_command` (2 given)",
+        ),
+        (
+            "[roles.admin]\nusername = \"admin\"\npassword_env = \"X\"\ntotp_secret_env = \"A\"\ntotp_algorithm = \"MD5\"\n",
+            "shakedown.toml:7:18: `roles.admin.totp_algorithm`: unknown algorithm `MD5` (known: SHA1, SHA256, SHA512)",
+        ),
+        (
+            "[roles.admin]\nusername = \"admin\"\npassword_env = \"X\"\ntotp_secret_env = \"A\"\ntotp_digits = 4\n",
+            "shakedown.toml:7:15: `roles.admin.totp_digits`: 4 digits; one-time codes have 6, 7 or 8",
+        ),
     ];
     for (config, refusal) in refusals {
         let project = Project::new("http://127.0.0.1:9", config);
@@ -734,4 +746,255 @@ fn a_digest_role_in_the_browser_answers_its_own_sites_challenge_and_a_wrong_pass
         .run()
         .expect_code(1)
         .expect_stdout("refused by HTTP Digest authentication");
+}
+
+/// The base32 secret the admin's authenticator app was given, and one that is not it.
+const TOTP_SECRET: &str = "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP";
+const WRONG_TOTP_SECRET: &str = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU";
+
+/// Whether `code` is the admin's current one-time code (or the one just before), as the site
+/// checks it with its own RFC 6238 implementation.
+fn admin_code_is_right(code: &str) -> bool {
+    let key = totp_rs::Secret::Encoded(TOTP_SECRET.replace(' ', ""))
+        .to_bytes()
+        .expect("base32");
+    let totp = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, key);
+    totp.check_current(code).unwrap_or(false)
+}
+
+/// The value of the cookie `name` the request carries.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split("; "))
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// A site whose admin logs in with a password and then a one-time code: `/login` takes the
+/// password and sends to `/login/otp`, which takes the code and opens `/admin/`. The clerk is
+/// never asked for a code.
+fn two_factor_site() -> RecordingServer {
+    const SESSION: &str = "admin-session-5b1e9c0d";
+    const CLERK_SESSION: &str = "clerk-session-0e4a7d21";
+    let redirect = |to: &str, cookie: Option<String>| {
+        let mut response = (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response();
+        if let Some(cookie) = cookie {
+            let value = cookie.parse().expect("a cookie header");
+            response
+                .headers_mut()
+                .insert(axum::http::header::SET_COOKIE, value);
+        }
+        response
+    };
+    let login_page = || {
+        html(
+            r#"<h1>Sign in</h1><form method="post" action="/login"><input type="hidden" name="csrf" value="tok-1"><input name="username"><input type="password" name="password"><button>Sign in</button></form>"#,
+        )
+    };
+    let code_page = |note: &str| {
+        html(&format!(
+            r#"<h1>Two-step verification</h1><p>{note}</p><form method="post" action="/login/otp"><input type="hidden" name="csrf" value="tok-2"><input name="otp" autocomplete="one-time-code" inputmode="numeric"><button>Verify</button></form>"#
+        ))
+    };
+    RecordingServer::start(
+        Router::new()
+            .route("/", get(|| async { html("<h1>Ledger</h1>") }))
+            .route(
+                "/login",
+                get(move || async move { login_page() }).post(move |body: String| async move {
+                    let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+                        .into_owned()
+                        .collect();
+                    let sent = |name: &str| {
+                        form.iter()
+                            .find(|(key, _)| key == name)
+                            .map(|(_, value)| value.as_str())
+                    };
+                    match (sent("username"), sent("password")) {
+                        (Some("admin"), Some("admin-pass-7f3")) => {
+                            redirect("/login/otp", Some("pending=admin; Path=/".into()))
+                        }
+                        (Some("clerk"), Some("clerk-pass-7f3")) => {
+                            redirect("/desk", Some(format!("session={CLERK_SESSION}; Path=/")))
+                        }
+                        _ => login_page(),
+                    }
+                }),
+            )
+            .route(
+                "/login/otp",
+                get(move || async move { code_page("Enter the code from your app") }).post(
+                    move |headers: HeaderMap, body: String| async move {
+                        let form: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+                            .into_owned()
+                            .collect();
+                        let code = form
+                            .iter()
+                            .find(|(key, _)| key == "otp")
+                            .map(|(_, value)| value.as_str());
+                        let pending = cookie(&headers, "pending") == Some("admin");
+                        match code {
+                            Some(code) if pending && admin_code_is_right(code) => {
+                                redirect("/admin/", Some(format!("session={SESSION}; Path=/")))
+                            }
+                            // Echoed, so a code the redactor missed would show in the failure.
+                            _ => code_page(&format!("The code {} is not right", code.unwrap_or_default())),
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/desk",
+                get(move |headers: HeaderMap| async move {
+                    match cookie(&headers, "session") {
+                        Some(SESSION | CLERK_SESSION) => html("<h1>Desk</h1>"),
+                        _ => redirect("/login", None),
+                    }
+                }),
+            )
+            .route(
+                "/admin/",
+                get(move |headers: HeaderMap| async move {
+                    match cookie(&headers, "session") == Some(SESSION) {
+                        true => html("<h1>Admin console</h1>"),
+                        false => redirect("/login", None),
+                    }
+                }),
+            ),
+    )
+}
+
+const TWO_FACTOR_ROLES: &str = "[login]\npath = \"/login\"\n\
+    [roles.admin]\nusername = \"admin\"\npassword_env = \"ADMIN_PASSWORD\"\ntotp_secret_env = \"ADMIN_TOTP_SECRET\"\n\
+    [roles.clerk]\nusername = \"clerk\"\npassword_command = \"echo clerk-pass-7f3\"\ntotp_secret_env = \"ADMIN_TOTP_SECRET\"\n";
+
+/// The one-time codes the site received: none may show in any output.
+fn codes_sent(site: &RecordingServer) -> Vec<String> {
+    site.received()
+        .iter()
+        .filter(|received| received.method == "POST" && received.target == "/login/otp")
+        .filter_map(|received| {
+            url::form_urlencoded::parse(received.body.as_bytes())
+                .find(|(key, _)| key == "otp")
+                .map(|(_, code)| code.into_owned())
+        })
+        .collect()
+}
+
+fn assert_no_output_shows(project: &Project, outcome: &crate::support::Outcome, secrets: &[String]) {
+    let read = |path: &str| {
+        std::fs::read_to_string(project.path().join(path)).unwrap_or_else(|error| panic!("{path}: {error}"))
+    };
+    let outputs = [
+        ("stdout", outcome.stdout.clone()),
+        ("stderr", outcome.stderr.clone()),
+        ("junit", read("reports/junit.xml")),
+        ("json", read("reports/cucumber.json")),
+        ("html", read("reports/report.html")),
+    ];
+    for (name, output) in outputs {
+        for secret in secrets {
+            assert!(
+                !output.contains(secret.as_str()),
+                "{name} shows {secret:?}:\n{output}"
+            );
+        }
+    }
+}
+
+const REPORTS: [&str; 6] = [
+    "--junit",
+    "reports/junit.xml",
+    "--json",
+    "reports/cucumber.json",
+    "--html",
+    "reports/report.html",
+];
+
+#[test]
+fn a_role_with_a_second_factor_gives_its_one_time_code_over_http_only_when_asked_and_a_wrong_secret_is_refused_clearly()
+ {
+    let site = two_factor_site();
+    let project = Project::new(&site.url, TWO_FACTOR_ROLES);
+    project.file(
+        "features/admin.feature",
+        r#"Feature: The admin console
+  Scenario: who sees it
+    Then the access matrix should hold:
+      | path    | anonymous | admin   | clerk   |
+      | /admin/ | login     | allowed | login   |
+      | /desk   | login     | allowed | allowed |
+
+  Scenario: the admin's console by HTTP
+    Given I am logged in as "admin"
+    When I request "/admin/"
+    Then the response should contain "Admin console"
+"#,
+    );
+    let outcome = project
+        .shakedown()
+        .env("ADMIN_PASSWORD", "admin-pass-7f3")
+        .env("ADMIN_TOTP_SECRET", TOTP_SECRET)
+        .args(["run"])
+        .args(REPORTS)
+        .run();
+    outcome.expect_code(0).expect_stdout("2 passed, 0 failed");
+    let codes = codes_sent(&site);
+    assert_eq!(
+        codes.len(),
+        1,
+        "one login, one code, none for the clerk who is never asked: {codes:?}"
+    );
+    let mut secrets = codes;
+    secrets.extend([TOTP_SECRET.to_owned(), TOTP_SECRET.replace(' ', "")]);
+    assert_no_output_shows(&project, &outcome, &secrets);
+
+    let outcome = project
+        .shakedown()
+        .env("ADMIN_PASSWORD", "admin-pass-7f3")
+        .env("ADMIN_TOTP_SECRET", WRONG_TOTP_SECRET)
+        .args(["run"])
+        .args(REPORTS)
+        .run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("`admin`'s one-time code was refused at /login/otp");
+    let codes = codes_sent(&site);
+    assert_eq!(codes.len(), 2, "the wrong code is tried once: {codes:?}");
+    let mut secrets = codes;
+    secrets.push(WRONG_TOTP_SECRET.to_owned());
+    assert_no_output_shows(&project, &outcome, &secrets);
+}
+
+#[test]
+fn a_role_with_a_second_factor_logs_in_through_the_browsers_form_and_sees_its_page() {
+    let site = two_factor_site();
+    let project = Project::new(
+        &site.url,
+        &format!("{TWO_FACTOR_ROLES}\n[browser]\nsessions = 1\nlogin_form = true\n"),
+    );
+    project.file(
+        "features/admin.feature",
+        r#"Feature: The admin console in the browser
+  Scenario: the admin
+    Given I am logged in as "admin"
+    When I visit "/admin/"
+    Then I should see "Admin console"
+"#,
+    );
+    let outcome = project
+        .shakedown()
+        .env("ADMIN_PASSWORD", "admin-pass-7f3")
+        .env("ADMIN_TOTP_SECRET", TOTP_SECRET)
+        .args(["run"])
+        .args(REPORTS)
+        .run();
+    outcome.expect_code(0).expect_stdout("1 passed, 0 failed");
+    let codes = codes_sent(&site);
+    assert!(!codes.is_empty(), "the browser sent no code");
+    let mut secrets = codes;
+    secrets.extend([TOTP_SECRET.to_owned(), TOTP_SECRET.replace(' ', "")]);
+    assert_no_output_shows(&project, &outcome, &secrets);
 }

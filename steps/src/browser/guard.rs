@@ -7,9 +7,10 @@
 //! HTTP credentials (Basic, Digest, a fixed header).
 //!
 //! Two rules. On a read-only environment a request whose method is not GET, HEAD or OPTIONS is
-//! failed, except the one login post shakedown submits itself. While a role's password is
-//! typed into a login page and until the browser has left it, a request to any origin that may
-//! not receive that password is failed, whatever its method. What was failed is kept, with its
+//! failed, except the login posts shakedown submits itself (the password's form, then the
+//! one-time code's). While a role's password (or code) is typed into a login page and until the
+//! browser has left it, a request to any origin that may not receive that password is failed,
+//! whatever its method. What was failed is kept, with its
 //! method and URL, for the step that set it off to fail with.
 //!
 //! A role's HTTP credentials are added by the guard to each request whose origin may receive
@@ -174,9 +175,10 @@ pub(crate) struct LoginWindow<'a> {
 }
 
 impl LoginWindow<'_> {
-    /// The password is about to be typed: requests to other origins are failed from now on, and
-    /// on a read-only environment the login form's own post (to `target`) is let through.
-    pub fn password_typed(&self, target: &Url) {
+    /// The password, or after it the one-time code, is about to be typed: requests to other
+    /// origins are failed from now on, and on a read-only environment the form's own post (to
+    /// `target`) is let through.
+    pub fn secret_typed(&self, target: &Url) {
         if let Some(login) = self.guard.rules().login.as_mut() {
             login.typed = true;
             login.post_to = Some(target.clone());

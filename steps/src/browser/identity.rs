@@ -16,12 +16,12 @@ use secrecy::ExposeSecret as _;
 use thirtyfour::{By, Cookie, Key, WebDriver, WebElement};
 use url::Url;
 
-use super::guard::{Refused, Rule};
+use super::guard::{LoginWindow, Refused, Rule};
 use super::page::Page;
 use super::read_only;
 use crate::deadline::{Deadline, Limit};
 use crate::failure::StepFailure;
-use crate::session::Sessions;
+use crate::session::{Sessions, code_refused, no_second_factor, one_time_code_selector};
 use crate::site;
 
 /// Who a session acts as.
@@ -166,7 +166,7 @@ async fn log_in_through_form(
     // What the page failed while it loaded, before any password was in it, is the read-only
     // check's, not the login's.
     read_only::refuse_blocked_requests(page)?;
-    window.password_typed(&target);
+    window.secret_typed(&target);
     let typed = async {
         page.call(
             "type the user name",
@@ -180,27 +180,10 @@ async fn log_in_through_form(
         .await?;
         page.call("submit the login form", password_field.send_keys(Key::Enter))
             .await?;
-        let left = page
-            .wait_for(|| async {
-                let refused = page.refused_requests()?;
-                if !refused.is_empty() {
-                    return Ok(Some(Err(refused)));
-                }
-                let url = page.call("read the address", page.driver.current_url()).await?;
-                Ok((url.path() != login_url.path()).then_some(Ok(url)))
-            })
-            .await?;
-        match left {
-            Some(Err(refused)) => Err(refused_while_typed(role, &origins, &refused)),
-            Some(Ok(url)) => {
-                let late = page.refused_requests()?;
-                match late.is_empty() && origins.contains(&url.origin()) {
-                    true => Ok(()),
-                    false => Err(refused_while_typed(role, &origins, &late)),
-                }
-            }
-            None => Err(failed("the browser is still on the login page".into())),
-        }
+        let Some(landed) = left_page(page, login_url.path(), role, &origins).await? else {
+            return Err(failed("the browser is still on the login page".into()));
+        };
+        give_one_time_code(sessions, base_url, page, role, &window, &landed).await
     };
     let outcome = typed.await;
     // The password may still be in the page, or in a worker the page handed it to: a failed
@@ -218,6 +201,78 @@ async fn log_in_through_form(
         window.keep_until_the_session_ends();
     }
     outcome.and(ended)
+}
+
+/// Waits until the browser has left the page at `path`: where it went, or `None` if it is still
+/// there at the deadline. A request failed on the way, or an arrival off the origins that may
+/// receive the role's password, fails the login.
+async fn left_page(
+    page: &Page,
+    path: &str,
+    role: &str,
+    origins: &[url::Origin],
+) -> Result<Option<Url>, StepFailure> {
+    let left = page
+        .wait_for(|| async {
+            let refused = page.refused_requests()?;
+            if !refused.is_empty() {
+                return Ok(Some(Err(refused)));
+            }
+            let url = page.call("read the address", page.driver.current_url()).await?;
+            Ok((url.path() != path).then_some(Ok(url)))
+        })
+        .await?;
+    match left {
+        None => Ok(None),
+        Some(Err(refused)) => Err(refused_while_typed(role, origins, &refused)),
+        Some(Ok(url)) => {
+            let late = page.refused_requests()?;
+            match late.is_empty() && origins.contains(&url.origin()) {
+                true => Ok(Some(url)),
+                false => Err(refused_while_typed(role, origins, &late)),
+            }
+        }
+    }
+}
+
+/// When the page the login led to asks for a one-time code, types the role's current one and
+/// submits it, under the login window's rules like the password; a site that does not ask
+/// gets none.
+async fn give_one_time_code(
+    sessions: &Sessions,
+    base_url: &Url,
+    page: &Page,
+    role: &str,
+    window: &LoginWindow<'_>,
+    code_page: &Url,
+) -> Result<(), StepFailure> {
+    let (_, login) = sessions.login_of(role)?;
+    let factor = sessions.second_factor(role)?;
+    let selector = one_time_code_selector(login.totp_field.as_deref(), factor.is_some());
+    let fields = page
+        .call(
+            "look for a one-time code field",
+            page.driver.find_all(By::Css(selector)),
+        )
+        .await?;
+    let Some(field) = fields.into_iter().next() else {
+        return Ok(());
+    };
+    let factor = factor.ok_or_else(|| no_second_factor(role, code_page.path()))?;
+    let target = form_target(page, &field).await?;
+    login.confine_credentials(base_url, role, "the one-time code form's target", &target)?;
+    window.secret_typed(&target);
+    let code = factor.code()?;
+    page.call("type the one-time code", field.send_keys(code.as_str()))
+        .await?;
+    page.call("submit the one-time code", field.send_keys(Key::Enter))
+        .await?;
+    let origins = login.credential_origins(base_url);
+    let login_path = site::resolve(base_url, &login.path)?;
+    match left_page(page, code_page.path(), role, &origins).await? {
+        Some(url) if url.path() != login_path.path() => Ok(()),
+        _ => Err(code_refused(role, code_page.path())),
+    }
 }
 
 /// How long leaving a login page and ending its workers may take, past the step's deadline.

@@ -16,6 +16,7 @@ use url::Url;
 use super::login::{Credentials, LoginSettings, log_in};
 use super::methods::{LoginMethod, check_accepted};
 use super::secrets::{PasswordSource, RoleSettings, secret_variables};
+use super::totp::CodeMaker;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::{HttpCredentials, Visitor};
@@ -72,6 +73,8 @@ pub struct Sessions {
     base_url: Url,
     logins: Mutex<HashMap<String, Login>>,
     passwords: Mutex<HashMap<String, Result<SecretString, StepFailure>>>,
+    /// The one-time code makers of roles with a `totp_secret_*`, read with the passwords.
+    second_factors: Mutex<HashMap<String, Result<CodeMaker, StepFailure>>>,
 }
 
 impl fmt::Debug for Sessions {
@@ -103,6 +106,7 @@ impl Sessions {
             base_url,
             logins: Mutex::default(),
             passwords: Mutex::default(),
+            second_factors: Mutex::default(),
         }
     }
 
@@ -119,6 +123,21 @@ impl Sessions {
             );
         let passwords = futures::future::join_all(reads).await;
         lock(&self.passwords).extend(passwords);
+        let secrets = self
+            .roles
+            .iter()
+            .filter(|(role, _)| in_use.contains(*role))
+            .filter_map(|(role, role_settings)| {
+                let factor = role_settings.second_factor.as_ref()?;
+                Some(async move { (role.clone(), factor.read(role, limit).await) })
+            });
+        let secrets = futures::future::join_all(secrets).await;
+        lock(&self.second_factors).extend(secrets);
+    }
+
+    /// The role's one-time code maker, `None` for a role without a `totp_secret_*`.
+    pub(crate) fn second_factor(&self, role: &str) -> Result<Option<CodeMaker>, StepFailure> {
+        lock(&self.second_factors).get(role).cloned().transpose()
     }
 
     /// The environment variables that hold role passwords (`password_env`), every role's, and
@@ -126,7 +145,11 @@ impl Sessions {
     pub(crate) fn password_variables(&self) -> Vec<String> {
         self.roles
             .values()
-            .filter_map(|role| match &role.password {
+            .flat_map(|role| {
+                std::iter::once(&role.password)
+                    .chain(role.second_factor.as_ref().map(|factor| &factor.secret))
+            })
+            .filter_map(|source| match source {
                 PasswordSource::Env(name) => Some(name.clone()),
                 PasswordSource::File(_) | PasswordSource::Command(_) => None,
             })
@@ -225,6 +248,7 @@ impl Sessions {
                 role,
                 username,
                 password: password.expose_secret(),
+                second_factor: self.second_factor(role)?,
             };
             log_in(&self.http, &visitor, &self.base_url, login, who, deadline).await?;
         } else {

@@ -7,6 +7,7 @@ use reqwest::{Client, Method, StatusCode};
 use scraper::{ElementRef, Html, Selector};
 use url::{Origin, Url};
 
+use super::totp::{CodeMaker, code_refused, no_second_factor, one_time_code_selector};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::{Exchange, Outgoing, Visitor, challenged_schemes, perform};
@@ -28,6 +29,9 @@ pub struct LoginSettings {
     pub success_contains: Option<String>,
     /// Origins besides the site's own that may receive credentials (a single sign-on host).
     pub allowed_origins: Vec<Origin>,
+    /// `totp_field`: the name of the input a site asks for a one-time code in, when the
+    /// defaults (`one_time_code_selector`) do not find it.
+    pub totp_field: Option<String>,
 }
 
 impl LoginSettings {
@@ -73,11 +77,13 @@ fn password_input(field: &str) -> Option<Selector> {
     Selector::parse(&format!("input[name=\"{}\"]", field.replace('"', "\\\""))).ok()
 }
 
-/// Who logs in: the role's name (for messages) and its user name and password.
+/// Who logs in: the role's name (for messages), its user name and password, and its one-time
+/// codes if it has a second factor.
 pub(crate) struct Credentials<'a> {
     pub role: &'a str,
     pub username: &'a str,
     pub password: &'a str,
+    pub second_factor: Option<CodeMaker>,
 }
 
 /// Logs a role's user in, leaving the session's cookies in `jar`.
@@ -93,24 +99,30 @@ pub(crate) async fn log_in(
         role,
         username,
         password,
+        second_factor,
     } = who;
     let login_url = site::resolve(base_url, &login.path)?;
     let page = perform(client, visitor, Outgoing::get(login_url.clone()), deadline).await?;
     login.confine_credentials(base_url, role, "the login page", &page.final_url())?;
     asks_for_http_authentication(&page, role)?;
-    let (action, mut fields) = login_form(&page, login).ok_or_else(|| {
-        StepFailure::new(format!(
-            "no login form at {}: no form with a `{}` field",
-            page.final_url(),
-            login.password_field
-        ))
-        .with("request", page.describe())
-        .with("body", text::excerpt(page.readable_body()))
-        .with(
-            "hint",
-            "check `[login] path` and `password_field` in shakedown.toml",
-        )
-    })?;
+    let password_field = password_input(&login.password_field);
+    let FoundForm {
+        action, mut fields, ..
+    } = password_field
+        .and_then(|field| form_holding(&page, &field))
+        .ok_or_else(|| {
+            StepFailure::new(format!(
+                "no login form at {}: no form with a `{}` field",
+                page.final_url(),
+                login.password_field
+            ))
+            .with("request", page.describe())
+            .with("body", text::excerpt(page.readable_body()))
+            .with(
+                "hint",
+                "check `[login] path` and `password_field` in shakedown.toml",
+            )
+        })?;
     login.confine_credentials(base_url, role, "the login form's target", &action)?;
     fields.retain(|(name, _)| *name != login.username_field && *name != login.password_field);
     fields.push((login.username_field.clone(), username.to_owned()));
@@ -128,6 +140,25 @@ pub(crate) async fn log_in(
     };
     let answer = perform(client, visitor, outgoing, deadline).await?;
     asks_for_http_authentication(&answer, role)?;
+    let code_field = one_time_code_field(login, second_factor.is_some());
+    let asks_for_code = code_field
+        .as_ref()
+        .filter(|_| !is_login_page(&answer.body, login))
+        .and_then(|field| form_holding(&answer, field));
+    let answer = match asks_for_code {
+        None => answer,
+        Some(code_form) => {
+            let factor = second_factor.ok_or_else(|| {
+                no_second_factor(role, answer.final_url().path()).with("request", answer.describe())
+            })?;
+            let asked = CodeAsked {
+                page: &answer,
+                form: code_form,
+                login_url: &login_url,
+            };
+            send_one_time_code(client, visitor, base_url, login, role, &factor, asked, deadline).await?
+        }
+    };
     let still_on_login = answer.final_url().path() == login_url.path() || is_login_page(&answer.body, login);
     let missing_proof = login
         .success_contains
@@ -180,14 +211,21 @@ fn asks_for_http_authentication(answer: &Exchange, role: &str) -> Result<(), Ste
     ))
 }
 
-/// The form holding the password field: where it posts and the values it would send.
-fn login_form(page: &Exchange, login: &LoginSettings) -> Option<(Url, Vec<(String, String)>)> {
+/// A form found on a page: where it posts, the values it would send, and the name of the
+/// input it was found by.
+struct FoundForm {
+    action: Url,
+    fields: Vec<(String, String)>,
+    input: String,
+}
+
+/// The form holding an input `field` matches.
+fn form_holding(page: &Exchange, field: &Selector) -> Option<FoundForm> {
     let document = Html::parse_document(&page.body);
     let forms = Selector::parse("form").ok()?;
-    let password = password_input(&login.password_field)?;
-    let form = document
+    let (form, input) = document
         .select(&forms)
-        .find(|form| form.select(&password).next().is_some())?;
+        .find_map(|form| Some((form, form.select(field).next()?)))?;
     let action = match form
         .value()
         .attr("action")
@@ -197,7 +235,77 @@ fn login_form(page: &Exchange, login: &LoginSettings) -> Option<(Url, Vec<(Strin
         Some(action) => page.final_url().join(action).ok()?,
         None => page.final_url(),
     };
-    Some((action, prefilled_fields(form)))
+    let input = input.value().attr("name")?.to_owned();
+    Some(FoundForm {
+        action,
+        fields: prefilled_fields(form),
+        input,
+    })
+}
+
+fn one_time_code_field(login: &LoginSettings, by_name: bool) -> Option<Selector> {
+    Selector::parse(&one_time_code_selector(login.totp_field.as_deref(), by_name)).ok()
+}
+
+/// A page that asks for a one-time code after the password: the page, its form, and the login
+/// page a refused code may lead back to.
+struct CodeAsked<'a> {
+    page: &'a Exchange,
+    form: FoundForm,
+    login_url: &'a Url,
+}
+
+/// Fills and posts the page's one-time code form, under the password's origin rules, and
+/// returns the site's answer once it took the code; a refused code fails the login.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one login's parts, passed on as they are"
+)]
+async fn send_one_time_code(
+    client: &Client,
+    visitor: &Visitor,
+    base_url: &Url,
+    login: &LoginSettings,
+    role: &str,
+    factor: &CodeMaker,
+    asked: CodeAsked<'_>,
+    deadline: Deadline,
+) -> Result<Exchange, StepFailure> {
+    let FoundForm {
+        action,
+        mut fields,
+        input: field,
+    } = asked.form;
+    login.confine_credentials(base_url, role, "the one-time code form's target", &action)?;
+    fields.retain(|(name, _)| *name != field);
+    fields.push((field, factor.code()?));
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&fields)
+        .finish();
+    let outgoing = Outgoing {
+        method: Method::POST,
+        url: action,
+        body: Some(body),
+        content_type: Some("application/x-www-form-urlencoded"),
+        body_stays_within: Some(login.credential_origins(base_url)),
+        stays_on_origin: false,
+    };
+    let answer = perform(client, visitor, outgoing, deadline).await?;
+    asks_for_http_authentication(&answer, role)?;
+    let code_page = asked.page.final_url();
+    let asks_again =
+        one_time_code_field(login, true).is_some_and(|field| form_holding(&answer, &field).is_some());
+    let refused = !answer.status.is_success()
+        || asks_again
+        || answer.final_url().path() == code_page.path()
+        || answer.final_url().path() == asked.login_url.path()
+        || is_login_page(&answer.body, login);
+    if !refused {
+        return Ok(answer);
+    }
+    Err(code_refused(role, code_page.path())
+        .with("request", answer.describe())
+        .with("page", text::excerpt(answer.readable_body())))
 }
 
 /// Inputs the browser would submit as they are: hidden tokens, prefilled text, checked boxes.
@@ -232,6 +340,7 @@ mod tests {
             password_field: "password".into(),
             success_contains: None,
             allowed_origins: Vec::new(),
+            totp_field: None,
         }
     }
 

@@ -6,6 +6,7 @@ mod login;
 mod methods;
 mod secrets;
 mod steps;
+mod totp;
 
 /// The built-in role of a visitor who is not logged in.
 pub const ANONYMOUS: &str = "anonymous";
@@ -14,3 +15,5 @@ pub use cache::{RoleSession, Sessions};
 pub use login::{LoginSettings, is_login_page};
 pub use methods::{ClientCertificate, LoginMethod};
 pub use secrets::{PasswordSource, RoleSettings, read_secret};
+pub use totp::{SecondFactor, TotpAlgorithm, one_time_code_selector};
+pub(crate) use totp::{code_refused, no_second_factor};

@@ -10,6 +10,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use super::methods::{ClientCertificate, LoginMethod};
+use super::totp::SecondFactor;
 use crate::failure::StepFailure;
 use crate::probes::{Host as _, Invocation, LocalHost, RunError};
 use crate::redact;
@@ -25,6 +26,8 @@ pub struct RoleSettings {
     pub method: LoginMethod,
     /// The client certificate its requests present: its own, or its environment's.
     pub client_certificate: Option<ClientCertificate>,
+    /// `totp_secret_*`: the one-time codes it gives when the site asks for one.
+    pub second_factor: Option<SecondFactor>,
 }
 
 impl RoleSettings {
@@ -102,10 +105,15 @@ pub enum PasswordSource {
 impl PasswordSource {
     /// `password_env = "LEDGER_CLERK_PASSWORD"`, as the user wrote it, for messages.
     pub fn describe(&self) -> String {
+        self.describe_as("password")
+    }
+
+    /// `{keys}_env = "…"`: the source as written under other keys (`totp_secret`).
+    pub fn describe_as(&self, keys: &str) -> String {
         match self {
-            Self::Env(name) => format!("password_env = \"{name}\""),
-            Self::File(path) => format!("password_file = \"{}\"", path.display()),
-            Self::Command(command) => format!("password_command = \"{command}\""),
+            Self::Env(name) => format!("{keys}_env = \"{name}\""),
+            Self::File(path) => format!("{keys}_file = \"{}\"", path.display()),
+            Self::Command(command) => format!("{keys}_command = \"{command}\""),
         }
     }
 
@@ -121,7 +129,7 @@ impl PasswordSource {
 
     /// Reads the value, trimmed of the line end a file or command leaves after it; on failure,
     /// why in words.
-    async fn read(&self, limit: Duration) -> Result<String, String> {
+    pub(super) async fn read(&self, limit: Duration) -> Result<String, String> {
         let value = match self {
             Self::Env(name) => std::env::var(name).map_err(|_| format!("`{name}` is not set"))?,
             Self::File(path) => crate::read_input::read_text_bounded(path, MAX_SECRET_BYTES)
@@ -183,6 +191,7 @@ mod tests {
             password,
             method: LoginMethod::Form,
             client_certificate: None,
+            second_factor: None,
         }
     }
 
