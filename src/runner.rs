@@ -142,10 +142,14 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
                     Box::pin(async move {
                         if let Some(world) = world {
                             let taken = world.take_notes();
-                            if !taken.is_empty() {
-                                lock(&notes).insert(note_key(feature, scenario), taken);
+                            let late_failure = world.release_browser().await.err();
+                            if !taken.is_empty() || late_failure.is_some() {
+                                let afterwards = Afterwards {
+                                    notes: taken,
+                                    late_failure,
+                                };
+                                lock(&notes).insert(note_key(feature, scenario), afterwards);
                             }
-                            world.release_browser().await;
                         }
                         gate.leave();
                     })
@@ -248,8 +252,16 @@ type Turns = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Vec<HostLease>>
 /// When each scenario's first attempt started: its retries run in the time it has left.
 type FirstAttempts = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), tokio::time::Instant>>>;
 
-/// Notes of finished scenarios, by scenario, until the bridge reports them.
-type Notes = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Vec<String>>>>;
+/// What finished scenarios left for the bridge to report, by scenario.
+type Notes = Arc<Mutex<HashMap<(Option<PathBuf>, usize, String), Afterwards>>>;
+
+/// What a scenario's World leaves when it is gone: its notes, and a failure found only as
+/// its browser session was handed back (a read-only refusal after its last browser step).
+#[derive(Default)]
+struct Afterwards {
+    notes: Vec<String>,
+    late_failure: Option<StepFailure>,
+}
 
 fn note_key(feature: &Feature, scenario: &Scenario) -> (Option<PathBuf>, usize, String) {
     (
@@ -457,6 +469,19 @@ impl EventBridge {
                     return;
                 };
                 let mut report = scenario_report(feature, rule, scenario, in_flight, at);
+                let afterwards = lock(&self.notes)
+                    .remove(&note_key(feature, scenario))
+                    .unwrap_or_default();
+                if let Some(failure) = afterwards.late_failure {
+                    report.steps.push(StepReport {
+                        keyword: String::new(),
+                        text: "(after the scenario's last step)".into(),
+                        line: scenario.position.line,
+                        status: StepStatus::Failed(failure),
+                        duration: Duration::ZERO,
+                        argument: None,
+                    });
+                }
                 // cucumber runs a failed scenario again while it has retries left: this attempt
                 // is kept for the last one's report, which alone is counted and reported.
                 if !report.passed() && retries.is_some_and(|retries| retries.left > 0) {
@@ -464,14 +489,10 @@ impl EventBridge {
                         steps: report.steps,
                         duration: report.duration,
                     });
-                    lock(&self.notes).remove(&note_key(feature, scenario));
                     return;
                 }
                 report.earlier_attempts = self.retried.remove(scenario).unwrap_or_default();
-                let notes = lock(&self.notes)
-                    .remove(&note_key(feature, scenario))
-                    .unwrap_or_default();
-                report.notes = notes;
+                report.notes = afterwards.notes;
                 self.summary.count(&report);
                 self.emit(&RunEvent::ScenarioFinished(report));
             }

@@ -184,9 +184,10 @@ impl ShakedownWorld {
     }
 
     /// Hands the scenario's browser session back to the pool; the runner calls this when a
-    /// scenario ends, passed or failed.
-    pub async fn release_browser(&mut self) {
-        self.run.browsers.give_back(&mut self.browser).await;
+    /// scenario ends, passed or failed. A request the page sent after the scenario's last
+    /// browser step that a read-only environment refused fails the scenario.
+    pub async fn release_browser(&mut self) -> Result<(), StepFailure> {
+        self.run.browsers.give_back(&mut self.browser).await
     }
 
     /// The scenario's browser page, leasing a session on first use and making it act as the

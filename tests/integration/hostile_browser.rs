@@ -201,6 +201,12 @@ fn a_read_only_environment_fails_the_step_for_a_post_from_any_worker_ping_report
             )
             .route("/after", get(|| async { Html("<p>after</p>") }))
             .route(
+                "/leaving",
+                get(|| async {
+                    Html("<p>leaving</p><script>addEventListener('pagehide', () => navigator.sendBeacon('/written?by=leaving', 'x'));</script>")
+                }),
+            )
+            .route(
                 "/worker.js",
                 get(|| async {
                     script(
@@ -235,14 +241,29 @@ fn a_read_only_environment_fails_the_step_for_a_post_from_any_worker_ping_report
         ));
     }
     feature.push_str("\n  Scenario: ping\n    When I visit \"/ping\"\n    And I click \"Onwards\"\n    Then I should see \"after\"\n");
+    // The page posts only as it is left, after the scenario's last step: the scenario fails.
+    feature.push_str(
+        "\n  Scenario: leaving\n    When I visit \"/leaving\"\n    Then I should see \"leaving\"\n",
+    );
     project.file("features/read_only.feature", &feature);
     let outcome = project
         .shakedown()
         .env("HOSTILE_CLERK_PASSWORD", PASSWORD)
         .args(["run", "--concurrency", "1"])
         .run();
-    outcome.expect_code(1).expect_stdout("1 passed, 6 failed");
-    for kind in ["dedicated", "shared", "service", "popup", "report", "ping"] {
+    outcome
+        .expect_code(1)
+        .expect_stdout("1 passed, 7 failed")
+        .expect_stdout("(after the scenario's last step)");
+    for kind in [
+        "dedicated",
+        "shared",
+        "service",
+        "popup",
+        "report",
+        "ping",
+        "leaving",
+    ] {
         outcome.expect_stdout(&format!("refused to send POST {}/written?by={kind}", site.url));
     }
     let lines = site.request_lines();

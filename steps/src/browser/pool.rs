@@ -21,6 +21,7 @@ use super::driver::{self, Driver, INSTALL_HINT};
 use super::guard::RequestGuard;
 use super::identity::{self, Identity};
 use super::page::Page;
+use super::read_only;
 use super::settings::BrowserSettings;
 use super::webdriver_errors;
 use crate::deadline::Deadline;
@@ -236,28 +237,34 @@ impl Browsers {
     }
 
     /// Takes a scenario's session back, if it had one: cleaned for the next scenario, or quit
-    /// if it broke.
-    pub(crate) async fn give_back(&self, browser: &mut ScenarioBrowser) {
+    /// if it broke. What the guard refused after the scenario's last browser step (a page's
+    /// timer, a beacon as it unloads) fails the scenario, as a lost guard does: nothing the
+    /// page sent since can be vouched for.
+    pub(crate) async fn give_back(&self, browser: &mut ScenarioBrowser) -> Result<(), StepFailure> {
         let Some(lease) = browser.lease.take() else {
-            return;
+            return Ok(());
         };
         let Lease {
             mut session, broken, ..
         } = lease;
         let inner = &self.inner;
-        let reusable = !broken.load(Ordering::SeqCst)
-            && !inner.closed.load(Ordering::SeqCst)
+        let closing = inner.closed.load(Ordering::SeqCst);
+        let cleaned = !broken.load(Ordering::SeqCst)
+            && !closing
             && matches!(
                 tokio::time::timeout(HOUSEKEEPING_LIMIT, identity::clean(&session.driver)).await,
                 Ok(Ok(()))
-            )
-            // What the guard failed after the scenario's last browser step belongs to no later
-            // scenario; a guard whose connection was lost guards nothing, so its session goes.
-            && session
-                .guard
-                .as_ref()
-                .is_none_or(|guard| guard.take_refused().is_ok());
-        if reusable {
+            );
+        // Taken after the cleaning, which unloads the page: what it sent on its way out counts.
+        let taken = session.guard.as_ref().map(|guard| guard.take_refused());
+        let guard_lost = matches!(taken, Some(Err(_)));
+        let late = match taken {
+            _ if closing => Ok(()),
+            Some(Ok(refused)) => read_only::refuse_requests(&refused),
+            Some(Err(lost)) => Err(lost),
+            None => Ok(()),
+        };
+        if cleaned && !guard_lost {
             if let Some(guard) = &session.guard {
                 guard.send_credentials(None);
             }
@@ -270,6 +277,7 @@ impl Browsers {
         } else {
             inner.retire(session.id).await;
         }
+        late
     }
 
     /// Quits every session and stops the driver this run started. Safe to call twice.

@@ -51,7 +51,11 @@ pub(crate) async fn refuse_mutating_submit(
 /// Fails the step when the session's guard failed a request since the last look, naming the
 /// request (method, URL, what sent it) and the read-only environment.
 pub(crate) fn refuse_blocked_requests(page: &Page) -> Result<(), StepFailure> {
-    let refused = page.refused_requests()?;
+    refuse_requests(&page.refused_requests()?)
+}
+
+/// Fails when the read-only rule stopped any of `refused`, naming the first (and the others).
+pub(crate) fn refuse_requests(refused: &[Refused]) -> Result<(), StepFailure> {
     let Some((first, environment)) = refused.iter().find_map(|refused| match &refused.rule {
         Rule::ReadOnly(environment) => Some((refused, environment)),
         Rule::OffLoginOrigins => None,
