@@ -127,17 +127,7 @@ pub(crate) async fn log_in(
     fields.retain(|(name, _)| *name != login.username_field && *name != login.password_field);
     fields.push((login.username_field.clone(), username.to_owned()));
     fields.push((login.password_field.clone(), password.to_owned()));
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&fields)
-        .finish();
-    let outgoing = Outgoing {
-        method: Method::POST,
-        url: action,
-        body: Some(body),
-        content_type: Some("application/x-www-form-urlencoded"),
-        body_stays_within: Some(login.credential_origins(base_url)),
-        stays_on_origin: false,
-    };
+    let outgoing = credential_post(login, base_url, action, &fields);
     let answer = perform(client, visitor, outgoing, deadline).await?;
     asks_for_http_authentication(&answer, role)?;
     let code_field = one_time_code_field(login, second_factor.is_some());
@@ -255,6 +245,27 @@ struct CodeAsked<'a> {
     login_url: &'a Url,
 }
 
+/// A login form's post of `fields` (a password, a one-time code) to `action`: its body may
+/// reach only the origins that may receive the role's credentials, across every redirect.
+fn credential_post(
+    login: &LoginSettings,
+    base_url: &Url,
+    action: Url,
+    fields: &[(String, String)],
+) -> Outgoing {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    Outgoing {
+        method: Method::POST,
+        url: action,
+        body: Some(body),
+        content_type: Some("application/x-www-form-urlencoded"),
+        body_stays_within: Some(login.credential_origins(base_url)),
+        stays_on_origin: false,
+    }
+}
+
 /// Fills and posts the page's one-time code form, under the password's origin rules, and
 /// returns the site's answer once it took the code; a refused code fails the login.
 #[expect(
@@ -279,17 +290,7 @@ async fn send_one_time_code(
     login.confine_credentials(base_url, role, "the one-time code form's target", &action)?;
     fields.retain(|(name, _)| *name != field);
     fields.push((field, factor.code()?));
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(&fields)
-        .finish();
-    let outgoing = Outgoing {
-        method: Method::POST,
-        url: action,
-        body: Some(body),
-        content_type: Some("application/x-www-form-urlencoded"),
-        body_stays_within: Some(login.credential_origins(base_url)),
-        stays_on_origin: false,
-    };
+    let outgoing = credential_post(login, base_url, action, &fields);
     let answer = perform(client, visitor, outgoing, deadline).await?;
     asks_for_http_authentication(&answer, role)?;
     let code_page = asked.page.final_url();
