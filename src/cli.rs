@@ -109,7 +109,7 @@ pub struct RunArgs {
     pub reports: ReportArgs,
     /// Run a failing scenario up to N more times (as `@retry(N)` does for one scenario); one
     /// that passes only on a retry is reported as flaky.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(..=i64::from(crate::check::MAX_RETRIES)))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(..=i64::from(crate::plan::check::MAX_RETRIES)))]
     pub retries: Option<u16>,
     /// How many scenarios run at the same time (default: `limits.concurrency`, 8).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -119,8 +119,8 @@ pub struct RunArgs {
     pub fail_fast: bool,
     /// Run only slice K of N of the selected scenarios (`count:K/N`: the i-th scenario goes to
     /// slice i mod N + 1), to spread a suite over N CI jobs.
-    #[arg(long, value_name = "count:K/N", value_parser = crate::suite::Partition::parse)]
-    pub partition: Option<crate::suite::Partition>,
+    #[arg(long, value_name = "count:K/N", value_parser = crate::plan::suite::Partition::parse)]
+    pub partition: Option<crate::plan::suite::Partition>,
     /// Show the browser windows instead of running Chromium headless.
     #[arg(long)]
     pub headed: bool,

@@ -185,7 +185,7 @@ proptest! {
         let file = dir.path().join("generated.feature");
         let text = format!("{}{}", if bom { "\u{feff}" } else { "" }, lines.join("\n"));
         std::fs::write(&file, text).expect("write");
-        if let Err(error) = crate::suite::load(std::slice::from_ref(&file), None) {
+        if let Err(error) = crate::plan::suite::load(std::slice::from_ref(&file), None) {
             assert_names_file_and_line(&error, &file);
         }
     }

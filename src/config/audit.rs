@@ -23,3 +23,18 @@ impl RawAudit {
         self.path.map(|path| home_relative(&path, source))
     }
 }
+
+/// `$XDG_STATE_HOME/shakedown/audit.jsonl`, or `~/.local/state/…` when the variable is unset;
+/// `None` when neither the variable nor `HOME` says where the user's state goes.
+fn default_log() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|folder| folder.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state")))?;
+    Some(state.join("shakedown").join("audit.jsonl"))
+}
+
+/// The log a project's `audit.path` names, else the user's default one.
+pub fn audit_log_path(configured: Option<PathBuf>) -> Option<PathBuf> {
+    configured.or_else(default_log)
+}

@@ -120,6 +120,15 @@ pub fn locate(explicit: Option<&Path>, start: &Path) -> Result<PathBuf, Error> {
         })
 }
 
+/// The configuration `check` and `audit` read: the one named or found, or none at all.
+pub fn optional(explicit: Option<&Path>, start: &Path) -> Result<Option<Config>, Error> {
+    match locate(explicit, start) {
+        Ok(path) => Ok(Some(load(&path)?)),
+        Err(Error::ConfigNotFound { .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 pub fn load(path: &Path) -> Result<Config, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),

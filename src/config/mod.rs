@@ -19,9 +19,10 @@ mod secrets;
 mod source;
 mod values;
 
+pub use audit::audit_log_path;
 pub use environments::Environment;
 pub use hosts::HostConfig;
-pub use load::{Config, FILE_NAME, load, locate, parse};
+pub use load::{Config, FILE_NAME, load, locate, optional, parse};
 pub use secrets::register_secrets;
 pub use source::DEFAULTS;
 pub use values::{parse_base_url, parse_duration};

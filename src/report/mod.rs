@@ -12,8 +12,7 @@ pub use cucumber_json::CucumberJsonReporter;
 pub use html::HtmlReporter;
 pub use junit::JunitReporter;
 pub use model::{
-    Attempt, Reporter, ResultsByHost, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument,
-    StepReport, StepStatus,
+    Attempt, Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
 };
 pub use nagios::{NagiosReporter, NagiosStatus, unknown_line as nagios_unknown_line};
 pub use progress::ProgressReporter;

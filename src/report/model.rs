@@ -257,6 +257,9 @@ pub struct RunSummary {
     /// The signal that stopped the run (`SIGINT`, `SIGTERM`), if one did.
     pub stopped_by: Option<&'static str>,
     pub duration: Duration,
+    /// Each server's own results, for a run on several: which hosts failed what. Empty when no
+    /// scenario ran on a host (and in a host's own results).
+    pub by_host: BTreeMap<String, RunSummary>,
 }
 
 impl RunSummary {
@@ -269,8 +272,15 @@ impl RunSummary {
         self.finished() + self.not_run
     }
 
-    /// Counts one finished scenario.
+    /// Counts one finished scenario, for the run and for its host.
     pub fn count(&mut self, scenario: &ScenarioReport) {
+        if let Some(host) = &scenario.host {
+            self.by_host.entry(host.clone()).or_default().count_one(scenario);
+        }
+        self.count_one(scenario);
+    }
+
+    fn count_one(&mut self, scenario: &ScenarioReport) {
         match scenario.verdict() {
             Verdict::Passed => self.passed += 1,
             Verdict::Flaky => self.flaky += 1,
@@ -287,32 +297,6 @@ impl RunSummary {
             }
             Verdict::NotRun => self.not_run += 1,
         }
-    }
-}
-
-/// Each server's own results, for a run on several: which hosts failed what.
-#[derive(Debug, Default)]
-pub struct ResultsByHost(BTreeMap<String, RunSummary>);
-
-impl ResultsByHost {
-    /// Counts one finished scenario for its host; one that ran on no host is not counted.
-    pub fn count(&mut self, scenario: &ScenarioReport) {
-        if let Some(host) = &scenario.host {
-            self.0.entry(host.clone()).or_default().count(scenario);
-        }
-    }
-
-    /// Each host's results, by name.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &RunSummary)> {
-        self.0.iter()
-    }
-
-    pub fn get(&self, host: &str) -> Option<&RunSummary> {
-        self.0.get(host)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::model::{Reporter, ResultsByHost, RunEvent, RunSummary, ScenarioReport, StepStatus, Verdict};
+use super::model::{Reporter, RunEvent, RunSummary, ScenarioReport, StepStatus, Verdict};
 use crate::error::Error;
 
 pub struct TerminalReporter<W: Write> {
@@ -16,8 +16,6 @@ pub struct TerminalReporter<W: Write> {
     quiet: bool,
     failures: Vec<String>,
     flaky: Vec<String>,
-    /// Each server's own results, for a run on several: which hosts failed what.
-    by_host: ResultsByHost,
 }
 
 impl<W: Write> TerminalReporter<W> {
@@ -29,7 +27,6 @@ impl<W: Write> TerminalReporter<W> {
             quiet,
             failures: Vec::new(),
             flaky: Vec::new(),
-            by_host: ResultsByHost::default(),
         }
     }
 
@@ -52,7 +49,6 @@ impl<W: Write> TerminalReporter<W> {
 
     fn scenario(&mut self, report: &ScenarioReport) -> std::io::Result<()> {
         let verdict = report.verdict();
-        self.by_host.count(report);
         let headline = format!("{}  {}", report.location(), report.full_name());
         match verdict {
             Verdict::Failed => self.failures.push(headline),
@@ -142,15 +138,15 @@ impl<W: Write> TerminalReporter<W> {
         for flaky in &self.flaky {
             writeln!(self.pending, "    FLAKY {flaky}")?;
         }
-        if !self.by_host.is_empty() {
+        if !summary.by_host.is_empty() {
             writeln!(self.pending, "Per host:")?;
-            let width = self
+            let width = summary
                 .by_host
-                .iter()
-                .map(|(host, _)| host.chars().count())
+                .keys()
+                .map(|host| host.chars().count())
                 .max()
                 .unwrap_or(0);
-            for (host, results) in self.by_host.iter() {
+            for (host, results) in &summary.by_host {
                 let word = if results.failed > 0 { "FAIL" } else { "PASS" };
                 writeln!(
                     self.pending,

@@ -4,7 +4,6 @@
 
 use std::collections::HashSet;
 use std::future::Future;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,6 +13,7 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::error::{Error, exit};
 use crate::output::tell;
+use crate::plan::ScenarioId;
 use crate::report::{Reporter, RunEvent};
 
 /// How long scenarios already running may go on after a signal before they are cut.
@@ -161,20 +161,16 @@ impl<World, W: cucumber::Writer<World>> cucumber::Writer<World> for Shared<W> {
 
 impl<W: writer::Normalized> writer::Normalized for Shared<W> {}
 
-/// A scenario as the reporters saw it: file, line and name. The name tells apart the copies of
-/// one scenario made for several hosts (`Cron runs [web1]`), which share a file and line.
-type ScenarioKey = (PathBuf, usize, String);
-
 /// The scenarios that reached the reporters, so the rest can be listed as not run.
 #[derive(Debug, Clone, Default)]
-pub struct Reached(Arc<Mutex<HashSet<ScenarioKey>>>);
+pub struct Reached(Arc<Mutex<HashSet<ScenarioId>>>);
 
 impl Reached {
-    pub fn contains(&self, path: &Path, line: usize, name: &str) -> bool {
-        self.lock().contains(&(path.to_path_buf(), line, name.to_owned()))
+    pub fn contains(&self, scenario: &ScenarioId) -> bool {
+        self.lock().contains(scenario)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<ScenarioKey>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<ScenarioId>> {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
@@ -182,8 +178,11 @@ impl Reached {
 impl Reporter for Reached {
     fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
         if let RunEvent::ScenarioFinished(report) = event {
-            self.lock()
-                .insert((report.path.clone(), report.line, report.name.clone()));
+            self.lock().insert(ScenarioId {
+                path: report.path.clone(),
+                line: report.line,
+                name: report.name.clone(),
+            });
         }
         Ok(())
     }

@@ -14,9 +14,9 @@ use shakedown_steps::access::{MATRIX_PHRASE, is_matrix_cell, matrix_table_proble
 use shakedown_steps::catalogue::{self, Entry};
 use shakedown_steps::session::{ANONYMOUS, LoginMethod, LoginSettings, RoleSettings};
 
+use super::suite::Suite;
 use crate::error::Error;
 use crate::suggest::suggest;
-use crate::suite::Suite;
 
 /// A line of a feature that cannot run as written, and why.
 #[derive(Debug)]

@@ -11,8 +11,8 @@ use cucumber::gherkin::{self, Feature, GherkinEnv, Scenario, tagexpr::TagOperati
 use cucumber::tag::Ext as _;
 use regex::Regex;
 
+use super::feature_lines::{self, LineProblem};
 use crate::error::Error;
-use crate::feature_lines::{self, LineProblem};
 use crate::output::tell;
 
 /// Parsed features holding only the selected scenarios.
@@ -38,6 +38,34 @@ impl Suite {
                 .chain(feature.rules.iter().flat_map(|rule| &rule.scenarios))
                 .map(move |scenario| (feature, scenario))
         })
+    }
+}
+
+/// Where a feature that was not read from a file says it is.
+pub const UNKNOWN_PATH: &str = "<unknown>";
+
+/// One scenario of the run, as every stage names it: its file, its line and its name. The name
+/// tells apart the copies of one scenario made for several hosts (`Cron runs [web1]`), which
+/// share a file and line, and an outline's rows have lines of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScenarioId {
+    pub path: PathBuf,
+    pub line: usize,
+    pub name: String,
+}
+
+impl ScenarioId {
+    pub fn of(feature: &Feature, scenario: &Scenario) -> Self {
+        Self::in_file(feature.path.as_deref(), scenario)
+    }
+
+    /// The id of a scenario of the feature read from `path`.
+    pub fn in_file(path: Option<&Path>, scenario: &Scenario) -> Self {
+        Self {
+            path: path.map_or_else(|| PathBuf::from(UNKNOWN_PATH), Path::to_path_buf),
+            line: scenario.position.line,
+            name: scenario.name.clone(),
+        }
     }
 }
 

@@ -11,11 +11,11 @@ use cucumber::gherkin::{Feature, GherkinEnv};
 use shakedown_steps::baseline::{Baseline, NagiosChecks, VERSION, gather};
 use shakedown_steps::{Deadline, Host, Limit, LocalHost};
 
-use crate::cli::{BaselineTarget, CompareArgs, RecordArgs, Selection};
+use crate::cli::{BaselineTarget, CompareArgs, OutputFormat, RecordArgs, Selection};
 use crate::error::{Error, exit};
 use crate::output::say;
+use crate::plan::suite::Suite;
 use crate::plan::{Overrides, Reports, RunPlan};
-use crate::suite::Suite;
 
 /// Gathers every host of the environment at once, each within `limits.scenario_timeout`, and
 /// writes the file only when every host answered.
@@ -97,9 +97,15 @@ pub async fn record(args: RecordArgs, working_dir: &Path) -> Result<i32, Error> 
     Ok(exit::PASSED)
 }
 
+/// Runs `baseline compare` like any run, with its reports and its audit line.
+pub async fn compare(args: CompareArgs, working_dir: &Path) -> Result<i32, Error> {
+    let nagios = args.reports.format == OutputFormat::Nagios;
+    super::run::run_planned(compare_plan(args, working_dir).await, nagios).await
+}
+
 /// The plan of `baseline compare`: one generated scenario holding the baseline step, which the
 /// fleet copies onto every host like any probe scenario.
-pub async fn compare_plan(args: CompareArgs, working_dir: &Path) -> Result<RunPlan, Error> {
+async fn compare_plan(args: CompareArgs, working_dir: &Path) -> Result<RunPlan, Error> {
     let file = working_dir.join(&args.file);
     let feature = feature(&file, &args.file)?;
     let overrides = Overrides {

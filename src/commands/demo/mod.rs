@@ -4,6 +4,8 @@
 //! so on a machine without Chromium or chromedriver the demo installs them first (Debian's
 //! packages, as root or through sudo), as `ci/test` does.
 
+mod out_folder;
+
 use std::path::Path;
 
 use include_dir::{Dir, include_dir};
@@ -12,15 +14,15 @@ use tokio::net::TcpListener;
 
 use crate::cli::{DemoArgs, Selection};
 use crate::config;
-use crate::demo_out::OutFolder;
 use crate::error::Error;
 use crate::output::say;
 use crate::plan::{Overrides, Reports, RunPlan};
+use out_folder::OutFolder;
 
 /// The bundled suite, carried inside the binary so the demo runs from anywhere.
 static FEATURES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/features");
 /// The configuration the bundled suite runs with; its base URL is replaced by the site's.
-const DEMO_CONFIG: &str = include_str!("../fixtures/demo/shakedown.toml");
+const DEMO_CONFIG: &str = include_str!("../../../fixtures/demo/shakedown.toml");
 
 pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
     let out = args
@@ -227,7 +229,7 @@ async fn run_bundled_suite(
         },
         ..Overrides::default()
     };
-    crate::run(RunPlan::new(&selection, overrides, working_dir).await?).await
+    super::run::run_planned(RunPlan::new(&selection, overrides, working_dir).await, false).await
 }
 
 /// A password file only its owner can read, as a team would keep one.

@@ -8,13 +8,23 @@ use std::time::Duration;
 
 use shakedown_steps::StepSettings;
 
-use crate::check::{self, Findings, Roles};
+pub mod check;
+mod feature_lines;
+mod fleet;
+mod provenance;
+pub mod suite;
+
+use std::sync::Arc;
+
 use crate::cli::{OutputFormat, ReportArgs, RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::fleet::Fleet;
 use crate::suggest::suggest;
-use crate::suite::{self, Partition, Suite};
+use check::{Findings, Roles};
+pub use fleet::{Fleet, HostLease};
+pub use provenance::{CI_PEOPLE, Provenance};
+pub use suite::ScenarioId;
+use suite::{Partition, Suite};
 
 /// A run that is ready to go: the selected scenarios, how many run at once, the reports, and
 /// everything the steps need to know (environment, limits, roles, rules, browser).
@@ -32,8 +42,11 @@ pub struct RunPlan {
     pub retries: Option<usize>,
     /// The `--tags` expression as written, for the reports.
     pub tags: Option<String>,
-    /// The environment's servers, which probe and `@on:GROUP` scenarios run on.
-    pub fleet: Fleet,
+    /// The environment's servers, which probe and `@on:GROUP` scenarios run on; shared with
+    /// the audit, which tells their system logs of the run once it is over.
+    pub fleet: Arc<Fleet>,
+    /// Who runs it, from where, with which features.
+    pub provenance: Provenance,
     /// Where the run's audit line goes; `None` when no folder for it is known.
     pub audit_log: Option<PathBuf>,
     /// `audit.syslog`: the servers' system logs hear of the run too.
@@ -158,7 +171,7 @@ impl RunPlan {
         if let Some(partition) = overrides.partition {
             suite.partition(partition);
         }
-        let fleet = Fleet::plan(
+        let mut fleet = Fleet::plan(
             &settings.hosts,
             &config.ssh,
             &overrides.hosts,
@@ -192,7 +205,8 @@ impl RunPlan {
         if overrides.headed {
             browser.headless = false;
         }
-        let audit_log = crate::audit::log_path(config.audit_log.as_ref().map(|path| working_dir.join(path)));
+        let audit_log = config::audit_log_path(config.audit_log.as_ref().map(|path| working_dir.join(path)));
+        let provenance = Provenance::of(&suite).await;
         let steps = StepSettings {
             environment,
             base_url,
@@ -218,7 +232,8 @@ impl RunPlan {
             reports: overrides.reports,
             retries: overrides.retries,
             tags: selection.tags.clone(),
-            fleet,
+            fleet: Arc::new(fleet),
+            provenance,
             audit_log,
             audit_syslog: config.audit_syslog,
         })
@@ -251,15 +266,6 @@ impl Checked {
         });
         let findings = check::check(&suite, roles.as_ref());
         Self { suite, findings }
-    }
-
-    /// The configuration `check` reads: the one named or found, or none at all.
-    pub fn optional_config(selection: &Selection, working_dir: &Path) -> Result<Option<Config>, Error> {
-        match config::locate(selection.config.as_deref(), working_dir) {
-            Ok(path) => Ok(Some(config::load(&path)?)),
-            Err(Error::ConfigNotFound { .. }) => Ok(None),
-            Err(error) => Err(error),
-        }
     }
 }
 

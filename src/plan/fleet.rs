@@ -16,12 +16,11 @@ use shakedown_steps::{Deadline, Host, LocalHost, SshHost, SshSettings, StepFailu
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
+use super::suite::ScenarioId;
 use crate::config::HostConfig;
 use crate::error::Error;
 use crate::suggest::suggest;
 
-/// The tag a scenario copy carries to tell the runner its host; never written by users.
-const HOST_TAG: &str = "shakedown-host:";
 /// The tag users write to run a scenario on the hosts of a group.
 const GROUP_TAG: &str = "on:";
 
@@ -39,6 +38,8 @@ pub struct FleetHost {
 pub struct Fleet {
     hosts: Vec<FleetHost>,
     turns: HostTurns,
+    /// The host each scenario copy was made for, by index into `hosts`.
+    assigned: HashMap<ScenarioId, usize>,
 }
 
 impl Fleet {
@@ -77,17 +78,23 @@ impl Fleet {
             })
             .collect::<Vec<FleetHost>>();
         let turns = HostTurns::new(&hosts, host_concurrency);
-        Ok(Self { hosts, turns })
+        Ok(Self {
+            hosts,
+            turns,
+            assigned: HashMap::new(),
+        })
     }
 
     pub fn names(&self) -> Vec<String> {
         self.hosts.iter().map(|host| host.name.clone()).collect()
     }
 
-    /// Every feature with its scenarios copied once per host they run on.
-    pub fn expand(&self, features: Vec<Feature>) -> Result<Vec<Feature>, Error> {
+    /// Every feature with its scenarios copied once per host they run on; each copy's host is
+    /// kept here, by the copy's id.
+    pub fn expand(&mut self, features: Vec<Feature>) -> Result<Vec<Feature>, Error> {
+        let mut assigned = HashMap::new();
         let domains = StepDomains::new();
-        features
+        let expanded = features
             .into_iter()
             .map(|mut feature| {
                 let background_probes = feature
@@ -95,30 +102,41 @@ impl Fleet {
                     .iter()
                     .flat_map(|background| &background.steps)
                     .any(|step| domains.probes_a_server(&step.value));
-                let path = feature.path.clone().unwrap_or_default();
-                let expand = |scenarios: Vec<Scenario>, rule_probes: bool| -> Result<Vec<Scenario>, Error> {
-                    let mut copies = Vec::new();
-                    for scenario in scenarios {
-                        let probes = background_probes
-                            || rule_probes
-                            || scenario
-                                .steps
-                                .iter()
-                                .any(|step| domains.probes_a_server(&step.value));
-                        let hosts =
-                            self.hosts_for(&scenario, probes)
-                                .map_err(|group| Error::UnknownGroup {
-                                    group,
-                                    location: format!("{}:{}", path.display(), scenario.position.line),
-                                    known: self.groups().join(", "),
-                                })?;
-                        match hosts {
-                            None => copies.push(scenario),
-                            Some(hosts) => copies.extend(hosts.iter().map(|host| copy_for(&scenario, host))),
+                let path = feature.path.clone();
+                let mut expand =
+                    |scenarios: Vec<Scenario>, rule_probes: bool| -> Result<Vec<Scenario>, Error> {
+                        let mut copies = Vec::new();
+                        for scenario in scenarios {
+                            let probes = background_probes
+                                || rule_probes
+                                || scenario
+                                    .steps
+                                    .iter()
+                                    .any(|step| domains.probes_a_server(&step.value));
+                            let hosts =
+                                self.hosts_for(&scenario, probes)
+                                    .map_err(|group| Error::UnknownGroup {
+                                        group,
+                                        location: format!(
+                                            "{}:{}",
+                                            path.as_deref().unwrap_or(std::path::Path::new("")).display(),
+                                            scenario.position.line
+                                        ),
+                                        known: self.groups().join(", "),
+                                    })?;
+                            match hosts {
+                                None => copies.push(scenario),
+                                Some(hosts) => {
+                                    for host in hosts {
+                                        let copy = copy_for(&scenario, &self.hosts[host]);
+                                        assigned.insert(ScenarioId::in_file(path.as_deref(), &copy), host);
+                                        copies.push(copy);
+                                    }
+                                }
+                            }
                         }
-                    }
-                    Ok(copies)
-                };
+                        Ok(copies)
+                    };
                 feature.scenarios = expand(std::mem::take(&mut feature.scenarios), false)?;
                 for rule in &mut feature.rules {
                     let rule_probes = rule
@@ -130,19 +148,21 @@ impl Fleet {
                 }
                 Ok(feature)
             })
-            .collect()
+            .collect::<Result<Vec<Feature>, Error>>()?;
+        self.assigned = assigned;
+        Ok(expanded)
     }
 
     /// The hosts a scenario runs on; `Ok(None)` when it runs once against the site. An
     /// `@on:GROUP` tag naming a group no host has is `Err(group)`.
-    fn hosts_for(&self, scenario: &Scenario, probes: bool) -> Result<Option<Vec<&FleetHost>>, String> {
+    fn hosts_for(&self, scenario: &Scenario, probes: bool) -> Result<Option<Vec<usize>>, String> {
         let groups: Vec<&str> = scenario
             .tags
             .iter()
             .filter_map(|tag| tag.strip_prefix(GROUP_TAG))
             .collect();
         if groups.is_empty() {
-            return Ok((probes && !self.hosts.is_empty()).then(|| self.hosts.iter().collect()));
+            return Ok((probes && !self.hosts.is_empty()).then(|| (0..self.hosts.len()).collect()));
         }
         if self.hosts.is_empty() {
             // An environment without hosts: the scenario runs where shakedown runs.
@@ -156,7 +176,9 @@ impl Fleet {
         Ok(Some(
             self.hosts
                 .iter()
-                .filter(|host| host.groups.iter().any(|group| groups.contains(&group.as_str())))
+                .enumerate()
+                .filter(|(_, host)| host.groups.iter().any(|group| groups.contains(&group.as_str())))
+                .map(|(index, _)| index)
                 .collect(),
         ))
     }
@@ -169,23 +191,14 @@ impl Fleet {
     }
 
     /// The host a scenario copy was made for.
-    pub fn assigned(&self, scenario: &Scenario) -> Option<&FleetHost> {
-        let name = scenario.tags.iter().find_map(|tag| tag.strip_prefix(HOST_TAG))?;
-        self.hosts.iter().find(|host| host.name == name)
+    pub fn assigned(&self, scenario: &ScenarioId) -> Option<&FleetHost> {
+        self.assigned.get(scenario).map(|&index| &self.hosts[index])
     }
 
     /// Waits until `queue` for `host`'s turn: it is being worked on already, or one of the
     /// `limits.host_concurrency` places is free. The turn lasts while any lease of it is held.
     pub async fn turn(&self, host: &FleetHost, queue: Deadline) -> Result<HostLease, StepFailure> {
         self.turns.enter(&host.name, queue).await
-    }
-
-    /// Takes the host a scenario copy's tags name out of them: the tag is shakedown's own, and
-    /// reports show the host instead.
-    pub fn take_host(tags: &mut Vec<String>) -> Option<String> {
-        let at = tags.iter().position(|tag| tag.starts_with(HOST_TAG))?;
-        let tag = tags.remove(at);
-        Some(tag[HOST_TAG.len()..].to_owned())
     }
 
     /// The run's servers.
@@ -293,7 +306,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn copy_for(scenario: &Scenario, host: &FleetHost) -> Scenario {
     let mut copy = scenario.clone();
     copy.name = format!("{} [{}]", scenario.name, host.name);
-    copy.tags.push(format!("{HOST_TAG}{}", host.name));
     copy
 }
 
@@ -314,7 +326,11 @@ mod tests {
             host("worker1", &["cron"]),
         ];
         let turns = HostTurns::new(&hosts, NonZeroUsize::MIN);
-        Fleet { hosts, turns }
+        Fleet {
+            hosts,
+            turns,
+            assigned: HashMap::new(),
+        }
     }
 
     fn feature(text: &str) -> Feature {
@@ -331,7 +347,8 @@ mod tests {
 
     #[test]
     fn probe_scenarios_run_on_every_host_and_site_scenarios_once() {
-        let expanded = fleet()
+        let mut fleet = fleet();
+        let expanded = fleet
             .expand(vec![feature(indoc::indoc! {r#"
                 Feature: Servers
                   Scenario: Cron runs
@@ -358,12 +375,13 @@ mod tests {
                 "Heartbeat [worker1]",
             ]
         );
-        let fleet = fleet();
-        let copy = &expanded[0].scenarios[6];
+        let copy = ScenarioId::of(&expanded[0], &expanded[0].scenarios[6]);
         assert_eq!(
-            fleet.assigned(copy).map(|host| host.name.as_str()),
+            fleet.assigned(&copy).map(|host| host.name.as_str()),
             Some("worker1")
         );
+        let once = ScenarioId::of(&expanded[0], &expanded[0].scenarios[3]);
+        assert!(fleet.assigned(&once).is_none());
     }
 
     #[tokio::test]

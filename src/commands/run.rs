@@ -1,0 +1,127 @@
+//! `shakedown run` (and `baseline compare`, which runs a generated plan the same way): the plan
+//! is run with the terminal report and the file reports it asks for, then recorded in the audit
+//! log and, with `audit.syslog`, in the servers' system logs.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use shakedown_steps::redact::redact;
+
+use crate::audit;
+use crate::cli::{OutputFormat, RunArgs};
+use crate::error::{Error, exit};
+use crate::output::{self, say, tell};
+use crate::plan::RunPlan;
+use crate::report::{
+    self, CucumberJsonReporter, HtmlReporter, JunitReporter, NagiosReporter, NagiosStatus, ProgressReporter,
+    Reporter, RunSummary, TerminalReporter,
+};
+use crate::run;
+
+pub async fn run(args: RunArgs, working_dir: &Path) -> Result<i32, Error> {
+    let nagios = args.reports.format == OutputFormat::Nagios;
+    run_planned(RunPlan::from_args(args, working_dir).await, nagios).await
+}
+
+/// Runs a plan, or says why there is none. A monitoring system reads one line and the exit
+/// code: for it, a run that cannot start is UNKNOWN, not a usage error.
+pub async fn run_planned(plan: Result<RunPlan, Error>, nagios: bool) -> Result<i32, Error> {
+    if !nagios {
+        return run_recorded(plan?).await;
+    }
+    let outcome = match plan {
+        Ok(plan) => run_recorded(plan).await,
+        Err(error) => Err(error),
+    };
+    Ok(outcome.unwrap_or_else(|error| {
+        // Masked before the status line keeps the first line and rewrites `|`.
+        say!("{}", report::nagios_unknown_line(&redact(&error.render())));
+        NagiosStatus::Unknown.exit_code()
+    }))
+}
+
+/// Runs a plan, then records it in the audit log whatever its outcome: the run is over before
+/// anything is written there, and the servers' system logs hear of a run that ended (not one a
+/// signal cut) while their connections are still open.
+async fn run_recorded(plan: RunPlan) -> Result<i32, Error> {
+    let started = SystemTime::now();
+    let record = audit::Record::of(&plan);
+    let fleet = std::sync::Arc::clone(&plan.fleet);
+    let outcome = run_reported(plan).await;
+    let summary = outcome.as_ref().ok().and_then(|(summary, _)| summary.as_ref());
+    if let (Some(summary), true) = (summary, record.syslog()) {
+        audit::log_on_servers(&fleet, summary, &record).await;
+    }
+    run::close_fleet(&fleet).await;
+    let code = outcome.as_ref().map_or_else(Error::exit_code, |(_, code)| *code);
+    record.write(started, summary, code);
+    outcome.map(|(_, code)| code)
+}
+
+/// Runs a plan with the terminal report and any file reports it asks for.
+/// The summary is `None` when nothing was run.
+async fn run_reported(plan: RunPlan) -> Result<(Option<RunSummary>, i32), Error> {
+    let nagios = plan.reports.nagios;
+    if plan.suite.scenario_count() == 0 {
+        if nagios {
+            say!(
+                "{}",
+                report::nagios_unknown_line("no scenario matches the selection; nothing was run")
+            );
+            return Ok((None, NagiosStatus::Unknown.exit_code()));
+        }
+        tell!("shakedown: no scenario matches the selection; nothing was run");
+        return Ok((None, exit::NOTHING_SELECTED));
+    }
+    let files = [
+        ("JUnit report", plan.junit.clone()),
+        ("Cucumber JSON report", plan.reports.json.clone()),
+        ("HTML report", plan.reports.html.clone()),
+    ];
+    let reporters = reporters(&plan);
+    let summary = run::execute(plan, reporters).await?;
+    if nagios {
+        let code = NagiosStatus::of(&summary).exit_code();
+        return Ok((Some(summary), code));
+    }
+    for (what, path) in files {
+        if let Some(path) = path {
+            say!("{what}: {}", path.display());
+        }
+    }
+    let code = if summary.failed > 0 {
+        exit::FAILED
+    } else {
+        exit::PASSED
+    };
+    Ok((Some(summary), code))
+}
+
+/// The terminal's (or Nagios's) report and the file reports the plan asks for.
+fn reporters(plan: &RunPlan) -> Vec<Box<dyn Reporter>> {
+    let mut reporters: Vec<Box<dyn Reporter>> = Vec::new();
+    if plan.reports.nagios {
+        reporters.push(Box::new(NagiosReporter::new(output::Stdout)));
+    } else {
+        let terminal = TerminalReporter::new(output::Stdout, plan.reports.quiet);
+        // The progress line hears each event first, so it is cleared before the summary prints.
+        match ProgressReporter::for_stderr() {
+            Some(progress) => {
+                let bar = progress.bar();
+                reporters.push(Box::new(progress));
+                reporters.push(Box::new(terminal.with_progress(bar)));
+            }
+            None => reporters.push(Box::new(terminal)),
+        }
+    }
+    if let Some(path) = &plan.junit {
+        reporters.push(Box::new(JunitReporter::new(path.clone())));
+    }
+    if let Some(path) = &plan.reports.json {
+        reporters.push(Box::new(CucumberJsonReporter::new(path.clone())));
+    }
+    if let Some(path) = &plan.reports.html {
+        reporters.push(Box::new(HtmlReporter::new(path.clone())));
+    }
+    reporters
+}

@@ -1,0 +1,148 @@
+//! Runs a checked plan through cucumber: the plan's features go in as they are (already parsed,
+//! filtered and copied per host), the step library runs them concurrently, and cucumber's
+//! events come out as our own run events for the reporters (`bridge`). `hooks` is what happens
+//! around each scenario; `stop` is how SIGINT and SIGTERM end a run cleanly.
+
+mod bridge;
+mod hooks;
+mod stop;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use cucumber::gherkin::Feature;
+use cucumber::{Cucumber, cli, parser, runner};
+use futures::stream;
+use shakedown_steps::{RunContext, install_run_context};
+
+use crate::error::Error;
+use crate::plan::{Fleet, RunPlan};
+use crate::report::{Reporter, RunEvent, RunInfo, RunSummary};
+use bridge::EventBridge;
+use hooks::{Hooks, LeftBehind};
+use stop::{Gate, Reached, Shared, Signals, Stop};
+
+/// Runs every selected scenario and tells every reporter; returns the totals. SIGINT or SIGTERM
+/// stops the run (see `stop`): what ran is reported, the rest as not run, and the error carries
+/// the signal's exit code. The fleet's connections stay open for the caller to close.
+pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Result<RunSummary, Error> {
+    let mut signals = Signals::listen()?;
+    let context = RunContext::new(plan.steps.clone()).map_err(|error| Error::Io {
+        what: "cannot set up the HTTP client".into(),
+        source: std::io::Error::other(error),
+    })?;
+    // A signal while a password command runs stops the run before any scenario: the command
+    // dies with its group, and the reports still say that nothing ran.
+    let stopped_early = tokio::select! {
+        () = context.read_passwords(&plan.roles_in_use) => None,
+        stop = signals.next() => Some(stop),
+    };
+    let context = Arc::new(context);
+    install_run_context(Arc::clone(&context));
+    let scenarios = plan.suite.scenario_count();
+    let reached = Reached::default();
+    reporters.push(Box::new(reached.clone()));
+    let left_behind = LeftBehind::default();
+    let mut bridge = EventBridge::new(reporters, Arc::clone(&left_behind), Arc::clone(&plan.fleet));
+    bridge.emit(&RunEvent::Started(run_info(&plan, &context, scenarios)));
+    // Kept to list the scenarios a signal kept from running; cucumber consumes the plan's copy.
+    let selected = plan.suite.features.clone();
+    let (writer, bridge) = Shared::new(bridge);
+    let stopped = match stopped_early {
+        Some(stop) => Some(stop),
+        None => run_scenarios(plan, writer, left_behind, &mut signals).await,
+    };
+    if stopped.is_some() {
+        // Whatever the cut left running dies first, so quitting the browsers below cannot hang
+        // on a page that never loads; their profile folders go with the sessions.
+        shakedown_steps::children::kill_all();
+    }
+    if tokio::time::timeout(SHUTDOWN_LIMIT, context.shutdown())
+        .await
+        .is_err()
+    {
+        shakedown_steps::children::kill_all();
+    }
+    let Some(mut bridge) = bridge.take().await else {
+        return Err(Error::Io {
+            what: "the run's reporters were lost".into(),
+            source: std::io::Error::other("the event writer was taken twice"),
+        });
+    };
+    let Some(stop) = stopped else {
+        return bridge.finish(scenarios);
+    };
+    bridge.report_not_run(&selected, &reached, stop.name());
+    bridge.finish(scenarios)?;
+    Err(Error::Interrupted {
+        signal: stop.name(),
+        code: stop.exit_code(),
+    })
+}
+
+/// Runs the plan's scenarios with cucumber until they are done or a signal cuts them.
+async fn run_scenarios(
+    plan: RunPlan,
+    writer: Shared<EventBridge>,
+    left_behind: LeftBehind,
+    signals: &mut Signals,
+) -> Option<Stop> {
+    let gate = Arc::new(Gate::default());
+    let hooks = Hooks::new(
+        Arc::clone(&plan.fleet),
+        Arc::clone(&gate),
+        left_behind,
+        plan.steps.scenario_timeout,
+    );
+    let after = hooks.clone();
+    let mut runner = runner::Basic::default()
+        .max_concurrent_scenarios(plan.concurrency)
+        .retries(plan.retries)
+        .steps(shakedown_steps::catalogue::collection())
+        .before(move |feature, rule, scenario, world| hooks.before(feature, rule, scenario, world))
+        .after(move |feature, _, scenario, _, world| after.after(feature, scenario, world));
+    if plan.fail_fast {
+        runner = runner.fail_fast();
+    }
+    let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, writer)
+        .with_default_cli()
+        .run(());
+    stop::until_signal(run, signals, &gate).await
+}
+
+/// What the reports' headers say of the run.
+fn run_info(plan: &RunPlan, context: &RunContext, scenarios: usize) -> RunInfo {
+    RunInfo {
+        environment: context.environment().to_owned(),
+        base_url: context.base_url().to_string(),
+        hosts: plan.fleet.names(),
+        scenarios,
+        tags: plan.tags.clone(),
+        revision: plan.provenance.revision.clone(),
+        user: plan.provenance.user.clone(),
+        started: SystemTime::now(),
+    }
+}
+
+/// Closes every SSH connection of the run, within `SHUTDOWN_LIMIT`: past it, whatever still
+/// runs is killed.
+pub async fn close_fleet(fleet: &Fleet) {
+    if tokio::time::timeout(SHUTDOWN_LIMIT, fleet.close()).await.is_err() {
+        shakedown_steps::children::kill_all();
+    }
+}
+
+/// How long quitting the browsers and stopping the driver may take at the end of a run.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(3);
+
+/// Hands cucumber the features the plan already parsed, expanded and filtered.
+struct Preparsed(Vec<Feature>);
+
+impl parser::Parser<()> for Preparsed {
+    type Cli = cli::Empty;
+    type Output = stream::Iter<std::vec::IntoIter<parser::Result<Feature>>>;
+
+    fn parse(self, (): (), _: cli::Empty) -> Self::Output {
+        stream::iter(self.0.into_iter().map(Ok).collect::<Vec<_>>())
+    }
+}
