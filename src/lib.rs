@@ -6,6 +6,8 @@
 //! (`report/`) and records it (`audit/`); the exit code says what happened so deployment scripts
 //! can gate on it. docs/ARCHITECTURE.md has the layers and the directions they may not take.
 
+#[cfg(test)]
+mod architecture;
 mod audit;
 mod cli;
 mod commands;

@@ -13,8 +13,8 @@ use crate::error::{Error, exit};
 use crate::output::{self, say, tell};
 use crate::plan::RunPlan;
 use crate::report::{
-    self, CucumberJsonReporter, HtmlReporter, JunitReporter, NagiosReporter, NagiosStatus, ProgressReporter,
-    Reporter, RunSummary, TerminalReporter,
+    self, CucumberJsonReport, FileReport, FileReports, HtmlReport, JunitReport, NagiosReporter, NagiosStatus,
+    ProgressReporter, Reporter, RunSummary, TerminalReporter,
 };
 use crate::run;
 
@@ -114,14 +114,18 @@ fn reporters(plan: &RunPlan) -> Vec<Box<dyn Reporter>> {
             None => reporters.push(Box::new(terminal)),
         }
     }
+    let mut files: Vec<Box<dyn FileReport>> = Vec::new();
     if let Some(path) = &plan.junit {
-        reporters.push(Box::new(JunitReporter::new(path.clone())));
+        files.push(Box::new(JunitReport::new(path.clone())));
     }
     if let Some(path) = &plan.reports.json {
-        reporters.push(Box::new(CucumberJsonReporter::new(path.clone())));
+        files.push(Box::new(CucumberJsonReport::new(path.clone())));
     }
     if let Some(path) = &plan.reports.html {
-        reporters.push(Box::new(HtmlReporter::new(path.clone())));
+        files.push(Box::new(HtmlReport::new(path.clone())));
+    }
+    if !files.is_empty() {
+        reporters.push(Box::new(FileReports::new(files)));
     }
     reporters
 }

@@ -9,30 +9,29 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::model::{Reporter, RunEvent, ScenarioReport, StepArgument, StepReport, StepStatus};
+use super::collected::{CollectedRun, FeatureResults, FileReport};
+use super::model::{RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus};
 use crate::error::Error;
 use crate::output;
 
-pub struct CucumberJsonReporter {
+pub struct CucumberJsonReport {
     path: PathBuf,
-    scenarios: Vec<ScenarioReport>,
 }
 
-impl CucumberJsonReporter {
+impl CucumberJsonReport {
     pub fn new(path: PathBuf) -> Self {
-        Self {
-            path,
-            scenarios: Vec::new(),
-        }
+        Self { path }
     }
+}
 
-    fn write(&self) -> Result<(), Error> {
+impl FileReport for CucumberJsonReport {
+    fn write(&self, run: &CollectedRun, _: &RunSummary) -> Result<(), Error> {
         let failed = |source| Error::WriteReport {
             what: "Cucumber JSON",
             path: self.path.clone(),
             source,
         };
-        let mut report = features(&self.scenarios);
+        let mut report = features(&run.features());
         show_strings_safe(&mut report);
         let text = serde_json::to_string_pretty(&report).map_err(|error| failed(error.into()))?;
         shakedown_steps::written::replace_file(&self.path, text.as_bytes()).map_err(failed)
@@ -56,29 +55,20 @@ fn show_strings_safe(value: &mut Value) {
 }
 
 /// The report as the format has it: features in file order, each with its scenarios in line order.
-pub fn features(scenarios: &[ScenarioReport]) -> Value {
-    let mut sorted: Vec<&ScenarioReport> = scenarios.iter().collect();
-    sorted.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    let mut features: Vec<(&ScenarioReport, Vec<Value>)> = Vec::new();
-    for scenario in sorted {
-        match features.last_mut() {
-            Some((first, elements)) if first.path == scenario.path => elements.push(element(scenario)),
-            _ => features.push((scenario, vec![element(scenario)])),
-        }
-    }
+fn features(features: &[FeatureResults<'_>]) -> Value {
     Value::Array(
         features
-            .into_iter()
-            .map(|(first, elements)| {
+            .iter()
+            .map(|feature| {
                 json!({
-                    "uri": first.path.display().to_string(),
-                    "id": slug(&first.feature),
+                    "uri": feature.path.display().to_string(),
+                    "id": slug(feature.name),
                     "keyword": "Feature",
-                    "name": first.feature,
+                    "name": feature.name,
                     "description": "",
-                    "line": first.feature_line,
+                    "line": feature.line,
                     "tags": [],
-                    "elements": elements,
+                    "elements": feature.scenarios.iter().map(|scenario| element(scenario)).collect::<Vec<_>>(),
                 })
             })
             .collect(),
@@ -171,18 +161,4 @@ fn slug(text: &str) -> String {
         .map(str::to_lowercase)
         .collect::<Vec<_>>()
         .join("-")
-}
-
-impl Reporter for CucumberJsonReporter {
-    fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
-        match event {
-            RunEvent::Started(_) => Ok(()),
-            RunEvent::ScenarioFinished(report) => {
-                self.scenarios.push(report.clone());
-                Ok(())
-            }
-            RunEvent::ScenarioStarted { .. } => Ok(()),
-            RunEvent::Finished(_) => self.write(),
-        }
-    }
 }

@@ -11,29 +11,24 @@ use base64::Engine as _;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use shakedown_steps::StepFailure;
 
-use super::model::{
-    Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus, Verdict,
-};
+use super::collected::{CollectedRun, FeatureResults, FileReport};
+use super::model::{RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus, Verdict};
 use crate::error::Error;
 use crate::output;
 
-pub struct HtmlReporter {
+pub struct HtmlReport {
     path: PathBuf,
-    info: Option<RunInfo>,
-    scenarios: Vec<ScenarioReport>,
 }
 
-impl HtmlReporter {
+impl HtmlReport {
     pub fn new(path: PathBuf) -> Self {
-        Self {
-            path,
-            info: None,
-            scenarios: Vec::new(),
-        }
+        Self { path }
     }
+}
 
-    fn write(&self, summary: &RunSummary) -> Result<(), Error> {
-        let page = page(self.info.as_ref(), &self.scenarios, summary).into_string();
+impl FileReport for HtmlReport {
+    fn write(&self, run: &CollectedRun, summary: &RunSummary) -> Result<(), Error> {
+        let page = page(run.info.as_ref(), &run.features(), summary).into_string();
         // Page text, names and failures come from the site: shown, never obeyed.
         let page = output::shown_safe(&page);
         shakedown_steps::written::replace_file(&self.path, page.as_bytes()).map_err(|source| {
@@ -89,16 +84,7 @@ table.argument { border-collapse: collapse; margin: .2em 0; } table.argument td 
 const UNFOLD_FOR_PRINT: &str =
     "addEventListener('beforeprint',()=>document.querySelectorAll('details').forEach(d=>d.open=true));";
 
-pub fn page(info: Option<&RunInfo>, scenarios: &[ScenarioReport], summary: &RunSummary) -> Markup {
-    let mut sorted: Vec<&ScenarioReport> = scenarios.iter().collect();
-    sorted.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-    let mut features: Vec<Vec<&ScenarioReport>> = Vec::new();
-    for scenario in sorted {
-        match features.last_mut() {
-            Some(group) if group[0].path == scenario.path => group.push(scenario),
-            _ => features.push(vec![scenario]),
-        }
-    }
+fn page(info: Option<&RunInfo>, features: &[FeatureResults<'_>], summary: &RunSummary) -> Markup {
     let title = match info {
         Some(info) => format!("shakedown: {} ({})", info.environment, verdict_text(summary)),
         None => format!("shakedown ({})", verdict_text(summary)),
@@ -117,10 +103,10 @@ pub fn page(info: Option<&RunInfo>, scenarios: &[ScenarioReport], summary: &RunS
             body {
                 h1 { (title) }
                 (facts(info, summary))
-                (counts(&features, summary))
-                @for group in &features {
-                    h2 { (group[0].feature) " " span.location { (group[0].path.display()) } }
-                    @for scenario in group {
+                (counts(features, summary))
+                @for feature in features {
+                    h2 { (feature.name) " " span.location { (feature.path.display()) } }
+                    @for scenario in &feature.scenarios {
                         (scenario_block(scenario))
                     }
                 }
@@ -155,17 +141,23 @@ fn facts(info: Option<&RunInfo>, summary: &RunSummary) -> Markup {
     }
 }
 
-fn counts(features: &[Vec<&ScenarioReport>], summary: &RunSummary) -> Markup {
-    let count = |group: &[&ScenarioReport], verdict| group.iter().filter(|s| s.verdict() == verdict).count();
+fn counts(features: &[FeatureResults<'_>], summary: &RunSummary) -> Markup {
+    let count = |feature: &FeatureResults<'_>, verdict| {
+        feature
+            .scenarios
+            .iter()
+            .filter(|scenario| scenario.verdict() == verdict)
+            .count()
+    };
     html! {
         table.counts {
             tr { th { "Feature" } th { "passed" } th { "failed" } th { "flaky" } }
-            @for group in features {
+            @for feature in features {
                 tr {
-                    td { (group[0].feature) }
-                    td { (count(group, Verdict::Passed)) }
-                    td { (count(group, Verdict::Failed)) }
-                    td { (count(group, Verdict::Flaky)) }
+                    td { (feature.name) }
+                    td { (count(feature, Verdict::Passed)) }
+                    td { (count(feature, Verdict::Failed)) }
+                    td { (count(feature, Verdict::Flaky)) }
                 }
             }
             tr {
@@ -281,21 +273,4 @@ fn failure_block(step: &StepReport, failure: &StepFailure, attempt: Option<(usiz
 
 fn seconds(duration: Duration) -> String {
     format!("{:.3}s", duration.as_secs_f64())
-}
-
-impl Reporter for HtmlReporter {
-    fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
-        match event {
-            RunEvent::Started(info) => {
-                self.info = Some(info.clone());
-                Ok(())
-            }
-            RunEvent::ScenarioFinished(report) => {
-                self.scenarios.push(report.clone());
-                Ok(())
-            }
-            RunEvent::ScenarioStarted { .. } => Ok(()),
-            RunEvent::Finished(summary) => self.write(summary),
-        }
-    }
 }

@@ -11,67 +11,52 @@ use std::sync::LazyLock;
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 use regex::Regex;
 
-use super::model::{Reporter, RunEvent, RunInfo, ScenarioReport, StepReport, StepStatus};
+use super::collected::{CollectedRun, FileReport};
+use super::model::{RunInfo, RunSummary, ScenarioReport, StepReport, StepStatus};
 use crate::error::Error;
 use crate::output;
 
-pub struct JunitReporter {
+pub struct JunitReport {
     path: PathBuf,
-    properties: Vec<Property>,
-    scenarios: Vec<ScenarioReport>,
 }
 
-impl JunitReporter {
+impl JunitReport {
     pub fn new(path: PathBuf) -> Self {
-        Self {
-            path,
-            properties: Vec::new(),
-            scenarios: Vec::new(),
-        }
+        Self { path }
     }
+}
 
-    /// The report as XML text, for the file and for tests.
-    pub fn xml(&self) -> Result<String, quick_junit::SerializeError> {
-        self.report()
-            .to_string()
-            .map(|xml| output::shown_safe(&xml_characters_only(&without_disabled_counts(&xml))).into_owned())
-    }
-
-    fn report(&self) -> Report {
-        let mut report = Report::new("shakedown");
-        let mut suites: Vec<(PathBuf, TestSuite)> = Vec::new();
-        // Scenarios finish in any order; the report lists them as the files do.
-        let mut scenarios: Vec<&ScenarioReport> = self.scenarios.iter().collect();
-        scenarios.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
-        for scenario in scenarios {
-            let index = match suites.iter().position(|(path, _)| *path == scenario.path) {
-                Some(index) => index,
-                None => {
-                    let mut suite = TestSuite::new(scenario.feature.clone());
-                    suite.add_properties(self.properties.iter().cloned());
-                    suites.push((scenario.path.clone(), suite));
-                    suites.len() - 1
-                }
-            };
-            suites[index].1.add_test_case(test_case(scenario));
-        }
-        for (_, mut suite) in suites {
-            let time = suite.test_cases.iter().filter_map(|case| case.time).sum();
-            suite.set_time(time);
-            report.add_test_suite(suite);
-        }
-        report
-    }
-
-    fn write(&self) -> Result<(), Error> {
+impl FileReport for JunitReport {
+    fn write(&self, run: &CollectedRun, _: &RunSummary) -> Result<(), Error> {
         let failed = |source| Error::WriteReport {
             what: "JUnit",
             path: self.path.clone(),
             source,
         };
-        let xml = self.xml().map_err(|error| failed(std::io::Error::other(error)))?;
+        let xml = xml(run).map_err(|error| failed(std::io::Error::other(error)))?;
         shakedown_steps::written::replace_file(&self.path, xml.as_bytes()).map_err(failed)
     }
+}
+
+/// The report as XML text.
+fn xml(run: &CollectedRun) -> Result<String, quick_junit::SerializeError> {
+    report(run)
+        .to_string()
+        .map(|xml| output::shown_safe(&xml_characters_only(&without_disabled_counts(&xml))).into_owned())
+}
+
+fn report(run: &CollectedRun) -> Report {
+    let properties = run.info.as_ref().map(properties).unwrap_or_default();
+    let mut report = Report::new("shakedown");
+    for feature in run.features() {
+        let mut suite = TestSuite::new(feature.name);
+        suite.add_properties(properties.iter().cloned());
+        suite.add_test_cases(feature.scenarios.iter().map(|scenario| test_case(scenario)));
+        let time = suite.test_cases.iter().filter_map(|case| case.time).sum();
+        suite.set_time(time);
+        report.add_test_suite(suite);
+    }
+    report
 }
 
 /// The report with every character XML 1.0 does not allow shown as what it is: a control
@@ -215,23 +200,6 @@ fn steps_listing(scenario: &ScenarioReport) -> String {
 /// where it looks from.
 fn absolute(path: &std::path::Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
-}
-
-impl Reporter for JunitReporter {
-    fn on_event(&mut self, event: &RunEvent) -> Result<(), Error> {
-        match event {
-            RunEvent::Started(info) => {
-                self.properties = properties(info);
-                Ok(())
-            }
-            RunEvent::ScenarioFinished(report) => {
-                self.scenarios.push(report.clone());
-                Ok(())
-            }
-            RunEvent::ScenarioStarted { .. } => Ok(()),
-            RunEvent::Finished(_) => self.write(),
-        }
-    }
 }
 
 #[cfg(test)]

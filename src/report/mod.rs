@@ -1,5 +1,6 @@
 //! Reports of a run: one stream of events, fanned out to every reporter.
 
+mod collected;
 mod cucumber_json;
 mod html;
 mod junit;
@@ -8,9 +9,10 @@ mod nagios;
 mod progress;
 mod terminal;
 
-pub use cucumber_json::CucumberJsonReporter;
-pub use html::HtmlReporter;
-pub use junit::JunitReporter;
+pub use collected::{FileReport, FileReports};
+pub use cucumber_json::CucumberJsonReport;
+pub use html::HtmlReport;
+pub use junit::JunitReport;
 pub use model::{
     Attempt, Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
 };

@@ -11,7 +11,9 @@ use shakedown_steps::{Attachment, StepFailure};
 use super::model::{
     Attempt, Reporter, RunEvent, RunInfo, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
 };
-use super::{CucumberJsonReporter, HtmlReporter, JunitReporter, NagiosReporter, TerminalReporter};
+use super::{
+    CucumberJsonReport, FileReport, FileReports, HtmlReport, JunitReport, NagiosReporter, TerminalReporter,
+};
 
 /// The smallest valid PNG (one transparent pixel), standing in for a browser screenshot.
 const ONE_PIXEL_PNG: &[u8] = &[
@@ -301,6 +303,11 @@ fn written_to_memory(make: impl FnOnce(&mut Vec<u8>) -> Box<dyn Reporter + '_>) 
     normalised(&String::from_utf8(out).expect("UTF-8"), folder.path())
 }
 
+/// The file reports' one reporter, writing `file` alone.
+fn file_reports(file: impl FileReport + 'static) -> Box<dyn Reporter> {
+    Box::new(FileReports::new(vec![Box::new(file)]))
+}
+
 fn written_to_file(make: impl FnOnce(PathBuf) -> Box<dyn Reporter>) -> String {
     let folder = tempfile::tempdir().expect("temp dir");
     let file = folder.path().join("report");
@@ -333,15 +340,17 @@ fn nagios_report() {
 
 #[test]
 fn junit_report() {
-    insta::assert_snapshot!(written_to_file(|path| Box::new(JunitReporter::new(path))));
+    insta::assert_snapshot!(written_to_file(|path| file_reports(JunitReport::new(path))));
 }
 
 #[test]
 fn cucumber_json_report() {
-    insta::assert_snapshot!(written_to_file(|path| Box::new(CucumberJsonReporter::new(path))));
+    insta::assert_snapshot!(written_to_file(|path| file_reports(CucumberJsonReport::new(
+        path
+    ))));
 }
 
 #[test]
 fn html_report() {
-    insta::assert_snapshot!(written_to_file(|path| Box::new(HtmlReporter::new(path))));
+    insta::assert_snapshot!(written_to_file(|path| file_reports(HtmlReport::new(path))));
 }
