@@ -14,6 +14,8 @@ mod load;
 mod login;
 mod methods;
 mod probes;
+#[cfg(test)]
+mod reference;
 mod roles;
 mod secrets;
 mod source;

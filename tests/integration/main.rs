@@ -10,6 +10,7 @@ mod check;
 mod content;
 mod deadlines;
 mod demo;
+mod docs;
 mod error_pages;
 mod fleet;
 mod hostile_browser;

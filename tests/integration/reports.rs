@@ -305,7 +305,7 @@ fn check_html_in_chromium(html: &Path) {
     });
     let kept = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("html-report.png");
     std::fs::write(&kept, &screenshot).expect("keep the report's screenshot");
-    // `SHAKEDOWN_UPDATE_DOCS=1 cargo test` refreshes the README's picture of the report.
+    // `SHAKEDOWN_UPDATE_DOCS=1 cargo test` refreshes the picture of the report in docs/reports.md.
     if std::env::var_os("SHAKEDOWN_UPDATE_DOCS").is_some() {
         let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/html-report.png");
         std::fs::write(docs, &screenshot).expect("update docs/html-report.png");
