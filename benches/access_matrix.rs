@@ -1,7 +1,7 @@
 //! Benchmark (not a test): a 4-role × 50-path access matrix (200 cells) on loopback, run by the
 //! real `shakedown` binary, against the same requests made without the runner (the floor) and
 //! against the same checks done with one login per cell. Run with
-//! `cargo bench --bench access_matrix`; the figures go into the README.
+//! `cargo bench --bench access_matrix`; the figures go into docs/performance.md.
 
 mod support;
 

@@ -1,6 +1,6 @@
 //! Benchmark (not a test): shakedown crawling 200 pages of the demo site's help area on
 //! loopback, against the floor of fetching the same number of pages without the runner. Run
-//! with `cargo bench --bench crawl`; the figures go into the README.
+//! with `cargo bench --bench crawl`; the figures go into docs/performance.md.
 
 mod support;
 

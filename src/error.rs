@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-/// Exit codes, as the README documents them.
+/// Exit codes, as the README and docs/ci.md document them.
 pub mod exit {
     pub const PASSED: i32 = 0;
     pub const FAILED: i32 = 1;
@@ -172,7 +172,7 @@ impl Error {
     fn hint(&self) -> Option<String> {
         match self {
             Self::ConfigNotFound { .. } => {
-                Some("create one (see the README), or pass `--config FILE`".into())
+                Some("create one with `shakedown init`, or pass `--config FILE`".into())
             }
             Self::Config { hint, .. } => hint.clone(),
             Self::UnknownEnvironment {
