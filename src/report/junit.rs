@@ -1,18 +1,19 @@
 //! JUnit XML for CI (Jenkins, GitLab): one testsuite per feature with the run's `properties`,
 //! one testcase per scenario, the failing step's message and location in `<failure>`, and the
 //! failed attempts of a retried scenario as `flakyFailure` (it passed later) or `rerunFailure`
-//! (it never did). quick-junit writes XML that stays valid whatever a page contained (control
-//! characters are dropped, `]]>` is escaped), and the C1 controls and bidirectional overrides a
-//! page may hold are written as visible escapes, as the terminal shows them.
+//! (it never did). Written element by element with quick-xml, with only the attributes the
+//! schema Jenkins validates against allows; every text goes through [`shown`] first, so the XML
+//! stays valid whatever a page contained.
 
+use std::io;
 use std::path::PathBuf;
-use std::sync::LazyLock;
+use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
-use regex::Regex;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::collected::{CollectedRun, FileReport};
-use super::model::{RunInfo, RunSummary, ScenarioReport, StepReport, StepStatus};
+use super::collected::{CollectedRun, FeatureResults, FileReport};
+use super::model::{Attempt, RunInfo, RunSummary, ScenarioReport, StepReport, StepStatus};
 use crate::error::Error;
 use crate::output;
 
@@ -33,69 +34,99 @@ impl FileReport for JunitReport {
             path: self.path.clone(),
             source,
         };
-        let xml = xml(run).map_err(|error| failed(std::io::Error::other(error)))?;
+        let xml = xml(run).map_err(failed)?;
         shakedown_steps::written::replace_file(&self.path, xml.as_bytes()).map_err(failed)
     }
 }
 
 /// The report as XML text.
-fn xml(run: &CollectedRun) -> Result<String, quick_junit::SerializeError> {
-    report(run)
-        .to_string()
-        .map(|xml| output::shown_safe(&xml_characters_only(&without_disabled_counts(&xml))).into_owned())
-}
-
-fn report(run: &CollectedRun) -> Report {
+fn xml(run: &CollectedRun) -> io::Result<String> {
     let properties = run.info.as_ref().map(properties).unwrap_or_default();
-    let mut report = Report::new("shakedown");
-    for feature in run.features() {
-        let mut suite = TestSuite::new(feature.name);
-        suite.add_properties(properties.iter().cloned());
-        suite.add_test_cases(feature.scenarios.iter().map(|scenario| test_case(scenario)));
-        let time = suite.test_cases.iter().filter_map(|case| case.time).sum();
-        suite.set_time(time);
-        report.add_test_suite(suite);
-    }
-    report
+    let features = run.features();
+    let scenarios = features.iter().flat_map(|feature| &feature.scenarios);
+    let mut xml = Writer::new_with_indent(Vec::new(), b' ', 4);
+    xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    // A scenario that failed is a `failure` whatever the kind (its `type` names it), so
+    // `errors` stays 0.
+    let failures = scenarios.clone().filter(|scenario| scenario.failure().is_some());
+    xml.create_element("testsuites")
+        .with_attributes([
+            ("name", "shakedown"),
+            ("tests", &scenarios.count().to_string()),
+            ("failures", &failures.count().to_string()),
+            ("errors", "0"),
+        ])
+        .write_inner_content(|xml| {
+            features
+                .iter()
+                .try_for_each(|feature| write_testsuite(xml, feature, &properties))
+        })?;
+    xml.write_indent()?;
+    Ok(String::from_utf8_lossy(&xml.into_inner()).into_owned())
 }
 
-/// The report with every character XML 1.0 does not allow shown as what it is: a control
-/// character a page or a server sent (ESC, BEL, a form feed) as its picture (`␛`, `␇`, `␌`),
-/// U+FFFE and U+FFFF as `�`. quick-junit escapes markup, not these, and one of them makes the
-/// whole report ill-formed: CI would read no result at all. None of them is ever markup, so the
-/// finished text can be mended as a whole.
-fn xml_characters_only(xml: &str) -> String {
-    if !xml.chars().any(not_in_xml) {
-        return xml.to_owned();
-    }
-    xml.chars()
-        .map(|c| match c {
-            _ if !not_in_xml(c) => c,
-            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}'),
-            _ => '\u{fffd}',
+fn write_testsuite(
+    xml: &mut Writer<Vec<u8>>,
+    feature: &FeatureResults<'_>,
+    properties: &[(&'static str, String)],
+) -> io::Result<()> {
+    let scenarios = &feature.scenarios;
+    let failures = scenarios.iter().filter(|scenario| scenario.failure().is_some());
+    let time: Duration = scenarios.iter().map(|scenario| scenario.duration).sum();
+    xml.create_element("testsuite")
+        .with_attributes([
+            ("name", shown(feature.name).as_str()),
+            ("tests", &scenarios.len().to_string()),
+            ("errors", "0"),
+            ("failures", &failures.count().to_string()),
+            ("time", &seconds(time)),
+        ])
+        .write_inner_content(|xml| {
+            if !properties.is_empty() {
+                xml.create_element("properties").write_inner_content(|xml| {
+                    properties.iter().try_for_each(|(name, value)| {
+                        xml.create_element("property")
+                            .with_attributes([("name", *name), ("value", &shown(value))])
+                            .write_empty()
+                            .map(drop)
+                    })
+                })?;
+            }
+            scenarios
+                .iter()
+                .try_for_each(|scenario| write_testcase(xml, scenario))
         })
-        .collect()
+        .map(drop)
 }
 
-/// Whether XML 1.0 forbids `c` anywhere in a document.
-fn not_in_xml(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+/// `text` as the report holds it. ANSI escape sequences a page or a command printed are left
+/// out, and so are the other control characters XML 1.0 does not allow (one of them makes the
+/// whole report ill-formed: CI would read no result at all); U+FFFE and U+FFFF, never allowed
+/// either, become `�`. The C1 controls and bidirectional overrides a page may hold are written
+/// as visible escapes, as the terminal shows them.
+fn shown(text: &str) -> String {
+    let text: String = strip_ansi_escapes::strip_str(text)
+        .chars()
+        .filter(|c| !matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}'))
+        .map(|c| match c {
+            '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+            _ => c,
+        })
+        .collect();
+    output::shown_safe(&text).into_owned()
 }
 
-/// quick-junit writes a `disabled` count on every testsuite, an attribute the JUnit schema
-/// Jenkins validates against does not allow; shakedown never disables a scenario, so it goes.
-fn without_disabled_counts(xml: &str) -> String {
-    static DISABLED: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r#"(<testsuite [^>]*?) disabled="\d+""#).expect("valid regex"));
-    DISABLED.replace_all(xml, "$1").into_owned()
+/// A `time` attribute: seconds, to the millisecond.
+fn seconds(time: Duration) -> String {
+    format!("{:.3}", time.as_secs_f64())
 }
 
 /// The run's facts every testsuite carries, in a stable order.
-fn properties(info: &RunInfo) -> Vec<Property> {
+fn properties(info: &RunInfo) -> Vec<(&'static str, String)> {
     let mut properties = vec![
-        Property::new("environment", info.environment.clone()),
-        Property::new("base_url", info.base_url.clone()),
-        Property::new("shakedown_version", env!("CARGO_PKG_VERSION")),
+        ("environment", info.environment.clone()),
+        ("base_url", info.base_url.clone()),
+        ("shakedown_version", env!("CARGO_PKG_VERSION").to_owned()),
     ];
     let optional = [
         ("hosts", &(!info.hosts.is_empty()).then(|| info.hosts.join(", "))),
@@ -105,45 +136,82 @@ fn properties(info: &RunInfo) -> Vec<Property> {
     ];
     for (name, value) in optional {
         if let Some(value) = value {
-            properties.push(Property::new(name, value.clone()));
+            properties.push((name, value.clone()));
         }
     }
     properties
 }
 
-fn test_case(scenario: &ScenarioReport) -> TestCase {
-    let mut status = match scenario.failure() {
-        None if !scenario.ran() => {
-            let mut status = TestCaseStatus::skipped();
-            status.set_message("not run: the run was stopped before this scenario started");
-            status
-        }
-        None => TestCaseStatus::success(),
-        Some((step, failure)) => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status
-                .set_message(failure_message(step, failure))
-                .set_type(failure.kind().name())
-                .set_description(failure_description(scenario, step, failure));
-            status
-        }
+/// One scenario: how it ended, the failed attempts before, and its steps as its output.
+fn write_testcase(xml: &mut Writer<Vec<u8>>, scenario: &ScenarioReport) -> io::Result<()> {
+    xml.create_element("testcase")
+        .with_attributes([
+            ("name", shown(&scenario.full_name()).as_str()),
+            ("classname", &shown(&scenario.feature)),
+            ("time", &seconds(scenario.duration)),
+        ])
+        .write_inner_content(|xml| {
+            // Both schemas Jenkins and GitLab read allow `flakyFailure` on a passing testcase
+            // and `rerunFailure` on a failing one; neither allows a `time` on them, nor either
+            // on a skipped one.
+            let earlier_attempts_as = match scenario.failure() {
+                None if !scenario.ran() => {
+                    xml.create_element("skipped")
+                        .with_attribute((
+                            "message",
+                            "not run: the run was stopped before this scenario started",
+                        ))
+                        .write_empty()?;
+                    None
+                }
+                None => Some("flakyFailure"),
+                Some((step, failure)) => {
+                    xml.create_element("failure")
+                        .with_attributes([
+                            ("message", shown(&failure_message(step, failure)).as_str()),
+                            ("type", failure.kind().name()),
+                        ])
+                        .write_text_content(BytesText::new(&shown(&failure_description(
+                            scenario, step, failure,
+                        ))))?;
+                    Some("rerunFailure")
+                }
+            };
+            if let Some(element) = earlier_attempts_as {
+                for attempt in &scenario.earlier_attempts {
+                    write_earlier_attempt(xml, element, scenario, attempt)?;
+                }
+            }
+            xml.create_element("system-out")
+                .write_text_content(BytesText::new(&shown(&steps_listing(scenario))))
+                .map(drop)
+        })
+        .map(drop)
+}
+
+/// A failed attempt of a retried scenario, as `element` (`flakyFailure` or `rerunFailure`).
+fn write_earlier_attempt(
+    xml: &mut Writer<Vec<u8>>,
+    element: &str,
+    scenario: &ScenarioReport,
+    attempt: &Attempt,
+) -> io::Result<()> {
+    let Some((step, failure)) = attempt.failure() else {
+        return Ok(());
     };
-    // Both schemas Jenkins and GitLab read allow `flakyFailure` on a passing testcase and
-    // `rerunFailure` on a failing one; neither allows a `time` on them.
-    status.add_reruns(scenario.earlier_attempts.iter().filter_map(|attempt| {
-        let (step, failure) = attempt.failure()?;
-        let mut rerun = TestRerun::new(NonSuccessKind::Failure);
-        rerun
-            .set_message(failure_message(step, failure))
-            .set_type(failure.kind().name())
-            .set_stack_trace(failure_description(scenario, step, failure));
-        Some(rerun)
-    }));
-    let mut case = TestCase::new(scenario.full_name(), status);
-    case.set_classname(scenario.feature.clone())
-        .set_time(scenario.duration)
-        .set_system_out(steps_listing(scenario));
-    case
+    xml.create_element(element)
+        .with_attributes([
+            ("message", shown(&failure_message(step, failure)).as_str()),
+            ("type", failure.kind().name()),
+        ])
+        .write_inner_content(|xml| {
+            xml.create_element("stackTrace")
+                .write_text_content(BytesText::new(&shown(&failure_description(
+                    scenario, step, failure,
+                ))))
+                .map(drop)
+        })
+        .map(drop)
 }
 
 fn failure_message(step: &StepReport, failure: &shakedown_steps::StepFailure) -> String {
@@ -207,13 +275,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn characters_xml_forbids_are_shown_as_pictures_and_the_rest_is_kept() {
-        let xml =
-            "<failure message=\"page said \u{1b}[31mred\u{7}\">tab\tline\nform\u{c}feed\u{fffe}</failure>";
+    fn text_keeps_no_character_xml_forbids_nor_one_a_terminal_would_obey() {
         assert_eq!(
-            xml_characters_only(xml),
-            "<failure message=\"page said \u{241b}[31mred\u{2407}\">tab\tline\nform\u{240c}feed\u{fffd}</failure>"
+            shown("page said \u{1b}[31mred\u{7}\u{1b}[0m, form\u{c}feed\u{fffe}\nnext line \u{202e}reversed"),
+            "page said red, formfeed\u{fffd}\nnext line \\u{202e}reversed"
         );
-        assert_eq!(xml_characters_only("plain"), "plain");
+        assert_eq!(shown("<plain> & \"quoted\""), "<plain> & \"quoted\"");
     }
 }

@@ -17,6 +17,7 @@ mod hostile_browser;
 mod init;
 mod junit;
 mod logins;
+mod messages;
 mod partition;
 mod probes;
 mod reports;

@@ -174,31 +174,16 @@ fn check_cucumber_json(path: &Path, project: &Path) {
     render_with_cucumber_html_reporter(path, project);
 }
 
-/// The npm package Jenkins-less teams use; installed once under the test target's folder.
+/// The npm package Jenkins-less teams use, pinned by `tests/fixtures/node-tools` and installed
+/// there by `ci/test`: without it the Cucumber JSON report would go unchecked, so the test fails.
 fn render_with_cucumber_html_reporter(json: &Path, project: &Path) {
-    let tools = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("node-tools");
-    if !tools.join("node_modules/cucumber-html-reporter").exists() {
-        std::fs::create_dir_all(&tools).expect("a folder for node packages");
-        let installed = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-            .arg(&tools)
-            .arg("cucumber-html-reporter@7")
-            .output();
-        match installed {
-            Ok(output) if output.status.success() => {}
-            Ok(output) => {
-                eprintln!(
-                    "SKIPPED: cannot install cucumber-html-reporter with npm (offline?): {}",
-                    String::from_utf8_lossy(&output.stderr)
-                );
-                return;
-            }
-            Err(error) => {
-                eprintln!("SKIPPED: npm does not run ({error}); the Cucumber JSON was not rendered");
-                return;
-            }
-        }
-    }
+    let node_modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/node-tools/node_modules");
+    assert!(
+        node_modules.join("cucumber-html-reporter").is_dir(),
+        "cucumber-html-reporter is not installed in {}, so the Cucumber JSON report cannot be \
+         read by it: run `npm ci --prefix tests/fixtures/node-tools` (ci/test does)",
+        node_modules.display()
+    );
     let output_file = project.join("out/cucumber.html");
     let script = indoc! {r#"
         require('cucumber-html-reporter').generate({
@@ -207,7 +192,7 @@ fn render_with_cucumber_html_reporter(json: &Path, project: &Path) {
         });
     "#};
     let output = Command::new("node")
-        .env("NODE_PATH", tools.join("node_modules"))
+        .env("NODE_PATH", &node_modules)
         .arg("-e")
         .arg(script)
         .arg(json)
