@@ -24,6 +24,7 @@ mod run;
 mod safety;
 mod secrets;
 mod signals;
+mod sso;
 #[path = "../../steps/tests/support/sshd.rs"]
 #[expect(dead_code, reason = "the step library's own SSH tests use the rest")]
 mod sshd;
