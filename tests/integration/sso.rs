@@ -37,6 +37,8 @@ fn provider_folder() -> PathBuf {
 /// `oidc-provider` in a node process, logging what reached it; stopped when dropped.
 struct Provider {
     child: Child,
+    /// Kept open: the provider prints notices after its first line, and a closed pipe would end it.
+    _stdout: BufReader<std::process::ChildStdout>,
     issuer: String,
     log: PathBuf,
     _folder: tempfile::TempDir,
@@ -67,7 +69,8 @@ impl Provider {
             .spawn()
             .expect("node runs (ci/test installs nodejs)");
         let mut first_line = String::new();
-        BufReader::new(child.stdout.take().expect("piped stdout"))
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        stdout
             .read_line(&mut first_line)
             .expect("the provider's first line");
         let issuer = first_line
@@ -77,6 +80,7 @@ impl Provider {
             .to_owned();
         Self {
             child,
+            _stdout: stdout,
             issuer,
             log,
             _folder: scratch,
@@ -177,12 +181,13 @@ impl SsoSite {
         })
     }
 
-    /// A project whose roles log in through the provider; `allowed` is `login.allowed_origins`.
-    fn project(&self, allowed: &str, roles: &str) -> Project {
+    /// A project whose roles log in through the provider; `allowed` is `login.allowed_origins`,
+    /// `environment` more of the environment's settings.
+    fn project(&self, environment: &str, allowed: &str, roles: &str) -> Project {
         let project = Project::new(
             &self.url,
             &format!(
-                "[login]\nmethod = \"sso\"\npath = \"/accounts/login/\"\nallowed_origins = [\"{allowed}\"]\n{roles}\n[browser]\nsessions = 2\n"
+                "{environment}\n[login]\nmethod = \"sso\"\npath = \"/accounts/login/\"\nallowed_origins = [\"{allowed}\"]\n{roles}\n[browser]\nsessions = 2\n"
             ),
         );
         std::fs::create_dir_all(project.path().join("reports")).expect("reports folder");
@@ -246,7 +251,7 @@ const MATRIX: &str = r#"Feature: Ledger behind single sign-on
 
   Scenario: one cell
     Then the role "viewer" should not have access to "/reports/"
-    And "clerk" should see "Reports" on "/reports/"
+    And "clerk" should see "Monthly reports" on "/reports/"
 
   Scenario: the clerk's pages hold nothing forbidden
     Given I am logged in as "clerk"
@@ -261,7 +266,7 @@ const MATRIX: &str = r#"Feature: Ledger behind single sign-on
 #[test]
 fn roles_that_log_in_through_the_identity_provider_pass_the_same_access_matrix_as_form_roles() {
     let site = SsoSite::start(None);
-    let project = site.project(&site.provider.issuer, &demo_roles(""));
+    let project = site.project("", &site.provider.issuer, &demo_roles(""));
     project.file("features/access.feature", MATRIX);
     let outcome = run(&project, &[]);
     outcome.expect_code(0).expect_stdout("4 passed, 0 failed");
@@ -283,7 +288,7 @@ fn roles_that_log_in_through_the_identity_provider_pass_the_same_access_matrix_a
 #[test]
 fn an_identity_provider_outside_the_allowed_origins_never_receives_the_password() {
     let site = SsoSite::start(None);
-    let project = site.project("https://sso.example.com", &demo_roles(""));
+    let project = site.project("", "https://sso.example.com", &demo_roles(""));
     project.file(
         "features/access.feature",
         "Feature: A\n  Scenario: the admin\n    Given I am logged in as \"admin\"\n    When I request \"/admin/\"\n    Then the response status should be 200\n",
@@ -347,10 +352,13 @@ const ADMIN_CONSOLE: &str = r#"Feature: The admin console
     Then I should see "Manage users"
 "#;
 
+/// On a read-only environment too: the provider's password post and then its code post are
+/// the posts let through.
 #[test]
 fn an_identity_provider_that_asks_for_a_one_time_code_gets_the_roles_current_one() {
     let site = SsoSite::start(Some(TOTP_SECRET));
     let project = site.project(
+        "read_only = true",
         &site.provider.issuer,
         &demo_roles("totp_secret_env = \"SSO_ADMIN_TOTP\"\n"),
     );
@@ -370,6 +378,7 @@ fn an_identity_provider_that_asks_for_a_one_time_code_gets_the_roles_current_one
 fn a_wrong_one_time_code_secret_fails_the_login_once_with_a_message_that_says_so() {
     let site = SsoSite::start(Some(TOTP_SECRET));
     let project = site.project(
+        "",
         &site.provider.issuer,
         &demo_roles("totp_secret_env = \"SSO_ADMIN_TOTP\"\n"),
     );
@@ -391,7 +400,7 @@ fn a_wrong_one_time_code_secret_fails_the_login_once_with_a_message_that_says_so
 #[test]
 fn a_role_without_a_second_factor_that_is_asked_for_a_code_is_told_to_give_it_one() {
     let site = SsoSite::start(Some(TOTP_SECRET));
-    let project = site.project(&site.provider.issuer, &demo_roles(""));
+    let project = site.project("", &site.provider.issuer, &demo_roles(""));
     project.file("features/admin.feature", ADMIN_CONSOLE);
     let outcome = run(&project, &[]);
     outcome
