@@ -100,7 +100,11 @@ impl Provider {
     fn codes(&self) -> Vec<String> {
         self.received()
             .iter()
-            .filter(|request| request["path"].as_str().is_some_and(|path| path.ends_with("/otp")))
+            .filter(|request| {
+                request["path"]
+                    .as_str()
+                    .is_some_and(|path| path.ends_with("/otp"))
+            })
             .filter_map(|request| {
                 url::form_urlencoded::parse(request["body"].as_str()?.as_bytes())
                     .find(|(key, _)| key == "otp")
@@ -219,14 +223,20 @@ fn demo_roles(admin_extra: &str) -> String {
 
 /// `shakedown run` with the provider's passwords and every report, its audit log in the project.
 fn run(project: &Project, extra_env: &[(&str, &str)]) -> Outcome {
-    let mut shakedown: Shakedown = ACCOUNTS.iter().fold(project.shakedown(), |shakedown, (role, password)| {
-        shakedown.env(&format!("SSO_{}_PASSWORD", role.to_uppercase()), password)
-    });
+    let mut shakedown: Shakedown =
+        ACCOUNTS
+            .iter()
+            .fold(project.shakedown(), |shakedown, (role, password)| {
+                shakedown.env(&format!("SSO_{}_PASSWORD", role.to_uppercase()), password)
+            });
     for (name, value) in extra_env {
         shakedown = shakedown.env(name, value);
     }
     shakedown
-        .env("XDG_STATE_HOME", &project.path().join("state").display().to_string())
+        .env(
+            "XDG_STATE_HOME",
+            &project.path().join("state").display().to_string(),
+        )
         .args(["run"])
         .args(REPORTS)
         .run()
@@ -279,9 +289,17 @@ fn roles_that_log_in_through_the_identity_provider_pass_the_same_access_matrix_a
         .provider
         .received()
         .into_iter()
-        .filter(|request| request["body"].as_str().is_some_and(|body| body.contains("password=")))
+        .filter(|request| {
+            request["body"]
+                .as_str()
+                .is_some_and(|body| body.contains("password="))
+        })
         .collect();
-    assert_eq!(password_posts.len(), 3, "one password post per role: {password_posts:?}");
+    assert_eq!(
+        password_posts.len(),
+        3,
+        "one password post per role: {password_posts:?}"
+    );
     assert_no_output_shows(&project, &outcome, &passwords());
 }
 

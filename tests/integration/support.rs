@@ -291,7 +291,8 @@ pub fn assert_no_output_shows(project: &Project, outcome: &Outcome, secrets: &[S
     let read = |path: &str| {
         std::fs::read_to_string(project.path().join(path)).unwrap_or_else(|error| panic!("{path}: {error}"))
     };
-    let audit = std::fs::read_to_string(project.path().join("state/shakedown/audit.jsonl")).unwrap_or_default();
+    let audit =
+        std::fs::read_to_string(project.path().join("state/shakedown/audit.jsonl")).unwrap_or_default();
     let outputs = [
         ("stdout", outcome.stdout.clone()),
         ("stderr", outcome.stderr.clone()),

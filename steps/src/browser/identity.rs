@@ -268,13 +268,19 @@ pub(super) async fn give_one_time_code(
     let origins = login.credential_origins(base_url);
     let login_path = site::resolve(base_url, &login.path)?;
     match left_page(page, code_page.path(), role, &origins).await? {
-        Some(url) if url.path() != login_path.path() && code_field(page, login, true).await?.is_none() => Ok(()),
+        Some(url) if url.path() != login_path.path() && code_field(page, login, true).await?.is_none() => {
+            Ok(())
+        }
         _ => Err(code_refused(role, code_page.path())),
     }
 }
 
 /// The page's one-time code field, if it asks for one (see `one_time_code_selector`).
-async fn code_field(page: &Page, login: &LoginSettings, by_name: bool) -> Result<Option<WebElement>, StepFailure> {
+async fn code_field(
+    page: &Page,
+    login: &LoginSettings,
+    by_name: bool,
+) -> Result<Option<WebElement>, StepFailure> {
     let selector = one_time_code_selector(login.totp_field.as_deref(), by_name);
     let fields = page
         .call(

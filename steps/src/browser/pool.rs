@@ -26,7 +26,7 @@ use super::settings::BrowserSettings;
 use super::webdriver_errors;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::session::{SignOn, SignOnRequest, Sessions};
+use crate::session::{Sessions, SignOn, SignOnRequest};
 use url::Url;
 
 /// The longest cleaning a session or quitting one may take before it is given up on.
@@ -338,9 +338,14 @@ impl SignOn for SignOnBrowser {
         let session = inner.start_session(&driver, deadline).await?;
         let guard = match &session.guard {
             Some(guard) => Ok(Arc::clone(guard)),
-            None => RequestGuard::start(&session.driver, inner.client()?, inner.read_only.clone(), deadline)
-                .await
-                .map(Arc::new),
+            None => RequestGuard::start(
+                &session.driver,
+                inner.client()?,
+                inner.read_only.clone(),
+                deadline,
+            )
+            .await
+            .map(Arc::new),
         };
         let outcome = match guard {
             Ok(guard) => {

@@ -47,10 +47,7 @@ async fn through_provider(
     origins: &[Origin],
 ) -> Result<Vec<(String, String)>, StepFailure> {
     let SignOnRequest {
-        base_url,
-        login,
-        who,
-        ..
+        base_url, login, who, ..
     } = request;
     let role = who.role;
     let login_url = site::resolve(base_url, &login.path)?;
@@ -81,7 +78,9 @@ async fn through_provider(
                 username_typed = true;
                 submit(page, username_field, &fields.submit).await?;
                 let shown = page.wait_for(|| first(page, &fields.password_field)).await?;
-                shown.ok_or_else(|| missing_fields(role, &provider, "its password field", &["password_field"]))?
+                shown.ok_or_else(|| {
+                    missing_fields(role, &provider, "its password field", &["password_field"])
+                })?
             }
             None => {
                 return Err(missing_fields(
@@ -99,7 +98,12 @@ async fn through_provider(
         return Err(provider_not_allowed(role, &login_url, &provider));
     }
     let target = form_target(page, &password_field).await?;
-    login.confine_credentials(base_url, role, "the identity provider's login form's target", &target)?;
+    login.confine_credentials(
+        base_url,
+        role,
+        "the identity provider's login form's target",
+        &target,
+    )?;
     // What the pages failed while they loaded, before any password was in them, is the
     // read-only check's, not the login's.
     read_only::refuse_blocked_requests(page)?;
@@ -115,7 +119,16 @@ async fn through_provider(
             shown_address(&provider)
         )));
     };
-    give_one_time_code(login, who.second_factor.clone(), base_url, page, role, window, &after).await?;
+    give_one_time_code(
+        login,
+        who.second_factor.clone(),
+        base_url,
+        page,
+        role,
+        window,
+        &after,
+    )
+    .await?;
     let site_origin = base_url.origin();
     let back = page
         .wait_for(|| async {
@@ -128,11 +141,14 @@ async fn through_provider(
                 return Ok(Some(Ok(url)));
             }
             // Back at the provider's form: it did not take the password.
-            let asks_again = url.origin() != site_origin && first(page, &fields.password_field).await?.is_some();
-            Ok(asks_again.then(|| Err(failed(format!(
-                "the identity provider showed its login form again at {}",
-                shown_address(&url)
-            )))))
+            let asks_again =
+                url.origin() != site_origin && first(page, &fields.password_field).await?.is_some();
+            Ok(asks_again.then(|| {
+                Err(failed(format!(
+                    "the identity provider showed its login form again at {}",
+                    shown_address(&url)
+                )))
+            }))
         })
         .await?;
     let landed = match back {
@@ -143,7 +159,10 @@ async fn through_provider(
                 "the browser did not come back to the site from the identity provider: it is at {}",
                 shown_address(&at)
             ))
-            .with("page text", text::excerpt(&page.visible_text().await.unwrap_or_default())));
+            .with(
+                "page text",
+                text::excerpt(&page.visible_text().await.unwrap_or_default()),
+            ));
         }
     };
     let source = page.call("read the page's source", page.driver.source()).await?;
@@ -159,7 +178,10 @@ async fn through_provider(
                 shown_address(&landed),
                 text::quoted(proof)
             ),
-            None => format!("the site showed its login page again at {}", shown_address(&landed)),
+            None => format!(
+                "the site showed its login page again at {}",
+                shown_address(&landed)
+            ),
         };
         return Err(failed(why).with("page text", text::excerpt(&shown)));
     }
@@ -250,6 +272,9 @@ fn missing_fields(role: &str, provider: &Url, what: &str, keys: &[&str]) -> Step
     ))
     .with(
         "hint",
-        format!("give the CSS selectors that find them on that page in {}", keys.join(" and ")),
+        format!(
+            "give the CSS selectors that find them on that page in {}",
+            keys.join(" and ")
+        ),
     )
 }

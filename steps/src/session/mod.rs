@@ -16,6 +16,6 @@ pub use cache::{RoleSession, Sessions};
 pub use login::{LoginSettings, SsoForm, is_login_page};
 pub use methods::{ClientCertificate, LoginMethod};
 pub use secrets::{PasswordSource, RoleSettings, read_secret};
-pub use totp::{SecondFactor, TotpAlgorithm, one_time_code_selector};
 pub(crate) use sso::{SignOn, SignOnRequest};
 pub(crate) use totp::{CodeMaker, code_refused, no_second_factor};
+pub use totp::{SecondFactor, TotpAlgorithm, one_time_code_selector};
