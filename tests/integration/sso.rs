@@ -11,6 +11,9 @@ use std::process::{Child, Command, Stdio};
 use serde_json::{Value, json};
 use shakedown_demo_site::{DemoOptions, RunningSite, SsoProvider};
 
+use crate::browser::browser_turn;
+use crate::hostile_browser::hostile_login_page;
+use crate::support::recording::RecordingServer;
 use crate::support::{Outcome, Project, REPORTS, Shakedown, assert_no_output_shows};
 
 /// The provider's passwords, not the demo site's: the site keeps none in this mode.
@@ -275,6 +278,7 @@ const MATRIX: &str = r#"Feature: Ledger behind single sign-on
 
 #[test]
 fn roles_that_log_in_through_the_identity_provider_pass_the_same_access_matrix_as_form_roles() {
+    let _turn = browser_turn();
     let site = SsoSite::start(None);
     let project = site.project("", &site.provider.issuer, &demo_roles(""));
     project.file("features/access.feature", MATRIX);
@@ -305,6 +309,7 @@ fn roles_that_log_in_through_the_identity_provider_pass_the_same_access_matrix_a
 
 #[test]
 fn an_identity_provider_outside_the_allowed_origins_never_receives_the_password() {
+    let _turn = browser_turn();
     let site = SsoSite::start(None);
     let project = site.project("", "https://sso.example.com", &demo_roles(""));
     project.file(
@@ -374,6 +379,7 @@ const ADMIN_CONSOLE: &str = r#"Feature: The admin console
 /// the posts let through.
 #[test]
 fn an_identity_provider_that_asks_for_a_one_time_code_gets_the_roles_current_one() {
+    let _turn = browser_turn();
     let site = SsoSite::start(Some(TOTP_SECRET));
     let project = site.project(
         "read_only = true",
@@ -394,6 +400,7 @@ fn an_identity_provider_that_asks_for_a_one_time_code_gets_the_roles_current_one
 
 #[test]
 fn a_wrong_one_time_code_secret_fails_the_login_once_with_a_message_that_says_so() {
+    let _turn = browser_turn();
     let site = SsoSite::start(Some(TOTP_SECRET));
     let project = site.project(
         "",
@@ -417,6 +424,7 @@ fn a_wrong_one_time_code_secret_fails_the_login_once_with_a_message_that_says_so
 
 #[test]
 fn a_role_without_a_second_factor_that_is_asked_for_a_code_is_told_to_give_it_one() {
+    let _turn = browser_turn();
     let site = SsoSite::start(Some(TOTP_SECRET));
     let project = site.project("", &site.provider.issuer, &demo_roles(""));
     project.file("features/admin.feature", ADMIN_CONSOLE);
@@ -427,4 +435,48 @@ fn a_role_without_a_second_factor_that_is_asked_for_a_code_is_told_to_give_it_on
         .expect_stdout("`[roles.admin]` has no `totp_secret_env`");
     assert!(site.provider.codes().is_empty(), "a code was sent");
     assert_no_output_shows(&project, &outcome, &passwords());
+}
+
+/// The provider's page is as hostile as a login page can be (`hostile_login_page`): once the
+/// password is typed into it, nothing reaches any origin but the site's and the provider's.
+#[test]
+fn a_hostile_identity_provider_page_carries_the_password_to_no_other_origin() {
+    let _turn = browser_turn();
+    let attacker = RecordingServer::start(axum::Router::new());
+    let page = hostile_login_page(&attacker.url);
+    let provider = RecordingServer::start(axum::Router::new().route(
+        "/accounts/login/",
+        axum::routing::get(move || async move { page }),
+    ));
+    let sign_in = format!("{}/accounts/login/", provider.url);
+    let site = RecordingServer::start(axum::Router::new().route(
+        "/login",
+        axum::routing::get(move || async move { axum::response::Redirect::to(&sign_in) }),
+    ));
+    let project = Project::new(
+        &site.url,
+        &format!(
+            "[login]\nmethod = \"sso\"\npath = \"/login\"\nallowed_origins = [\"{}\"]\n[roles.clerk]\nusername = \"clerk\"\npassword_env = \"SSO_CLERK_PASSWORD\"\n[browser]\nsessions = 1\n",
+            provider.url
+        ),
+    );
+    project.file(
+        "features/login.feature",
+        "Feature: Login\n  Scenario: clerk\n    Given I am logged in as \"clerk\"\n    When I request \"/\"\n",
+    );
+    let outcome = project
+        .shakedown()
+        .env("SSO_CLERK_PASSWORD", ACCOUNTS[1].1)
+        .args(["run"])
+        .run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("refused to send the password of role `clerk` on: while it was in the login page")
+        .expect_stdout(&attacker.url);
+    assert!(
+        attacker.received().is_empty(),
+        "the attacker received: {:?}",
+        attacker.received()
+    );
+    assert!(!outcome.stdout.contains(ACCOUNTS[1].1), "{}", outcome.stdout);
 }

@@ -33,10 +33,16 @@ pub(super) async fn sign_on(
     let origins = request.login.credential_origins(request.base_url);
     let window = guard.login_window(&origins);
     let outcome = through_provider(page, request, &window, &origins).await;
-    // The password was in the provider's page, which may have handed it to a worker: the
-    // origins' service workers end before requests elsewhere are let through again.
+    // The password was in the provider's page, which may still show (a failed login) or have
+    // handed it to a worker: the page is left and the origins' service workers end before
+    // requests elsewhere are let through again. A session that cannot be cleared so keeps the
+    // login's rules until it is quit, which it is next.
     let cleanup = Deadline::after(CLEANUP_LIMIT, Limit::Step);
+    let left = matches!(cleanup.run(page.driver.goto("about:blank")).await, Some(Ok(())));
     let ended = guard.end_service_workers(&origins, cleanup).await;
+    if !left || ended.is_err() {
+        window.keep_until_the_session_ends();
+    }
     outcome.and_then(|cookies| ended.map(|()| cookies))
 }
 
