@@ -480,3 +480,108 @@ fn a_hostile_identity_provider_page_carries_the_password_to_no_other_origin() {
     );
     assert!(!outcome.stdout.contains(ACCOUNTS[1].1), "{}", outcome.stdout);
 }
+
+/// A provider that asks for the user name on one page and for the password on the next, as
+/// many hosted ones do; the site takes its word by a ticket on the way back.
+#[test]
+fn a_provider_that_asks_for_the_password_on_a_second_page_gets_it_there() {
+    use axum::http::{HeaderMap, StatusCode, header};
+    use axum::response::{Html, IntoResponse};
+    use axum::routing::get;
+
+    const PASSWORD: &str = "two-page-pass-88c1";
+    let _turn = browser_turn();
+    let site_url = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let back_to = std::sync::Arc::clone(&site_url);
+    let provider = RecordingServer::start(
+        axum::Router::new()
+            .route(
+                "/signin",
+                get(|| async {
+                    Html(r#"<form method="post" action="/signin"><input name="identifier" autocomplete="username"><button>Next</button></form>"#)
+                })
+                .post(|body: String| async move {
+                    let user = url::form_urlencoded::parse(body.as_bytes())
+                        .find(|(key, _)| key == "identifier")
+                        .map(|(_, user)| user.into_owned())
+                        .unwrap_or_default();
+                    Html(format!(
+                        r#"<form method="post" action="/signin/password"><input type="hidden" name="identifier" value="{user}"><input type="password" name="secret"><input type="submit" value="Sign in"></form>"#
+                    ))
+                }),
+            )
+            .route(
+                "/signin/password",
+                axum::routing::post(move |body: String| async move {
+                    let site = back_to.get().cloned().unwrap_or_default();
+                    let sent: Vec<(String, String)> =
+                        url::form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+                    let right = sent.contains(&("identifier".into(), "clerk".into()))
+                        && sent.contains(&("secret".into(), PASSWORD.into()));
+                    match right {
+                        true => axum::response::Redirect::to(&format!("{site}/callback?ticket=t-clerk")).into_response(),
+                        false => Html("<p>wrong</p>").into_response(),
+                    }
+                }),
+            ),
+    );
+    let sign_in = format!("{}/signin", provider.url);
+    let site = RecordingServer::start(
+        axum::Router::new()
+            .route(
+                "/login",
+                get(move || async move { axum::response::Redirect::to(&sign_in) }),
+            )
+            .route(
+                "/callback",
+                get(|| async {
+                    (
+                        StatusCode::FOUND,
+                        [
+                            (header::LOCATION, "/desk"),
+                            (header::SET_COOKIE, "session=clerk-session-20f7; Path=/"),
+                        ],
+                    )
+                }),
+            )
+            .route(
+                "/desk",
+                get(|headers: HeaderMap| async move {
+                    let cookies = headers
+                        .get(header::COOKIE)
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    match cookies.contains("session=clerk-session-20f7") {
+                        true => Html("<h1>Desk</h1>").into_response(),
+                        false => axum::response::Redirect::to("/login").into_response(),
+                    }
+                }),
+            ),
+    );
+    site_url.set(site.url.clone()).expect("set once");
+    let project = Project::new(
+        &site.url,
+        &format!(
+            "[login]\nmethod = \"sso\"\npath = \"/login\"\nallowed_origins = [\"{}\"]\n[roles.clerk]\nusername = \"clerk\"\npassword_env = \"SSO_CLERK_PASSWORD\"\n[browser]\nsessions = 1\n",
+            provider.url
+        ),
+    );
+    project.file(
+        "features/desk.feature",
+        "Feature: Desk\n  Scenario: clerk\n    Then the access matrix should hold:\n      | path  | anonymous | clerk   |\n      | /desk | login     | allowed |\n",
+    );
+    project
+        .shakedown()
+        .env("SSO_CLERK_PASSWORD", PASSWORD)
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("1 passed, 0 failed");
+    let password_posts = provider
+        .received()
+        .iter()
+        .filter(|received| received.target == "/signin/password")
+        .count();
+    assert_eq!(password_posts, 1, "one login for the run");
+}

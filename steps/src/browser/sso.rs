@@ -84,15 +84,13 @@ async fn through_provider(
                 username_typed = true;
                 submit(page, username_field, &fields.submit).await?;
                 let shown = page.wait_for(|| first(page, &fields.password_field)).await?;
-                shown.ok_or_else(|| {
-                    missing_fields(role, &provider, "its password field", &["password_field"])
-                })?
+                shown.ok_or_else(|| missing_fields(role, &provider, "password field", &["password_field"]))?
             }
             None => {
                 return Err(missing_fields(
                     role,
                     &provider,
-                    "its user name and password fields",
+                    "user name or password field",
                     &["username_field", "password_field"],
                 ));
             }
