@@ -337,6 +337,34 @@ fn an_identity_provider_outside_the_allowed_origins_never_receives_the_password(
 }
 
 #[test]
+fn a_password_the_provider_refuses_fails_the_role_once_with_a_message_that_says_so() {
+    let _turn = browser_turn();
+    let site = SsoSite::start(None);
+    let project = site.project("", &site.provider.issuer, &demo_roles(""));
+    project.file("features/admin.feature", ADMIN_CONSOLE);
+    let outcome = run(&project, &[("SSO_ADMIN_PASSWORD", "not-the-admins-sso-pass")]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("single sign-on as `admin` (user `admin`) failed: the identity provider showed its login form again at ")
+        .expect_stdout("check the user name and the password source of `[roles.admin]`");
+    let password_posts = site
+        .provider
+        .received()
+        .iter()
+        .filter(|request| {
+            request["path"]
+                .as_str()
+                .is_some_and(|path| path.ends_with("/login"))
+        })
+        .count();
+    assert_eq!(password_posts, 1, "the refused password is tried once per run");
+    assert_eq!(site.logins(), json!({}));
+    let mut secrets = passwords();
+    secrets.push("not-the-admins-sso-pass".into());
+    assert_no_output_shows(&project, &outcome, &secrets);
+}
+
+#[test]
 fn check_refuses_single_sign_on_without_allowed_origins_at_its_line_and_column() {
     let refusals = [
         (

@@ -62,40 +62,11 @@ async fn through_provider(
     if !origins.contains(&provider.origin()) {
         return Err(provider_not_allowed(role, &login_url, &provider));
     }
-    let failed = |why: String| {
-        StepFailure::new(format!(
-            "single sign-on as `{role}` (user `{}`) failed: {why}",
-            who.username
-        ))
-        .with(
-            "hint",
-            format!("check the user name and the password source of `[roles.{role}]`"),
-        )
-    };
     let fields = &login.sso;
-    let username_field = first(page, &fields.username_field).await?;
-    let mut username_typed = false;
-    let password_field = match first(page, &fields.password_field).await? {
-        Some(field) => field,
-        // A provider that asks for the user name first, and for the password on its next page.
-        None => match &username_field {
-            Some(username_field) => {
-                type_into(page, username_field, who.username, "type the user name").await?;
-                username_typed = true;
-                submit(page, username_field, &fields.submit).await?;
-                let shown = page.wait_for(|| first(page, &fields.password_field)).await?;
-                shown.ok_or_else(|| missing_fields(role, &provider, "password field", &["password_field"]))?
-            }
-            None => {
-                return Err(missing_fields(
-                    role,
-                    &provider,
-                    "user name or password field",
-                    &["username_field", "password_field"],
-                ));
-            }
-        },
-    };
+    let ProviderForm {
+        username_field,
+        password_field,
+    } = provider_form(page, request, &provider).await?;
     // The page may have moved since (a provider asking for the user name first).
     let provider = here(page).await?;
     if !origins.contains(&provider.origin()) {
@@ -112,16 +83,19 @@ async fn through_provider(
     // read-only check's, not the login's.
     read_only::refuse_blocked_requests(page)?;
     window.secret_typed(&target);
-    if let Some(username_field) = username_field.as_ref().filter(|_| !username_typed) {
+    if let Some(username_field) = &username_field {
         type_into(page, username_field, who.username, "type the user name").await?;
     }
     type_into(page, &password_field, who.password, "type the password").await?;
     submit(page, &password_field, &fields.submit).await?;
     let Some(after) = left_page(page, provider.path(), role, origins).await? else {
-        return Err(failed(format!(
-            "the browser is still on the identity provider's login page at {}",
-            shown_address(&provider)
-        )));
+        return Err(failed(
+            request,
+            format!(
+                "the browser is still on the identity provider's login page at {}",
+                shown_address(&provider)
+            ),
+        ));
     };
     give_one_time_code(
         login,
@@ -133,42 +107,7 @@ async fn through_provider(
         &after,
     )
     .await?;
-    let site_origin = base_url.origin();
-    let back = page
-        .wait_for(|| async {
-            let refused = page.refused_requests()?;
-            if !refused.is_empty() {
-                return Ok(Some(Err(refused_while_typed(role, origins, &refused))));
-            }
-            let url = here(page).await?;
-            if url.origin() == site_origin && url.path() != login_url.path() {
-                return Ok(Some(Ok(url)));
-            }
-            // Back at the provider's form: it did not take the password.
-            let asks_again =
-                url.origin() != site_origin && first(page, &fields.password_field).await?.is_some();
-            Ok(asks_again.then(|| {
-                Err(failed(format!(
-                    "the identity provider showed its login form again at {}",
-                    shown_address(&url)
-                )))
-            }))
-        })
-        .await?;
-    let landed = match back {
-        Some(landed) => landed?,
-        None => {
-            let at = here(page).await?;
-            return Err(failed(format!(
-                "the browser did not come back to the site from the identity provider: it is at {}",
-                shown_address(&at)
-            ))
-            .with(
-                "page text",
-                text::excerpt(&page.visible_text().await.unwrap_or_default()),
-            ));
-        }
-    };
+    let landed = back_on_site(page, request, origins, &login_url).await?;
     let source = page.call("read the page's source", page.driver.source()).await?;
     let shown = page.visible_text().await?;
     let missing_proof = login
@@ -187,7 +126,7 @@ async fn through_provider(
                 shown_address(&landed)
             ),
         };
-        return Err(failed(why).with("page text", text::excerpt(&shown)));
+        return Err(failed(request, why).with("page text", text::excerpt(&shown)));
     }
     let cookies = page
         .call("read the site's cookies", page.driver.get_all_cookies())
@@ -196,6 +135,114 @@ async fn through_provider(
         .into_iter()
         .map(|cookie| (cookie.name, cookie.value))
         .collect())
+}
+
+/// The provider's form as found: its password field, and its user name field when the user
+/// name is still to be typed there.
+struct ProviderForm {
+    username_field: Option<WebElement>,
+    password_field: WebElement,
+}
+
+/// Finds the provider's fields. A provider that asks for the user name on one page and for
+/// the password on the next gets the user name (no secret) and is waited for.
+async fn provider_form(
+    page: &Page,
+    request: &SignOnRequest<'_>,
+    provider: &Url,
+) -> Result<ProviderForm, StepFailure> {
+    let fields = &request.login.sso;
+    let role = request.who.role;
+    let username_field = first(page, &fields.username_field).await?;
+    if let Some(password_field) = first(page, &fields.password_field).await? {
+        return Ok(ProviderForm {
+            username_field,
+            password_field,
+        });
+    }
+    let Some(username_field) = username_field else {
+        return Err(missing_fields(
+            role,
+            provider,
+            "user name or password field",
+            &["username_field", "password_field"],
+        ));
+    };
+    type_into(page, &username_field, request.who.username, "type the user name").await?;
+    submit(page, &username_field, &fields.submit).await?;
+    let shown = page.wait_for(|| first(page, &fields.password_field)).await?;
+    let password_field =
+        shown.ok_or_else(|| missing_fields(role, provider, "password field", &["password_field"]))?;
+    Ok(ProviderForm {
+        username_field: None,
+        password_field,
+    })
+}
+
+/// Waits until the provider has sent the browser back to the site, off its login page: where
+/// it landed. A request the guard failed, or the provider's form shown again, fails the login.
+async fn back_on_site(
+    page: &Page,
+    request: &SignOnRequest<'_>,
+    origins: &[Origin],
+    login_url: &Url,
+) -> Result<Url, StepFailure> {
+    let role = request.who.role;
+    let site_origin = request.base_url.origin();
+    let back = page
+        .wait_for(|| async {
+            let refused = page.refused_requests()?;
+            if !refused.is_empty() {
+                return Ok(Some(Err(refused_while_typed(role, origins, &refused))));
+            }
+            let url = here(page).await?;
+            if url.origin() == site_origin && url.path() != login_url.path() {
+                return Ok(Some(Ok(url)));
+            }
+            // Back at the provider's form: it did not take the password.
+            let asks_again = url.origin() != site_origin
+                && first(page, &request.login.sso.password_field).await?.is_some();
+            Ok(asks_again.then(|| {
+                Err(failed(
+                    request,
+                    format!(
+                        "the identity provider showed its login form again at {}",
+                        shown_address(&url)
+                    ),
+                ))
+            }))
+        })
+        .await?;
+    match back {
+        Some(landed) => landed,
+        None => {
+            let at = here(page).await?;
+            Err(failed(
+                request,
+                format!(
+                    "the browser did not come back to the site from the identity provider: it is at {}",
+                    shown_address(&at)
+                ),
+            )
+            .with(
+                "page text",
+                text::excerpt(&page.visible_text().await.unwrap_or_default()),
+            ))
+        }
+    }
+}
+
+/// The role's single sign-on failed, `why`.
+fn failed(request: &SignOnRequest<'_>, why: String) -> StepFailure {
+    let role = request.who.role;
+    StepFailure::new(format!(
+        "single sign-on as `{role}` (user `{}`) failed: {why}",
+        request.who.username
+    ))
+    .with(
+        "hint",
+        format!("check the user name and the password source of `[roles.{role}]`"),
+    )
 }
 
 /// Where the browser is.
