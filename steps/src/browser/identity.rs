@@ -93,8 +93,9 @@ pub(crate) async fn apply(
     let Identity::Role(role) = wanted else {
         return Ok(());
     };
-    // A single sign-on role logged in through a browser already, once for the run: its
-    // cookies are set like an HTTP login's.
+    // Only a form role logs in through the form here: a single sign-on role logged in once for
+    // the run in a browser of its own, and HTTP authentication has no form. Their sessions are
+    // set as an HTTP login's (cookies; the guard adds the headers).
     let by_form = sessions.method_of(role) == Some(&LoginMethod::Form);
     if through_form && by_form {
         log_in_through_form(sessions, base_url, page, role).await
