@@ -17,7 +17,7 @@ use super::content::{RawAllowance, RawContent};
 use super::environments::{Environment, RawEnvironment};
 use super::hosts::{RawHost, RawSsh};
 use super::limits::{Limits, RawLimits};
-use super::login::RawLogin;
+use super::login::{RawLogin, RawSso};
 use super::probes::RawProbes;
 use super::roles::RawRole;
 use super::secrets::{RawSecrets, SecretSetting};
@@ -80,6 +80,7 @@ pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
         ["ssh"] => fields_of::<RawSsh>(),
         ["limits"] => fields_of::<RawLimits>(),
         ["login"] => fields_of::<RawLogin>(),
+        ["login", "sso"] => fields_of::<RawSso>(),
         ["roles", _] => fields_of::<RawRole>(),
         ["secrets"] => fields_of::<RawSecrets>(),
         ["content"] => fields_of::<RawContent>(),
@@ -152,10 +153,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         .collect::<Result<_, Error>>()?;
     let login_written = layered.written.iter().any(|section| section == "login");
     let site_method = raw.login.get_ref().method(&source)?;
-    let roles = RawRole::resolve_all(raw.roles, site_method, &source)?;
-    let form_used = roles
-        .values()
-        .any(|role| role.method == shakedown_steps::session::LoginMethod::Form);
+    let provider_named = raw.login.get_ref().provider_named();
+    let roles = RawRole::resolve_all(raw.roles, site_method, provider_named, &source)?;
+    let page_used = roles.values().any(|role| {
+        use shakedown_steps::session::LoginMethod;
+        matches!(role.method, LoginMethod::Form | LoginMethod::Sso)
+    });
     Ok(Config {
         path: path.to_path_buf(),
         environments,
@@ -165,7 +168,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
             .iter()
             .map(|feature| source.relative(feature))
             .collect(),
-        login: RawLogin::resolve(raw.login, login_written, form_used, &source)?,
+        login: RawLogin::resolve(raw.login, login_written, page_used, &source)?,
         roles,
         secrets: raw.secrets.resolve(&source)?,
         content: raw.content.resolve(&source)?,

@@ -1,14 +1,14 @@
 //! `[login]`: how roles log in (`method`: the site's HTML form, HTTP Basic or Digest, a fixed
-//! header), the login page, and which other origins (a single sign-on host) may receive their
-//! credentials. The section exists only when the file writes it; without it, only the anonymous
+//! header, single sign-on), the login page, which other origins (a single sign-on host) may
+//! receive their credentials, and `[login.sso]`, the identity provider's form. The section exists only when the file writes it; without it, only the anonymous
 //! visitor and roles with a `method` of their own other than "form" can be used.
 
 use serde::Deserialize;
-use shakedown_steps::session::LoginSettings;
+use shakedown_steps::session::{LoginSettings, SsoForm};
 use toml::Spanned;
 use url::Url;
 
-use super::methods::{Method, parse_method};
+use super::methods::{Method, parse_method, sso_without_origins};
 use super::source::Source;
 use crate::error::Error;
 
@@ -21,22 +21,42 @@ pub(super) struct RawLogin {
     success_contains: Option<String>,
     allowed_origins: Vec<Spanned<String>>,
     totp_field: Option<String>,
+    sso: RawSso,
+}
+
+/// `[login.sso]`: CSS selectors of the identity provider's login form.
+#[derive(Deserialize)]
+pub(super) struct RawSso {
+    username_field: String,
+    password_field: String,
+    submit: String,
 }
 
 impl RawLogin {
-    /// `login.method`: how a role without a `method` of its own logs in.
+    /// `login.method`: how a role without a `method` of its own logs in. Single sign-on needs
+    /// the identity provider's origin in `allowed_origins`.
     pub fn method(&self, source: &Source<'_>) -> Result<Method, Error> {
-        parse_method(&self.method, "login.method", source)
+        let method = parse_method(&self.method, "login.method", source)?;
+        if method == Method::Sso && !self.provider_named() {
+            return Err(sso_without_origins(&self.method, "login.method", source));
+        }
+        Ok(method)
     }
 
-    /// `written` says whether the file has a `[login]` section at all; `form_used`, whether any
-    /// role logs in through the form, which then needs the login page's `path`. For the other
+    /// Whether `allowed_origins` names any origin, as an identity provider's must be.
+    pub fn provider_named(&self) -> bool {
+        !self.allowed_origins.is_empty()
+    }
+
+    /// `written` says whether the file has a `[login]` section at all; `page_used`, whether any
+    /// role logs in through the login page (its form, or single sign-on that starts there),
+    /// which then needs the login page's `path`. For the other
     /// methods `path` is optional: the page where a refused password shows, the site's root
     /// when not given.
     pub fn resolve(
         raw: Spanned<Self>,
         written: bool,
-        form_used: bool,
+        page_used: bool,
         source: &Source<'_>,
     ) -> Result<Option<LoginSettings>, Error> {
         if !written {
@@ -44,10 +64,10 @@ impl RawLogin {
         }
         let span = raw.span();
         let login = raw.into_inner();
-        let form_used = form_used || login.method(source)? == Method::Form;
+        let page_used = page_used || matches!(login.method(source)?, Method::Form | Method::Sso);
         let path = match login.path {
             Some(path) => path,
-            None if !form_used => "/".to_owned(),
+            None if !page_used => "/".to_owned(),
             None => {
                 return Err(source.error_at(
                     span,
@@ -77,13 +97,18 @@ impl RawLogin {
             })
             .collect::<Result<_, _>>()?;
         Ok(Some(LoginSettings {
-            form_used,
+            page_used,
             path,
             username_field: login.username_field,
             password_field: login.password_field,
             success_contains: login.success_contains,
             allowed_origins,
             totp_field: login.totp_field,
+            sso: SsoForm {
+                username_field: login.sso.username_field,
+                password_field: login.sso.password_field,
+                submit: login.sso.submit,
+            },
         }))
     }
 }

@@ -1,4 +1,5 @@
-//! The ways in a role may take, as `login.method` and a role's `method` write them, and the TLS
+//! The ways in a role may take (its site's HTML form, HTTP Basic or Digest, a fixed header,
+//! single sign-on), as `login.method` and a role's `method` write them, and the TLS
 //! client certificate an environment or a role presents (`tls_client_cert`, `tls_client_key`).
 
 use shakedown_steps::session::ClientCertificate;
@@ -15,9 +16,11 @@ pub(super) enum Method {
     Basic,
     Digest,
     Header,
+    /// Single sign-on: the site's login page sends the browser to an identity provider.
+    Sso,
 }
 
-const KNOWN: [&str; 4] = ["form", "basic", "digest", "header"];
+const KNOWN: [&str; 5] = ["form", "basic", "digest", "header", "sso"];
 
 /// Reads a `method` value; `key` is where it is written (`login.method`, `roles.api.method`).
 pub(super) fn parse_method(
@@ -30,17 +33,24 @@ pub(super) fn parse_method(
         "basic" => Ok(Method::Basic),
         "digest" => Ok(Method::Digest),
         "header" => Ok(Method::Header),
-        "sso" => Err(source.error_at(
-            written.span(),
-            format!("`{key}`: \"sso\" (single sign-on through an identity provider) is not yet supported"),
-            Some(format!("known methods: {}", KNOWN.join(", "))),
-        )),
+        "sso" => Ok(Method::Sso),
         other => Err(source.error_at(
             written.span(),
             format!("`{key}`: unknown method `{other}` (known: {})", KNOWN.join(", ")),
             suggest(other, KNOWN).map(|name| format!("did you mean `{name}`?")),
         )),
     }
+}
+
+/// An `sso` method written at `written` (`key`) where `login.allowed_origins` names no origin:
+/// the identity provider is another origin, and the password may go to none the file does not
+/// name.
+pub(super) fn sso_without_origins(written: &Spanned<String>, key: &str, source: &Source<'_>) -> Error {
+    source.error_at(
+        written.span(),
+        format!("`{key}` is \"sso\" and `login.allowed_origins` is empty: the identity provider's origin must be named there, as the only place the password may be typed into and sent to"),
+        Some("e.g. `allowed_origins = [\"https://sso.example.com\"]` in `[login]`".into()),
+    )
 }
 
 /// The three keys of a client certificate as written in one table.

@@ -11,7 +11,7 @@ use shakedown_steps::session::{
 };
 use toml::Spanned;
 
-use super::methods::{Method, WrittenCertificate, client_certificate, parse_method};
+use super::methods::{Method, WrittenCertificate, client_certificate, parse_method, sso_without_origins};
 use super::source::Source;
 use crate::error::Error;
 
@@ -43,17 +43,22 @@ pub(super) struct RawRole {
 }
 
 impl RawRole {
-    /// `site_method` is `login.method`, which a role without its own `method` takes.
+    /// `site_method` is `login.method`, which a role without its own `method` takes;
+    /// `provider_named`, whether `login.allowed_origins` names an identity provider's origin,
+    /// which a role of its own `method = "sso"` needs.
     pub fn resolve_all(
         roles: BTreeMap<String, Spanned<Self>>,
         site_method: Method,
+        provider_named: bool,
         source: &Source<'_>,
     ) -> Result<BTreeMap<String, RoleSettings>, Error> {
         roles
             .into_iter()
             .map(|(name, role)| {
                 let span = role.span();
-                let settings = role.into_inner().resolve(&name, site_method, source, span)?;
+                let settings = role
+                    .into_inner()
+                    .resolve(&name, site_method, provider_named, source, span)?;
                 Ok((name, settings))
             })
             .collect()
@@ -63,6 +68,7 @@ impl RawRole {
         self,
         name: &str,
         site_method: Method,
+        provider_named: bool,
         source: &Source<'_>,
         span: Range<usize>,
     ) -> Result<RoleSettings, Error> {
@@ -75,7 +81,14 @@ impl RawRole {
         }
         let table = format!("roles.{name}");
         let method = match &self.method {
-            Some(written) => parse_method(written, &format!("{table}.method"), source)?,
+            Some(written) => {
+                let key = format!("{table}.method");
+                let method = parse_method(written, &key, source)?;
+                if method == Method::Sso && !provider_named {
+                    return Err(sso_without_origins(written, &key, source));
+                }
+                method
+            }
             None => site_method,
         };
         let client_certificate = client_certificate(
@@ -198,7 +211,7 @@ impl RawRole {
         }))
     }
 
-    /// A role with a user name and a password: a form, HTTP Basic or HTTP Digest.
+    /// A role with a user name and a password: a form, HTTP Basic or HTTP Digest, single sign-on.
     fn password_login(
         self,
         method: Method,
@@ -244,6 +257,7 @@ impl RawRole {
         let method = match method {
             Method::Basic => LoginMethod::Basic,
             Method::Digest => LoginMethod::Digest,
+            Method::Sso => LoginMethod::Sso,
             Method::Form | Method::Header => LoginMethod::Form,
         };
         Ok((username, password, method))
@@ -342,5 +356,6 @@ fn keyword(method: Method) -> &'static str {
         Method::Basic => "basic",
         Method::Digest => "digest",
         Method::Header => "header",
+        Method::Sso => "sso",
     }
 }

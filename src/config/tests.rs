@@ -443,3 +443,22 @@ async fn secrets_are_read_and_registered_and_one_that_cannot_be_read_is_an_error
         "{error}"
     );
 }
+
+#[test]
+fn single_sign_on_reads_the_providers_form_with_defaults_for_what_is_left_out() {
+    let config = parse_text(
+        "[login]\nmethod = \"sso\"\npath = \"/login/\"\nallowed_origins = [\"https://sso.example.com\"]\n\
+         [login.sso]\nsubmit = \"#kc-login\"\n\
+         [roles.admin]\nusername = \"admin\"\npassword_env = \"X\"\n",
+    )
+    .expect("valid");
+    assert_eq!(config.roles["admin"].method, LoginMethod::Sso);
+    let login = config.login.expect("login");
+    assert!(login.page_used, "the login page starts single sign-on");
+    assert_eq!(login.sso.submit, "#kc-login");
+    assert_eq!(login.sso.password_field, "input[type=password]");
+    assert!(login.sso.username_field.contains("input[name=username]"));
+    let error = parse_text("[login]\npath = \"/login/\"\n[login.sso]\nsubmitt = \"#go\"\n")
+        .expect_err("a misspelt key");
+    assert!(error.to_string().contains("submitt"), "{error}");
+}

@@ -131,6 +131,7 @@ impl RunContext {
             settings.roles,
             settings.base_url.clone(),
         );
+        sessions.sign_on_with(browsers.sign_on());
         let crawler = Crawler::new(http.clone(), settings.content.rules, settings.content.crawl);
         Ok(Self {
             site: Site {

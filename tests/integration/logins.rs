@@ -16,7 +16,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::support::recording::RecordingServer;
-use crate::support::{Project, Shakedown};
+use crate::support::{Project, REPORTS, Shakedown, assert_no_output_shows};
 
 const USERS: [(&str, &str); 3] = [
     ("admin", "admin-pass-7f3"),
@@ -468,11 +468,7 @@ fn check_refuses_a_login_that_cannot_work_at_its_line_and_column() {
     let refusals = [
         (
             "[login]\nmethod = \"kerberos\"\n",
-            "shakedown.toml:4:10: `login.method`: unknown method `kerberos` (known: form, basic, digest, header)",
-        ),
-        (
-            "[login]\nmethod = \"sso\"\n",
-            "shakedown.toml:4:10: `login.method`: \"sso\" (single sign-on through an identity provider) is not yet supported",
+            "shakedown.toml:4:10: `login.method`: unknown method `kerberos` (known: form, basic, digest, header, sso)",
         ),
         (
             "[roles.api]\nmethod = \"header\"\nheader = \"Authorization\"\n",
@@ -882,36 +878,6 @@ fn codes_sent(site: &RecordingServer) -> Vec<String> {
         })
         .collect()
 }
-
-fn assert_no_output_shows(project: &Project, outcome: &crate::support::Outcome, secrets: &[String]) {
-    let read = |path: &str| {
-        std::fs::read_to_string(project.path().join(path)).unwrap_or_else(|error| panic!("{path}: {error}"))
-    };
-    let outputs = [
-        ("stdout", outcome.stdout.clone()),
-        ("stderr", outcome.stderr.clone()),
-        ("junit", read("reports/junit.xml")),
-        ("json", read("reports/cucumber.json")),
-        ("html", read("reports/report.html")),
-    ];
-    for (name, output) in outputs {
-        for secret in secrets {
-            assert!(
-                !output.contains(secret.as_str()),
-                "{name} shows {secret:?}:\n{output}"
-            );
-        }
-    }
-}
-
-const REPORTS: [&str; 6] = [
-    "--junit",
-    "reports/junit.xml",
-    "--json",
-    "reports/cucumber.json",
-    "--html",
-    "reports/report.html",
-];
 
 #[test]
 fn a_role_with_a_second_factor_gives_its_one_time_code_over_http_only_when_asked_and_a_wrong_secret_is_refused_clearly()

@@ -274,3 +274,39 @@ pub fn obeyed_by_a_terminal(text: &str) -> Option<char> {
             || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
     })
 }
+
+/// The three reports a run may write, as arguments, into the project's `reports/` folder.
+pub const REPORTS: [&str; 6] = [
+    "--junit",
+    "reports/junit.xml",
+    "--json",
+    "reports/cucumber.json",
+    "--html",
+    "reports/report.html",
+];
+
+/// Asserts that none of `secrets` shows in the run's terminal output, its `REPORTS`, or the
+/// audit log, when the run kept it in the project (`XDG_STATE_HOME` = `<project>/state`).
+pub fn assert_no_output_shows(project: &Project, outcome: &Outcome, secrets: &[String]) {
+    let read = |path: &str| {
+        std::fs::read_to_string(project.path().join(path)).unwrap_or_else(|error| panic!("{path}: {error}"))
+    };
+    let audit =
+        std::fs::read_to_string(project.path().join("state/shakedown/audit.jsonl")).unwrap_or_default();
+    let outputs = [
+        ("stdout", outcome.stdout.clone()),
+        ("stderr", outcome.stderr.clone()),
+        ("junit", read("reports/junit.xml")),
+        ("json", read("reports/cucumber.json")),
+        ("html", read("reports/report.html")),
+        ("audit log", audit),
+    ];
+    for (name, output) in outputs {
+        for secret in secrets {
+            assert!(
+                !output.contains(secret.as_str()),
+                "{name} shows {secret:?}:\n{output}"
+            );
+        }
+    }
+}

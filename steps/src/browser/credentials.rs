@@ -11,7 +11,8 @@ use crate::failure::StepFailure;
 use crate::http::HttpCredentials;
 use crate::session::{LoginMethod, Sessions};
 
-/// The HTTP credentials `wanted` sends, if any: none for the anonymous visitor or a form role.
+/// The HTTP credentials `wanted` sends, if any: none for the anonymous visitor, a form role or
+/// a single sign-on role.
 pub(crate) async fn of(
     page: &Page,
     wanted: &Identity,
@@ -27,7 +28,10 @@ pub(crate) async fn of(
 
 /// Whether `role` logs in by HTTP authentication or a header: the session then needs a guard.
 pub(crate) fn sends_http_credentials(sessions: &Sessions, role: &str) -> bool {
-    sessions
-        .method_of(role)
-        .is_some_and(|method| *method != LoginMethod::Form)
+    sessions.method_of(role).is_some_and(|method| {
+        matches!(
+            method,
+            LoginMethod::Basic | LoginMethod::Digest | LoginMethod::Header { .. }
+        )
+    })
 }

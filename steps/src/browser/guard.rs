@@ -3,8 +3,9 @@
 //! debugging address chromedriver reports), so every request of every page, frame, popup and
 //! worker (dedicated, shared and service), pings and policy reports included, waits until the
 //! guard lets it go or fails it. It is started when a session may carry a password typed into a
-//! page (`browser.login_form`), runs on a read-only environment, or acts as a role that sends
-//! HTTP credentials (Basic, Digest, a fixed header).
+//! page (`browser.login_form`, a single sign-on at an identity provider, `sso.rs`), runs on a
+//! read-only environment, or acts as a role that sends HTTP credentials (Basic, Digest, a fixed
+//! header).
 //!
 //! Two rules. On a read-only environment a request whose method is not GET, HEAD or OPTIONS is
 //! failed, except the login posts shakedown submits itself (the password's form, then the
@@ -168,8 +169,9 @@ impl Drop for RequestGuard {
     }
 }
 
-/// A form login: documents and workers connect only to the origins that may receive the
-/// password, and once it is typed nothing at all goes elsewhere. Ends when dropped.
+/// A form login, or a single sign-on through the identity provider's pages: documents and
+/// workers connect only to the origins that may receive the password, and once it is typed
+/// nothing at all goes elsewhere. Ends when dropped.
 pub(crate) struct LoginWindow<'a> {
     guard: &'a RequestGuard,
 }

@@ -21,7 +21,9 @@ use super::page::Page;
 use super::read_only;
 use crate::deadline::{Deadline, Limit};
 use crate::failure::StepFailure;
-use crate::session::{Sessions, code_refused, no_second_factor, one_time_code_selector};
+use crate::session::{
+    CodeMaker, LoginMethod, LoginSettings, Sessions, code_refused, no_second_factor, one_time_code_selector,
+};
 use crate::site;
 
 /// Who a session acts as.
@@ -91,7 +93,11 @@ pub(crate) async fn apply(
     let Identity::Role(role) = wanted else {
         return Ok(());
     };
-    if through_form {
+    // Only a form role logs in through the form here: a single sign-on role logged in once for
+    // the run in a browser of its own, and HTTP authentication has no form. Their sessions are
+    // set as an HTTP login's (cookies; the guard adds the headers).
+    let by_form = sessions.method_of(role) == Some(&LoginMethod::Form);
+    if through_form && by_form {
         log_in_through_form(sessions, base_url, page, role).await
     } else {
         reuse_http_login(sessions, base_url, page, role).await
@@ -183,7 +189,8 @@ async fn log_in_through_form(
         let Some(landed) = left_page(page, login_url.path(), role, &origins).await? else {
             return Err(failed("the browser is still on the login page".into()));
         };
-        give_one_time_code(sessions, base_url, page, role, &window, &landed).await
+        let factor = sessions.second_factor(role)?;
+        give_one_time_code(login, factor, base_url, page, role, &window, &landed).await
     };
     let outcome = typed.await;
     // The password may still be in the page, or in a worker the page handed it to: a failed
@@ -206,7 +213,7 @@ async fn log_in_through_form(
 /// Waits until the browser has left the page at `path`: where it went, or `None` if it is still
 /// there at the deadline. A request failed on the way, or an arrival off the origins that may
 /// receive the role's password, fails the login.
-async fn left_page(
+pub(super) async fn left_page(
     page: &Page,
     path: &str,
     role: &str,
@@ -235,27 +242,19 @@ async fn left_page(
     }
 }
 
-/// When the page the login led to asks for a one-time code, types the role's current one and
-/// submits it, under the login window's rules like the password; a site that does not ask
-/// gets none.
-async fn give_one_time_code(
-    sessions: &Sessions,
+/// When the page the login led to (the site's, or its identity provider's) asks for a one-time
+/// code, types the role's current one and submits it, under the login window's rules like the
+/// password; a site that does not ask gets none. A page that asks again refused the code.
+pub(super) async fn give_one_time_code(
+    login: &LoginSettings,
+    factor: Option<CodeMaker>,
     base_url: &Url,
     page: &Page,
     role: &str,
     window: &LoginWindow<'_>,
     code_page: &Url,
 ) -> Result<(), StepFailure> {
-    let (_, login) = sessions.login_of(role)?;
-    let factor = sessions.second_factor(role)?;
-    let selector = one_time_code_selector(login.totp_field.as_deref(), factor.is_some());
-    let fields = page
-        .call(
-            "look for a one-time code field",
-            page.driver.find_all(By::Css(selector)),
-        )
-        .await?;
-    let Some(field) = fields.into_iter().next() else {
+    let Some(field) = code_field(page, login, factor.is_some()).await? else {
         return Ok(());
     };
     let factor = factor.ok_or_else(|| no_second_factor(role, code_page.path()))?;
@@ -270,18 +269,36 @@ async fn give_one_time_code(
     let origins = login.credential_origins(base_url);
     let login_path = site::resolve(base_url, &login.path)?;
     match left_page(page, code_page.path(), role, &origins).await? {
-        Some(url) if url.path() != login_path.path() => Ok(()),
+        Some(url) if url.path() != login_path.path() && code_field(page, login, true).await?.is_none() => {
+            Ok(())
+        }
         _ => Err(code_refused(role, code_page.path())),
     }
 }
 
+/// The page's one-time code field, if it asks for one (see `one_time_code_selector`).
+async fn code_field(
+    page: &Page,
+    login: &LoginSettings,
+    by_name: bool,
+) -> Result<Option<WebElement>, StepFailure> {
+    let selector = one_time_code_selector(login.totp_field.as_deref(), by_name);
+    let fields = page
+        .call(
+            "look for a one-time code field",
+            page.driver.find_all(By::Css(selector)),
+        )
+        .await?;
+    Ok(fields.into_iter().next())
+}
+
 /// How long leaving a login page and ending its workers may take, past the step's deadline.
-const CLEANUP_LIMIT: Duration = Duration::from_secs(5);
+pub(super) const CLEANUP_LIMIT: Duration = Duration::from_secs(5);
 
 /// What the guard failed while the role's password was in a login page: a request to an origin
 /// that may not receive it (the page's own scripts, a worker, a redirect of the form's post), or
 /// on a read-only environment a post other than the form's own.
-fn refused_while_typed(role: &str, origins: &[url::Origin], refused: &[Refused]) -> StepFailure {
+pub(super) fn refused_while_typed(role: &str, origins: &[url::Origin], refused: &[Refused]) -> StepFailure {
     let allowed: Vec<String> = origins.iter().map(url::Origin::ascii_serialization).collect();
     let Some(first) = refused.first() else {
         // Left the login page for another origin with nothing failed on the way: a client-side
@@ -320,7 +337,7 @@ fn refused_while_typed(role: &str, origins: &[url::Origin], refused: &[Refused])
 }
 
 /// Where the password field's form would send it, as the browser resolves it (`form.action`).
-async fn form_target(page: &Page, field: &WebElement) -> Result<Url, StepFailure> {
+pub(super) async fn form_target(page: &Page, field: &WebElement) -> Result<Url, StepFailure> {
     let element = field
         .to_json()
         .map_err(|error| StepFailure::new(format!("the browser returned an odd element: {error}")))?;

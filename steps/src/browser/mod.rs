@@ -10,6 +10,7 @@ mod page;
 mod pool;
 mod read_only;
 mod settings;
+mod sso;
 mod steps;
 mod webdriver_errors;
 

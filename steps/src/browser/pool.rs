@@ -26,7 +26,7 @@ use super::settings::BrowserSettings;
 use super::webdriver_errors;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::session::Sessions;
+use crate::session::{Sessions, SignOn, SignOnRequest};
 use url::Url;
 
 /// The longest cleaning a session or quitting one may take before it is given up on.
@@ -133,6 +133,13 @@ impl Browsers {
                 closed: AtomicBool::new(false),
             }),
         }
+    }
+
+    /// How roles of `method = "sso"` log in: each in a browser session of its own.
+    pub(crate) fn sign_on(&self) -> Arc<dyn SignOn> {
+        Arc::new(SignOnBrowser {
+            inner: Arc::clone(&self.inner),
+        })
     }
 
     /// Gives the scenario a session if it has none yet: waits until `queue` for one to be
@@ -300,6 +307,61 @@ impl Browsers {
         if let Some(Ok(driver)) = inner.driver.get() {
             driver.stop().await;
         }
+    }
+}
+
+/// Single sign-on's browser. Each login gets a session of its own, outside the pool's count:
+/// it is asked for by whatever step first needs the role (an HTTP step, a browser step holding
+/// a session already), and waiting for a pooled session there could wait for itself. The
+/// session is quit once the role's cookies are read.
+struct SignOnBrowser {
+    inner: Arc<PoolInner>,
+}
+
+#[async_trait::async_trait]
+impl SignOn for SignOnBrowser {
+    async fn sign_on(&self, request: SignOnRequest<'_>) -> Result<Vec<(String, String)>, StepFailure> {
+        let inner = &self.inner;
+        let deadline = request.deadline;
+        if inner.closed.load(Ordering::SeqCst) {
+            return Err(StepFailure::new("the run is ending: no new browser session"));
+        }
+        let driver = inner
+            .driver
+            .get_or_init(|| async {
+                Driver::start(&inner.settings, inner.client()?)
+                    .await
+                    .map(Arc::new)
+            })
+            .await
+            .clone()?;
+        let session = inner.start_session(&driver, deadline).await?;
+        let guard = match &session.guard {
+            Some(guard) => Ok(Arc::clone(guard)),
+            None => RequestGuard::start(
+                &session.driver,
+                inner.client()?,
+                inner.read_only.clone(),
+                deadline,
+            )
+            .await
+            .map(Arc::new),
+        };
+        let outcome = match guard {
+            Ok(guard) => {
+                let page = Page::new(
+                    session.driver.clone(),
+                    Some(Arc::clone(&guard)),
+                    Arc::default(),
+                    deadline,
+                    inner.artifacts.clone(),
+                );
+                super::sso::sign_on(&page, &guard, &request).await
+            }
+            Err(failure) => Err(failure),
+        };
+        inner.retire(session.id).await;
+        outcome
     }
 }
 

@@ -16,6 +16,7 @@ use url::Url;
 use super::login::{Credentials, LoginSettings, log_in};
 use super::methods::{LoginMethod, check_accepted};
 use super::secrets::{PasswordSource, RoleSettings, secret_variables};
+use super::sso::{SignOn, SignOnRequest, SignOnService, sign_on};
 use super::totp::CodeMaker;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
@@ -75,6 +76,8 @@ pub struct Sessions {
     passwords: Mutex<HashMap<String, Result<SecretString, StepFailure>>>,
     /// The one-time code makers of roles with a `totp_secret_*`, read with the passwords.
     second_factors: Mutex<HashMap<String, Result<CodeMaker, StepFailure>>>,
+    /// The browsers single sign-on logs in with.
+    sign_on: SignOnService,
 }
 
 impl fmt::Debug for Sessions {
@@ -107,7 +110,13 @@ impl Sessions {
             logins: Mutex::default(),
             passwords: Mutex::default(),
             second_factors: Mutex::default(),
+            sign_on: SignOnService::new(),
         }
+    }
+
+    /// Makes `browsers` the way roles of `method = "sso"` log in.
+    pub(crate) fn sign_on_with(&self, browsers: Arc<dyn SignOn>) {
+        let _ = self.sign_on.set(browsers);
     }
 
     /// Reads the password of every role in `in_use` (the roles the selected scenarios name) once,
@@ -199,10 +208,11 @@ impl Sessions {
         Ok((role_settings, login))
     }
 
-    /// How the login page is recognised, when a role logs in through it: a site whose roles all
-    /// log in by HTTP authentication has no login page to recognise.
+    /// How the login page is recognised, when a role logs in through it (its form, or single
+    /// sign-on that starts there): a site whose roles all log in by HTTP authentication has no
+    /// login page to recognise.
     pub(crate) fn login_settings(&self) -> Option<&LoginSettings> {
-        self.login.as_ref().filter(|login| login.form_used)
+        self.login.as_ref().filter(|login| login.page_used)
     }
 
     /// The role's password as read before the run, for a login through the browser's form.
@@ -227,7 +237,7 @@ impl Sessions {
         };
         let username = role_settings.username.as_str();
         let credentials = match &role_settings.method {
-            LoginMethod::Form => None,
+            LoginMethod::Form | LoginMethod::Sso => None,
             LoginMethod::Basic => Some(HttpCredentials::basic(username, &password, origins)?),
             LoginMethod::Digest => Some(HttpCredentials::digest(username, password.clone(), origins)),
             LoginMethod::Header { name, scheme } => Some(HttpCredentials::header(
@@ -242,19 +252,38 @@ impl Sessions {
             credentials: credentials.map(Arc::new),
             client,
         };
-        if role_settings.method == LoginMethod::Form {
-            let (_, login) = self.login_of(role)?;
-            let who = Credentials {
+        let who = || -> Result<Credentials<'_>, StepFailure> {
+            Ok(Credentials {
                 role,
                 username,
                 password: password.expose_secret(),
                 second_factor: self.second_factor(role)?,
-            };
-            log_in(&self.http, &visitor, &self.base_url, login, who, deadline).await?;
-        } else {
-            // The login page, when the file names one, is where a refused password shows.
-            let page = self.login.as_ref().map_or("/", |login| login.path.as_str());
-            check_accepted(&self.http, &visitor, &self.base_url, page, role, deadline).await?;
+            })
+        };
+        match &role_settings.method {
+            LoginMethod::Form => {
+                let (_, login) = self.login_of(role)?;
+                log_in(&self.http, &visitor, &self.base_url, login, who()?, deadline).await?;
+            }
+            LoginMethod::Sso => {
+                let (_, login) = self.login_of(role)?;
+                let request = SignOnRequest {
+                    base_url: &self.base_url,
+                    login,
+                    who: who()?,
+                    deadline,
+                };
+                for (name, value) in sign_on(&self.sign_on, request).await? {
+                    visitor
+                        .jar
+                        .add_cookie_str(&format!("{name}={value}; Path=/"), &self.base_url);
+                }
+            }
+            LoginMethod::Basic | LoginMethod::Digest | LoginMethod::Header { .. } => {
+                // The login page, when the file names one, is where a refused password shows.
+                let page = self.login.as_ref().map_or("/", |login| login.path.as_str());
+                check_accepted(&self.http, &visitor, &self.base_url, page, role, deadline).await?;
+            }
         }
         let jar = &visitor.jar;
         let cookies = jar

@@ -17,10 +17,12 @@ use crate::text;
 /// How roles log in: `[login]` in shakedown.toml.
 #[derive(Debug, Clone)]
 pub struct LoginSettings {
-    /// Whether anyone logs in through the form (`login.method` or a role's own `method` is
-    /// "form"): only then is there a login page for the access matrix to recognise.
-    pub form_used: bool,
-    /// The login form's page; for the other methods, the page where a refused login shows.
+    /// Whether anyone logs in through the login page (`login.method` or a role's own `method`
+    /// is "form", or "sso", whose login starts there): only then is there a login page for the
+    /// access matrix to recognise.
+    pub page_used: bool,
+    /// The login form's page (for single sign-on, the page that sends to the identity
+    /// provider); for the other methods, the page where a refused login shows.
     pub path: String,
     pub username_field: String,
     pub password_field: String,
@@ -32,6 +34,17 @@ pub struct LoginSettings {
     /// `totp_field`: the name of the input a site asks for a one-time code in, when the
     /// defaults (`one_time_code_selector`) do not find it.
     pub totp_field: Option<String>,
+    /// `[login.sso]`: the identity provider's login form.
+    pub sso: SsoForm,
+}
+
+/// `[login.sso]`: where the identity provider's page takes the user name and the password and
+/// what sends them, as CSS selectors (lists allowed: the first element any of them finds).
+#[derive(Debug, Clone)]
+pub struct SsoForm {
+    pub username_field: String,
+    pub password_field: String,
+    pub submit: String,
 }
 
 impl LoginSettings {
@@ -335,13 +348,18 @@ mod tests {
 
     fn settings() -> LoginSettings {
         LoginSettings {
-            form_used: true,
+            page_used: true,
             path: "/accounts/login/".into(),
             username_field: "username".into(),
             password_field: "password".into(),
             success_contains: None,
             allowed_origins: Vec::new(),
             totp_field: None,
+            sso: SsoForm {
+                username_field: "input[name=username]".into(),
+                password_field: "input[type=password]".into(),
+                submit: "button[type=submit]".into(),
+            },
         }
     }
 

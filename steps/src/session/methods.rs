@@ -1,5 +1,6 @@
 //! How a role logs in besides the site's HTML form: HTTP Basic or Digest authentication, a
-//! fixed header (a bearer token, an API key), and a TLS client certificate. The credentials go
+//! fixed header (a bearer token, an API key), a TLS client certificate, and single sign-on
+//! (`sso.rs`). The credentials go
 //! with each of the role's requests; one request to the login page, once per run, tells a
 //! refused password from a page the role may not see.
 
@@ -25,16 +26,20 @@ pub enum LoginMethod {
     Digest,
     /// A fixed header on every request: `name: [scheme ]value`, the value read like a password.
     Header { name: String, scheme: Option<String> },
+    /// Single sign-on: the site's login page sends the browser to an identity provider, whose
+    /// form takes the password; the session cookies the site then sets are the role's.
+    Sso,
 }
 
 impl LoginMethod {
-    /// `form`, `basic`, `digest`, `header`: as `login.method` spells it.
+    /// `form`, `basic`, `digest`, `header`, `sso`: as `login.method` spells it.
     pub fn keyword(&self) -> &'static str {
         match self {
             Self::Form => "form",
             Self::Basic => "basic",
             Self::Digest => "digest",
             Self::Header { .. } => "header",
+            Self::Sso => "sso",
         }
     }
 }

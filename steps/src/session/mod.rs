@@ -5,6 +5,7 @@ mod cache;
 mod login;
 mod methods;
 mod secrets;
+mod sso;
 mod steps;
 mod totp;
 
@@ -12,8 +13,9 @@ mod totp;
 pub const ANONYMOUS: &str = "anonymous";
 
 pub use cache::{RoleSession, Sessions};
-pub use login::{LoginSettings, is_login_page};
+pub use login::{LoginSettings, SsoForm, is_login_page};
 pub use methods::{ClientCertificate, LoginMethod};
 pub use secrets::{PasswordSource, RoleSettings, read_secret};
+pub(crate) use sso::{SignOn, SignOnRequest};
+pub(crate) use totp::{CodeMaker, code_refused, no_second_factor};
 pub use totp::{SecondFactor, TotpAlgorithm, one_time_code_selector};
-pub(crate) use totp::{code_refused, no_second_factor};
