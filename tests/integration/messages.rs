@@ -341,7 +341,7 @@ fn roles_and_access_matrices_that_cannot_work_are_refused_at_their_line() {
 fn a_login_that_cannot_work_is_refused_at_its_line_and_column() {
     let cases = [
         ("login_method_unknown", "[login]\nmethod = \"kerberos\"\n"),
-        ("login_method_not_supported", "[login]\nmethod = \"sso\"\n"),
+        ("login_sso_without_allowed_origins", "[login]\nmethod = \"sso\"\n"),
         (
             "login_header_without_a_value",
             "[roles.api]\nmethod = \"header\"\nheader = \"Authorization\"\n",
