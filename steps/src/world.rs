@@ -16,7 +16,8 @@ use crate::context::{RunContext, current_run_context};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::HttpState;
-use crate::probes::{Host, LocalHost, ProbeSettings, ProbeState};
+use crate::machine::{Host, LocalHost};
+use crate::probes::{ProbeSettings, ProbeState};
 use crate::session::Sessions;
 use crate::site::Site;
 

@@ -4,11 +4,11 @@
 use shakedown_steps_macros::phrase;
 
 use super::commands::{self, CommandRun, bounded};
-use super::host::{FileFacts, Invocation};
 use super::nagios::{self, State};
 use super::{files, permissions, ports, processes, services};
 use crate::argument::{Minutes, Port};
 use crate::failure::StepFailure;
+use crate::machine::{FileFacts, Invocation};
 use crate::world::ShakedownWorld;
 
 /// TCP connect
@@ -19,7 +19,7 @@ use crate::world::ShakedownWorld;
 async fn port_open(world: &mut ShakedownWorld, port: Port, host: String) -> Result<(), StepFailure> {
     let Port(port) = port;
     let deadline = world.deadline();
-    let seen = ports::connect(world.host(), &host, port, deadline.remaining()).await?;
+    let seen = ports::connect(world.host(), &host, port, deadline).await?;
     ports::expect_open(&host, port, seen, &deadline.to_string())
 }
 
@@ -30,7 +30,7 @@ async fn port_open(world: &mut ShakedownWorld, port: Port, host: String) -> Resu
 )]
 async fn port_closed(world: &mut ShakedownWorld, port: Port, host: String) -> Result<(), StepFailure> {
     let Port(port) = port;
-    let seen = ports::connect(world.host(), &host, port, world.deadline().remaining()).await?;
+    let seen = ports::connect(world.host(), &host, port, world.deadline()).await?;
     ports::expect_closed(&host, port, seen)
 }
 
@@ -69,7 +69,7 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
     let deadline = world.deadline();
     let host = world.host();
     let what = format!("the processes of {}", host.name());
-    let listed = bounded(deadline, &what, processes::list(host)).await?;
+    let listed = bounded(deadline, &what, processes::list(host, deadline)).await?;
     let note = processes::running(&listed, &name, &host.name())?;
     world.note(note);
     Ok(())
@@ -157,7 +157,8 @@ fn last_command(world: &ShakedownWorld) -> Result<&CommandRun, StepFailure> {
 async fn file_exists(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
     let path = world.probe_path(&path);
     let what = format!("`{}`", path.display());
-    bounded(world.deadline(), &what, files::exists(world.host(), &path)).await
+    let deadline = world.deadline();
+    bounded(deadline, &what, files::exists(world.host(), &path, deadline)).await
 }
 
 /// a scheduled job's evidence
@@ -173,8 +174,9 @@ async fn file_changed_within(
     let path = world.probe_path(&path);
     let within = minutes.duration();
     let what = format!("`{}`", path.display());
-    let check = files::changed_within(world.host(), &path, within);
-    bounded(world.deadline(), &what, check).await
+    let deadline = world.deadline();
+    let check = files::changed_within(world.host(), &path, within, deadline);
+    bounded(deadline, &what, check).await
 }
 
 /// a line cron reads in a crontab file (`/etc/crontab`, `/etc/cron.d/…`, or a user's in
@@ -192,8 +194,9 @@ async fn crontab_contains(
 ) -> Result<(), StepFailure> {
     let crontab = world.probe_path(&crontab);
     let what = format!("`{}`", crontab.display());
-    let check = files::crontab_contains(world.host(), &crontab, &line);
-    bounded(world.deadline(), &what, check).await
+    let deadline = world.deadline();
+    let check = files::crontab_contains(world.host(), &crontab, &line, deadline);
+    bounded(deadline, &what, check).await
 }
 
 /// reads the job's schedule from the crontab, works out when it last had to run, and checks that the evidence file changed since then
@@ -213,8 +216,16 @@ async fn cron_job_on_schedule(
     let grace = world.probe_settings().cron_grace;
     let what = format!("`{}` and `{}`", crontab.display(), evidence.display());
     // A server's cron reads the schedule in the server's zone, not the runner's.
-    let zone = world.host().time_zone(deadline.remaining()).await;
-    let check = files::ran_on_schedule(world.host(), &crontab, &job, &evidence, grace, zone.as_deref());
+    let zone = world.host().time_zone(deadline).await;
+    let check = files::ran_on_schedule(
+        world.host(),
+        &crontab,
+        &job,
+        &evidence,
+        grace,
+        zone.as_deref(),
+        deadline,
+    );
     bounded(deadline, &what, check).await
 }
 
@@ -275,10 +286,11 @@ async fn file_facts(
 ) -> Result<(std::path::PathBuf, FileFacts), StepFailure> {
     let path = world.probe_path(path);
     let what = format!("`{}`", path.display());
+    let deadline = world.deadline();
     let facts = bounded(
-        world.deadline(),
+        deadline,
         &what,
-        permissions::file_facts(world.host(), &path),
+        permissions::file_facts(world.host(), &path, deadline),
     )
     .await?;
     Ok((path, facts))
@@ -308,9 +320,9 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
             true => world.probe_path(&plugin).to_string_lossy().into_owned(),
             false => plugin.clone(),
         };
-        let search = host.find_program(&wanted, std::slice::from_ref(&plugin_dir));
+        let search = host.find_program(&wanted, std::slice::from_ref(&plugin_dir), deadline);
         let found = deadline
-            .run(search)
+            .run_before(search)
             .await
             .ok_or_else(|| {
                 deadline.exceeded(format!(
@@ -330,8 +342,8 @@ async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRu
                 false => plugin_dir.join(&plugin),
             };
             // Found nowhere, yet there: then it lacks the permission to run.
-            let there = deadline.run(host.metadata(&candidate)).await;
-            if matches!(there, Some(Ok(facts)) if !facts.is_dir) {
+            let there = host.metadata(&candidate, deadline).await;
+            if matches!(there, Ok(facts) if !facts.is_dir) {
                 return Err(StepFailure::configuration(format!(
                     "the Nagios check is UNKNOWN: the plugin `{}` on {} exists but is not executable",
                     candidate.display(),

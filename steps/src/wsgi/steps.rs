@@ -28,7 +28,7 @@ async fn wsgi_file_loads(
     let venv = world.probe_path(&venv);
     let host = world.host();
     let what = format!("`{}`", venv.display());
-    let standalone = loader::standalone(host, &wsgi_file, &venv);
+    let standalone = loader::standalone(host, &wsgi_file, &venv, deadline);
     let (python, folders) = bounded(deadline, &what, standalone).await?;
     let call = Call {
         python,
@@ -65,7 +65,7 @@ async fn apache_paths_exist(world: &mut ShakedownWorld, site_file: String) -> Re
     let site_file = world.probe_path(&site_file);
     // Relative paths inside the site file start where relative paths of the feature do.
     let base = world.probe_path("");
-    let check = apache::check(world.host(), &site_file, &base);
+    let check = apache::check(world.host(), &site_file, &base, deadline);
     let what = format!("the paths of `{}`", site_file.display());
     bounded(deadline, &what, check).await
 }

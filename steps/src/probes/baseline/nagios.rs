@@ -10,8 +10,8 @@ use regex::Regex;
 use url::Url;
 
 use crate::deadline::Deadline;
+use crate::machine::Host;
 use crate::probes::commands;
-use crate::probes::host::Host;
 use crate::probes::nagios::State;
 
 /// `Then the Nagios check "…" should be OK`, the check in either kind of quote, as `init`
@@ -67,7 +67,7 @@ pub(super) async fn states(
             Ok(mut invocation) => {
                 invocation.path_prefix = vec![checks.plugin_dir.clone()];
                 invocation.env = checks.environment.clone();
-                match host.run(&invocation, deadline.remaining()).await {
+                match host.run(&invocation, deadline).await {
                     Ok(finished) => State::from_exit(finished.code),
                     Err(_) => State::Unknown,
                 }
@@ -82,7 +82,7 @@ pub(super) async fn states(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probes::LocalHost;
+    use crate::machine::LocalHost;
     use std::time::Duration;
 
     #[test]
