@@ -9,7 +9,8 @@ use std::time::SystemTime;
 
 use cucumber::gherkin::{Feature, GherkinEnv};
 use shakedown_steps::baseline::{Baseline, NagiosChecks, VERSION, gather};
-use shakedown_steps::{Deadline, Host, Limit, LocalHost};
+use shakedown_steps::session::password_variables;
+use shakedown_steps::{Deadline, Host, Limit, LocalHost, PluginRunner};
 
 use crate::cli::{BaselineTarget, CompareArgs, RecordArgs, Selection};
 use crate::error::{Error, exit};
@@ -36,12 +37,13 @@ pub async fn record(args: RecordArgs, working_dir: &Path) -> Result<i32, Error> 
             .collect(),
     };
     let settings = &plan.steps.probes.baseline;
-    let checks = NagiosChecks::from_feature(
-        &settings.monitoring_feature,
-        &plan.steps.probes.nagios_plugin_dir,
+    let runner = PluginRunner::new(
+        &plan.steps.probes,
         &plan.steps.base_url,
-    )
-    .await;
+        password_variables(&plan.steps.roles),
+        &plan.steps.config_dir,
+    );
+    let checks = NagiosChecks::from_feature(&settings.monitoring_feature, runner).await;
     let deadline = Deadline::after(plan.steps.scenario_timeout, Limit::Scenario);
     let gathered = futures::future::join_all(
         hosts

@@ -11,7 +11,7 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin::{Feature, Scenario};
-use shakedown_steps::catalogue::StepDomains;
+use shakedown_steps::catalogue::HostSteps;
 use shakedown_steps::{Deadline, Host, LocalHost, SshHost, SshSettings, StepFailure};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
@@ -86,7 +86,7 @@ impl Fleet {
 
     /// Every feature with its scenarios copied once per host they run on.
     pub fn expand(&self, features: Vec<Feature>) -> Result<Vec<Feature>, Error> {
-        let domains = StepDomains::new();
+        let host_steps = HostSteps::new();
         features
             .into_iter()
             .map(|mut feature| {
@@ -94,7 +94,7 @@ impl Fleet {
                     .background
                     .iter()
                     .flat_map(|background| &background.steps)
-                    .any(|step| domains.probes_a_server(&step.value));
+                    .any(|step| host_steps.runs_on_host(&step.value));
                 let path = feature.path.clone().unwrap_or_default();
                 let expand = |scenarios: Vec<Scenario>, rule_probes: bool| -> Result<Vec<Scenario>, Error> {
                     let mut copies = Vec::new();
@@ -104,7 +104,7 @@ impl Fleet {
                             || scenario
                                 .steps
                                 .iter()
-                                .any(|step| domains.probes_a_server(&step.value));
+                                .any(|step| host_steps.runs_on_host(&step.value));
                         let hosts =
                             self.hosts_for(&scenario, probes)
                                 .map_err(|group| Error::UnknownGroup {
@@ -125,7 +125,7 @@ impl Fleet {
                         .background
                         .iter()
                         .flat_map(|background| &background.steps)
-                        .any(|step| domains.probes_a_server(&step.value));
+                        .any(|step| host_steps.runs_on_host(&step.value));
                     rule.scenarios = expand(std::mem::take(&mut rule.scenarios), rule_probes)?;
                 }
                 Ok(feature)

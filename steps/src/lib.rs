@@ -3,6 +3,7 @@
 
 pub mod access;
 mod argument;
+pub mod baseline;
 pub mod browser;
 pub mod catalogue;
 pub mod content;
@@ -30,7 +31,6 @@ pub use machine::{
     Connection, DestinationError, FileFacts, Finished, Host, Invocation, LocalHost, Process, RunError,
     SshDestination, SshHost, SshSettings,
 };
-pub use probes::baseline;
-pub use probes::{ProbeSettings, resource_macros, user_macro_number};
+pub use probes::{PluginRunner, ProbeSettings, resource_macros, user_macro_number};
 pub use text::acts_on_terminal;
 pub use world::ShakedownWorld;

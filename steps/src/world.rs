@@ -120,11 +120,6 @@ impl ShakedownWorld {
         self.host.as_ref()
     }
 
-    /// The host, for work that outlives a borrow of the World.
-    pub(crate) fn shared_host(&self) -> Arc<dyn Host> {
-        Arc::clone(&self.host)
-    }
-
     pub(crate) fn probe_settings(&self) -> &ProbeSettings {
         &self.run.probes
     }

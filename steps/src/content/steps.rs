@@ -10,6 +10,9 @@ use crate::site::SiteAddress;
 use crate::text;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "content";
+
 /// the current browser page, or else the last HTTP response, against the configured forbidden rules; an error page fails: absence cannot be told there
 #[phrase(
     "the page should contain no forbidden content",

@@ -12,6 +12,9 @@ use crate::failure::StepFailure;
 use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "http";
+
 /// GET, with the current role's session
 #[phrase("I request {string}", example = "I request \"/api/health\"")]
 async fn request(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
@@ -35,7 +38,8 @@ async fn send_request(
 /// the status code of the last response
 #[phrase(
     "the response status should be {int}",
-    example = "the response status should be 200"
+    example = "the response status should be 200",
+    checks_status
 )]
 fn status(world: &mut ShakedownWorld, expected: StatusCode) -> Result<(), StepFailure> {
     checks::status_is(last(world)?, expected.0)
@@ -144,16 +148,13 @@ async fn send(
     failure.map_or(Ok(()), Err)
 }
 
-/// The status a step's text checks the response for, if it is the status phrase: a scenario
-/// holding one expects whatever status it names, a server error included. A status written as
-/// an outline placeholder (`<status>`) may be any, a server error included.
+/// The status a step's text checks the response for, if its phrase declares `checks_status`: a
+/// scenario holding one expects whatever status it names, a server error included. A status
+/// written as an outline placeholder (`<status>`) may be any, a server error included.
 pub(crate) fn checked_status(step_text: &str) -> Option<u16> {
-    let named = step_text.trim().strip_prefix(STATUS_PHRASE_START)?.trim();
+    let named = crate::catalogue::checked_status(step_text)?;
     Some(named.parse().unwrap_or(checks::ANY_STATUS))
 }
-
-/// The words `the response status should be {int}` starts with.
-const STATUS_PHRASE_START: &str = "the response status should be ";
 
 /// Methods that change nothing on the server, by HTTP's definition.
 fn is_safe(method: &Method) -> bool {

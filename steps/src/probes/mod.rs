@@ -1,7 +1,6 @@
 //! Probes of a machine (this one, or a server over SSH): ports, processes, services, commands,
-//! Nagios plugins, files and cron, and the baseline of them all.
+//! Nagios plugins, files and cron.
 
-pub mod baseline;
 mod commands;
 mod cron;
 mod files;
@@ -14,5 +13,7 @@ mod settings;
 mod steps;
 
 pub(crate) use commands::{CommandRun, ProbeState, bounded, run as run_command};
-pub use nagios::{resource_macros, user_macro_number};
+pub(crate) use cron::{is_system_crontab, parse_crontab};
+pub(crate) use nagios::State;
+pub use nagios::{PluginRunner, resource_macros, user_macro_number};
 pub use settings::ProbeSettings;

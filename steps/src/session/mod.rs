@@ -11,7 +11,7 @@ mod totp;
 /// The built-in role of a visitor who is not logged in.
 pub const ANONYMOUS: &str = "anonymous";
 
-pub use cache::{RoleSession, Sessions};
+pub use cache::{RoleSession, Sessions, password_variables};
 pub use login::{LoginSettings, is_login_page};
 pub use methods::{ClientCertificate, LoginMethod};
 pub use secrets::{PasswordSource, RoleSettings, read_secret};

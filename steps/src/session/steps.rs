@@ -7,6 +7,9 @@ use super::ANONYMOUS;
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "session";
+
 /// the role's session: logged in once per run, reused by HTTP and browser steps alike
 #[phrase(
     "I am logged in as {string}",

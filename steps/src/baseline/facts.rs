@@ -14,7 +14,7 @@ use super::settings::BaselineSettings;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::machine::{Finished, Host, Invocation, RunError};
-use crate::probes::cron::{is_system_crontab, parse_crontab};
+use crate::probes::{is_system_crontab, parse_crontab};
 use crate::wsgi::apache::{self, Role};
 
 /// Reads the clock and every process's `stat` line in one command, so a server over SSH

@@ -3,16 +3,14 @@
 //! regression, even where nobody runs that feature.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
 use regex::Regex;
-use url::Url;
 
 use crate::deadline::Deadline;
 use crate::machine::Host;
-use crate::probes::commands;
-use crate::probes::nagios::State;
+use crate::probes::{PluginRunner, State};
 
 /// `Then the Nagios check "…" should be OK`, the check in either kind of quote, as `init`
 /// writes it.
@@ -20,23 +18,20 @@ static CHECK_STEP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"the Nagios check (?:"([^"]*)"|'([^']*)') should be OK\s*$"#).expect("a valid pattern")
 });
 
-/// The checks to run and how plugins run: found in the plugin folder first, told where the
-/// site is, as the Nagios step runs them.
+/// The checks to run, and the probes' plugin runner that runs them as the Nagios step would.
 #[derive(Debug, Clone, Default)]
 pub struct NagiosChecks {
     pub commands: Vec<String>,
-    pub plugin_dir: PathBuf,
-    pub environment: Vec<(String, String)>,
+    pub runner: PluginRunner,
 }
 
 impl NagiosChecks {
     /// The checks of the feature at `feature` on this machine; none when it is not there.
-    pub async fn from_feature(feature: &Path, plugin_dir: &Path, base_url: &Url) -> Self {
+    pub async fn from_feature(feature: &Path, runner: PluginRunner) -> Self {
         let text = tokio::fs::read_to_string(feature).await.unwrap_or_default();
         Self {
             commands: check_commands(&text),
-            plugin_dir: plugin_dir.to_path_buf(),
-            environment: commands::environment(base_url),
+            runner,
         }
     }
 }
@@ -63,15 +58,8 @@ pub(super) async fn states(
         return None;
     }
     let runs = checks.commands.iter().map(|check| async move {
-        let state = match commands::invocation(check) {
-            Ok(mut invocation) => {
-                invocation.path_prefix = vec![checks.plugin_dir.clone()];
-                invocation.env = checks.environment.clone();
-                match host.run(&invocation, deadline).await {
-                    Ok(finished) => State::from_exit(finished.code),
-                    Err(_) => State::Unknown,
-                }
-            }
+        let state = match checks.runner.run(host, check, deadline).await {
+            Ok(run) => State::from_exit(run.finished.code),
             Err(_) => State::Unknown,
         };
         (check.clone(), state.to_string())
@@ -82,8 +70,11 @@ pub(super) async fn states(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::LocalHost;
+    use std::path::PathBuf;
     use std::time::Duration;
+
+    use crate::machine::LocalHost;
+    use crate::probes::ProbeSettings;
 
     #[test]
     fn the_checks_are_read_from_the_imported_feature() {
@@ -105,8 +96,15 @@ mod tests {
                 "sh -c 'exit 2'".into(),
                 "no-such-plugin".into(),
             ],
-            plugin_dir: PathBuf::from("/nonexistent"),
-            environment: Vec::new(),
+            runner: PluginRunner::new(
+                &ProbeSettings {
+                    nagios_plugin_dir: PathBuf::from("/nonexistent"),
+                    ..ProbeSettings::default()
+                },
+                &url::Url::parse("http://site.test/").expect("a URL"),
+                Vec::new(),
+                Path::new("/"),
+            ),
         };
         let deadline = Deadline::after(Duration::from_secs(10), crate::deadline::Limit::Step);
         let ran = states(&LocalHost, &checks, deadline).await.expect("checks ran");
