@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use cucumber::gherkin::{Feature, GherkinEnv};
-use shakedown_steps::baseline::{Baseline, NagiosChecks, VERSION, gather};
+use shakedown_steps::baseline::{BASELINE_PHRASE, Baseline, NagiosChecks, VERSION, gather};
+use shakedown_steps::catalogue::step_line;
 use shakedown_steps::session::password_variables;
 use shakedown_steps::{Deadline, Host, Limit, LocalHost, PluginRunner};
 
@@ -127,10 +128,11 @@ fn feature(file: &Path, as_given: &Path) -> Result<Feature, Error> {
             problem: "a path holding `\"`, `\\` or a line break cannot be written into a step".into(),
         });
     }
+    let step = step_line(BASELINE_PHRASE, &[&format!("\"{shown}\"")]);
     let text = format!(
         "Feature: The servers since the baseline\n\
          \n  Scenario: Nothing on the server has regressed\n    \
-         Then nothing on the server should have regressed since the baseline \"{shown}\"\n"
+         Then {step}\n"
     );
     let feature = Feature::parse(&text, GherkinEnv::default()).map_err(|error| Error::InvalidValue {
         what: "the baseline file",

@@ -12,6 +12,7 @@ mod deadline;
 mod failure;
 mod http;
 mod machine;
+pub mod phrases;
 mod probes;
 pub mod read_input;
 pub mod redact;

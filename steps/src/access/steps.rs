@@ -16,7 +16,11 @@ use crate::world::ShakedownWorld;
 const PHRASE_DOMAIN: &str = "access";
 
 /// a table: first column `path`, one column per role (`anonymous` included); cells `allowed`, `denied` or `login`
-#[phrase("the access matrix should hold:", example = "the access matrix should hold:")]
+#[phrase(
+    "the access matrix should hold:",
+    example = "the access matrix should hold:",
+    text = MATRIX_PHRASE
+)]
 async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), StepFailure> {
     let table = step
         .table

@@ -6,17 +6,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
+use cucumber::gherkin::{Feature, GherkinEnv, Step};
 use regex::Regex;
 
 use crate::deadline::Deadline;
 use crate::machine::Host;
-use crate::probes::{PluginRunner, State};
-
-/// `Then the Nagios check "…" should be OK`, the check in either kind of quote, as `init`
-/// writes it.
-static CHECK_STEP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"the Nagios check (?:"([^"]*)"|'([^']*)') should be OK\s*$"#).expect("a valid pattern")
-});
+use crate::probes::{NAGIOS_OK_PHRASE, PluginRunner, State};
 
 /// The checks to run, and the probes' plugin runner that runs them as the Nagios step would.
 #[derive(Debug, Clone, Default)]
@@ -36,13 +31,35 @@ impl NagiosChecks {
     }
 }
 
+/// The checks of the feature's `the Nagios check {string} should be OK` steps, read by the
+/// Gherkin parser as a run reads them: in backgrounds, scenarios and rules, never in comments.
+/// A feature that does not parse has none.
 fn check_commands(feature: &str) -> Vec<String> {
-    feature
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .filter_map(|line| {
-            let found = CHECK_STEP.captures(line)?;
-            Some(found.get(1).or_else(|| found.get(2))?.as_str().to_owned())
+    static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+        cucumber::codegen::Expression::regex(NAGIOS_OK_PHRASE).expect("a registered phrase compiles")
+    });
+    let Ok(feature) = Feature::parse(feature, GherkinEnv::default()) else {
+        return Vec::new();
+    };
+    let rules = feature.rules.iter();
+    let steps: Vec<&Step> = feature
+        .background
+        .iter()
+        .flat_map(|background| &background.steps)
+        .chain(feature.scenarios.iter().flat_map(|scenario| &scenario.steps))
+        .chain(rules.flat_map(|rule| {
+            let background = rule.background.iter().flat_map(|background| &background.steps);
+            background.chain(rule.scenarios.iter().flat_map(|scenario| &scenario.steps))
+        }))
+        .collect();
+    steps
+        .into_iter()
+        .filter_map(|step| {
+            Some(
+                crate::argument::captured(&PHRASE, &step.value)?
+                    .first()?
+                    .to_string(),
+            )
         })
         .collect()
 }

@@ -19,7 +19,8 @@ const PHRASE_DOMAIN: &str = "probes";
 #[phrase(
     "nothing on the server should have regressed since the baseline {string}",
     example = "nothing on the server should have regressed since the baseline \"reports/baseline.json\"",
-    runs_on_host
+    runs_on_host,
+    text = BASELINE_PHRASE
 )]
 async fn nothing_regressed(world: &mut ShakedownWorld, file: String) -> Result<(), StepFailure> {
     let deadline = world.deadline();

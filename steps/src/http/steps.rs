@@ -16,7 +16,11 @@ use crate::world::ShakedownWorld;
 const PHRASE_DOMAIN: &str = "http";
 
 /// GET, with the current role's session
-#[phrase("I request {string}", example = "I request \"/api/health\"")]
+#[phrase(
+    "I request {string}",
+    example = "I request \"/api/health\"",
+    text = REQUEST_PHRASE
+)]
 async fn request(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     send(world, Method::GET, &target, None).await
 }
@@ -39,7 +43,8 @@ async fn send_request(
 #[phrase(
     "the response status should be {int}",
     example = "the response status should be 200",
-    checks_status
+    checks_status,
+    text = STATUS_PHRASE
 )]
 fn status(world: &mut ShakedownWorld, expected: StatusCode) -> Result<(), StepFailure> {
     checks::status_is(last(world)?, expected.0)
@@ -66,7 +71,8 @@ fn does_not_contain(world: &mut ShakedownWorld, text: String) -> Result<(), Step
 /// a header of the last response, by name in any case
 #[phrase(
     "the response header {string} should contain {string}",
-    example = "the response header \"Content-Type\" should contain \"text/html\""
+    example = "the response header \"Content-Type\" should contain \"text/html\"",
+    text = HEADER_CONTAINS_PHRASE
 )]
 fn header(world: &mut ShakedownWorld, name: String, text: String) -> Result<(), StepFailure> {
     checks::header_contains(last(world)?, &name, &text)
@@ -75,7 +81,8 @@ fn header(world: &mut ShakedownWorld, name: String, text: String) -> Result<(), 
 /// JSONPath, e.g. `$.status`; compares the JSON value's text
 #[phrase(
     "the response JSON at {string} should be {string}",
-    example = "the response JSON at \"$.status\" should be \"ok\""
+    example = "the response JSON at \"$.status\" should be \"ok\"",
+    text = JSON_AT_PHRASE
 )]
 fn json(world: &mut ShakedownWorld, path: JsonQuery, expected: String) -> Result<(), StepFailure> {
     checks::json_at(last(world)?, &path, &expected)
@@ -93,7 +100,8 @@ fn arrives_within(world: &mut ShakedownWorld, limit: Milliseconds) -> Result<(),
 /// the last request was redirected, and its last hop went there
 #[phrase(
     "the response should redirect to {string}",
-    example = "the response should redirect to \"/accounts/login/\""
+    example = "the response should redirect to \"/accounts/login/\"",
+    text = REDIRECT_PHRASE
 )]
 fn redirects_to(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     let target = world.resolve(&target)?;

@@ -17,3 +17,4 @@ pub(crate) use cron::{is_system_crontab, parse_crontab};
 pub(crate) use nagios::State;
 pub use nagios::{PluginRunner, resource_macros, user_macro_number};
 pub use settings::ProbeSettings;
+pub use steps::NAGIOS_OK_PHRASE;

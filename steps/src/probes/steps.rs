@@ -87,7 +87,8 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
 #[phrase(
     "the Nagios check {string} should be OK",
     example = "the Nagios check \"check_http -H $SHAKEDOWN_HOST -p $SHAKEDOWN_PORT\" should be OK",
-    runs_on_host
+    runs_on_host,
+    text = NAGIOS_OK_PHRASE
 )]
 async fn nagios_ok(world: &mut ShakedownWorld, check: String) -> Result<(), StepFailure> {
     let run = run_plugin(world, &check).await?;

@@ -15,5 +15,6 @@ pub use cache::{RoleSession, Sessions, password_variables};
 pub use login::{LoginSettings, is_login_page};
 pub use methods::{ClientCertificate, LoginMethod};
 pub use secrets::{PasswordSource, RoleSettings, read_secret};
+pub use steps::NOT_LOGGED_IN_PHRASE;
 pub use totp::{SecondFactor, TotpAlgorithm, one_time_code_selector};
 pub(crate) use totp::{code_refused, no_second_factor};

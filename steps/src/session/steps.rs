@@ -25,7 +25,11 @@ async fn logged_in_as(world: &mut ShakedownWorld, role: String) -> Result<(), St
 }
 
 /// an anonymous visitor: no cookies
-#[phrase("I am not logged in", example = "I am not logged in")]
+#[phrase(
+    "I am not logged in",
+    example = "I am not logged in",
+    text = NOT_LOGGED_IN_PHRASE
+)]
 fn not_logged_in(world: &mut ShakedownWorld) {
     world.become_anonymous();
 }
