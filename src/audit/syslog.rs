@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shakedown_steps::redact::redact;
-use shakedown_steps::{Host, Invocation, LocalHost, RunError};
+use shakedown_steps::{Deadline, Host, Invocation, Limit, LocalHost, RunError};
 
 use super::{Counts, Record};
 use crate::output::tell;
@@ -76,7 +76,10 @@ async fn log_line(host: &dyn Host, line: &str) -> Result<(), String> {
         args: vec!["-c".into(), LOGGER_SCRIPT.into(), "shakedown".into(), line.into()],
         ..Invocation::default()
     };
-    match host.run(&invocation, SYSLOG_LIMIT).await {
+    match host
+        .run(&invocation, Deadline::after(SYSLOG_LIMIT, Limit::Step))
+        .await
+    {
         Ok(finished) if finished.code == Some(0) => Ok(()),
         Ok(finished) => {
             let said = finished.stderr.lines().rev().find(|said| !said.trim().is_empty());

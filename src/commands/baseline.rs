@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use cucumber::gherkin::{Feature, GherkinEnv};
-use shakedown_steps::baseline::{Baseline, NagiosChecks, VERSION, gather};
-use shakedown_steps::{Deadline, Host, Limit, LocalHost};
+use shakedown_steps::baseline::{BASELINE_PHRASE, Baseline, NagiosChecks, VERSION, gather};
+use shakedown_steps::catalogue::step_line;
+use shakedown_steps::session::password_variables;
+use shakedown_steps::{Deadline, Host, Limit, LocalHost, PluginRunner};
 
 use crate::cli::{BaselineTarget, CompareArgs, OutputFormat, RecordArgs, Selection};
 use crate::error::{Error, exit};
@@ -36,12 +38,13 @@ pub async fn record(args: RecordArgs, working_dir: &Path) -> Result<i32, Error> 
             .collect(),
     };
     let settings = &plan.steps.probes.baseline;
-    let checks = NagiosChecks::from_feature(
-        &settings.monitoring_feature,
-        &plan.steps.probes.nagios_plugin_dir,
+    let runner = PluginRunner::new(
+        &plan.steps.probes,
         &plan.steps.base_url,
-    )
-    .await;
+        password_variables(&plan.steps.roles),
+        &plan.steps.config_dir,
+    );
+    let checks = NagiosChecks::from_feature(&settings.monitoring_feature, runner).await;
     let deadline = Deadline::after(plan.steps.scenario_timeout, Limit::Scenario);
     let gathered = futures::future::join_all(
         hosts
@@ -131,10 +134,11 @@ fn feature(file: &Path, as_given: &Path) -> Result<Feature, Error> {
             problem: "a path holding `\"`, `\\` or a line break cannot be written into a step".into(),
         });
     }
+    let step = step_line(BASELINE_PHRASE, &[&format!("\"{shown}\"")]);
     let text = format!(
         "Feature: The servers since the baseline\n\
          \n  Scenario: Nothing on the server has regressed\n    \
-         Then nothing on the server should have regressed since the baseline \"{shown}\"\n"
+         Then {step}\n"
     );
     let feature = Feature::parse(&text, GherkinEnv::default()).map_err(|error| Error::InvalidValue {
         what: "the baseline file",

@@ -11,7 +11,7 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
 use cucumber::gherkin::{Feature, Scenario};
-use shakedown_steps::catalogue::StepDomains;
+use shakedown_steps::catalogue::HostSteps;
 use shakedown_steps::{Deadline, Host, LocalHost, SshHost, SshSettings, StepFailure};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
@@ -93,7 +93,7 @@ impl Fleet {
     /// kept here, by the copy's id.
     pub fn expand(&mut self, features: Vec<Feature>) -> Result<Vec<Feature>, Error> {
         let mut assigned = HashMap::new();
-        let domains = StepDomains::new();
+        let host_steps = HostSteps::new();
         let expanded = features
             .into_iter()
             .map(|mut feature| {
@@ -101,7 +101,7 @@ impl Fleet {
                     .background
                     .iter()
                     .flat_map(|background| &background.steps)
-                    .any(|step| domains.probes_a_server(&step.value));
+                    .any(|step| host_steps.runs_on_host(&step.value));
                 let path = feature.path.clone();
                 let mut expand =
                     |scenarios: Vec<Scenario>, rule_probes: bool| -> Result<Vec<Scenario>, Error> {
@@ -112,7 +112,7 @@ impl Fleet {
                                 || scenario
                                     .steps
                                     .iter()
-                                    .any(|step| domains.probes_a_server(&step.value));
+                                    .any(|step| host_steps.runs_on_host(&step.value));
                             let hosts =
                                 self.hosts_for(&scenario, probes)
                                     .map_err(|group| Error::UnknownGroup {
@@ -143,7 +143,7 @@ impl Fleet {
                         .background
                         .iter()
                         .flat_map(|background| &background.steps)
-                        .any(|step| domains.probes_a_server(&step.value));
+                        .any(|step| host_steps.runs_on_host(&step.value));
                     rule.scenarios = expand(std::mem::take(&mut rule.scenarios), rule_probes)?;
                 }
                 Ok(feature)

@@ -23,11 +23,15 @@ pub struct Documented {
     pub meaning: &'static str,
     /// Whether the phrase's first `{string}` names a role.
     pub names_role: bool,
+    /// Whether a scenario holding the phrase looks at a server, and so runs once per host.
+    pub runs_on_host: bool,
+    /// Whether the phrase's first argument is the response status the scenario expects.
+    pub checks_status: bool,
     /// Reads the phrase's arguments (as its regex captured them) into their kinds, as the step
     /// does when it runs.
     pub read_arguments: fn(&[&str]) -> Result<(), StepFailure>,
-    /// `shakedown_steps::http::steps`: the domain is the module after the crate.
-    pub module: &'static str,
+    /// The domain that groups it in the catalogue (`http`, `probes`): its file's `PHRASE_DOMAIN`.
+    pub domain: &'static str,
 }
 
 inventory::collect!(Documented);
@@ -64,7 +68,7 @@ pub fn argument_problem(step_text: &str) -> Option<StepFailure> {
 /// One registered phrase.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Entry {
-    /// The step library's domain (module) that implements it: `http`, `session`, ...
+    /// The domain that groups it in the catalogue: `http`, `session`, ...
     pub domain: String,
     /// The phrase as a cucumber expression.
     pub phrase: String,
@@ -150,7 +154,7 @@ pub fn live() -> Vec<Entry> {
             let registered = patterns().any(|regex| regex.is_match(documented.example));
             let keywords = if registered { KEYWORDS.to_vec() } else { Vec::new() };
             Entry {
-                domain: domain_of(documented.module).to_owned(),
+                domain: documented.domain.to_owned(),
                 phrase: documented.phrase.to_owned(),
                 example: documented.example.to_owned(),
                 meaning: documented.meaning.to_owned(),
@@ -168,47 +172,71 @@ pub fn live() -> Vec<Entry> {
     entries
 }
 
-/// Which domain a step line belongs to, to tell the scenarios that look at a server (and run
-/// once per host) from those that look at the site.
-pub struct StepDomains {
-    patterns: Vec<(Regex, &'static str)>,
+/// The step lines whose phrase declares `runs_on_host`: a scenario holding one looks at a server
+/// and runs once per host.
+pub struct HostSteps {
+    patterns: Vec<Regex>,
 }
 
-impl StepDomains {
+impl HostSteps {
     pub fn new() -> Self {
         let patterns = inventory::iter::<Documented>
             .into_iter()
+            .filter(|documented| documented.runs_on_host)
             .filter_map(|documented| {
-                let regex = patterns().find(|regex| regex.is_match(documented.example))?;
-                Some((regex.clone(), domain_of(documented.module)))
+                patterns()
+                    .find(|regex| regex.is_match(documented.example))
+                    .cloned()
             })
             .collect();
         Self { patterns }
     }
 
-    /// `probes`, `http`, ...; `None` for a line no phrase matches.
-    pub fn of(&self, step_text: &str) -> Option<&'static str> {
-        self.patterns
-            .iter()
-            .find(|(regex, _)| regex.is_match(step_text))
-            .map(|(_, domain)| *domain)
-    }
-
     /// Whether a step line looks at a server rather than at the site.
-    pub fn probes_a_server(&self, step_text: &str) -> bool {
-        matches!(self.of(step_text), Some("probes" | "wsgi"))
+    pub fn runs_on_host(&self, step_text: &str) -> bool {
+        self.patterns.iter().any(|regex| regex.is_match(step_text))
     }
 }
 
-impl Default for StepDomains {
+impl Default for HostSteps {
     fn default() -> Self {
         Self::new()
     }
 }
 
-/// `shakedown_steps::http::steps` → `http`.
-fn domain_of(module: &str) -> &str {
-    module.split("::").nth(1).unwrap_or(module)
+/// The status a step line names, as written, when its phrase declares `checks_status`: the text
+/// after the phrase's words before its first parameter (`200`, or an outline's `<status>`).
+pub(crate) fn checked_status(step_text: &str) -> Option<&str> {
+    let text = step_text.trim();
+    inventory::iter::<Documented>
+        .into_iter()
+        .filter(|documented| documented.checks_status)
+        .find_map(|documented| text.strip_prefix(words_before_parameters(documented.phrase)))
+        .map(str::trim)
+}
+
+/// `the response status should be ` of `the response status should be {int}`.
+fn words_before_parameters(phrase: &str) -> &str {
+    phrase.split_once('{').map_or(phrase, |(words, _)| words)
+}
+
+/// A step line of `phrase` (a cucumber expression, as a `text = NAME` constant holds it) with
+/// `arguments` in its parameters' places, in order, each as the line shows it (a string in its
+/// quotes): what `init` and the baseline write.
+pub fn step_line(phrase: &str, arguments: &[&str]) -> String {
+    let mut line = String::new();
+    let mut rest = phrase;
+    let mut arguments = arguments.iter();
+    while let Some((before, after)) = rest.split_once('{') {
+        line.push_str(before);
+        let Some((_, after)) = after.split_once('}') else {
+            break;
+        };
+        line.push_str(arguments.next().copied().unwrap_or_default());
+        rest = after;
+    }
+    line.push_str(rest);
+    line
 }
 
 /// Where a domain's phrases appear in the vocabulary; unknown domains come last.
@@ -323,18 +351,12 @@ mod tests {
 
     #[test]
     fn the_phrases_check_reads_roles_from_are_registered_ones() {
-        let phrases: Vec<String> = live().into_iter().map(|entry| entry.phrase).collect();
         let naming_roles: Vec<&str> = role_phrases().collect();
         assert_eq!(naming_roles.len(), 5, "{naming_roles:?}");
         assert!(naming_roles.contains(&"I am logged in as {string}"));
         for phrase in naming_roles {
             assert!(phrase.contains("{string}"), "{phrase}");
         }
-        assert!(
-            phrases
-                .iter()
-                .any(|phrase| phrase == crate::access::MATRIX_PHRASE)
-        );
     }
 
     #[test]
@@ -356,18 +378,40 @@ mod tests {
 
     #[test]
     fn step_lines_are_told_apart_by_what_they_look_at() {
-        let domains = StepDomains::new();
-        assert!(domains.probes_a_server("the service \"cron\" should be running"));
-        assert!(domains.probes_a_server("the WSGI file \"a.py\" should load with the virtualenv \"v\""));
-        assert!(!domains.probes_a_server("I request \"/\""));
-        assert_eq!(domains.of("I request \"/\""), Some("http"));
-        assert_eq!(domains.of("the moon is cheese"), None);
+        let host_steps = HostSteps::new();
+        assert!(host_steps.runs_on_host("the service \"cron\" should be running"));
+        assert!(host_steps.runs_on_host("the WSGI file \"a.py\" should load with the virtualenv \"v\""));
+        assert!(
+            host_steps
+                .runs_on_host("nothing on the server should have regressed since the baseline \"b.json\"")
+        );
+        assert!(!host_steps.runs_on_host("I request \"/\""));
+        assert!(
+            !host_steps.runs_on_host("the TLS certificate of \"a.test\" should be valid for at least 5 days")
+        );
+        assert!(!host_steps.runs_on_host("the moon is cheese"));
     }
 
     #[test]
-    fn domains_come_from_the_implementing_module() {
-        assert_eq!(domain_of("shakedown_steps::http::steps"), "http");
-        assert_eq!(domain_of("shakedown_steps::session::steps"), "session");
+    fn the_status_a_step_checks_is_read_where_its_phrase_declares_it() {
+        assert_eq!(checked_status(" the response status should be 404 "), Some("404"));
+        assert_eq!(
+            checked_status("the response status should be <status>"),
+            Some("<status>")
+        );
+        assert_eq!(checked_status("I request \"/\""), None);
+    }
+
+    #[test]
+    fn a_step_line_is_its_phrase_with_the_arguments_in_place() {
+        assert_eq!(
+            step_line(
+                "the response header {string} should contain {string}",
+                &["\"Vary\"", "\"<x>\""]
+            ),
+            "the response header \"Vary\" should contain \"<x>\""
+        );
+        assert_eq!(step_line("I am not logged in", &[]), "I am not logged in");
     }
 
     #[test]

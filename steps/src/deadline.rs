@@ -100,6 +100,17 @@ impl Deadline {
         tokio::time::timeout_at(self.at, work).await.ok()
     }
 
+    /// Waits for `work` made of calls that each end by this deadline too: once it has come,
+    /// `None`, even when a call's own timeout answered at the same instant, so the caller's
+    /// timeout failure is the one told rather than what a cut call made of it.
+    pub async fn run_before<F: Future>(&self, work: F) -> Option<F::Output> {
+        tokio::select! {
+            biased;
+            () = tokio::time::sleep_until(self.at) => None,
+            done = work => Some(done),
+        }
+    }
+
     /// The timeout failure for `what` ("the plugin", "no complete answer"): names the limit.
     pub fn exceeded(&self, what: impl fmt::Display) -> StepFailure {
         StepFailure::timeout(format!("{what} within {self}"))

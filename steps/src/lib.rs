@@ -3,14 +3,16 @@
 
 pub mod access;
 mod argument;
+pub mod baseline;
 pub mod browser;
 pub mod catalogue;
-pub mod children;
 pub mod content;
 mod context;
 mod deadline;
 mod failure;
 mod http;
+mod machine;
+pub mod phrases;
 mod probes;
 pub mod read_input;
 pub mod redact;
@@ -25,10 +27,11 @@ mod wsgi;
 pub use context::{ContentSettings, RunContext, StepSettings, install_run_context};
 pub use deadline::{Deadline, Limit};
 pub use failure::{Attachment, FailureKind, StepFailure, StepResult};
-pub use probes::baseline;
-pub use probes::{
-    Connection, DestinationError, FileFacts, Finished, Host, Invocation, LocalHost, ProbeSettings, Process,
-    RunError, SshDestination, SshHost, SshSettings, resource_macros, user_macro_number,
+pub use machine::children;
+pub use machine::{
+    Connection, DestinationError, FileFacts, Finished, Host, Invocation, LocalHost, Process, RunError,
+    SshDestination, SshHost, SshSettings,
 };
+pub use probes::{PluginRunner, ProbeSettings, resource_macros, user_macro_number};
 pub use text::acts_on_terminal;
 pub use world::ShakedownWorld;

@@ -16,7 +16,8 @@ use crate::context::{RunContext, current_run_context};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::HttpState;
-use crate::probes::{Host, LocalHost, ProbeSettings, ProbeState};
+use crate::machine::{Host, LocalHost};
+use crate::probes::{ProbeSettings, ProbeState};
 use crate::session::Sessions;
 use crate::site::Site;
 
@@ -117,11 +118,6 @@ impl ShakedownWorld {
 
     pub(crate) fn host(&self) -> &dyn Host {
         self.host.as_ref()
-    }
-
-    /// The host, for work that outlives a borrow of the World.
-    pub(crate) fn shared_host(&self) -> Arc<dyn Host> {
-        Arc::clone(&self.host)
     }
 
     pub(crate) fn probe_settings(&self) -> &ProbeSettings {

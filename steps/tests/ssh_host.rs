@@ -10,10 +10,19 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use shakedown_steps::{Connection, Host, Invocation, LocalHost, RunError, SshHost, SshSettings};
+use shakedown_steps::{
+    Connection, Deadline, Host, Invocation, Limit, LocalHost, RunError, SshHost, SshSettings,
+};
 use support::sshd::{Sshd, free_port};
 
-const LIMIT: Duration = Duration::from_secs(20);
+/// A deadline far enough away that only a hung call meets it.
+fn limit() -> Deadline {
+    within(Duration::from_secs(20))
+}
+
+fn within(limit: Duration) -> Deadline {
+    Deadline::after(limit, Limit::Step)
+}
 
 fn host_for(server: &Sshd) -> SshHost {
     SshHost::new("web1", server.destination(), server.settings())
@@ -58,7 +67,7 @@ async fn every_host_call_works_on_the_server() {
 
     // Commands: output, status, variables, folder, plugin folders, missing programs.
     let finished = host
-        .run(&sh("echo out; echo err >&2; exit 3"), LIMIT)
+        .run(&sh("echo out; echo err >&2; exit 3"), limit())
         .await
         .expect("runs");
     assert_eq!(
@@ -75,16 +84,16 @@ async fn every_host_call_works_on_the_server() {
         cwd: Some(PathBuf::from("/tmp")),
         ..Invocation::default()
     };
-    let finished = host.run(&invocation, LIMIT).await.expect("the plugin runs");
+    let finished = host.run(&invocation, limit()).await.expect("the plugin runs");
     assert_eq!(finished.stdout, "OK - it's \"quoted\" from /tmp\n");
     let missing = Invocation {
         program: "no-such-program-here".into(),
         ..Invocation::default()
     };
-    let outcome = host.run(&missing, LIMIT).await;
+    let outcome = host.run(&missing, limit()).await;
     assert!(matches!(outcome, Err(RunError::NotFound)), "{outcome:?}");
     let chatty = host
-        .run(&sh("head -c 3000000 /dev/zero"), LIMIT)
+        .run(&sh("head -c 3000000 /dev/zero"), limit())
         .await
         .expect("runs");
     assert_eq!(
@@ -96,13 +105,16 @@ async fn every_host_call_works_on_the_server() {
     // Files.
     let file = folder.path().join("settings file.conf");
     std::fs::write(&file, b"line one\nline \x00two\n").expect("file");
-    assert_eq!(host.read(&file).await.expect("read"), b"line one\nline \x00two\n");
+    assert_eq!(
+        host.read(&file, limit()).await.expect("read"),
+        b"line one\nline \x00two\n"
+    );
     let error = host
-        .read(&folder.path().join("absent"))
+        .read(&folder.path().join("absent"), limit())
         .await
         .expect_err("absent");
     assert_eq!(error.kind(), io::ErrorKind::NotFound, "{error}");
-    let facts = host.metadata(&file).await.expect("facts");
+    let facts = host.metadata(&file, limit()).await.expect("facts");
     assert!(!facts.is_dir && !facts.executable, "{facts:?}");
     let local = std::fs::metadata(&file)
         .expect("local facts")
@@ -118,46 +130,56 @@ async fn every_host_call_works_on_the_server() {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).expect("chmod");
     }
-    let remote = host.metadata(&file).await.expect("facts");
-    let local = LocalHost.metadata(&file).await.expect("local facts");
+    let remote = host.metadata(&file, limit()).await.expect("facts");
+    let local = LocalHost.metadata(&file, limit()).await.expect("local facts");
     assert_eq!(remote.mode, 0o640, "{remote:?}");
     assert_eq!((&remote.owner, &remote.group), (&local.owner, &local.group));
     assert!(!remote.owner.is_empty() && !remote.group.is_empty(), "{remote:?}");
-    assert!(host.metadata(folder.path()).await.expect("folder").is_dir);
-    assert!(host.metadata(&plugin).await.expect("plugin").executable);
-    let mut names = host.list_dir(folder.path()).await.expect("listed");
+    assert!(
+        host.metadata(folder.path(), limit())
+            .await
+            .expect("folder")
+            .is_dir
+    );
+    assert!(host.metadata(&plugin, limit()).await.expect("plugin").executable);
+    let mut names = host.list_dir(folder.path(), limit()).await.expect("listed");
     names.sort();
     assert_eq!(names, ["check_here", "settings file.conf"]);
-    let error = host.list_dir(&file).await.expect_err("not a folder");
+    let error = host.list_dir(&file, limit()).await.expect_err("not a folder");
     assert_eq!(error.kind(), io::ErrorKind::NotADirectory, "{error}");
 
     // Programs.
     let found = host
-        .find_program("check_here", &[folder.path().to_path_buf()])
+        .find_program("check_here", &[folder.path().to_path_buf()], limit())
         .await
         .expect("asked");
     assert_eq!(found, Some(plugin.clone()));
-    assert!(host.find_program("sh", &[]).await.expect("asked").is_some());
+    assert!(
+        host.find_program("sh", &[], limit())
+            .await
+            .expect("asked")
+            .is_some()
+    );
     assert_eq!(
-        host.find_program("no-such-program-here", &[])
+        host.find_program("no-such-program-here", &[], limit())
             .await
             .expect("asked"),
         None
     );
     let by_path = host
-        .find_program(&plugin.to_string_lossy(), &[])
+        .find_program(&plugin.to_string_lossy(), &[], limit())
         .await
         .expect("asked");
     assert_eq!(by_path, Some(plugin.clone()));
 
     // Ports, from the server: its own sshd is open, a released port is not.
     let open = host
-        .connect_tcp("127.0.0.1", server.port, LIMIT)
+        .connect_tcp("127.0.0.1", server.port, limit())
         .await
         .expect("asked");
     assert_eq!(open, Connection::Accepted);
     let closed = host
-        .connect_tcp("localhost", free_port(), LIMIT)
+        .connect_tcp("localhost", free_port(), limit())
         .await
         .expect("asked");
     assert!(
@@ -176,7 +198,7 @@ async fn every_host_call_works_on_the_server() {
         .spawn()
         .expect("sleep");
     let pid = sleeper.id().expect("pid");
-    let processes = host.processes().await.expect("listed");
+    let processes = host.processes(limit()).await.expect("listed");
     let group = nix::unistd::Pid::from_raw(i32::try_from(pid).expect("a pid"));
     let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
     let _ = sleeper.wait().await;
@@ -188,7 +210,7 @@ async fn every_host_call_works_on_the_server() {
     assert_eq!(seen.args, ["sh", "-c", "sleep 3600.25; :", "every host call"]);
 
     host.close().await;
-    let after = host.run(&sh("true"), LIMIT).await;
+    let after = host.run(&sh("true"), limit()).await;
     let Err(RunError::Start(error)) = after else {
         panic!("{after:?}")
     };
@@ -201,13 +223,15 @@ async fn one_connection_serves_every_command_of_a_host() {
     let host = host_for(&server);
     // More at once than sshd's sessions per connection: they wait their turn, never reconnect.
     let command = sh("sleep 0.2; echo ran");
-    let runs = futures::future::join_all((0..24).map(|_| host.run(&command, LIMIT))).await;
+    let runs = futures::future::join_all((0..24).map(|_| host.run(&command, limit()))).await;
     for run in &runs {
         assert_eq!(run.as_ref().expect("runs").stdout, "ran\n");
     }
-    host.read(Path::new("/etc/hostname")).await.expect("read");
-    host.processes().await.expect("processes");
-    host.connect_tcp("127.0.0.1", server.port, LIMIT)
+    host.read(Path::new("/etc/hostname"), limit())
+        .await
+        .expect("read");
+    host.processes(limit()).await.expect("processes");
+    host.connect_tcp("127.0.0.1", server.port, limit())
         .await
         .expect("asked");
     host.close().await;
@@ -223,7 +247,7 @@ async fn a_hung_command_is_killed_on_the_server_at_its_limit() {
     let outcome = host
         .run(
             &sh("echo before; sleep 3127.5 & sleep 3128.5"),
-            Duration::from_secs(2),
+            within(Duration::from_secs(2)),
         )
         .await;
     let Err(RunError::TimedOut { stdout, .. }) = outcome else {
@@ -240,13 +264,35 @@ async fn a_hung_command_is_killed_on_the_server_at_its_limit() {
         "a remote process was left"
     );
 
-    // A probe the caller stops waiting for (a read from a pipe nobody writes) is killed too.
+    // A call that never returns (a read from a pipe nobody writes) ends at its deadline as a
+    // timeout, and what it ran on the server is killed.
     let fifo = server.path("never-written");
     let status = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
     assert!(status.success());
-    let read = tokio::time::timeout(Duration::from_secs(2), host.read(&fifo)).await;
-    assert!(read.is_err(), "{read:?}");
     let marker = format!("cat -- {}", fifo.display());
+    let started = Instant::now();
+    let error = host
+        .read(&fifo, within(Duration::from_secs(1)))
+        .await
+        .expect_err("nobody writes");
+    assert_eq!(error.kind(), io::ErrorKind::TimedOut, "{error}");
+    assert_eq!(
+        error.to_string(),
+        "web1 did not answer within 1s (`limits.step_timeout`)"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        gone(&marker, Duration::from_secs(5)).await,
+        "the remote `cat` was left running after its deadline"
+    );
+
+    // A probe the caller stops waiting for is killed too.
+    let read = tokio::time::timeout(Duration::from_secs(2), host.read(&fifo, limit())).await;
+    assert!(read.is_err(), "{read:?}");
     assert!(
         gone(&marker, Duration::from_secs(5)).await,
         "the remote `cat` was left running"
@@ -259,7 +305,10 @@ async fn a_command_that_left_its_group_is_killed_on_the_server_at_its_limit() {
     let server = Sshd::start();
     let host = host_for(&server);
     let outcome = host
-        .run(&sh("setsid sleep 3141.5 & sleep 3142.5"), Duration::from_secs(1))
+        .run(
+            &sh("setsid sleep 3141.5 & sleep 3142.5"),
+            within(Duration::from_secs(1)),
+        )
         .await;
     assert!(matches!(outcome, Err(RunError::TimedOut { .. })), "{outcome:?}");
     assert!(
@@ -285,7 +334,10 @@ async fn what_a_server_prints_before_the_command_is_passed_over_without_filling_
     let server =
         Sshd::start_with("ForceCommand head -c 100000000 /dev/zero; echo; eval \"$SSH_ORIGINAL_COMMAND\"");
     let host = host_for(&server);
-    let finished = host.run(&sh("echo after the banner"), LIMIT).await.expect("runs");
+    let finished = host
+        .run(&sh("echo after the banner"), limit())
+        .await
+        .expect("runs");
     assert_eq!(finished.stdout, "after the banner\n");
     let peak = peak_memory_kib();
     assert!(
@@ -308,7 +360,10 @@ async fn an_unknown_or_changed_host_key_is_refused() {
             ..server.settings()
         },
     );
-    let error = host.read(Path::new("/etc/hostname")).await.expect_err("refused");
+    let error = host
+        .read(Path::new("/etc/hostname"), limit())
+        .await
+        .expect_err("refused");
     let message = error.to_string();
     let expected = format!(
         "cannot connect to web1 over SSH (`{}`): the host key of `[127.0.0.1]:{}` is not in `{}`, and unknown keys are never accepted",
@@ -351,7 +406,7 @@ async fn an_unknown_or_changed_host_key_is_refused() {
             ..server.settings()
         },
     );
-    let outcome = host.run(&sh("true"), LIMIT).await;
+    let outcome = host.run(&sh("true"), limit()).await;
     let Err(RunError::Start(error)) = outcome else {
         panic!("{outcome:?}")
     };
@@ -378,7 +433,10 @@ async fn an_unreachable_server_fails_quickly_and_once() {
         },
     );
     let started = Instant::now();
-    let error = host.metadata(Path::new("/")).await.expect_err("unreachable");
+    let error = host
+        .metadata(Path::new("/"), limit())
+        .await
+        .expect_err("unreachable");
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -393,7 +451,7 @@ async fn an_unreachable_server_fails_quickly_and_once() {
     );
     // The run does not knock again: the next probe fails at once, with the same reason.
     let again = Instant::now();
-    let outcome = host.connect_tcp("localhost", 80, LIMIT).await;
+    let outcome = host.connect_tcp("localhost", 80, limit()).await;
     assert_eq!(outcome.expect_err("unreachable").to_string(), error.to_string());
     assert!(
         again.elapsed() < Duration::from_millis(100),
@@ -440,21 +498,24 @@ async fn a_lost_connection_is_opened_again_and_the_probe_passes() {
     let server = Sshd::start();
     let host = host_for(&server);
     assert_eq!(
-        host.run(&sh("echo one"), LIMIT).await.expect("runs").stdout,
+        host.run(&sh("echo one"), limit()).await.expect("runs").stdout,
         "one\n"
     );
 
     // The master killed outright (its socket left behind), then ended politely (socket gone).
     for signal in [Signal::SIGKILL, Signal::SIGTERM] {
         kill_master(server.port, signal).await;
-        let finished = host.run(&sh("echo again"), LIMIT).await;
+        let finished = host.run(&sh("echo again"), limit()).await;
         assert_eq!(finished.expect("runs again").stdout, "again\n", "after {signal}");
     }
     // The master alive but its socket gone: the command cannot reach the server through it, so
     // it is run over a new connection.
     let (_, socket) = master_of(server.port);
     std::fs::remove_file(&socket).expect("the control socket is removed");
-    let facts = host.metadata(Path::new("/etc/hostname")).await.expect("facts");
+    let facts = host
+        .metadata(Path::new("/etc/hostname"), limit())
+        .await
+        .expect("facts");
     assert!(!facts.is_dir);
     assert_eq!(server.accepted_logins(), 4, "{}", server.log());
     host.close().await;
@@ -467,7 +528,7 @@ async fn a_command_cut_off_by_a_lost_connection_is_not_run_twice() {
     let folder = tempfile::tempdir().expect("temp dir");
     let runs = folder.path().join("runs");
     let command = sh(&format!("echo ran >> '{}'; sleep 3129.5", runs.display()));
-    let running = host.run(&command, LIMIT);
+    let running = host.run(&command, limit());
     let cut = async {
         while !runs.exists() {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -499,7 +560,7 @@ async fn a_command_cut_off_by_a_lost_connection_is_not_run_twice() {
     );
     // The next probe is not stuck with the lost connection.
     assert_eq!(
-        host.run(&sh("echo next"), LIMIT).await.expect("runs").stdout,
+        host.run(&sh("echo next"), limit()).await.expect("runs").stdout,
         "next\n"
     );
     host.close().await;
@@ -516,11 +577,11 @@ async fn a_connection_that_cannot_be_opened_again_fails_on_time_and_the_next_pro
             ..server.settings()
         },
     );
-    host.run(&sh("true"), LIMIT).await.expect("runs");
+    host.run(&sh("true"), limit()).await.expect("runs");
     server.stop();
     kill_master(server.port, nix::sys::signal::Signal::SIGKILL).await;
     let started = Instant::now();
-    let outcome = host.run(&sh("true"), Duration::from_secs(5)).await;
+    let outcome = host.run(&sh("true"), within(Duration::from_secs(5))).await;
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
@@ -540,7 +601,7 @@ async fn a_connection_that_cannot_be_opened_again_fails_on_time_and_the_next_pro
     );
     server.restart();
     assert_eq!(
-        host.run(&sh("echo back"), LIMIT).await.expect("runs").stdout,
+        host.run(&sh("echo back"), limit()).await.expect("runs").stdout,
         "back\n"
     );
     host.close().await;

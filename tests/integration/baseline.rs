@@ -413,3 +413,47 @@ fn a_monitoring_check_that_was_ok_and_is_critical_now_is_a_regression() {
             "the Nagios check `{check}` was OK before the deployment and is CRITICAL now"
         ));
 }
+
+#[test]
+fn a_baseline_plugin_never_sees_a_role_password_in_its_environment() {
+    let _machine = MACHINE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let project = Project::new(
+        "http://127.0.0.1:9/",
+        "[baseline]\ncrontabs = []\nuser_crontab = false\n\n\
+         [roles.clerk]\nusername = \"clerk\"\npassword_env = \"BASELINE_CLERK_PASSWORD\"\n",
+    );
+    // CRITICAL when the role's password reaches it: recorded and compared like any check.
+    let plugin = project.file(
+        "plugins/check_blind",
+        "#!/bin/sh\nif [ -n \"${BASELINE_CLERK_PASSWORD+set}\" ]; then\n  \
+         echo 'CRITICAL - a role password is in my environment'\n  exit 2\nfi\necho 'OK - blind'\n",
+    );
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    project.file(
+        "features/monitoring.feature",
+        "Feature: The checks\n  Scenario: blind\n    Then the Nagios check \"./plugins/check_blind\" should be OK\n",
+    );
+    project
+        .shakedown()
+        .env("BASELINE_CLERK_PASSWORD", "sesame-baseline")
+        .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
+        .run()
+        .expect_code(0);
+    let recorded = std::fs::read_to_string(project.path().join("baseline.json")).expect("written");
+    assert!(
+        recorded.contains("\"./plugins/check_blind\": \"OK\""),
+        "the recording plugin saw the password:\n{recorded}"
+    );
+    // The comparing plugin is the step's: blind too, so the check has not regressed.
+    let compared = project
+        .shakedown()
+        .env("BASELINE_CLERK_PASSWORD", "sesame-baseline")
+        .args(["baseline", "compare", "baseline.json", "--env", "test"])
+        .run();
+    assert!(
+        !compared.stdout.contains("check_blind"),
+        "the comparing plugin saw the password:\n{}",
+        compared.stdout
+    );
+}

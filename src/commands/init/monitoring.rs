@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+use shakedown_steps::catalogue::step_line;
+use shakedown_steps::phrases::NAGIOS_OK_PHRASE;
+
 use super::gherkin::quoted;
 use super::macros::user_references;
 
@@ -85,8 +88,10 @@ pub fn render(imported: &Imported, sources: &[String]) -> String {
             })
             .collect();
         scenarios.push_str(&format!(
-            "\n  # from {}{references}\n  Scenario: {}\n    Then the Nagios check {command} should be OK\n",
-            check.origin, check.title
+            "\n  # from {}{references}\n  Scenario: {}\n    Then {}\n",
+            check.origin,
+            check.title,
+            step_line(NAGIOS_OK_PHRASE, &[&command])
         ));
     }
     let mut text = format!(

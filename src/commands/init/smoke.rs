@@ -4,6 +4,12 @@
 //! it is (forbidden content, an address that expires, a server error) is listed at the end
 //! instead, with the reason.
 
+use shakedown_steps::catalogue::step_line;
+use shakedown_steps::phrases::{
+    CRAWL_CLEAN_PHRASE, HEADER_CONTAINS_PHRASE, JSON_AT_PHRASE, NOT_LOGGED_IN_PHRASE, PAGE_CLEAN_PHRASE,
+    REDIRECT_PHRASE, REQUEST_PHRASE, STATUS_PHRASE,
+};
+
 use super::explore::{Visit, Why};
 use super::gherkin::{comment_text, quoted, table};
 
@@ -29,44 +35,53 @@ pub fn render(visit: &Visit, base_url: &str) -> String {
          Edit it as your own: drop the pages not worth a check, add the text each\n  \
          page must show (`the response should contain \"...\"`), and once `[login]`\n  \
          and `[roles]` are set in shakedown.toml, add what each role may see.\n\n  \
-         Background:\n    Given I am not logged in\n",
-        found.join(", ")
+         Background:\n    Given {}\n",
+        found.join(", "),
+        step_line(NOT_LOGGED_IN_PHRASE, &[])
     );
+    // Every step line is its phrase's own text, with the arguments filled in.
+    let request_page = step_line(REQUEST_PHRASE, &["\"<page>\""]);
+    let status = |code: &str| step_line(STATUS_PHRASE, &[code]);
     if let Some(health) = &visit.health {
         text.push_str(&format!(
-            "\n  Scenario: The health check is green\n    When I request \"{}\"\n    Then the response status should be 200\n",
-            health.path
+            "\n  Scenario: The health check is green\n    When {}\n    Then {}\n",
+            step_line(REQUEST_PHRASE, &[&format!("\"{}\"", health.path)]),
+            status("200")
         ));
         if let Some(status) = health.status.as_deref().and_then(quoted) {
             text.push_str(&format!(
-                "    And the response JSON at \"$.status\" should be {status}\n"
+                "    And {}\n",
+                step_line(JSON_AT_PHRASE, &["\"$.status\"", &status])
             ));
         }
     }
     if !visit.answered.is_empty() {
-        text.push_str(
-            "\n  Scenario Outline: <page> answers a visitor\n    When I request \"<page>\"\n    \
-             Then the response status should be 200\n    And the page should contain no forbidden content\n\n    \
-             Examples:\n",
-        );
+        text.push_str(&format!(
+            "\n  Scenario Outline: <page> answers a visitor\n    When {request_page}\n    \
+             Then {}\n    And {}\n\n    Examples:\n",
+            status("200"),
+            step_line(PAGE_CLEAN_PHRASE, &[])
+        ));
         text.push_str(&pages_table(&visit.answered));
     }
     if let Some(login) = &visit.login_path
         && !visit.behind_login.is_empty()
     {
         text.push_str(&format!(
-            "\n  Scenario Outline: <page> asks a visitor to log in\n    When I request \"<page>\"\n    \
-             Then the response should redirect to \"{login}\"\n\n    Examples:\n"
+            "\n  Scenario Outline: <page> asks a visitor to log in\n    When {request_page}\n    \
+             Then {}\n\n    Examples:\n",
+            step_line(REDIRECT_PHRASE, &[&format!("\"{login}\"")])
         ));
         text.push_str(&pages_table(&visit.behind_login));
     }
     if !visit.http_auth.is_empty() {
-        text.push_str(
+        text.push_str(&format!(
             "\n  # These pages ask for HTTP authentication, which `[login]` (a form) cannot answer.\n  \
-             Scenario Outline: <page> asks for HTTP authentication\n    When I request \"<page>\"\n    \
-             Then the response status should be 401\n    \
-             And the response header \"WWW-Authenticate\" should contain \"<scheme>\"\n\n    Examples:\n",
-        );
+             Scenario Outline: <page> asks for HTTP authentication\n    When {request_page}\n    \
+             Then {}\n    And {}\n\n    Examples:\n",
+            status("401"),
+            step_line(HEADER_CONTAINS_PHRASE, &["\"WWW-Authenticate\"", "\"<scheme>\""])
+        ));
         let rows: Vec<Vec<String>> = std::iter::once(vec!["page".to_owned(), "scheme".to_owned()])
             .chain(
                 visit
@@ -77,10 +92,12 @@ pub fn render(visit: &Visit, base_url: &str) -> String {
             .collect();
         text.push_str(&table(TABLE_INDENT, &rows));
     }
-    let crawl = "\n  Scenario: Nothing a visitor can reach shows test strings or debug pages\n    \
-                 Then no page reachable from \"/\" should contain forbidden content\n";
+    let crawl = format!(
+        "\n  Scenario: Nothing a visitor can reach shows test strings or debug pages\n    Then {}\n",
+        step_line(CRAWL_CLEAN_PHRASE, &["\"/\""])
+    );
     match start_page_is_forbidden(visit) {
-        false => text.push_str(crawl),
+        false => text.push_str(&crawl),
         true => {
             text.push_str(
                 "\n  # The crawl starts at / and the forbidden-content rules fire there (see below):\n  \
@@ -253,5 +270,63 @@ Feature: The site answers a visitor
     Then no page reachable from "/" should contain forbidden content
 "#
         );
+    }
+
+    /// Every step line a feature holds, as the Gherkin parser reads it.
+    fn step_lines(feature: &str) -> Vec<String> {
+        let feature = cucumber::gherkin::Feature::parse(feature, cucumber::gherkin::GherkinEnv::default())
+            .expect("init writes Gherkin");
+        feature
+            .background
+            .iter()
+            .flat_map(|background| &background.steps)
+            .chain(feature.scenarios.iter().flat_map(|scenario| &scenario.steps))
+            .map(|step| step.value.clone())
+            .collect()
+    }
+
+    #[test]
+    fn every_step_init_writes_is_a_registered_phrase() {
+        let visit = Visit {
+            answered: vec!["/".into()],
+            behind_login: vec!["/dashboard/".into()],
+            login_path: Some("/accounts/login/".into()),
+            health: Some(Health {
+                path: "/api/health".into(),
+                status: Some("ok".into()),
+            }),
+            http_auth: vec![("/admin/".into(), "Basic".into())],
+            ..Visit::default()
+        };
+        let imported = super::super::monitoring::Imported {
+            checks: vec![super::super::monitoring::Check {
+                title: "check_load".into(),
+                origin: "nrpe.cfg:3".into(),
+                command: "check_load -w 5 -c 10".into(),
+            }],
+            skipped: Vec::new(),
+        };
+        let features = [
+            render(&visit, "http://site.test/"),
+            super::super::monitoring::render(&imported, &["nrpe.cfg".to_owned()]),
+        ];
+        let collection = shakedown_steps::catalogue::collection();
+        let lines: Vec<String> = features.iter().flat_map(|feature| step_lines(feature)).collect();
+        assert_eq!(lines.len(), 14, "every kind of step init writes: {lines:#?}");
+        for line in lines {
+            let step = cucumber::gherkin::Step {
+                keyword: String::new(),
+                ty: cucumber::gherkin::StepType::Then,
+                value: line.clone(),
+                docstring: None,
+                table: None,
+                span: Default::default(),
+                position: Default::default(),
+            };
+            assert!(
+                matches!(collection.find(&step), Ok(Some(_))),
+                "no registered phrase matches `{line}`"
+            );
+        }
     }
 }

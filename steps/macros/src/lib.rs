@@ -4,6 +4,13 @@
 //! structured failure to the runner whole, and adds the phrase, its example and its meaning (the function's doc comment) to the
 //! catalogue that `shakedown steps` prints and `docs/steps.md` is generated from. A phrase
 //! therefore cannot be added without its example and documentation.
+//!
+//! What the rest of shakedown does with a phrase is declared here too, never read from where
+//! its function sits: `names_role` (its first `{string}` is a role `check` looks up),
+//! `runs_on_host` (a scenario holding it runs once per host), `checks_status` (its first
+//! argument is the response status a scenario expects) and `text = NAME` (a `pub const NAME`
+//! holding the phrase, for code that writes or reads step lines). Its domain, which groups it in
+//! the catalogue, is the `PHRASE_DOMAIN` constant of the file it is written in.
 
 use proc_macro::TokenStream;
 use quote::{format_ident, quote};
@@ -27,6 +34,12 @@ struct PhraseArguments {
     /// `names_role = true`: the phrase's first `{string}` is a role of `[roles]`, which `check`
     /// looks up in the configuration before anything runs.
     names_role: bool,
+    /// `runs_on_host`: the phrase looks at a server, so its scenario runs once per host.
+    runs_on_host: bool,
+    /// `checks_status`: the phrase's first argument is the response status the scenario expects.
+    checks_status: bool,
+    /// `text = NAME`: a constant holding the phrase's text.
+    text: Option<syn::Ident>,
 }
 
 impl Parse for PhraseArguments {
@@ -39,24 +52,38 @@ impl Parse for PhraseArguments {
         }
         input.parse::<Token![=]>()?;
         let example: LitStr = input.parse()?;
-        let mut names_role = false;
+        let mut arguments = Self {
+            expression,
+            example,
+            names_role: false,
+            runs_on_host: false,
+            checks_status: false,
+            text: None,
+        };
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
                 break;
             }
             let key: syn::Ident = input.parse()?;
-            if key != "names_role" {
-                return Err(syn::Error::new(key.span(), "expected `names_role = true`"));
+            if key == "names_role" {
+                input.parse::<Token![=]>()?;
+                arguments.names_role = input.parse::<syn::LitBool>()?.value;
+            } else if key == "runs_on_host" {
+                arguments.runs_on_host = true;
+            } else if key == "checks_status" {
+                arguments.checks_status = true;
+            } else if key == "text" {
+                input.parse::<Token![=]>()?;
+                arguments.text = Some(input.parse()?);
+            } else {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "expected `names_role = true`, `runs_on_host`, `checks_status` or `text = NAME`",
+                ));
             }
-            input.parse::<Token![=]>()?;
-            names_role = input.parse::<syn::LitBool>()?.value;
         }
-        Ok(Self {
-            expression,
-            example,
-            names_role,
-        })
+        Ok(arguments)
     }
 }
 
@@ -113,6 +140,14 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
     let expression = &arguments.expression;
     let example = &arguments.example;
     let names_role = arguments.names_role;
+    let runs_on_host = arguments.runs_on_host;
+    let checks_status = arguments.checks_status;
+    let text_constant = arguments.text.as_ref().map(|name| {
+        quote! {
+            /// The phrase's text as its `#[phrase]` declares it.
+            pub const #name: &str = #expression;
+        }
+    });
     let name = &function.sig.ident;
     let implementation = format_ident!("{}_implementation", name);
     let read_arguments = format_ident!("{}_read_arguments", name);
@@ -135,6 +170,8 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
     let attributes = &function.attrs;
     let visibility = &function.vis;
     Ok(quote! {
+        #text_constant
+
         #(#attributes)*
         #[::cucumber::given(expr = #expression)]
         #visibility #outer_signature {
@@ -155,8 +192,10 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
                 example: #example,
                 meaning: #meaning,
                 names_role: #names_role,
+                runs_on_host: #runs_on_host,
+                checks_status: #checks_status,
                 read_arguments: #read_arguments,
-                module: ::std::module_path!(),
+                domain: PHRASE_DOMAIN,
             }
         }
     })

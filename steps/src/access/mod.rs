@@ -3,9 +3,9 @@
 mod matrix;
 mod steps;
 
-/// The access matrix's phrase (its `#[phrase]` in `steps.rs` spells it too): its table's header
-/// names roles, which `check` looks up in the configuration.
-pub const MATRIX_PHRASE: &str = "the access matrix should hold:";
+/// The access matrix's phrase: its table's header names roles, which `check` looks up in the
+/// configuration.
+pub use steps::MATRIX_PHRASE;
 
 /// Whether an access matrix cell says something the matrix knows: `allowed`, `denied` or
 /// `login`, in any case.

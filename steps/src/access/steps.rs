@@ -12,8 +12,15 @@ use crate::session::ANONYMOUS;
 use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "access";
+
 /// a table: first column `path`, one column per role (`anonymous` included); cells `allowed`, `denied` or `login`
-#[phrase("the access matrix should hold:", example = "the access matrix should hold:")]
+#[phrase(
+    "the access matrix should hold:",
+    example = "the access matrix should hold:",
+    text = MATRIX_PHRASE
+)]
 async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), StepFailure> {
     let table = step
         .table

@@ -14,8 +14,8 @@ use thirtyfour::{ChromeCapabilities, ChromiumLikeCapabilities, LoggingPrefsLogLe
 use tokio::process::{Child, Command};
 
 use super::settings::BrowserSettings;
-use crate::children::ChildGroup;
 use crate::failure::StepFailure;
+use crate::machine::children::ChildGroup;
 
 /// What to do when no driver is at hand; the one message every browser scenario then shows.
 pub(crate) const INSTALL_HINT: &str = "install Chromium and its driver (`apt-get install chromium chromium-driver`), \
@@ -60,7 +60,7 @@ impl Driver {
         }
         let program = find_chromedriver(settings)?;
         let port = free_port()?;
-        let mark = crate::children::new_mark();
+        let mark = crate::machine::children::new_mark();
         // `setpriv` (util-linux) gives the driver a parent-death signal, so it dies even with a
         // shakedown killed by SIGKILL, and its Chromium with it (see `dying_with_its_driver`).
         let mut command = match on_path("setpriv") {
@@ -72,7 +72,7 @@ impl Driver {
             None => Command::new(&program),
         };
         command
-            .env(crate::children::MARK_VARIABLE, &mark)
+            .env(crate::machine::children::MARK_VARIABLE, &mark)
             .arg(format!("--port={port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())

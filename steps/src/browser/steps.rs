@@ -15,6 +15,9 @@ use crate::site::SiteAddress;
 use crate::text;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "browser";
+
 /// navigate in the role's browser session; a page whose document answers a server error fails at once
 #[phrase("I visit {string}", example = "I visit \"/dashboard/\"")]
 async fn visit(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {

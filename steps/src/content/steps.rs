@@ -10,10 +10,14 @@ use crate::site::SiteAddress;
 use crate::text;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "content";
+
 /// the current browser page, or else the last HTTP response, against the configured forbidden rules; an error page fails: absence cannot be told there
 #[phrase(
     "the page should contain no forbidden content",
-    example = "the page should contain no forbidden content"
+    example = "the page should contain no forbidden content",
+    text = PAGE_CLEAN_PHRASE
 )]
 async fn no_forbidden_content(world: &mut ShakedownWorld) -> Result<(), StepFailure> {
     let page = current_page(world).await?;
@@ -42,7 +46,8 @@ async fn no_forbidden_content(world: &mut ShakedownWorld) -> Result<(), StepFail
 /// address (`/ticket/{n}`) before a second of any.
 #[phrase(
     "no page reachable from {string} should contain forbidden content",
-    example = "no page reachable from \"/\" should contain forbidden content"
+    example = "no page reachable from \"/\" should contain forbidden content",
+    text = CRAWL_CLEAN_PHRASE
 )]
 async fn no_forbidden_content_reachable(
     world: &mut ShakedownWorld,

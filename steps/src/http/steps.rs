@@ -12,8 +12,15 @@ use crate::failure::StepFailure;
 use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "http";
+
 /// GET, with the current role's session
-#[phrase("I request {string}", example = "I request \"/api/health\"")]
+#[phrase(
+    "I request {string}",
+    example = "I request \"/api/health\"",
+    text = REQUEST_PHRASE
+)]
 async fn request(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     send(world, Method::GET, &target, None).await
 }
@@ -35,7 +42,9 @@ async fn send_request(
 /// the status code of the last response
 #[phrase(
     "the response status should be {int}",
-    example = "the response status should be 200"
+    example = "the response status should be 200",
+    checks_status,
+    text = STATUS_PHRASE
 )]
 fn status(world: &mut ShakedownWorld, expected: StatusCode) -> Result<(), StepFailure> {
     checks::status_is(last(world)?, expected.0)
@@ -62,7 +71,8 @@ fn does_not_contain(world: &mut ShakedownWorld, text: String) -> Result<(), Step
 /// a header of the last response, by name in any case
 #[phrase(
     "the response header {string} should contain {string}",
-    example = "the response header \"Content-Type\" should contain \"text/html\""
+    example = "the response header \"Content-Type\" should contain \"text/html\"",
+    text = HEADER_CONTAINS_PHRASE
 )]
 fn header(world: &mut ShakedownWorld, name: String, text: String) -> Result<(), StepFailure> {
     checks::header_contains(last(world)?, &name, &text)
@@ -71,7 +81,8 @@ fn header(world: &mut ShakedownWorld, name: String, text: String) -> Result<(), 
 /// JSONPath, e.g. `$.status`; compares the JSON value's text
 #[phrase(
     "the response JSON at {string} should be {string}",
-    example = "the response JSON at \"$.status\" should be \"ok\""
+    example = "the response JSON at \"$.status\" should be \"ok\"",
+    text = JSON_AT_PHRASE
 )]
 fn json(world: &mut ShakedownWorld, path: JsonQuery, expected: String) -> Result<(), StepFailure> {
     checks::json_at(last(world)?, &path, &expected)
@@ -89,7 +100,8 @@ fn arrives_within(world: &mut ShakedownWorld, limit: Milliseconds) -> Result<(),
 /// the last request was redirected, and its last hop went there
 #[phrase(
     "the response should redirect to {string}",
-    example = "the response should redirect to \"/accounts/login/\""
+    example = "the response should redirect to \"/accounts/login/\"",
+    text = REDIRECT_PHRASE
 )]
 fn redirects_to(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
     let target = world.resolve(&target)?;
@@ -144,16 +156,13 @@ async fn send(
     failure.map_or(Ok(()), Err)
 }
 
-/// The status a step's text checks the response for, if it is the status phrase: a scenario
-/// holding one expects whatever status it names, a server error included. A status written as
-/// an outline placeholder (`<status>`) may be any, a server error included.
+/// The status a step's text checks the response for, if its phrase declares `checks_status`: a
+/// scenario holding one expects whatever status it names, a server error included. A status
+/// written as an outline placeholder (`<status>`) may be any, a server error included.
 pub(crate) fn checked_status(step_text: &str) -> Option<u16> {
-    let named = step_text.trim().strip_prefix(STATUS_PHRASE_START)?.trim();
+    let named = crate::catalogue::checked_status(step_text)?;
     Some(named.parse().unwrap_or(checks::ANY_STATUS))
 }
-
-/// The words `the response status should be {int}` starts with.
-const STATUS_PHRASE_START: &str = "the response status should be ";
 
 /// Methods that change nothing on the server, by HTTP's definition.
 fn is_safe(method: &Method) -> bool {

@@ -5,9 +5,9 @@
 use globset::GlobSet;
 use url::Url;
 
-use super::host::{Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::machine::{Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError};
 use crate::site::Site;
 use crate::text::{self, Keep};
 
@@ -147,7 +147,7 @@ pub(crate) async fn run(
     deadline: Deadline,
     subject: &str,
 ) -> Result<CommandRun, StepFailure> {
-    match host.run(invocation, deadline.remaining()).await {
+    match host.run(invocation, deadline).await {
         Ok(finished) => Ok(CommandRun {
             line: line.to_owned(),
             finished,
@@ -288,14 +288,16 @@ fn cut_output(run: &CommandRun, needle: &str) -> StepFailure {
 }
 
 /// Waits for a probe that reads from the host until the step's deadline, no longer (a hung
-/// network mount must not hold the scenario).
+/// network mount must not hold the scenario). Each host call the probe makes ends by the same
+/// deadline with an error of its own; once the deadline has come, this failure, which names
+/// what could not be read, is the one told.
 pub(crate) async fn bounded<T>(
     deadline: Deadline,
     what: &str,
     probe: impl Future<Output = Result<T, StepFailure>>,
 ) -> Result<T, StepFailure> {
     deadline
-        .run(probe)
+        .run_before(probe)
         .await
         .unwrap_or_else(|| Err(deadline.exceeded(format!("{what} could not be read"))))
 }

@@ -8,12 +8,18 @@ use std::time::{Duration, SystemTime};
 use chrono::{DateTime, Local};
 
 use super::cron;
-use super::host::{FileFacts, Host};
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::machine::{FileFacts, Host};
 
 /// Facts about `path`, or a failure that names it and says why it cannot be seen.
-pub(crate) async fn facts(host: &dyn Host, path: &Path, what: &str) -> Result<FileFacts, StepFailure> {
-    host.metadata(path)
+pub(crate) async fn facts(
+    host: &dyn Host,
+    path: &Path,
+    what: &str,
+    deadline: Deadline,
+) -> Result<FileFacts, StepFailure> {
+    host.metadata(path, deadline)
         .await
         .map_err(|error| missing(host, path, what, &error))
 }
@@ -35,16 +41,21 @@ fn missing(host: &dyn Host, path: &Path, what: &str, error: &io::Error) -> StepF
 }
 
 /// A file's text, or a failure naming it.
-pub(crate) async fn read_text(host: &dyn Host, path: &Path, what: &str) -> Result<String, StepFailure> {
+pub(crate) async fn read_text(
+    host: &dyn Host,
+    path: &Path,
+    what: &str,
+    deadline: Deadline,
+) -> Result<String, StepFailure> {
     let bytes = host
-        .read(path)
+        .read(path, deadline)
         .await
         .map_err(|error| missing(host, path, what, &error))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-pub(crate) async fn exists(host: &dyn Host, path: &Path) -> Result<(), StepFailure> {
-    facts(host, path, "file").await.map(|_| ())
+pub(crate) async fn exists(host: &dyn Host, path: &Path, deadline: Deadline) -> Result<(), StepFailure> {
+    facts(host, path, "file", deadline).await.map(|_| ())
 }
 
 /// Passes when the file's modification time is no more than `within` ago.
@@ -52,8 +63,9 @@ pub(crate) async fn changed_within(
     host: &dyn Host,
     path: &Path,
     within: Duration,
+    deadline: Deadline,
 ) -> Result<(), StepFailure> {
-    let modified = modified(host, path, "file").await?;
+    let modified = modified(host, path, "file", deadline).await?;
     let now = SystemTime::now();
     if now.duration_since(modified).unwrap_or_default() <= within {
         return Ok(());
@@ -68,8 +80,13 @@ pub(crate) async fn changed_within(
     .with("now", timestamp(now)))
 }
 
-async fn modified(host: &dyn Host, path: &Path, what: &str) -> Result<SystemTime, StepFailure> {
-    facts(host, path, what).await?.modified.ok_or_else(|| {
+async fn modified(
+    host: &dyn Host,
+    path: &Path,
+    what: &str,
+    deadline: Deadline,
+) -> Result<SystemTime, StepFailure> {
+    facts(host, path, what, deadline).await?.modified.ok_or_else(|| {
         StepFailure::new(format!(
             "the {what} `{}` has no modification time on {}",
             path.display(),
@@ -79,8 +96,13 @@ async fn modified(host: &dyn Host, path: &Path, what: &str) -> Result<SystemTime
 }
 
 /// Passes when a line cron reads holds `wanted`: see [`cron::expect_line`].
-pub(crate) async fn crontab_contains(host: &dyn Host, path: &Path, wanted: &str) -> Result<(), StepFailure> {
-    let contents = read_text(host, path, "crontab").await?;
+pub(crate) async fn crontab_contains(
+    host: &dyn Host,
+    path: &Path,
+    wanted: &str,
+    deadline: Deadline,
+) -> Result<(), StepFailure> {
+    let contents = read_text(host, path, "crontab", deadline).await?;
     cron::expect_line(&contents, wanted, path)
 }
 
@@ -93,8 +115,9 @@ pub(crate) async fn ran_on_schedule(
     evidence: &Path,
     grace: Duration,
     host_zone: Option<&str>,
+    deadline: Deadline,
 ) -> Result<(), StepFailure> {
-    let text = read_text(host, crontab, "crontab").await?;
+    let text = read_text(host, crontab, "crontab", deadline).await?;
     let jobs = cron::parse_crontab(&text, cron::is_system_crontab(crontab));
     let found = cron::find_job(&jobs, job, crontab)?;
     let where_ = format!("{}:{}", crontab.display(), found.line);
@@ -118,7 +141,7 @@ pub(crate) async fn ran_on_schedule(
         timestamp(due),
         crate::text::humanize(grace)
     );
-    let changed = match host.metadata(evidence).await {
+    let changed = match host.metadata(evidence, deadline).await {
         Ok(FileFacts {
             modified: Some(changed),
             ..
@@ -165,4 +188,37 @@ pub(crate) async fn ran_on_schedule(
 fn timestamp(at: SystemTime) -> String {
     let at: DateTime<Local> = at.into();
     at.format("%Y-%m-%d %H:%M:%S %:z").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deadline::Limit;
+    use crate::failure::FailureKind;
+    use crate::machine::LocalHost;
+    use crate::probes::bounded;
+
+    #[tokio::test]
+    async fn a_crontab_that_never_finishes_being_read_fails_at_the_deadline_as_a_timeout() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let fifo = folder.path().join("crontab");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).expect("mkfifo");
+        let deadline = Deadline::after(Duration::from_millis(300), Limit::Step);
+        let check = crontab_contains(&LocalHost, &fifo, "ledger", deadline);
+        let failure = bounded(deadline, "the crontab", check)
+            .await
+            .expect_err("nobody writes");
+        assert_eq!(failure.kind(), FailureKind::Timeout, "{failure}");
+        assert_eq!(
+            failure.summary(),
+            "the crontab could not be read within 300ms (`limits.step_timeout`)"
+        );
+        // The thread still blocked in the read is let go, so the runtime can end.
+        drop(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .expect("a writer"),
+        );
+    }
 }

@@ -1,23 +1,20 @@
 //! Probes of a machine (this one, or a server over SSH): ports, processes, services, commands,
-//! Nagios plugins, files and cron, and the baseline of them all.
+//! Nagios plugins, files and cron.
 
-pub mod baseline;
 mod commands;
 mod cron;
 mod files;
-mod host;
 mod nagios;
 mod permissions;
 mod ports;
 mod processes;
 mod services;
 mod settings;
-mod ssh;
 mod steps;
 
 pub(crate) use commands::{CommandRun, ProbeState, bounded, run as run_command};
-pub use host::{Connection, FileFacts, Finished, Host, Invocation, LocalHost, RunError};
-pub use nagios::{resource_macros, user_macro_number};
-pub use processes::Process;
+pub(crate) use cron::{is_system_crontab, parse_crontab};
+pub(crate) use nagios::State;
+pub use nagios::{PluginRunner, resource_macros, user_macro_number};
 pub use settings::ProbeSettings;
-pub use ssh::{DestinationError, SshDestination, SshHost, SshSettings};
+pub use steps::NAGIOS_OK_PHRASE;

@@ -3,13 +3,17 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
+use url::Url;
 
-use super::commands::CommandRun;
+use super::commands::{self, CommandRun};
+use super::settings::ProbeSettings;
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::machine::Host;
 use crate::read_input::read_text_bounded;
 use crate::redact;
 use crate::text::{self, Keep};
@@ -104,6 +108,127 @@ pub(crate) fn with_user_macros(
             "the Nagios check is UNKNOWN: `{name}` is defined in Nagios' resource.cfg, and no file is named for it"
         ))
         .with("hint", "name the file in shakedown.toml: `[probes]` `nagios_resource = \"/etc/nagios/resource.cfg\"`")),
+    }
+}
+
+/// How every Nagios plugin runs, a step's and the baseline's alike: its `$USERn$` macros filled
+/// in, looked for in `probes.nagios_plugin_dir` before the `PATH`, told where the site is, blind
+/// to the variables that hold role passwords, started where relative paths in features start.
+/// One runner, so what a plugin may see is decided in one place.
+#[derive(Debug, Clone, Default)]
+pub struct PluginRunner {
+    plugin_dir: PathBuf,
+    resource: Option<PathBuf>,
+    environment: Vec<(String, String)>,
+    password_variables: Vec<String>,
+    config_folder: PathBuf,
+}
+
+impl PluginRunner {
+    /// Plugins run with the `[probes]` settings against the site at `base_url`, never seeing
+    /// `password_variables`; relative paths start at `config_folder` on this machine.
+    pub fn new(
+        probes: &ProbeSettings,
+        base_url: &Url,
+        password_variables: Vec<String>,
+        config_folder: &Path,
+    ) -> Self {
+        Self {
+            plugin_dir: probes.nagios_plugin_dir.clone(),
+            resource: probes.nagios_resource.clone(),
+            environment: commands::environment(base_url),
+            password_variables,
+            config_folder: config_folder.to_path_buf(),
+        }
+    }
+
+    /// Runs `check` on `host` by `deadline`. A plugin that is missing, cannot start or runs out
+    /// of time is UNKNOWN, and the failure says which.
+    pub(crate) async fn run(
+        &self,
+        host: &dyn Host,
+        check: &str,
+        deadline: Deadline,
+    ) -> Result<CommandRun, StepFailure> {
+        // Relative paths start at the configuration's folder here, at the SSH user's home there.
+        let folder = host.is_local().then(|| self.config_folder.clone());
+        let on_host = |path: &str| {
+            folder
+                .as_ref()
+                .map_or_else(|| PathBuf::from(path), |folder| folder.join(path))
+        };
+        let plugin_dir = &self.plugin_dir;
+        // The line as written (with its `$USERn$` references) is what every message shows.
+        let filled = with_user_macros(check, self.resource.as_deref(), plugin_dir)?;
+        let mut invocation = commands::invocation(&filled)?;
+        invocation.env = self.environment.clone();
+        invocation.env_remove = self.password_variables.clone();
+        invocation.cwd = folder.clone();
+        invocation.path_prefix = vec![plugin_dir.clone()];
+        if let Some(plugin) = shell_words::split(&filled)
+            .ok()
+            .and_then(|words| words.into_iter().next())
+            .filter(|word| !word.contains('='))
+        {
+            let wanted = match plugin.contains('/') {
+                true => on_host(&plugin).to_string_lossy().into_owned(),
+                false => plugin.clone(),
+            };
+            let search = host.find_program(&wanted, std::slice::from_ref(plugin_dir), deadline);
+            let found = deadline
+                .run_before(search)
+                .await
+                .ok_or_else(|| {
+                    deadline.exceeded(format!(
+                        "the Nagios check is UNKNOWN: the plugin `{plugin}` could not be looked for"
+                    ))
+                })?
+                .map_err(|error| {
+                    StepFailure::connection(format!(
+                        "the Nagios check is UNKNOWN: cannot look for the plugin `{plugin}` on {}",
+                        host.name()
+                    ))
+                    .with("reason", error.to_string())
+                })?;
+            let Some(found) = found else {
+                let candidate = match plugin.contains('/') {
+                    true => PathBuf::from(&wanted),
+                    false => plugin_dir.join(&plugin),
+                };
+                // Found nowhere, yet there: then it lacks the permission to run.
+                let there = host.metadata(&candidate, deadline).await;
+                if matches!(there, Ok(facts) if !facts.is_dir) {
+                    return Err(StepFailure::configuration(format!(
+                        "the Nagios check is UNKNOWN: the plugin `{}` on {} exists but is not executable",
+                        candidate.display(),
+                        host.name()
+                    ))
+                    .with("command", check)
+                    .with(
+                        "hint",
+                        format!("make it executable: `chmod +x {}`", candidate.display()),
+                    ));
+                }
+                return Err(StepFailure::configuration(format!(
+                    "the Nagios check is UNKNOWN: the plugin `{plugin}` was not found in `{}` or on the PATH of {}",
+                    plugin_dir.display(),
+                    host.name()
+                ))
+                .with("command", check)
+                .with("hint", "install the plugin (Debian: monitoring-plugins), or set `probes.nagios_plugin_dir`"));
+            };
+            if invocation.program == plugin {
+                invocation.program = found.to_string_lossy().into_owned();
+            }
+        }
+        commands::run(
+            host,
+            check,
+            &invocation,
+            deadline,
+            "the Nagios check is UNKNOWN: the plugin",
+        )
+        .await
     }
 }
 

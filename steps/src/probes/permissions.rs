@@ -7,10 +7,10 @@ use std::path::Path;
 
 use super::commands::{self, CommandRun};
 use super::files;
-use super::host::{FileFacts, Host, Invocation};
 use crate::argument::PhraseArgument;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::machine::{FileFacts, Host, Invocation};
 use crate::text;
 
 /// The bits `chmod` sets: the permissions plus setuid, setgid and sticky.
@@ -186,8 +186,12 @@ pub(crate) fn expect_members(
 }
 
 /// A file's facts, for the checks above.
-pub(crate) async fn file_facts(host: &dyn Host, path: &Path) -> Result<FileFacts, StepFailure> {
-    files::facts(host, path, "file").await
+pub(crate) async fn file_facts(
+    host: &dyn Host,
+    path: &Path,
+    deadline: Deadline,
+) -> Result<FileFacts, StepFailure> {
+    files::facts(host, path, "file", deadline).await
 }
 
 /// The members of `group` as the host's group database (`/etc/group`, LDAP…) lists them,

@@ -1,19 +1,18 @@
 //! TCP ports, open or closed, as seen from the host probes look at (so `localhost` is that
 //! host's own loopback). The connection itself is the host's to make.
 
-use std::time::Duration;
-
-use super::host::{Connection, Host};
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::machine::{Connection, Host};
 
-/// Tries `target:port` from `host` within `limit`; a failure only when the host could not be asked.
+/// Tries `target:port` from `host` by `deadline`; a failure only when the host could not be asked.
 pub(crate) async fn connect(
     host: &dyn Host,
     target: &str,
     port: u16,
-    limit: Duration,
+    deadline: Deadline,
 ) -> Result<Connection, StepFailure> {
-    host.connect_tcp(target, port, limit).await.map_err(|error| {
+    host.connect_tcp(target, port, deadline).await.map_err(|error| {
         StepFailure::new(format!(
             "cannot check port {port} on {target} from {}",
             host.name()
@@ -45,13 +44,14 @@ pub(crate) fn expect_closed(host: &str, port: u16, seen: Connection) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probes::LocalHost;
+    use crate::deadline::Limit;
+    use crate::machine::LocalHost;
 
     #[tokio::test]
     async fn a_listening_port_is_open_and_a_released_one_closed() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
-        let limit = Duration::from_secs(2);
+        let limit = Deadline::after(std::time::Duration::from_secs(2), Limit::Step);
         let seen = || async {
             connect(&LocalHost, "127.0.0.1", port, limit)
                 .await

@@ -5,8 +5,9 @@
 //! it, the script an interpreter runs, and the words of its command line. Names must match
 //! whole, and the command line word by word, so `cron` never finds `anacron`.
 
-use super::host::Host;
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::machine::{Host, Process};
 use crate::text;
 
 /// Characters of a command line shown for a similar process.
@@ -14,19 +15,6 @@ const DESCRIBED_CHARS: usize = 100;
 
 /// PIDs named in a note, per way of matching; the rest are counted.
 const NOTED_PIDS: usize = 10;
-
-/// A running process as `/proc` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Process {
-    pub pid: u32,
-    /// The kernel's name for it (`/proc/PID/comm`, at most 15 characters).
-    pub comm: String,
-    /// Its arguments (`/proc/PID/cmdline`); empty for kernel threads.
-    pub args: Vec<String>,
-    /// The program file it runs (`/proc/PID/exe`); `None` where the host cannot read it: another
-    /// user's process without root, a kernel thread, or a server over SSH.
-    pub exe: Option<String>,
-}
 
 /// Which of a process's names matched the name a feature gave, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -165,18 +153,9 @@ fn holds_whole_words(line: &str, words: &str) -> bool {
     false
 }
 
-/// `cmdline` is NUL-separated, with a trailing NUL.
-pub(crate) fn parse_cmdline(bytes: &[u8]) -> Vec<String> {
-    bytes
-        .split(|byte| *byte == 0)
-        .filter(|arg| !arg.is_empty())
-        .map(|arg| String::from_utf8_lossy(arg).into_owned())
-        .collect()
-}
-
 /// Every process running on `host`.
-pub(crate) async fn list(host: &dyn Host) -> Result<Vec<Process>, StepFailure> {
-    host.processes().await.map_err(|error| {
+pub(crate) async fn list(host: &dyn Host, deadline: Deadline) -> Result<Vec<Process>, StepFailure> {
+    host.processes(deadline).await.map_err(|error| {
         StepFailure::new(format!(
             "cannot list the processes of {}: `/proc` cannot be read: {error}",
             host.name()
@@ -288,20 +267,6 @@ mod tests {
             .into_iter()
             .map(|(by, process)| (by, process.pid))
             .collect()
-    }
-
-    #[test]
-    fn cmdline_is_split_at_nul_bytes() {
-        assert_eq!(
-            parse_cmdline(b"/usr/sbin/nginx\0-g\0daemon off;\0"),
-            ["/usr/sbin/nginx", "-g", "daemon off;"]
-        );
-        assert!(parse_cmdline(b"").is_empty());
-        // setproctitle pads the title it writes over argv with NULs.
-        assert_eq!(
-            parse_cmdline(b"gunicorn: master [app]\0\0\0\0\0"),
-            ["gunicorn: master [app]"]
-        );
     }
 
     #[test]

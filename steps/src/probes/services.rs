@@ -2,9 +2,9 @@
 //! run, the answer says so and points at the process step instead of guessing.
 
 use super::commands::{self, CommandRun};
-use super::host::{Host, Invocation};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::machine::{Host, Invocation};
 
 /// What is asked of systemd about a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +118,7 @@ fn no_systemd_named(host: &str, service: &str, reason: &str) -> StepFailure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probes::host::Finished;
+    use crate::machine::Finished;
     use std::time::Duration;
 
     fn ran(code: i32, stdout: &str, stderr: &str) -> CommandRun {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use globset::GlobSet;
 
-use super::baseline::BaselineSettings;
+use crate::baseline::BaselineSettings;
 
 /// Where plugins live, how late a cron job may be, which extra CA a TLS probe trusts, and which
 /// commands a read-only environment allows.

@@ -4,40 +4,46 @@
 use shakedown_steps_macros::phrase;
 
 use super::commands::{self, CommandRun, bounded};
-use super::host::{FileFacts, Invocation};
-use super::nagios::{self, State};
+use super::nagios::{self, PluginRunner, State};
 use super::{files, permissions, ports, processes, services};
 use crate::argument::{Minutes, Port};
 use crate::failure::StepFailure;
+use crate::machine::{FileFacts, Invocation};
 use crate::world::ShakedownWorld;
+
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "probes";
 
 /// TCP connect
 #[phrase(
     "port {int} on {string} should be open",
-    example = "port 443 on \"ledger.example.com\" should be open"
+    example = "port 443 on \"ledger.example.com\" should be open",
+    runs_on_host
 )]
 async fn port_open(world: &mut ShakedownWorld, port: Port, host: String) -> Result<(), StepFailure> {
     let Port(port) = port;
     let deadline = world.deadline();
-    let seen = ports::connect(world.host(), &host, port, deadline.remaining()).await?;
+    let seen = ports::connect(world.host(), &host, port, deadline).await?;
     ports::expect_open(&host, port, seen, &deadline.to_string())
 }
 
 /// TCP connect
 #[phrase(
     "port {int} on {string} should be closed",
-    example = "port 5432 on \"ledger.example.com\" should be closed"
+    example = "port 5432 on \"ledger.example.com\" should be closed",
+    runs_on_host
 )]
 async fn port_closed(world: &mut ShakedownWorld, port: Port, host: String) -> Result<(), StepFailure> {
     let Port(port) = port;
-    let seen = ports::connect(world.host(), &host, port, world.deadline().remaining()).await?;
+    let seen = ports::connect(world.host(), &host, port, world.deadline()).await?;
     ports::expect_closed(&host, port, seen)
 }
 
 /// systemd where it runs; otherwise a clear answer on what could be checked
 #[phrase(
     "the service {string} should be running",
-    example = "the service \"apache2\" should be running"
+    example = "the service \"apache2\" should be running",
+    runs_on_host
 )]
 async fn service_running(world: &mut ShakedownWorld, service: String) -> Result<(), StepFailure> {
     let deadline = world.deadline();
@@ -47,7 +53,8 @@ async fn service_running(world: &mut ShakedownWorld, service: String) -> Result<
 /// systemd where it runs; otherwise a clear answer on what could be checked
 #[phrase(
     "the service {string} should be enabled",
-    example = "the service \"cron\" should be enabled"
+    example = "the service \"cron\" should be enabled",
+    runs_on_host
 )]
 async fn service_enabled(world: &mut ShakedownWorld, service: String) -> Result<(), StepFailure> {
     let deadline = world.deadline();
@@ -63,13 +70,14 @@ async fn service_enabled(world: &mut ShakedownWorld, service: String) -> Result<
 /// matched
 #[phrase(
     "a process named {string} should be running",
-    example = "a process named \"cron\" should be running"
+    example = "a process named \"cron\" should be running",
+    runs_on_host
 )]
 async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(), StepFailure> {
     let deadline = world.deadline();
     let host = world.host();
     let what = format!("the processes of {}", host.name());
-    let listed = bounded(deadline, &what, processes::list(host)).await?;
+    let listed = bounded(deadline, &what, processes::list(host, deadline)).await?;
     let note = processes::running(&listed, &name, &host.name())?;
     world.note(note);
     Ok(())
@@ -78,7 +86,9 @@ async fn process_running(world: &mut ShakedownWorld, name: String) -> Result<(),
 /// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report; `$USERn$` macros are filled in from `probes.nagios_resource` (Nagios' resource.cfg) when it runs, their values masked
 #[phrase(
     "the Nagios check {string} should be OK",
-    example = "the Nagios check \"check_http -H $SHAKEDOWN_HOST -p $SHAKEDOWN_PORT\" should be OK"
+    example = "the Nagios check \"check_http -H $SHAKEDOWN_HOST -p $SHAKEDOWN_PORT\" should be OK",
+    runs_on_host,
+    text = NAGIOS_OK_PHRASE
 )]
 async fn nagios_ok(world: &mut ShakedownWorld, check: String) -> Result<(), StepFailure> {
     let run = run_plugin(world, &check).await?;
@@ -90,7 +100,8 @@ async fn nagios_ok(world: &mut ShakedownWorld, check: String) -> Result<(), Step
 /// runs a Monitoring Plugins / Nagios plugin; exit 0/1/2/3; its text and perfdata go into the report; `$USERn$` macros are filled in from `probes.nagios_resource` (Nagios' resource.cfg) when it runs, their values masked
 #[phrase(
     "the Nagios check {string} should be at most WARNING",
-    example = "the Nagios check \"check_disk -w 20% -c 10% -p /\" should be at most WARNING"
+    example = "the Nagios check \"check_disk -w 20% -c 10% -p /\" should be at most WARNING",
+    runs_on_host
 )]
 async fn nagios_at_most_warning(world: &mut ShakedownWorld, check: String) -> Result<(), StepFailure> {
     let run = run_plugin(world, &check).await?;
@@ -102,7 +113,8 @@ async fn nagios_at_most_warning(world: &mut ShakedownWorld, check: String) -> Re
 /// runs it (a shell only when the string needs one); the second checks the stdout or stderr of the last command
 #[phrase(
     "the command {string} should succeed",
-    example = "the command \"/srv/ledger/bin/manage check --deploy\" should succeed"
+    example = "the command \"/srv/ledger/bin/manage check --deploy\" should succeed",
+    runs_on_host
 )]
 async fn command_succeeds(world: &mut ShakedownWorld, line: String) -> Result<(), StepFailure> {
     world.probes.last_command = None;
@@ -121,7 +133,8 @@ async fn command_succeeds(world: &mut ShakedownWorld, line: String) -> Result<()
 /// runs it (a shell only when the string needs one); the second checks the stdout or stderr of the last command
 #[phrase(
     "its output should contain {string}",
-    example = "its output should contain \"no issues\""
+    example = "its output should contain \"no issues\"",
+    runs_on_host
 )]
 fn output_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     commands::output_contains(last_command(world)?, &text)
@@ -132,7 +145,8 @@ fn output_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepF
 /// output ran past the 1 MiB kept of each stream and the text was not in what was kept
 #[phrase(
     "its output should not contain {string}",
-    example = "its output should not contain \"Traceback\""
+    example = "its output should not contain \"Traceback\"",
+    runs_on_host
 )]
 fn output_not_contains(world: &mut ShakedownWorld, text: String) -> Result<(), StepFailure> {
     commands::output_lacks(last_command(world)?, &text)
@@ -152,18 +166,21 @@ fn last_command(world: &ShakedownWorld) -> Result<&CommandRun, StepFailure> {
 /// a file or folder
 #[phrase(
     "the file {string} should exist",
-    example = "the file \"/srv/ledger/releases/current/VERSION\" should exist"
+    example = "the file \"/srv/ledger/releases/current/VERSION\" should exist",
+    runs_on_host
 )]
 async fn file_exists(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
     let path = world.probe_path(&path);
     let what = format!("`{}`", path.display());
-    bounded(world.deadline(), &what, files::exists(world.host(), &path)).await
+    let deadline = world.deadline();
+    bounded(deadline, &what, files::exists(world.host(), &path, deadline)).await
 }
 
 /// a scheduled job's evidence
 #[phrase(
     "the file {string} should have changed within {int} minutes",
-    example = "the file \"/var/lib/ledger/heartbeat\" should have changed within 5 minutes"
+    example = "the file \"/var/lib/ledger/heartbeat\" should have changed within 5 minutes",
+    runs_on_host
 )]
 async fn file_changed_within(
     world: &mut ShakedownWorld,
@@ -173,8 +190,9 @@ async fn file_changed_within(
     let path = world.probe_path(&path);
     let within = minutes.duration();
     let what = format!("`{}`", path.display());
-    let check = files::changed_within(world.host(), &path, within);
-    bounded(world.deadline(), &what, check).await
+    let deadline = world.deadline();
+    let check = files::changed_within(world.host(), &path, within, deadline);
+    bounded(deadline, &what, check).await
 }
 
 /// a line cron reads in a crontab file (`/etc/crontab`, `/etc/cron.d/…`, or a user's in
@@ -183,7 +201,8 @@ async fn file_changed_within(
 /// off) never counts; the failure names the commented lines that hold the text
 #[phrase(
     "the crontab {string} should contain {string}",
-    example = "the crontab \"/etc/cron.d/ledger\" should contain \"ledger-heartbeat\""
+    example = "the crontab \"/etc/cron.d/ledger\" should contain \"ledger-heartbeat\"",
+    runs_on_host
 )]
 async fn crontab_contains(
     world: &mut ShakedownWorld,
@@ -192,14 +211,16 @@ async fn crontab_contains(
 ) -> Result<(), StepFailure> {
     let crontab = world.probe_path(&crontab);
     let what = format!("`{}`", crontab.display());
-    let check = files::crontab_contains(world.host(), &crontab, &line);
-    bounded(world.deadline(), &what, check).await
+    let deadline = world.deadline();
+    let check = files::crontab_contains(world.host(), &crontab, &line, deadline);
+    bounded(deadline, &what, check).await
 }
 
 /// reads the job's schedule from the crontab, works out when it last had to run, and checks that the evidence file changed since then
 #[phrase(
     "the cron job {string} in {string} should have run on schedule, as shown by {string}",
-    example = "the cron job \"ledger-heartbeat\" in \"/etc/cron.d/ledger\" should have run on schedule, as shown by \"/var/lib/ledger/heartbeat\""
+    example = "the cron job \"ledger-heartbeat\" in \"/etc/cron.d/ledger\" should have run on schedule, as shown by \"/var/lib/ledger/heartbeat\"",
+    runs_on_host
 )]
 async fn cron_job_on_schedule(
     world: &mut ShakedownWorld,
@@ -213,15 +234,24 @@ async fn cron_job_on_schedule(
     let grace = world.probe_settings().cron_grace;
     let what = format!("`{}` and `{}`", crontab.display(), evidence.display());
     // A server's cron reads the schedule in the server's zone, not the runner's.
-    let zone = world.host().time_zone(deadline.remaining()).await;
-    let check = files::ran_on_schedule(world.host(), &crontab, &job, &evidence, grace, zone.as_deref());
+    let zone = world.host().time_zone(deadline).await;
+    let check = files::ran_on_schedule(
+        world.host(),
+        &crontab,
+        &job,
+        &evidence,
+        grace,
+        zone.as_deref(),
+        deadline,
+    );
     bounded(deadline, &what, check).await
 }
 
 /// a settings file holding passwords: no read permission for users outside its owner and group
 #[phrase(
     "the file {string} should not be readable by others",
-    example = "the file \"/etc/ledger/settings.ini\" should not be readable by others"
+    example = "the file \"/etc/ledger/settings.ini\" should not be readable by others",
+    runs_on_host
 )]
 async fn file_not_readable_by_others(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
     let (path, facts) = file_facts(world, &path).await?;
@@ -231,7 +261,8 @@ async fn file_not_readable_by_others(world: &mut ShakedownWorld, path: String) -
 /// the owning user's name, or `user:group` to check the group too
 #[phrase(
     "the file {string} should be owned by {string}",
-    example = "the file \"/etc/ledger/settings.ini\" should be owned by \"root:ledger\""
+    example = "the file \"/etc/ledger/settings.ini\" should be owned by \"root:ledger\"",
+    runs_on_host
 )]
 async fn file_owned_by(world: &mut ShakedownWorld, path: String, owner: String) -> Result<(), StepFailure> {
     let (path, facts) = file_facts(world, &path).await?;
@@ -241,7 +272,8 @@ async fn file_owned_by(world: &mut ShakedownWorld, path: String, owner: String) 
 /// octal, as `chmod` takes it; the permission bits (setuid, setgid and sticky included) must match exactly
 #[phrase(
     "the file {string} should have mode {string}",
-    example = "the file \"/etc/ledger/settings.ini\" should have mode \"0640\""
+    example = "the file \"/etc/ledger/settings.ini\" should have mode \"0640\"",
+    runs_on_host
 )]
 async fn file_has_mode(
     world: &mut ShakedownWorld,
@@ -255,7 +287,8 @@ async fn file_has_mode(
 /// comma-separated user names (empty for nobody), compared with the members `getent group` lists on the host
 #[phrase(
     "the group {string} should have exactly the members {string}",
-    example = "the group \"sudo\" should have exactly the members \"alice, bob\""
+    example = "the group \"sudo\" should have exactly the members \"alice, bob\"",
+    runs_on_host
 )]
 async fn group_has_members(
     world: &mut ShakedownWorld,
@@ -275,94 +308,27 @@ async fn file_facts(
 ) -> Result<(std::path::PathBuf, FileFacts), StepFailure> {
     let path = world.probe_path(path);
     let what = format!("`{}`", path.display());
+    let deadline = world.deadline();
     let facts = bounded(
-        world.deadline(),
+        deadline,
         &what,
-        permissions::file_facts(world.host(), &path),
+        permissions::file_facts(world.host(), &path, deadline),
     )
     .await?;
     Ok((path, facts))
 }
 
-/// Runs a Nagios plugin: found in `probes.nagios_plugin_dir` or on the `PATH`; a plugin that
-/// is missing, cannot start or runs out of time is UNKNOWN.
+/// Runs a Nagios plugin through the probes' one plugin runner; the run is kept for `its output`.
 async fn run_plugin(world: &mut ShakedownWorld, check: &str) -> Result<CommandRun, StepFailure> {
     world.probes.last_command = None;
     let deadline = world.deadline();
-    let plugin_dir = world.probe_settings().nagios_plugin_dir.clone();
-    // The line as written (with its `$USERn$` references) is what every message shows.
-    let filled = nagios::with_user_macros(
-        check,
-        world.probe_settings().nagios_resource.as_deref(),
-        &plugin_dir,
-    )?;
-    let mut invocation = prepared(world, commands::invocation(&filled)?);
-    invocation.path_prefix = vec![plugin_dir.clone()];
-    let host = world.shared_host();
-    if let Some(plugin) = shell_words::split(&filled)
-        .ok()
-        .and_then(|words| words.into_iter().next())
-        .filter(|word| !word.contains('='))
-    {
-        let wanted = match plugin.contains('/') {
-            true => world.probe_path(&plugin).to_string_lossy().into_owned(),
-            false => plugin.clone(),
-        };
-        let search = host.find_program(&wanted, std::slice::from_ref(&plugin_dir));
-        let found = deadline
-            .run(search)
-            .await
-            .ok_or_else(|| {
-                deadline.exceeded(format!(
-                    "the Nagios check is UNKNOWN: the plugin `{plugin}` could not be looked for"
-                ))
-            })?
-            .map_err(|error| {
-                StepFailure::connection(format!(
-                    "the Nagios check is UNKNOWN: cannot look for the plugin `{plugin}` on {}",
-                    host.name()
-                ))
-                .with("reason", error.to_string())
-            })?;
-        let Some(found) = found else {
-            let candidate = match plugin.contains('/') {
-                true => std::path::PathBuf::from(&wanted),
-                false => plugin_dir.join(&plugin),
-            };
-            // Found nowhere, yet there: then it lacks the permission to run.
-            let there = deadline.run(host.metadata(&candidate)).await;
-            if matches!(there, Some(Ok(facts)) if !facts.is_dir) {
-                return Err(StepFailure::configuration(format!(
-                    "the Nagios check is UNKNOWN: the plugin `{}` on {} exists but is not executable",
-                    candidate.display(),
-                    host.name()
-                ))
-                .with("command", check)
-                .with(
-                    "hint",
-                    format!("make it executable: `chmod +x {}`", candidate.display()),
-                ));
-            }
-            return Err(StepFailure::configuration(format!(
-                "the Nagios check is UNKNOWN: the plugin `{plugin}` was not found in `{}` or on the PATH of {}",
-                plugin_dir.display(),
-                host.name()
-            ))
-            .with("command", check)
-            .with("hint", "install the plugin (Debian: monitoring-plugins), or set `probes.nagios_plugin_dir`"));
-        };
-        if invocation.program == plugin {
-            invocation.program = found.to_string_lossy().into_owned();
-        }
-    }
-    let run = commands::run(
-        host.as_ref(),
-        check,
-        &invocation,
-        deadline,
-        "the Nagios check is UNKNOWN: the plugin",
-    )
-    .await?;
+    let runner = PluginRunner::new(
+        world.probe_settings(),
+        &world.site().base_url,
+        world.sessions().password_variables(),
+        world.config_folder(),
+    );
+    let run = runner.run(world.host(), check, deadline).await?;
     world.probes.last_command = Some(run.clone());
     Ok(run)
 }

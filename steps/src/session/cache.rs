@@ -149,21 +149,10 @@ impl Sessions {
         lock(&self.second_factors).get(role).cloned().transpose()
     }
 
-    /// The environment variables that hold role passwords (`password_env`), every role's, and
-    /// `[secrets]` values: no command or plugin a step starts inherits them.
+    /// The environment variables no command or plugin a step starts inherits: see
+    /// [`password_variables`].
     pub(crate) fn password_variables(&self) -> Vec<String> {
-        self.roles
-            .values()
-            .flat_map(|role| {
-                std::iter::once(&role.password)
-                    .chain(role.second_factor.as_ref().map(|factor| &factor.secret))
-            })
-            .filter_map(|source| match source {
-                PasswordSource::Env(name) => Some(name.clone()),
-                PasswordSource::File(_) | PasswordSource::Command(_) => None,
-            })
-            .chain(secret_variables())
-            .collect()
+        password_variables(&self.roles)
     }
 
     /// The role's session, logging it in if no scenario has yet.
@@ -309,4 +298,19 @@ impl Sessions {
             client: visitor.client,
         }))
     }
+}
+/// The environment variables that hold role passwords (`password_env`), every role's, and
+/// `[secrets]` values: no command or plugin shakedown starts inherits them.
+pub fn password_variables(roles: &BTreeMap<String, RoleSettings>) -> Vec<String> {
+    roles
+        .values()
+        .flat_map(|role| {
+            std::iter::once(&role.password).chain(role.second_factor.as_ref().map(|factor| &factor.secret))
+        })
+        .filter_map(|source| match source {
+            PasswordSource::Env(name) => Some(name.clone()),
+            PasswordSource::File(_) | PasswordSource::Command(_) => None,
+        })
+        .chain(secret_variables())
+        .collect()
 }

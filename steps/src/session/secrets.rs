@@ -11,8 +11,9 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use super::methods::{ClientCertificate, LoginMethod};
 use super::totp::SecondFactor;
+use crate::deadline::{Deadline, Limit};
 use crate::failure::StepFailure;
-use crate::probes::{Host as _, Invocation, LocalHost, RunError};
+use crate::machine::{Host as _, Invocation, LocalHost, RunError};
 use crate::redact;
 
 /// A role as configured: who it logs in as, how, and where its password is kept.
@@ -154,7 +155,7 @@ async fn run_password_command(command: &str, limit: Duration) -> Result<String, 
         ..Invocation::default()
     };
     let finished = LocalHost
-        .run(&invocation, limit)
+        .run(&invocation, Deadline::after(limit, Limit::Step))
         .await
         .map_err(|error| match error {
             RunError::TimedOut { .. } => format!(

@@ -7,6 +7,9 @@ use super::ANONYMOUS;
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "session";
+
 /// the role's session: logged in once per run, reused by HTTP and browser steps alike
 #[phrase(
     "I am logged in as {string}",
@@ -22,7 +25,11 @@ async fn logged_in_as(world: &mut ShakedownWorld, role: String) -> Result<(), St
 }
 
 /// an anonymous visitor: no cookies
-#[phrase("I am not logged in", example = "I am not logged in")]
+#[phrase(
+    "I am not logged in",
+    example = "I am not logged in",
+    text = NOT_LOGGED_IN_PHRASE
+)]
 fn not_logged_in(world: &mut ShakedownWorld) {
     world.become_anonymous();
 }

@@ -9,6 +9,9 @@ use crate::argument::Days;
 use crate::failure::StepFailure;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "tls";
+
 /// host or host:port
 #[phrase(
     "the TLS certificate of {string} should be valid for at least {int} days",

@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::probes::Host;
+use crate::machine::Host;
 
 /// One directive of a configuration file, continuation lines joined.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,9 +206,14 @@ pub(crate) fn alias_paths(directives: &[Directive]) -> Vec<NamedPath> {
 }
 
 /// What is wrong with one named path, if anything. Relative paths are taken from `base`.
-pub(crate) async fn problem(host: &dyn Host, named: &NamedPath, base: &Path) -> Option<String> {
+pub(crate) async fn problem(
+    host: &dyn Host,
+    named: &NamedPath,
+    base: &Path,
+    deadline: Deadline,
+) -> Option<String> {
     let path = base.join(&named.path);
-    let facts = match host.metadata(&path).await {
+    let facts = match host.metadata(&path, deadline).await {
         Ok(facts) => facts,
         Err(_) => return Some(format!("`{}` does not exist", path.display())),
     };
@@ -218,7 +224,10 @@ pub(crate) async fn problem(host: &dyn Host, named: &NamedPath, base: &Path) -> 
         }
         Role::PythonHome => {
             let python = path.join("bin/python");
-            let working = host.metadata(&python).await.is_ok_and(|facts| facts.executable);
+            let working = host
+                .metadata(&python, deadline)
+                .await
+                .is_ok_and(|facts| facts.executable);
             (!working).then(|| {
                 format!(
                     "`{}` holds no working interpreter (`{}`)",
@@ -233,8 +242,13 @@ pub(crate) async fn problem(host: &dyn Host, named: &NamedPath, base: &Path) -> 
 
 /// Checks every path of `site_file`, its `Alias` targets too; the failure lists each problem
 /// with its directive and line.
-pub(crate) async fn check(host: &dyn Host, site_file: &Path, base: &Path) -> Result<(), StepFailure> {
-    let bytes = host.read(site_file).await.map_err(|error| {
+pub(crate) async fn check(
+    host: &dyn Host,
+    site_file: &Path,
+    base: &Path,
+    deadline: Deadline,
+) -> Result<(), StepFailure> {
+    let bytes = host.read(site_file, deadline).await.map_err(|error| {
         StepFailure::new(format!(
             "the Apache configuration `{}` cannot be read: {error}",
             site_file.display()
@@ -257,7 +271,7 @@ pub(crate) async fn check(host: &dyn Host, site_file: &Path, base: &Path) -> Res
     paths.sort_by_key(|named| named.line);
     let mut problems = Vec::new();
     for named in &paths {
-        if let Some(problem) = problem(host, named, base).await {
+        if let Some(problem) = problem(host, named, base, deadline).await {
             problems.push(format!("line {}: {}: {problem}", named.line, named.directive));
         }
     }

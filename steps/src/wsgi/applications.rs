@@ -11,7 +11,8 @@ use super::apache::{self, Directive, NamedPath, Role, Section};
 use super::loader::{self, Broken, Call, Outcome};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::probes::{Host, bounded};
+use crate::machine::Host;
+use crate::probes::bounded;
 
 /// What the scenario brings to a check of a site file's applications.
 #[derive(Debug, Clone)]
@@ -39,7 +40,7 @@ pub(crate) async fn check(
     // then told as the interpreter's, with what it printed.
     let what = format!("the Apache configuration `{}`", site_file.display());
     let reading = async {
-        host.read(site_file).await.map_err(|error| {
+        host.read(site_file, deadline).await.map_err(|error| {
             StepFailure::new(format!(
                 "the Apache configuration `{}` cannot be read: {error}",
                 site_file.display()
@@ -83,7 +84,7 @@ pub(crate) async fn check(
             application.mount,
             application.script.display()
         );
-        let looking = async { Ok(missing_path(host, application, &mut homes).await) };
+        let looking = async { Ok(missing_path(host, application, &mut homes, deadline).await) };
         let what = format!("the paths of line {}", application.line);
         if let Some(problem) = bounded(deadline, &what, looking).await? {
             problems.push(format!("{heading}: {problem}"));
@@ -155,6 +156,7 @@ async fn missing_path(
     host: &dyn Host,
     application: &Application,
     homes: &mut BTreeMap<PathBuf, Option<String>>,
+    deadline: Deadline,
 ) -> Option<String> {
     let look = |role, path: &PathBuf| {
         let named = NamedPath {
@@ -163,7 +165,7 @@ async fn missing_path(
             role,
             path: path.clone(),
         };
-        async move { apache::problem(host, &named, Path::new("")).await }
+        async move { apache::problem(host, &named, Path::new(""), deadline).await }
     };
     if let Some(problem) = look(Role::Script, &application.script).await {
         return Some(problem);

@@ -9,7 +9,8 @@ use url::Url;
 
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::probes::{CommandRun, Host, Invocation};
+use crate::machine::{Host, Invocation};
+use crate::probes::CommandRun;
 use crate::text::{self, Keep, humanize};
 
 /// Marks the script's own verdict lines in the interpreter's output.
@@ -112,24 +113,29 @@ pub(crate) async fn standalone(
     host: &dyn Host,
     wsgi_file: &Path,
     venv: &Path,
+    deadline: Deadline,
 ) -> Result<(PathBuf, Vec<PathBuf>), StepFailure> {
-    let python = interpreter(host, venv).await?;
-    if let Err(error) = host.metadata(wsgi_file).await {
+    let python = interpreter(host, venv, deadline).await?;
+    if let Err(error) = host.metadata(wsgi_file, deadline).await {
         return Err(StepFailure::new(format!(
             "the WSGI file `{}` cannot be read: {error}",
             wsgi_file.display()
         )));
     }
-    Ok((python, own_folders(host, wsgi_file).await))
+    Ok((python, own_folders(host, wsgi_file, deadline).await))
 }
 
 /// The interpreter of a virtualenv, or a failure saying what is wrong with the virtualenv.
-async fn interpreter(host: &dyn Host, venv: &Path) -> Result<PathBuf, StepFailure> {
+async fn interpreter(host: &dyn Host, venv: &Path, deadline: Deadline) -> Result<PathBuf, StepFailure> {
     let python = venv.join("bin/python");
-    if host.metadata(&python).await.is_ok_and(|facts| facts.executable) {
+    if host
+        .metadata(&python, deadline)
+        .await
+        .is_ok_and(|facts| facts.executable)
+    {
         return Ok(python);
     }
-    let reason = match host.metadata(venv).await {
+    let reason = match host.metadata(venv, deadline).await {
         Err(_) => format!("the virtualenv `{}` does not exist", venv.display()),
         Ok(facts) if !facts.is_dir => format!("`{}` is not a folder, so not a virtualenv", venv.display()),
         Ok(_) => format!(
@@ -142,12 +148,12 @@ async fn interpreter(host: &dyn Host, venv: &Path) -> Result<PathBuf, StepFailur
 
 /// The folders a WSGI file run on its own needs on `sys.path`: its own, and the one above
 /// when it sits in a package (a Django project's `mysite/wsgi.py` imports `mysite.settings`).
-async fn own_folders(host: &dyn Host, wsgi_file: &Path) -> Vec<PathBuf> {
+async fn own_folders(host: &dyn Host, wsgi_file: &Path, deadline: Deadline) -> Vec<PathBuf> {
     let Some(folder) = wsgi_file.parent() else {
         return Vec::new();
     };
     let mut folders = vec![folder.to_path_buf()];
-    if host.metadata(&folder.join("__init__.py")).await.is_ok()
+    if host.metadata(&folder.join("__init__.py"), deadline).await.is_ok()
         && let Some(above) = folder.parent()
     {
         folders.push(above.to_path_buf());
@@ -345,7 +351,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::probes::Finished;
+    use crate::machine::Finished;
 
     fn ran(code: i32, stdout: &str, stderr: &str) -> CommandRun {
         CommandRun {

@@ -10,13 +10,17 @@ use crate::failure::StepFailure;
 use crate::probes::bounded;
 use crate::world::ShakedownWorld;
 
+/// The catalogue groups this file's phrases under this domain.
+const PHRASE_DOMAIN: &str = "wsgi";
+
 /// the virtualenv's `bin/python` imports the file (its folder, and the folder above in a
 /// package, on `sys.path`; started in `/` as mod_wsgi does) and calls its `application` once
 /// with an anonymous `GET /`; an exception (a framework imported inside `application` that the
 /// virtualenv lacks) or a status of 500 or more fails, a 4xx passes and is noted
 #[phrase(
     "the WSGI file {string} should load with the virtualenv {string}",
-    example = "the WSGI file \"/srv/ledger/src/ledger/wsgi.py\" should load with the virtualenv \"/srv/ledger/venv\""
+    example = "the WSGI file \"/srv/ledger/src/ledger/wsgi.py\" should load with the virtualenv \"/srv/ledger/venv\"",
+    runs_on_host
 )]
 async fn wsgi_file_loads(
     world: &mut ShakedownWorld,
@@ -28,7 +32,7 @@ async fn wsgi_file_loads(
     let venv = world.probe_path(&venv);
     let host = world.host();
     let what = format!("`{}`", venv.display());
-    let standalone = loader::standalone(host, &wsgi_file, &venv);
+    let standalone = loader::standalone(host, &wsgi_file, &venv, deadline);
     let (python, folders) = bounded(deadline, &what, standalone).await?;
     let call = Call {
         python,
@@ -58,14 +62,15 @@ async fn wsgi_file_loads(
 /// `WSGIPythonPath`, and the targets of `Alias` / `ScriptAlias` all exist
 #[phrase(
     "the Apache WSGI configuration {string} should point at existing paths",
-    example = "the Apache WSGI configuration \"/etc/apache2/sites-enabled/ledger.conf\" should point at existing paths"
+    example = "the Apache WSGI configuration \"/etc/apache2/sites-enabled/ledger.conf\" should point at existing paths",
+    runs_on_host
 )]
 async fn apache_paths_exist(world: &mut ShakedownWorld, site_file: String) -> Result<(), StepFailure> {
     let deadline = world.deadline();
     let site_file = world.probe_path(&site_file);
     // Relative paths inside the site file start where relative paths of the feature do.
     let base = world.probe_path("");
-    let check = apache::check(world.host(), &site_file, &base);
+    let check = apache::check(world.host(), &site_file, &base, deadline);
     let what = format!("the paths of `{}`", site_file.display());
     bounded(deadline, &what, check).await
 }
@@ -76,7 +81,8 @@ async fn apache_paths_exist(world: &mut ShakedownWorld, site_file: String) -> Re
 /// host's `ServerName`; an exception or a status of 500 or more fails, a 4xx passes and is noted
 #[phrase(
     "the Apache WSGI configuration {string} should load its applications",
-    example = "the Apache WSGI configuration \"/etc/apache2/sites-enabled/ledger.conf\" should load its applications"
+    example = "the Apache WSGI configuration \"/etc/apache2/sites-enabled/ledger.conf\" should load its applications",
+    runs_on_host
 )]
 async fn apache_applications_load(world: &mut ShakedownWorld, site_file: String) -> Result<(), StepFailure> {
     let deadline = world.deadline();

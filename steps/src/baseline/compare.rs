@@ -200,7 +200,7 @@ impl Sorter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probes::baseline::model::{Apache, Services};
+    use crate::baseline::model::{Apache, Services};
 
     fn set(names: &[&str]) -> BTreeSet<String> {
         names.iter().map(|name| (*name).to_owned()).collect()

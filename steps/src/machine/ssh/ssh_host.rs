@@ -17,15 +17,16 @@ use tokio::sync::{Mutex, Semaphore};
 use super::destination::{SshDestination, SshSettings};
 use super::master::{Master, NO_MASTER_MARK};
 use super::remote::{self, Start};
-use crate::probes::host::{Connection, FileFacts, Finished, Host, Invocation, RunError, drain};
-use crate::probes::processes::Process;
+use crate::deadline::Deadline;
+use crate::machine::children;
+use crate::machine::host::{
+    Connection, FileFacts, Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError, drain, timed_out,
+};
+use crate::machine::process::Process;
 
 /// Remote commands at once over one connection: sshd allows 10 sessions per connection
 /// (`MaxSessions`), and a timeout needs one more to kill what ran out of time.
 const MAX_SESSIONS: usize = 8;
-/// A backstop for the file helpers, which have no limit of their own: steps bound every probe
-/// by their deadline, and a dropped helper has its remote process killed.
-const HELPER_LIMIT: Duration = Duration::from_secs(300);
 /// How long killing a remote process group may take.
 const KILL_LIMIT: Duration = Duration::from_secs(5);
 /// Lines a login shell may print before the script's first line (a chatty `.bashrc`).
@@ -167,13 +168,13 @@ impl SshHost {
         }
     }
 
-    /// Runs `script` with `args` on the server within `limit`, killing its process group on the
-    /// server when the limit runs out or the caller stops waiting. A connection found lost
-    /// before the command reached the server is opened again once, within the same limit; a
+    /// Runs `script` with `args` on the server by `deadline`, killing its process group on the
+    /// server when the deadline passes or the caller stops waiting. A connection found lost
+    /// before the command reached the server is opened again once, by the same deadline; a
     /// command that may have reached it is never run twice.
-    async fn exec(&self, script: &str, args: &[String], limit: Duration) -> Result<Ran, ExecError> {
-        let deadline = tokio::time::Instant::now() + limit;
-        let mark = crate::children::new_mark();
+    async fn exec(&self, script: &str, args: &[String], deadline: Deadline) -> Result<Ran, ExecError> {
+        let deadline = deadline.at();
+        let mark = children::new_mark();
         let line = remote::remote_line(script, args, &mark);
         let mut stale = None;
         loop {
@@ -295,22 +296,19 @@ impl SshHost {
         })
     }
 
-    /// Runs a helper script, which has no limit of its own.
-    async fn helper(&self, script: &str, args: Vec<String>) -> io::Result<Ran> {
-        self.exec(script, &args, HELPER_LIMIT)
+    /// Runs a helper script by `deadline`.
+    async fn helper(&self, script: &str, args: Vec<String>, deadline: Deadline) -> io::Result<Ran> {
+        self.exec(script, &args, deadline)
             .await
             .map_err(|error| match error {
                 ExecError::Failed(error) => error,
-                ExecError::TimedOut { .. } => io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("{} did not answer within {} s", self.name, HELPER_LIMIT.as_secs()),
-                ),
+                ExecError::TimedOut { .. } => timed_out(&self.name, deadline),
             })
     }
 
     /// A helper's stdout, or the error its stderr names.
-    async fn helper_output(&self, script: &str, args: Vec<String>) -> io::Result<Ran> {
-        let ran = self.helper(script, args).await?;
+    async fn helper_output(&self, script: &str, args: Vec<String>, deadline: Deadline) -> io::Result<Ran> {
+        let ran = self.helper(script, args, deadline).await?;
         match (ran.start, ran.code) {
             (Start::Started, Some(0)) => Ok(ran),
             (_, code) => Err(remote::io_error(&ran.stderr, &describe(code))),
@@ -334,11 +332,11 @@ impl Host for SshHost {
         self.name.clone()
     }
 
-    async fn run(&self, invocation: &Invocation, limit: Duration) -> Result<Finished, RunError> {
+    async fn run(&self, invocation: &Invocation, deadline: Deadline) -> Result<Finished, RunError> {
         let script = remote::command_script(invocation).map_err(RunError::Start)?;
         let started = Instant::now();
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-        match self.exec(&script, &[], limit).await {
+        match self.exec(&script, &[], deadline).await {
             Ok(ran) => match ran.start {
                 Start::Started => Ok(Finished {
                     code: ran.code,
@@ -369,43 +367,62 @@ impl Host for SshHost {
         }
     }
 
-    async fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+    async fn read(&self, path: &Path, deadline: Deadline) -> io::Result<Vec<u8>> {
         let ran = self
-            .helper_output(&remote::read_script(), vec![remote::path_argument(path)])
+            .helper_output(
+                &remote::read_script(),
+                vec![remote::path_argument(path)],
+                deadline,
+            )
             .await?;
         if ran.stdout_cut {
             return Err(io::Error::other(format!(
                 "it is larger than the {} KiB a probe reads",
-                crate::probes::host::MAX_OUTPUT_BYTES / 1024
+                MAX_OUTPUT_BYTES / 1024
             )));
         }
         Ok(ran.stdout)
     }
 
-    async fn metadata(&self, path: &Path) -> io::Result<FileFacts> {
+    async fn metadata(&self, path: &Path, deadline: Deadline) -> io::Result<FileFacts> {
         let ran = self
-            .helper_output(&remote::metadata_script(), vec![remote::path_argument(path)])
+            .helper_output(
+                &remote::metadata_script(),
+                vec![remote::path_argument(path)],
+                deadline,
+            )
             .await?;
         remote::parse_metadata(&ran.stdout)
     }
 
-    async fn list_dir(&self, path: &Path) -> io::Result<Vec<String>> {
+    async fn list_dir(&self, path: &Path, deadline: Deadline) -> io::Result<Vec<String>> {
         let ran = self
-            .helper_output(&remote::list_dir_script(), vec![remote::path_argument(path)])
+            .helper_output(
+                &remote::list_dir_script(),
+                vec![remote::path_argument(path)],
+                deadline,
+            )
             .await?;
         Ok(remote::parse_names(&ran.stdout))
     }
 
-    async fn find_program(&self, program: &str, first: &[PathBuf]) -> io::Result<Option<PathBuf>> {
+    async fn find_program(
+        &self,
+        program: &str,
+        first: &[PathBuf],
+        deadline: Deadline,
+    ) -> io::Result<Option<PathBuf>> {
         let mut args = vec![program.to_owned()];
         args.extend(first.iter().map(|folder| folder.to_string_lossy().into_owned()));
-        let ran = self.helper_output(&remote::find_program_script(), args).await?;
+        let ran = self
+            .helper_output(&remote::find_program_script(), args, deadline)
+            .await?;
         Ok(remote::parse_found(&ran.stdout))
     }
 
-    async fn connect_tcp(&self, host: &str, port: u16, limit: Duration) -> io::Result<Connection> {
+    async fn connect_tcp(&self, host: &str, port: u16, deadline: Deadline) -> io::Result<Connection> {
         let args = vec![host.to_owned(), port.to_string()];
-        match self.exec(&remote::connect_script(), &args, limit).await {
+        match self.exec(&remote::connect_script(), &args, deadline).await {
             Ok(ran) if ran.start == Start::Started => remote::parse_connection(ran.code, &ran.stderr),
             Ok(ran) => Err(remote::io_error(&ran.stderr, &describe(ran.code))),
             Err(ExecError::TimedOut { .. }) => Ok(Connection::TimedOut),
@@ -413,11 +430,12 @@ impl Host for SshHost {
         }
     }
 
-    async fn processes(&self) -> io::Result<Vec<Process>> {
+    async fn processes(&self, deadline: Deadline) -> io::Result<Vec<Process>> {
         let ran = self
             .helper_output(
                 &remote::processes_script(),
                 vec![remote::PROCESSES_IN_BASH.to_owned()],
+                deadline,
             )
             .await?;
         Ok(remote::parse_processes(&ran.stdout))

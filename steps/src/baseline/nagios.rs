@@ -3,51 +3,63 @@
 //! regression, even where nobody runs that feature.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
+use cucumber::gherkin::{Feature, GherkinEnv, Step};
 use regex::Regex;
-use url::Url;
 
 use crate::deadline::Deadline;
-use crate::probes::commands;
-use crate::probes::host::Host;
-use crate::probes::nagios::State;
+use crate::machine::Host;
+use crate::probes::{NAGIOS_OK_PHRASE, PluginRunner, State};
 
-/// `Then the Nagios check "…" should be OK`, the check in either kind of quote, as `init`
-/// writes it.
-static CHECK_STEP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"the Nagios check (?:"([^"]*)"|'([^']*)') should be OK\s*$"#).expect("a valid pattern")
-});
-
-/// The checks to run and how plugins run: found in the plugin folder first, told where the
-/// site is, as the Nagios step runs them.
+/// The checks to run, and the probes' plugin runner that runs them as the Nagios step would.
 #[derive(Debug, Clone, Default)]
 pub struct NagiosChecks {
     pub commands: Vec<String>,
-    pub plugin_dir: PathBuf,
-    pub environment: Vec<(String, String)>,
+    pub runner: PluginRunner,
 }
 
 impl NagiosChecks {
     /// The checks of the feature at `feature` on this machine; none when it is not there.
-    pub async fn from_feature(feature: &Path, plugin_dir: &Path, base_url: &Url) -> Self {
+    pub async fn from_feature(feature: &Path, runner: PluginRunner) -> Self {
         let text = tokio::fs::read_to_string(feature).await.unwrap_or_default();
         Self {
             commands: check_commands(&text),
-            plugin_dir: plugin_dir.to_path_buf(),
-            environment: commands::environment(base_url),
+            runner,
         }
     }
 }
 
+/// The checks of the feature's `the Nagios check {string} should be OK` steps, read by the
+/// Gherkin parser as a run reads them: in backgrounds, scenarios and rules, never in comments.
+/// A feature that does not parse has none.
 fn check_commands(feature: &str) -> Vec<String> {
-    feature
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .filter_map(|line| {
-            let found = CHECK_STEP.captures(line)?;
-            Some(found.get(1).or_else(|| found.get(2))?.as_str().to_owned())
+    static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
+        cucumber::codegen::Expression::regex(NAGIOS_OK_PHRASE).expect("a registered phrase compiles")
+    });
+    let Ok(feature) = Feature::parse(feature, GherkinEnv::default()) else {
+        return Vec::new();
+    };
+    let rules = feature.rules.iter();
+    let steps: Vec<&Step> = feature
+        .background
+        .iter()
+        .flat_map(|background| &background.steps)
+        .chain(feature.scenarios.iter().flat_map(|scenario| &scenario.steps))
+        .chain(rules.flat_map(|rule| {
+            let background = rule.background.iter().flat_map(|background| &background.steps);
+            background.chain(rule.scenarios.iter().flat_map(|scenario| &scenario.steps))
+        }))
+        .collect();
+    steps
+        .into_iter()
+        .filter_map(|step| {
+            Some(
+                crate::argument::captured(&PHRASE, &step.value)?
+                    .first()?
+                    .to_string(),
+            )
         })
         .collect()
 }
@@ -63,15 +75,8 @@ pub(super) async fn states(
         return None;
     }
     let runs = checks.commands.iter().map(|check| async move {
-        let state = match commands::invocation(check) {
-            Ok(mut invocation) => {
-                invocation.path_prefix = vec![checks.plugin_dir.clone()];
-                invocation.env = checks.environment.clone();
-                match host.run(&invocation, deadline.remaining()).await {
-                    Ok(finished) => State::from_exit(finished.code),
-                    Err(_) => State::Unknown,
-                }
-            }
+        let state = match checks.runner.run(host, check, deadline).await {
+            Ok(run) => State::from_exit(run.finished.code),
             Err(_) => State::Unknown,
         };
         (check.clone(), state.to_string())
@@ -82,8 +87,11 @@ pub(super) async fn states(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probes::LocalHost;
+    use std::path::PathBuf;
     use std::time::Duration;
+
+    use crate::machine::LocalHost;
+    use crate::probes::ProbeSettings;
 
     #[test]
     fn the_checks_are_read_from_the_imported_feature() {
@@ -105,8 +113,15 @@ mod tests {
                 "sh -c 'exit 2'".into(),
                 "no-such-plugin".into(),
             ],
-            plugin_dir: PathBuf::from("/nonexistent"),
-            environment: Vec::new(),
+            runner: PluginRunner::new(
+                &ProbeSettings {
+                    nagios_plugin_dir: PathBuf::from("/nonexistent"),
+                    ..ProbeSettings::default()
+                },
+                &url::Url::parse("http://site.test/").expect("a URL"),
+                Vec::new(),
+                Path::new("/"),
+            ),
         };
         let deadline = Deadline::after(Duration::from_secs(10), crate::deadline::Limit::Step);
         let ran = states(&LocalHost, &checks, deadline).await.expect("checks ran");

@@ -16,3 +16,4 @@ pub use ignore::{IgnoreKind, Ignored};
 pub use model::{Apache, Baseline, HostFacts, Services, VERSION};
 pub use nagios::NagiosChecks;
 pub use settings::BaselineSettings;
+pub use steps::BASELINE_PHRASE;

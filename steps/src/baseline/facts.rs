@@ -13,8 +13,8 @@ use super::nagios::{self, NagiosChecks};
 use super::settings::BaselineSettings;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
-use crate::probes::cron::{is_system_crontab, parse_crontab};
-use crate::probes::host::{Finished, Host, Invocation, RunError};
+use crate::machine::{Finished, Host, Invocation, RunError};
+use crate::probes::{is_system_crontab, parse_crontab};
 use crate::wsgi::apache::{self, Role};
 
 /// Reads the clock and every process's `stat` line in one command, so a server over SSH
@@ -39,7 +39,7 @@ pub async fn gather(
             services(host, deadline),
             ports(host, deadline),
             crontabs(host, settings, deadline),
-            apache(host, &settings.apache_dir),
+            apache(host, &settings.apache_dir, deadline),
             nagios::states(host, checks, deadline),
         );
         Ok(HostFacts {
@@ -52,7 +52,7 @@ pub async fn gather(
         }
         .redacted())
     };
-    deadline.run(work).await.unwrap_or_else(|| {
+    deadline.run_before(work).await.unwrap_or_else(|| {
         Err(deadline.exceeded(format!("the facts of {} could not be gathered", host.name())))
     })
 }
@@ -64,7 +64,7 @@ async fn output(host: &dyn Host, program: &str, args: &[&str], deadline: Deadlin
         args: args.iter().map(|arg| (*arg).to_owned()).collect(),
         ..Invocation::default()
     };
-    match host.run(&invocation, deadline.remaining()).await {
+    match host.run(&invocation, deadline).await {
         Ok(Finished {
             code: Some(0),
             stdout,
@@ -86,7 +86,7 @@ async fn daemons(
         args: vec!["-c".into(), PROCESS_SCRIPT.into()],
         ..Invocation::default()
     };
-    match host.run(&invocation, deadline.remaining()).await {
+    match host.run(&invocation, deadline).await {
         Ok(finished) => Ok(parse_daemons(&finished.stdout, min_age)),
         Err(RunError::TimedOut { .. }) => Err(deadline.exceeded(format!("{} did not answer", host.name()))),
         Err(RunError::NotFound) => Ok(None),
@@ -204,7 +204,7 @@ async fn ports(host: &dyn Host, deadline: Deadline) -> Option<BTreeMap<u16, Opti
             let mut listening = BTreeMap::new();
             let mut known = false;
             for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-                if let Ok(bytes) = host.read(Path::new(table)).await {
+                if let Ok(bytes) = host.read(Path::new(table), deadline).await {
                     known = true;
                     for port in parse_proc_net_tcp(&String::from_utf8_lossy(&bytes)) {
                         listening.insert(port, None);
@@ -215,7 +215,7 @@ async fn ports(host: &dyn Host, deadline: Deadline) -> Option<BTreeMap<u16, Opti
         }
     };
     let ephemeral = host
-        .read(Path::new(EPHEMERAL_RANGE))
+        .read(Path::new(EPHEMERAL_RANGE), deadline)
         .await
         .ok()
         .and_then(|bytes| parse_range(&String::from_utf8_lossy(&bytes)));
@@ -278,14 +278,14 @@ async fn crontabs(
 ) -> Option<BTreeMap<String, Vec<String>>> {
     let mut tables = BTreeMap::new();
     for configured in &settings.crontabs {
-        let facts = match host.metadata(configured).await {
+        let facts = match host.metadata(configured, deadline).await {
             Ok(facts) => facts,
             Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
             Err(_) => return None,
         };
         let files = match facts.is_dir {
             true => {
-                let mut names = host.list_dir(configured).await.ok()?;
+                let mut names = host.list_dir(configured, deadline).await.ok()?;
                 names.sort();
                 names
                     .into_iter()
@@ -297,7 +297,7 @@ async fn crontabs(
             false => vec![configured.clone()],
         };
         for file in files {
-            let text = match host.read(&file).await {
+            let text = match host.read(&file, deadline).await {
                 Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
                 Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
                 Err(_) => return None,
@@ -327,9 +327,9 @@ fn job_lines(text: &str, system: bool) -> Vec<String> {
 
 /// Apache's enabled sites and modules, and each site's sound WSGI paths; unknown where
 /// Apache's folders are not there.
-async fn apache(host: &dyn Host, folder: &Path) -> Option<Apache> {
+async fn apache(host: &dyn Host, folder: &Path, deadline: Deadline) -> Option<Apache> {
     let names = |sub: &'static str, suffix: &'static str| async move {
-        let listed = host.list_dir(&folder.join(sub)).await.ok()?;
+        let listed = host.list_dir(&folder.join(sub), deadline).await.ok()?;
         Some(
             listed
                 .iter()
@@ -343,7 +343,7 @@ async fn apache(host: &dyn Host, folder: &Path) -> Option<Apache> {
     let mut wsgi = BTreeMap::new();
     for site in &sites {
         let file = folder.join("sites-enabled").join(format!("{site}.conf"));
-        let sound = sound_wsgi_paths(host, &file, folder).await;
+        let sound = sound_wsgi_paths(host, &file, folder, deadline).await;
         if !sound.is_empty() {
             wsgi.insert(site.clone(), sound);
         }
@@ -358,13 +358,21 @@ async fn apache(host: &dyn Host, folder: &Path) -> Option<Apache> {
 /// The mod_wsgi paths of a site file that are what they must be (a script file, a folder, a
 /// virtualenv with a working interpreter), as the WSGI steps judge them: `WSGI interpreter
 /// `/srv/venv``. Relative paths start at Apache's folder, as Apache's `ServerRoot` does.
-async fn sound_wsgi_paths(host: &dyn Host, site_file: &Path, server_root: &Path) -> BTreeSet<String> {
-    let Ok(bytes) = host.read(site_file).await else {
+async fn sound_wsgi_paths(
+    host: &dyn Host,
+    site_file: &Path,
+    server_root: &Path,
+    deadline: Deadline,
+) -> BTreeSet<String> {
+    let Ok(bytes) = host.read(site_file, deadline).await else {
         return BTreeSet::new();
     };
     let mut sound = BTreeSet::new();
     for named in apache::wsgi_paths(&apache::directives(&String::from_utf8_lossy(&bytes))) {
-        if apache::problem(host, &named, server_root).await.is_none() {
+        if apache::problem(host, &named, server_root, deadline)
+            .await
+            .is_none()
+        {
             let what = match named.role {
                 Role::Script => "WSGI script",
                 Role::PythonHome => "WSGI interpreter",
@@ -380,7 +388,7 @@ async fn sound_wsgi_paths(host: &dyn Host, site_file: &Path, server_root: &Path)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probes::LocalHost;
+    use crate::machine::LocalHost;
 
     #[test]
     fn daemons_lead_their_session_have_no_terminal_and_have_run_long_enough() {
@@ -451,7 +459,7 @@ mod tests {
                 vec!["* * * * * root /srv/beat".to_owned()]
             )])
         );
-        assert_eq!(apache(&LocalHost, folder.path()).await, None);
+        assert_eq!(apache(&LocalHost, folder.path(), deadline).await, None);
         std::fs::create_dir(folder.path().join("sites-enabled")).expect("sites");
         std::fs::create_dir(folder.path().join("mods-enabled")).expect("mods");
         let venv = folder.path().join("venv");
@@ -464,7 +472,7 @@ mod tests {
         std::fs::write(folder.path().join("sites-enabled/ledger.conf"), site).expect("site");
         std::fs::write(folder.path().join("mods-enabled/wsgi.load"), "").expect("module");
         std::fs::write(folder.path().join("mods-enabled/wsgi.conf"), "").expect("module conf");
-        let apache = apache(&LocalHost, folder.path()).await.expect("known");
+        let apache = apache(&LocalHost, folder.path(), deadline).await.expect("known");
         assert_eq!(apache.sites, BTreeSet::from(["ledger".to_owned()]));
         assert_eq!(apache.modules, BTreeSet::from(["wsgi".to_owned()]));
         assert_eq!(

@@ -8,24 +8,32 @@ use super::facts::gather;
 use super::model::Baseline;
 use super::nagios::NagiosChecks;
 use crate::failure::StepFailure;
+use crate::probes::PluginRunner;
 use crate::world::ShakedownWorld;
+
+/// The catalogue lists the baseline's phrase among the probes of a machine, where readers look
+/// for what a server runs.
+const PHRASE_DOMAIN: &str = "probes";
 
 /// compares the server with the file `shakedown baseline record` wrote before the deployment (relative to the configuration's folder): every service, listening port, daemon, crontab line, Apache site or module, sound WSGI path or OK Nagios check that was there and is gone fails the step; new ones are noted; `[baseline] ignore` lists intended changes
 #[phrase(
     "nothing on the server should have regressed since the baseline {string}",
-    example = "nothing on the server should have regressed since the baseline \"reports/baseline.json\""
+    example = "nothing on the server should have regressed since the baseline \"reports/baseline.json\"",
+    runs_on_host,
+    text = BASELINE_PHRASE
 )]
 async fn nothing_regressed(world: &mut ShakedownWorld, file: String) -> Result<(), StepFailure> {
     let deadline = world.deadline();
     let path = world.config_folder().join(&file);
     let baseline = Baseline::read(&path).await?;
     let probes = world.probe_settings();
-    let checks = NagiosChecks::from_feature(
-        &probes.baseline.monitoring_feature,
-        &probes.nagios_plugin_dir,
+    let runner = PluginRunner::new(
+        probes,
         &world.site().base_url,
-    )
-    .await;
+        world.sessions().password_variables(),
+        world.config_folder(),
+    );
+    let checks = NagiosChecks::from_feature(&probes.baseline.monitoring_feature, runner).await;
     let host = world.host();
     let name = host.name();
     let recorded = baseline.host(&name, &path)?;

@@ -6,9 +6,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::children::MARK_VARIABLE;
-use crate::probes::host::{Connection, FileFacts, Invocation};
-use crate::probes::processes::{Process, parse_cmdline};
+use crate::machine::children::MARK_VARIABLE;
+use crate::machine::host::{Connection, FileFacts, Invocation};
+use crate::machine::process::{Process, parse_cmdline};
 
 /// Marks the line holding the script's process group id in its stdout. sshd starts each
 /// session's command as the leader of a new session, and the scripts `exec` in place, so the
