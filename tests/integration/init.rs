@@ -1,14 +1,15 @@
 //! `shakedown init` through the real binary: a visit to the real demo site gives files that
 //! `check` accepts, that pass on the healthy site and fail on its faults; a visit to a site with
-//! filler text, expiring links and HTTP authentication leaves out what would not pass; NRPE and Nagios files
-//! give the expected monitoring feature, whose checks run against the real Monitoring Plugins;
-//! and nothing is ever written over an existing file.
+//! filler text, expiring links and HTTP authentication leaves out what would not pass; a visit
+//! under a base path stays there; NRPE and Nagios files give the expected monitoring feature,
+//! whose checks run against the real Monitoring Plugins; and nothing is ever written over an
+//! existing file.
 
 use std::net::TcpListener;
 use std::path::Path;
 
 use axum::Router;
-use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use axum::http::header::{AUTHORIZATION, LOCATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Html;
 use axum::routing::get;
@@ -503,6 +504,67 @@ fn init_leaves_out_what_would_fail_or_expire_names_http_authentication_and_its_s
         .expect_code(0)
         .expect_stdout("0 failed");
     assert!(!folder.path().join("planted-by-the-site").exists());
+}
+
+/// An application under `/app/` beside another: a page that sends the visitor to a login page
+/// linked only from a page the crawl takes after it, an old address that redirects to a page also linked, a logout link.
+fn application_in_a_folder() -> RecordingServer {
+    let page = |html: &'static str| get(move || async move { Html(html) });
+    let redirect = |to: &'static str| get(move || async move { (StatusCode::FOUND, [(LOCATION, to)]) });
+    RecordingServer::start(
+        Router::new()
+            .route(
+                "/app/",
+                page(
+                    r#"<a href="/app/admin">Admin</a> <a href="/app/support">Support</a> <a href="/app/old">Old</a>
+                       <a href="/app/new">New</a> <a href="/app/logout">Log out</a> <a href="/other/">Other</a>"#,
+                ),
+            )
+            .route("/app/admin", redirect("/app/login"))
+            .route("/app/support", page(r#"<a href="/app/login">Log in</a>"#))
+            .route(
+                "/app/login",
+                page(r#"<form method="post"><input type="password" name="p"></form>"#),
+            )
+            .route("/app/old", redirect("/app/new"))
+            .route("/app/new", page("<p>New</p>"))
+            .route("/app/logout", page("<p>Bye</p>"))
+            .route("/other/", page("<p>Another application</p>")),
+    )
+}
+
+#[test]
+fn the_visit_stays_under_the_base_path_writes_each_page_once_and_keeps_a_login_page_it_was_sent_to() {
+    let site = application_in_a_folder();
+    let folder = tempfile::tempdir().expect("temp dir");
+    Shakedown::new()
+        .current_dir(folder.path())
+        .args(["init", "--base-url", &format!("{}/app/", site.url)])
+        .run()
+        .expect_code(0)
+        .expect_stdout("4 page(s) answered, 1 sent the visitor to the login page")
+        .expect_stdout("left 1 link(s) alone that looked like they log out or change data");
+    let feature = read(folder.path(), "features/smoke.feature");
+    for expected in [
+        "      | page     |\n      | /        |\n      | /login   |\n      | /new     |\n      | /support |\n\n",
+        "    Then the response should redirect to \"/login\"\n\n    Examples:\n      | page   |\n      | /admin |\n\n",
+    ] {
+        assert!(
+            feature.contains(expected),
+            "smoke.feature lacks {expected:?}:\n{feature}"
+        );
+    }
+    let requested: Vec<String> = site
+        .received()
+        .into_iter()
+        .map(|request| request.target)
+        .collect();
+    assert!(
+        !requested
+            .iter()
+            .any(|target| target.starts_with("/other/") || target == "/app/logout"),
+        "the visit left the application or logged out: {requested:?}"
+    );
 }
 
 #[test]

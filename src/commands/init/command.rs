@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use tokio::time::Instant;
+use shakedown_steps::{Deadline, Limit};
 
 use super::config_file::{self, Site};
-use super::explore::{self, Bounds, Visit};
+use super::explore::{self, Visit};
 use super::files::{self, Planned};
 use super::macros::{UserMacros, user_references};
 use super::monitoring::{self, Imported};
@@ -61,7 +61,8 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     }
     files::refuse_existing(working_dir, targets)?;
 
-    let deadline = Instant::now() + args.timeout;
+    // One deadline for the whole `init`; its limit's name never shows, the visit words its own.
+    let deadline = Deadline::after(args.timeout, Limit::Step);
     let mut planned = Vec::new();
     let mut report = Vec::new();
     // resource.cfg, for the configuration, when the imported checks keep references to it.
@@ -109,14 +110,10 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     }
     let visit = match &base_url {
         Some(url) => {
-            let bounds = Bounds {
-                max_pages: args.max_pages.into(),
-                deadline,
-            };
-            // The rules the run will read the pages against: the file `init` writes keeps the
-            // defaults.
-            let rules = config::parse(Path::new(FILE_NAME), "")?.content.rules;
-            let visit = explore::visit(url, bounds, &rules).await?;
+            // The rules and crawl the run will read the pages with: the file `init` writes keeps
+            // the defaults.
+            let content = config::parse(Path::new(FILE_NAME), "")?.content;
+            let visit = explore::visit(url, content, args.max_pages.into(), deadline).await?;
             say!(
                 "{}",
                 describe_visit(&visit, without_credentials(url).as_str(), &args)

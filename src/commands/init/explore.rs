@@ -1,17 +1,19 @@
-//! The visit `init --base-url` makes before it writes anything: an anonymous visitor following
-//! links from the start page, by the crawl step's own rules (same origin, GET only, no link that
-//! looks like it logs out or deletes), one page at a time, within a page count and a deadline.
-//! Each page that answers is read against the run's forbidden-content rules, and its address
-//! against what expires, so that only checks that pass today, and tomorrow, are written.
+//! The visit `init --base-url` makes before it writes anything: an anonymous visitor on the crawl
+//! step's own crawler, by its rules (same origin, GET only, no link that looks like it logs out
+//! or deletes, every shape of address once before any twice, the configuration's default depth)
+//! and within the page count and the one deadline of the whole `init`. Each page is sorted as it
+//! comes: read against the run's forbidden-content rules, and its address against what expires,
+//! so that only checks that pass today, and tomorrow, are written.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use regex::Regex;
-use reqwest::{Client, StatusCode, header};
-use shakedown_steps::content::{Finding, LinkRules, RuleSet, Variable, decoded_target, variable_part};
-use tokio::time::Instant;
+use reqwest::StatusCode;
+use shakedown_steps::content::{
+    Answer, CrawlSettings, Crawler, Finding, Next, Page, Reader, Variable, decoded_target, variable_part,
+};
+use shakedown_steps::{ContentSettings, Deadline, FailureKind};
 use url::Url;
 
 use crate::error::Error;
@@ -23,16 +25,6 @@ const HEALTH_PATHS: [&str; 4] = ["/health", "/healthz", "/api/health", "/status"
 static PASSWORD_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)<input\b[^>]*\btype\s*=\s*["']?password\b"#).expect("the password pattern is valid")
 });
-
-/// No single request waits longer than this, even with time left before the deadline.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How far the visit may go.
-#[derive(Debug, Clone, Copy)]
-pub struct Bounds {
-    pub max_pages: usize,
-    pub deadline: Instant,
-}
 
 /// Query parameters that carry a visitor's session or a one-time key: a link holding one leads
 /// nowhere for the next visitor.
@@ -52,11 +44,11 @@ const SESSION_PARAMETERS: &[&str] = &[
     "nonce",
 ];
 
-/// What an anonymous visitor found. Paths are relative to the base URL, as features write them.
+/// What an anonymous visitor found. Paths are relative to the base URL, as features write them,
+/// and in the order of their paths, whatever order the crawl reached them in.
 #[derive(Debug, Default)]
 pub struct Visit {
-    /// Pages that answered 200 with nothing forbidden, at addresses that last, in the order they
-    /// were reached.
+    /// Pages that answered 200 with nothing forbidden, at addresses that last.
     pub answered: Vec<String>,
     /// Pages that sent the visitor to the login page.
     pub behind_login: Vec<String>,
@@ -104,247 +96,217 @@ pub struct Health {
     pub status: Option<String>,
 }
 
-/// One GET, without following redirects.
-struct Fetched {
-    status: StatusCode,
-    location: Option<Url>,
-    /// The scheme of a `WWW-Authenticate` challenge (`Basic`, `Digest`).
-    challenge: Option<String>,
-    html: bool,
-    body: String,
-}
-
-struct Visitor<'a> {
-    client: Client,
-    base_url: &'a Url,
-    bounds: Bounds,
-    rules: &'a RuleSet,
-    fetched: usize,
-}
-
-/// Visits the site at `base_url`, reading each page against `rules`. Fails only when the start
-/// page cannot be had at all: a site that cannot be reached gives nothing to write.
-pub async fn visit(base_url: &Url, bounds: Bounds, rules: &RuleSet) -> Result<Visit, Error> {
+/// Visits the site at `base_url` with `content`, the rules and crawl settings the written
+/// configuration keeps, at most `max_pages` pages by `deadline`. Fails only when the start page
+/// cannot be had at all: a site that cannot be reached gives nothing to write.
+pub async fn visit(
+    base_url: &Url,
+    content: ContentSettings,
+    max_pages: usize,
+    deadline: Deadline,
+) -> Result<Visit, Error> {
     let unreachable = |problem: String| Error::SiteUnreachable {
         url: base_url.to_string(),
         problem,
     };
-    let client = Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(REQUEST_TIMEOUT)
-        .user_agent(concat!("shakedown-init/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|error| unreachable(format!("cannot build an HTTP client: {error}")))?;
-    let mut visitor = Visitor {
-        client,
-        base_url,
-        bounds,
-        rules,
-        fetched: 0,
+    let settings = CrawlSettings {
+        max_pages,
+        ..content.crawl
     };
-    let start = visitor.fetch(base_url).await.map_err(unreachable)?;
-    match start.status {
-        status if status.is_success() || status.is_redirection() => {}
-        status => {
-            return Err(unreachable(format!(
-                "it answered {status}; `init` writes checks that pass on a healthy site"
-            )));
-        }
+    let crawler = Crawler::standalone(content.rules, settings).map_err(unreachable)?;
+    let mut sorting = Sorting {
+        base_url,
+        visit: Visit::default(),
+        sorted: HashSet::new(),
+        unreachable: None,
+    };
+    let coverage = crawler.visit(base_url.clone(), deadline, &mut sorting).await;
+    if let Some(problem) = sorting.unreachable {
+        return Err(unreachable(problem));
     }
-    if let Some(location) = &start.location
-        && location.origin() != base_url.origin()
-    {
-        return Err(unreachable(format!(
-            "it redirects to `{location}`, another site: run `init` with that address"
-        )));
-    }
-    let mut visit = visitor.follow_links(start).await;
-    visit.health = visitor.health().await;
+    let mut visit = sorting.visit;
+    visit.links_skipped = coverage.destructive_links + coverage.configured_skips;
+    visit.cut_short = match (coverage.hit_page_limit, coverage.hit_deadline) {
+        (true, _) => Some("the page limit"),
+        (false, true) => Some("the time limit"),
+        (false, false) => None,
+    };
+    visit.health = health(&crawler, base_url, deadline).await;
     if let Some(health) = &visit.health {
         visit.answered.retain(|page| *page != health.path);
     }
+    let order = |one: &str, other: &str| reading_order(one).cmp(&reading_order(other));
+    visit.answered.sort_by(|one, other| order(one, other));
+    visit.behind_login.sort_by(|one, other| order(one, other));
+    visit.http_auth.sort_by(|(one, _), (other, _)| order(one, other));
+    visit.left_out.sort_by(|one, other| order(&one.path, &other.path));
     Ok(visit)
 }
 
-impl Visitor<'_> {
-    async fn follow_links(&mut self, start: Fetched) -> Visit {
-        let mut visit = Visit::default();
-        let rules = LinkRules::default();
-        let mut skipped = HashSet::new();
-        let mut login_pages: HashMap<String, bool> = HashMap::new();
-        let mut seen = HashSet::from([self.base_url.clone()]);
-        let mut queue = VecDeque::from([(self.base_url.clone(), Some(start))]);
-        while let Some((url, already)) = queue.pop_front() {
-            let page = match already {
-                Some(page) => page,
-                None => match self.next_fetch(&url, &mut visit).await {
-                    Some(page) => page,
-                    None if visit.cut_short.is_some() => break,
-                    None => continue,
-                },
-            };
-            let Some(path) = self.relative(&url) else {
-                continue;
-            };
-            if page.status == StatusCode::OK {
-                match self.left_out(&url, &page) {
-                    Some(why) => visit.left_out.push(LeftOut {
-                        path: shown(&path, &why),
-                        why,
-                    }),
-                    None => visit.answered.push(path),
-                }
-                if page.html {
-                    let links = rules.links_of(&page.body, &url, self.base_url);
-                    skipped.extend(links.skipped.into_iter().map(|(link, _)| link));
-                    queue.extend(
-                        links
-                            .follow
-                            .into_iter()
-                            .filter(|link| self.relative(link).is_some() && seen.insert(link.clone()))
-                            .map(|link| (link, None)),
-                    );
-                }
-            } else if let Some(target) = page
-                .location
-                .filter(|target| target.origin() == self.base_url.origin())
-            {
-                let Some(target_path) = self.relative(&target).map(|path| without_query(&path)) else {
-                    continue;
-                };
-                let is_login = match login_pages.get(&target_path) {
-                    Some(known) => *known,
-                    None => {
-                        let Some(login) = self.next_fetch(&target, &mut visit).await else {
-                            continue;
-                        };
-                        let is_login = login.status.is_success() && PASSWORD_FIELD.is_match(&login.body);
-                        login_pages.insert(target_path.clone(), is_login);
-                        is_login
-                    }
-                };
-                if is_login {
-                    match expires(&url) {
-                        Some(why) => visit.left_out.push(LeftOut {
-                            path: without_query(&path),
-                            why: Why::Expires(why),
-                        }),
-                        None => visit.behind_login.push(path),
-                    }
-                    visit.login_path.get_or_insert(target_path);
-                } else if seen.insert(target.clone()) {
-                    queue.push_back((target, None));
-                }
-            } else if page.status == StatusCode::UNAUTHORIZED
-                && let Some(scheme) = page.challenge
-            {
-                visit.http_auth.push((without_query(&path), scheme));
-            } else if page.status.is_server_error() {
-                visit.left_out.push(LeftOut {
-                    path,
-                    why: Why::ServerError(page.status),
-                });
+/// Sorts each page the crawl fetched into what the feature checks and what it leaves out.
+struct Sorting<'a> {
+    base_url: &'a Url,
+    visit: Visit,
+    /// Pages sorted already: a redirect may land on a page the crawl also fetches by its link.
+    sorted: HashSet<Url>,
+    /// Why the start page gave nothing to write, when it did not.
+    unreachable: Option<String>,
+}
+
+impl Reader for Sorting<'_> {
+    fn read(&mut self, page: Page) -> Next {
+        let is_start = page.linked_from.is_none();
+        let mut answered = match page.answer {
+            Answer::Answered(answered) => answered,
+            // Any other page that gave nothing is passed over.
+            Answer::LeftTheSite(_) | Answer::Failed(_) if !is_start => return Next::LeaveLinks,
+            Answer::LeftTheSite(elsewhere) => {
+                return self.unreachable(format!(
+                    "it redirects to `{elsewhere}`, another site: run `init` with that address"
+                ));
             }
-        }
-        visit.links_skipped = skipped.len();
-        visit
-    }
-
-    /// Why a page that answered 200 is not one to write, if it is not: its address expires, or
-    /// the forbidden-content rules fire on it.
-    fn left_out(&self, url: &Url, page: &Fetched) -> Option<Why> {
-        if let Some(why) = expires(url) {
-            return Some(Why::Expires(why));
-        }
-        let findings = self.rules.scan_body(url.path(), &page.body, page.html);
-        (!findings.is_empty()).then(|| Why::Forbidden {
-            findings,
-            skip_pattern: format!("^{}$", regex::escape(&decoded_target(url))),
-        })
-    }
-
-    /// Fetches unless a bound says stop (then says which, in `visit`); a page that fails is
-    /// passed over.
-    async fn next_fetch(&mut self, url: &Url, visit: &mut Visit) -> Option<Fetched> {
-        if self.fetched >= self.bounds.max_pages {
-            visit.cut_short = Some("the page limit");
-            return None;
-        }
-        if Instant::now() >= self.bounds.deadline {
-            visit.cut_short = Some("the time limit");
-            return None;
-        }
-        self.fetch(url).await.ok()
-    }
-
-    async fn health(&mut self) -> Option<Health> {
-        for path in HEALTH_PATHS {
-            let url = self.base_url.join(path.trim_start_matches('/')).ok()?;
-            if Instant::now() >= self.bounds.deadline {
-                return None;
+            // The deadline's own message names a run's limit; init has only `--timeout`.
+            Answer::Failed(failure) if failure.kind() == FailureKind::Timeout => {
+                return self.unreachable("it gave no complete answer within `--timeout`".to_owned());
             }
-            let Ok(answer) = self.fetch(&url).await else {
-                continue;
-            };
-            if answer.status == StatusCode::OK {
-                let status = serde_json::from_str::<serde_json::Value>(&answer.body)
-                    .ok()
-                    .and_then(|json| json.get("status")?.as_str().map(str::to_owned));
-                return Some(Health {
-                    path: path.to_owned(),
-                    status,
-                });
-            }
-        }
-        None
-    }
-
-    async fn fetch(&mut self, url: &Url) -> Result<Fetched, String> {
-        self.fetched += 1;
-        let timeout = REQUEST_TIMEOUT.min(self.bounds.deadline.saturating_duration_since(Instant::now()));
-        let request = async {
-            let response = self.client.get(url.clone()).timeout(timeout).send().await?;
-            let status = response.status();
-            let location = response
-                .headers()
-                .get(header::LOCATION)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| url.join(value).ok());
-            let challenge = response
-                .headers()
-                .get(header::WWW_AUTHENTICATE)
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.split_whitespace().next())
-                .map(str::to_owned);
-            let html = response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|value| value.to_str().ok())
-                .is_some_and(|value| value.contains("html"));
-            let body = response.text().await?;
-            Ok::<_, reqwest::Error>(Fetched {
-                status,
-                location,
-                challenge,
-                html,
-                body,
-            })
+            Answer::Failed(failure) => return self.unreachable(failure.summary().to_owned()),
         };
-        request.await.map_err(|error| {
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                text.push_str(&format!(": {cause}"));
-                source = cause.source();
+        let status = answered.status();
+        if is_start && (status.is_client_error() || status.is_server_error()) {
+            return self.unreachable(format!(
+                "it answered {status}; `init` writes checks that pass on a healthy site"
+            ));
+        }
+        if answered.redirected() && status.is_success() && PASSWORD_FIELD.is_match(answered.body()) {
+            self.behind_login(&page.url, &answered.landed);
+            return Next::LandingUnread;
+        }
+        // Anywhere else a redirect leads, the page is the one it landed on, sorted once.
+        let Some(path) = relative_to(self.base_url, &answered.landed) else {
+            return Next::LeaveLinks;
+        };
+        if !self.sorted.insert(answered.landed.clone()) {
+            return Next::LeaveLinks;
+        }
+        let visit = &mut self.visit;
+        if status == StatusCode::OK {
+            let findings = std::mem::take(&mut answered.findings);
+            match left_out(&answered.landed, findings) {
+                Some(why) => visit.left_out.push(LeftOut {
+                    path: shown(&path, &why),
+                    why,
+                }),
+                None => visit.answered.push(path),
             }
-            text
-        })
+            return Next::FollowLinks;
+        }
+        if status == StatusCode::UNAUTHORIZED
+            && let Some(scheme) = answered.challenged_scheme()
+        {
+            visit.http_auth.push((without_query(&path), scheme));
+        } else if status.is_server_error() {
+            visit.left_out.push(LeftOut {
+                path,
+                why: Why::ServerError(status),
+            });
+        }
+        Next::LeaveLinks
     }
 
-    /// `url` as a feature writes it: its path under the base URL's, with its query.
-    fn relative(&self, url: &Url) -> Option<String> {
-        relative_to(self.base_url, url)
+    /// Only pages under the base URL's path: the feature's paths are written relative to it.
+    fn wants(&self, link: &Url) -> bool {
+        relative_to(self.base_url, link).is_some()
     }
+}
+
+impl Sorting<'_> {
+    /// The start page gave nothing to write: the visit ends with why.
+    fn unreachable(&mut self, problem: String) -> Next {
+        self.unreachable = Some(problem);
+        Next::Stop
+    }
+
+    /// `url` sent the visitor to the login page at `login`.
+    fn behind_login(&mut self, url: &Url, login: &Url) {
+        let (Some(path), Some(login)) = (relative_to(self.base_url, url), relative_to(self.base_url, login))
+        else {
+            return;
+        };
+        match expires(url) {
+            Some(why) => self.visit.left_out.push(LeftOut {
+                path: without_query(&path),
+                why: Why::Expires(why),
+            }),
+            None => self.visit.behind_login.push(path),
+        }
+        self.visit.login_path.get_or_insert(without_query(&login));
+    }
+}
+
+/// Why a page that answered 200 is not one to write, if it is not: its address expires, or
+/// the forbidden-content rules fired on it.
+fn left_out(url: &Url, findings: Vec<Finding>) -> Option<Why> {
+    if let Some(why) = expires(url) {
+        return Some(Why::Expires(why));
+    }
+    (!findings.is_empty()).then(|| Why::Forbidden {
+        findings,
+        skip_pattern: format!("^{}$", regex::escape(&decoded_target(url))),
+    })
+}
+
+/// The first of the usual health endpoints that answers 200, tried by the visit's crawler and
+/// deadline.
+async fn health(crawler: &Crawler, base_url: &Url, deadline: Deadline) -> Option<Health> {
+    for path in HEALTH_PATHS {
+        if deadline.has_passed() {
+            return None;
+        }
+        let url = base_url.join(path.trim_start_matches('/')).ok()?;
+        let Answer::Answered(answer) = crawler.fetch(url, deadline).await else {
+            continue;
+        };
+        if answer.status() == StatusCode::OK {
+            let status = serde_json::from_str::<serde_json::Value>(answer.body())
+                .ok()
+                .and_then(|json| json.get("status")?.as_str().map(str::to_owned));
+            return Some(Health {
+                path: path.to_owned(),
+                status,
+            });
+        }
+    }
+    None
+}
+
+/// A part of a path as a person orders a list of them: a run of digits by its value.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Chunk<'a> {
+    /// Its digits without leading zeros, and how many there are: more digits, a larger number.
+    Number(usize, &'a str),
+    Text(&'a str),
+}
+
+/// `path` as chunks of text and numbers, so that `/help/2/` sorts before `/help/10/`.
+fn reading_order(path: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut rest = path;
+    while let Some(first) = rest.chars().next() {
+        let digits = first.is_ascii_digit();
+        let end = rest
+            .find(|character: char| character.is_ascii_digit() != digits)
+            .unwrap_or(rest.len());
+        let (chunk, after) = rest.split_at(end);
+        chunks.push(match digits {
+            true => {
+                let value = chunk.trim_start_matches('0');
+                Chunk::Number(value.len(), value)
+            }
+            false => Chunk::Text(chunk),
+        });
+        rest = after;
+    }
+    chunks
 }
 
 fn relative_to(base_url: &Url, url: &Url) -> Option<String> {
@@ -480,6 +442,32 @@ mod tests {
         ] {
             assert_eq!(expires(&url(lasting)), None, "{lasting}");
         }
+    }
+
+    #[test]
+    fn pages_are_listed_with_their_numbers_in_order_whatever_order_the_crawl_took() {
+        let mut pages = vec![
+            "/help/?page=2",
+            "/help/10/",
+            "/help/",
+            "/help/2/",
+            "/accounts/login/",
+            "/",
+            "/help/002a/",
+        ];
+        pages.sort_by(|one, other| reading_order(one).cmp(&reading_order(other)));
+        assert_eq!(
+            pages,
+            [
+                "/",
+                "/accounts/login/",
+                "/help/",
+                "/help/2/",
+                "/help/002a/",
+                "/help/10/",
+                "/help/?page=2"
+            ]
+        );
     }
 
     #[test]

@@ -1,16 +1,20 @@
-//! A bounded, polite crawl as the scenario's role: same origin only, `<a href>` links only (as
-//! `<base href>` resolves them), no form is ever submitted, links that end a session or destroy
-//! something are skipped, each page is fetched once, several at a time, up to a page limit, a
-//! depth limit and the step's deadline. Where a limit keeps it from every page, it has taken one
-//! page of each shape of address (`/ticket/{n}`) before a second of any, nearest the start
-//! first, so the pages it checks are the same from one run to the next and cover every kind. It
-//! remembers the addresses it has seen, never the pages. A page it could not read whole fails it:
-//! an error page proves nothing about what the page should have shown.
+//! A bounded, polite crawl: same origin only, `<a href>` links only (as `<base href>` resolves
+//! them), no form is ever submitted, links that end a session or destroy something are skipped,
+//! each page is fetched once, several at a time, up to a page limit, a depth limit and one
+//! deadline. Where a limit keeps it from every page, it has taken one page of each shape of
+//! address (`/ticket/{n}`) before a second of any, nearest the start first, so the pages it reads
+//! are the same from one run to the next and cover every kind. It remembers the addresses it has
+//! seen, never the pages.
+//!
+//! The crawl is one; what a page means is up to its [`Reader`]. The crawl step's reader checks
+//! every page against the forbidden-content rules, and a page it could not read whole fails it:
+//! an error page proves nothing about what the page should have shown. `shakedown init`'s reader
+//! sorts the pages of its first visit into the checks it writes.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use regex::Regex;
-use reqwest::Client;
+use reqwest::{Client, StatusCode};
 use scraper::Html;
 use url::Url;
 
@@ -18,7 +22,7 @@ use super::links::{LinkRules, Skip, page_key, shape_of};
 use super::rules::{Finding, RuleSet};
 use crate::deadline::Deadline;
 use crate::failure::{FailureKind, StepFailure};
-use crate::http::{Outgoing, Visitor, perform};
+use crate::http::{Exchange, Outgoing, Visitor, challenged_schemes, perform};
 use crate::text;
 
 /// Pages fetched at the same time.
@@ -49,6 +53,103 @@ impl Default for CrawlSettings {
     }
 }
 
+/// One page the crawl fetched, as its reader gets it.
+#[derive(Debug)]
+pub struct Page {
+    /// The address the crawl asked for.
+    pub url: Url,
+    /// The page whose link led here; `None` for the start page.
+    pub linked_from: Option<Url>,
+    pub answer: Answer,
+}
+
+/// What came back for one address.
+#[derive(Debug)]
+pub enum Answer {
+    /// The site answered, wherever its redirects on the site ended.
+    Answered(Box<Answered>),
+    /// It redirected to another site, where the crawl does not follow.
+    LeftTheSite(Url),
+    /// No complete answer came.
+    Failed(StepFailure),
+}
+
+/// An answer from the site, already read against the forbidden-content rules.
+#[derive(Debug)]
+pub struct Answered {
+    exchange: Exchange,
+    /// Where its redirects ended: the page this answer is.
+    pub landed: Url,
+    /// What the forbidden-content rules found on it.
+    pub findings: Vec<Finding>,
+}
+
+impl Answered {
+    pub fn status(&self) -> StatusCode {
+        self.exchange.status
+    }
+
+    pub fn body(&self) -> &str {
+        &self.exchange.body
+    }
+
+    /// Whether a redirect led to it.
+    pub fn redirected(&self) -> bool {
+        !self.exchange.redirects.is_empty()
+    }
+
+    /// The scheme a `WWW-Authenticate` challenge asks for (`Basic`), the first when several do.
+    pub fn challenged_scheme(&self) -> Option<String> {
+        challenged_schemes(&self.exchange.headers).into_iter().next()
+    }
+}
+
+/// How the crawl goes on once its reader has read a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Follow the page's links (an HTML page within the depth limit); where it landed counts as
+    /// read, so a link there is not fetched again.
+    FollowLinks,
+    /// Leave its links alone; where it landed counts as read.
+    LeaveLinks,
+    /// Leave its links alone, and still fetch a link to where it landed: the answer speaks for
+    /// the address asked only (a redirect to the login page says "log in first", it does not
+    /// read the login page).
+    LandingUnread,
+    /// End the crawl: the start page gave nothing to crawl.
+    Stop,
+}
+
+/// What a crawl is for: each page it fetched goes to its reader, which says how to go on.
+pub trait Reader {
+    fn read(&mut self, page: Page) -> Next;
+
+    /// Whether a link of the site is one to fetch at all; every one unless a reader narrows it.
+    fn wants(&self, _link: &Url) -> bool {
+        true
+    }
+}
+
+/// How far a crawl got, whatever it read the pages for.
+#[derive(Debug, Default)]
+pub struct Coverage {
+    /// Pages fetched, whatever came back.
+    pub pages_fetched: usize,
+    /// Distinct links left alone because they look destructive.
+    pub destructive_links: usize,
+    /// Distinct links left alone because `content.crawl_skip` says so.
+    pub configured_skips: usize,
+    /// Shapes of address (`/ticket/{n}`) among the pages fetched, and among all links found.
+    pub shapes_checked: usize,
+    pub shapes_found: usize,
+    /// Pages found and never fetched, because a limit stopped the crawl first.
+    pub left_out: usize,
+    /// Whether the page limit stopped the crawl before it ran out of links.
+    pub hit_page_limit: bool,
+    /// Whether the deadline stopped the crawl before it ran out of links.
+    pub hit_deadline: bool,
+}
+
 /// A page the crawl did not read as the site means it: where it is, the page that linked to
 /// it, and what came back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,11 +171,10 @@ impl Unchecked {
     }
 }
 
-/// What a crawl saw.
+/// What the crawl step saw: how far the crawl got, and what each page held.
 #[derive(Debug, Default)]
 pub(crate) struct CrawlReport {
-    /// Pages fetched, whatever came back.
-    pub pages_fetched: usize,
+    pub coverage: Coverage,
     /// Pages of the site whose answer was read against the rules.
     pub pages_checked: usize,
     pub findings: Vec<(Url, Finding)>,
@@ -86,23 +186,10 @@ pub(crate) struct CrawlReport {
     /// Pages that answered 4xx: read against the rules, their links not followed. A broken or
     /// forbidden link is not forbidden content.
     pub refused: Vec<Unchecked>,
-    /// Distinct links left alone because they look destructive.
-    pub destructive_links: usize,
-    /// Distinct links left alone because `content.crawl_skip` says so.
-    pub configured_skips: usize,
-    /// Shapes of address (`/ticket/{n}`) among the pages fetched, and among all links found.
-    pub shapes_checked: usize,
-    pub shapes_found: usize,
-    /// Pages found and never fetched, because a limit stopped the crawl first.
-    pub left_out: usize,
-    /// Whether the page limit stopped the crawl before it ran out of links.
-    pub hit_page_limit: bool,
-    /// Whether the step's deadline stopped the crawl before it ran out of links.
-    pub hit_deadline: bool,
 }
 
-/// The crawl service: the run's HTTP pool, the rules every page is checked against and the
-/// crawl's bounds.
+/// The crawl service: an HTTP pool, the rules every page is checked against and the crawl's
+/// bounds.
 #[derive(Debug)]
 pub struct Crawler {
     http: Client,
@@ -123,6 +210,17 @@ impl Crawler {
         }
     }
 
+    /// A crawler with a pool of its own, for a crawl outside a run (`shakedown init`'s visit).
+    pub fn standalone(rules: RuleSet, settings: CrawlSettings) -> Result<Self, String> {
+        // As the run's pool: redirects are `perform`'s, hop by hop; the deadline bounds the rest.
+        let http = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("shakedown/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| format!("cannot build an HTTP client: {error}"))?;
+        Ok(Self::new(http, rules, settings))
+    }
+
     /// The forbidden-content rules every page is checked against, the crawl's and a single
     /// page's alike.
     pub(crate) fn rules(&self) -> &RuleSet {
@@ -136,7 +234,134 @@ impl Crawler {
     /// Crawls from `start` as `visitor` (its cookies and credentials), checking every page
     /// against the rules, until the links, the limits or the step's deadline run out.
     pub(crate) async fn crawl(&self, visitor: &Visitor, start: Url, deadline: Deadline) -> CrawlReport {
-        crawl(self, visitor, start, deadline).await
+        let mut report = CrawlReport::default();
+        report.coverage = self.walk(visitor, start, deadline, &mut report).await;
+        report
+    }
+
+    /// Crawls from `start` as an anonymous visitor, handing every page to `reader`, until the
+    /// links, the limits, `deadline` or the reader stop it.
+    pub async fn visit(&self, start: Url, deadline: Deadline, reader: &mut impl Reader) -> Coverage {
+        self.walk(&Visitor::default(), start, deadline, reader).await
+    }
+
+    /// One address outside the crawl's links (a health endpoint), fetched and read as the crawl
+    /// fetches and reads its pages, as an anonymous visitor.
+    pub async fn fetch(&self, url: Url, deadline: Deadline) -> Answer {
+        let site = url.clone();
+        let fetched = self.get(&Visitor::default(), url, deadline).await;
+        self.answer(fetched, &site).0
+    }
+
+    async fn get(&self, visitor: &Visitor, url: Url, deadline: Deadline) -> Result<Exchange, StepFailure> {
+        perform(&self.http, visitor, Outgoing::get_on_this_site(url), deadline).await
+    }
+
+    /// What came back, read against the rules, and the page parsed when it is HTML (for its
+    /// links); an answer from anywhere but `site`'s origin is not read.
+    fn answer(&self, fetched: Result<Exchange, StepFailure>, site: &Url) -> (Answer, Option<Html>) {
+        let exchange = match fetched {
+            Ok(exchange) => exchange,
+            Err(failure) => return (Answer::Failed(failure), None),
+        };
+        let landed = exchange.final_url();
+        if landed.origin() != site.origin() {
+            return (Answer::LeftTheSite(landed), None);
+        }
+        let document = text::is_html(exchange.content_type(), &exchange.body)
+            .then(|| Html::parse_document(&exchange.body));
+        let findings = match &document {
+            Some(document) => self.rules.scan(
+                landed.path(),
+                &text::visible_text_of(document),
+                Some(&exchange.body),
+            ),
+            None => self.rules.scan(landed.path(), &exchange.body, None),
+        };
+        let answered = Answered {
+            exchange,
+            landed,
+            findings,
+        };
+        (Answer::Answered(Box::new(answered)), document)
+    }
+
+    /// The crawl itself, whoever reads its pages.
+    async fn walk(
+        &self,
+        visitor: &Visitor,
+        start: Url,
+        deadline: Deadline,
+        reader: &mut impl Reader,
+    ) -> Coverage {
+        let mut coverage = Coverage::default();
+        let mut frontier = Frontier::default();
+        let mut skipped: HashSet<(Url, Skip)> = HashSet::new();
+        frontier.offer(start.clone(), 0, None);
+        'crawl: while !frontier.waiting.is_empty() {
+            if deadline.has_passed() {
+                coverage.hit_deadline = true;
+                break;
+            }
+            let room = self.max_pages - coverage.pages_fetched;
+            if room == 0 {
+                coverage.hit_page_limit = true;
+                break;
+            }
+            let batch = frontier.take(room.min(CONCURRENT_FETCHES));
+            coverage.pages_fetched += batch.len();
+            let fetches = batch.into_iter().map(|candidate| async move {
+                let fetched = self.get(visitor, candidate.url.clone(), deadline).await;
+                (candidate, fetched)
+            });
+            for (candidate, fetched) in futures::future::join_all(fetches).await {
+                let Candidate {
+                    url,
+                    depth,
+                    linked_from,
+                    ..
+                } = candidate;
+                // The deadline cut this page off, not the site: it is left out, not read.
+                if fetched.is_err() && deadline.has_passed() && linked_from.is_some() {
+                    coverage.hit_deadline = true;
+                    coverage.left_out += 1;
+                    continue;
+                }
+                let (answer, document) = self.answer(fetched, &start);
+                let landed = match &answer {
+                    Answer::Answered(answered) => Some(answered.landed.clone()),
+                    Answer::LeftTheSite(_) | Answer::Failed(_) => None,
+                };
+                let next = reader.read(Page {
+                    url,
+                    linked_from,
+                    answer,
+                });
+                if next == Next::Stop {
+                    break 'crawl;
+                }
+                let Some(landed) = landed.filter(|_| next != Next::LandingUnread) else {
+                    continue;
+                };
+                frontier.mark_seen(&landed);
+                let Some(document) = document.filter(|_| next == Next::FollowLinks && depth < self.max_depth)
+                else {
+                    continue;
+                };
+                let found = self.links.sort(&document, &landed, &start);
+                skipped.extend(found.skipped);
+                for link in found.follow.into_iter().filter(|link| reader.wants(link)) {
+                    frontier.offer(link, depth + 1, Some(landed.clone()));
+                }
+            }
+        }
+        coverage.left_out += frontier.waiting.len();
+        coverage.shapes_found = frontier.taken.len();
+        coverage.shapes_checked = frontier.taken.iter().filter(|taken| **taken > 0).count();
+        let count = |kind: Skip| skipped.iter().filter(|(_, why)| *why == kind).count();
+        coverage.destructive_links = count(Skip::Destructive);
+        coverage.configured_skips = count(Skip::Configured);
+        coverage
     }
 }
 
@@ -217,134 +442,81 @@ impl Frontier {
     }
 }
 
-async fn crawl(crawler: &Crawler, visitor: &Visitor, start: Url, deadline: Deadline) -> CrawlReport {
-    let Crawler {
-        http,
-        rules,
-        max_pages,
-        max_depth,
-        links,
-    } = crawler;
-    let mut report = CrawlReport::default();
-    let mut frontier = Frontier::default();
-    let mut skipped: HashSet<(Url, Skip)> = HashSet::new();
-    frontier.offer(start.clone(), 0, None);
-    while !frontier.waiting.is_empty() && report.not_started.is_none() {
-        if deadline.has_passed() {
-            report.hit_deadline = true;
-            break;
-        }
-        let room = max_pages - report.pages_fetched;
-        if room == 0 {
-            report.hit_page_limit = true;
-            break;
-        }
-        let batch = frontier.take(room.min(CONCURRENT_FETCHES));
-        report.pages_fetched += batch.len();
-        let fetches = batch.into_iter().map(|candidate| async move {
-            let fetched = perform(
-                http,
-                visitor,
-                Outgoing::get_on_this_site(candidate.url.clone()),
-                deadline,
-            )
-            .await;
-            (candidate, fetched)
-        });
-        for (candidate, fetched) in futures::future::join_all(fetches).await {
-            let unchecked = |why: String, kind: FailureKind| Unchecked {
-                url: candidate.url.clone(),
-                linked_from: candidate.linked_from.clone(),
-                why,
-                kind,
-            };
-            let is_start = candidate.linked_from.is_none();
-            let exchange = match fetched {
-                Ok(exchange) => exchange,
-                Err(_) if deadline.has_passed() && !is_start => {
-                    report.hit_deadline = true;
-                    report.left_out += 1;
-                    continue;
-                }
-                Err(failure) => {
-                    report.record(
-                        unchecked(
-                            format!("could not be fetched: {}", failure.summary()),
-                            failure.kind(),
-                        ),
-                        |report| &mut report.unreadable,
-                    );
-                    continue;
-                }
-            };
-            let landed = exchange.final_url();
-            if landed.origin() != start.origin() {
-                if is_start {
-                    report.not_started = Some(unchecked(
-                        format!("went on to {landed}, another site, where the crawl does not follow"),
-                        FailureKind::Assertion,
-                    ));
-                }
-                continue;
+/// The crawl step's reading: every answer from the site is checked against the rules, a page
+/// that gave nothing to read is named, and a start page that gave nothing stops the crawl.
+impl Reader for CrawlReport {
+    fn read(&mut self, page: Page) -> Next {
+        let Page {
+            url,
+            linked_from,
+            answer,
+        } = page;
+        let is_start = linked_from.is_none();
+        let unchecked = |why: String, kind: FailureKind| Unchecked {
+            url,
+            linked_from,
+            why,
+            kind,
+        };
+        let answered = match answer {
+            Answer::Answered(answered) => answered,
+            Answer::LeftTheSite(landed) if is_start => {
+                self.not_started = Some(unchecked(
+                    format!("went on to {landed}, another site, where the crawl does not follow"),
+                    FailureKind::Assertion,
+                ));
+                return Next::Stop;
             }
-            frontier.mark_seen(&landed);
-            report.pages_checked += 1;
-            let document = text::is_html(exchange.content_type(), &exchange.body)
-                .then(|| Html::parse_document(&exchange.body));
-            let found = match &document {
-                Some(document) => rules.scan(
-                    landed.path(),
-                    &text::visible_text_of(document),
-                    Some(&exchange.body),
-                ),
-                None => rules.scan(landed.path(), &exchange.body, None),
-            };
-            report
+            Answer::LeftTheSite(_) => return Next::LeaveLinks,
+            Answer::Failed(failure) => {
+                let page = unchecked(
+                    format!("could not be fetched: {}", failure.summary()),
+                    failure.kind(),
+                );
+                return self.record(page, |report| &mut report.unreadable);
+            }
+        };
+        self.pages_checked += 1;
+        let status = answered.status();
+        let cut_short = answered.exchange.cut_short();
+        let landed = answered.landed;
+        self.findings.extend(
+            answered
                 .findings
-                .extend(found.into_iter().map(|finding| (landed.clone(), finding)));
-            let status = exchange.status;
-            let answered = format!("answered {status}");
-            if status.is_server_error() {
-                report.record(unchecked(answered, FailureKind::Assertion), |report| {
-                    &mut report.unreadable
-                });
-                continue;
-            }
-            if status.is_client_error() {
-                report.record(unchecked(answered, FailureKind::Assertion), |report| {
-                    &mut report.refused
-                });
-                continue;
-            }
-            if let Some(why) = exchange.cut_short() {
-                report.unreadable.push(unchecked(why, FailureKind::Assertion));
-            }
-            let Some(document) = document.filter(|_| candidate.depth < *max_depth) else {
-                continue;
-            };
-            let found = links.sort(&document, &landed, &start);
-            skipped.extend(found.skipped);
-            for link in found.follow {
-                frontier.offer(link, candidate.depth + 1, Some(landed.clone()));
-            }
+                .into_iter()
+                .map(|finding| (landed.clone(), finding)),
+        );
+        let said = format!("answered {status}");
+        if status.is_server_error() {
+            return self.record(unchecked(said, FailureKind::Assertion), |report| {
+                &mut report.unreadable
+            });
         }
+        if status.is_client_error() {
+            return self.record(unchecked(said, FailureKind::Assertion), |report| {
+                &mut report.refused
+            });
+        }
+        if let Some(why) = cut_short {
+            self.unreadable.push(unchecked(why, FailureKind::Assertion));
+        }
+        Next::FollowLinks
     }
-    report.left_out += frontier.waiting.len();
-    report.shapes_found = frontier.taken.len();
-    report.shapes_checked = frontier.taken.iter().filter(|taken| **taken > 0).count();
-    let count = |kind: Skip| skipped.iter().filter(|(_, why)| *why == kind).count();
-    report.destructive_links = count(Skip::Destructive);
-    report.configured_skips = count(Skip::Configured);
-    report
 }
 
 impl CrawlReport {
     /// A page that gave nothing to read: the start page stops the crawl before it began, any
     /// other goes into `list`.
-    fn record(&mut self, page: Unchecked, list: impl FnOnce(&mut Self) -> &mut Vec<Unchecked>) {
+    fn record(&mut self, page: Unchecked, list: impl FnOnce(&mut Self) -> &mut Vec<Unchecked>) -> Next {
         match page.linked_from {
-            None => self.not_started = Some(page),
-            Some(_) => list(self).push(page),
+            None => {
+                self.not_started = Some(page);
+                Next::Stop
+            }
+            Some(_) => {
+                list(self).push(page);
+                Next::LeaveLinks
+            }
         }
     }
 
@@ -391,7 +563,7 @@ impl CrawlReport {
             StepFailure::new(format!(
                 "could not tell whether {} of {} page(s) reachable from {start} hold forbidden content: they could not be read whole",
                 self.unreadable.len(),
-                self.pages_fetched
+                self.coverage.pages_fetched
             ))
             .of_kind(kind)
         } else {
@@ -434,25 +606,28 @@ impl CrawlReport {
                 named.join("; ")
             ));
         }
-        if self.configured_skips > 0 {
+        if self.coverage.configured_skips > 0 {
             summary.push_str(&format!(
                 ", {} link(s) skipped by `content.crawl_skip`",
-                self.configured_skips
+                self.coverage.configured_skips
             ));
         }
-        if self.destructive_links > 0 {
-            summary.push_str(&format!(", {} unsafe link(s) skipped", self.destructive_links));
+        if self.coverage.destructive_links > 0 {
+            summary.push_str(&format!(
+                ", {} unsafe link(s) skipped",
+                self.coverage.destructive_links
+            ));
         }
-        if self.hit_page_limit {
+        if self.coverage.hit_page_limit {
             summary.push_str(&format!(", stopped at `content.crawl_max_pages` = {max_pages}"));
         }
-        if self.hit_deadline {
+        if self.coverage.hit_deadline {
             summary.push_str(&format!(", stopped at the step's deadline, {deadline}"));
         }
-        if self.left_out > 0 {
+        if self.coverage.left_out > 0 {
             summary.push_str(&format!(
                 ", covering {} of {} page shape(s) found, {} page(s) left out",
-                self.shapes_checked, self.shapes_found, self.left_out
+                self.coverage.shapes_checked, self.coverage.shapes_found, self.coverage.left_out
             ));
         }
         summary
@@ -526,7 +701,10 @@ mod tests {
 
     fn report() -> CrawlReport {
         CrawlReport {
-            pages_fetched: 3,
+            coverage: Coverage {
+                pages_fetched: 3,
+                ..Coverage::default()
+            },
             pages_checked: 2,
             ..CrawlReport::default()
         }
@@ -592,12 +770,12 @@ mod tests {
             why: "answered 403 Forbidden".into(),
             kind: FailureKind::Assertion,
         });
-        report.configured_skips = 2;
-        report.destructive_links = 1;
-        report.hit_page_limit = true;
-        report.shapes_checked = 4;
-        report.shapes_found = 5;
-        report.left_out = 280;
+        report.coverage.configured_skips = 2;
+        report.coverage.destructive_links = 1;
+        report.coverage.hit_page_limit = true;
+        report.coverage.shapes_checked = 4;
+        report.coverage.shapes_found = 5;
+        report.coverage.left_out = 280;
         assert_eq!(
             report.verdict("/", "clerk", 20, deadline()).expect("passes"),
             "checked 2 page(s) reachable from / as clerk, 1 of them answered 4xx, their links not followed \

@@ -1,7 +1,7 @@
 //! Which links a crawl follows: same origin, `http(s)` only, resolved as the browser would
 //! (against `<base href>`), and never one whose decoded path, query or text names an action that
-//! ends the session or destroys something. Public so that `shakedown init` explores a site by the
-//! same rules as the crawl step.
+//! ends the session or destroys something. The parts of an address that vary (numbers, moments,
+//! tokens) are public: `shakedown init` reads them to tell an address that expires.
 
 use std::sync::LazyLock;
 
@@ -48,14 +48,14 @@ const DESTRUCTIVE_WORDS: &[&str] = &[
 /// The built-in destructive words, plus what a project adds (`content.crawl_skip`) and lets
 /// through (`content.crawl_allow`).
 #[derive(Debug, Clone, Default)]
-pub struct LinkRules {
+pub(crate) struct LinkRules {
     skip: Vec<Regex>,
     allow: Vec<Regex>,
 }
 
 /// The links of one page, sorted by the rules.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Links {
+pub(crate) struct Links {
     /// Same-origin links safe to follow, without their fragment, in page order.
     pub follow: Vec<Url>,
     /// Same-origin links left alone, without their fragment, and why.
@@ -64,7 +64,7 @@ pub struct Links {
 
 /// Why a link is not followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Skip {
+pub(crate) enum Skip {
     /// A built-in destructive word names it.
     Destructive,
     /// A `content.crawl_skip` pattern matches it.
@@ -77,10 +77,6 @@ impl LinkRules {
     }
 
     /// The links of an HTML page that ended at `page`, for a crawl of `origin`'s site.
-    pub fn links_of(&self, html: &str, page: &Url, origin: &Url) -> Links {
-        self.sort(&Html::parse_document(html), page, origin)
-    }
-
     pub(crate) fn sort(&self, document: &Html, page: &Url, origin: &Url) -> Links {
         let mut links = Links::default();
         for (link, label) in anchors(document, page) {
@@ -350,9 +346,11 @@ mod tests {
     fn only_safe_links_of_the_same_origin_are_followed() {
         let page = Url::parse("http://site.test/a/").expect("url");
         let rules = LinkRules::new(vec![Regex::new("/archive/").expect("valid")], Vec::new());
-        let links = rules.links_of(
-            r#"<a href="b#top">B</a><a href="/accounts/logout/">Bye</a><a href="/x/" >Remove item</a>
+        let links = rules.sort(
+            &Html::parse_document(
+                r#"<a href="b#top">B</a><a href="/accounts/logout/">Bye</a><a href="/x/" >Remove item</a>
                <a href="/archive/2020/">Old</a><a href="http://else.test/">Elsewhere</a><a href="mailto:a@b.test">Mail</a>"#,
+            ),
             &page,
             &Url::parse("http://site.test/").expect("url"),
         );

@@ -6,7 +6,7 @@ mod links;
 mod rules;
 mod steps;
 
-pub use crawl::{CrawlSettings, Crawler};
-pub use links::{LinkRules, Links, Skip, Variable, decoded_target, variable_part};
+pub use crawl::{Answer, Answered, Coverage, CrawlSettings, Crawler, Next, Page, Reader};
+pub use links::{Variable, decoded_target, variable_part};
 pub use rules::{Allowance, BUILT_IN, Finding, RuleError, RuleSet};
 pub use steps::{CRAWL_CLEAN_PHRASE, PAGE_CLEAN_PHRASE};

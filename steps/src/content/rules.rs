@@ -355,15 +355,6 @@ impl RuleSet {
         })
     }
 
-    /// [`scan`](Self::scan) of a whole answer: an HTML page read for its visible text and its
-    /// markup, anything else as its text.
-    pub fn scan_body(&self, path: &str, body: &str, html: bool) -> Vec<Finding> {
-        match html {
-            true => self.scan(path, &text::visible_text(body), Some(body)),
-            false => self.scan(path, body, None),
-        }
-    }
-
     fn excepted(&self, path: &str, rule: &str) -> bool {
         self.allowances.iter().any(|allowance| {
             allowance.covers(path)
