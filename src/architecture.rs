@@ -89,7 +89,9 @@ const DOMAINS: &[&str] = &[
 ];
 
 /// The step library's ground floor: what every layer above may use and which uses none of them.
-const GROUND_FLOOR: &[&str] = &["deadline", "failure", "text", "redact", "site", "argument"];
+const GROUND_FLOOR: &[&str] = &[
+    "deadline", "failure", "text", "redact", "site", "argument", "locked", "suggest",
+];
 
 #[test]
 fn the_pipeline_never_reaches_backwards() {

@@ -19,7 +19,6 @@ mod plan;
 mod properties;
 mod report;
 mod run;
-mod suggest;
 
 use clap::Parser as _;
 use shakedown_steps::redact::redact;

@@ -37,7 +37,7 @@ pub async fn record(args: RecordArgs, working_dir: &Path) -> Result<i32, Error> 
             .map(|host| (host.name.clone(), Arc::clone(&host.host)))
             .collect(),
     };
-    let settings = &plan.steps.probes.baseline;
+    let settings = &plan.steps.baseline;
     let runner = PluginRunner::new(
         &plan.steps.probes,
         &plan.steps.base_url,

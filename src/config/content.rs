@@ -15,7 +15,7 @@ use toml::Spanned;
 use super::source::Source;
 use super::values::at_least_one;
 use crate::error::Error;
-use crate::suggest::suggest;
+use shakedown_steps::suggest::suggest;
 
 #[derive(Deserialize)]
 pub(super) struct RawContent {

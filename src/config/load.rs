@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use shakedown_steps::baseline::BaselineSettings;
 use shakedown_steps::browser::BrowserSettings;
 use shakedown_steps::session::{LoginSettings, RoleSettings};
 use shakedown_steps::{ContentSettings, ProbeSettings, SshSettings};
@@ -39,8 +40,10 @@ pub struct Config {
     /// `[secrets]`: values other than role passwords that no output may show.
     pub secrets: Vec<SecretSetting>,
     pub content: ContentSettings,
-    /// The `[probes]` and `[baseline]` sections, their paths made relative to the file's folder.
+    /// The `[probes]` section, its paths made relative to the file's folder.
     pub probes: ProbeSettings,
+    /// The `[baseline]` section, its paths made relative to the file's folder.
+    pub baseline: BaselineSettings,
     pub browser: BrowserSettings,
     /// How hosts with `ssh` are reached.
     pub ssh: SshSettings,
@@ -172,10 +175,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         roles,
         secrets: raw.secrets.resolve(&source)?,
         content: raw.content.resolve(&source)?,
-        probes: ProbeSettings {
-            baseline: raw.baseline.resolve(&source)?,
-            ..raw.probes.resolve(&source)?
-        },
+        probes: raw.probes.resolve(&source)?,
+        baseline: raw.baseline.resolve(&source)?,
         browser: raw.browser.resolve(&source)?,
         ssh: raw.ssh.resolve(&source)?,
         audit_syslog: raw.audit.syslog,

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::source::Source;
 use crate::error::Error;
-use crate::suggest::suggest;
+use shakedown_steps::suggest::suggest;
 
 /// A method as written, before a header role's own settings are added to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

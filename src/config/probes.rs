@@ -64,7 +64,6 @@ impl RawProbes {
             cron_grace,
             tls_ca_file: self.tls_ca_file.map(|file| absolute(source.relative(&file))),
             allowed_commands_on_read_only,
-            ..ProbeSettings::default()
         })
     }
 }

@@ -10,7 +10,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::error::Error;
-use crate::suggest::suggest;
+use shakedown_steps::suggest::suggest;
 
 /// Every default, as `defaults.toml` writes them.
 pub const DEFAULTS: &str = include_str!("defaults.toml");

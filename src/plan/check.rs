@@ -16,7 +16,7 @@ use shakedown_steps::session::{ANONYMOUS, LoginMethod, LoginSettings, RoleSettin
 
 use super::suite::Suite;
 use crate::error::Error;
-use crate::suggest::suggest;
+use shakedown_steps::suggest::suggest;
 
 /// A line of a feature that cannot run as written, and why.
 #[derive(Debug)]

@@ -19,7 +19,8 @@ use url::Url;
 use super::suite::ScenarioId;
 use crate::config::HostConfig;
 use crate::error::Error;
-use crate::suggest::suggest;
+use shakedown_steps::locked::lock;
+use shakedown_steps::suggest::suggest;
 
 /// The tag users write to run a scenario on the hosts of a group.
 const GROUP_TAG: &str = "on:";
@@ -297,10 +298,6 @@ impl HostTurns {
         held.place = Some(place);
         Ok(HostLease(Arc::clone(turn)))
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn copy_for(scenario: &Scenario, host: &FleetHost) -> Scenario {

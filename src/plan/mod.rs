@@ -19,10 +19,10 @@ use std::sync::Arc;
 use crate::cli::{OutputFormat, ReportArgs, RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
-use crate::suggest::suggest;
 use check::{Findings, Roles};
 pub use fleet::{Fleet, HostLease};
 pub use provenance::{CI_PEOPLE, Provenance};
+use shakedown_steps::suggest::suggest;
 pub use suite::ScenarioId;
 use suite::{Partition, Suite};
 
@@ -219,6 +219,7 @@ impl RunPlan {
             roles: config.roles,
             content: config.content,
             probes: config.probes,
+            baseline: config.baseline,
             browser,
             artifacts,
         };

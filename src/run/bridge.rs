@@ -11,13 +11,14 @@ use shakedown_steps::redact::redact;
 use shakedown_steps::{ShakedownWorld, StepFailure};
 use std::collections::HashMap;
 
-use super::hooks::{LeftBehind, lock};
+use super::hooks::LeftBehind;
 use super::stop::Reached;
 use crate::error::Error;
 use crate::plan::{Fleet, ScenarioId};
 use crate::report::{
     Attempt, Reporter, RunEvent, RunSummary, ScenarioReport, StepArgument, StepReport, StepStatus,
 };
+use shakedown_steps::locked::lock;
 
 /// A scenario in flight: when it started and the steps it has finished.
 struct InFlight {

@@ -12,6 +12,7 @@ use shakedown_steps::{Deadline, Limit, ShakedownWorld, StepFailure};
 
 use super::stop::Gate;
 use crate::plan::{Fleet, HostLease, ScenarioId};
+use shakedown_steps::locked::lock;
 
 /// What a scenario's World leaves when it is gone: its notes, and a failure found only as
 /// its browser session was handed back (a read-only refusal after its last browser step).
@@ -132,8 +133,4 @@ impl Hooks {
             hooks.gate.leave();
         })
     }
-}
-
-pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -171,7 +171,7 @@ impl Reached {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<ScenarioId>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        shakedown_steps::locked::lock(&self.0)
     }
 }
 

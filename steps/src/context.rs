@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::baseline::BaselineSettings;
 use crate::browser::{BrowserSettings, Browsers};
 use crate::content::{CrawlSettings, Crawler, RuleSet};
 use crate::failure::StepFailure;
+use crate::locked::{read, write};
 use crate::probes::ProbeSettings;
 use crate::session::{ClientCertificate, LoginSettings, RoleSettings, Sessions};
 use crate::site::{self, Site};
@@ -48,6 +50,8 @@ pub struct StepSettings {
     pub config_dir: PathBuf,
     /// The `[probes]` settings.
     pub probes: ProbeSettings,
+    /// `[baseline]`: what the server baseline leaves out and where it looks.
+    pub baseline: BaselineSettings,
     /// How browser steps reach a browser (`[browser]`).
     pub browser: BrowserSettings,
     /// Where failing steps leave their evidence (screenshots), beside the reports.
@@ -88,6 +92,7 @@ pub struct RunContext {
     /// The run's browser sessions, started on the first browser step.
     pub(crate) browsers: Browsers,
     pub(crate) probes: ProbeSettings,
+    pub(crate) baseline: BaselineSettings,
     /// Relative paths in probe steps start here.
     pub(crate) config_dir: PathBuf,
 }
@@ -148,6 +153,7 @@ impl RunContext {
             crawler,
             browsers,
             probes: settings.probes,
+            baseline: settings.baseline,
             config_dir: settings.config_dir,
         })
     }
@@ -220,14 +226,11 @@ static CURRENT: RwLock<Option<Arc<RunContext>>> = RwLock::new(None);
 
 /// Makes `context` the one every World created from now on receives.
 pub fn install_run_context(context: Arc<RunContext>) {
-    let mut current = CURRENT.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut current = write(&CURRENT);
     *current = Some(context);
 }
 
 /// The installed context; `None` only when a World is built outside a run.
 pub(crate) fn current_run_context() -> Option<Arc<RunContext>> {
-    CURRENT
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .clone()
+    read(&CURRENT).clone()
 }

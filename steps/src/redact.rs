@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::{Arc, LazyLock, RwLock};
 
+use crate::locked::{read, write};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -187,7 +188,7 @@ pub fn register_named(name: &str, secret: &str) {
 /// (split by a tag, a line break, a zero-width character): a page that shows a
 /// registered secret is a finding, reported by name since its value never prints.
 pub fn registered_secret_in(text: &str) -> Option<String> {
-    let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let known = read(&KNOWN);
     sightings(&known, text)
         .into_iter()
         .find_map(|(_, name)| name)
@@ -198,7 +199,7 @@ pub fn registered_secret_in(text: &str) -> Option<String> {
 /// would show the part on each side of the cut, which no whole spelling matches. Cut at the
 /// widened ends and redact the piece.
 pub fn uncut(text: &str, window: Range<usize>) -> Range<usize> {
-    let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let known = read(&KNOWN);
     let credentials = URL_USERINFO
         .find_iter(text)
         .chain(QUERY_CREDENTIAL.find_iter(text))
@@ -253,7 +254,7 @@ pub fn register_url(url: &Url) {
 /// `text` with every registered secret, in any spelling or as display leaves it, and the
 /// password of every URL's userinfo masked.
 pub fn redact(text: &str) -> Cow<'_, str> {
-    let known = KNOWN.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let known = read(&KNOWN);
     let secrets = sightings(&known, text)
         .into_iter()
         .map(|(secret, _)| secret)
@@ -311,7 +312,7 @@ fn masked(text: &str, mut secrets: Vec<Range<usize>>) -> Cow<'_, str> {
 
 /// Adds `spellings` of `secret`, under `name` when given, and its shape.
 fn remember(secret: &str, spellings: Vec<String>, name: Option<Arc<str>>) {
-    let mut known = KNOWN.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut known = write(&KNOWN);
     known.spellings.add(spellings, name.as_ref());
     known.shapes.add([Shape::of(secret).text], name.as_ref());
 }

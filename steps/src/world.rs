@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::baseline::BaselineSettings;
 use crate::browser::{Identity, Page, ScenarioBrowser};
 use crate::content::{Crawler, RuleSet};
 use crate::context::{RunContext, current_run_context};
@@ -122,6 +123,10 @@ impl ShakedownWorld {
 
     pub(crate) fn probe_settings(&self) -> &ProbeSettings {
         &self.run.probes
+    }
+
+    pub(crate) fn baseline_settings(&self) -> &BaselineSettings {
+        &self.run.baseline
     }
 
     /// Relative paths in probe steps start at the configuration's folder on this machine, and

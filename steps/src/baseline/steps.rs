@@ -33,11 +33,11 @@ async fn nothing_regressed(world: &mut ShakedownWorld, file: String) -> Result<(
         world.sessions().password_variables(),
         world.config_folder(),
     );
-    let checks = NagiosChecks::from_feature(&probes.baseline.monitoring_feature, runner).await;
+    let settings = world.baseline_settings();
+    let checks = NagiosChecks::from_feature(&settings.monitoring_feature, runner).await;
     let host = world.host();
     let name = host.name();
     let recorded = baseline.host(&name, &path)?;
-    let settings = &world.probe_settings().baseline;
     let now = gather(host, settings, &checks, deadline).await?;
     let changes = compare(recorded, &now, &settings.ignore);
     for sentence in &changes.new {

@@ -15,6 +15,7 @@ use tokio::process::{Child, Command};
 
 use super::settings::BrowserSettings;
 use crate::failure::StepFailure;
+use crate::locked::lock;
 use crate::machine::children::ChildGroup;
 
 /// What to do when no driver is at hand; the one message every browser scenario then shows.
@@ -125,7 +126,7 @@ impl Driver {
     /// How the chromedriver this run started ended, if it has: killed from outside, crashed.
     /// `None` while it runs, and for a configured endpoint.
     pub fn ended(&self) -> Option<String> {
-        let mut local = self.local.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut local = lock(&self.local);
         let (child, _) = local.as_mut()?;
         let status = child.try_wait().ok()??;
         Some(match std::os::unix::process::ExitStatusExt::signal(&status) {
@@ -139,11 +140,7 @@ impl Driver {
 
     /// Stops the chromedriver this run started, with every browser of its process group.
     pub async fn stop(&self) {
-        let child = self
-            .local
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
+        let child = lock(&self.local).take();
         if let Some((child, _group)) = child {
             stop_child(child).await;
         }

@@ -46,6 +46,7 @@ use url::{Origin, Url};
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::HttpCredentials;
+use crate::locked::lock;
 
 /// The methods a read-only environment lets through: they read, by HTTP's own definition.
 const SAFE_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
@@ -609,10 +610,6 @@ impl Shared {
 
 /// How long reading a paused response's body may take.
 const RESPONSE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// The browser-level DevTools address of the session: a Selenium Grid's `se:cdp`, or what the
 /// browser's debugging address says of itself.

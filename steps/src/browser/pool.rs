@@ -26,6 +26,7 @@ use super::settings::BrowserSettings;
 use super::webdriver_errors;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
+use crate::locked::lock;
 use crate::session::{Sessions, SignOn, SignOnRequest};
 use url::Url;
 
@@ -227,11 +228,7 @@ impl Browsers {
             })
             .await
             .clone()?;
-        let idle = inner
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .pop();
+        let idle = lock(&inner.idle).pop();
         let session = match idle {
             Some(session) => session,
             None => inner.start_session(&driver, queue).await?,
@@ -276,11 +273,7 @@ impl Browsers {
                 guard.send_credentials(None);
             }
             session.identity = Identity::Anonymous;
-            inner
-                .idle
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .push(session);
+            lock(&inner.idle).push(session);
         } else {
             inner.retire(session.id).await;
         }
@@ -291,18 +284,8 @@ impl Browsers {
     pub async fn shutdown(&self) {
         let inner = &self.inner;
         inner.closed.store(true, Ordering::SeqCst);
-        inner
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
-        let ids: Vec<usize> = inner
-            .live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .keys()
-            .copied()
-            .collect();
+        lock(&inner.idle).clear();
+        let ids: Vec<usize> = lock(&inner.live).keys().copied().collect();
         futures::future::join_all(ids.into_iter().map(|id| inner.retire(id))).await;
         if let Some(Ok(driver)) = inner.driver.get() {
             driver.stop().await;
@@ -407,10 +390,7 @@ impl PoolInner {
     }
 
     fn live_count(&self) -> usize {
-        self.live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .len()
+        lock(&self.live).len()
     }
 
     async fn start_session(&self, driver: &Driver, deadline: Deadline) -> Result<Session, StepFailure> {
@@ -443,10 +423,7 @@ impl PoolInner {
                     .with("driver", driver.url.clone()));
             }
         };
-        self.live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(id, (web_driver.clone(), profile));
+        lock(&self.live).insert(id, (web_driver.clone(), profile));
         // Implicit waits off: every wait is explicit and bounded by the step's deadline.
         let timeouts = TimeoutConfiguration::new(
             Some(self.step_timeout),
@@ -486,11 +463,7 @@ impl PoolInner {
 
     /// Quits a session for good and removes its profile.
     async fn retire(&self, id: usize) {
-        let entry = self
-            .live
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&id);
+        let entry = lock(&self.live).remove(&id);
         let Some((web_driver, profile)) = entry else {
             return;
         };

@@ -278,12 +278,7 @@ impl RuleSet {
     ) -> Result<Self, RuleError> {
         for name in disabled {
             if !BUILT_IN.iter().any(|rule| rule.name == name) {
-                let suggestion = BUILT_IN
-                    .iter()
-                    .map(|rule| (strsim::jaro_winkler(name, rule.name), rule.name))
-                    .filter(|(similarity, _)| *similarity > 0.8)
-                    .max_by(|(a, _), (b, _)| a.total_cmp(b))
-                    .map(|(_, rule)| rule);
+                let suggestion = crate::suggest::suggest(name, BUILT_IN.iter().map(|rule| rule.name));
                 return Err(RuleError::UnknownBuiltIn {
                     name: name.clone(),
                     suggestion,

@@ -3,7 +3,7 @@
 //! them, so a redirect to another origin never carries them there.
 
 use std::fmt;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use url::{Origin, Url};
 
 use crate::failure::StepFailure;
+use crate::locked::lock;
 
 /// What a role sends, and the origins it may send it to.
 pub(crate) struct HttpCredentials {
@@ -188,10 +189,6 @@ impl HttpCredentials {
             None => false,
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A header value marked sensitive (kept out of reqwest's own `Debug`); what it holds is named,

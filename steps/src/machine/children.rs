@@ -9,6 +9,7 @@ use std::hash::BuildHasher as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::locked::lock;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
@@ -30,7 +31,7 @@ pub fn new_mark() -> String {
 static LIVE: Mutex<Option<HashMap<i32, Option<String>>>> = Mutex::new(None);
 
 fn live() -> std::sync::MutexGuard<'static, Option<HashMap<i32, Option<String>>>> {
-    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    lock(&LIVE)
 }
 
 /// A child started in its own process group (`process_group(0)`). Dropping this kills whatever

@@ -189,7 +189,7 @@ pub(crate) fn running(processes: &[Process], name: &str, host: &str) -> Result<S
             let closest = process
                 .names()
                 .iter()
-                .map(|seen| strsim::jaro_winkler(name, seen))
+                .map(|seen| crate::suggest::similarity(name, seen))
                 .fold(0.0, f64::max);
             (closest, process)
         })

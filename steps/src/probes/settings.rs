@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use globset::GlobSet;
 
-use crate::baseline::BaselineSettings;
-
 /// Where plugins live, how late a cron job may be, which extra CA a TLS probe trusts, and which
 /// commands a read-only environment allows.
 #[derive(Debug, Clone)]
@@ -23,8 +21,6 @@ pub struct ProbeSettings {
     /// `probes.allowed_commands_on_read_only`); any other is refused there. Nagios plugins are
     /// checks and always run.
     pub allowed_commands_on_read_only: GlobSet,
-    /// `[baseline]`: what the server baseline leaves out and where it looks.
-    pub baseline: BaselineSettings,
 }
 
 impl Default for ProbeSettings {
@@ -35,7 +31,6 @@ impl Default for ProbeSettings {
             cron_grace: Duration::from_secs(2 * 60),
             tls_ca_file: None,
             allowed_commands_on_read_only: GlobSet::empty(),
-            baseline: BaselineSettings::default(),
         }
     }
 }

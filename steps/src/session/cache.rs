@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::Client;
@@ -21,6 +21,7 @@ use super::totp::CodeMaker;
 use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::http::{HttpCredentials, Visitor};
+use crate::locked::lock;
 use crate::redact;
 
 /// A logged-in role: the cookies the site gave it, the HTTP credentials it sends (Basic,
@@ -87,10 +88,6 @@ impl fmt::Debug for Sessions {
             .field("logged_in", &lock(&self.logins).keys().collect::<Vec<_>>())
             .finish()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Sessions {

@@ -69,10 +69,7 @@ impl RoleSettings {
 static SECRET_VARIABLES: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 pub(crate) fn secret_variables() -> Vec<String> {
-    SECRET_VARIABLES
-        .read()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .clone()
+    crate::locked::read(&SECRET_VARIABLES).clone()
 }
 
 /// Reads a secret that is not a role's password (`[secrets]`) and registers it under its
@@ -82,10 +79,7 @@ pub(crate) fn secret_variables() -> Vec<String> {
 /// value nor a command's error output.
 pub async fn read_secret(source: &PasswordSource, limit: Duration) -> Result<usize, String> {
     if let PasswordSource::Env(name) = source {
-        SECRET_VARIABLES
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(name.clone());
+        crate::locked::write(&SECRET_VARIABLES).push(name.clone());
     }
     let value = SecretString::from(source.read(limit).await?);
     let value = value.expose_secret();

@@ -18,6 +18,7 @@ use url::{Host, Url};
 use crate::argument::PhraseArgument;
 use crate::deadline::Deadline;
 use crate::failure::{FailureKind, StepFailure};
+use crate::locked::lock;
 
 const SECONDS_PER_DAY: i64 = 24 * 60 * 60;
 
@@ -174,11 +175,7 @@ pub(crate) async fn inspect(
             .map_err(|error| format!("the TLS handshake failed: {error}"))
     };
     let outcome = deadline.run(handshake).await;
-    let seen = recorder
-        .seen
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .take();
+    let seen = lock(&recorder.seen).take();
     match (outcome, seen) {
         (None, _) => Err(deadline.exceeded(format!("no TLS handshake with {}", target.display()))),
         (Some(_), Some((der, verify_error))) => Ok(Inspection {
@@ -288,7 +285,7 @@ impl ServerCertVerifier for Recorder {
         let reason = verdict
             .err()
             .map(|error| super::words::in_words(&error, &server, is_self_signed(end_entity)));
-        let mut seen = self.seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut seen = lock(&self.seen);
         *seen = Some((end_entity.to_vec(), reason));
         // Nothing is sent over this connection; it is closed as soon as the handshake ends.
         Ok(ServerCertVerified::assertion())

@@ -14,6 +14,7 @@ use tempfile::TempDir;
 use tokio::process::{Child, Command};
 
 use super::destination::{SshDestination, SshSettings};
+use crate::locked::lock;
 
 /// How long after `ConnectTimeout` (which bounds only the TCP connection) the login itself may
 /// take before the attempt is given up.
@@ -156,10 +157,7 @@ impl Master {
 
     /// Whether the master still runs (a lost connection ends it).
     pub fn is_alive(&self) -> bool {
-        let mut process = self
-            .process
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut process = lock(&self.process);
         matches!(process.try_wait(), Ok(None))
     }
 
@@ -179,10 +177,7 @@ impl Master {
         while self.is_alive() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(POLL_INTERVAL).await;
         }
-        let mut process = self
-            .process
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut process = lock(&self.process);
         let _ = process.start_kill();
         let _ = process.try_wait();
     }

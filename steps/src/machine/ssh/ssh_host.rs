@@ -119,7 +119,7 @@ impl SshHost {
     pub async fn close(&self) {
         let mut state = self.connection.lock().await;
         if let ConnectionState::Open(master) = &*state {
-            let marks: Vec<String> = lock(&self.in_flight).iter().cloned().collect();
+            let marks: Vec<String> = crate::locked::lock(&self.in_flight).iter().cloned().collect();
             if !marks.is_empty() {
                 kill_group(master, None, &marks).await;
             }
@@ -225,7 +225,7 @@ impl SshHost {
         };
         let group = OnceLock::new();
         let mut start = Start::Unknown;
-        lock(&self.in_flight).insert(mark.to_owned());
+        crate::locked::lock(&self.in_flight).insert(mark.to_owned());
         let mut killer = GroupKiller {
             master: Arc::clone(master),
             group: &group,
@@ -527,7 +527,7 @@ impl Drop for GroupKiller<'_> {
     fn drop(&mut self) {
         let runtime = tokio::runtime::Handle::try_current();
         let (true, Ok(runtime)) = (self.armed, runtime) else {
-            lock(&self.in_flight).remove(&self.mark);
+            crate::locked::lock(&self.in_flight).remove(&self.mark);
             return;
         };
         let master = Arc::clone(&self.master);
@@ -536,7 +536,7 @@ impl Drop for GroupKiller<'_> {
         let in_flight = Arc::clone(&self.in_flight);
         runtime.spawn(async move {
             kill_group(&master, group, std::slice::from_ref(&mark)).await;
-            lock(&in_flight).remove(&mark);
+            crate::locked::lock(&in_flight).remove(&mark);
         });
     }
 }
@@ -551,8 +551,4 @@ async fn kill_group(master: &Master, group: Option<i32>, marks: &[String]) {
         .stderr(Stdio::null())
         .kill_on_drop(true);
     let _ = tokio::time::timeout(KILL_LIMIT, command.status()).await;
-}
-
-fn lock(marks: &StdMutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
-    marks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
