@@ -16,7 +16,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::support::recording::RecordingServer;
-use crate::support::{Project, REPORTS, Shakedown, assert_no_output_shows};
+use crate::support::{Project, REPORTS, Shakedown, assert_no_output_shows, expect_check_refuses};
 
 const USERS: [(&str, &str); 3] = [
     ("admin", "admin-pass-7f3"),
@@ -499,19 +499,7 @@ fn check_refuses_a_login_that_cannot_work_at_its_line_and_column() {
             "shakedown.toml:7:15: `roles.admin.totp_digits`: 4 digits; one-time codes have 6, 7 or 8",
         ),
     ];
-    for (config, refusal) in refusals {
-        let project = Project::new("http://127.0.0.1:9", config);
-        project.file(
-            "features/a.feature",
-            "Feature: A\n  Scenario: a\n    When I request \"/\"\n",
-        );
-        project
-            .shakedown()
-            .args(["check"])
-            .run()
-            .expect_code(2)
-            .expect_stderr(refusal);
-    }
+    expect_check_refuses(&refusals);
 }
 
 /// A certificate authority for one test, and what it signs.

@@ -14,7 +14,7 @@ use shakedown_demo_site::{DemoOptions, RunningSite, SsoProvider};
 use crate::browser::browser_turn;
 use crate::hostile_browser::hostile_login_page;
 use crate::support::recording::RecordingServer;
-use crate::support::{Outcome, Project, REPORTS, Shakedown, assert_no_output_shows};
+use crate::support::{Outcome, Project, REPORTS, Shakedown, assert_no_output_shows, expect_check_refuses};
 
 /// The provider's passwords, not the demo site's: the site keeps none in this mode.
 const ACCOUNTS: [(&str, &str); 3] = [
@@ -376,19 +376,7 @@ fn check_refuses_single_sign_on_without_allowed_origins_at_its_line_and_column()
             "shakedown.toml:6:10: `roles.admin.method` is \"sso\" and `login.allowed_origins` is empty",
         ),
     ];
-    for (config, refusal) in refusals {
-        let project = Project::new("http://127.0.0.1:9", config);
-        project.file(
-            "features/a.feature",
-            "Feature: A\n  Scenario: a\n    When I request \"/\"\n",
-        );
-        project
-            .shakedown()
-            .args(["check"])
-            .run()
-            .expect_code(2)
-            .expect_stderr(refusal);
-    }
+    expect_check_refuses(&refusals);
 }
 
 const ADMIN_CONSOLE: &str = r#"Feature: The admin console

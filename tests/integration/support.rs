@@ -250,6 +250,24 @@ impl Project {
     }
 }
 
+/// `check` refuses each configuration (TOML appended to a `test` environment) with its message,
+/// exit code 2, on a feature that is fine.
+pub fn expect_check_refuses(refusals: &[(&str, &str)]) {
+    for (config, refusal) in refusals {
+        let project = Project::new("http://127.0.0.1:9", config);
+        project.file(
+            "features/a.feature",
+            "Feature: A\n  Scenario: a\n    When I request \"/\"\n",
+        );
+        project
+            .shakedown()
+            .args(["check"])
+            .run()
+            .expect_code(2)
+            .expect_stderr(refusal);
+    }
+}
+
 /// Validates a JUnit report against the schema Jenkins' xUnit plugin uses.
 pub fn validate_junit(report: &Path) {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/junit-10.xsd");

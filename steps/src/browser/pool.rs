@@ -219,15 +219,7 @@ impl Browsers {
                 )
             })?
             .map_err(|_| closed())?;
-        let driver = inner
-            .driver
-            .get_or_init(|| async {
-                Driver::start(&inner.settings, inner.client()?)
-                    .await
-                    .map(Arc::new)
-            })
-            .await
-            .clone()?;
+        let driver = inner.driver().await?;
         let idle = lock(&inner.idle).pop();
         let session = match idle {
             Some(session) => session,
@@ -309,15 +301,7 @@ impl SignOn for SignOnBrowser {
         if inner.closed.load(Ordering::SeqCst) {
             return Err(StepFailure::new("the run is ending: no new browser session"));
         }
-        let driver = inner
-            .driver
-            .get_or_init(|| async {
-                Driver::start(&inner.settings, inner.client()?)
-                    .await
-                    .map(Arc::new)
-            })
-            .await
-            .clone()?;
+        let driver = inner.driver().await?;
         let session = inner.start_session(&driver, deadline).await?;
         let guard = match &session.guard {
             Some(guard) => Ok(Arc::clone(guard)),
@@ -387,6 +371,14 @@ impl PoolInner {
                 StepFailure::new(format!("cannot set up the client for the WebDriver: {error}"))
             })?;
         Ok(self.client.get_or_init(|| client))
+    }
+
+    /// The run's chromedriver, started by the first browser step that needs it.
+    async fn driver(&self) -> Result<Arc<Driver>, StepFailure> {
+        self.driver
+            .get_or_init(|| async { Driver::start(&self.settings, self.client()?).await.map(Arc::new) })
+            .await
+            .clone()
     }
 
     fn live_count(&self) -> usize {
