@@ -101,6 +101,7 @@ fn the_pipeline_never_reaches_backwards() {
         ("report", &["plan", "run", "audit", "commands"]),
         ("config", &["plan", "run", "report", "audit", "commands"]),
         ("audit", &["run", "commands"]),
+        ("cli.rs", &["plan", "run", "report", "audit", "commands"]),
     ];
     let found: Vec<String> = rules
         .iter()

@@ -109,7 +109,7 @@ pub struct RunArgs {
     pub reports: ReportArgs,
     /// Run a failing scenario up to N more times (as `@retry(N)` does for one scenario); one
     /// that passes only on a retry is reported as flaky.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(..=i64::from(crate::plan::check::MAX_RETRIES)))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(..=i64::from(MAX_RETRIES)))]
     pub retries: Option<u16>,
     /// How many scenarios run at the same time (default: `limits.concurrency`, 8).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -119,8 +119,8 @@ pub struct RunArgs {
     pub fail_fast: bool,
     /// Run only slice K of N of the selected scenarios (`count:K/N`: the i-th scenario goes to
     /// slice i mod N + 1), to spread a suite over N CI jobs.
-    #[arg(long, value_name = "count:K/N", value_parser = crate::plan::suite::Partition::parse)]
-    pub partition: Option<crate::plan::suite::Partition>,
+    #[arg(long, value_name = "count:K/N", value_parser = Partition::parse)]
+    pub partition: Option<Partition>,
     /// Show the browser windows instead of running Chromium headless.
     #[arg(long)]
     pub headed: bool,
@@ -249,4 +249,65 @@ pub struct AuditArgs {
     /// Print the records as a JSON array, for tools.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The most retries a scenario may ask for, with `--retries` or `@retry(N)`: a failure that
+/// needs more is no flake.
+pub const MAX_RETRIES: u16 = 10;
+
+/// One slice of a suite sharded over several jobs, as cargo-nextest's `--partition count:K/N`:
+/// the i-th selected scenario (from 0, in file order) belongs to slice i mod N + 1, so the N
+/// slices hold every scenario exactly once and each slice is the same on every machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// K, from 1.
+    slice: usize,
+    /// N.
+    slices: usize,
+}
+
+impl Partition {
+    /// `count:K/N` (the `count:` may be left out), with 1 <= K <= N.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let spec = text.strip_prefix("count:").unwrap_or(text);
+        let shape = || format!("`{text}` is not a partition: expected `count:K/N`, e.g. `count:2/4`");
+        let (slice, slices) = spec.split_once('/').ok_or_else(shape)?;
+        let number = |part: &str| part.trim().parse::<usize>().map_err(|_| shape());
+        let (slice, slices) = (number(slice)?, number(slices)?);
+        if slices == 0 || slice == 0 || slice > slices {
+            return Err(format!(
+                "`{text}` is not a partition: K must be between 1 and N (N at least 1)"
+            ));
+        }
+        Ok(Self { slice, slices })
+    }
+
+    pub fn holds(self, index: usize) -> bool {
+        index % self.slices + 1 == self.slice
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partition_is_count_k_of_n() {
+        assert_eq!(
+            Partition::parse("count:2/4"),
+            Ok(Partition { slice: 2, slices: 4 })
+        );
+        assert_eq!(Partition::parse("1/1"), Ok(Partition { slice: 1, slices: 1 }));
+        for bad in [
+            "count:0/4",
+            "count:5/4",
+            "count:1/0",
+            "hash:1/2",
+            "count:a/2",
+            "3",
+        ] {
+            let problem = Partition::parse(bad).expect_err(bad);
+            assert!(problem.contains(&format!("`{bad}`")), "{problem}");
+        }
+    }
 }

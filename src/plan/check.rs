@@ -15,6 +15,7 @@ use shakedown_steps::catalogue::{self, Entry};
 use shakedown_steps::session::{ANONYMOUS, LoginMethod, LoginSettings, RoleSettings};
 
 use super::suite::Suite;
+use crate::cli::MAX_RETRIES;
 use crate::error::Error;
 use shakedown_steps::suggest::suggest;
 
@@ -323,10 +324,6 @@ fn outline_without_examples(feature: &Feature, scenario: &Scenario) -> Option<Fi
         problem: "the outline has no `Examples:` table, so its placeholders would be sent as written".into(),
     })
 }
-
-/// The most retries a scenario may ask for, by `@retry(N)` or `--retries N`: every attempt
-/// is the scenario's whole time again, and a count past this one would never end.
-pub const MAX_RETRIES: u16 = 10;
 
 /// A `@retry(N)` tag on the scenario, its rule or its feature that asks for more retries than
 /// [`MAX_RETRIES`], or for a count that is no number.

@@ -16,6 +16,7 @@ pub mod suite;
 
 use std::sync::Arc;
 
+use crate::cli::Partition;
 use crate::cli::{OutputFormat, ReportArgs, RunArgs, Selection};
 use crate::config::{self, Config};
 use crate::error::Error;
@@ -24,7 +25,7 @@ pub use fleet::{Fleet, HostLease};
 pub use provenance::{CI_PEOPLE, Provenance};
 use shakedown_steps::suggest::suggest;
 pub use suite::ScenarioId;
-use suite::{Partition, Suite};
+use suite::Suite;
 
 /// A run that is ready to go: the selected scenarios, how many run at once, the reports, and
 /// everything the steps need to know (environment, limits, roles, rules, browser).

@@ -12,6 +12,7 @@ use cucumber::tag::Ext as _;
 use regex::Regex;
 
 use super::feature_lines::{self, LineProblem};
+use crate::cli::Partition;
 use crate::error::Error;
 use crate::output::tell;
 
@@ -66,38 +67,6 @@ impl ScenarioId {
             line: scenario.position.line,
             name: scenario.name.clone(),
         }
-    }
-}
-
-/// One slice of a suite sharded over several jobs, as cargo-nextest's `--partition count:K/N`:
-/// the i-th selected scenario (from 0, in file order) belongs to slice i mod N + 1, so the N
-/// slices hold every scenario exactly once and each slice is the same on every machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
-    /// K, from 1.
-    slice: usize,
-    /// N.
-    slices: usize,
-}
-
-impl Partition {
-    /// `count:K/N` (the `count:` may be left out), with 1 <= K <= N.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let spec = text.strip_prefix("count:").unwrap_or(text);
-        let shape = || format!("`{text}` is not a partition: expected `count:K/N`, e.g. `count:2/4`");
-        let (slice, slices) = spec.split_once('/').ok_or_else(shape)?;
-        let number = |part: &str| part.trim().parse::<usize>().map_err(|_| shape());
-        let (slice, slices) = (number(slice)?, number(slices)?);
-        if slices == 0 || slice == 0 || slice > slices {
-            return Err(format!(
-                "`{text}` is not a partition: K must be between 1 and N (N at least 1)"
-            ));
-        }
-        Ok(Self { slice, slices })
-    }
-
-    fn holds(self, index: usize) -> bool {
-        index % self.slices + 1 == self.slice
     }
 }
 
@@ -443,31 +412,15 @@ mod tests {
         let all = names(None);
         assert_eq!(all.len(), 5, "{all:?}");
         let slices: Vec<Vec<String>> = (1..=3)
-            .map(|slice| names(Some(Partition { slice, slices: 3 })))
+            .map(|slice| {
+                names(Some(
+                    Partition::parse(&format!("{slice}/3")).expect("a partition"),
+                ))
+            })
             .collect();
         assert_eq!(slices[0], [all[0].clone(), all[3].clone()]);
         assert_eq!(slices[1], [all[1].clone(), all[4].clone()]);
         assert_eq!(slices[2], [all[2].clone()]);
-    }
-
-    #[test]
-    fn a_partition_is_count_k_of_n() {
-        assert_eq!(
-            Partition::parse("count:2/4"),
-            Ok(Partition { slice: 2, slices: 4 })
-        );
-        assert_eq!(Partition::parse("1/1"), Ok(Partition { slice: 1, slices: 1 }));
-        for bad in [
-            "count:0/4",
-            "count:5/4",
-            "count:1/0",
-            "hash:1/2",
-            "count:a/2",
-            "3",
-        ] {
-            let problem = Partition::parse(bad).expect_err(bad);
-            assert!(problem.contains(&format!("`{bad}`")), "{problem}");
-        }
     }
 
     #[test]
