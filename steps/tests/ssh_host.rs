@@ -3,8 +3,6 @@
 //! These live beside the step library (not in the binary's tests) because they exercise its
 //! `Host` seam directly; the server is this machine, so what "the server" runs can be checked.
 
-mod support;
-
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,7 +11,7 @@ use std::time::{Duration, Instant};
 use shakedown_steps::{
     Connection, Deadline, Host, Invocation, Limit, LocalHost, RunError, SshHost, SshSettings,
 };
-use support::sshd::{Sshd, free_port};
+use shakedown_testkit::sshd::{Sshd, free_port};
 
 /// A deadline far enough away that only a hung call meets it.
 fn limit() -> Deadline {

@@ -7,8 +7,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::sshd::Sshd;
 use crate::support::{DEMO_ROLES, DemoSite, Project, Shakedown};
+use shakedown_testkit::sshd::Sshd;
 
 const PASSING: &str = r#"Feature: Reports
   Scenario: a clerk sees the reports

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use indoc::formatdoc;
 
-use crate::sshd::{Sshd, free_port};
 use crate::support::{Project, validate_junit};
+use shakedown_testkit::processes::{pid_of, stop};
+use shakedown_testkit::sshd::{Sshd, free_port};
 
 /// The tests here change what this machine runs and listens on; one at a time, or one would
 /// see the other's daemon stop as a regression of its own.
@@ -107,39 +108,6 @@ impl Setup {
 impl Drop for Setup {
     fn drop(&mut self) {
         stop(self.daemon);
-    }
-}
-
-/// The process running `program`, found in `/proc` (it was left to init, so no handle is kept).
-fn pid_of(program: &Path) -> u32 {
-    let wanted = program.to_string_lossy();
-    for _ in 0..100 {
-        let found = std::fs::read_dir("/proc")
-            .expect("/proc")
-            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-            .find(|pid| {
-                std::fs::read(format!("/proc/{pid}/cmdline"))
-                    .is_ok_and(|cmdline| cmdline.starts_with(format!("{wanted}\0").as_bytes()))
-            });
-        if let Some(pid) = found {
-            return pid;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("`{wanted}` did not start");
-}
-
-/// Stops the daemon by its PID and waits until it is gone.
-fn stop(pid: u32) {
-    if !Path::new(&format!("/proc/{pid}")).exists() {
-        return;
-    }
-    let _ = Command::new("kill").arg(pid.to_string()).status();
-    for _ in 0..100 {
-        if !Path::new(&format!("/proc/{pid}")).exists() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

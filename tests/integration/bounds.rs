@@ -8,24 +8,17 @@ use std::time::{Duration, Instant};
 
 use indoc::formatdoc;
 
-use crate::signals::{MARKER_VARIABLE, assert_nothing_left, send, wait_for_process};
-use crate::sshd::Sshd;
 use crate::support::{DemoSite, Project};
+use shakedown_testkit::processes::{
+    MARKER_VARIABLE, assert_nothing_left, peak_kib, running, send, wait_for_process,
+};
+use shakedown_testkit::sshd::Sshd;
 
 /// What a measured run did: its exit code, stdout, and the most memory it held (KiB).
 struct Measured {
     code: Option<i32>,
     stdout: String,
     peak_kib: u64,
-}
-
-/// The high-water mark of a process's memory, while it is alive.
-fn peak_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Runs shakedown in `project`, reading its memory's high-water mark until it exits (the mark
@@ -134,15 +127,6 @@ fn a_remote_command_printing_far_more_than_is_kept_is_cut_and_says_so() {
     let project = server_project(&server, "");
     project.file("features/chatty.feature", CHATTY);
     assert_cut_and_bounded(&run_measured(&project, &["run"]));
-}
-
-fn running(pattern: &str) -> bool {
-    Command::new("pgrep")
-        .args(["-f", pattern])
-        .stdout(Stdio::null())
-        .status()
-        .expect("pgrep runs")
-        .success()
 }
 
 #[track_caller]

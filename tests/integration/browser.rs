@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::{DEMO_ROLES, DemoSite, Project, validate_junit};
+use shakedown_testkit::processes::send;
 
 /// The demo roles, and two browser sessions as the tests keep them.
 fn config() -> String {
@@ -301,7 +302,8 @@ fn ctrl_c_stops_the_run_with_130_and_leaves_no_browser_behind() {
     wait_for_chromium(&marker, Duration::from_secs(30));
     // Give the visit a moment to reach the hung page, as a person pressing Ctrl-C would.
     std::thread::sleep(Duration::from_millis(500));
-    interrupt(child.id());
+    // SIGINT, as Ctrl-C in a terminal sends it.
+    send("INT", child.id());
     let output = child.wait_with_output().expect("shakedown ends");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "stderr:\n{stderr}");
@@ -316,13 +318,4 @@ fn wait_for_chromium(marker: &str, limit: Duration) {
         assert!(Instant::now() < deadline, "no Chromium started within {limit:?}");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// SIGINT, as Ctrl-C in a terminal sends it.
-fn interrupt(pid: u32) {
-    let status = Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
 }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use indoc::formatdoc;
 
-use crate::sshd::{Sshd, free_port};
 use crate::support::{DemoSite, Project};
+use shakedown_testkit::sshd::{Sshd, free_port};
 
 /// The terminal line of a scenario copy, e.g. `PASS … Cron runs [web1]`.
 fn verdict_of<'a>(stdout: &'a str, scenario: &str) -> &'a str {

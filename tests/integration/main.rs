@@ -26,9 +26,6 @@ mod run;
 mod safety;
 mod secrets;
 mod signals;
-#[path = "../../steps/tests/support/sshd.rs"]
-#[expect(dead_code, reason = "the step library's own SSH tests use the rest")]
-mod sshd;
 mod sso;
 mod support;
 mod wsgi;

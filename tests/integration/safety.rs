@@ -13,6 +13,7 @@ use axum::routing::get;
 
 use crate::support::recording::RecordingServer;
 use crate::support::{Outcome, Project};
+use shakedown_testkit::processes::alive;
 
 const PASSWORD: &str = "s3cret-clerk-pw";
 
@@ -224,18 +225,6 @@ fn the_browsers_form_login_follows_no_redirect_of_its_post_to_another_origin() {
     );
 }
 
-/// Whether a process is still running (a zombie waiting to be reaped has ended).
-fn alive(pid: &str) -> bool {
-    std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).is_ok_and(|stat| {
-        !stat
-            .rsplit(')')
-            .next()
-            .unwrap_or_default()
-            .trim_start()
-            .starts_with('Z')
-    })
-}
-
 #[test]
 fn password_commands_run_only_for_roles_in_use_and_end_quietly_with_their_whole_group() {
     let site = RecordingServer::start(Router::new().route(
@@ -290,7 +279,7 @@ password_command = "touch {marker}; echo auditor-pw"
     );
     let pid = std::fs::read_to_string(&pid_file).expect("the slow command started");
     assert!(
-        !alive(&pid),
+        !alive(pid.trim().parse().expect("a PID")),
         "the password command's background child {pid} survived its timeout"
     );
 }
@@ -522,7 +511,7 @@ fn a_password_file_that_is_a_device_or_a_fifo_is_refused_at_once() {
 
 #[test]
 fn the_ssh_control_folder_and_its_log_are_the_users_alone() {
-    let server = crate::sshd::Sshd::start();
+    let server = shakedown_testkit::sshd::Sshd::start();
     let scratch = tempfile::tempdir().expect("temp dir");
     let project = Project::new(
         "http://127.0.0.1:9/",

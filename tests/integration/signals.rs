@@ -6,54 +6,9 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use shakedown_testkit::processes::{MARKER_VARIABLE, assert_nothing_left, send, wait_for_process};
+
 use crate::support::{DemoSite, Project, validate_junit};
-
-pub(crate) const MARKER_VARIABLE: &str = "SHAKEDOWN_TEST_RUN";
-
-/// Processes (any program) whose environment carries `marker`: shakedown and everything it
-/// started, however deep, since children inherit the environment.
-pub(crate) fn processes_of(marker: &str) -> Vec<String> {
-    let needle = format!("{MARKER_VARIABLE}={marker}");
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.chars().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            // A zombie is dead, only not yet reaped by its parent.
-            if stat.contains(") Z ") {
-                return None;
-            }
-            let environ = std::fs::read(entry.path().join("environ")).ok()?;
-            let carries = environ
-                .split(|byte| *byte == 0)
-                .any(|variable| variable == needle.as_bytes());
-            let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
-            carries.then(|| format!("{name} {}", comm.trim()))
-        })
-        .collect()
-}
-
-#[track_caller]
-pub(crate) fn assert_nothing_left(marker: &str) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let left = processes_of(marker);
-        if left.is_empty() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "processes outlived the stopped run: {left:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 fn start(project: &Project, marker: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_shakedown"))
@@ -65,24 +20,6 @@ fn start(project: &Project, marker: &str) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("shakedown starts")
-}
-
-/// Waits until a process of the run named `name` (as `/proc/PID/comm` has it) is alive.
-pub(crate) fn wait_for_process(marker: &str, name: &str, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    let named = |process: &String| process.split_once(' ').is_some_and(|(_, comm)| comm == name);
-    while !processes_of(marker).iter().any(named) {
-        assert!(Instant::now() < deadline, "no `{name}` started within {limit:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-pub(crate) fn send(signal: &str, pid: u32) {
-    let status = Command::new("kill")
-        .args([&format!("-{signal}"), &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(status.success());
 }
 
 /// Sends `signal` once `busy` runs, and checks the exit: the code, the time it took, the

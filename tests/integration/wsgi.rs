@@ -7,8 +7,8 @@ use std::process::Command;
 
 use indoc::formatdoc;
 
-use crate::sshd::Sshd;
 use crate::support::Project;
+use shakedown_testkit::sshd::Sshd;
 
 const LIMITS: &str = "[limits]\nstep_timeout = \"10s\"\n";
 
