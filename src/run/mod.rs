@@ -16,7 +16,7 @@ use futures::stream;
 use shakedown_steps::{RunContext, install_run_context};
 
 use crate::error::Error;
-use crate::plan::{Fleet, RunPlan};
+use crate::plan::{Fleet, Provenance, RunPlan};
 use crate::report::{Reporter, RunEvent, RunInfo, RunSummary};
 use bridge::EventBridge;
 use hooks::{Hooks, LeftBehind};
@@ -27,30 +27,56 @@ use stop::{Gate, Reached, Shared, Signals, Stop};
 /// the signal's exit code. The fleet's connections stay open for the caller to close.
 pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Result<RunSummary, Error> {
     let mut signals = Signals::listen()?;
-    let context = RunContext::new(plan.steps.clone()).map_err(|error| Error::Io {
+    let RunPlan {
+        steps,
+        suite,
+        fleet,
+        concurrency,
+        retries,
+        fail_fast,
+        roles_in_use,
+        tags,
+        provenance,
+        ..
+    } = plan;
+    let scenarios = suite.scenario_count();
+    let schedule = Schedule {
+        scenario_timeout: steps.scenario_timeout,
+        features: suite.features,
+        fleet,
+        concurrency,
+        retries,
+        fail_fast,
+    };
+    let context = RunContext::new(steps).map_err(|error| Error::Io {
         what: "cannot set up the HTTP client".into(),
         source: std::io::Error::other(error),
     })?;
     // A signal while a password command runs stops the run before any scenario: the command
     // dies with its group, and the reports still say that nothing ran.
     let stopped_early = tokio::select! {
-        () = context.read_passwords(&plan.roles_in_use) => None,
+        () = context.read_passwords(&roles_in_use) => None,
         stop = signals.next() => Some(stop),
     };
     let context = Arc::new(context);
     install_run_context(Arc::clone(&context));
-    let scenarios = plan.suite.scenario_count();
     let reached = Reached::default();
     reporters.push(Box::new(reached.clone()));
     let left_behind = LeftBehind::default();
-    let mut bridge = EventBridge::new(reporters, Arc::clone(&left_behind), Arc::clone(&plan.fleet));
-    bridge.emit(&RunEvent::Started(run_info(&plan, &context, scenarios)));
+    let mut bridge = EventBridge::new(reporters, Arc::clone(&left_behind), Arc::clone(&schedule.fleet));
+    bridge.emit(&run_started(
+        &context,
+        &schedule.fleet,
+        scenarios,
+        tags,
+        provenance,
+    ));
     // Kept to list the scenarios a signal kept from running; cucumber consumes the plan's copy.
-    let selected = plan.suite.features.clone();
+    let selected = schedule.features.clone();
     let (writer, bridge) = Shared::new(bridge);
     let stopped = match stopped_early {
         Some(stop) => Some(stop),
-        None => run_scenarios(plan, writer, left_behind, &mut signals).await,
+        None => run_scenarios(schedule, writer, left_behind, &mut signals).await,
     };
     if stopped.is_some() {
         // Whatever the cut left running dies first, so quitting the browsers below cannot hang
@@ -80,9 +106,19 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     })
 }
 
+/// What cucumber runs, and how: the plan's scenarios, its servers and its limits.
+struct Schedule {
+    features: Vec<Feature>,
+    fleet: Arc<Fleet>,
+    concurrency: usize,
+    retries: Option<usize>,
+    fail_fast: bool,
+    scenario_timeout: Duration,
+}
+
 /// Runs the plan's scenarios with cucumber until they are done or a signal cuts them.
 async fn run_scenarios(
-    plan: RunPlan,
+    plan: Schedule,
     writer: Shared<EventBridge>,
     left_behind: LeftBehind,
     signals: &mut Signals,
@@ -92,7 +128,7 @@ async fn run_scenarios(
         Arc::clone(&plan.fleet),
         Arc::clone(&gate),
         left_behind,
-        plan.steps.scenario_timeout,
+        plan.scenario_timeout,
     );
     let after = hooks.clone();
     let mut runner = runner::Basic::default()
@@ -104,24 +140,30 @@ async fn run_scenarios(
     if plan.fail_fast {
         runner = runner.fail_fast();
     }
-    let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.suite.features), runner, writer)
+    let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.features), runner, writer)
         .with_default_cli()
         .run(());
     stop::until_signal(run, signals, &gate).await
 }
 
 /// What the reports' headers say of the run.
-fn run_info(plan: &RunPlan, context: &RunContext, scenarios: usize) -> RunInfo {
-    RunInfo {
+fn run_started(
+    context: &RunContext,
+    fleet: &Fleet,
+    scenarios: usize,
+    tags: Option<String>,
+    provenance: Provenance,
+) -> RunEvent {
+    RunEvent::Started(RunInfo {
         environment: context.environment().to_owned(),
         base_url: context.base_url().to_string(),
-        hosts: plan.fleet.names(),
+        hosts: fleet.names(),
         scenarios,
-        tags: plan.tags.clone(),
-        revision: plan.provenance.revision.clone(),
-        user: plan.provenance.user.clone(),
+        tags,
+        revision: provenance.revision,
+        user: provenance.user,
         started: SystemTime::now(),
-    }
+    })
 }
 
 /// Closes every SSH connection of the run, within `SHUTDOWN_LIMIT`: past it, whatever still
