@@ -430,15 +430,8 @@ fn a_bearer_token_role_reaches_the_api_a_wrong_token_is_refused_and_no_output_sh
             "XDG_STATE_HOME",
             &project.path().join("state").display().to_string(),
         )
-        .args([
-            "run",
-            "--junit",
-            "reports/junit.xml",
-            "--json",
-            "reports/cucumber.json",
-            "--html",
-            "reports/report.html",
-        ])
+        .args(["run"])
+        .args(REPORTS)
         .run();
     outcome
         .expect_code(1)

@@ -7,7 +7,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::routing::get;
 
 use crate::support::recording::RecordingServer;
-use crate::support::{Outcome, Project, Shakedown};
+use crate::support::{Outcome, Project, REPORTS, Shakedown};
 
 /// Every character an encoder changes: `&`, `"`, `<`, `/` and a backslash.
 const SMTP_PASSWORD: &str = r#"p&ss"w<rd/\x"#;
@@ -128,17 +128,7 @@ fn a_registered_secret_a_page_shows_is_masked_in_every_output_and_spelling() {
     let project = Project::new(&site.url, SECRETS);
     project.file("features/settings.feature", FEATURE);
 
-    let outcome = shakedown(&project)
-        .args([
-            "run",
-            "--junit",
-            "reports/junit.xml",
-            "--json",
-            "reports/cucumber.json",
-            "--html",
-            "reports/report.html",
-        ])
-        .run();
+    let outcome = shakedown(&project).args(["run"]).args(REPORTS).run();
     outcome.expect_code(1).expect_stdout("[redacted]");
     assert_outputs_hidden(&project, &outcome);
     for report in ["junit.xml", "cucumber.json", "report.html"] {
@@ -399,15 +389,8 @@ fn a_secret_split_or_spelled_by_display_shows_no_piece_in_any_output_and_still_f
 
     let outcome = shakedown(&project)
         .env("SMTP_PASSWORD", DISPLAYED_PASSWORD)
-        .args([
-            "run",
-            "--junit",
-            "reports/junit.xml",
-            "--json",
-            "reports/cucumber.json",
-            "--html",
-            "reports/report.html",
-        ])
+        .args(["run"])
+        .args(REPORTS)
         .run();
     outcome
         .expect_code(1)
