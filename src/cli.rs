@@ -37,6 +37,18 @@ pub enum Command {
     /// them with that record after it.
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Print the completion script of SHELL, e.g. `shakedown completions bash >
+    /// /etc/bash_completion.d/shakedown`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `shakedown manpage > /usr/share/man/man1/shakedown.1`.
+    Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +139,16 @@ pub struct RunArgs {
     /// Run on this host of the environment only (repeatable); default: every host.
     #[arg(long = "host", value_name = "NAME")]
     pub hosts: Vec<String>,
+    /// End the whole run after this long (`50s`, `2m`), queueing and password commands
+    /// included: the scenarios still running are stopped and reported, the rest as not run,
+    /// and every report is written (with `--format nagios`: UNKNOWN unless what finished is
+    /// CRITICAL). Set it below the monitor's own limit (Nagios' `service_check_timeout`, 60 s).
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Only list the selected scenarios, each with the host it would run on, as the run would
+    /// plan them: nothing is started and no server is reached.
+    #[arg(long)]
+    pub list: bool,
 }
 
 /// The reports a run writes and how the terminal reads: the same for `run` and `baseline

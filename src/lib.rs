@@ -98,5 +98,7 @@ async fn dispatch(command: Command) -> Result<i32, Error> {
         Command::Demo(args) => commands::demo::demo(args, &working_dir).await,
         Command::Init(args) => commands::init::init(args, &working_dir).await,
         Command::Audit(args) => commands::audit::list(&args, &working_dir),
+        Command::Completions(args) => commands::completions::print(args.shell),
+        Command::Manpage => commands::manpage::print(),
     }
 }

@@ -4,8 +4,10 @@
 pub mod audit;
 pub mod baseline;
 pub mod check;
+pub mod completions;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod init;
+pub mod manpage;
 pub mod run;
 pub mod steps;

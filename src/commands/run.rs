@@ -11,7 +11,7 @@ use crate::audit;
 use crate::cli::{OutputFormat, RunArgs};
 use crate::error::{Error, exit};
 use crate::output::{self, say, tell};
-use crate::plan::RunPlan;
+use crate::plan::{RunPlan, ScenarioId};
 use crate::report::{
     self, CucumberJsonReport, FileReport, FileReports, HtmlReport, JunitReport, NagiosReporter, NagiosStatus,
     ProgressReporter, Reporter, RunSummary, TerminalReporter,
@@ -19,18 +19,62 @@ use crate::report::{
 use crate::run;
 
 pub async fn run(args: RunArgs, working_dir: &Path) -> Result<i32, Error> {
+    if args.list {
+        return Ok(list(&RunPlan::from_args(args, working_dir).await?));
+    }
     let nagios = args.reports.format == OutputFormat::Nagios;
-    run_planned(RunPlan::from_args(args, working_dir).await, nagios).await
+    // Counted from the start, so planning and waiting for a password command count too.
+    let deadline = args.timeout.map(|limit| tokio::time::Instant::now() + limit);
+    run_planned_within(RunPlan::from_args(args, working_dir).await, nagios, deadline).await
+}
+
+/// `run --list`: the scenarios the run would start, each with the server it would run on, from
+/// the plan itself, so the list is the run's own selection and assignment. Planning opens no
+/// connection (hosts are reached at a scenario's turn) and nothing is started or recorded.
+fn list(plan: &RunPlan) -> i32 {
+    for (feature, scenario) in plan.suite.scenarios() {
+        let id = ScenarioId::of(feature, scenario);
+        let place = match plan.fleet.assigned(&id) {
+            Some(host) => format!("on {}", host.name),
+            None => "from this machine".to_owned(),
+        };
+        say!(
+            "{}:{}  {}  ({place})",
+            id.path.display(),
+            id.line,
+            redact(&scenario.name)
+        );
+    }
+    let count = plan.suite.scenario_count();
+    say!(
+        "shakedown: {count} scenario(s) selected in environment `{}` ({}); nothing was run",
+        plan.steps.environment,
+        redact(plan.steps.base_url.as_str())
+    );
+    if count == 0 {
+        exit::NOTHING_SELECTED
+    } else {
+        exit::PASSED
+    }
 }
 
 /// Runs a plan, or says why there is none. A monitoring system reads one line and the exit
 /// code: for it, a run that cannot start is UNKNOWN, not a usage error.
 pub async fn run_planned(plan: Result<RunPlan, Error>, nagios: bool) -> Result<i32, Error> {
+    run_planned_within(plan, nagios, None).await
+}
+
+/// [`run_planned`], cut at `deadline` (`--timeout`) if the run has not ended by then.
+async fn run_planned_within(
+    plan: Result<RunPlan, Error>,
+    nagios: bool,
+    deadline: Option<tokio::time::Instant>,
+) -> Result<i32, Error> {
     if !nagios {
-        return run_recorded(plan?).await;
+        return run_recorded(plan?, deadline).await;
     }
     let outcome = match plan {
-        Ok(plan) => run_recorded(plan).await,
+        Ok(plan) => run_recorded(plan, deadline).await,
         Err(error) => Err(error),
     };
     Ok(outcome.unwrap_or_else(|error| {
@@ -43,11 +87,11 @@ pub async fn run_planned(plan: Result<RunPlan, Error>, nagios: bool) -> Result<i
 /// Runs a plan, then records it in the audit log whatever its outcome: the run is over before
 /// anything is written there, and the servers' system logs hear of a run that ended (not one a
 /// signal cut) while their connections are still open.
-async fn run_recorded(plan: RunPlan) -> Result<i32, Error> {
+async fn run_recorded(plan: RunPlan, deadline: Option<tokio::time::Instant>) -> Result<i32, Error> {
     let started = SystemTime::now();
     let record = audit::Record::of(&plan);
     let fleet = std::sync::Arc::clone(&plan.fleet);
-    let outcome = run_reported(plan).await;
+    let outcome = run_reported(plan, deadline).await;
     let summary = outcome.as_ref().ok().and_then(|(summary, _)| summary.as_ref());
     if let (Some(summary), true) = (summary, record.syslog()) {
         audit::log_on_servers(&fleet, summary, &record).await;
@@ -60,7 +104,10 @@ async fn run_recorded(plan: RunPlan) -> Result<i32, Error> {
 
 /// Runs a plan with the terminal report and any file reports it asks for.
 /// The summary is `None` when nothing was run.
-async fn run_reported(plan: RunPlan) -> Result<(Option<RunSummary>, i32), Error> {
+async fn run_reported(
+    plan: RunPlan,
+    deadline: Option<tokio::time::Instant>,
+) -> Result<(Option<RunSummary>, i32), Error> {
     let nagios = plan.reports.nagios;
     if plan.suite.scenario_count() == 0 {
         if nagios {
@@ -79,7 +126,7 @@ async fn run_reported(plan: RunPlan) -> Result<(Option<RunSummary>, i32), Error>
         ("HTML report", plan.reports.html.clone()),
     ];
     let reporters = reporters(&plan);
-    let summary = run::execute(plan, reporters).await?;
+    let summary = run::execute(plan, reporters, deadline).await?;
     if nagios {
         let code = NagiosStatus::of(&summary).exit_code();
         return Ok((Some(summary), code));
@@ -89,7 +136,8 @@ async fn run_reported(plan: RunPlan) -> Result<(Option<RunSummary>, i32), Error>
             say!("{what}: {}", path.display());
         }
     }
-    let code = if summary.failed > 0 {
+    // A run cut by its time limit did not check everything it was asked to: no pass.
+    let code = if summary.failed > 0 || summary.stopped_by.is_some() {
         exit::FAILED
     } else {
         exit::PASSED

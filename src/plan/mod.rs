@@ -108,6 +108,9 @@ impl RunPlan {
             headed,
             hosts,
             partition,
+            // How long the run may take and whether it runs at all are the run command's.
+            timeout: _,
+            list: _,
         } = args;
         let overrides = Overrides {
             environment: env,

@@ -1,7 +1,9 @@
 //! Cucumber JSON (`--json FILE`), the format Jenkins' cucumber-reports plugin and the npm
 //! `cucumber-html-reporter` read: features with their scenarios and steps, results in
-//! lowercase with durations in nanoseconds, data tables as `rows`, doc strings, and screenshots
-//! embedded in base64.
+//! lowercase with durations in nanoseconds, data tables as `rows`, doc strings, each tag with
+//! the line it is written on, and screenshots embedded in base64. The shape is cucumber-ruby's
+//! (the format's origin; its schema is in tests/fixtures), whose formatter also embeds
+//! screenshots in steps as cucumber-jvm's does.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -60,6 +62,9 @@ fn features(features: &[FeatureResults<'_>]) -> Value {
         features
             .iter()
             .map(|feature| {
+                // Read again for the tags' lines, which the parsed feature does not keep.
+                let source = std::fs::read_to_string(feature.path).unwrap_or_default();
+                let source: Vec<&str> = source.lines().collect();
                 json!({
                     "uri": feature.path.display().to_string(),
                     "id": slug(feature.name),
@@ -68,14 +73,15 @@ fn features(features: &[FeatureResults<'_>]) -> Value {
                     "description": "",
                     "line": feature.line,
                     "tags": [],
-                    "elements": feature.scenarios.iter().map(|scenario| element(scenario)).collect::<Vec<_>>(),
+                    "elements": feature.scenarios.iter().map(|scenario| element(scenario, &source)).collect::<Vec<_>>(),
                 })
             })
             .collect(),
     )
 }
 
-fn element(scenario: &ScenarioReport) -> Value {
+/// `source` is the feature file's text, line by line (empty when it cannot be read again).
+fn element(scenario: &ScenarioReport, source: &[&str]) -> Value {
     let mut description: Vec<String> = scenario
         .earlier_attempts
         .iter()
@@ -100,7 +106,11 @@ fn element(scenario: &ScenarioReport) -> Value {
         "name": scenario.full_name(),
         "description": description.join("\n"),
         "line": scenario.line,
-        "tags": scenario.tags.iter().map(|tag| json!({ "name": format!("@{tag}"), "line": scenario.line })).collect::<Vec<_>>(),
+        "tags": scenario.tags.iter().map(|tag| {
+            let name = format!("@{tag}");
+            let line = tag_line(source, &name, scenario.line, scenario.feature_line);
+            json!({ "name": name, "line": line })
+        }).collect::<Vec<_>>(),
         "steps": scenario.steps.iter().map(|step| step_value(scenario, step)).collect::<Vec<_>>(),
     })
 }
@@ -152,6 +162,43 @@ fn step_value(scenario: &ScenarioReport, step: &StepReport) -> Value {
         None => {}
     }
     value
+}
+
+/// The line `tag` (`@smoke`) is written on, for a scenario at `line` of a feature whose
+/// `Feature:` line is `feature_line`: the scenario's own tag lines just above it, else the
+/// feature's just above that, else the nearest tag line above the scenario that holds it (a
+/// Rule's, an Examples block's). The scenario's line when the file no longer says.
+fn tag_line(source: &[&str], tag: &str, line: usize, feature_line: usize) -> usize {
+    let holds = |number: usize| {
+        source.get(number - 1).is_some_and(|text| {
+            text.split('#')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .any(|word| word == tag)
+        })
+    };
+    let block_above = |line: usize| {
+        (1..line)
+            .rev()
+            .take_while(|&number| {
+                let text = source.get(number - 1).map_or("", |text| text.trim());
+                text.is_empty() || text.starts_with('@') || text.starts_with('#')
+            })
+            .find(|&number| holds(number))
+    };
+    let nearest_above = || {
+        (1..line).rev().find(|&number| {
+            source
+                .get(number - 1)
+                .is_some_and(|text| text.trim_start().starts_with('@'))
+                && holds(number)
+        })
+    };
+    block_above(line)
+        .or_else(|| block_above(feature_line))
+        .or_else(nearest_above)
+        .unwrap_or(line)
 }
 
 /// Cucumber's ids: lowercase words joined by `-`.

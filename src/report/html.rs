@@ -168,7 +168,7 @@ fn counts(features: &[FeatureResults<'_>], summary: &RunSummary) -> Markup {
             }
         }
         @if summary.not_run > 0 {
-            p.muted { (summary.not_run) " scenario(s) not run: the run stopped at the first failure (--fail-fast)." }
+            p.muted { (summary.not_run) " scenario(s) not run: the run was stopped (" (summary.stop_cause()) ") before they started." }
         }
     }
 }

@@ -1,9 +1,12 @@
-//! JUnit XML for CI (Jenkins, GitLab): one testsuite per feature with the run's `properties`,
-//! one testcase per scenario, the failing step's message and location in `<failure>`, and the
-//! failed attempts of a retried scenario as `flakyFailure` (it passed later) or `rerunFailure`
-//! (it never did). Written element by element with quick-xml, with only the attributes the
-//! schema Jenkins validates against allows; every text goes through [`shown`] first, so the XML
-//! stays valid whatever a page contained.
+//! JUnit XML for CI (Jenkins, GitLab, Surefire-minded readers): one testsuite per feature with
+//! its counts (`skipped` included), when and on which machine the run started; the run's
+//! `properties` once, on the first testsuite; one testcase per scenario, the failing step's
+//! message and location in `<failure>`, a scenario the run never reached (a signal,
+//! `--fail-fast`, `--timeout`) as `<skipped>`, and the failed attempts of a retried scenario as
+//! `flakyFailure` (it passed later: still a passed testcase) or `rerunFailure` (it never did).
+//! Written element by element with quick-xml, with only the attributes the schema Jenkins
+//! validates against allows; every text goes through [`shown`] first, so the XML stays valid
+//! whatever a page contained.
 
 use std::io;
 use std::path::PathBuf;
@@ -28,59 +31,92 @@ impl JunitReport {
 }
 
 impl FileReport for JunitReport {
-    fn write(&self, run: &CollectedRun, _: &RunSummary) -> Result<(), Error> {
+    fn write(&self, run: &CollectedRun, summary: &RunSummary) -> Result<(), Error> {
         let failed = |source| Error::WriteReport {
             what: "JUnit",
             path: self.path.clone(),
             source,
         };
-        let xml = xml(run).map_err(failed)?;
+        let xml = xml(run, summary).map_err(failed)?;
         shakedown_steps::written::replace_file(&self.path, xml.as_bytes()).map_err(failed)
     }
 }
 
 /// The report as XML text.
-fn xml(run: &CollectedRun) -> io::Result<String> {
-    let properties = run.info.as_ref().map(properties).unwrap_or_default();
+fn xml(run: &CollectedRun, summary: &RunSummary) -> io::Result<String> {
+    let run_facts = RunFacts::of(run.info.as_ref());
     let features = run.features();
-    let scenarios = features.iter().flat_map(|feature| &feature.scenarios);
     let mut xml = Writer::new_with_indent(Vec::new(), b' ', 4);
     xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    // A scenario that failed is a `failure` whatever the kind (its `type` names it), so
-    // `errors` stays 0.
-    let failures = scenarios.clone().filter(|scenario| scenario.failure().is_some());
+    // No totals here: the schema Jenkins validates against allows no `skipped` on
+    // `<testsuites>`, and readers that take totals from it (test-results-parser) would count a
+    // scenario that never ran as passed. Without them they add up the testsuites, which say it.
     xml.create_element("testsuites")
         .with_attributes([
             ("name", "shakedown"),
-            ("tests", &scenarios.count().to_string()),
-            ("failures", &failures.count().to_string()),
-            ("errors", "0"),
+            // The run's wall time: scenarios run side by side, so their sum would overstate it.
+            ("time", seconds(summary.duration).as_str()),
         ])
         .write_inner_content(|xml| {
-            features
-                .iter()
-                .try_for_each(|feature| write_testsuite(xml, feature, &properties))
+            // A reader that merges the testsuites (junitparser, Jenkins' aggregation) would
+            // meet each property once per feature, and some refuse a repeated one.
+            features.iter().enumerate().try_for_each(|(index, feature)| {
+                let properties = if index == 0 {
+                    &run_facts.properties[..]
+                } else {
+                    &[]
+                };
+                write_testsuite(xml, feature, &run_facts, properties, summary.stop_cause())
+            })
         })?;
     xml.write_indent()?;
     Ok(String::from_utf8_lossy(&xml.into_inner()).into_owned())
 }
 
+/// What every testsuite says of the run: when it started, from which machine, and the
+/// properties the first one carries.
+struct RunFacts {
+    timestamp: Option<String>,
+    hostname: Option<String>,
+    properties: Vec<(&'static str, String)>,
+}
+
+impl RunFacts {
+    fn of(info: Option<&RunInfo>) -> Self {
+        Self {
+            // RFC 3339 in UTC, to the second: Ant's pattern with the zone made explicit.
+            timestamp: info.map(|info| humantime::format_rfc3339_seconds(info.started).to_string()),
+            hostname: info.and_then(|info| info.machine.as_deref().map(shown)),
+            properties: info.map(properties).unwrap_or_default(),
+        }
+    }
+}
+
 fn write_testsuite(
     xml: &mut Writer<Vec<u8>>,
     feature: &FeatureResults<'_>,
+    run: &RunFacts,
     properties: &[(&'static str, String)],
+    stop_cause: &str,
 ) -> io::Result<()> {
     let scenarios = &feature.scenarios;
+    // A scenario that failed is a `failure` whatever the kind (its `type` names it), so
+    // `errors` stays 0.
     let failures = scenarios.iter().filter(|scenario| scenario.failure().is_some());
+    let skipped = scenarios.iter().filter(|scenario| !scenario.ran());
     let time: Duration = scenarios.iter().map(|scenario| scenario.duration).sum();
+    let mut attributes = vec![
+        ("name", shown(feature.name)),
+        ("tests", scenarios.len().to_string()),
+        ("errors", "0".to_owned()),
+        ("failures", failures.count().to_string()),
+        ("skipped", skipped.count().to_string()),
+        ("time", seconds(time)),
+    ];
+    attributes.extend(run.timestamp.clone().map(|timestamp| ("timestamp", timestamp)));
+    attributes.extend(run.hostname.clone().map(|hostname| ("hostname", hostname)));
     xml.create_element("testsuite")
-        .with_attributes([
-            ("name", shown(feature.name).as_str()),
-            ("tests", &scenarios.len().to_string()),
-            ("errors", "0"),
-            ("failures", &failures.count().to_string()),
-            ("time", &seconds(time)),
-        ])
+        .with_attributes(attributes.iter().map(|(name, value)| (*name, value.as_str())))
         .write_inner_content(|xml| {
             if !properties.is_empty() {
                 xml.create_element("properties").write_inner_content(|xml| {
@@ -94,7 +130,7 @@ fn write_testsuite(
             }
             scenarios
                 .iter()
-                .try_for_each(|scenario| write_testcase(xml, scenario))
+                .try_for_each(|scenario| write_testcase(xml, scenario, stop_cause))
         })
         .map(drop)
 }
@@ -121,7 +157,7 @@ fn seconds(time: Duration) -> String {
     format!("{:.3}", time.as_secs_f64())
 }
 
-/// The run's facts every testsuite carries, in a stable order.
+/// The run's facts, in a stable order.
 fn properties(info: &RunInfo) -> Vec<(&'static str, String)> {
     let mut properties = vec![
         ("environment", info.environment.clone()),
@@ -142,8 +178,9 @@ fn properties(info: &RunInfo) -> Vec<(&'static str, String)> {
     properties
 }
 
-/// One scenario: how it ended, the failed attempts before, and its steps as its output.
-fn write_testcase(xml: &mut Writer<Vec<u8>>, scenario: &ScenarioReport) -> io::Result<()> {
+/// One scenario: how it ended, the failed attempts before, and its steps as its output; one
+/// the run never started says what stopped it (`stop_cause`).
+fn write_testcase(xml: &mut Writer<Vec<u8>>, scenario: &ScenarioReport, stop_cause: &str) -> io::Result<()> {
     xml.create_element("testcase")
         .with_attributes([
             ("name", shown(&scenario.full_name()).as_str()),
@@ -159,7 +196,10 @@ fn write_testcase(xml: &mut Writer<Vec<u8>>, scenario: &ScenarioReport) -> io::R
                     xml.create_element("skipped")
                         .with_attribute((
                             "message",
-                            "not run: the run was stopped before this scenario started",
+                            format!(
+                                "not run: the run was stopped ({stop_cause}) before this scenario started"
+                            )
+                            .as_str(),
                         ))
                         .write_empty()?;
                     None

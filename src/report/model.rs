@@ -37,6 +37,7 @@ impl RunEvent {
                 tags: info.tags.as_deref().map(rewrite),
                 revision: info.revision.as_deref().map(rewrite),
                 user: info.user.as_deref().map(rewrite),
+                machine: info.machine.as_deref().map(rewrite),
                 ..info.clone()
             }),
             Self::ScenarioStarted { location, name } => Self::ScenarioStarted {
@@ -81,6 +82,8 @@ pub struct RunInfo {
     pub revision: Option<String>,
     /// Who ran it (the login name).
     pub user: Option<String>,
+    /// The machine shakedown ran on (its host name), which is not the servers it checked.
+    pub machine: Option<String>,
     pub started: SystemTime,
 }
 
@@ -263,6 +266,11 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
+    /// Why scenarios were left unrun: the stop's name, else the only other cause there is.
+    pub fn stop_cause(&self) -> &'static str {
+        self.stopped_by.unwrap_or("--fail-fast")
+    }
+
     /// Every scenario that finished, whatever its verdict.
     pub fn finished(&self) -> usize {
         self.passed + self.flaky + self.failed

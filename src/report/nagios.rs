@@ -20,15 +20,13 @@ pub enum NagiosStatus {
 impl NagiosStatus {
     /// A site failure is CRITICAL unless every failing scenario is tagged `@warning`; a run
     /// whose only failures are the tool's own (a missing driver, a bad setting) says nothing
-    /// about the site and is UNKNOWN. A real CRITICAL outranks an UNKNOWN beside it, since it
-    /// is the one an operator must act on.
+    /// about the site and is UNKNOWN, and so is a run stopped before its end (`--timeout`, a
+    /// signal): what it did not check could be broken. A real CRITICAL outranks an UNKNOWN
+    /// beside it, since it is the one an operator must act on.
     pub fn of(summary: &RunSummary) -> Self {
-        let critical = summary
-            .failed
-            .saturating_sub(summary.tool_problems + summary.warnings);
-        if critical > 0 {
+        if critical_failures(summary) > 0 {
             Self::Critical
-        } else if summary.tool_problems > 0 {
+        } else if summary.tool_problems > 0 || summary.stopped_by.is_some() {
             Self::Unknown
         } else if summary.warnings > 0 {
             Self::Warning
@@ -80,7 +78,11 @@ impl<W: Write> NagiosReporter<W> {
     fn write(&mut self, summary: &RunSummary) -> std::io::Result<()> {
         let status = NagiosStatus::of(summary);
         let total = summary.total();
-        let verdict = if summary.failed == 0 {
+        let mut verdict = match summary.stopped_by {
+            Some(cause) => format!("stopped by {cause} with {} not run: ", summary.not_run),
+            None => String::new(),
+        };
+        verdict += &if summary.failed == 0 {
             let mut text = format!("{} of {total} scenarios passed", summary.finished());
             if summary.flaky > 0 {
                 text.push_str(&format!(" ({} only on a retry)", summary.flaky));
@@ -131,17 +133,32 @@ impl<W: Write> NagiosReporter<W> {
     }
 }
 
-/// `'passed'=12;;;0;14 'failed'=2;;1;0;14 'flaky'=0;;;0;14 'time'=3.21s;;;0;`: counts bounded
-/// by the run's size, one failure is the critical threshold, the run's time in seconds.
+/// `'passed'=12;;;0;14 'failed'=1;;0;0;14 'warning'=1;0;;0;14 'unknown'=0;;;0;14
+/// 'flaky'=0;;;0;14 'time'=3.21s;;;0;`: counts bounded by the run's size, the run's time in
+/// seconds. Each failure is counted once, by the state it gives the check, so a reader that
+/// applies the Monitoring Plugins ranges (Icinga, nagiosplugin, PNP4Nagios) reads the state the
+/// status line says: `failed` holds the failures that make it CRITICAL, with the critical
+/// range `0` (0..0: the first one is outside it; `1` would allow one), `warning` the `@warning`
+/// ones with the warning range `0`, and `unknown` the checks that could not tell, which no
+/// range can express.
 pub fn performance_data(summary: &RunSummary) -> String {
     let total = summary.total();
+    let critical = critical_failures(summary);
     format!(
-        "'passed'={};;;0;{total} 'failed'={};;1;0;{total} 'flaky'={};;;0;{total} 'time'={:.2}s;;;0;",
+        "'passed'={};;;0;{total} 'failed'={critical};;0;0;{total} 'warning'={};0;;0;{total} 'unknown'={};;;0;{total} 'flaky'={};;;0;{total} 'time'={:.2}s;;;0;",
         summary.passed,
-        summary.failed,
+        summary.warnings,
+        summary.tool_problems,
         summary.flaky,
         summary.duration.as_secs_f64()
     )
+}
+
+/// The failures that say the site is broken: neither `@warning` nor the tool's own.
+fn critical_failures(summary: &RunSummary) -> usize {
+    summary
+        .failed
+        .saturating_sub(summary.tool_problems + summary.warnings)
 }
 
 /// Text as a plugin line may hold it: one line, and no `|`, which starts performance data.

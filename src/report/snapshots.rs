@@ -275,6 +275,7 @@ fn events(folder: &Path) -> Vec<RunEvent> {
         tags: Some("@post-install".into()),
         revision: Some("0123456789ab".into()),
         user: Some("deploy".into()),
+        machine: Some("ci-runner".into()),
         started: SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_000_000),
     })];
     events.extend(scenarios.into_iter().map(RunEvent::ScenarioFinished));

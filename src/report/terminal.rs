@@ -128,7 +128,7 @@ impl<W: Write> TerminalReporter<W> {
             line.push_str(&format!(", {} flaky (passed on a retry)", summary.flaky));
         }
         if summary.not_run > 0 {
-            let cause = summary.stopped_by.unwrap_or("--fail-fast");
+            let cause = summary.stop_cause();
             line.push_str(&format!(", {} not run ({cause})", summary.not_run));
         }
         writeln!(self.pending, "{line}")?;

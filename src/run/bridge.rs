@@ -12,7 +12,7 @@ use shakedown_steps::{ShakedownWorld, StepFailure};
 use std::collections::HashMap;
 
 use super::hooks::LeftBehind;
-use super::stop::Reached;
+use super::stop::{self, Reached, Stop};
 use crate::error::Error;
 use crate::plan::{Fleet, ScenarioId};
 use crate::report::{
@@ -67,23 +67,49 @@ impl EventBridge {
         }
     }
 
-    /// Lists every selected scenario that never reached the reporters (a signal cut the run) as
-    /// not run, and notes the signal.
-    pub fn report_not_run(&mut self, selected: &[Feature], reached: &Reached, stopped_by: &'static str) {
+    /// Lists every selected scenario that never reached the reporters (a stop or `--fail-fast`
+    /// ended the run first) as not run, and notes the stop. At the time limit a scenario that
+    /// was running is reported with the steps it finished and the one it was in as stopped:
+    /// a "could not tell", as its check never ended.
+    pub fn report_not_run(&mut self, selected: &[Feature], reached: &Reached, stopped: Option<Stop>) {
         let now = SystemTime::now();
         for (feature, rule, scenario) in every_scenario(selected) {
             let id = ScenarioId::of(feature, scenario);
-            if !reached.contains(&id) {
-                let unstarted = InFlight {
-                    started: now,
-                    step_started: now,
-                    steps: Vec::new(),
-                };
-                let report = self.scenario_report(feature, rule, scenario, unstarted, now);
-                self.emit(&RunEvent::ScenarioFinished(report));
+            if reached.contains(&id) {
+                continue;
             }
+            let cut = match stopped {
+                Some(Stop::TimeLimit) => self.in_flight.remove(&id),
+                _ => None,
+            };
+            let report = match cut {
+                Some(in_flight) => {
+                    let mut report = self.scenario_report(feature, rule, scenario, in_flight, now);
+                    if let Some(step) = report
+                        .steps
+                        .iter_mut()
+                        .find(|step| step.status == StepStatus::NotRun)
+                    {
+                        step.status = StepStatus::Failed(StepFailure::configuration(format!(
+                            "stopped: the run reached its {} while this step ran",
+                            stop::TIME_LIMIT
+                        )));
+                    }
+                    self.summary.count(&report);
+                    report
+                }
+                None => {
+                    let unstarted = InFlight {
+                        started: now,
+                        step_started: now,
+                        steps: Vec::new(),
+                    };
+                    self.scenario_report(feature, rule, scenario, unstarted, now)
+                }
+            };
+            self.emit(&RunEvent::ScenarioFinished(report));
         }
-        self.summary.stopped_by = Some(stopped_by);
+        self.summary.stopped_by = stopped.map(Stop::name);
     }
 
     pub fn finish(mut self, selected: usize) -> Result<RunSummary, Error> {

@@ -1,7 +1,7 @@
 //! Runs a checked plan through cucumber: the plan's features go in as they are (already parsed,
 //! filtered and copied per host), the step library runs them concurrently, and cucumber's
 //! events come out as our own run events for the reporters (`bridge`). `hooks` is what happens
-//! around each scenario; `stop` is how SIGINT and SIGTERM end a run cleanly.
+//! around each scenario; `stop` is how SIGINT, SIGTERM and `--timeout` end a run cleanly.
 
 mod bridge;
 mod hooks;
@@ -24,8 +24,15 @@ use stop::{Gate, Reached, Shared, Signals, Stop};
 
 /// Runs every selected scenario and tells every reporter; returns the totals. SIGINT or SIGTERM
 /// stops the run (see `stop`): what ran is reported, the rest as not run, and the error carries
-/// the signal's exit code. The fleet's connections stay open for the caller to close.
-pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Result<RunSummary, Error> {
+/// the signal's exit code. At `deadline` (`--timeout`) the run is cut the same way, the cut
+/// scenarios reported as stopped, and the totals say so (`stopped_by`). Scenarios that
+/// `--fail-fast` kept from starting are reported as not run too. The fleet's connections stay
+/// open for the caller to close.
+pub async fn execute(
+    plan: RunPlan,
+    mut reporters: Vec<Box<dyn Reporter>>,
+    deadline: Option<tokio::time::Instant>,
+) -> Result<RunSummary, Error> {
     let mut signals = Signals::listen()?;
     let RunPlan {
         steps,
@@ -57,6 +64,7 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
     let stopped_early = tokio::select! {
         () = context.read_passwords(&roles_in_use) => None,
         stop = signals.next() => Some(stop),
+        () = stop::reached(deadline) => Some(Stop::TimeLimit),
     };
     let context = Arc::new(context);
     install_run_context(Arc::clone(&context));
@@ -71,12 +79,13 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
         tags,
         provenance,
     ));
-    // Kept to list the scenarios a signal kept from running; cucumber consumes the plan's copy.
+    // Kept to list the scenarios a stop or `--fail-fast` kept from running; cucumber consumes
+    // the plan's copy.
     let selected = schedule.features.clone();
     let (writer, bridge) = Shared::new(bridge);
     let stopped = match stopped_early {
         Some(stop) => Some(stop),
-        None => run_scenarios(schedule, writer, left_behind, &mut signals).await,
+        None => run_scenarios(schedule, writer, left_behind, &mut signals, deadline).await,
     };
     if stopped.is_some() {
         // Whatever the cut left running dies first, so quitting the browsers below cannot hang
@@ -95,15 +104,12 @@ pub async fn execute(plan: RunPlan, mut reporters: Vec<Box<dyn Reporter>>) -> Re
             source: std::io::Error::other("the event writer was taken twice"),
         });
     };
-    let Some(stop) = stopped else {
-        return bridge.finish(scenarios);
-    };
-    bridge.report_not_run(&selected, &reached, stop.name());
-    bridge.finish(scenarios)?;
-    Err(Error::Interrupted {
-        signal: stop.name(),
-        code: stop.exit_code(),
-    })
+    bridge.report_not_run(&selected, &reached, stopped);
+    let summary = bridge.finish(scenarios)?;
+    match stopped.and_then(|stop| Some((stop.name(), stop.signal_exit_code()?))) {
+        Some((signal, code)) => Err(Error::Interrupted { signal, code }),
+        None => Ok(summary),
+    }
 }
 
 /// What cucumber runs, and how: the plan's scenarios, its servers and its limits.
@@ -122,6 +128,7 @@ async fn run_scenarios(
     writer: Shared<EventBridge>,
     left_behind: LeftBehind,
     signals: &mut Signals,
+    deadline: Option<tokio::time::Instant>,
 ) -> Option<Stop> {
     let gate = Arc::new(Gate::default());
     let hooks = Hooks::new(
@@ -143,7 +150,7 @@ async fn run_scenarios(
     let run = Cucumber::<_, _, _, _, _, cli::Empty>::custom(Preparsed(plan.features), runner, writer)
         .with_default_cli()
         .run(());
-    stop::until_signal(run, signals, &gate).await
+    stop::until_stopped(run, signals, &gate, deadline).await
 }
 
 /// What the reports' headers say of the run.
@@ -162,6 +169,7 @@ fn run_started(
         tags,
         revision: provenance.revision,
         user: provenance.user,
+        machine: provenance.machine,
         started: SystemTime::now(),
     })
 }

@@ -1,6 +1,7 @@
-//! SIGINT and SIGTERM stop a run cleanly: no scenario starts after the signal, the running ones
-//! get a short grace, then the run is cut, every process a step started is killed, and the
-//! reporters still get what ran (the rest reported as not run).
+//! SIGINT, SIGTERM and `--timeout` stop a run cleanly: no scenario starts after the signal,
+//! the running ones get a short grace (none at the time limit, which is the limit), then the
+//! run is cut, every process a step started is killed, and the reporters still get what ran
+//! (the rest reported as not run, and at the time limit the cut ones as stopped).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -22,29 +23,38 @@ const GRACE: Duration = Duration::from_secs(5);
 /// Time for the last finished scenario's events to reach the reporters once none is running.
 const EVENTS_SETTLE: Duration = Duration::from_millis(200);
 
-/// The signal that stopped a run.
+/// What stopped a run before its end: a signal, or the run's own time limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
     Interrupt,
     Terminate,
+    /// `--timeout` ran out.
+    TimeLimit,
 }
 
 impl Stop {
+    /// As the reports name the cause.
     pub fn name(self) -> &'static str {
         match self {
             Self::Interrupt => "SIGINT",
             Self::Terminate => "SIGTERM",
+            Self::TimeLimit => TIME_LIMIT,
         }
     }
 
-    /// As shells report a process ended by the signal: 128 + its number.
-    pub fn exit_code(self) -> i32 {
+    /// For a signal, as shells report a process ended by it: 128 + its number. The time
+    /// limit has none: the run ends with its report's own code.
+    pub fn signal_exit_code(self) -> Option<i32> {
         match self {
-            Self::Interrupt => exit::INTERRUPTED,
-            Self::Terminate => exit::TERMINATED,
+            Self::Interrupt => Some(exit::INTERRUPTED),
+            Self::Terminate => Some(exit::TERMINATED),
+            Self::TimeLimit => None,
         }
     }
 }
+
+/// The cause the reports give for a run cut by its time limit.
+pub const TIME_LIMIT: &str = "--timeout";
 
 /// SIGINT and SIGTERM, caught from the moment this exists (before, they end the process).
 pub struct Signals {
@@ -109,14 +119,25 @@ impl Gate {
     }
 }
 
-/// Drives `run` to its end, or to a signal: then the gate closes and the running scenarios get
-/// the grace (a second signal cuts it short). Returns the signal, if one came; `run` is
-/// dropped either way, which ends every step still in flight.
-pub async fn until_signal(run: impl Future, signals: &mut Signals, gate: &Gate) -> Option<Stop> {
+/// Drives `run` to its end, to a signal or to `deadline`. At a signal the gate closes and the
+/// running scenarios get the grace (a second signal cuts it short); at the deadline they are
+/// cut at once, since whoever set it (a monitor's own check timeout) stops waiting then.
+/// Returns what stopped the run, if anything did; `run` is dropped either way, which ends
+/// every step still in flight.
+pub async fn until_stopped(
+    run: impl Future,
+    signals: &mut Signals,
+    gate: &Gate,
+    deadline: Option<tokio::time::Instant>,
+) -> Option<Stop> {
     let mut run = std::pin::pin!(run);
     let stop = tokio::select! {
         _ = &mut run => return None,
         stop = signals.next() => stop,
+        () = reached(deadline) => {
+            gate.close();
+            return Some(Stop::TimeLimit);
+        }
     };
     gate.close();
     tell!(
@@ -128,9 +149,18 @@ pub async fn until_signal(run: impl Future, signals: &mut Signals, gate: &Gate) 
         _ = &mut run => {}
         () = gate.drained() => {}
         () = tokio::time::sleep(GRACE) => {}
+        () = reached(deadline) => {}
         _ = signals.next() => {}
     }
     Some(stop)
+}
+
+/// Resolves at `deadline`, or never without one.
+pub async fn reached(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// A writer shared with its owner, who takes it back even when the run holding it is dropped

@@ -171,7 +171,92 @@ fn check_cucumber_json(path: &Path, project: &Path) {
         .decode(failing["embeddings"][0]["data"].as_str().expect("base64 data"))
         .expect("valid base64");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "the embedding is no PNG");
+    let flaky = elements
+        .iter()
+        .find(|element| element["name"] == "A page that fails its first request")
+        .expect("the flaky scenario");
+    assert_eq!(
+        flaky["tags"],
+        serde_json::json!([{ "name": "@retry(2)", "line": 9 }]),
+        "a tag's line is the line it is written on"
+    );
+    validate_against_cucumber_json_schema(path);
     render_with_cucumber_html_reporter(path, project);
+    render_with_multiple_cucumber_html_reporter(path, project);
+}
+
+/// Validates the report against cucumber-ruby's Cucumber JSON schema (tests/fixtures, from
+/// cucumber/cucumber-json-schema) with Python's `jsonschema`. That schema has no place for a
+/// step's `embeddings`, which cucumber-ruby's own formatter writes there (as cucumber-jvm's
+/// schema allows) and both HTML reporters show: they alone are left out first.
+fn validate_against_cucumber_json_schema(report: &Path) {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/python-tools/bin/python");
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cucumber-json-ruby.schema.json");
+    let script = indoc! {r#"
+        import json, sys
+        import jsonschema
+        report = json.load(open(sys.argv[1]))
+        for feature in report:
+            for element in feature["elements"]:
+                for step in element["steps"]:
+                    step.pop("embeddings", None)
+        jsonschema.validate(report, json.load(open(sys.argv[2])))
+    "#};
+    let output = Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(report)
+        .arg(&schema)
+        .output()
+        .unwrap_or_else(|error| panic!("{} runs (ci/test makes it): {error}", python.display()));
+    assert!(
+        output.status.success(),
+        "the Cucumber JSON report does not validate against {}:\n{}",
+        schema.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The other npm reporter teams use, pinned in `tests/fixtures/node-tools`: it counts the
+/// scenarios itself (3 passed, the flaky one among them, and 3 failed) and shows the screenshot.
+fn render_with_multiple_cucumber_html_reporter(json: &Path, project: &Path) {
+    let node_modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/node-tools/node_modules");
+    let json_dir = project.join("out/multiple-json");
+    let report_dir = project.join("out/multiple-html");
+    std::fs::create_dir_all(&json_dir).expect("a folder for the reporter's input");
+    std::fs::copy(json, json_dir.join("report.json")).expect("copy the report");
+    let script = indoc! {r#"
+        require('multiple-cucumber-html-reporter').generate({
+          jsonDir: process.argv[1], reportPath: process.argv[2], saveCollectedJSON: true,
+          disableLog: true, openReportInBrowser: false,
+        });
+    "#};
+    let output = Command::new("node")
+        .env("NODE_PATH", &node_modules)
+        .arg("-e")
+        .arg(script)
+        .arg(&json_dir)
+        .arg(&report_dir)
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "multiple-cucumber-html-reporter failed on our JSON:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let suite: serde_json::Value =
+        serde_json::from_str(&read(&report_dir.join("enriched-output.json"))).expect("its own JSON");
+    assert_eq!(suite["scenarios"]["passed"], 3, "{:#}", suite["scenarios"]);
+    assert_eq!(suite["scenarios"]["failed"], 3, "{:#}", suite["scenarios"]);
+    let feature_pages: String = std::fs::read_dir(report_dir.join("features"))
+        .expect("its feature pages")
+        .map(|page| read(&page.expect("a page").path()))
+        .collect();
+    assert!(
+        feature_pages.contains("data:image/png;base64,iVBORw0KGgo"),
+        "multiple-cucumber-html-reporter shows no screenshot"
+    );
 }
 
 /// The npm package Jenkins-less teams use, pinned by `tests/fixtures/node-tools` and installed
@@ -382,6 +467,46 @@ fn nagios_status(outcome: &Outcome) -> (String, Vec<(String, f64)>) {
     (captures[1].to_owned(), values)
 }
 
+/// The state Python's `nagiosplugin` gives the status line's performance data when it applies
+/// each item's warning and critical ranges (the Monitoring Plugins range grammar), worst first:
+/// the perfdata must say what the status says.
+#[track_caller]
+fn state_by_nagiosplugin(outcome: &Outcome) -> String {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/python-tools/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing, so nagiosplugin cannot read the perfdata: run ci/test (it makes the \
+         virtualenv from tests/fixtures/python-tools/requirements.txt)",
+        python.display()
+    );
+    let script = indoc! {r#"
+        import re, sys
+        import nagiosplugin
+        line = sys.argv[1].split("\n")[0]
+        worst = nagiosplugin.state.Ok
+        for item in line.split(" | ", 1)[1].split(" "):
+            label, rest = re.fullmatch(r"'([^']+)'=(.*)", item).groups()
+            value, warning, critical = (rest.split(";") + ["", ""])[:3]
+            value = float(re.match(r"-?[0-9.]+", value).group(0))
+            context = nagiosplugin.ScalarContext(label, warning or None, critical or None)
+            worst = max(worst, context.evaluate(nagiosplugin.Metric(label, value), None).state)
+        print(str(worst).upper())
+    "#};
+    let output = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(&outcome.stdout)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "nagiosplugin could not read {:?}:\n{}",
+        outcome.stdout,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
 #[test]
 fn nagios_mode_gives_one_status_line_with_perfdata_and_the_exit_code_per_severity() {
     let site = DemoSite::start(&[]);
@@ -428,18 +553,22 @@ fn nagios_mode_gives_one_status_line_with_perfdata_and_the_exit_code_per_severit
     let (state, perfdata) = nagios_status(&ok);
     assert_eq!(state, "OK");
     assert_eq!(
-        &perfdata[..3],
+        &perfdata[..5],
         &[
             ("passed".into(), 1.0),
             ("failed".into(), 0.0),
+            ("warning".into(), 0.0),
+            ("unknown".into(), 0.0),
             ("flaky".into(), 0.0)
         ]
     );
-    assert_eq!(perfdata[3].0, "time");
+    assert_eq!(perfdata[5].0, "time");
+    assert_eq!(state_by_nagiosplugin(&ok), "OK");
 
     let warning = nagios(&["features/fine.feature", "features/warning.feature"]);
     warning.expect_code(1);
     assert_eq!(nagios_status(&warning).0, "WARNING");
+    assert_eq!(state_by_nagiosplugin(&warning), "WARNING");
     assert!(
         warning.stdout.starts_with(
             "SHAKEDOWN WARNING - 1 of 2 scenarios failed: The help has an article that is not there yet | "
@@ -459,7 +588,15 @@ fn nagios_mode_gives_one_status_line_with_perfdata_and_the_exit_code_per_severit
     critical.expect_code(2);
     let (state, perfdata) = nagios_status(&critical);
     assert_eq!(state, "CRITICAL");
-    assert_eq!(&perfdata[..2], &[("passed".into(), 1.0), ("failed".into(), 2.0)]);
+    assert_eq!(
+        &perfdata[..3],
+        &[
+            ("passed".into(), 1.0),
+            ("failed".into(), 1.0),
+            ("warning".into(), 1.0)
+        ]
+    );
+    assert_eq!(state_by_nagiosplugin(&critical), "CRITICAL");
     assert!(
         critical.stdout.contains("Reports are there / for clerks"),
         "a `|` in a name must not start perfdata:\n{}",
