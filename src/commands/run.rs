@@ -78,8 +78,12 @@ async fn run_planned_within(
         Err(error) => Err(error),
     };
     Ok(outcome.unwrap_or_else(|error| {
-        // Masked before the status line keeps the first line and rewrites `|`.
-        say!("{}", report::nagios_unknown_line(&redact(&error.render())));
+        // A run a signal stopped has printed its status line (UNKNOWN, with what finished):
+        // a second one would be read as the plugin's long output.
+        if !matches!(error, Error::Interrupted { .. }) {
+            // Masked before the status line keeps the first line and rewrites `|`.
+            say!("{}", report::nagios_unknown_line(&redact(&error.render())));
+        }
         NagiosStatus::Unknown.exit_code()
     }))
 }

@@ -209,3 +209,49 @@ fn slug(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("-")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tag_is_found_on_the_line_it_is_written_on_wherever_it_comes_from() {
+        let source: Vec<&str> = indoc::indoc! {"
+            @smoke @web
+            Feature: Tags
+              Scenario: before
+                Then the command \"true\" should succeed
+
+              # the slow one
+              @slow @smoke
+              Scenario: own tags
+                Then the command \"true\" should succeed
+
+              @rule-tag
+              Rule: a rule
+                Scenario Outline: rows
+                  Then the command \"<c>\" should succeed
+                  @rows
+                  Examples:
+                    | c    |
+                    | true |
+        "}
+        .lines()
+        .collect();
+        assert_eq!(tag_line(&source, "@slow", 8, 2), 7);
+        assert_eq!(
+            tag_line(&source, "@smoke", 8, 2),
+            7,
+            "its own tag, not the feature's"
+        );
+        assert_eq!(tag_line(&source, "@web", 8, 2), 1);
+        assert_eq!(tag_line(&source, "@smoke", 3, 2), 1);
+        assert_eq!(tag_line(&source, "@rows", 18, 2), 15);
+        assert_eq!(tag_line(&source, "@rule-tag", 18, 2), 11);
+        assert_eq!(
+            tag_line(&[], "@gone", 8, 2),
+            8,
+            "a file that cannot be read again"
+        );
+    }
+}

@@ -182,3 +182,29 @@ fn sigterm_while_a_password_command_hangs_kills_it_and_its_children_and_reports_
     let junit = std::fs::read_to_string(report).expect("the JUnit report was written");
     assert_eq!(junit.matches("<skipped").count(), 1, "{junit}");
 }
+
+#[test]
+fn sigterm_in_nagios_mode_gives_one_unknown_line_with_the_perfdata_of_what_finished() {
+    let project = probe_project();
+    let marker = format!("nagios-sigterm-{}", std::process::id());
+    let child = Command::new(env!("CARGO_BIN_EXE_shakedown"))
+        .args(["run", "--concurrency", "1", "--format", "nagios"])
+        .current_dir(project.path())
+        .env(MARKER_VARIABLE, &marker)
+        .env_remove("SHAKEDOWN_ENV")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("shakedown starts");
+    wait_for_process(&marker, "sleep", Duration::from_secs(30));
+    send("TERM", child.id());
+    let output = child.wait_with_output().expect("shakedown ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert_eq!(stdout.matches("SHAKEDOWN").count(), 1, "{stdout}");
+    assert!(
+        stdout.starts_with("SHAKEDOWN UNKNOWN - stopped by SIGTERM with 2 not run: 1 of 3 scenarios passed | 'passed'=1;;;0;3"),
+        "{stdout}"
+    );
+    assert_nothing_left(&marker);
+}
