@@ -23,9 +23,24 @@ pub async fn run(args: RunArgs, working_dir: &Path) -> Result<i32, Error> {
         return Ok(list(&RunPlan::from_args(args, working_dir).await?));
     }
     let nagios = args.reports.format == OutputFormat::Nagios;
-    // Counted from the start, so planning and waiting for a password command count too.
+    // Counted from the start, so planning (a `[secrets]` command) and waiting for a password
+    // command count too.
     let deadline = args.timeout.map(|limit| tokio::time::Instant::now() + limit);
-    run_planned_within(RunPlan::from_args(args, working_dir).await, nagios, deadline).await
+    let planning = RunPlan::from_args(args, working_dir);
+    let plan = match deadline {
+        None => planning.await,
+        Some(deadline) => tokio::time::timeout_at(deadline, planning)
+            .await
+            .unwrap_or_else(|_| {
+                // What planning started (a secret's command) ends with it.
+                shakedown_steps::children::kill_all();
+                Err(Error::Io {
+                    what: "the run reached its --timeout before any scenario started".into(),
+                    source: std::io::ErrorKind::TimedOut.into(),
+                })
+            }),
+    };
+    run_planned_within(plan, nagios, deadline).await
 }
 
 /// `run --list`: the scenarios the run would start, each with the server it would run on, from

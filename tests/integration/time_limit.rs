@@ -87,3 +87,36 @@ fn a_run_that_reaches_its_timeout_fails_and_says_what_it_did_not_finish() {
         "{stdout}"
     );
 }
+
+#[test]
+fn the_timeout_counts_from_the_start_so_a_hanging_secret_command_ends_in_time_as_unknown() {
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        "[secrets]\ncommands = [\"sleep 43; echo never\"]\n[limits]\nstep_timeout = \"120s\"\n",
+    );
+    project.file("features/slow.feature", SLOW);
+    let marker = format!("time-limit-planning-{}", std::process::id());
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_shakedown"))
+        .args(["run", "--timeout", "2s", "--format", "nagios"])
+        .current_dir(project.path())
+        .env(MARKER_VARIABLE, &marker)
+        .env_remove("SHAKEDOWN_ENV")
+        .env("XDG_STATE_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .output()
+        .expect("shakedown runs");
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "took {:?}",
+        started.elapsed()
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.starts_with(
+            "SHAKEDOWN UNKNOWN - error: the run reached its --timeout before any scenario started"
+        ),
+        "{stdout}"
+    );
+    assert_nothing_left(&marker);
+}
