@@ -295,6 +295,17 @@ fn render_with_cucumber_html_reporter(json: &Path, project: &Path) {
         rendered.contains("A viewer&#39;s dashboard hides the admin link")
             || rendered.contains("A viewer's dashboard hides the admin link")
     );
+    // Its own count of the scenarios (the flaky one passed), and the screenshot shown.
+    assert!(
+        Regex::new(r#""title": "Scenarios",\s*"failed": 3,\s*"passed": 3,"#)
+            .expect("valid regex")
+            .is_match(&rendered),
+        "cucumber-html-reporter counts the scenarios differently"
+    );
+    assert!(
+        rendered.contains(r#"src="data:image/png;base64,iVBORw0KGgo"#),
+        "cucumber-html-reporter shows no screenshot"
+    );
 }
 
 /// Opens the HTML report in headless Chromium and reads it as a stakeholder would.
