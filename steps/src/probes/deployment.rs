@@ -361,4 +361,34 @@ mod tests {
         assert_eq!(parse_starts("\nbtime 1796526636\n").expect("starts").boot, boot);
         assert!(parse_starts("100\n").is_none());
     }
+
+    fn shown(stdout: &str) -> commands::CommandRun {
+        commands::CommandRun {
+            line: "systemctl show".into(),
+            finished: crate::machine::Finished {
+                code: Some(0),
+                stdout: stdout.into(),
+                stderr: String::new(),
+                output_cut: false,
+                elapsed: Duration::from_millis(5),
+            },
+        }
+    }
+
+    #[test]
+    fn systemd_says_when_a_service_became_active_counted_from_boot() {
+        let boot = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_526_636);
+        let active = shown("ActiveState=active\nActiveEnterTimestampMonotonic=2500000\n");
+        let (started, how) = systemd_start(&active, "celery", boot).expect("active");
+        assert_eq!(started, boot + Duration::from_millis(2500));
+        assert_eq!(how, "systemd's ActiveEnterTimestamp");
+        let failed = shown("ActiveState=failed\nActiveEnterTimestampMonotonic=0\n");
+        let failure = systemd_start(&failed, "celery", boot).expect_err("not running");
+        assert!(
+            failure
+                .summary()
+                .starts_with("the service `celery` is not running: systemd says it is `failed`"),
+            "{failure}"
+        );
+    }
 }
