@@ -149,6 +149,11 @@ pub struct RunArgs {
     /// plan them: nothing is started and no server is reached.
     #[arg(long)]
     pub list: bool,
+    /// When the deployment started, for the `… since the deployment` steps: an RFC 3339 time
+    /// (`2026-12-06T10:00:00Z`), or `@FILE` for the modification time of FILE on this machine (a
+    /// link's own, not its target's). Without it, `[deploy] marker` is read on each host.
+    #[arg(long, value_name = "TIME|@FILE", value_parser = shakedown_steps::deployed_at)]
+    pub deployed_at: Option<std::time::SystemTime>,
 }
 
 /// The reports a run writes and how the terminal reads: the same for `run` and `baseline
@@ -183,6 +188,10 @@ pub enum OutputFormat {
 pub struct CheckArgs {
     #[command(flatten)]
     pub selection: Selection,
+    /// When the deployment started, as `run --deployed-at` takes it: checked here too, so a
+    /// pipeline's check refuses a malformed time or a missing file (exit 2) before the run.
+    #[arg(long, value_name = "TIME|@FILE", value_parser = shakedown_steps::deployed_at)]
+    pub deployed_at: Option<std::time::SystemTime>,
 }
 
 #[derive(Debug, Args)]

@@ -19,7 +19,7 @@ use super::environments::{Environment, RawEnvironment};
 use super::hosts::{RawHost, RawSsh};
 use super::limits::{Limits, RawLimits};
 use super::login::{RawLogin, RawSso};
-use super::probes::RawProbes;
+use super::probes::{RawDeploy, RawProbes};
 use super::roles::RawRole;
 use super::secrets::{RawSecrets, SecretSetting};
 use super::source::{Source, fields_of, layered};
@@ -65,6 +65,8 @@ struct RawConfig {
     secrets: RawSecrets,
     content: RawContent,
     probes: RawProbes,
+    #[serde(default)]
+    deploy: RawDeploy,
     baseline: RawBaseline,
     browser: RawBrowser,
     ssh: RawSsh,
@@ -89,6 +91,7 @@ pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
         ["content"] => fields_of::<RawContent>(),
         ["content", "allow", _] => fields_of::<RawAllowance>(),
         ["probes"] => fields_of::<RawProbes>(),
+        ["deploy"] => fields_of::<RawDeploy>(),
         ["baseline"] => fields_of::<RawBaseline>(),
         ["browser"] => fields_of::<RawBrowser>(),
         ["audit"] => fields_of::<RawAudit>(),
@@ -175,7 +178,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         roles,
         secrets: raw.secrets.resolve(&source)?,
         content: raw.content.resolve(&source)?,
-        probes: raw.probes.resolve(&source)?,
+        probes: raw.probes.resolve(raw.deploy, &source)?,
         baseline: raw.baseline.resolve(&source)?,
         browser: raw.browser.resolve(&source)?,
         ssh: raw.ssh.resolve(&source)?,

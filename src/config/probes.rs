@@ -1,5 +1,6 @@
 //! `[probes]`: where Nagios plugins and resource.cfg live, how late a cron job may be, the extra CA TLS probes
-//! trust and the commands a read-only environment allows; paths are taken from the configuration's folder.
+//! trust, the commands a read-only environment allows and how much of a file the file steps read;
+//! paths are taken from the configuration's folder.
 
 use std::path::PathBuf;
 
@@ -19,10 +20,19 @@ pub(super) struct RawProbes {
     cron_grace: Spanned<String>,
     tls_ca_file: Option<String>,
     allowed_commands_on_read_only: Spanned<Vec<Spanned<String>>>,
+    max_file_bytes: u64,
+}
+
+/// `[deploy]`: where each host keeps the mark of its last deployment.
+#[derive(Deserialize, Default)]
+pub(super) struct RawDeploy {
+    #[serde(default)]
+    marker: Option<String>,
 }
 
 impl RawProbes {
-    pub fn resolve(self, source: &Source<'_>) -> Result<ProbeSettings, Error> {
+    /// The probes' settings, with `[deploy]`'s marker as written: a path on each host.
+    pub fn resolve(self, deploy: RawDeploy, source: &Source<'_>) -> Result<ProbeSettings, Error> {
         let cron_grace = parse_duration(self.cron_grace.get_ref()).map_err(|problem| {
             source.error_at(
                 self.cron_grace.span(),
@@ -64,6 +74,9 @@ impl RawProbes {
             cron_grace,
             tls_ca_file: self.tls_ca_file.map(|file| absolute(source.relative(&file))),
             allowed_commands_on_read_only,
+            max_file_bytes: self.max_file_bytes,
+            deployed_at: None,
+            deploy_marker: deploy.marker.map(PathBuf::from),
         })
     }
 }

@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use shakedown_steps::StepSettings;
+use shakedown_steps::{ProbeSettings, StepSettings};
 
 pub mod check;
 mod feature_lines;
@@ -93,6 +93,8 @@ pub struct Overrides {
     pub partition: Option<Partition>,
     /// Features shakedown wrote itself (`baseline compare`), run instead of the feature files.
     pub generated: Option<Suite>,
+    /// `--deployed-at`: when the deployment started, over `[deploy] marker`.
+    pub deployed_at: Option<std::time::SystemTime>,
 }
 
 impl RunPlan {
@@ -111,6 +113,7 @@ impl RunPlan {
             // How long the run may take and whether it runs at all are the run command's.
             timeout: _,
             list: _,
+            deployed_at,
         } = args;
         let overrides = Overrides {
             environment: env,
@@ -124,6 +127,7 @@ impl RunPlan {
             retries: retries.map(usize::from),
             hosts,
             partition,
+            deployed_at,
             generated: None,
         };
         Self::new(&selection, overrides, working_dir).await
@@ -222,7 +226,10 @@ impl RunPlan {
             client_certificate,
             roles: config.roles,
             content: config.content,
-            probes: config.probes,
+            probes: ProbeSettings {
+                deployed_at: overrides.deployed_at,
+                ..config.probes
+            },
             baseline: config.baseline,
             browser,
             artifacts,

@@ -34,6 +34,6 @@ pub use machine::{
     Connection, DestinationError, FileFacts, Finished, Host, Invocation, LocalHost, Process, RunError,
     SshDestination, SshHost, SshSettings,
 };
-pub use probes::{PluginRunner, ProbeSettings, resource_macros, user_macro_number};
+pub use probes::{PluginRunner, ProbeSettings, deployed_at, resource_macros, user_macro_number};
 pub use text::acts_on_terminal;
 pub use world::ShakedownWorld;

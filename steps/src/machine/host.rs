@@ -81,6 +81,8 @@ pub enum RunError {
 #[derive(Debug, Clone)]
 pub struct FileFacts {
     pub is_dir: bool,
+    /// Its length in bytes.
+    pub size: u64,
     pub modified: Option<SystemTime>,
     /// Executable by someone (a Unix permission bit), for interpreters and plugins.
     pub executable: bool,
@@ -90,6 +92,15 @@ pub struct FileFacts {
     pub owner: String,
     /// The owning group's name, or its number when the machine has no name for it.
     pub group: String,
+}
+
+/// The start of a file, read up to a limit: a probe never holds more of a file than it may show.
+#[derive(Debug, Clone)]
+pub struct FileStart {
+    /// At most the limit's worth of the file's first bytes.
+    pub bytes: Vec<u8>,
+    /// Whether the file holds more than the limit, so `bytes` is not all of it.
+    pub cut: bool,
 }
 
 /// What became of a TCP connection attempt.
@@ -114,6 +125,20 @@ pub trait Host: Send + Sync + fmt::Debug {
 
     /// Reads a whole file (files probes read are small: crontabs, site files, `/proc` entries).
     async fn read(&self, path: &Path, deadline: Deadline) -> io::Result<Vec<u8>>;
+
+    /// The first `limit` bytes of a file, and whether there is more: for files a feature names,
+    /// which may be of any size (a log, a release archive).
+    async fn read_start(&self, path: &Path, limit: u64, deadline: Deadline) -> io::Result<FileStart>;
+
+    /// What a symbolic link holds, as written (`releases/2026.12.1`, relative to the link's
+    /// folder, or an absolute path); an error of kind [`io::ErrorKind::InvalidInput`] when
+    /// `path` is there but is no link.
+    async fn read_link(&self, path: &Path, deadline: Deadline) -> io::Result<PathBuf>;
+
+    /// When the path itself last changed, not following a symbolic link: a release marker that
+    /// is a link changes when it is pointed at the new release (`ln -sfn`), which the folder it
+    /// points to does not.
+    async fn link_modified(&self, path: &Path, deadline: Deadline) -> io::Result<SystemTime>;
 
     /// Facts about a path, following symbolic links (a dangling link does not exist).
     async fn metadata(&self, path: &Path, deadline: Deadline) -> io::Result<FileFacts>;
@@ -179,8 +204,12 @@ fn zone_name(text: &str) -> Option<String> {
     (!name.is_empty() && !name.starts_with('/')).then(|| name.to_owned())
 }
 
-/// Reads a pipe to its end, keeping the first [`MAX_OUTPUT_BYTES`]; says whether any were dropped.
-pub(super) async fn drain<R: AsyncRead + Unpin>(pipe: &mut Option<R>, kept: &mut Vec<u8>) -> bool {
+/// Reads a pipe to its end, keeping the first `limit` bytes; says whether any were dropped.
+pub(super) async fn drain<R: AsyncRead + Unpin>(
+    pipe: &mut Option<R>,
+    kept: &mut Vec<u8>,
+    limit: usize,
+) -> bool {
     let Some(pipe) = pipe else { return false };
     let mut chunk = [0u8; 8192];
     let mut dropped = false;
@@ -188,7 +217,7 @@ pub(super) async fn drain<R: AsyncRead + Unpin>(pipe: &mut Option<R>, kept: &mut
         match pipe.read(&mut chunk).await {
             Ok(0) | Err(_) => return dropped,
             Ok(read) => {
-                let room = MAX_OUTPUT_BYTES.saturating_sub(kept.len());
+                let room = limit.saturating_sub(kept.len());
                 kept.extend_from_slice(&chunk[..read.min(room)]);
                 dropped |= read > room;
             }

@@ -4,7 +4,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use tokio::net::TcpStream;
@@ -12,7 +12,8 @@ use tokio::process::Command;
 
 use super::children::{self, ChildGroup};
 use super::host::{
-    Connection, FileFacts, Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError, drain, timed_out,
+    Connection, FileFacts, FileStart, Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError, drain,
+    timed_out,
 };
 use super::process::{Process, parse_cmdline};
 use crate::deadline::Deadline;
@@ -80,8 +81,8 @@ impl Host for LocalHost {
             let reading = async {
                 let draining = async {
                     let (stdout_cut, stderr_cut) = tokio::join!(
-                        drain(&mut stdout_pipe, &mut stdout),
-                        drain(&mut stderr_pipe, &mut stderr)
+                        drain(&mut stdout_pipe, &mut stdout, MAX_OUTPUT_BYTES),
+                        drain(&mut stderr_pipe, &mut stderr, MAX_OUTPUT_BYTES)
                     );
                     drained_cut = Some(stdout_cut || stderr_cut);
                 };
@@ -134,6 +135,29 @@ impl Host for LocalHost {
 
     async fn read(&self, path: &Path, deadline: Deadline) -> io::Result<Vec<u8>> {
         self.bounded(deadline, tokio::fs::read(path)).await
+    }
+
+    async fn read_start(&self, path: &Path, limit: u64, deadline: Deadline) -> io::Result<FileStart> {
+        use tokio::io::AsyncReadExt as _;
+        let reading = async {
+            let file = tokio::fs::File::open(path).await?;
+            let mut bytes = Vec::new();
+            // One byte past the limit tells a file of exactly the limit from a longer one.
+            file.take(limit.saturating_add(1)).read_to_end(&mut bytes).await?;
+            let cut = bytes.len() as u64 > limit;
+            bytes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            Ok(FileStart { bytes, cut })
+        };
+        self.bounded(deadline, reading).await
+    }
+
+    async fn read_link(&self, path: &Path, deadline: Deadline) -> io::Result<PathBuf> {
+        self.bounded(deadline, tokio::fs::read_link(path)).await
+    }
+
+    async fn link_modified(&self, path: &Path, deadline: Deadline) -> io::Result<SystemTime> {
+        let modified = async { tokio::fs::symlink_metadata(path).await?.modified() };
+        self.bounded(deadline, modified).await
     }
 
     async fn metadata(&self, path: &Path, deadline: Deadline) -> io::Result<FileFacts> {
@@ -256,6 +280,7 @@ fn local_facts(path: &Path) -> io::Result<FileFacts> {
         .map_or_else(|| metadata.gid().to_string(), |group| group.name);
     Ok(FileFacts {
         is_dir: metadata.is_dir(),
+        size: metadata.len(),
         modified: metadata.modified().ok(),
         executable: metadata.is_file() && metadata.mode() & 0o111 != 0,
         mode: metadata.mode() & 0o7777,

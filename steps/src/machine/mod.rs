@@ -8,7 +8,7 @@ mod local;
 mod process;
 mod ssh;
 
-pub use host::{Connection, FileFacts, Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError};
+pub use host::{Connection, FileFacts, FileStart, Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError};
 pub use local::LocalHost;
 pub use process::Process;
 pub use ssh::{DestinationError, SshDestination, SshHost, SshSettings};

@@ -24,7 +24,7 @@ pub(crate) async fn facts(
         .map_err(|error| missing(host, path, what, &error))
 }
 
-fn missing(host: &dyn Host, path: &Path, what: &str, error: &io::Error) -> StepFailure {
+pub(crate) fn missing(host: &dyn Host, path: &Path, what: &str, error: &io::Error) -> StepFailure {
     let summary = match error.kind() {
         io::ErrorKind::NotFound => format!(
             "the {what} `{}` does not exist on {}",

@@ -233,6 +233,7 @@ mod tests {
     fn facts(mode: u32, owner: &str, group: &str) -> FileFacts {
         FileFacts {
             is_dir: false,
+            size: 0,
             modified: None,
             executable: mode & 0o111 != 0,
             mode,

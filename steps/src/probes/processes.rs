@@ -18,7 +18,7 @@ const NOTED_PIDS: usize = 10;
 
 /// Which of a process's names matched the name a feature gave, strongest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum MatchedBy {
+pub(crate) enum MatchedBy {
     /// argv[0] with its padding trimmed, or its file name: `(wsgi:app)`, `nginx`.
     ProgramName,
     /// The file name of `/proc/PID/exe`: `python3.11` for any Python program.
@@ -93,7 +93,7 @@ impl Process {
     }
 
     /// `PID command line`, cut to one readable line.
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("{} {}", self.pid, self.shown_command_line())
     }
 
@@ -164,7 +164,7 @@ pub(crate) async fn list(host: &dyn Host, deadline: Deadline) -> Result<Vec<Proc
 }
 
 /// The processes called `name`, each with the way it matched.
-fn matching<'a>(processes: &'a [Process], name: &str) -> Vec<(MatchedBy, &'a Process)> {
+pub(crate) fn matching<'a>(processes: &'a [Process], name: &str) -> Vec<(MatchedBy, &'a Process)> {
     let mut found: Vec<(MatchedBy, &Process)> = processes
         .iter()
         .filter_map(|process| Some((process.matched_by(name)?, process)))

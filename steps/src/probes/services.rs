@@ -58,7 +58,7 @@ pub(crate) async fn check(
     answer(&run, question, service, &host.name())
 }
 
-fn host_lacks_systemctl(failure: &StepFailure) -> bool {
+pub(crate) fn host_lacks_systemctl(failure: &StepFailure) -> bool {
     failure.summary().starts_with("`systemctl` was not found")
 }
 
@@ -70,11 +70,11 @@ pub(crate) fn answer(
     host: &str,
 ) -> Result<(), StepFailure> {
     let output = format!("{}\n{}", run.finished.stdout, run.finished.stderr);
-    if let Some(reason) = NO_SYSTEMD.iter().find(|marker| output.contains(*marker)) {
+    if let Some(reason) = says_no_systemd(&output) {
         return Err(no_systemd_named(
             host,
             service,
-            &format!("systemctl says: {}", first_line_with(&output, reason)),
+            &format!("systemctl says: {reason}"),
         ));
     }
     if run.finished.code == Some(0) {
@@ -90,6 +90,12 @@ pub(crate) fn answer(
         "the service `{service}` is not {}: systemd says `{said}`",
         question.state()
     ))))
+}
+
+/// The line of systemctl's output saying there is no systemd to ask, if it says so.
+pub(crate) fn says_no_systemd(output: &str) -> Option<&str> {
+    let marker = NO_SYSTEMD.iter().find(|marker| output.contains(*marker))?;
+    Some(first_line_with(output, marker))
 }
 
 fn first_line_with<'a>(output: &'a str, marker: &'a str) -> &'a str {

@@ -1,7 +1,8 @@
-//! The `[probes]` settings of `shakedown.toml`, as the steps receive them.
+//! The `[probes]` and `[deploy]` settings of `shakedown.toml`, and `--deployed-at`, as the steps
+//! receive them.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use globset::GlobSet;
 
@@ -21,6 +22,12 @@ pub struct ProbeSettings {
     /// `probes.allowed_commands_on_read_only`); any other is refused there. Nagios plugins are
     /// checks and always run.
     pub allowed_commands_on_read_only: GlobSet,
+    /// The most of a file the file steps read, in bytes (`probes.max_file_bytes`).
+    pub max_file_bytes: u64,
+    /// When the deployment started (`--deployed-at`), over `deploy_marker`.
+    pub deployed_at: Option<SystemTime>,
+    /// `[deploy] marker`: a file or link each deployment replaces, read on each host.
+    pub deploy_marker: Option<PathBuf>,
 }
 
 impl Default for ProbeSettings {
@@ -31,6 +38,9 @@ impl Default for ProbeSettings {
             cron_grace: Duration::from_secs(2 * 60),
             tls_ca_file: None,
             allowed_commands_on_read_only: GlobSet::empty(),
+            max_file_bytes: 10 * 1024 * 1024,
+            deployed_at: None,
+            deploy_marker: None,
         }
     }
 }

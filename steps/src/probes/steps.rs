@@ -5,7 +5,7 @@ use shakedown_steps_macros::phrase;
 
 use super::commands::{self, CommandRun, bounded};
 use super::nagios::{self, PluginRunner, State};
-use super::{files, permissions, ports, processes, services};
+use super::{deployment, file_contents, files, packages, permissions, ports, processes, services};
 use crate::argument::{Minutes, Port};
 use crate::failure::StepFailure;
 use crate::machine::{FileFacts, Invocation};
@@ -174,6 +174,273 @@ async fn file_exists(world: &mut ShakedownWorld, path: String) -> Result<(), Ste
     let what = format!("`{}`", path.display());
     let deadline = world.deadline();
     bounded(deadline, &what, files::exists(world.host(), &path, deadline)).await
+}
+
+/// a line of the file holds the text, or matches `/a regex/` (Rust `regex` syntax, each line on
+/// its own, as `grep` reads it); the report notes the first such line. The file is read by the
+/// step's deadline, at most `probes.max_file_bytes` of it: a larger file that does not hold it
+/// in that part cannot be told about (UNKNOWN)
+#[phrase(
+    "the file {string} should contain {string}",
+    example = "the file \"/srv/ledger/current/VERSION\" should contain \"2026.12.1\"",
+    runs_on_host
+)]
+async fn file_contains(
+    world: &mut ShakedownWorld,
+    path: String,
+    wanted: file_contents::Wanted,
+) -> Result<(), StepFailure> {
+    let path = world.probe_path(&path);
+    let what = format!("`{}`", path.display());
+    let deadline = world.deadline();
+    let limit = world.probe_settings().max_file_bytes;
+    let check = file_contents::contains(world.host(), &path, &wanted, limit, deadline);
+    let note = bounded(deadline, &what, check).await?;
+    world.note(note);
+    Ok(())
+}
+
+/// no line of the file holds the text, or matches `/a regex/`; the failure shows each line that
+/// does (line number and the text around the match; a registered secret on it is masked). A
+/// file larger than `probes.max_file_bytes` whose first part is clean cannot be told about
+/// (UNKNOWN)
+#[phrase(
+    "the file {string} should not contain {string}",
+    example = "the file \"/srv/ledger/settings.py\" should not contain \"/^DEBUG\\s*=\\s*True/\"",
+    runs_on_host
+)]
+async fn file_lacks(
+    world: &mut ShakedownWorld,
+    path: String,
+    wanted: file_contents::Wanted,
+) -> Result<(), StepFailure> {
+    let path = world.probe_path(&path);
+    let what = format!("`{}`", path.display());
+    let deadline = world.deadline();
+    let limit = world.probe_settings().max_file_bytes;
+    let check = file_contents::lacks(world.host(), &path, &wanted, limit, deadline);
+    bounded(deadline, &what, check).await
+}
+
+/// the file's bytes hash to this SHA-256 (64 hex digits, as `sha256sum` prints them): the very
+/// file the release shipped. A file larger than `probes.max_file_bytes` cannot be told about
+#[phrase(
+    "the file {string} should have the SHA-256 {string}",
+    example = "the file \"/srv/ledger/current/ledger.whl\" should have the SHA-256 \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"",
+    runs_on_host
+)]
+async fn file_has_sha256(
+    world: &mut ShakedownWorld,
+    path: String,
+    digest: file_contents::Sha256Digest,
+) -> Result<(), StepFailure> {
+    let path = world.probe_path(&path);
+    let what = format!("`{}`", path.display());
+    let deadline = world.deadline();
+    let limit = world.probe_settings().max_file_bytes;
+    let check = file_contents::has_sha256(world.host(), &path, &digest, limit, deadline);
+    bounded(deadline, &what, check).await
+}
+
+/// the symbolic link leads to that path: a relative link (`releases/2026.12.1`) is read from
+/// the link's folder, `.` and `..` worked out, and something must be there. It checks the
+/// link's own step, not a chain of links beyond it; the failure says where it points instead
+/// and what the link holds as written
+#[phrase(
+    "the link {string} should point to {string}",
+    example = "the link \"/srv/ledger/current\" should point to \"/srv/ledger/releases/2026.12.1\"",
+    runs_on_host
+)]
+async fn link_points_to(world: &mut ShakedownWorld, link: String, target: String) -> Result<(), StepFailure> {
+    let link = world.probe_path(&link);
+    let what = format!("`{}`", link.display());
+    let deadline = world.deadline();
+    let check = file_contents::points_to(world.host(), &link, &target, deadline);
+    bounded(deadline, &what, check).await
+}
+
+/// the file's size (following a link) is below the limit: bytes; KB, MB, GB count in powers of
+/// 1000 (as `ls --si`), KiB, MiB, GiB in powers of 1024 (as `ls -lh`). A log that keeps growing,
+/// an upload folder's archive
+#[phrase(
+    "the file {string} should be smaller than {int} {word}",
+    example = "the file \"/var/log/ledger/app.log\" should be smaller than 500 MB",
+    runs_on_host
+)]
+async fn file_smaller_than(
+    world: &mut ShakedownWorld,
+    path: String,
+    amount: file_contents::Amount,
+    unit: file_contents::SizeUnit,
+) -> Result<(), StepFailure> {
+    let path = world.probe_path(&path);
+    let what = format!("`{}`", path.display());
+    let deadline = world.deadline();
+    let check = file_contents::smaller_than(world.host(), &path, amount, unit, deadline);
+    bounded(deadline, &what, check).await
+}
+
+/// installed, as the host's package manager says: `dpkg-query` on Debian and Ubuntu, `rpm`
+/// where there is no dpkg. A package removed with its configuration files kept is not
+/// installed. The report notes the version seen
+#[phrase(
+    "the package {string} should be installed",
+    example = "the package \"nginx\" should be installed",
+    runs_on_host
+)]
+async fn package_installed(world: &mut ShakedownWorld, package: String) -> Result<(), StepFailure> {
+    package_check(world, &package, packages::Expected::Installed).await
+}
+
+/// installed at that version, compared as the package manager compares (`dpkg
+/// --compare-versions … eq …` on the host, so `1:2.0` and `2.0` tell apart by their epoch;
+/// `rpmdev-vercmp` on rpm hosts, from rpmdevtools)
+#[phrase(
+    "the package {string} should be installed at version {string}",
+    example = "the package \"nginx\" should be installed at version \"1.22.1-9\"",
+    runs_on_host
+)]
+async fn package_at_version(
+    world: &mut ShakedownWorld,
+    package: String,
+    version: String,
+) -> Result<(), StepFailure> {
+    package_check(world, &package, packages::Expected::Exactly(&version)).await
+}
+
+/// installed at that version or a later one, by the package manager's own order (`dpkg
+/// --compare-versions … ge …`, so `1.22.1-9+deb12u1` is later than `1.22.1-9` and `1.22~rc1`
+/// earlier than `1.22`; `rpmdev-vercmp` on rpm hosts)
+#[phrase(
+    "the package {string} should be installed at least at version {string}",
+    example = "the package \"openssl\" should be installed at least at version \"3.0.15-1~deb12u1\"",
+    runs_on_host
+)]
+async fn package_at_least(
+    world: &mut ShakedownWorld,
+    package: String,
+    version: String,
+) -> Result<(), StepFailure> {
+    package_check(world, &package, packages::Expected::AtLeast(&version)).await
+}
+
+async fn package_check(
+    world: &mut ShakedownWorld,
+    package: &str,
+    expected: packages::Expected<'_>,
+) -> Result<(), StepFailure> {
+    let deadline = world.deadline();
+    let what = format!("the package `{package}`");
+    let note = bounded(
+        deadline,
+        &what,
+        packages::check(world.host(), package, expected, deadline),
+    )
+    .await?;
+    world.note(note);
+    Ok(())
+}
+
+/// asks the virtualenv's own Python (`bin/python`, `importlib.metadata`) which version of the
+/// distribution it has, and compares by PEP 440 as pip does (`4.2` is `4.2.0`), as plain text
+/// where `packaging` cannot be imported. A missing virtualenv or distribution fails
+#[phrase(
+    "the Python package {string} in the virtualenv {string} should be at version {string}",
+    example = "the Python package \"Django\" in the virtualenv \"/srv/ledger/venv\" should be at version \"4.2.17\"",
+    runs_on_host
+)]
+async fn python_package_at(
+    world: &mut ShakedownWorld,
+    distribution: String,
+    venv: String,
+    version: String,
+) -> Result<(), StepFailure> {
+    let venv = world.probe_path(&venv);
+    let deadline = world.deadline();
+    let what = format!("the virtualenv `{}`", venv.display());
+    let check = packages::python_package_at(world.host(), &venv, &distribution, &version, deadline);
+    let note = bounded(deadline, &what, check).await?;
+    world.note(note);
+    Ok(())
+}
+
+/// `pip check` in the virtualenv finds every installed distribution's requirements met (a
+/// dependency missing or at a version that does not fit); its output is shown when not. A
+/// virtualenv without pip cannot be told about (UNKNOWN)
+#[phrase(
+    "the virtualenv {string} should have no broken requirements",
+    example = "the virtualenv \"/srv/ledger/venv\" should have no broken requirements",
+    runs_on_host
+)]
+async fn venv_requirements_met(world: &mut ShakedownWorld, venv: String) -> Result<(), StepFailure> {
+    let venv = world.probe_path(&venv);
+    let deadline = world.deadline();
+    let what = format!("the virtualenv `{}`", venv.display());
+    let check = packages::no_broken_requirements(world.host(), &venv, deadline);
+    bounded(deadline, &what, check).await
+}
+
+/// every process of that name (matched as `a process named … should be running` matches) started
+/// at or after the deployment's start: `--deployed-at`, else the modification time of `[deploy]
+/// marker` on the host. Start times come from `/proc` (to the second; a process started within
+/// a second before still counts), on this machine and over SSH alike. The failure names each
+/// process that did not, with its PID and start time
+#[phrase(
+    "the process named {string} should have started since the deployment",
+    example = "the process named \"gunicorn\" should have started since the deployment",
+    runs_on_host
+)]
+async fn process_started_since_deployment(
+    world: &mut ShakedownWorld,
+    name: String,
+) -> Result<(), StepFailure> {
+    let deadline = world.deadline();
+    let what = format!("the processes of {}", world.host().name());
+    let check = async {
+        let deployment = deployment_start(world, deadline).await?;
+        deployment::processes_started_since(world.host(), &name, &deployment, deadline).await
+    };
+    let note = bounded(deadline, &what, check).await?;
+    world.note(note);
+    Ok(())
+}
+
+/// the service entered its running state at or after the deployment's start (`--deployed-at`,
+/// else `[deploy] marker`'s modification time on the host): systemd's
+/// `ActiveEnterTimestamp`, else, where systemd does not run, the start of the process its pid
+/// file (`/run/NAME.pid`, `/run/NAME/NAME.pid`) names. With neither it cannot tell (UNKNOWN),
+/// and says so
+#[phrase(
+    "the service {string} should have been restarted since the deployment",
+    example = "the service \"celery\" should have been restarted since the deployment",
+    runs_on_host
+)]
+async fn service_restarted_since_deployment(
+    world: &mut ShakedownWorld,
+    service: String,
+) -> Result<(), StepFailure> {
+    let deadline = world.deadline();
+    let what = format!("the service `{service}`");
+    let check = async {
+        let deployment = deployment_start(world, deadline).await?;
+        deployment::service_restarted_since(world.host(), &service, &deployment, deadline).await
+    };
+    let note = bounded(deadline, &what, check).await?;
+    world.note(note);
+    Ok(())
+}
+
+/// When the deployment started, as the run was told or the scenario's host marks it.
+async fn deployment_start(
+    world: &ShakedownWorld,
+    deadline: crate::deadline::Deadline,
+) -> Result<deployment::Deployment, StepFailure> {
+    let settings = world.probe_settings();
+    let marker = settings
+        .deploy_marker
+        .as_ref()
+        .map(|marker| world.probe_path(&marker.to_string_lossy()));
+    deployment::started(world.host(), settings.deployed_at, marker.as_deref(), deadline).await
 }
 
 /// a scheduled job's evidence

@@ -3,6 +3,7 @@
 //! shell line, and every script starts by printing its process group so a timeout can kill it.
 
 use std::io;
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -23,6 +24,8 @@ const NO_FOLDER: &str = "shakedown-no-folder";
 /// `/proc/PID/cmdline`) and its newlines replaced by [`NEWLINE`], so one process is 3 lines.
 const ARGUMENT_SEPARATOR: u8 = 0x1f;
 const NEWLINE: u8 = 0x1e;
+/// What the link helper says of a path that is there but is no symbolic link.
+const NOT_A_LINK: &str = "Not a symbolic link";
 
 /// Helpers read messages in one language, since their errors are told apart by their text.
 const HELPER_PRELUDE: &str = "LC_ALL=C; export LC_ALL\necho shakedown-started\n";
@@ -151,9 +154,43 @@ pub(super) fn read_script() -> String {
     format!("{HELPER_PRELUDE}exec cat -- \"$1\"\n")
 }
 
-/// `$1`: its raw mode (hexadecimal), modification time, owner and group, following links.
+/// `$1`: a file, `$2`: how many of its first bytes to print.
+pub(super) fn read_start_script() -> String {
+    format!("{HELPER_PRELUDE}exec head -c \"$2\" -- \"$1\"\n")
+}
+
+/// `$1`: what the symbolic link holds, or why there is none.
+pub(super) fn read_link_script() -> String {
+    format!(
+        "{HELPER_PRELUDE}if [ -L \"$1\" ]; then exec readlink -- \"$1\"; fi\n\
+         if [ -e \"$1\" ]; then echo \"$1: {NOT_A_LINK}\" >&2; else echo \"$1: No such file or directory\" >&2; fi\n\
+         exit 1\n"
+    )
+}
+
+/// `readlink` ends what it prints with a newline the link does not hold.
+pub(super) fn parse_link(stdout: &[u8]) -> PathBuf {
+    let target = stdout.strip_suffix(b"\n").unwrap_or(stdout);
+    PathBuf::from(std::ffi::OsStr::from_bytes(target))
+}
+
+/// `$1`: the modification time of the path itself, a link not followed.
+pub(super) fn link_modified_script() -> String {
+    format!("{HELPER_PRELUDE}exec stat -c '%Y' -- \"$1\"\n")
+}
+
+pub(super) fn parse_seconds(stdout: &[u8]) -> io::Result<SystemTime> {
+    let text = String::from_utf8_lossy(stdout);
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|seconds| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds)))
+        .ok_or_else(|| io::Error::other(format!("`stat` printed `{}`, not a time", text.trim())))
+}
+
+/// `$1`: its raw mode (hexadecimal), modification time, size, owner and group, following links.
 pub(super) fn metadata_script() -> String {
-    format!("{HELPER_PRELUDE}exec stat -L -c '%f %Y %U %G' -- \"$1\"\n")
+    format!("{HELPER_PRELUDE}exec stat -L -c '%f %Y %s %U %G' -- \"$1\"\n")
 }
 
 pub(super) fn parse_metadata(stdout: &[u8]) -> io::Result<FileFacts> {
@@ -161,17 +198,19 @@ pub(super) fn parse_metadata(stdout: &[u8]) -> io::Result<FileFacts> {
     let mut fields = text.split_whitespace();
     let mode = fields.next().and_then(|mode| u32::from_str_radix(mode, 16).ok());
     let modified = fields.next().and_then(|seconds| seconds.parse::<u64>().ok());
-    let (Some(mode), Some(modified), Some(owner), Some(group)) =
-        (mode, modified, fields.next(), fields.next())
+    let size = fields.next().and_then(|bytes| bytes.parse::<u64>().ok());
+    let (Some(mode), Some(modified), Some(size), Some(owner), Some(group)) =
+        (mode, modified, size, fields.next(), fields.next())
     else {
         return Err(io::Error::other(format!(
-            "`stat` printed `{}`, not a mode, a time, an owner and a group",
+            "`stat` printed `{}`, not a mode, a time, a size, an owner and a group",
             text.trim()
         )));
     };
     let kind = mode & 0o170_000;
     Ok(FileFacts {
         is_dir: kind == 0o040_000,
+        size,
         modified: SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(modified)),
         executable: kind == 0o100_000 && mode & 0o111 != 0,
         mode: mode & 0o7777,
@@ -301,6 +340,7 @@ pub(super) fn io_error(stderr: &[u8], status: &str) -> io::Error {
         "Permission denied" => io::ErrorKind::PermissionDenied,
         "Is a directory" => io::ErrorKind::IsADirectory,
         "Not a directory" => io::ErrorKind::NotADirectory,
+        NOT_A_LINK => io::ErrorKind::InvalidInput,
         _ => io::ErrorKind::Other,
     };
     io::Error::new(kind, reason.to_owned())

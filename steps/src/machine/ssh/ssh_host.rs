@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex as StdMutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -20,7 +20,8 @@ use super::remote::{self, Start};
 use crate::deadline::Deadline;
 use crate::machine::children;
 use crate::machine::host::{
-    Connection, FileFacts, Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError, drain, timed_out,
+    Connection, FileFacts, FileStart, Finished, Host, Invocation, MAX_OUTPUT_BYTES, RunError, drain,
+    timed_out,
 };
 use crate::machine::process::Process;
 
@@ -171,8 +172,15 @@ impl SshHost {
     /// Runs `script` with `args` on the server by `deadline`, killing its process group on the
     /// server when the deadline passes or the caller stops waiting. A connection found lost
     /// before the command reached the server is opened again once, by the same deadline; a
-    /// command that may have reached it is never run twice.
-    async fn exec(&self, script: &str, args: &[String], deadline: Deadline) -> Result<Ran, ExecError> {
+    /// command that may have reached it is never run twice. Of its stdout, the first
+    /// `stdout_limit` bytes are kept.
+    async fn exec(
+        &self,
+        script: &str,
+        args: &[String],
+        deadline: Deadline,
+        stdout_limit: usize,
+    ) -> Result<Ran, ExecError> {
         let deadline = deadline.at();
         let mark = children::new_mark();
         let line = remote::remote_line(script, args, &mark);
@@ -182,7 +190,7 @@ impl SshHost {
                 .await
                 .map_err(|_| ExecError::nothing_yet())?
                 .map_err(ExecError::Failed)?;
-            match self.attempt(&master, &line, &mark, deadline).await {
+            match self.attempt(&master, &line, &mark, deadline, stdout_limit).await {
                 Attempt::Ran(ran) => return Ok(ran),
                 Attempt::NoMaster if !reopened && stale.is_none() => stale = Some(master),
                 Attempt::NoMaster => {
@@ -204,6 +212,7 @@ impl SshHost {
         line: &str,
         mark: &str,
         deadline: tokio::time::Instant,
+        stdout_limit: usize,
     ) -> Attempt {
         let Ok(acquired) = tokio::time::timeout_at(deadline, self.sessions.acquire()).await else {
             return Attempt::Failed(ExecError::nothing_yet());
@@ -242,10 +251,13 @@ impl SshHost {
                 if let Some(reader) = stdout_pipe.as_mut() {
                     start = read_header(reader, &group).await;
                 }
-                drain(&mut stdout_pipe, &mut stdout).await
+                drain(&mut stdout_pipe, &mut stdout, stdout_limit).await
             };
-            let (stdout_cut, stderr_cut, status) =
-                tokio::join!(read_stdout, drain(&mut stderr_pipe, &mut stderr), child.wait());
+            let (stdout_cut, stderr_cut, status) = tokio::join!(
+                read_stdout,
+                drain(&mut stderr_pipe, &mut stderr, MAX_OUTPUT_BYTES),
+                child.wait()
+            );
             (stdout_cut, stderr_cut, status)
         })
         .await;
@@ -298,7 +310,7 @@ impl SshHost {
 
     /// Runs a helper script by `deadline`.
     async fn helper(&self, script: &str, args: Vec<String>, deadline: Deadline) -> io::Result<Ran> {
-        self.exec(script, &args, deadline)
+        self.exec(script, &args, deadline, MAX_OUTPUT_BYTES)
             .await
             .map_err(|error| match error {
                 ExecError::Failed(error) => error,
@@ -336,7 +348,7 @@ impl Host for SshHost {
         let script = remote::command_script(invocation).map_err(RunError::Start)?;
         let started = Instant::now();
         let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-        match self.exec(&script, &[], deadline).await {
+        match self.exec(&script, &[], deadline, MAX_OUTPUT_BYTES).await {
             Ok(ran) => match ran.start {
                 Start::Started => Ok(Finished {
                     code: ran.code,
@@ -384,6 +396,50 @@ impl Host for SshHost {
         Ok(ran.stdout)
     }
 
+    async fn read_start(&self, path: &Path, limit: u64, deadline: Deadline) -> io::Result<FileStart> {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        // One byte past the limit tells a file of exactly the limit from a longer one.
+        let asked = limit.saturating_add(1);
+        let args = vec![remote::path_argument(path), asked.to_string()];
+        let ran = match self
+            .exec(&remote::read_start_script(), &args, deadline, asked)
+            .await
+        {
+            Ok(ran) => ran,
+            Err(ExecError::Failed(error)) => return Err(error),
+            Err(ExecError::TimedOut { .. }) => return Err(timed_out(&self.name, deadline)),
+        };
+        if (ran.start, ran.code) != (Start::Started, Some(0)) {
+            return Err(remote::io_error(&ran.stderr, &describe(ran.code)));
+        }
+        let mut bytes = ran.stdout;
+        let cut = bytes.len() > limit;
+        bytes.truncate(limit);
+        Ok(FileStart { bytes, cut })
+    }
+
+    async fn read_link(&self, path: &Path, deadline: Deadline) -> io::Result<PathBuf> {
+        let ran = self
+            .helper_output(
+                &remote::read_link_script(),
+                vec![remote::path_argument(path)],
+                deadline,
+            )
+            .await?;
+        Ok(remote::parse_link(&ran.stdout))
+    }
+
+    async fn link_modified(&self, path: &Path, deadline: Deadline) -> io::Result<SystemTime> {
+        let ran = self
+            .helper_output(
+                &remote::link_modified_script(),
+                vec![remote::path_argument(path)],
+                deadline,
+            )
+            .await?;
+        remote::parse_seconds(&ran.stdout)
+    }
+
     async fn metadata(&self, path: &Path, deadline: Deadline) -> io::Result<FileFacts> {
         let ran = self
             .helper_output(
@@ -422,7 +478,10 @@ impl Host for SshHost {
 
     async fn connect_tcp(&self, host: &str, port: u16, deadline: Deadline) -> io::Result<Connection> {
         let args = vec![host.to_owned(), port.to_string()];
-        match self.exec(&remote::connect_script(), &args, deadline).await {
+        match self
+            .exec(&remote::connect_script(), &args, deadline, MAX_OUTPUT_BYTES)
+            .await
+        {
             Ok(ran) if ran.start == Start::Started => remote::parse_connection(ran.code, &ran.stderr),
             Ok(ran) => Err(remote::io_error(&ran.stderr, &describe(ran.code))),
             Err(ExecError::TimedOut { .. }) => Ok(Connection::TimedOut),
