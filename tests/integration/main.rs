@@ -15,6 +15,7 @@ mod error_pages;
 mod fleet;
 mod hostile_browser;
 mod init;
+mod inventory;
 mod junit;
 mod logins;
 mod messages;
