@@ -9,8 +9,8 @@ use super::config_file::{self, Site};
 use super::explore::{self, Visit};
 use super::files::{self, Planned};
 use super::macros::{UserMacros, user_references};
-use super::monitoring::{self, Imported};
-use super::{nagios, nrpe, smoke};
+use super::monitoring::{self, Imported, Skipped};
+use super::{nagios, nagios_cfg, nrpe, smoke};
 use crate::cli::InitArgs;
 use crate::config::{self, FILE_NAME};
 use crate::error::{Error, exit};
@@ -73,7 +73,7 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
         } else {
             config::parse(&config_path, "")?.probes
         };
-        let (imported, sources) = import(
+        let (imported, sources, resource) = import(
             &args,
             working_dir,
             probes.nagios_plugin_dir.to_string_lossy().into_owned(),
@@ -83,7 +83,7 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
             .iter()
             .flat_map(|check| user_references(&check.command))
             .collect();
-        if let (false, Some(resource)) = (references.is_empty(), &args.resource) {
+        if let (false, Some(resource)) = (references.is_empty(), &resource) {
             let resource = resource.display().to_string();
             if !write_config && probes.nagios_resource.is_none() {
                 report.push(format!(
@@ -94,18 +94,19 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
             }
             nagios_resource = Some(resource);
         }
-        let text = monitoring::render(&imported, &sources);
+        let rendered = monitoring::render(&imported, &sources);
+        // The counts are the written file's: a check render could not write is a left-out one.
         report.push(format!(
             "wrote {MONITORING_FEATURE}: {} check(s){}",
-            imported.checks.len(),
-            match imported.skipped.len() {
+            rendered.checks,
+            match rendered.left_out {
                 0 => String::new(),
                 left_out => format!(", {left_out} left out (listed at the end of the file, with the reason)"),
             }
         ));
         planned.push(Planned {
             path: MONITORING_FEATURE.into(),
-            text,
+            text: rendered.text,
         });
     }
     let visit = match &base_url {
@@ -154,10 +155,38 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     Ok(exit::PASSED)
 }
 
-/// Reads every monitoring file given; the names they are known by in the feature come with it.
-fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Imported, Vec<String>), Error> {
+/// Reads every monitoring file given (a `nagios.cfg` with the object files and resource file it
+/// names); the names they are known by in the feature and the resource.cfg read come with it.
+fn import(
+    args: &InitArgs,
+    working_dir: &Path,
+    plugin_dir: String,
+) -> Result<(Imported, Vec<String>, Option<PathBuf>), Error> {
+    let mut imported = Imported::default();
+    let mut nagios_sources = Vec::new();
+    let mut resource = args.resource.clone();
+    // Each object file, and the `file:line` of the main configuration file naming it, if one
+    // does: then a file that cannot be read is left out, not the end of the import.
+    let mut object_files: Vec<(PathBuf, Option<String>)> = Vec::new();
+    for file in &args.from_nagios {
+        let name = file.display().to_string();
+        let text = read(working_dir, file)?;
+        if nagios_cfg::is_main_config(&text) {
+            let main = nagios_cfg::read(&working_dir.join(file), &name, &text);
+            imported.skipped.extend(main.unreadable);
+            resource = resource.or(main.resource_file);
+            object_files.extend(
+                main.object_files
+                    .into_iter()
+                    .map(|(path, origin)| (path, Some(origin))),
+            );
+        } else {
+            object_files.push((file.clone(), None));
+        }
+        nagios_sources.push(name);
+    }
     let mut users = UserMacros::new(plugin_dir);
-    if let Some(resource) = &args.resource {
+    if let Some(resource) = &resource {
         let text = read(working_dir, resource)?;
         users.read_resource(&text).map_err(|(line, message)| {
             syntax_error(
@@ -168,17 +197,29 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
             )
         })?;
     }
-    let mut imported = Imported::default();
     let mut sources = Vec::new();
     for file in &args.from_nrpe {
         let name = file.display().to_string();
         imported.extend(nrpe::import(&name, &read(working_dir, file)?, &users));
         sources.push(name);
     }
+    sources.extend(nagios_sources);
     let mut objects = Vec::new();
-    for file in &args.from_nagios {
+    for (file, named_at) in &object_files {
         let name = file.display().to_string();
-        let parsed = nagios::parse(&name, &read(working_dir, file)?).map_err(|(line, message)| {
+        let text = match (read(working_dir, file), named_at) {
+            (Ok(text), _) => text,
+            (Err(Error::Read { source, .. }), Some(origin)) => {
+                imported.skipped.push(Skipped {
+                    name,
+                    origin: origin.clone(),
+                    reason: format!("the file cannot be read ({source}): its objects are not imported"),
+                });
+                continue;
+            }
+            (Err(error), _) => return Err(error),
+        };
+        let parsed = nagios::parse(&name, &text).map_err(|(line, message)| {
             syntax_error(
                 file,
                 line,
@@ -187,7 +228,6 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
             )
         })?;
         objects.extend(parsed);
-        sources.push(name);
     }
     imported.extend(nagios::import(&objects, &users));
     imported.leave_out_written_credentials();
@@ -205,7 +245,7 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
             },
         });
     }
-    Ok((imported, sources))
+    Ok((imported, sources, resource))
 }
 
 /// `url` without its user name and password.

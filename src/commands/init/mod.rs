@@ -10,6 +10,7 @@ mod gherkin;
 mod macros;
 mod monitoring;
 mod nagios;
+mod nagios_cfg;
 mod nrpe;
 mod smoke;
 
