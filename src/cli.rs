@@ -208,7 +208,7 @@ pub struct DemoArgs {
     ArgGroup::new("source")
         .required(true)
         .multiple(true)
-        .args(["base_url", "from_nrpe", "from_nagios"])
+        .args(["base_url", "from_nrpe", "from_nagios", "from_selenium_ide"])
 ))]
 pub struct InitArgs {
     /// Visit this site as an anonymous visitor and write shakedown.toml and
@@ -222,6 +222,10 @@ pub struct InitArgs {
     /// command`, `define host`) into features/monitoring.feature (repeatable).
     #[arg(long, value_name = "FILE")]
     pub from_nagios: Vec<PathBuf>,
+    /// Translate each test of a Selenium IDE project (`.side`) into a browser feature under
+    /// features/selenium/ (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub from_selenium_ide: Vec<PathBuf>,
     /// Nagios' resource.cfg, where `$USER1$`, `$USER2$`... are defined (default: `$USER1$` is
     /// `probes.nagios_plugin_dir`).
     #[arg(long, value_name = "FILE")]

@@ -26,6 +26,7 @@ mod roles;
 mod run;
 mod safety;
 mod secrets;
+mod selenium_ide;
 mod signals;
 mod sso;
 mod support;

@@ -10,7 +10,7 @@ use super::explore::{self, Visit};
 use super::files::{self, Planned};
 use super::macros::{UserMacros, user_references};
 use super::monitoring::{self, Imported, Skipped};
-use super::{nagios, nagios_cfg, nrpe, smoke};
+use super::{nagios, nagios_cfg, nrpe, selenium_ide, smoke};
 use crate::cli::InitArgs;
 use crate::config::{self, FILE_NAME};
 use crate::error::{Error, exit};
@@ -59,6 +59,8 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     if importing {
         targets.push(Path::new(MONITORING_FEATURE));
     }
+    let recorded = selenium_tests(&args, working_dir)?;
+    targets.extend(recorded.iter().map(|(path, _)| path.as_path()));
     files::refuse_existing(working_dir, targets)?;
 
     // One deadline for the whole `init`; its limit's name never shows, the visit words its own.
@@ -108,6 +110,42 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
             path: MONITORING_FEATURE.into(),
             text: rendered.text,
         });
+    }
+    if !recorded.is_empty() {
+        let mut roles: Vec<(String, String)> = Vec::new();
+        for (path, test) in &recorded {
+            report.push(format!(
+                "wrote {}{}",
+                path.display(),
+                match test.untranslated.len() {
+                    0 => String::new(),
+                    left => format!(", {left} command(s) left as comments, each with the reason"),
+                }
+            ));
+            for entry in &test.untranslated {
+                report.push(format!("  not translated: {entry}"));
+            }
+            for role in &test.roles {
+                if !roles.contains(role) {
+                    roles.push(role.clone());
+                }
+            }
+            planned.push(Planned {
+                path: path.clone(),
+                text: test.text.clone(),
+            });
+        }
+        // The password typed in the recording is never written: the role reads it when it runs.
+        for (role, username) in roles {
+            report.push(format!(
+                "the recordings log in as `{role}`: add to {FILE_NAME}
+[roles.{role}]
+username = {}
+password_env = \"{}_PASSWORD\"",
+                toml::Value::String(username),
+                role.to_ascii_uppercase().replace('-', "_")
+            ));
+        }
     }
     let visit = match &base_url {
         Some(url) => {
@@ -246,6 +284,36 @@ fn import(
         });
     }
     Ok((imported, sources, resource))
+}
+
+/// Each test of the Selenium IDE projects given, with the feature file it goes to (a test
+/// whose name another already took gets a number).
+fn selenium_tests(
+    args: &InitArgs,
+    working_dir: &Path,
+) -> Result<Vec<(PathBuf, selenium_ide::TranslatedTest)>, Error> {
+    let mut recorded: Vec<(PathBuf, selenium_ide::TranslatedTest)> = Vec::new();
+    for file in &args.from_selenium_ide {
+        let name = file.display().to_string();
+        let tests = selenium_ide::translate(&name, &read(working_dir, file)?).map_err(|message| {
+            syntax_error(
+                file,
+                1,
+                message,
+                "export the project from Selenium IDE with \"Save project\" (a `.side` file)",
+            )
+        })?;
+        for test in tests {
+            let mut path = PathBuf::from(&test.file_name);
+            let mut number = 1;
+            while recorded.iter().any(|(taken, _)| *taken == path) {
+                number += 1;
+                path = PathBuf::from(test.file_name.replace(".feature", &format!("-{number}.feature")));
+            }
+            recorded.push((path, test));
+        }
+    }
+    Ok(recorded)
 }
 
 /// `url` without its user name and password.

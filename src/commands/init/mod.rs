@@ -12,6 +12,7 @@ mod monitoring;
 mod nagios;
 mod nagios_cfg;
 mod nrpe;
+mod selenium_ide;
 mod smoke;
 
 pub use command::init;
