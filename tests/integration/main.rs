@@ -1,5 +1,6 @@
 //! Integration tests: the real `shakedown` binary against the real demo site, one test binary.
 
+mod access_log;
 mod audit;
 mod bad_input;
 mod baseline;

@@ -10,7 +10,7 @@ use super::explore::{self, Visit};
 use super::files::{self, Planned};
 use super::macros::{UserMacros, user_references};
 use super::monitoring::{self, Imported, Skipped};
-use super::{nagios, nagios_cfg, nrpe, selenium_ide, smoke};
+use super::{access_log, nagios, nagios_cfg, nrpe, selenium_ide, smoke};
 use crate::cli::InitArgs;
 use crate::config::{self, FILE_NAME};
 use crate::error::{Error, exit};
@@ -18,6 +18,7 @@ use crate::output::say;
 
 const SMOKE_FEATURE: &str = "features/smoke.feature";
 const MONITORING_FEATURE: &str = "features/monitoring.feature";
+const USAGE_FEATURE: &str = "features/usage.feature";
 
 pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     // The name becomes a bare key of shakedown.toml: anything else would break the file.
@@ -58,6 +59,9 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     }
     if importing {
         targets.push(Path::new(MONITORING_FEATURE));
+    }
+    if !args.from_access_log.is_empty() {
+        targets.push(Path::new(USAGE_FEATURE));
     }
     let recorded = selenium_tests(&args, working_dir)?;
     targets.extend(recorded.iter().map(|(path, _)| path.as_path()));
@@ -109,6 +113,32 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
         planned.push(Planned {
             path: MONITORING_FEATURE.into(),
             text: rendered.text,
+        });
+    }
+    if !args.from_access_log.is_empty() {
+        let mut usage = access_log::Usage::default();
+        let mut sources = Vec::new();
+        for file in &args.from_access_log {
+            usage.read(&read_log(working_dir, file)?);
+            sources.push(file.display().to_string());
+        }
+        if usage.is_empty() {
+            return Err(Error::NothingImported {
+                sources: sources.join(", "),
+                listing: format!(
+                    "  no GET request of a person answered 2xx ({} line(s), {} not in the combined or common format)",
+                    usage.lines, usage.unparsable
+                ),
+            });
+        }
+        let (text, pages) = usage.render(&sources, args.top.into());
+        report.push(format!(
+            "wrote {USAGE_FEATURE}: {pages} page(s) from {} line(s); {} left out (static files, bots, other methods or statuses, tokens), {} could not be read as a log line",
+            usage.lines, usage.left_out, usage.unparsable
+        ));
+        planned.push(Planned {
+            path: USAGE_FEATURE.into(),
+            text,
         });
     }
     if !recorded.is_empty() {
@@ -334,6 +364,21 @@ fn read(working_dir: &Path, file: &Path) -> Result<String, Error> {
             source,
         },
     )
+}
+
+/// An access log, plain or gzipped, bounded as every imported file is.
+fn read_log(working_dir: &Path, file: &Path) -> Result<String, Error> {
+    use std::io::Read as _;
+    const MAX_LOG_BYTES: u64 = 256 * 1024 * 1024;
+    let failed = |source| Error::Read {
+        path: file.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(working_dir.join(file))
+        .and_then(|opened| opened.take(MAX_LOG_BYTES).read_to_end(&mut bytes))
+        .map_err(failed)?;
+    access_log::decompressed(&bytes).map_err(failed)
 }
 
 fn syntax_error(file: &Path, line: usize, message: String, hint: &str) -> Error {
