@@ -72,12 +72,15 @@ struct Page {
     examples: BTreeMap<String, usize>,
 }
 
-/// The text of a log file: gzipped when it starts with gzip's magic bytes.
-pub fn decompressed(bytes: &[u8]) -> std::io::Result<String> {
+/// The text of a log file: gzipped when it starts with gzip's magic bytes, and then read to at
+/// most `limit` bytes, so a small file that unpacks to gigabytes does not fill memory.
+pub fn decompressed(bytes: &[u8], limit: u64) -> std::io::Result<String> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut text = String::new();
-        flate2::read::MultiGzDecoder::new(bytes).read_to_string(&mut text)?;
-        Ok(text)
+        let mut unpacked = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes)
+            .take(limit)
+            .read_to_end(&mut unpacked)?;
+        Ok(String::from_utf8_lossy(&unpacked).into_owned())
     } else {
         Ok(String::from_utf8_lossy(bytes).into_owned())
     }

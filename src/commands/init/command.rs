@@ -366,19 +366,16 @@ fn read(working_dir: &Path, file: &Path) -> Result<String, Error> {
     )
 }
 
-/// An access log, plain or gzipped, bounded as every imported file is.
+/// An access log, plain or gzipped: a regular file of bounded size, as every imported file is.
 fn read_log(working_dir: &Path, file: &Path) -> Result<String, Error> {
-    use std::io::Read as _;
     const MAX_LOG_BYTES: u64 = 256 * 1024 * 1024;
     let failed = |source| Error::Read {
         path: file.to_path_buf(),
         source,
     };
-    let mut bytes = Vec::new();
-    std::fs::File::open(working_dir.join(file))
-        .and_then(|opened| opened.take(MAX_LOG_BYTES).read_to_end(&mut bytes))
-        .map_err(failed)?;
-    access_log::decompressed(&bytes).map_err(failed)
+    let bytes =
+        shakedown_steps::read_input::read_bounded(&working_dir.join(file), MAX_LOG_BYTES).map_err(failed)?;
+    access_log::decompressed(&bytes, MAX_LOG_BYTES).map_err(failed)
 }
 
 fn syntax_error(file: &Path, line: usize, message: String, hint: &str) -> Error {
