@@ -15,8 +15,18 @@ use shakedown_testkit::sshd::free_port;
 
 const NGINX: &str = "/usr/sbin/nginx";
 
-/// nginx in the foreground, one process, logging in the combined format to `folder/access.log`.
-fn nginx(folder: &Path, port: u16) -> Child {
+/// nginx in the foreground, one process; stopped when dropped, a failed assertion included.
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// nginx logging in the combined format to `folder/access.log`.
+fn nginx(folder: &Path, port: u16) -> Nginx {
     assert!(
         Path::new(NGINX).exists(),
         "`{NGINX}` is missing: install Debian's `nginx` (ci/test does)"
@@ -61,6 +71,7 @@ http {{
         .stderr(Stdio::null())
         .spawn()
         .expect("nginx starts");
+    let server = Nginx(child);
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -69,12 +80,7 @@ http {{
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    child
-}
-
-fn stop(mut child: Child) {
-    child.kill().expect("stop nginx");
-    child.wait().expect("nginx ends");
+    server
 }
 
 /// One request as a browser (or a bot) would send it.
@@ -105,7 +111,7 @@ fn the_pages_clients_ask_for_in_a_real_nginx_log_and_its_rotation_become_an_outl
     ] {
         request(port, "GET", target, BROWSER);
     }
-    stop(server);
+    drop(server);
     let rotated = Command::new("gzip")
         .arg(folder.path().join("access.log"))
         .status()
@@ -165,6 +171,6 @@ fn the_pages_clients_ask_for_in_a_real_nginx_log_and_its_rotation_become_an_outl
         .run()
         .expect_code(0)
         .expect_stdout("3 passed, 0 failed");
-    stop(server);
+    drop(server);
     project.shakedown().args(["run"]).run().expect_code(1);
 }
