@@ -239,7 +239,7 @@ pub struct DemoArgs {
     ArgGroup::new("source")
         .required(true)
         .multiple(true)
-        .args(["base_url", "from_nrpe", "from_nagios"])
+        .args(["base_url", "from_nrpe", "from_nagios", "from_selenium_ide", "from_access_log"])
 ))]
 pub struct InitArgs {
     /// Visit this site as an anonymous visitor and write shakedown.toml and
@@ -253,6 +253,17 @@ pub struct InitArgs {
     /// command`, `define host`) into features/monitoring.feature (repeatable).
     #[arg(long, value_name = "FILE")]
     pub from_nagios: Vec<PathBuf>,
+    /// Translate each test of a Selenium IDE project (`.side`) into a browser feature under
+    /// features/selenium/ (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub from_selenium_ide: Vec<PathBuf>,
+    /// Write features/usage.feature from the pages clients ask for most in these Apache or
+    /// nginx access logs (combined or common format, plain or gzipped).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub from_access_log: Vec<PathBuf>,
+    /// How many of the most requested pages `--from-access-log` writes.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u16).range(1..))]
+    pub top: u16,
     /// Nagios' resource.cfg, where `$USER1$`, `$USER2$`... are defined (default: `$USER1$` is
     /// `probes.nagios_plugin_dir`).
     #[arg(long, value_name = "FILE")]

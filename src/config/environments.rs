@@ -9,6 +9,7 @@ use url::Url;
 use shakedown_steps::session::ClientCertificate;
 
 use super::hosts::{HostConfig, RawHost};
+use super::inventory;
 use super::methods::{WrittenCertificate, client_certificate};
 use super::source::Source;
 use super::values::parse_base_url;
@@ -30,6 +31,7 @@ pub(super) struct RawEnvironment {
     read_only: bool,
     #[serde(default)]
     hosts: BTreeMap<String, RawHost>,
+    inventory: Option<Spanned<String>>,
     tls_client_cert: Option<Spanned<String>>,
     tls_client_key: Option<Spanned<String>>,
     tls_client_key_password_env: Option<Spanned<String>>,
@@ -44,14 +46,20 @@ impl RawEnvironment {
                 None,
             )
         })?;
-        let hosts = self
-            .hosts
-            .into_iter()
-            .map(|(host, raw)| {
-                let resolved = raw.resolve(&format!("environments.{name}.hosts.{host}"), source)?;
-                Ok((host, resolved))
-            })
-            .collect::<Result<_, Error>>()?;
+        let mut hosts = match &self.inventory {
+            Some(written) => read_inventory(written, name, source)?,
+            None => BTreeMap::new(),
+        };
+        // A host written here adds to the inventory, or overrides what it writes of the same host.
+        for (host, raw) in self.hosts {
+            let from_inventory = hosts.remove(&host);
+            let resolved = raw.resolve(
+                &format!("environments.{name}.hosts.{host}"),
+                from_inventory,
+                source,
+            )?;
+            hosts.insert(host, resolved);
+        }
         let client_certificate = client_certificate(
             WrittenCertificate {
                 cert: self.tls_client_cert.as_ref(),
@@ -68,4 +76,28 @@ impl RawEnvironment {
             client_certificate,
         })
     }
+}
+
+/// The hosts of the Ansible inventory `environments.NAME.inventory` names, from the folder of
+/// shakedown.toml.
+fn read_inventory(
+    written: &Spanned<String>,
+    name: &str,
+    source: &Source<'_>,
+) -> Result<BTreeMap<String, HostConfig>, Error> {
+    let path = source.relative(written.get_ref());
+    let text = std::fs::read_to_string(&path).map_err(|error| {
+        source.error_at(
+            written.span(),
+            format!(
+                "`environments.{name}.inventory`: cannot read {}: {error}",
+                path.display()
+            ),
+            Some("name the Ansible inventory file (INI or YAML), relative to shakedown.toml".into()),
+        )
+    })?;
+    inventory::read(&Source {
+        path: &path,
+        text: &text,
+    })
 }

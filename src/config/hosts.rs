@@ -13,7 +13,7 @@ use super::values::{parse_base_url, parse_duration};
 use crate::error::Error;
 
 /// One server of an environment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct HostConfig {
     /// Where it is: `None` for this machine (no `ssh`, or `ssh = "local"`).
     pub ssh: Option<SshDestination>,
@@ -34,8 +34,17 @@ pub(super) struct RawHost {
 }
 
 impl RawHost {
-    pub fn resolve(self, key: &str, source: &Source<'_>) -> Result<HostConfig, Error> {
+    /// The host as written, over what an inventory says of the same host: a key written here
+    /// wins, and its groups are added to the inventory's.
+    pub fn resolve(
+        self,
+        key: &str,
+        inventory: Option<HostConfig>,
+        source: &Source<'_>,
+    ) -> Result<HostConfig, Error> {
+        let inventory = inventory.unwrap_or_default();
         let ssh = match self.ssh {
+            None => inventory.ssh,
             Some(text) if text.get_ref() != "local" => {
                 let destination = text.get_ref().parse::<SshDestination>().map_err(|error| {
                     source.error_at(
@@ -46,7 +55,7 @@ impl RawHost {
                 })?;
                 Some(destination)
             }
-            _ => None,
+            Some(_) => None,
         };
         let base_url = self
             .base_url
@@ -55,10 +64,15 @@ impl RawHost {
                     source.error_at(text.span(), format!("`{key}.base_url`: {problem}"), None)
                 })
             })
-            .transpose()?;
+            .transpose()?
+            .or(inventory.base_url);
+        let mut groups = inventory.groups;
+        groups.extend(self.groups);
+        groups.sort();
+        groups.dedup();
         Ok(HostConfig {
             ssh,
-            groups: self.groups,
+            groups,
             base_url,
         })
     }

@@ -9,6 +9,7 @@ mod browser;
 mod content;
 mod environments;
 mod hosts;
+mod inventory;
 mod limits;
 mod load;
 mod login;

@@ -2,7 +2,8 @@
 //! `check` accepts, that pass on the healthy site and fail on its faults; a visit to a site with
 //! filler text, expiring links and HTTP authentication leaves out what would not pass; a visit
 //! under a base path stays there; NRPE and Nagios files give the expected monitoring feature,
-//! whose checks run against the real Monitoring Plugins; and nothing is ever written over an
+//! whose checks run against the real Monitoring Plugins, and Debian's shipped `nagios.cfg` and
+//! `nrpe.cfg` are read as Nagios and NRPE read them; and nothing is ever written over an
 //! existing file.
 
 use std::net::TcpListener;
@@ -666,4 +667,145 @@ fn a_resource_cfg_secret_stays_a_reference_the_run_resolves_and_no_written_crede
         .run()
         .expect_code(1)
         .expect_stdout("cannot read Nagios' resource file");
+}
+
+/// Debian's shipped Nagios configuration, copied to `folder` with `nagios.cfg` pointing at the
+/// copy, and one object file of the team's own in `conf.d` using a custom host variable.
+fn debian_nagios(folder: &Path, app_port: u16) -> std::path::PathBuf {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nagios/debian");
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(shipped.join("nagios4"))
+        .arg(shipped.join("nagios"))
+        .arg(folder)
+        .status()
+        .expect("cp runs");
+    assert!(copied.success());
+    let etc = folder.join("nagios4");
+    let main = etc.join("nagios.cfg");
+    let shipped_main = read(&etc, "nagios.cfg");
+    std::fs::write(
+        &main,
+        shipped_main.replace("/etc/nagios4", &etc.display().to_string()),
+    )
+    .expect("write");
+    std::fs::create_dir_all(etc.join("conf.d")).expect("conf.d");
+    std::fs::write(
+        etc.join("conf.d/app.cfg"),
+        format!(
+            "\
+define host {{
+    use         linux-server
+    host_name   app1
+    address     127.0.0.1
+    _port       {app_port}
+}}
+define command {{
+    command_name  check_app_port
+    command_line  $USER1$/check_tcp -H $HOSTADDRESS$ -p $_HOSTPORT$
+}}
+define service {{
+    use                  local-service
+    host_name            app1
+    service_description  App port
+    check_command        check_app_port
+}}
+"
+        ),
+    )
+    .expect("write");
+    main
+}
+
+#[test]
+fn debians_shipped_nagios_and_nrpe_configurations_import_as_nagios_and_nrpe_read_them() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let etc = tempfile::tempdir().expect("temp dir");
+    let main = debian_nagios(etc.path(), port);
+    // NRPE's own file, with the `command_prefix` it ships commented out switched on.
+    let nrpe = etc.path().join("nagios/nrpe.cfg");
+    let shipped_nrpe = read(etc.path(), "nagios/nrpe.cfg");
+    assert!(shipped_nrpe.contains("\n# command_prefix=/usr/bin/sudo\n"));
+    std::fs::write(
+        &nrpe,
+        shipped_nrpe.replace(
+            "\n# command_prefix=/usr/bin/sudo\n",
+            "\ncommand_prefix=/usr/bin/sudo -n\n",
+        ),
+    )
+    .expect("write");
+    let project = tempfile::tempdir().expect("temp dir");
+    let outcome = Shakedown::new()
+        .current_dir(project.path())
+        .args([
+            std::ffi::OsStr::new("init"),
+            std::ffi::OsStr::new("--from-nagios"),
+            main.as_os_str(),
+            std::ffi::OsStr::new("--from-nrpe"),
+            nrpe.as_os_str(),
+        ])
+        .run();
+    outcome.expect_code(0);
+    let feature = read(project.path(), "features/monitoring.feature");
+    // The summary counts what the file holds.
+    let scenarios = feature.matches("\n  Scenario: ").count();
+    let left_out = feature.matches("\n  #   ").count();
+    outcome.expect_stdout(&format!(
+        "wrote features/monitoring.feature: {scenarios} check(s), {left_out} left out"
+    ));
+    for (scenario, step) in [
+        // localhost.cfg, through nagios.cfg's `cfg_file`, with `$USER1$` from its `resource_file`.
+        (
+            "Root Partition on localhost",
+            "\"/usr/lib/nagios/plugins/check_disk -w 20% -c 10% -p /\"",
+        ),
+        (
+            "Total Processes on localhost",
+            "\"/usr/lib/nagios/plugins/check_procs -w 250 -c 400 -s RSZDT\"",
+        ),
+        // `check_http` comes from the Monitoring Plugins' `cfg_dir`; the service gives no
+        // `$ARG1$`, which Nagios passes as an empty argument.
+        (
+            "HTTP on localhost",
+            "\"/usr/lib/nagios/plugins/check_http -H '127.0.0.1' -I '127.0.0.1' ''\"",
+        ),
+        // conf.d, through `cfg_dir`, with the host's custom variable.
+        (
+            "App port on app1",
+            &format!("\"/usr/lib/nagios/plugins/check_tcp -H 127.0.0.1 -p {port}\""),
+        ),
+        // NRPE's commands, run after its `command_prefix` as NRPE runs them.
+        (
+            "check_users",
+            "\"/usr/bin/sudo -n /usr/lib/nagios/plugins/check_users -w 5 -c 10\"",
+        ),
+    ] {
+        assert!(
+            feature.contains(&format!(
+                "  Scenario: {scenario}\n    Then the Nagios check {step} should be OK\n"
+            )),
+            "no `{scenario}` running {step} in:\n{feature}"
+        );
+    }
+    assert!(
+        feature.contains("include_dir (")
+            && feature.contains("NRPE reads more commands from `/etc/nagios/nrpe.d/`"),
+        "{feature}"
+    );
+    Shakedown::new()
+        .current_dir(project.path())
+        .args(["check"])
+        .run()
+        .expect_code(0);
+    // The check built from the custom variable runs against the real port.
+    let run = Shakedown::new().current_dir(project.path()).args(["run"]).run();
+    assert!(
+        run.stdout
+            .lines()
+            .any(|line| line.contains("PASS") && line.trim_end().ends_with("App port on app1")),
+        "{}",
+        run.stdout
+    );
+    drop(listener);
 }

@@ -1,5 +1,6 @@
 //! Integration tests: the real `shakedown` binary against the real demo site, one test binary.
 
+mod access_log;
 mod audit;
 mod bad_input;
 mod baseline;
@@ -17,6 +18,7 @@ mod error_pages;
 mod fleet;
 mod hostile_browser;
 mod init;
+mod inventory;
 mod junit;
 mod logins;
 mod messages;
@@ -29,6 +31,7 @@ mod run;
 mod safety;
 mod secrets;
 mod server_files;
+mod selenium_ide;
 mod signals;
 mod sso;
 mod support;

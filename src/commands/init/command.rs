@@ -9,8 +9,8 @@ use super::config_file::{self, Site};
 use super::explore::{self, Visit};
 use super::files::{self, Planned};
 use super::macros::{UserMacros, user_references};
-use super::monitoring::{self, Imported};
-use super::{nagios, nrpe, smoke};
+use super::monitoring::{self, Imported, Skipped};
+use super::{access_log, nagios, nagios_cfg, nrpe, selenium_ide, smoke};
 use crate::cli::InitArgs;
 use crate::config::{self, FILE_NAME};
 use crate::error::{Error, exit};
@@ -18,6 +18,7 @@ use crate::output::say;
 
 const SMOKE_FEATURE: &str = "features/smoke.feature";
 const MONITORING_FEATURE: &str = "features/monitoring.feature";
+const USAGE_FEATURE: &str = "features/usage.feature";
 
 pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     // The name becomes a bare key of shakedown.toml: anything else would break the file.
@@ -59,6 +60,11 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     if importing {
         targets.push(Path::new(MONITORING_FEATURE));
     }
+    if !args.from_access_log.is_empty() {
+        targets.push(Path::new(USAGE_FEATURE));
+    }
+    let recorded = selenium_tests(&args, working_dir)?;
+    targets.extend(recorded.iter().map(|(path, _)| path.as_path()));
     files::refuse_existing(working_dir, targets)?;
 
     // One deadline for the whole `init`; its limit's name never shows, the visit words its own.
@@ -73,7 +79,7 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
         } else {
             config::parse(&config_path, "")?.probes
         };
-        let (imported, sources) = import(
+        let (imported, sources, resource) = import(
             &args,
             working_dir,
             probes.nagios_plugin_dir.to_string_lossy().into_owned(),
@@ -83,7 +89,7 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
             .iter()
             .flat_map(|check| user_references(&check.command))
             .collect();
-        if let (false, Some(resource)) = (references.is_empty(), &args.resource) {
+        if let (false, Some(resource)) = (references.is_empty(), &resource) {
             let resource = resource.display().to_string();
             if !write_config && probes.nagios_resource.is_none() {
                 report.push(format!(
@@ -94,19 +100,82 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
             }
             nagios_resource = Some(resource);
         }
-        let text = monitoring::render(&imported, &sources);
+        let rendered = monitoring::render(&imported, &sources);
+        // The counts are the written file's: a check render could not write is a left-out one.
         report.push(format!(
             "wrote {MONITORING_FEATURE}: {} check(s){}",
-            imported.checks.len(),
-            match imported.skipped.len() {
+            rendered.checks,
+            match rendered.left_out {
                 0 => String::new(),
                 left_out => format!(", {left_out} left out (listed at the end of the file, with the reason)"),
             }
         ));
         planned.push(Planned {
             path: MONITORING_FEATURE.into(),
+            text: rendered.text,
+        });
+    }
+    if !args.from_access_log.is_empty() {
+        let mut usage = access_log::Usage::default();
+        let mut sources = Vec::new();
+        for file in &args.from_access_log {
+            usage.read(&read_log(working_dir, file)?);
+            sources.push(file.display().to_string());
+        }
+        if usage.is_empty() {
+            return Err(Error::NothingImported {
+                sources: sources.join(", "),
+                listing: format!(
+                    "  no GET request of a person answered 2xx ({} line(s), {} not in the combined or common format)",
+                    usage.lines, usage.unparsable
+                ),
+            });
+        }
+        let (text, pages) = usage.render(&sources, args.top.into());
+        report.push(format!(
+            "wrote {USAGE_FEATURE}: {pages} page(s) from {} line(s); {} left out (static files, bots, other methods or statuses, tokens), {} could not be read as a log line",
+            usage.lines, usage.left_out, usage.unparsable
+        ));
+        planned.push(Planned {
+            path: USAGE_FEATURE.into(),
             text,
         });
+    }
+    if !recorded.is_empty() {
+        let mut roles: Vec<(String, String)> = Vec::new();
+        for (path, test) in &recorded {
+            report.push(format!(
+                "wrote {}{}",
+                path.display(),
+                match test.untranslated.len() {
+                    0 => String::new(),
+                    left => format!(", {left} command(s) left as comments, each with the reason"),
+                }
+            ));
+            for entry in &test.untranslated {
+                report.push(format!("  not translated: {entry}"));
+            }
+            for role in &test.roles {
+                if !roles.contains(role) {
+                    roles.push(role.clone());
+                }
+            }
+            planned.push(Planned {
+                path: path.clone(),
+                text: test.text.clone(),
+            });
+        }
+        // The password typed in the recording is never written: the role reads it when it runs.
+        for (role, username) in roles {
+            report.push(format!(
+                "the recordings log in as `{role}`: add to {FILE_NAME}
+[roles.{role}]
+username = {}
+password_env = \"{}_PASSWORD\"",
+                toml::Value::String(username),
+                role.to_ascii_uppercase().replace('-', "_")
+            ));
+        }
     }
     let visit = match &base_url {
         Some(url) => {
@@ -154,10 +223,38 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     Ok(exit::PASSED)
 }
 
-/// Reads every monitoring file given; the names they are known by in the feature come with it.
-fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Imported, Vec<String>), Error> {
+/// Reads every monitoring file given (a `nagios.cfg` with the object files and resource file it
+/// names); the names they are known by in the feature and the resource.cfg read come with it.
+fn import(
+    args: &InitArgs,
+    working_dir: &Path,
+    plugin_dir: String,
+) -> Result<(Imported, Vec<String>, Option<PathBuf>), Error> {
+    let mut imported = Imported::default();
+    let mut nagios_sources = Vec::new();
+    let mut resource = args.resource.clone();
+    // Each object file, and the `file:line` of the main configuration file naming it, if one
+    // does: then a file that cannot be read is left out, not the end of the import.
+    let mut object_files: Vec<(PathBuf, Option<String>)> = Vec::new();
+    for file in &args.from_nagios {
+        let name = file.display().to_string();
+        let text = read(working_dir, file)?;
+        if nagios_cfg::is_main_config(&text) {
+            let main = nagios_cfg::read(&working_dir.join(file), &name, &text);
+            imported.skipped.extend(main.unreadable);
+            resource = resource.or(main.resource_file);
+            object_files.extend(
+                main.object_files
+                    .into_iter()
+                    .map(|(path, origin)| (path, Some(origin))),
+            );
+        } else {
+            object_files.push((file.clone(), None));
+        }
+        nagios_sources.push(name);
+    }
     let mut users = UserMacros::new(plugin_dir);
-    if let Some(resource) = &args.resource {
+    if let Some(resource) = &resource {
         let text = read(working_dir, resource)?;
         users.read_resource(&text).map_err(|(line, message)| {
             syntax_error(
@@ -168,17 +265,29 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
             )
         })?;
     }
-    let mut imported = Imported::default();
     let mut sources = Vec::new();
     for file in &args.from_nrpe {
         let name = file.display().to_string();
         imported.extend(nrpe::import(&name, &read(working_dir, file)?, &users));
         sources.push(name);
     }
+    sources.extend(nagios_sources);
     let mut objects = Vec::new();
-    for file in &args.from_nagios {
+    for (file, named_at) in &object_files {
         let name = file.display().to_string();
-        let parsed = nagios::parse(&name, &read(working_dir, file)?).map_err(|(line, message)| {
+        let text = match (read(working_dir, file), named_at) {
+            (Ok(text), _) => text,
+            (Err(Error::Read { source, .. }), Some(origin)) => {
+                imported.skipped.push(Skipped {
+                    name,
+                    origin: origin.clone(),
+                    reason: format!("the file cannot be read ({source}): its objects are not imported"),
+                });
+                continue;
+            }
+            (Err(error), _) => return Err(error),
+        };
+        let parsed = nagios::parse(&name, &text).map_err(|(line, message)| {
             syntax_error(
                 file,
                 line,
@@ -187,7 +296,6 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
             )
         })?;
         objects.extend(parsed);
-        sources.push(name);
     }
     imported.extend(nagios::import(&objects, &users));
     imported.leave_out_written_credentials();
@@ -205,7 +313,37 @@ fn import(args: &InitArgs, working_dir: &Path, plugin_dir: String) -> Result<(Im
             },
         });
     }
-    Ok((imported, sources))
+    Ok((imported, sources, resource))
+}
+
+/// Each test of the Selenium IDE projects given, with the feature file it goes to (a test
+/// whose name another already took gets a number).
+fn selenium_tests(
+    args: &InitArgs,
+    working_dir: &Path,
+) -> Result<Vec<(PathBuf, selenium_ide::TranslatedTest)>, Error> {
+    let mut recorded: Vec<(PathBuf, selenium_ide::TranslatedTest)> = Vec::new();
+    for file in &args.from_selenium_ide {
+        let name = file.display().to_string();
+        let tests = selenium_ide::translate(&name, &read(working_dir, file)?).map_err(|message| {
+            syntax_error(
+                file,
+                1,
+                message,
+                "export the project from Selenium IDE with \"Save project\" (a `.side` file)",
+            )
+        })?;
+        for test in tests {
+            let mut path = PathBuf::from(&test.file_name);
+            let mut number = 1;
+            while recorded.iter().any(|(taken, _)| *taken == path) {
+                number += 1;
+                path = PathBuf::from(test.file_name.replace(".feature", &format!("-{number}.feature")));
+            }
+            recorded.push((path, test));
+        }
+    }
+    Ok(recorded)
 }
 
 /// `url` without its user name and password.
@@ -226,6 +364,18 @@ fn read(working_dir: &Path, file: &Path) -> Result<String, Error> {
             source,
         },
     )
+}
+
+/// An access log, plain or gzipped: a regular file of bounded size, as every imported file is.
+fn read_log(working_dir: &Path, file: &Path) -> Result<String, Error> {
+    const MAX_LOG_BYTES: u64 = 256 * 1024 * 1024;
+    let failed = |source| Error::Read {
+        path: file.to_path_buf(),
+        source,
+    };
+    let bytes =
+        shakedown_steps::read_input::read_bounded(&working_dir.join(file), MAX_LOG_BYTES).map_err(failed)?;
+    access_log::decompressed(&bytes, MAX_LOG_BYTES).map_err(failed)
 }
 
 fn syntax_error(file: &Path, line: usize, message: String, hint: &str) -> Error {

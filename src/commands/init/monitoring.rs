@@ -67,10 +67,18 @@ impl fmt::Display for Skipped {
     }
 }
 
+/// The feature file as written: its text, and how many checks it runs and lists as left out.
+pub struct Rendered {
+    pub text: String,
+    pub checks: usize,
+    pub left_out: usize,
+}
+
 /// The feature file, from what was imported out of `sources` (file names, for its description).
-pub fn render(imported: &Imported, sources: &[String]) -> String {
+pub fn render(imported: &Imported, sources: &[String]) -> Rendered {
     let mut skipped = imported.skipped.clone();
     let mut scenarios = String::new();
+    let mut checks = 0;
     for check in &imported.checks {
         let Some(command) = quoted(&check.command) else {
             skipped.push(Skipped {
@@ -87,6 +95,7 @@ pub fn render(imported: &Imported, sources: &[String]) -> String {
                 format!("\n  # {reference} is read from Nagios' resource.cfg (`probes.nagios_resource`) when the check runs")
             })
             .collect();
+        checks += 1;
         scenarios.push_str(&format!(
             "\n  # from {}{references}\n  Scenario: {}\n    Then {}\n",
             check.origin,
@@ -116,7 +125,11 @@ pub fn render(imported: &Imported, sources: &[String]) -> String {
             text.push_str(&format!("  #   {entry}\n"));
         }
     }
-    text
+    Rendered {
+        text,
+        checks,
+        left_out: skipped.len(),
+    }
 }
 
 /// The short options of Monitoring Plugins whose value is a credential, by plugin

@@ -122,7 +122,12 @@ fn property(object: &mut Object, line: &str) {
         return;
     }
     let (key, value) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-    object.properties.insert(key.to_owned(), value.trim().to_owned());
+    // Nagios reads a custom variable's name (`_PORT`) in any case, as upper case.
+    let key = match key.starts_with('_') {
+        true => key.to_ascii_uppercase(),
+        false => key.to_owned(),
+    };
+    object.properties.insert(key, value.trim().to_owned());
 }
 
 /// The objects of every file given, read together: a service in one file may use a command or
@@ -284,14 +289,12 @@ fn service_checks(
         };
         let arguments: Vec<Result<String, String>> =
             parts.iter().map(|argument| expand(argument, value_of)).collect();
+        // An argument `check_command` does not give is empty, as Nagios runs it.
         let filled = expand(line, |macro_name| match numbered(macro_name, "ARG") {
-            Some(number) => arguments.get(number - 1).cloned().unwrap_or_else(|| {
-                Err(format!(
-                    "`${macro_name}$` has no value: the service's `check_command {}` gives {} argument(s)",
-                    name.trim(),
-                    arguments.len()
-                ))
-            }),
+            Some(number) => arguments
+                .get(number - 1)
+                .cloned()
+                .unwrap_or_else(|| Ok(String::new())),
             None => value_of(macro_name),
         })?;
         match checks.iter_mut().find(|(command, _)| *command == filled) {
@@ -344,10 +347,44 @@ fn host_or_service_macro(
             // Nagios itself takes the host's name where its address or alias is not given.
             Ok(objects.property(defined, key).unwrap_or(host).to_owned())
         }
+        custom if custom.starts_with("_HOST") => {
+            let host = host.ok_or_else(needs_host)?;
+            let defined = objects.named("host", "host_name", host).ok_or_else(|| {
+                format!(
+                    "`${macro_name}$` needs host `{host}`, which no `define host` of the files given defines"
+                )
+            })?;
+            custom_variable(objects, defined, macro_name, "_HOST", &format!("host `{host}`"))
+        }
+        custom if custom.starts_with("_SERVICE") => custom_variable(
+            objects,
+            service,
+            macro_name,
+            "_SERVICE",
+            &format!("service `{description}`"),
+        ),
         other => Err(format!(
             "`${other}$` is only known to Nagios while it runs the check"
         )),
     }
+}
+
+/// A custom variable macro (`$_HOSTPORT$` is the host's `_PORT`), from the object or its
+/// templates.
+fn custom_variable(
+    objects: &Objects<'_>,
+    object: &Object,
+    macro_name: &str,
+    prefix: &str,
+    whose: &str,
+) -> Result<String, String> {
+    let variable = format!("_{}", macro_name.trim_start_matches(prefix).to_ascii_uppercase());
+    objects
+        .property(object, &variable)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            format!("`${macro_name}$` has no value: {whose} and its templates define no `{variable}`")
+        })
 }
 
 #[cfg(test)]
@@ -471,6 +508,30 @@ define service {
     service_description  Mail queue
     check_command        check_mailq!10
 }
+define command {
+    command_name    check_app
+    command_line    $USER1$/check_tcp -H $HOSTADDRESS$ -p $_HOSTPORT$ -e $_SERVICEEXPECT$
+}
+define host {
+    name            app-server
+    register        0
+    _port           8080
+}
+define host {
+    use             app-server
+    host_name       app1
+}
+define service {
+    host_name            app1
+    service_description  App
+    check_command        check_app
+    _Expect              ready
+}
+define service {
+    host_name            web2
+    service_description  App on a plain host
+    check_command        check_app
+}
 ";
 
     #[test]
@@ -482,24 +543,27 @@ define service {
             .iter()
             .map(|check| format!("{} ({}): {}", check.title, check.origin, check.command))
             .collect();
+        let skipped: Vec<String> = imported.skipped.iter().map(ToString::to_string).collect();
         assert_eq!(
             checks,
             [
                 "HTTP on web1 (objects.cfg:30): /usr/lib/nagios/plugins/check_tcp -H 10.0.0.5 -p 80",
                 "HTTP on web2 (objects.cfg:30): /usr/lib/nagios/plugins/check_tcp -H web2 -p 80",
                 "Root partition on web1, web2 (objects.cfg:37): /usr/lib/nagios/plugins/check_disk -w 20% -c 10% -p /",
-            ]
+                "Root partition, no mount point on web1 (objects.cfg:43): /usr/lib/nagios/plugins/check_disk -w 20% -c 10% -p ",
+                "App on app1 (objects.cfg:81): /usr/lib/nagios/plugins/check_tcp -H app1 -p 8080 -e ready",
+            ],
+            "left out: {skipped:#?}"
         );
-        let skipped: Vec<String> = imported.skipped.iter().map(ToString::to_string).collect();
         assert_eq!(
             skipped,
             [
                 "restart-httpd (objects.cfg:30): the event handler of `HTTP` acts on a change of state and checks nothing",
-                "Root partition, no mount point (objects.cfg:43): `$ARG3$` has no value: the service's `check_command check_local_disk` gives 2 argument(s)",
                 "PostgreSQL (objects.cfg:48): `$HOSTADDRESS$` needs the service's host, and it names hosts only through `hostgroup_name databases`, which is not followed",
                 "Redis (objects.cfg:53): `$HOSTADDRESS$` needs host `db9`, which no `define host` of the files given defines",
                 "Load (objects.cfg:58): `$USER2$` is defined in Nagios' resource.cfg: pass that file with `--resource`",
                 "Mail queue (objects.cfg:63): its `check_command` names `check_mailq`, which no `define command` of the files given defines",
+                "App on a plain host (objects.cfg:87): `$_HOSTPORT$` has no value: host `web2` and its templates define no `_PORT`",
             ]
         );
     }

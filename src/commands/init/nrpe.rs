@@ -5,8 +5,16 @@
 use super::macros::{UserMacros, expand, numbered};
 use super::monitoring::{Check, Imported, Skipped};
 
-/// The checks of one NRPE file; `file` names it in titles' origins.
+/// The checks of one NRPE file; `file` names it in titles' origins. NRPE runs every command
+/// after the file's `command_prefix` (e.g. `/usr/bin/sudo -n`), wherever that line stands, and
+/// so does the feature.
 pub fn import(file: &str, text: &str, users: &UserMacros) -> Imported {
+    let prefix = text
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("command_prefix="))
+        .map(str::trim)
+        .next_back()
+        .filter(|prefix| !prefix.is_empty());
     let mut imported = Imported::default();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -56,7 +64,10 @@ pub fn import(file: &str, text: &str, users: &UserMacros) -> Imported {
             Ok(command) => imported.checks.push(Check {
                 title: name.trim().to_owned(),
                 origin,
-                command,
+                command: match prefix {
+                    Some(prefix) => format!("{prefix} {command}"),
+                    None => command,
+                },
             }),
             Err(reason) => imported.skipped.push(Skipped {
                 name: name.trim().to_owned(),
@@ -100,6 +111,15 @@ include_dir=/etc/nagios/nrpe.d/
             ]
         );
         let skipped: Vec<String> = imported.skipped.iter().map(ToString::to_string).collect();
+        let prefixed = import(
+            "nrpe.cfg",
+            &format!("{text}command_prefix=/usr/bin/sudo -n\n"),
+            &UserMacros::new("/plugins".into()),
+        );
+        assert_eq!(
+            prefixed.checks[0].command,
+            "/usr/bin/sudo -n /usr/lib/nagios/plugins/check_users -w 5 -c 10"
+        );
         assert_eq!(
             skipped,
             [

@@ -308,7 +308,7 @@ Feature: The site answers a visitor
         };
         let features = [
             render(&visit, "http://site.test/"),
-            super::super::monitoring::render(&imported, &["nrpe.cfg".to_owned()]),
+            super::super::monitoring::render(&imported, &["nrpe.cfg".to_owned()]).text,
         ];
         let collection = shakedown_steps::catalogue::collection();
         let lines: Vec<String> = features.iter().flat_map(|feature| step_lines(feature)).collect();

@@ -1,0 +1,176 @@
+//! `init --from-access-log`: the log a real nginx writes (started here on a loopback port, with
+//! its own configuration and prefix) and its gzipped rotation become `features/usage.feature`,
+//! the most requested pages with identifiers generalised, static files, bots, tokens and other
+//! methods left out, pages behind a login listed, unreadable lines counted; and the feature
+//! passes against the server and fails once it is gone.
+
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::Project;
+use shakedown_testkit::sshd::free_port;
+
+const NGINX: &str = "/usr/sbin/nginx";
+
+/// nginx in the foreground, one process; stopped when dropped, a failed assertion included.
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// nginx logging in the combined format to `folder/access.log`.
+fn nginx(folder: &Path, port: u16) -> Nginx {
+    assert!(
+        Path::new(NGINX).exists(),
+        "`{NGINX}` is missing: install Debian's `nginx` (ci/test does)"
+    );
+    let config = folder.join("nginx.conf");
+    std::fs::write(
+        &config,
+        format!(
+            r#"daemon off;
+master_process off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{}}
+http {{
+    access_log {dir}/access.log combined;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    default_type text/html;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ return 200 "<html><body><p>A page of the application</p></body></html>"; }}
+        location /private/ {{ return 401; }}
+        location /missing/ {{ return 404; }}
+    }}
+}}
+"#,
+            dir = folder.display()
+        ),
+    )
+    .expect("nginx config");
+    let child = Command::new(NGINX)
+        .arg("-c")
+        .arg(&config)
+        .arg("-p")
+        .arg(folder)
+        .arg("-e")
+        .arg(folder.join("error.log"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx starts");
+    let server = Nginx(child);
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "nginx did not listen"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    server
+}
+
+/// One request as a browser (or a bot) would send it.
+fn request(port: u16, method: &str, target: &str, agent: &str) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {agent}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+}
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+#[test]
+fn the_pages_clients_ask_for_in_a_real_nginx_log_and_its_rotation_become_an_outline_that_runs() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let server = nginx(folder.path(), port);
+    for target in [
+        "/invoices/1742",
+        "/invoices/1742",
+        "/invoices/981",
+        "/",
+        "/reports/?type=monthly&utm_source=mail",
+    ] {
+        request(port, "GET", target, BROWSER);
+    }
+    drop(server);
+    let rotated = Command::new("gzip")
+        .arg(folder.path().join("access.log"))
+        .status()
+        .expect("gzip runs");
+    assert!(rotated.success());
+    let server = nginx(folder.path(), port);
+    for (method, target, agent) in [
+        ("GET", "/invoices/1742", BROWSER),
+        ("GET", "/reports/?type=monthly", BROWSER),
+        ("GET", "/static/app.css", BROWSER),
+        ("GET", "/?sid=9f86d081884c7d659a2feaa0c55ad015", BROWSER),
+        (
+            "GET",
+            "/prices/",
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        ),
+        ("POST", "/invoices/", BROWSER),
+        ("GET", "/missing/", BROWSER),
+        ("GET", "/private/export", BROWSER),
+    ] {
+        request(port, method, target, agent);
+    }
+    let mut log = std::fs::OpenOptions::new()
+        .append(true)
+        .open(folder.path().join("access.log"))
+        .expect("the log");
+    writeln!(log, "not a line of an access log").expect("append");
+    let project = Project::new(&format!("http://127.0.0.1:{port}/"), "");
+    let outcome = project
+        .shakedown()
+        .args([
+            std::ffi::OsStr::new("init"),
+            std::ffi::OsStr::new("--from-access-log"),
+            folder.path().join("access.log.gz").as_os_str(),
+            folder.path().join("access.log").as_os_str(),
+        ])
+        .run();
+    outcome
+        .expect_code(0)
+        .expect_stdout("wrote features/usage.feature: 3 page(s) from 14 line(s); 5 left out (static files, bots, other methods or statuses, tokens), 1 could not be read as a log line");
+    let feature =
+        std::fs::read_to_string(project.path().join("features/usage.feature")).expect("the feature");
+    assert!(
+        feature.contains(
+            "    Examples:\n      | path                   | requests |\n      | /invoices/1742         | 4        |\n      | /reports/?type=monthly | 2        |\n      | /                      | 1        |\n"
+        ),
+        "{feature}"
+    );
+    assert!(feature.contains("  #   /private/export\n"), "{feature}");
+    for left_out in ["app.css", "sid=", "/prices/", "/missing/", "utm_source"] {
+        assert!(!feature.contains(left_out), "{left_out} in:\n{feature}");
+    }
+    project.shakedown().args(["check"]).run().expect_code(0);
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("3 passed, 0 failed");
+    drop(server);
+    project.shakedown().args(["run"]).run().expect_code(1);
+}
