@@ -127,6 +127,30 @@ pub struct RunArgs {
     /// Run on this host of the environment only (repeatable); default: every host.
     #[arg(long = "host", value_name = "NAME")]
     pub hosts: Vec<String>,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+/// The values of the features' `${NAME}` given on the command line, for `run` and `check`.
+#[derive(Debug, Default, Args)]
+pub struct VariableArgs {
+    /// Give the features' `${NAME}` this value (repeatable), over `SHAKEDOWN_VAR_NAME` and the
+    /// environment's `vars` in shakedown.toml, e.g. `--var release=$CI_COMMIT_SHA`.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_variable)]
+    pub vars: Vec<(String, String)>,
+}
+
+/// `release=2026.12.1` as a name and its value; the value may hold `=` itself.
+fn parse_variable(written: &str) -> Result<(String, String), String> {
+    let (name, value) = written
+        .split_once('=')
+        .ok_or_else(|| format!("`{written}` gives no value: write `NAME=VALUE`, e.g. `release=2026.12.1`"))?;
+    if !crate::config::is_variable_name(name) {
+        return Err(format!(
+            "`{name}` cannot be a variable's name: it starts with a letter or `_` and holds only letters, digits and `_`"
+        ));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// The reports a run writes and how the terminal reads: the same for `run` and `baseline
@@ -161,6 +185,8 @@ pub enum OutputFormat {
 pub struct CheckArgs {
     #[command(flatten)]
     pub selection: Selection,
+    #[command(flatten)]
+    pub variables: VariableArgs,
 }
 
 #[derive(Debug, Args)]

@@ -28,4 +28,5 @@ mod secrets;
 mod signals;
 mod sso;
 mod support;
+mod variables;
 mod wsgi;
