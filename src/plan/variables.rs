@@ -1,8 +1,9 @@
 //! `${NAME}` in the features: replaced once, on the parsed features after outlines are
 //! expanded, so every phrase, every report and `check` read the same text. Values come from
 //! `--var NAME=VALUE`, over `SHAKEDOWN_VAR_NAME`, over the environment's `vars` in
-//! shakedown.toml. `$${` is a literal `${`. A name nobody gave a value is found before anything
-//! is touched, at its file and line.
+//! shakedown.toml. `$${` is a literal `${`; a `${` that no name and `}` follow (shell text such
+//! as `${X##* }`) stays as written. A name nobody gave a value is found before anything is
+//! touched, at its file and line.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -101,7 +102,7 @@ impl Variables {
     }
 
     /// Replaces every `${NAME}` in the suite's step lines, table cells and doc strings; a name
-    /// without a value, or a `${` that names nothing, is a finding at its step's line.
+    /// without a value is a finding at its step's line.
     pub fn substitute(&self, suite: &mut Suite) -> Vec<Finding> {
         let mut findings = Vec::new();
         for feature in &mut suite.features {
@@ -173,12 +174,12 @@ impl Variables {
                 rest = &after[1..];
                 continue;
             };
+            // Shell text in a command (`${HOME:-/root}`, `${X##* }`) names no variable: kept.
             let Some((name, closed)) = opened.split_once('}').filter(|(name, _)| is_variable_name(name))
             else {
-                return Err(
-                    "`${` starts a variable, but no name and `}` follow it; a literal `${` is written `$${`"
-                        .into(),
-                );
+                expanded.push_str("${");
+                rest = opened;
+                continue;
             };
             match self.values.get(name) {
                 Some(Value { text: Some(value) }) => expanded.push_str(value),
@@ -254,11 +255,14 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_or_unnamed_variable_is_refused_with_a_suggestion() {
+    fn an_unknown_variable_is_refused_with_a_suggestion_and_shell_text_is_kept() {
         let known = variables(&[("release", Some("1"))]);
         let unknown = known.expand("${relase}").expect_err("unknown");
         assert!(unknown.contains("did you mean `${release}`"), "{unknown}");
-        assert!(known.expand("${").is_err());
-        assert!(known.expand("${not a name}").is_err());
+        assert_eq!(known.expand("${").as_deref(), Ok("${"));
+        assert_eq!(
+            known.expand("${X##* } ${HOME:-/}").as_deref(),
+            Ok("${X##* } ${HOME:-/}")
+        );
     }
 }

@@ -29,4 +29,5 @@ mod signals;
 mod sso;
 mod support;
 mod variables;
+mod waiting;
 mod wsgi;
