@@ -154,6 +154,30 @@ pub struct RunArgs {
     /// link's own, not its target's). Without it, `[deploy] marker` is read on each host.
     #[arg(long, value_name = "TIME|@FILE", value_parser = shakedown_steps::deployed_at)]
     pub deployed_at: Option<std::time::SystemTime>,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+/// The values of the features' `${NAME}` given on the command line, for `run` and `check`.
+#[derive(Debug, Default, Args)]
+pub struct VariableArgs {
+    /// Give the features' `${NAME}` this value (repeatable), over `SHAKEDOWN_VAR_NAME` and the
+    /// environment's `vars` in shakedown.toml, e.g. `--var release=$CI_COMMIT_SHA`.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_variable)]
+    pub vars: Vec<(String, String)>,
+}
+
+/// `release=2026.12.1` as a name and its value; the value may hold `=` itself.
+fn parse_variable(written: &str) -> Result<(String, String), String> {
+    let (name, value) = written
+        .split_once('=')
+        .ok_or_else(|| format!("`{written}` gives no value: write `NAME=VALUE`, e.g. `release=2026.12.1`"))?;
+    if !crate::config::is_variable_name(name) {
+        return Err(format!(
+            "`{name}` cannot be a variable's name: it starts with a letter or `_` and holds only letters, digits and `_`"
+        ));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 /// The reports a run writes and how the terminal reads: the same for `run` and `baseline
@@ -192,6 +216,8 @@ pub struct CheckArgs {
     /// pipeline's check refuses a malformed time or a missing file (exit 2) before the run.
     #[arg(long, value_name = "TIME|@FILE", value_parser = shakedown_steps::deployed_at)]
     pub deployed_at: Option<std::time::SystemTime>,
+    #[command(flatten)]
+    pub variables: VariableArgs,
 }
 
 #[derive(Debug, Args)]

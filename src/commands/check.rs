@@ -6,13 +6,14 @@ use crate::cli::CheckArgs;
 use crate::config;
 use crate::error::{Error, exit};
 use crate::output::say;
-use crate::plan::{self, Checked};
+use crate::plan::{self, Checked, Variables};
 
 /// Checks what a run would check before it starts, touching no server: a clean check means the
 /// run starts (given an environment to run against).
 pub fn check(args: &CheckArgs, working_dir: &Path) -> Result<i32, Error> {
     let config = config::optional(args.selection.config.as_deref(), working_dir)?;
-    let Checked { findings, .. } = Checked::load(&args.selection, config.as_ref(), working_dir)?;
+    let variables = Variables::for_check(&args.variables.vars, config.as_ref());
+    let Checked { findings, .. } = Checked::load(&args.selection, config.as_ref(), working_dir, &variables)?;
     findings.refuse_invalid()?;
     if config.is_none() {
         say!("shakedown: no `shakedown.toml` found, so the roles the steps name were not checked");

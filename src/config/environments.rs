@@ -13,6 +13,7 @@ use super::inventory;
 use super::methods::{WrittenCertificate, client_certificate};
 use super::source::Source;
 use super::values::parse_base_url;
+use super::vars::VariableSource;
 use crate::error::Error;
 
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub struct Environment {
     pub hosts: BTreeMap<String, HostConfig>,
     /// The TLS client certificate every request presents, unless a role has its own.
     pub client_certificate: Option<ClientCertificate>,
+    /// `vars`: the values features use as `${NAME}` on this environment.
+    pub vars: BTreeMap<String, VariableSource>,
 }
 
 #[derive(Deserialize)]
@@ -35,6 +38,8 @@ pub(super) struct RawEnvironment {
     tls_client_cert: Option<Spanned<String>>,
     tls_client_key: Option<Spanned<String>>,
     tls_client_key_password_env: Option<Spanned<String>>,
+    #[serde(default)]
+    vars: BTreeMap<String, Spanned<toml::Value>>,
 }
 
 impl RawEnvironment {
@@ -74,6 +79,7 @@ impl RawEnvironment {
             read_only: self.read_only,
             hosts,
             client_certificate,
+            vars: super::vars::resolve(self.vars, &format!("environments.{name}.vars"), source)?,
         })
     }
 }

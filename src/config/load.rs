@@ -82,6 +82,8 @@ pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
         [] => fields_of::<RawConfig>(),
         ["environments", _] => fields_of::<RawEnvironment>(),
         ["environments", _, "hosts", _] => fields_of::<RawHost>(),
+        // Any name is a variable; `secret` holds the secret ones.
+        ["environments", _, "vars"] => &["secret"],
         ["ssh"] => fields_of::<RawSsh>(),
         ["limits"] => fields_of::<RawLimits>(),
         ["login"] => fields_of::<RawLogin>(),

@@ -21,6 +21,7 @@ mod roles;
 mod secrets;
 mod source;
 mod values;
+mod vars;
 
 pub use audit::audit_log_path;
 pub use environments::Environment;
@@ -29,6 +30,7 @@ pub use load::{Config, FILE_NAME, load, locate, optional, parse};
 pub use secrets::register_secrets;
 pub use source::DEFAULTS;
 pub use values::{parse_base_url, parse_duration};
+pub use vars::{VariableSource, is_variable_name};
 
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,7 @@ mod feature_lines;
 mod fleet;
 mod provenance;
 pub mod suite;
+mod variables;
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ pub use provenance::{CI_PEOPLE, Provenance};
 use shakedown_steps::suggest::suggest;
 pub use suite::ScenarioId;
 use suite::Suite;
+pub use variables::Variables;
 
 /// A run that is ready to go: the selected scenarios, how many run at once, the reports, and
 /// everything the steps need to know (environment, limits, roles, rules, browser).
@@ -95,6 +97,8 @@ pub struct Overrides {
     pub generated: Option<Suite>,
     /// `--deployed-at`: when the deployment started, over `[deploy] marker`.
     pub deployed_at: Option<std::time::SystemTime>,
+    /// `--var NAME=VALUE`, in the order given.
+    pub variables: Vec<(String, String)>,
 }
 
 impl RunPlan {
@@ -114,6 +118,7 @@ impl RunPlan {
             timeout: _,
             list: _,
             deployed_at,
+            variables,
         } = args;
         let overrides = Overrides {
             environment: env,
@@ -129,6 +134,7 @@ impl RunPlan {
             partition,
             deployed_at,
             generated: None,
+            variables: variables.vars,
         };
         Self::new(&selection, overrides, working_dir).await
     }
@@ -171,9 +177,13 @@ impl RunPlan {
                 check_report_path(report, wanted)?;
             }
         }
+        let step_timeout = overrides.step_timeout.unwrap_or(config.limits.step_timeout);
         let Checked { mut suite, findings } = match overrides.generated {
             Some(suite) => Checked::of(suite, Some(&config)),
-            None => Checked::load(selection, Some(&config), working_dir)?,
+            None => {
+                let variables = Variables::for_run(&overrides.variables, settings, step_timeout).await?;
+                Checked::load(selection, Some(&config), working_dir, &variables)?
+            }
         };
         findings.refuse_run()?;
         if let Some(partition) = overrides.partition {
@@ -198,7 +208,6 @@ impl RunPlan {
                 targets.push((what, report.clone()));
             }
         }
-        let step_timeout = overrides.step_timeout.unwrap_or(config.limits.step_timeout);
         shakedown_steps::redact::register_url(&base_url);
         config::register_secrets(&config.secrets, step_timeout).await?;
         let artifacts = match &overrides.junit {
@@ -264,10 +273,18 @@ pub struct Checked {
 impl Checked {
     /// `config` is `None` only for `check` in a folder with no `shakedown.toml`: then the
     /// features alone are checked.
-    pub fn load(selection: &Selection, config: Option<&Config>, working_dir: &Path) -> Result<Self, Error> {
+    pub fn load(
+        selection: &Selection,
+        config: Option<&Config>,
+        working_dir: &Path,
+        variables: &Variables,
+    ) -> Result<Self, Error> {
         let tags = selection.tags.as_deref().map(suite::parse_tags).transpose()?;
-        let suite = suite::load(&feature_paths(selection, config, working_dir), tags.as_ref())?;
-        Ok(Self::of(suite, config))
+        let mut suite = suite::load(&feature_paths(selection, config, working_dir), tags.as_ref())?;
+        let unknown = variables.substitute(&mut suite);
+        let mut checked = Self::of(suite, config);
+        checked.findings.invalid.extend(unknown);
+        Ok(checked)
     }
 
     /// A suite already in hand, matched against the step library and the configuration.

@@ -27,6 +27,9 @@ pub struct Documented {
     pub runs_on_host: bool,
     /// Whether the phrase's first argument is the response status the scenario expects.
     pub checks_status: bool,
+    /// Whether the phrase is a check (it says what *should* be), which may wait: `within N
+    /// seconds …`.
+    pub may_wait: bool,
     /// Reads the phrase's arguments (as its regex captured them) into their kinds, as the step
     /// does when it runs.
     pub read_arguments: fn(&[&str]) -> Result<(), StepFailure>,
@@ -48,6 +51,10 @@ pub fn role_phrases() -> impl Iterator<Item = &'static str> {
 /// -1, a JSONPath that does not parse), read as the step would read them when it runs; `None`
 /// when they can, or when no phrase matches the line.
 pub fn argument_problem(step_text: &str) -> Option<StepFailure> {
+    if let Err(failure) = crate::waiting::wait_of(step_text) {
+        return Some(failure);
+    }
+    let step_text = crate::waiting::without_wait(step_text);
     static PHRASES: LazyLock<Vec<(Regex, &'static Documented)>> = LazyLock::new(|| {
         inventory::iter::<Documented>
             .into_iter()
@@ -107,6 +114,13 @@ when it and the library disagree.
 
 Paths like \"/reports/\" are relative to the selected environment's base URL; a full URL is used as
 it is. Roles (\"clerk\", \"admin\") are names from the configuration, never credentials.
+
+`${NAME}` in a quoted argument, a table cell or a doc string is the value of the run's variable
+`NAME` (`--var NAME=VALUE`, `SHAKEDOWN_VAR_NAME`, or the environment's `vars`); `$${` is a
+literal `${`. Every check (a phrase that says what *should* be) may start with `within N
+seconds`: it runs again, after the scenario's last GET or HEAD request is sent again, until it
+passes or N seconds (at most the scenario's limit) are up, e.g. `Then within 120 seconds the
+response JSON at \"$.version\" should be \"${release}\"`.
 ";
 
 /// Every step `#[phrase]` registered, its regex compiled on first use and only once: compiling
@@ -125,17 +139,29 @@ static REGISTERED: LazyLock<Vec<(Location, Regex, cucumber::Step<ShakedownWorld>
 const KEYWORDS: [&str; 3] = ["Given", "When", "Then"];
 
 /// The step library as cucumber looks it up: every phrase under every keyword, the three sharing
-/// one compiled regex. Built once: `check` and the run both look steps up.
+/// one compiled regex, and every check also with `within N seconds` before it. Built once:
+/// `check` and the run both look steps up.
 pub fn collection() -> Collection<ShakedownWorld> {
     static COLLECTION: LazyLock<Collection<ShakedownWorld>> = LazyLock::new(|| {
-        REGISTERED
+        let checks: Vec<&Regex> = inventory::iter::<Documented>
+            .into_iter()
+            .filter(|documented| documented.may_wait)
+            .filter_map(|documented| patterns().find(|regex| regex.is_match(documented.example)))
+            .collect();
+        let waiting: Vec<_> = REGISTERED
             .iter()
-            .fold(Collection::new(), |collection, (location, regex, step)| {
+            .filter(|(_, regex, _)| checks.iter().any(|check| check.as_str() == regex.as_str()))
+            .map(|(location, regex, step)| (*location, crate::waiting::waiting_regex(regex), *step))
+            .collect();
+        REGISTERED.iter().cloned().chain(waiting).fold(
+            Collection::new(),
+            |collection, (location, regex, step)| {
                 collection
-                    .given(Some(*location), regex.clone(), *step)
-                    .when(Some(*location), regex.clone(), *step)
-                    .then(Some(*location), regex.clone(), *step)
-            })
+                    .given(Some(location), regex.clone(), step)
+                    .when(Some(location), regex.clone(), step)
+                    .then(Some(location), regex, step)
+            },
+        )
     });
     COLLECTION.clone()
 }
@@ -194,6 +220,7 @@ impl HostSteps {
 
     /// Whether a step line looks at a server rather than at the site.
     pub fn runs_on_host(&self, step_text: &str) -> bool {
+        let step_text = crate::waiting::without_wait(step_text);
         self.patterns.iter().any(|regex| regex.is_match(step_text))
     }
 }
@@ -207,7 +234,7 @@ impl Default for HostSteps {
 /// The status a step line names, as written, when its phrase declares `checks_status`: the text
 /// after the phrase's words before its first parameter (`200`, or an outline's `<status>`).
 pub(crate) fn checked_status(step_text: &str) -> Option<&str> {
-    let text = step_text.trim();
+    let text = crate::waiting::without_wait(step_text).trim();
     inventory::iter::<Documented>
         .into_iter()
         .filter(|documented| documented.checks_status)

@@ -22,6 +22,7 @@ mod site;
 pub mod suggest;
 mod text;
 mod tls;
+pub mod waiting;
 mod world;
 pub mod written;
 mod wsgi;

@@ -92,6 +92,11 @@ impl ShakedownWorld {
         Deadline::for_step(self.started, limits.step_timeout, limits.scenario_timeout)
     }
 
+    /// The end of the scenario, which a check that waits never outlasts.
+    pub(crate) fn scenario_deadline(&self) -> Deadline {
+        Deadline::for_scenario(self.started, self.run.limits.scenario_timeout)
+    }
+
     pub(crate) fn site(&self) -> &Site {
         &self.site
     }

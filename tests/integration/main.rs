@@ -36,4 +36,6 @@ mod signals;
 mod sso;
 mod support;
 mod time_limit;
+mod variables;
+mod waiting;
 mod wsgi;

@@ -11,6 +11,10 @@
 //! argument is the response status a scenario expects) and `text = NAME` (a `pub const NAME`
 //! holding the phrase, for code that writes or reads step lines). Its domain, which groups it in
 //! the catalogue, is the `PHRASE_DOMAIN` constant of the file it is written in.
+//!
+//! A phrase that says what *should* be is a check, and any check may wait: written as
+//! `within N seconds …`, it runs again (see `waiting`) until it passes or the time is up. The
+//! word is the declaration, so no check can be left out.
 
 use proc_macro::TokenStream;
 use quote::{format_ident, quote};
@@ -100,6 +104,7 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
     // is read into.
     let mut phrase_arguments = Vec::new();
     let mut outer_signature = function.sig.clone();
+    let may_wait = arguments.expression.value().contains(" should ");
     for (index, input) in outer_signature.inputs.iter_mut().enumerate() {
         let FnArg::Typed(typed) = input else {
             return Err(syn::Error::new_spanned(input, "a step takes no `self`"));
@@ -118,14 +123,17 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
             *typed.ty = syn::parse_quote!(::std::string::String);
         }
     }
-    let readings = phrase_arguments.iter().map(|(name, kind)| {
-        quote! {
-            let #name = match <#kind as crate::argument::PhraseArgument>::read(&#name) {
-                ::std::result::Result::Ok(value) => value,
-                ::std::result::Result::Err(failure) => failure.raise(),
-            };
-        }
-    });
+    let readings = phrase_arguments
+        .iter()
+        .map(|(name, kind)| {
+            quote! {
+                let #name = match <#kind as crate::argument::PhraseArgument>::read(&#name) {
+                    ::std::result::Result::Ok(value) => value,
+                    ::std::result::Result::Err(failure) => failure.raise(),
+                };
+            }
+        })
+        .collect::<Vec<_>>();
     let arguments_parameter = match phrase_arguments.is_empty() {
         true => quote! { _ },
         false => quote! { arguments },
@@ -149,6 +157,10 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
         }
     });
     let name = &function.sig.ident;
+    let world = argument_names
+        .first()
+        .cloned()
+        .ok_or_else(|| syn::Error::new_spanned(&function.sig, "a step's first argument is the World"))?;
     let implementation = format_ident!("{}_implementation", name);
     let read_arguments = format_ident!("{}_read_arguments", name);
     outer_signature.output = syn::ReturnType::Default;
@@ -159,13 +171,52 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
     let awaiting = function.sig.asyncness.map(|_| quote! { .await });
     let call = quote! { #implementation(#(#argument_names),*) #awaiting };
     // A step that cannot fail (it only changes who the scenario is) returns nothing.
-    let outcome = match &function.sig.output {
-        syn::ReturnType::Default => quote! { #call; },
-        syn::ReturnType::Type(..) => quote! {
-            if let ::std::result::Result::Err(failure) = #call {
+    let result = match &function.sig.output {
+        syn::ReturnType::Default => quote! { { #call; crate::failure::StepResult::Ok(()) } },
+        syn::ReturnType::Type(..) => quote! { #call },
+    };
+    let body = match may_wait {
+        false => quote! {
+            #(#readings)*
+            if let ::std::result::Result::Err(failure) = #result {
                 failure.raise()
             }
         },
+        true => {
+            // cucumber hands the step line to an argument named `step`; the check reads its wait
+            // there, whether the phrase itself takes the line or not.
+            if !argument_names.iter().any(|argument| argument == "step") {
+                outer_signature
+                    .inputs
+                    .push(syn::parse_quote!(step: &::cucumber::gherkin::Step));
+            }
+            outer_signature.asyncness = Some(syn::parse_quote!(async));
+            quote! {
+                let mut waiting = match crate::waiting::wait_of(&step.value) {
+                    ::std::result::Result::Ok(asked) => {
+                        asked.map(|asked| crate::waiting::Waiting::start(#world, asked))
+                    }
+                    ::std::result::Result::Err(failure) => failure.raise(),
+                };
+                loop {
+                    let outcome: crate::failure::StepResult = {
+                        #(#readings)*
+                        #result
+                    };
+                    let outcome = match waiting.as_mut() {
+                        ::std::option::Option::None => outcome,
+                        ::std::option::Option::Some(waiting) => match waiting.after(#world, outcome).await {
+                            ::std::option::Option::Some(outcome) => outcome,
+                            ::std::option::Option::None => continue,
+                        },
+                    };
+                    if let ::std::result::Result::Err(failure) = outcome {
+                        failure.raise()
+                    }
+                    break;
+                }
+            }
+        }
     };
     let attributes = &function.attrs;
     let visibility = &function.vis;
@@ -176,8 +227,7 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
         #[::cucumber::given(expr = #expression)]
         #visibility #outer_signature {
             #inner
-            #(#readings)*
-            #outcome
+            #body
         }
 
         /// Reads the phrase's arguments as the step would, for `check`.
@@ -194,6 +244,7 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
                 names_role: #names_role,
                 runs_on_host: #runs_on_host,
                 checks_status: #checks_status,
+                may_wait: #may_wait,
                 read_arguments: #read_arguments,
                 domain: PHRASE_DOMAIN,
             }

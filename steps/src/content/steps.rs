@@ -126,7 +126,7 @@ async fn current_page(world: &mut ShakedownWorld) -> Result<PageContents, StepFa
             source: "the browser's current page".to_owned(),
         });
     }
-    let exchange = world.http.last.as_ref().ok_or_else(|| {
+    let exchange = world.http.answer().ok_or_else(|| {
         StepFailure::new("there is no page to check: nothing has been requested or visited in this scenario")
             .with(
                 "hint",

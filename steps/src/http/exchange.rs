@@ -3,6 +3,7 @@
 //! the final answer and how long it all took.
 
 use std::error::Error as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -28,9 +29,23 @@ pub(crate) struct HttpState {
     pub visitor: Visitor,
     pub last: Option<Exchange>,
     pub expected_statuses: Vec<u16>,
+    /// Whether a check read `last` since the scenario's waiting last asked: a check that waits
+    /// for a new answer needs its request sent again, one that reads the server itself not.
+    consulted: AtomicBool,
 }
 
 impl HttpState {
+    /// The last answer, for a check of it.
+    pub fn answer(&self) -> Option<&Exchange> {
+        self.consulted.store(true, Ordering::Relaxed);
+        self.last.as_ref()
+    }
+
+    /// Whether a check read the last answer since the previous call.
+    pub fn answer_was_read(&self) -> bool {
+        self.consulted.swap(false, Ordering::Relaxed)
+    }
+
     /// Forgets every cookie and credential: the scenario continues as an anonymous visitor.
     pub fn forget_cookies(&mut self) {
         self.visitor = Visitor::default();

@@ -172,8 +172,18 @@ fn is_safe(method: &Method) -> bool {
     )
 }
 
+/// Sends a request the scenario sent before once more, for a check that waits for its answer to
+/// change: only one that changes nothing on the server (a GET or a HEAD).
+pub(crate) async fn send_again(
+    world: &mut ShakedownWorld,
+    method: Method,
+    url: &url::Url,
+) -> Result<(), StepFailure> {
+    send(world, method, url.as_str(), None).await
+}
+
 fn last(world: &ShakedownWorld) -> Result<&Exchange, StepFailure> {
-    world.http.last.as_ref().ok_or_else(|| {
+    world.http.answer().ok_or_else(|| {
         StepFailure::new("there is no response to check: no request has been answered in this scenario")
             .with("hint", "start with a step such as `When I request \"/\"`")
     })

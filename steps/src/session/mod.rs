@@ -15,7 +15,7 @@ pub const ANONYMOUS: &str = "anonymous";
 pub use cache::{RoleSession, Sessions, password_variables};
 pub use login::{LoginSettings, SsoForm, is_login_page};
 pub use methods::{ClientCertificate, LoginMethod};
-pub use secrets::{PasswordSource, RoleSettings, read_secret};
+pub use secrets::{PasswordSource, RoleSettings, read_registered_secret, read_secret};
 pub(crate) use sso::{SignOn, SignOnRequest};
 pub use steps::NOT_LOGGED_IN_PHRASE;
 pub(crate) use totp::{CodeMaker, code_refused, no_second_factor};

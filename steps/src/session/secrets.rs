@@ -78,15 +78,21 @@ pub(crate) fn secret_variables() -> Vec<String> {
 /// not registered: masking the empty string would mask everything. On failure, why, never the
 /// value nor a command's error output.
 pub async fn read_secret(source: &PasswordSource, limit: Duration) -> Result<usize, String> {
+    let value = SecretString::from(read_registered_secret(source, limit).await?);
+    Ok(value.expose_secret().chars().count())
+}
+
+/// Reads a secret whose value the run writes into its steps (a secret `${variable}`), after
+/// registering it with the redactor as [`read_secret`] does, so no output can show it.
+pub async fn read_registered_secret(source: &PasswordSource, limit: Duration) -> Result<String, String> {
     if let PasswordSource::Env(name) = source {
         crate::locked::write(&SECRET_VARIABLES).push(name.clone());
     }
-    let value = SecretString::from(source.read(limit).await?);
-    let value = value.expose_secret();
+    let value = source.read(limit).await?;
     if !value.is_empty() {
-        redact::register_named(&source.name(), value);
+        redact::register_named(&source.name(), &value);
     }
-    Ok(value.chars().count())
+    Ok(value)
 }
 
 /// Where a password is read from. `Debug` shows the source, which is not secret.

@@ -1,0 +1,155 @@
+//! `within N seconds` before any check: against local servers whose answer changes after a
+//! delay, the check passes once it does (saying how long it took), fails with the last answer and
+//! the time waited when it never does, never repeats a POST, and `check` refuses a wait that is
+//! not a whole number of seconds.
+
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::get;
+use indoc::formatdoc;
+
+use crate::support::Project;
+use crate::support::recording::RecordingServer;
+
+/// A backend that serves release `old` until `lag` has passed, then `new`.
+fn backend(old: &'static str, new: &'static str, lag: Duration) -> RecordingServer {
+    let started = Instant::now();
+    let version = move || async move {
+        let serving = if started.elapsed() < lag { old } else { new };
+        axum::Json(serde_json::json!({ "version": serving }))
+    };
+    RecordingServer::start(Router::new().route("/version", get(version).post(version)))
+}
+
+fn feature(within: &str, request: &str) -> String {
+    formatdoc! {r#"
+        Feature: The release
+          Scenario: every backend serves the release
+            {request}
+            Then within {within} seconds the response JSON at "$.version" should be "${{release}}"
+    "#}
+}
+
+#[test]
+fn a_check_that_waits_passes_once_the_answer_changes_and_says_how_long_it_took() {
+    let site = backend("2026.11.2", "2026.12.1", Duration::from_millis(1200));
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/release.feature",
+        &feature("10", r#"When I request "/version""#),
+    );
+    let outcome = project
+        .shakedown()
+        .args(["run", "--var", "release=2026.12.1"])
+        .run();
+    outcome
+        .expect_code(0)
+        .expect_stdout("waited ")
+        .expect_stdout("for the check to pass");
+    let asked = site.request_lines();
+    assert!(asked.len() >= 2, "the request was not sent again: {asked:?}");
+    assert!(
+        asked.iter().all(|line| line.starts_with("GET /version")),
+        "{asked:?}"
+    );
+}
+
+#[test]
+fn a_check_that_waits_in_vain_fails_with_the_last_answer_and_the_time_waited() {
+    let site = backend("2026.11.2", "2026.12.1", Duration::from_secs(3600));
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/release.feature",
+        &feature("2", r#"When I request "/version""#),
+    );
+    let started = Instant::now();
+    let outcome = project
+        .shakedown()
+        .args(["run", "--var", "release=2026.12.1"])
+        .run();
+    let took = started.elapsed();
+    outcome
+        .expect_code(1)
+        .expect_stdout("is not \"2026.12.1\", still after 2")
+        .expect_stdout("2026.11.2")
+        .expect_stdout("waited");
+    assert!(took >= Duration::from_secs(2), "gave up after {took:?}");
+    assert!(took < Duration::from_secs(8), "waited {took:?} for 2 seconds");
+}
+
+#[test]
+fn a_check_after_a_post_fails_at_once_without_sending_it_again() {
+    let site = backend("2026.11.2", "2026.12.1", Duration::from_secs(3600));
+    let project = Project::new(&site.url, "");
+    project.file(
+        "features/release.feature",
+        &feature("30", r#"When I send a POST request to "/version""#),
+    );
+    let started = Instant::now();
+    project
+        .shakedown()
+        .args(["run", "--var", "release=2026.12.1"])
+        .run()
+        .expect_code(1)
+        .expect_stdout("shakedown repeats only GET and HEAD requests");
+    assert!(started.elapsed() < Duration::from_secs(10), "it waited");
+    assert_eq!(site.request_lines().len(), 1, "{:?}", site.request_lines());
+}
+
+#[test]
+fn a_wait_that_is_not_a_whole_number_of_seconds_is_refused_at_its_line() {
+    let project = Project::new("http://127.0.0.1:9", "");
+    for within in ["ten", "0"] {
+        project.file(
+            "features/release.feature",
+            &feature(within, r#"When I request "/version""#),
+        );
+        project
+            .shakedown()
+            .args(["check", "--var", "release=1"])
+            .run()
+            .expect_code(2)
+            .expect_stderr("features/release.feature:4:")
+            .expect_stderr(&format!(
+                "`within {within} seconds`: the time to wait is a whole number of seconds"
+            ));
+    }
+}
+
+#[test]
+fn every_backend_of_a_group_is_waited_for_and_one_that_never_catches_up_is_named() {
+    let catching_up = backend("2026.11.2", "2026.12.1", Duration::from_millis(1500));
+    let lagging = backend("2026.11.2", "2026.12.1", Duration::from_secs(3600));
+    let project = Project::new(
+        "http://127.0.0.1:9",
+        &formatdoc! {r#"
+            [environments.test.hosts.web1]
+            groups = ["web"]
+            base_url = "{}"
+            [environments.test.hosts.web2]
+            groups = ["web"]
+            base_url = "{}"
+        "#, catching_up.url, lagging.url},
+    );
+    project.file(
+        "features/release.feature",
+        &feature("4", r#"When I request "/version""#).replace("  Scenario:", "  @on:web\n  Scenario:"),
+    );
+    let outcome = project
+        .shakedown()
+        .args(["run", "--var", "release=2026.12.1"])
+        .run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("1 passed")
+        .expect_stdout("every backend serves the release [web2]")
+        .expect_stdout("still after 4")
+        .expect_stdout("2026.11.2");
+    let web1 = outcome
+        .stdout
+        .lines()
+        .find(|line| line.ends_with("[web1]"))
+        .unwrap_or_else(|| panic!("no result for web1:\n{}", outcome.stdout));
+    assert!(web1.contains("PASS"), "{web1}\n{}", outcome.stdout);
+}
