@@ -9,8 +9,8 @@ use std::time::Duration;
 use shakedown_steps::StepSettings;
 
 pub mod check;
-mod feature_lines;
 mod fleet;
+pub mod gherkin_reader;
 mod provenance;
 pub mod suite;
 
@@ -169,6 +169,7 @@ impl RunPlan {
             None => Checked::load(selection, Some(&config), working_dir)?,
         };
         findings.refuse_run()?;
+        findings.warn();
         if let Some(partition) = overrides.partition {
             suite.partition(partition);
         }

@@ -13,6 +13,7 @@ mod demo;
 mod docs;
 mod error_pages;
 mod fleet;
+mod gherkin_corpus;
 mod hostile_browser;
 mod init;
 mod junit;
