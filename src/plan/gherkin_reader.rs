@@ -847,3 +847,48 @@ fn expand(outline: &Scenario, examples: &Examples, rows: &[Line<'_>]) -> Result<
     }
     Ok(expanded)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feature(text: &str) -> Feature {
+        read(text, Path::new("t.feature"))
+            .expect("reads")
+            .feature
+            .expect("a feature")
+    }
+
+    #[test]
+    fn the_longest_keyword_of_a_language_wins() {
+        let read = feature("# language: ht\nKarakteristik: F\n  Senaryo: s\n    Sipoze ke x\n    Sipoze y\n");
+        let steps = &read.scenarios[0].steps;
+        assert_eq!(
+            (steps[0].keyword.as_str(), steps[0].value.as_str()),
+            ("Sipoze ke ", "x")
+        );
+        assert_eq!(
+            (steps[1].keyword.as_str(), steps[1].value.as_str()),
+            ("Sipoze ", "y")
+        );
+    }
+
+    #[test]
+    fn cells_keep_backslashes_and_lose_padding_of_any_kind() {
+        assert_eq!(
+            cells("| C:\\Temp | \\d{4} |\u{a0}a\u{a0}|\tb\t| \\| | \\n |"),
+            ["C:\\Temp", "\\d{4}", "a", "b", "|", "\n"]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_step_just_above_the_first_step_is_a_step_position() {
+        let read = read(
+            "Feature: F\n  Scenario: s\n    Scenarios that cover this\n\n    Whenn I request \"/\"\n    Then x\n",
+            Path::new("t.feature"),
+        )
+        .expect("reads");
+        let lines: Vec<usize> = read.step_position_lines.iter().map(|line| line.line).collect();
+        assert_eq!(lines, [5]);
+    }
+}

@@ -418,7 +418,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .contains("does not start with a Gherkin keyword"),
+                .contains("a feature file starts with `Feature: <name>`"),
             "{error}"
         );
         assert!(matches!(
