@@ -118,6 +118,7 @@ async fn compare_plan(args: CompareArgs, working_dir: &Path) -> Result<RunPlan, 
         reports: Reports::from(args.reports),
         generated: Some(Suite {
             features: vec![feature],
+            ..Suite::default()
         }),
         ..Overrides::default()
     };

@@ -19,7 +19,11 @@ pub fn check(args: &CheckArgs, working_dir: &Path) -> Result<i32, Error> {
         say!("shakedown: no `shakedown.toml` found, so the roles the steps name were not checked");
     }
     let totals = &findings.totals;
-    if findings.unmatched.is_empty() {
+    findings.warn();
+    if !findings.misspelt.is_empty() {
+        say!("{}", plan::check::listing(&findings.misspelt));
+    }
+    if findings.unmatched.is_empty() && findings.misspelt.is_empty() {
         say!(
             "shakedown: {} feature(s), {} scenario(s), {} step(s): every step matches the library",
             totals.features,
@@ -28,11 +32,19 @@ pub fn check(args: &CheckArgs, working_dir: &Path) -> Result<i32, Error> {
         );
         return Ok(exit::PASSED);
     }
-    say!("{}", plan::check::listing(&findings.unmatched));
-    say!(
-        "shakedown: {} of {} step(s) match no phrase, or more than one (`shakedown steps` lists them all)",
-        findings.unmatched.len(),
-        totals.steps
-    );
+    if !findings.unmatched.is_empty() {
+        say!("{}", plan::check::listing(&findings.unmatched));
+        say!(
+            "shakedown: {} of {} step(s) match no phrase, or more than one (`shakedown steps` lists them all)",
+            findings.unmatched.len(),
+            totals.steps
+        );
+    }
+    if !findings.misspelt.is_empty() {
+        say!(
+            "shakedown: {} line(s) of description look like misspelt steps and would not run",
+            findings.misspelt.len()
+        );
+    }
     Ok(exit::FAILED)
 }

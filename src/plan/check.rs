@@ -17,6 +17,7 @@ use shakedown_steps::session::{ANONYMOUS, LoginMethod, LoginSettings, RoleSettin
 use super::suite::Suite;
 use crate::cli::MAX_RETRIES;
 use crate::error::Error;
+use crate::output::tell;
 use shakedown_steps::suggest::suggest;
 
 /// A line of a feature that cannot run as written, and why.
@@ -36,13 +37,16 @@ pub struct Totals {
     pub steps: usize,
 }
 
-/// What the check found: steps no phrase matches (or several do), and lines that match a
-/// phrase but could not run with this configuration.
+/// What the check found: steps no phrase matches (or several do), description lines that look
+/// like misspelt steps, lines that match a phrase but could not run with this configuration,
+/// and what runs but deserves a word (a scenario without steps).
 #[derive(Debug, Default)]
 pub struct Findings {
     pub totals: Totals,
     pub unmatched: Vec<Finding>,
+    pub misspelt: Vec<Finding>,
     pub invalid: Vec<Finding>,
+    pub warnings: Vec<Finding>,
 }
 
 impl Findings {
@@ -61,12 +65,27 @@ impl Findings {
     /// A run starts only when every line can run as written.
     pub fn refuse_run(&self) -> Result<(), Error> {
         self.refuse_invalid()?;
-        match self.unmatched.is_empty() {
-            true => Ok(()),
-            false => Err(Error::UnmatchedSteps {
+        if !self.unmatched.is_empty() {
+            let mut both: Vec<&Finding> = self.unmatched.iter().chain(&self.misspelt).collect();
+            both.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+            return Err(Error::UnmatchedSteps {
                 count: self.unmatched.len(),
-                listing: listing(&self.unmatched),
+                listing: listing(both),
+            });
+        }
+        match self.misspelt.is_empty() {
+            true => Ok(()),
+            false => Err(Error::InvalidFeatures {
+                count: self.misspelt.len(),
+                listing: listing(&self.misspelt),
             }),
+        }
+    }
+
+    /// Says what runs but deserves a word, on the terminal's side channel.
+    pub fn warn(&self) {
+        for warning in &self.warnings {
+            tell!("warning: {}", listing([warning]).trim_start());
         }
     }
 }
@@ -163,15 +182,21 @@ pub fn check(suite: &Suite, roles: Option<&Roles<'_>>) -> Findings {
     }
     for (feature, scenario) in suite.scenarios() {
         findings
-            .unmatched
-            .extend(lines_that_look_like_steps(feature, scenario));
+            .misspelt
+            .extend(lines_that_look_like_steps(suite, feature, scenario));
+        findings.warnings.extend(without_steps(feature, scenario));
         findings.invalid.extend(too_many_retries(feature, scenario));
         findings
             .invalid
             .extend(outline_without_examples(feature, scenario));
     }
     // Outline rows repeat their steps: report each line once.
-    for list in [&mut findings.unmatched, &mut findings.invalid] {
+    for list in [
+        &mut findings.unmatched,
+        &mut findings.misspelt,
+        &mut findings.invalid,
+        &mut findings.warnings,
+    ] {
         list.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         list.dedup_by(|a, b| a.path == b.path && a.line == b.line && a.problem == b.problem);
     }
@@ -307,14 +332,27 @@ fn role_problem(role: &str, roles: &Roles<'_>) -> Option<String> {
     })
 }
 
-/// A misspelt keyword (`Whenn I request "/"`) turns a step into description text, which Gherkin
-/// accepts silently; such lines, and scenarios left with no step at all, are reported.
 /// An outline with no `Examples` runs once with its placeholders as they are written
-/// (`GET /<page>`): a table left out, never what was meant.
+/// (`GET /<page>`): a table left out, never what was meant. One without placeholders in its
+/// steps runs as a scenario, as the reference reads it.
 fn outline_without_examples(feature: &Feature, scenario: &Scenario) -> Option<Finding> {
+    static PLACEHOLDER: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"<[^<>\s][^<>]*>").expect("valid regex"));
     let keyword = scenario.keyword.trim();
     let outline = keyword.ends_with("Outline") || keyword.ends_with("Template");
-    if !outline || !scenario.examples.is_empty() {
+    let placeholders = scenario.steps.iter().any(|step| {
+        PLACEHOLDER.is_match(&step.value)
+            || step
+                .docstring
+                .as_deref()
+                .is_some_and(|text| PLACEHOLDER.is_match(text))
+            || step
+                .table
+                .iter()
+                .flat_map(|table| table.rows.iter().flatten())
+                .any(|cell| PLACEHOLDER.is_match(cell))
+    });
+    if !outline || !scenario.examples.is_empty() || !placeholders {
         return None;
     }
     Some(Finding {
@@ -359,33 +397,37 @@ fn too_many_retries(feature: &Feature, scenario: &Scenario) -> Vec<Finding> {
         .collect()
 }
 
-fn lines_that_look_like_steps(feature: &Feature, scenario: &Scenario) -> Vec<Finding> {
+/// A misspelt keyword (`Whenn I request "/"`) turns a step into description text, which Gherkin
+/// accepts silently. Only description lines where a step could stand are read (see
+/// [`super::gherkin_reader::StepPositionLine`]): a description's prose that starts with `and` is no typo.
+fn lines_that_look_like_steps(suite: &Suite, feature: &Feature, scenario: &Scenario) -> Vec<Finding> {
     const KEYWORDS: [&str; 5] = ["Given", "When", "Then", "And", "But"];
     let path = feature.path.clone().unwrap_or_default();
-    let mut found: Vec<Finding> = scenario
-        .description
+    suite
+        .step_position_lines
         .iter()
-        .flat_map(|description| description.lines().enumerate())
-        .filter_map(|(index, line)| {
-            let first_word = line.split_whitespace().next()?;
+        .filter(|(file, line)| *file == path && line.scenario_offset == scenario.span.start)
+        .filter_map(|(_, line)| {
+            let first_word = line.text.split_whitespace().next()?;
             let keyword = suggest(first_word, KEYWORDS)?;
             Some(Finding {
                 path: path.clone(),
-                line: scenario.position.line + 1 + index,
-                text: line.trim().to_owned(),
+                line: line.line,
+                text: line.text.clone(),
                 problem: format!("`{first_word}` is not a Gherkin keyword, so this line is not run; did you mean `{keyword}`?"),
             })
         })
-        .collect();
-    if scenario.steps.is_empty() && found.is_empty() {
-        found.push(Finding {
-            path,
-            line: scenario.position.line,
-            text: format!("{}: {}", scenario.keyword, scenario.name),
-            problem: "the scenario has no steps".to_owned(),
-        });
-    }
-    found
+        .collect()
+}
+
+/// A scenario without steps runs nothing and passes, as the reference allows: said, not refused.
+fn without_steps(feature: &Feature, scenario: &Scenario) -> Option<Finding> {
+    scenario.steps.is_empty().then(|| Finding {
+        path: feature.path.clone().unwrap_or_default(),
+        line: scenario.position.line,
+        text: format!("{}: {}", scenario.keyword, scenario.name),
+        problem: "the scenario has no steps, so it runs nothing".to_owned(),
+    })
 }
 
 /// Background steps (feature and rule) and scenario steps.
@@ -402,7 +444,7 @@ fn steps_of(feature: &Feature) -> impl Iterator<Item = &Step> {
 }
 
 /// `features/a.feature:12: When I requets "/" — no step matches; did you mean ...`
-pub fn listing(findings: &[Finding]) -> String {
+pub fn listing<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> String {
     let mut text = String::new();
     for finding in findings {
         let _ = writeln!(

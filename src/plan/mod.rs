@@ -9,8 +9,8 @@ use std::time::Duration;
 use shakedown_steps::{ProbeSettings, StepSettings};
 
 pub mod check;
-mod feature_lines;
 mod fleet;
+pub mod gherkin_reader;
 mod provenance;
 pub mod suite;
 mod variables;
@@ -186,6 +186,7 @@ impl RunPlan {
             }
         };
         findings.refuse_run()?;
+        findings.warn();
         if let Some(partition) = overrides.partition {
             suite.partition(partition);
         }

@@ -4,14 +4,12 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use cucumber::feature::Ext as _;
-use cucumber::gherkin::{self, Feature, GherkinEnv, Scenario, tagexpr::TagOperation};
+use cucumber::gherkin::{Feature, Scenario, tagexpr::TagOperation};
 use cucumber::tag::Ext as _;
-use regex::Regex;
 
-use super::feature_lines::{self, LineProblem};
+use super::gherkin_reader::{self, StepPositionLine};
 use crate::cli::Partition;
 use crate::error::Error;
 use crate::output::tell;
@@ -20,6 +18,8 @@ use crate::output::tell;
 #[derive(Debug, Default)]
 pub struct Suite {
     pub features: Vec<Feature>,
+    /// Description lines of the selected files where a misspelt step may hide, by file.
+    pub step_position_lines: Vec<(PathBuf, StepPositionLine)>,
 }
 
 impl Suite {
@@ -140,14 +140,26 @@ pub fn load(paths: &[PathBuf], tags: Option<&TagOperation>) -> Result<Suite, Err
             }
         }
     }
-    let mut features = Vec::new();
+    let mut suite = Suite::default();
     for file in files {
-        let feature = parse_feature(&file)?;
+        let read = parse_feature(&file)?;
+        let Some(feature) = read.feature else {
+            tell!(
+                "warning: `{}` holds no Feature (it is empty or only comments), so it adds no scenario",
+                file.display()
+            );
+            continue;
+        };
         if let Some(feature) = select(feature, tags) {
-            features.push(feature);
+            suite.features.push(feature);
+            suite.step_position_lines.extend(
+                read.step_position_lines
+                    .into_iter()
+                    .map(|line| (file.clone(), line)),
+            );
         }
     }
-    Ok(Suite { features })
+    Ok(suite)
 }
 
 /// A file as it is, or every `.feature` file below a folder, in a stable order. Each real
@@ -209,7 +221,8 @@ fn regular_file(path: &Path, metadata: &std::fs::Metadata) -> Option<PathBuf> {
     None
 }
 
-fn parse_feature(path: &Path) -> Result<Feature, Error> {
+/// The feature a file holds, with its outlines expanded; a file without one stops nothing.
+fn parse_feature(path: &Path) -> Result<gherkin_reader::Read, Error> {
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -224,109 +237,16 @@ fn parse_feature(path: &Path) -> Result<Feature, Error> {
             column,
         }
     })?;
-    let at_line = |found: LineProblem| Error::FeatureSyntax {
+    let mut read = gherkin_reader::read(text, path).map_err(|found| Error::FeatureSyntax {
         path: path.to_path_buf(),
         line: found.line,
         column: 1,
         problem: found.problem,
-    };
-    if let Some(found) = feature_lines::before_parsing(text) {
-        return Err(at_line(found));
-    }
-    // Editors on Windows start UTF-8 files with a byte-order mark, which the parser refuses.
-    let parsed = match text.strip_prefix('\u{feff}') {
-        None => Feature::parse_path(path, GherkinEnv::default()),
-        Some(text) => Feature::parse(text, GherkinEnv::default())
-            .map(|feature| Feature {
-                path: Some(path.to_path_buf()),
-                ..feature
-            })
-            .map_err(|source| gherkin::ParseFileError::Parsing {
-                path: path.to_path_buf(),
-                error: None,
-                source,
-            }),
-    };
-    let feature = parsed.map_err(|error| match feature_lines::after_failure(text) {
-        Some(found) => at_line(found),
-        None => syntax_error(path, &error),
     })?;
-    let mut feature = feature.expand_examples().map_err(|error| Error::FeatureSyntax {
-        path: path.to_path_buf(),
-        line: error.pos.line,
-        column: error.pos.col,
-        problem: format!(
-            "the outline uses `<{}>`, which its Examples table has no column for",
-            error.name
-        ),
-    })?;
-    name_example_rows(&mut feature);
-    Ok(feature)
-}
-
-/// The parser's error in words: where it stopped and what it expected there.
-fn syntax_error(path: &Path, error: &gherkin::ParseFileError) -> Error {
-    static POSITION: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^Error at (\d+):(\d+): \{(.*)\}$").expect("valid regex"));
-    let gherkin::ParseFileError::Parsing {
-        error: problem,
-        source,
-        ..
-    } = error
-    else {
-        return Error::Io {
-            what: format!("cannot read `{}`", path.display()),
-            source: std::io::Error::other(error.to_string()),
-        };
-    };
-    let text = source.to_string();
-    let (line, column, expected) = match POSITION.captures(&text) {
-        Some(captures) => (
-            captures[1].parse().unwrap_or(0),
-            captures[2].parse().unwrap_or(0),
-            captures[3].to_owned(),
-        ),
-        None => (0, 0, text.clone()),
-    };
-    let problem = match problem {
-        Some(gherkin::EnvError::InconsistentCellCount(_)) => {
-            "a table row has a different number of cells than the rows above it".to_owned()
-        }
-        Some(gherkin::EnvError::UnknownKeyword(_)) => {
-            "this line does not start with a Gherkin keyword such as `Feature:`, `Scenario:` or `Given`"
-                .to_owned()
-        }
-        Some(gherkin::EnvError::UnsupportedLanguage(language)) => {
-            format!("`# language: {language}` is not a language Gherkin knows")
-        }
-        None => describe_expected(&expected),
-    };
-    Error::FeatureSyntax {
-        path: path.to_path_buf(),
-        line,
-        column,
-        problem,
+    if let Some(feature) = &mut read.feature {
+        name_example_rows(feature);
     }
-}
-
-/// `"\"Feature\"", "EOL"` → `expected one of: Feature, end of line`.
-fn describe_expected(expected: &str) -> String {
-    let mut tokens: Vec<String> = expected
-        .split(", ")
-        .map(|token| token.trim_matches('"').replace("\\\"", ""))
-        .map(|token| match token.as_str() {
-            "EOL" => "end of line".to_owned(),
-            "[ \\t]" | "[ \\t\\r\\n]" => "whitespace".to_owned(),
-            _ => token,
-        })
-        .filter(|token| !token.is_empty())
-        .collect();
-    tokens.sort();
-    tokens.dedup();
-    format!(
-        "unexpected text here; the Gherkin parser expected {}",
-        tokens.join(", ")
-    )
+    Ok(read)
 }
 
 /// Scenario outline rows get their example values in their name, so each row is told apart in
@@ -498,7 +418,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .contains("does not start with a Gherkin keyword"),
+                .contains("a feature file starts with `Feature: <name>`"),
             "{error}"
         );
         assert!(matches!(

@@ -99,11 +99,11 @@ fn element(scenario: &ScenarioReport, source: &[&str]) -> Value {
         })
         .collect();
     description.extend(scenario.notes.iter().map(|note| format!("note: {note}")));
-    json!({
-        "id": format!("{};{}", slug(&scenario.feature), slug(&scenario.full_name())),
+    let mut element = json!({
+        "id": format!("{};{}", slug(&scenario.container_name()), slug(&scenario.name)),
         "keyword": scenario.keyword,
         "type": "scenario",
-        "name": scenario.full_name(),
+        "name": scenario.name,
         "description": description.join("\n"),
         "line": scenario.line,
         "tags": scenario.tags.iter().map(|tag| {
@@ -112,7 +112,13 @@ fn element(scenario: &ScenarioReport, source: &[&str]) -> Value {
             json!({ "name": name, "line": line })
         }).collect::<Vec<_>>(),
         "steps": scenario.steps.iter().map(|step| step_value(scenario, step)).collect::<Vec<_>>(),
-    })
+    });
+    // The format has no place for a Rule: readers keep fields they do not know, and the
+    // scenario's name stays its own.
+    if let Some(rule) = &scenario.rule {
+        element["rule"] = json!(rule);
+    }
+    element
 }
 
 fn step_value(scenario: &ScenarioReport, step: &StepReport) -> Value {

@@ -183,8 +183,8 @@ fn properties(info: &RunInfo) -> Vec<(&'static str, String)> {
 fn write_testcase(xml: &mut Writer<Vec<u8>>, scenario: &ScenarioReport, stop_cause: &str) -> io::Result<()> {
     xml.create_element("testcase")
         .with_attributes([
-            ("name", shown(&scenario.full_name()).as_str()),
-            ("classname", &shown(&scenario.feature)),
+            ("name", shown(&scenario.name).as_str()),
+            ("classname", &shown(&scenario.container_name())),
             ("time", &seconds(scenario.duration)),
         ])
         .write_inner_content(|xml| {

@@ -173,7 +173,17 @@ impl ScenarioReport {
         format!("{}:{}", self.path.display(), self.line)
     }
 
-    /// The name as reports list it: with its rule, when it has one.
+    /// Where the scenario sits, for readers that group by a class or suite name (JUnit's
+    /// `classname`): `Feature name › Rule name`, or the feature's name. The scenario's own name
+    /// stays its name.
+    pub fn container_name(&self) -> String {
+        match &self.rule {
+            Some(rule) => format!("{} › {rule}", self.feature),
+            None => self.feature.clone(),
+        }
+    }
+
+    /// The name as people read it on a terminal or a page: with its rule, when it has one.
     pub fn full_name(&self) -> String {
         match &self.rule {
             Some(rule) => format!("{rule}: {}", self.name),

@@ -236,10 +236,12 @@ impl EventBridge {
             .iter()
             .filter(|step| step.line != scenario.position.line)
             .count();
+        // A scenario without steps runs no Background (as the Gherkin reference compiles it).
         let backgrounds = feature
             .background
             .iter()
             .chain(rule.and_then(|rule| rule.background.as_ref()))
+            .filter(|_| !scenario.steps.is_empty())
             .flat_map(|background| &background.steps);
         for step in backgrounds.chain(&scenario.steps).skip(reported) {
             steps.push(StepReport {

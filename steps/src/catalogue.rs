@@ -353,6 +353,7 @@ mod tests {
             ty,
             value: value.to_owned(),
             docstring: None,
+            docstring_media_type: None,
             table: None,
             span: Default::default(),
             position: Default::default(),

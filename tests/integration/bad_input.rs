@@ -378,20 +378,27 @@ Scenario: home
     refused_by_check_and_run(
         ONE_ENVIRONMENT,
         &[("features/loose.feature", feature)],
-        "error: features/loose.feature:3:1: `Scenario` is outside a Feature",
+        "error: features/loose.feature:3:1: a feature file starts with `Feature: <name>`",
     );
 }
 
 #[test]
-fn an_empty_feature_file_says_it_has_no_feature() {
-    refused_by_check_and_run(
-        ONE_ENVIRONMENT,
-        &[
-            ("features/home.feature", HOME),
-            ("features/empty.feature", "\n# nothing yet\n"),
-        ],
-        "error: features/empty.feature:1:1: no Feature in this file",
+fn an_empty_feature_file_is_a_warning_and_stops_nothing() {
+    // The reference reads a file with no Feature (empty, or only comments) as a document
+    // without scenarios.
+    let project = Project::new("http://127.0.0.1:9", "");
+    project.file(
+        "features/home.feature",
+        "Feature: Home\n  Scenario: root\n    Then the file \"/\" should exist\n",
     );
+    project.file("features/empty.feature", "\n# nothing yet\n");
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stderr("warning: `features/empty.feature` holds no Feature (it is empty or only comments)")
+        .expect_stdout("1 scenario(s): 1 passed");
 }
 
 #[test]
@@ -420,7 +427,7 @@ fn a_gherkin_syntax_error_names_the_line_of_the_problem_not_the_end_of_the_file(
     refused_by_check_and_run(
         ONE_ENVIRONMENT,
         &[("features/unclosed.feature", unclosed)],
-        "error: features/unclosed.feature:4:1: this doc string is never closed",
+        "error: features/unclosed.feature:4:1: the file ends inside the doc string opened here",
     );
 }
 

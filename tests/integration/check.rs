@@ -71,7 +71,7 @@ fn a_misspelt_keyword_is_not_silently_skipped() {
         .expect_code(1)
         .expect_stdout("features/keyword.feature:3: Whenn I request \"/\"")
         .expect_stdout("`Whenn` is not a Gherkin keyword, so this line is not run; did you mean `When`?")
-        .expect_stdout("features/keyword.feature:6: Scenario: empty\n      the scenario has no steps");
+        .expect_stderr("features/keyword.feature:6: Scenario: empty\n      the scenario has no steps");
 }
 
 #[test]

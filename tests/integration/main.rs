@@ -16,6 +16,7 @@ mod deployment;
 mod docs;
 mod error_pages;
 mod fleet;
+mod gherkin_corpus;
 mod hostile_browser;
 mod init;
 mod inventory;

@@ -319,6 +319,7 @@ Feature: The site answers a visitor
                 ty: cucumber::gherkin::StepType::Then,
                 value: line.clone(),
                 docstring: None,
+                docstring_media_type: None,
                 table: None,
                 span: Default::default(),
                 position: Default::default(),

@@ -160,7 +160,7 @@ pub(crate) struct Outgoing {
     pub url: Url,
     pub body: Option<String>,
     /// The body's type; when absent it is told from the body's shape.
-    pub content_type: Option<&'static str>,
+    pub content_type: Option<String>,
     /// Where the body may go: a body carrying credentials names the origins it may reach, and a
     /// 307 or 308 that would carry it anywhere else fails before it is followed.
     pub body_stays_within: Option<Vec<Origin>>,
@@ -241,7 +241,7 @@ async fn follow_redirects(
                 request = request.header(name, value);
             }
             if let Some(body) = &body {
-                let kind = content_type.unwrap_or_else(|| content_type_of(body));
+                let kind = content_type.as_deref().unwrap_or_else(|| content_type_of(body));
                 request = request.header(CONTENT_TYPE, kind).body(body.clone());
             }
             request.send()
@@ -351,6 +351,32 @@ async fn read_body(mut response: reqwest::Response) -> Result<(String, bool), re
     Ok((text, truncated))
 }
 
+/// The content type a doc string's media type names (`json` in `"""json`): a known short
+/// name, or a full `type/subtype` as written; `None` for anything else, so the body's shape
+/// decides.
+pub(crate) fn content_type_named(media_type: &str) -> Option<String> {
+    let known = match media_type.to_ascii_lowercase().as_str() {
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "html" => "text/html; charset=utf-8",
+        "text" | "txt" | "plain" => "text/plain; charset=utf-8",
+        "form" => "application/x-www-form-urlencoded",
+        "yaml" | "yml" => "application/yaml",
+        "csv" => "text/csv",
+        _ => {
+            let token = |part: &str| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
+            };
+            let (kind, subtype) = media_type.split_once('/')?;
+            return (token(kind) && token(subtype)).then(|| media_type.to_owned());
+        }
+    };
+    Some(known.to_owned())
+}
+
 /// JSON bodies are announced as JSON, `a=1&b=2` as a submitted form, anything else as text.
 fn content_type_of(body: &str) -> &'static str {
     let trimmed = body.trim();
@@ -405,5 +431,12 @@ mod tests {
             "application/x-www-form-urlencoded"
         );
         assert_eq!(content_type_of("hello there = you"), "text/plain; charset=utf-8");
+        assert_eq!(content_type_named("json").as_deref(), Some("application/json"));
+        assert_eq!(
+            content_type_named("application/vnd.api+json").as_deref(),
+            Some("application/vnd.api+json")
+        );
+        assert_eq!(content_type_named("no such thing"), None);
+        assert_eq!(content_type_named("text/html\r\nX-Evil: 1"), None);
     }
 }

@@ -22,10 +22,10 @@ const PHRASE_DOMAIN: &str = "http";
     text = REQUEST_PHRASE
 )]
 async fn request(world: &mut ShakedownWorld, target: SiteAddress) -> Result<(), StepFailure> {
-    send(world, Method::GET, &target, None).await
+    send(world, Method::GET, &target, None, None).await
 }
 
-/// any method; an optional doc string is the body; refused on a read-only environment (see safety)
+/// any method; an optional doc string is the body, sent with the content type its fence names (`"""json`), else one told from its shape; refused on a read-only environment (see safety)
 #[phrase(
     "I send a {word} request to {string}",
     example = "I send a POST request to \"/api/orders\""
@@ -36,7 +36,11 @@ async fn send_request(
     method: HttpMethod,
     target: SiteAddress,
 ) -> Result<(), StepFailure> {
-    send(world, method.0, &target, step.docstring.clone()).await
+    let content_type = step
+        .docstring_media_type
+        .as_deref()
+        .and_then(super::exchange::content_type_named);
+    send(world, method.0, &target, step.docstring.clone(), content_type).await
 }
 
 /// the status code of the last response
@@ -113,6 +117,7 @@ async fn send(
     method: Method,
     target: &str,
     body: Option<String>,
+    content_type: Option<String>,
 ) -> Result<(), StepFailure> {
     let url = world.resolve(target)?;
     let site = world.site();
@@ -129,7 +134,7 @@ async fn send(
         method,
         url,
         body,
-        content_type: None,
+        content_type,
         body_stays_within: None,
         stays_on_origin: false,
     };

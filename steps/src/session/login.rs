@@ -273,7 +273,7 @@ fn credential_post(
         method: Method::POST,
         url: action,
         body: Some(body),
-        content_type: Some("application/x-www-form-urlencoded"),
+        content_type: Some("application/x-www-form-urlencoded".to_owned()),
         body_stays_within: Some(login.credential_origins(base_url)),
         stays_on_origin: false,
     }

@@ -9,7 +9,7 @@
 use std::ops::Deref;
 
 #[derive(Debug, Clone)]
-pub(crate) struct Keywords<'a> {
+pub struct Keywords<'a> {
     pub feature: &'a [&'a str],
     pub background: &'a [&'a str],
     pub rule: &'a [&'a str],

@@ -43,6 +43,7 @@
 
 #[cfg(feature = "parser")]
 mod keywords;
+pub use keywords::Keywords;
 #[cfg(feature = "parser")]
 mod parser;
 #[cfg(feature = "parser")]
@@ -333,6 +334,10 @@ pub struct Step {
     /// A docstring, if provided.
     #[cfg_attr(feature = "parser", builder(default))]
     pub docstring: Option<String>,
+    /// The media type written after the doc string's opening fence (`json` in `"""json`).
+    #[cfg_attr(feature = "parser", builder(default))]
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub docstring_media_type: Option<String>,
     /// A data table, if provided.
     #[cfg_attr(feature = "parser", builder(default))]
     pub table: Option<Table>,

@@ -1228,9 +1228,13 @@ where
                     )
                     .await?;
 
+                // A scenario without steps runs no Background: the
+                // Gherkin reference gives it none.
+                let runs_background = !scenario.steps.is_empty();
                 let feature_background = feature
                     .background
                     .as_ref()
+                    .filter(|_| runs_background)
                     .map(|b| b.steps.iter().map(|s| Source::new(s.clone())))
                     .into_iter()
                     .flatten();
@@ -1256,6 +1260,7 @@ where
                     .map(|r| {
                         r.background
                             .as_ref()
+                            .filter(|_| runs_background)
                             .map(|b| {
                                 b.steps.iter().map(|s| Source::new(s.clone()))
                             })
