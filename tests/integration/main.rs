@@ -20,6 +20,7 @@ mod logins;
 mod messages;
 mod partition;
 mod probes;
+mod public_face;
 mod reports;
 mod roles;
 mod run;
