@@ -22,3 +22,13 @@ Feature: The public face of the site
     Then the response should redirect to "/accounts/login/"
     And the response status should be 200
     And the response should contain "Log in"
+
+  Scenario: Every answer carries the security headers
+    When I request "/"
+    Then the site should send the security headers
+    And the response header "X-Powered-By" should not be present
+
+  Scenario: Search engines may index the site but not its login and admin pages
+    Then robots.txt should allow crawling "/"
+    And robots.txt should disallow crawling "/admin/"
+    And the page "/" should not be hidden from search engines

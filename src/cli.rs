@@ -237,7 +237,8 @@ pub enum CatalogueFormat {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Switch on one of the demo site's deployment mistakes (repeatable): server-error, hang,
-    /// database-down, test-string, debug-page, role-leak, admin-link, stale-heartbeat.
+    /// database-down, test-string, debug-page, role-leak, admin-link, stale-heartbeat,
+    /// missing-security-headers, robots-disallow.
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<shakedown_demo_site::Fault>,
     /// Only serve the demo site (until Ctrl-C) to try your own features against it.

@@ -124,6 +124,7 @@ impl RawContent {
                 skip,
                 allow,
             },
+            public: Default::default(),
         })
     }
 }

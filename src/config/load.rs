@@ -16,6 +16,7 @@ use super::baseline::RawBaseline;
 use super::browser::RawBrowser;
 use super::content::{RawAllowance, RawContent};
 use super::environments::{Environment, RawEnvironment};
+use super::headers::RawHeaders;
 use super::hosts::{RawHost, RawSsh};
 use super::limits::{Limits, RawLimits};
 use super::login::{RawLogin, RawSso};
@@ -64,6 +65,7 @@ struct RawConfig {
     roles: BTreeMap<String, Spanned<RawRole>>,
     secrets: RawSecrets,
     content: RawContent,
+    headers: RawHeaders,
     probes: RawProbes,
     #[serde(default)]
     deploy: RawDeploy,
@@ -92,6 +94,7 @@ pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
         ["secrets"] => fields_of::<RawSecrets>(),
         ["content"] => fields_of::<RawContent>(),
         ["content", "allow", _] => fields_of::<RawAllowance>(),
+        ["headers"] => fields_of::<RawHeaders>(),
         ["probes"] => fields_of::<RawProbes>(),
         ["deploy"] => fields_of::<RawDeploy>(),
         ["baseline"] => fields_of::<RawBaseline>(),
@@ -167,6 +170,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         use shakedown_steps::session::LoginMethod;
         matches!(role.method, LoginMethod::Form | LoginMethod::Sso)
     });
+    let mut content = raw.content.resolve(&source)?;
+    content.public.security_headers = raw.headers.resolve(&source)?;
     Ok(Config {
         path: path.to_path_buf(),
         environments,
@@ -179,7 +184,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
         login: RawLogin::resolve(raw.login, login_written, page_used, &source)?,
         roles,
         secrets: raw.secrets.resolve(&source)?,
-        content: raw.content.resolve(&source)?,
+        content,
         probes: raw.probes.resolve(raw.deploy, &source)?,
         baseline: raw.baseline.resolve(&source)?,
         browser: raw.browser.resolve(&source)?,

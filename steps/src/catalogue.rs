@@ -99,6 +99,7 @@ const SECTIONS: &[(&str, &[&str], &str)] = &[
          (or the body of) the configured login page. A failure prints the whole matrix, expected against seen.\n",
     ),
     ("Page content", &["content"], ""),
+    ("The public face", &["public"], ""),
     ("Services on the machine", &["probes", "wsgi", "tls"], ""),
 ];
 

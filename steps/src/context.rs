@@ -17,6 +17,7 @@ use crate::content::{CrawlSettings, Crawler, RuleSet};
 use crate::failure::StepFailure;
 use crate::locked::{read, write};
 use crate::probes::ProbeSettings;
+use crate::public::PublicSettings;
 use crate::session::{ClientCertificate, LoginSettings, RoleSettings, Sessions};
 use crate::site::{self, Site};
 
@@ -63,6 +64,8 @@ pub struct StepSettings {
 pub struct ContentSettings {
     pub rules: RuleSet,
     pub crawl: CrawlSettings,
+    /// `[headers]`: what the public-face checks require.
+    pub public: PublicSettings,
 }
 
 impl StepSettings {
@@ -89,6 +92,7 @@ pub struct RunContext {
     /// One login per role per run.
     pub(crate) sessions: Sessions,
     pub(crate) crawler: Crawler,
+    pub(crate) public: PublicSettings,
     /// The run's browser sessions, started on the first browser step.
     pub(crate) browsers: Browsers,
     pub(crate) probes: ProbeSettings,
@@ -151,6 +155,7 @@ impl RunContext {
             http,
             sessions,
             crawler,
+            public: settings.content.public,
             browsers,
             probes: settings.probes,
             baseline: settings.baseline,

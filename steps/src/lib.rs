@@ -15,6 +15,7 @@ pub mod locked;
 mod machine;
 pub mod phrases;
 mod probes;
+pub mod public;
 pub mod read_input;
 pub mod redact;
 pub mod session;

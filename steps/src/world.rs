@@ -19,6 +19,7 @@ use crate::failure::StepFailure;
 use crate::http::HttpState;
 use crate::machine::{Host, LocalHost};
 use crate::probes::{ProbeSettings, ProbeState};
+use crate::public::PublicSettings;
 use crate::session::Sessions;
 use crate::site::Site;
 
@@ -116,6 +117,10 @@ impl ShakedownWorld {
 
     pub(crate) fn crawler(&self) -> &Crawler {
         &self.run.crawler
+    }
+
+    pub(crate) fn public_settings(&self) -> &PublicSettings {
+        &self.run.public
     }
 
     pub(crate) fn content_rules(&self) -> &RuleSet {

@@ -25,6 +25,7 @@ mod logins;
 mod messages;
 mod partition;
 mod probes;
+mod public_face;
 mod readers;
 mod reports;
 mod roles;

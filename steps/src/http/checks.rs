@@ -165,33 +165,97 @@ fn find(exchange: &Exchange, needle: &str) -> Option<String> {
 }
 
 pub(crate) fn header_contains(exchange: &Exchange, name: &str, needle: &str) -> Result<(), StepFailure> {
-    let values: Vec<&str> = exchange
-        .headers
-        .get_all(name)
-        .iter()
-        .map(|value| value.to_str().unwrap_or("<not text>"))
-        .collect();
+    let values = header_values(exchange, name);
     if values.iter().any(|value| value.contains(needle)) {
         return Ok(());
     }
-    let seen = if values.is_empty() {
-        format!("no `{name}` header; headers sent: {}", header_names(exchange))
-    } else {
-        values
-            .iter()
-            .map(|value| format!("{name}: {value}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
     Err(StepFailure::new(format!(
         "the response header `{name}` does not contain {}",
         text::quoted(needle)
     ))
-    .with("seen", seen)
+    .with("seen", seen_header(exchange, name, &values))
     .with("request", exchange.describe()))
 }
 
-fn header_names(exchange: &Exchange) -> String {
+/// Passes when the header is there and one of its values is exactly `expected` (surrounding
+/// whitespace aside, as HTTP ignores it).
+pub(crate) fn header_is(exchange: &Exchange, name: &str, expected: &str) -> Result<(), StepFailure> {
+    let values = header_values(exchange, name);
+    if values.iter().any(|value| value.trim() == expected.trim()) {
+        return Ok(());
+    }
+    Err(StepFailure::new(format!(
+        "the response header `{name}` is not {}",
+        text::quoted(expected)
+    ))
+    .with("expected", format!("{name}: {expected}"))
+    .with("seen", seen_header(exchange, name, &values))
+    .with("request", exchange.describe()))
+}
+
+/// Passes when no value of the header holds `needle`; an absent header holds nothing.
+pub(crate) fn header_lacks(exchange: &Exchange, name: &str, needle: &str) -> Result<(), StepFailure> {
+    let values = header_values(exchange, name);
+    let holding: Vec<&String> = values.iter().filter(|value| value.contains(needle)).collect();
+    if holding.is_empty() {
+        return Ok(());
+    }
+    Err(StepFailure::new(format!(
+        "the response header `{name}` contains {}, which it should not",
+        text::quoted(needle)
+    ))
+    .with(
+        "seen",
+        holding
+            .iter()
+            .map(|value| format!("{name}: {value}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .with("request", exchange.describe()))
+}
+
+/// Passes when the response has no such header at all, whatever its value would be.
+pub(crate) fn header_absent(exchange: &Exchange, name: &str) -> Result<(), StepFailure> {
+    let values = header_values(exchange, name);
+    if values.is_empty() {
+        return Ok(());
+    }
+    Err(StepFailure::new(format!(
+        "the response sends the header `{name}`, which it should not"
+    ))
+    .with("seen", seen_header(exchange, name, &values))
+    .with("request", exchange.describe()))
+}
+
+/// Every value of the header `name` (any letter case), as text; one that is not text is shown
+/// as such rather than dropped, so that a check for absence still sees it.
+pub(crate) fn header_values(exchange: &Exchange, name: &str) -> Vec<String> {
+    exchange
+        .headers
+        .get_all(name)
+        .iter()
+        .map(|value| match value.to_str() {
+            Ok(text) => text.to_owned(),
+            Err(_) => "<not text>".to_owned(),
+        })
+        .collect()
+}
+
+/// What a failure shows of a header: each of its values, or, when it was not sent, which headers
+/// were.
+fn seen_header(exchange: &Exchange, name: &str, values: &[String]) -> String {
+    if values.is_empty() {
+        return format!("no `{name}` header; headers sent: {}", header_names(exchange));
+    }
+    values
+        .iter()
+        .map(|value| format!("{name}: {value}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+pub(crate) fn header_names(exchange: &Exchange) -> String {
     let mut names: Vec<&str> = exchange.headers.keys().map(|name| name.as_str()).collect();
     names.dedup();
     names.join(", ")
@@ -477,6 +541,22 @@ mod tests {
             failure.to_string().contains("headers sent: content-type"),
             "{failure}"
         );
+    }
+
+    #[test]
+    fn header_checks_tell_absent_exact_and_excluded_values_apart() {
+        let mut page = exchange(200, "text/html", "");
+        page.headers
+            .insert("server", HeaderValue::from_static("nginx/1.24.0"));
+        assert!(header_absent(&page, "X-Powered-By").is_ok());
+        let failure = header_absent(&page, "Server").expect_err("sent");
+        assert!(failure.to_string().contains("Server: nginx/1.24.0"), "{failure}");
+        assert!(header_is(&page, "server", "nginx/1.24.0").is_ok());
+        let failure = header_is(&page, "Server", "nginx").expect_err("not exactly");
+        assert!(failure.to_string().contains("Server: nginx\n"), "{failure}");
+        assert!(header_lacks(&page, "Server", "Apache").is_ok());
+        assert!(header_lacks(&page, "X-Powered-By", "PHP").is_ok());
+        assert!(header_lacks(&page, "Server", "1.24").is_err());
     }
 
     #[test]

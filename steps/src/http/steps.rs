@@ -82,6 +82,34 @@ fn header(world: &mut ShakedownWorld, name: String, text: String) -> Result<(), 
     checks::header_contains(last(world)?, &name, &text)
 }
 
+/// exactly this value (surrounding whitespace aside), by name in any case; several headers of
+/// that name pass when one of them is it
+#[phrase(
+    "the response header {string} should be {string}",
+    example = "the response header \"X-Content-Type-Options\" should be \"nosniff\""
+)]
+fn header_is(world: &mut ShakedownWorld, name: String, value: String) -> Result<(), StepFailure> {
+    checks::header_is(last(world)?, &name, &value)
+}
+
+/// no value of the header holds the text; a header that is not sent passes
+#[phrase(
+    "the response header {string} should not contain {string}",
+    example = "the response header \"Server\" should not contain \"Apache/\""
+)]
+fn header_lacks(world: &mut ShakedownWorld, name: String, text: String) -> Result<(), StepFailure> {
+    checks::header_lacks(last(world)?, &name, &text)
+}
+
+/// the last response does not send the header at all, whatever its value
+#[phrase(
+    "the response header {string} should not be present",
+    example = "the response header \"X-Powered-By\" should not be present"
+)]
+fn header_absent(world: &mut ShakedownWorld, name: String) -> Result<(), StepFailure> {
+    checks::header_absent(last(world)?, &name)
+}
+
 /// JSONPath, e.g. `$.status`; compares the JSON value's text
 #[phrase(
     "the response JSON at {string} should be {string}",
@@ -187,7 +215,7 @@ pub(crate) async fn send_again(
     send(world, method, url.as_str(), None).await
 }
 
-fn last(world: &ShakedownWorld) -> Result<&Exchange, StepFailure> {
+pub(crate) fn last(world: &ShakedownWorld) -> Result<&Exchange, StepFailure> {
     world.http.answer().ok_or_else(|| {
         StepFailure::new("there is no response to check: no request has been answered in this scenario")
             .with("hint", "start with a step such as `When I request \"/\"`")
