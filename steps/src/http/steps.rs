@@ -212,7 +212,7 @@ pub(crate) async fn send_again(
     method: Method,
     url: &url::Url,
 ) -> Result<(), StepFailure> {
-    send(world, method, url.as_str(), None).await
+    send(world, method, url.as_str(), None, None).await
 }
 
 pub(crate) fn last(world: &ShakedownWorld) -> Result<&Exchange, StepFailure> {
