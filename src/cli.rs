@@ -241,6 +241,12 @@ pub struct DemoArgs {
     /// missing-security-headers, robots-disallow.
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<shakedown_demo_site::Fault>,
+    /// The release the demo site reports at `/version` and `/api/health` at first, e.g. an
+    /// older one to stand for a backend a rollout has not reached yet; `PUT /__demo/release`
+    /// with the new release as the body switches it while it serves.
+    #[arg(long, value_name = "RELEASE", default_value = shakedown_demo_site::DEFAULT_RELEASE,
+          value_parser = clap::builder::NonEmptyStringValueParser::new())]
+    pub release: String,
     /// Only serve the demo site (until Ctrl-C) to try your own features against it.
     #[arg(long)]
     pub serve: bool,

@@ -13,6 +13,7 @@ mod conventions;
 mod deadlines;
 mod demo;
 mod deployment;
+mod deployment_wait;
 mod docs;
 mod error_pages;
 mod fleet;

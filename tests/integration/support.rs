@@ -157,12 +157,19 @@ pub struct DemoSite {
 
 impl DemoSite {
     pub fn start(faults: &[&str]) -> Self {
+        Self::launch(faults.iter().flat_map(|&fault| ["--fault", fault]))
+    }
+
+    /// A healthy site that serves `release` at `/version` until [`DemoSite::switch_release`].
+    pub fn serving_release(release: &str) -> Self {
+        Self::launch(["--release", release])
+    }
+
+    fn launch<'a>(demo_args: impl IntoIterator<Item = &'a str>) -> Self {
         let state = tempfile::tempdir().expect("temp dir");
         let mut command = Command::new(env!("CARGO_BIN_EXE_shakedown"));
         command.args(["demo", "--serve", "--out"]).arg(state.path());
-        for fault in faults {
-            command.args(["--fault", fault]);
-        }
+        command.args(demo_args);
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -186,21 +193,34 @@ impl DemoSite {
 
     /// The site's own counters (`/__demo/stats`), read without going through shakedown.
     pub fn stats(&self) -> serde_json::Value {
+        let body = self.exchange("GET", "/__demo/stats", "");
+        serde_json::from_str(&body).unwrap_or_else(|error| panic!("stats are not JSON ({error}): {body}"))
+    }
+
+    /// From now on the site serves `release`, as a backend does once a rollout reaches it.
+    pub fn switch_release(&self, release: &str) {
+        let answer = self.exchange("PUT", "/__demo/release", release);
+        assert!(answer.contains(release), "the release was not switched: {answer}");
+    }
+
+    /// One request straight to the site, not through shakedown; returns the body.
+    fn exchange(&self, method: &str, path: &str, body: &str) -> String {
         let address = self.url.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).expect("connect to the demo site");
         use std::io::{Read, Write};
         write!(
             stream,
-            "GET /__demo/stats HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
         )
         .expect("send");
         let mut response = String::new();
         stream.read_to_string(&mut response).expect("read");
-        let body = response
+        response
             .split_once("\r\n\r\n")
-            .map(|(_, body)| body)
-            .unwrap_or_default();
-        serde_json::from_str(body).unwrap_or_else(|error| panic!("stats are not JSON ({error}): {response}"))
+            .map(|(_, body)| body.to_owned())
+            .unwrap_or_default()
     }
 
     pub fn requests(&self) -> u64 {

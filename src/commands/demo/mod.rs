@@ -34,7 +34,7 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
     let step_timeout = args.step_timeout;
     let site = start_site(&args, &out).await?;
     if args.serve {
-        return serve(site).await;
+        return serve(site, &args.release).await;
     }
     install_browser_if_missing(&out).await;
     let outcome = run_bundled_suite(&args, out_folder, &out, site.url(), step_timeout, working_dir).await;
@@ -155,12 +155,10 @@ async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {
     let listener = TcpListener::bind(("127.0.0.1", args.port))
         .await
         .map_err(io_error(format!("cannot listen on 127.0.0.1:{}", args.port)))?;
-    let options = args
-        .fault
-        .iter()
-        .fold(DemoOptions::new(out.join("state")), |options, fault| {
-            options.with_fault(*fault)
-        });
+    let options = args.fault.iter().fold(
+        DemoOptions::new(out.join("state")).with_release(args.release.clone()),
+        |options, fault| options.with_fault(*fault),
+    );
     let site = shakedown_demo_site::start(listener, options)
         .await
         .map_err(io_error("cannot start the demo site".into()))?;
@@ -178,9 +176,10 @@ async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {
 }
 
 /// Serves until Ctrl-C, showing what a feature author needs to know about the site.
-async fn serve(site: RunningSite) -> Result<i32, Error> {
+async fn serve(site: RunningSite, release: &str) -> Result<i32, Error> {
     say!("  heartbeat file: {}", site.heartbeat_path().display());
     say!("  crontab:        {}", site.crontab_path().display());
+    say!("  release:        {release} at /version (PUT another to /__demo/release to switch)");
     for user in USERS {
         say!(
             "  user {:<7} password {:<17} role {}",
