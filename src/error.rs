@@ -184,9 +184,11 @@ impl Error {
                 suggestion: Some(name),
                 ..
             } => Some(format!("did you mean `{name}`?")),
-            Self::UnknownGroup { .. } => {
-                Some("add the group to a host's `groups` under `[environments.NAME.hosts.HOST]`".into())
-            }
+            Self::UnknownGroup { .. } => Some(
+                "add the group to a host's `groups` under `[environments.NAME.hosts.HOST]`, or to the \
+                 Ansible `inventory` the environment reads its hosts from"
+                    .into(),
+            ),
             Self::TagExpression { .. } => Some(
                 "tags combine with `and`, `or`, `not` and parentheses, e.g. `@post-install and not @slow`"
                     .into(),

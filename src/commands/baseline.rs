@@ -3,11 +3,11 @@
 //! in every report like any failing scenario.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use cucumber::gherkin::{Feature, GherkinEnv};
+use cucumber::gherkin::Feature;
 use shakedown_steps::baseline::{BASELINE_PHRASE, Baseline, NagiosChecks, VERSION, gather};
 use shakedown_steps::catalogue::step_line;
 use shakedown_steps::session::password_variables;
@@ -16,6 +16,7 @@ use shakedown_steps::{Deadline, Host, Limit, LocalHost, PluginRunner};
 use crate::cli::{BaselineTarget, CompareArgs, OutputFormat, RecordArgs, Selection};
 use crate::error::{Error, exit};
 use crate::output::say;
+use crate::plan::gherkin_reader;
 use crate::plan::suite::Suite;
 use crate::plan::{Overrides, Reports, RunPlan};
 
@@ -141,15 +142,16 @@ fn feature(file: &Path, as_given: &Path) -> Result<Feature, Error> {
          \n  Scenario: Nothing on the server has regressed\n    \
          Then {step}\n"
     );
-    let feature = Feature::parse(&text, GherkinEnv::default()).map_err(|error| Error::InvalidValue {
+    // Read as every feature file is, so the step reaches the runner as a file's would.
+    let unreadable = |problem: String| Error::InvalidValue {
         what: "the baseline file",
         value: shown.clone().into_owned(),
-        problem: error.to_string(),
-    })?;
-    Ok(Feature {
-        path: Some(PathBuf::from(as_given)),
-        ..feature
-    })
+        problem,
+    };
+    gherkin_reader::read(&text, as_given)
+        .map_err(|found| unreadable(format!("line {}: {}", found.line, found.problem)))?
+        .feature
+        .ok_or_else(|| unreadable("the feature written for it holds no `Feature:`".into()))
 }
 
 fn selection(target: &BaselineTarget) -> Selection {

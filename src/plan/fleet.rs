@@ -331,7 +331,10 @@ mod tests {
     }
 
     fn feature(text: &str) -> Feature {
-        Feature::parse(text, cucumber::gherkin::GherkinEnv::default()).expect("parses")
+        crate::plan::gherkin_reader::read(text, std::path::Path::new("fleet.feature"))
+            .expect("reads")
+            .feature
+            .expect("a feature")
     }
 
     fn names(features: &[Feature]) -> Vec<String> {

@@ -796,6 +796,12 @@ fn expand(outline: &Scenario, examples: &Examples, rows: &[Line<'_>]) -> Result<
     let Some((header, values)) = table.rows.split_first() else {
         return Ok(Vec::new());
     };
+    // Each row's scenario gets a copy of the block without its whole table: copying every row
+    // once per row would grow with the rows squared.
+    let block = Examples {
+        table: None,
+        ..examples.clone()
+    };
     let mut expanded = Vec::new();
     for (row, line) in values.iter().zip(&rows[1..]) {
         let fill = |text: &str, at: usize| -> Result<String, LineProblem> {
@@ -826,6 +832,9 @@ fn expand(outline: &Scenario, examples: &Examples, rows: &[Line<'_>]) -> Result<
             if let Some(docstring) = &mut step.docstring {
                 *docstring = fill(docstring, at)?;
             }
+            if let Some(media_type) = &mut step.docstring_media_type {
+                *media_type = fill(media_type, at)?;
+            }
             for cell in step
                 .table
                 .iter_mut()
@@ -839,9 +848,10 @@ fn expand(outline: &Scenario, examples: &Examples, rows: &[Line<'_>]) -> Result<
         scenario.examples = vec![Examples {
             table: Some(Table {
                 rows: vec![header.clone(), row.clone()],
-                ..table.clone()
+                span: table.span,
+                position: table.position,
             }),
-            ..examples.clone()
+            ..block.clone()
         }];
         expanded.push(scenario);
     }

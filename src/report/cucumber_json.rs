@@ -1,9 +1,9 @@
 //! Cucumber JSON (`--json FILE`), the format Jenkins' cucumber-reports plugin and the npm
 //! `cucumber-html-reporter` read: features with their scenarios and steps, results in
-//! lowercase with durations in nanoseconds, data tables as `rows`, doc strings, each tag with
-//! the line it is written on, and screenshots embedded in base64. The shape is cucumber-ruby's
-//! (the format's origin; its schema is in tests/fixtures), whose formatter also embeds
-//! screenshots in steps as cucumber-jvm's does.
+//! lowercase with durations in nanoseconds, data tables as `rows`, doc strings with their media
+//! type, each tag with the line it is written on, and screenshots embedded in base64. The shape
+//! is cucumber-ruby's (the format's origin; its schema is in tests/fixtures), whose formatter
+//! also embeds screenshots in steps as cucumber-jvm's does.
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -62,7 +62,8 @@ fn features(features: &[FeatureResults<'_>]) -> Value {
         features
             .iter()
             .map(|feature| {
-                // Read again for the tags' lines, which the parsed feature does not keep.
+                // Read again for the lines of tags and doc strings, which the parsed feature does
+                // not keep.
                 let source = std::fs::read_to_string(feature.path).unwrap_or_default();
                 let source: Vec<&str> = source.lines().collect();
                 json!({
@@ -111,7 +112,7 @@ fn element(scenario: &ScenarioReport, source: &[&str]) -> Value {
             let line = tag_line(source, &name, scenario.line, scenario.feature_line);
             json!({ "name": name, "line": line })
         }).collect::<Vec<_>>(),
-        "steps": scenario.steps.iter().map(|step| step_value(scenario, step)).collect::<Vec<_>>(),
+        "steps": scenario.steps.iter().map(|step| step_value(scenario, step, source)).collect::<Vec<_>>(),
     });
     // The format has no place for a Rule: readers keep fields they do not know, and the
     // scenario's name stays its own.
@@ -121,7 +122,7 @@ fn element(scenario: &ScenarioReport, source: &[&str]) -> Value {
     element
 }
 
-fn step_value(scenario: &ScenarioReport, step: &StepReport) -> Value {
+fn step_value(scenario: &ScenarioReport, step: &StepReport, source: &[&str]) -> Value {
     let mut result = json!({
         "status": match step.status {
             StepStatus::Passed => "passed",
@@ -155,8 +156,13 @@ fn step_value(scenario: &ScenarioReport, step: &StepReport) -> Value {
     }
     value["result"] = result;
     match &step.argument {
-        Some(StepArgument::DocString(text)) => {
-            value["doc_string"] = json!({ "value": text, "content_type": "", "line": step.line + 1 });
+        // As cucumber-ruby and cucumber-js write it: the media type, or "" when the fence names none.
+        Some(StepArgument::DocString { content, media_type }) => {
+            value["doc_string"] = json!({
+                "value": content,
+                "content_type": media_type.as_deref().unwrap_or(""),
+                "line": doc_string_line(source, step.line),
+            });
         }
         Some(StepArgument::Table(rows)) => {
             value["rows"] = json!(
@@ -205,6 +211,19 @@ fn tag_line(source: &[&str], tag: &str, line: usize, feature_line: usize) -> usi
         .or_else(|| block_above(feature_line))
         .or_else(nearest_above)
         .unwrap_or(line)
+}
+
+/// The line a doc string's opening fence is on, for a step at `line`: blank lines and comments
+/// may sit between them. The line after the step when the file no longer says.
+fn doc_string_line(source: &[&str], line: usize) -> usize {
+    source
+        .iter()
+        .enumerate()
+        .skip(line)
+        .map(|(index, text)| (index + 1, text.trim_start()))
+        .find(|(_, text)| !text.is_empty() && !text.starts_with('#'))
+        .filter(|(_, text)| text.starts_with("\"\"\"") || text.starts_with("```"))
+        .map_or(line + 1, |(number, _)| number)
 }
 
 /// Cucumber's ids: lowercase words joined by `-`.
@@ -259,5 +278,28 @@ mod tests {
             8,
             "a file that cannot be read again"
         );
+    }
+
+    #[test]
+    fn a_doc_string_is_found_on_its_fence_line_past_blank_lines_and_comments() {
+        let source: Vec<&str> = indoc::indoc! {r#"
+            Feature: Posts
+              Scenario: post
+                When I send a POST request to "/a"
+                  ```json
+                  {}
+                  ```
+                When I send a POST request to "/b"
+
+                  # the body
+                  """
+                  {}
+                  """
+        "#}
+        .lines()
+        .collect();
+        assert_eq!(doc_string_line(&source, 3), 4);
+        assert_eq!(doc_string_line(&source, 7), 10);
+        assert_eq!(doc_string_line(&[], 7), 8, "a file that cannot be read again");
     }
 }

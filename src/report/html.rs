@@ -227,7 +227,7 @@ fn steps(steps: &[StepReport]) -> Markup {
                         " · line " (step.line)
                     }
                     @match &step.argument {
-                        Some(StepArgument::DocString(text)) => pre { (text) },
+                        Some(StepArgument::DocString { content, .. }) => pre { (content) },
                         Some(StepArgument::Table(rows)) => table.argument {
                             @for row in rows { tr { @for cell in row { td { (cell) } } } }
                         },

@@ -225,7 +225,10 @@ impl StepReport {
                 other => other.clone(),
             },
             argument: self.argument.as_ref().map(|argument| match argument {
-                StepArgument::DocString(text) => StepArgument::DocString(rewrite(text)),
+                StepArgument::DocString { content, media_type } => StepArgument::DocString {
+                    content: rewrite(content),
+                    media_type: media_type.as_deref().map(rewrite),
+                },
                 StepArgument::Table(rows) => StepArgument::Table(
                     rows.iter()
                         .map(|row| row.iter().map(|cell| rewrite(cell)).collect())
@@ -239,7 +242,12 @@ impl StepReport {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepArgument {
-    DocString(String),
+    /// The content as the Gherkin reference gives it, and the media type written after its
+    /// opening fence (`json` in `"""json`), if any.
+    DocString {
+        content: String,
+        media_type: Option<String>,
+    },
     Table(Vec<Vec<String>>),
 }
 

@@ -86,7 +86,10 @@ fn events(folder: &Path) -> Vec<RunEvent> {
         passed.clone(),
         3,
     );
-    post.argument = Some(StepArgument::DocString("{\"note\": \"shakedown\"}".into()));
+    post.argument = Some(StepArgument::DocString {
+        content: "{\"note\": \"shakedown\"}".into(),
+        media_type: Some("json".into()),
+    });
     home.steps.push(post);
 
     let admin_link = StepFailure::new("the page shows \"Admin\", which it should not")

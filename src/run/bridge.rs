@@ -285,7 +285,10 @@ impl EventBridge {
 /// The step's doc string or table.
 fn step_argument(step: &cucumber::gherkin::Step) -> Option<StepArgument> {
     match (&step.docstring, &step.table) {
-        (Some(docstring), _) => Some(StepArgument::DocString(docstring.clone())),
+        (Some(docstring), _) => Some(StepArgument::DocString {
+            content: docstring.clone(),
+            media_type: step.docstring_media_type.clone(),
+        }),
         (None, Some(table)) => Some(StepArgument::Table(table.rows.clone())),
         (None, None) => None,
     }

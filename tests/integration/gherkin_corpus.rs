@@ -1,7 +1,8 @@
 //! The Cucumber reference corpus (tests/fixtures/gherkin-corpus): every good file is run by the
 //! real binary and its Cucumber JSON report compared with the reference pickles (scenario names
-//! and lines, steps, tables, doc strings); every bad file is refused at the reference's line with
-//! words for the problem. A failure prints one line per file that differs.
+//! and lines, steps, tables, doc strings and their media types); every bad file is refused at
+//! the reference's line with words for the problem. A failure prints one line per file that
+//! differs.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,7 @@ fn expected_argument(step: &Value) -> Value {
     let mut expected = serde_json::json!({});
     if let Some(doc_string) = argument.get("docString") {
         expected["doc_string"] = doc_string["content"].clone();
+        expected["content_type"] = doc_string.get("mediaType").cloned().unwrap_or_else(|| "".into());
     }
     if let Some(table) = argument.get("dataTable") {
         let rows: Vec<Vec<Value>> = table["rows"]
@@ -119,6 +121,7 @@ fn reported_argument(step: &Value) -> Value {
     let mut seen = serde_json::json!({});
     if let Some(doc_string) = step.get("doc_string") {
         seen["doc_string"] = doc_string["value"].clone();
+        seen["content_type"] = doc_string["content_type"].clone();
     }
     if let Some(rows) = step.get("rows") {
         let rows: Vec<Value> = rows

@@ -512,6 +512,16 @@ fn an_unknown_host_or_demo_fault_gets_a_suggestion() {
         )],
     );
     insta::assert_snapshot!("unknown_host", seen_in(&fleet, &["run", "--host", "wbe1"]));
+    let grouped = project_with(
+        &format!(
+            "{ONE_ENVIRONMENT}[environments.test.hosts.web1]\nssh = \"deploy@127.0.0.1:9\"\ngroups = [\"web\"]\n"
+        ),
+        &[(
+            "features/db.feature",
+            "Feature: Database\n  @on:db\n  Scenario: Files\n    Then the file \"/etc/hostname\" should exist\n",
+        )],
+    );
+    insta::assert_snapshot!("unknown_group", seen_in(&grouped, &["run"]));
 
     let out = tempfile::tempdir().expect("temp dir");
     let out = out.path().display().to_string();

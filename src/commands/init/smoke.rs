@@ -272,10 +272,12 @@ Feature: The site answers a visitor
         );
     }
 
-    /// Every step line a feature holds, as the Gherkin parser reads it.
+    /// Every step line a feature holds, as shakedown reads a feature file.
     fn step_lines(feature: &str) -> Vec<String> {
-        let feature = cucumber::gherkin::Feature::parse(feature, cucumber::gherkin::GherkinEnv::default())
-            .expect("init writes Gherkin");
+        let feature = crate::plan::gherkin_reader::read(feature, std::path::Path::new("smoke.feature"))
+            .expect("init writes Gherkin")
+            .feature
+            .expect("init writes a Feature");
         feature
             .background
             .iter()

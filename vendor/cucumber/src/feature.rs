@@ -159,28 +159,19 @@ fn expand_scenario(
         return vec![Ok(scenario)];
     }
 
-    // The tables are taken out of the outline before it is copied once per row: a copy holding
-    // every row, once per row, made memory and time grow with the rows squared.
-    let mut scenario = scenario;
-    let examples = mem::take(&mut scenario.examples);
-    examples
-        .into_iter()
-        .filter_map(|mut ex| {
-            let table = ex.table.take()?;
-            Some((table, ex))
+    scenario
+        .examples
+        .iter()
+        .filter_map(|ex| {
+            ex.table.as_ref()?.rows.split_first().map(|(h, v)| (h, v, ex))
         })
-        .flat_map(|(table, example)| {
-            let gherkin::Table { mut rows, span, position } = table;
-            let values = if rows.is_empty() { Vec::new() } else { rows.split_off(1) };
-            let header = rows.pop();
-            let example = std::rc::Rc::new(example);
-            values.into_iter().enumerate().filter_map(move |(id, values)| {
-                let header = header.clone()?;
-                Some((id, header, values, std::rc::Rc::clone(&example), span, position))
-            })
+        .flat_map(|(header, vals, example)| {
+            vals.iter()
+                .map(|v| header.iter().zip(v))
+                .enumerate()
+                .zip(iter::repeat(example))
         })
-        .map(|(id, header, values, example, table_span, table_position)| {
-            let row = header.iter().zip(&values);
+        .map(|((id, row), example)| {
             let (position, tags) = (example.position, example.tags.iter());
 
             let replace_templates = |str: &str, pos| {
@@ -234,12 +225,13 @@ fn expand_scenario(
                 }
             }
 
-            let mut expanded_example = (*example).clone();
-            expanded_example.table = Some(gherkin::Table {
-                rows: vec![header, values],
-                span: table_span,
-                position: table_position,
-            });
+            let mut expanded_example = example.clone();
+            if let Some(table) = &mut expanded_example.table {
+                table.rows.resize(2, Vec::new());
+                if let Some(r) = table.rows.get_mut(1) {
+                    *r = row.map(|(_, v)| v.clone()).collect();
+                }
+            }
             expanded.examples = vec![expanded_example];
 
             Ok(expanded)
