@@ -1,6 +1,7 @@
 //! The server baseline on a real setup: a daemon, a listening port and a crontab line on this
 //! machine, looked at directly and over a real local sshd, recorded, then taken away, and
-//! `baseline compare` (and the Gherkin step, and its JUnit report) must name exactly those.
+//! `baseline compare` (and the Gherkin step, and its JUnit report) must name exactly those; and
+//! who could see what on the demo site, recorded healthy and compared with a page leaked.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use indoc::formatdoc;
 
-use crate::support::{Project, validate_junit};
+use crate::support::{DEMO_ROLES, DemoSite, Project, validate_junit};
 use shakedown_testkit::processes::{pid_of, stop};
 use shakedown_testkit::sshd::{Sshd, free_port};
 
@@ -424,4 +425,78 @@ fn a_baseline_plugin_never_sees_a_role_password_in_its_environment() {
         "the comparing plugin saw the password:\n{}",
         compared.stdout
     );
+}
+
+/// The demo's access matrix, as a team's features hold it.
+const ACCESS_MATRIX: &str = r#"Feature: Access
+  Scenario: matrix
+    Then the access matrix should hold:
+      | path        | anonymous | viewer  | clerk   | admin   |
+      | /dashboard/ | login     | allowed | allowed | allowed |
+      | /reports/   | login     | denied  | allowed | allowed |
+"#;
+
+/// A project on `site` with the demo's roles and matrix. This machine's own facts are recorded
+/// and compared too: the other tests' shells, which come and go, are ignored, and
+/// `extra_ignore` besides.
+fn access_project(site: &DemoSite, extra_ignore: &str) -> Project {
+    let project = Project::new(
+        &site.url,
+        &format!(
+            "{DEMO_ROLES}\n[baseline]\nignore = [\"process:bash\", \"process:sh\"{extra_ignore}]\nuser_crontab = false\n"
+        ),
+    );
+    project.file("features/matrix.feature", ACCESS_MATRIX);
+    project
+}
+
+fn compare_on(project: &Project, file: &str) -> crate::support::Outcome {
+    project
+        .shakedown()
+        .demo_passwords()
+        .args(["baseline", "compare", file, "--env", "test"])
+        .run()
+}
+
+#[test]
+fn a_page_opened_to_the_wrong_role_is_access_gained_since_the_baseline() {
+    let _machine = MACHINE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let healthy = DemoSite::start(&[]);
+    let before = access_project(&healthy, "");
+    before
+        .shakedown()
+        .demo_passwords()
+        .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("who could see what, for every role on 2 path(s)");
+    let recorded = std::fs::read_to_string(before.path().join("baseline.json")).expect("written");
+    compare_on(&before, "baseline.json")
+        .expect_code(0)
+        .expect_stdout("2 passed, 0 failed");
+
+    let leaking = DemoSite::start(&["role-leak"]);
+    let after = access_project(&leaking, "");
+    after.file("baseline.json", &recorded);
+    compare_on(&after, "baseline.json")
+        .expect_code(1)
+        .expect_stdout("1 cell(s) of the access matrix regressed since the baseline")
+        .expect_stdout("`viewer` can now open /reports/ (was denied)");
+    let intended = access_project(&leaking, ", \"access:viewer /reports/\"");
+    intended.file("baseline.json", &recorded);
+    compare_on(&intended, "baseline.json")
+        .expect_code(0)
+        .expect_stdout("2 passed, 0 failed");
+
+    // A file recorded before who could see what was recorded still compares the servers.
+    let mut older: serde_json::Value = serde_json::from_str(&recorded).expect("JSON");
+    older
+        .as_object_mut()
+        .expect("an object")
+        .remove("access")
+        .expect("the access matrix was recorded");
+    after.file("older.json", &older.to_string());
+    compare_on(&after, "older.json")
+        .expect_code(0)
+        .expect_stdout("1 passed, 0 failed");
 }

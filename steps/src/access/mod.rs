@@ -2,6 +2,10 @@
 
 mod matrix;
 mod steps;
+mod visits;
+
+pub(crate) use matrix::{Access, Observation};
+pub(crate) use visits::Visits;
 
 /// The access matrix's phrase: its table's header names roles, which `check` looks up in the
 /// configuration.
@@ -21,4 +25,16 @@ pub fn matrix_table_problem(table: Option<&cucumber::gherkin::Table>) -> Option<
         None => Some(matrix::NO_TABLE.to_owned()),
         Some(header) => matrix::header_problem(header),
     }
+}
+
+/// The paths of an access matrix's table, its first column below the header: what
+/// `baseline record` asks every role about.
+pub fn matrix_paths(table: &cucumber::gherkin::Table) -> impl Iterator<Item = &str> {
+    table
+        .rows
+        .iter()
+        .skip(1)
+        .filter_map(|row| row.first())
+        .map(|path| path.trim())
+        .filter(|path| !path.is_empty())
 }

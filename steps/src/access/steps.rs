@@ -5,10 +5,9 @@ use cucumber::gherkin::Step;
 use shakedown_steps_macros::phrase;
 
 use super::matrix::{Access, Expectations, Observation, Seen, classify, holds, render};
-use crate::deadline::Deadline;
+use super::visits::Visits;
 use crate::failure::{FailureKind, StepFailure};
-use crate::http::{Exchange, Outgoing, Visitor, checks, perform};
-use crate::session::ANONYMOUS;
+use crate::http::checks;
 use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
 
@@ -27,12 +26,12 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
         .as_ref()
         .ok_or_else(|| StepFailure::new(super::matrix::NO_TABLE))?;
     let expectations = Expectations::parse(table)?;
-    let world = &*world;
     let deadline = world.deadline();
-    let visits = expectations
+    let visits = Visits::of_world(world);
+    let requests = expectations
         .cells()
-        .map(|(path, role, _)| async move { observe(world, role, path, deadline).await });
-    let observations: Vec<Observation> = futures::future::join_all(visits).await;
+        .map(|(path, role, _)| visits.observe(role, path, deadline));
+    let observations: Vec<Observation> = futures::future::join_all(requests).await;
     let total = observations.len();
     let failing: Vec<&Observation> = expectations
         .cells()
@@ -81,7 +80,9 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
     names_role = true
 )]
 async fn has_access(world: &mut ShakedownWorld, role: String, path: SiteAddress) -> Result<(), StepFailure> {
-    let observation = observe(world, &role, &path, world.deadline()).await;
+    let observation = Visits::of_world(world)
+        .observe(&role, &path, world.deadline())
+        .await;
     match observation.seen {
         Seen::Access(Access::Allowed) => Ok(()),
         Seen::Access(_) => Err(StepFailure::new(format!("`{role}` has no access to {path}"))
@@ -103,7 +104,9 @@ async fn has_no_access(
     role: String,
     path: SiteAddress,
 ) -> Result<(), StepFailure> {
-    let observation = observe(world, &role, &path, world.deadline()).await;
+    let observation = Visits::of_world(world)
+        .observe(&role, &path, world.deadline())
+        .await;
     match observation.seen {
         Seen::Access(Access::Denied | Access::Login) => Ok(()),
         Seen::Access(Access::Allowed) => Err(StepFailure::new(format!(
@@ -166,7 +169,8 @@ async fn sees(
     text: String,
     path: SiteAddress,
 ) -> Result<(), StepFailure> {
-    let exchange = visit_as(world, &role, &path, world.deadline())
+    let exchange = Visits::of_world(world)
+        .visit_as(&role, &path, world.deadline())
         .await
         .map_err(|failure| unknown_sight(&role, &text, &path, failure))?;
     let seen = classify(&exchange, world.sessions().login_settings());
@@ -199,7 +203,8 @@ async fn does_not_see(
     text: String,
     path: SiteAddress,
 ) -> Result<(), StepFailure> {
-    let exchange = visit_as(world, &role, &path, world.deadline())
+    let exchange = Visits::of_world(world)
+        .visit_as(&role, &path, world.deadline())
         .await
         .map_err(|failure| unknown_sight(&role, &text, &path, failure))?;
     checks::proves_absence(&exchange, &[]).map_err(|failure| unknown_sight(&role, &text, &path, failure))?;
@@ -210,53 +215,4 @@ async fn does_not_see(
 /// Why whether `role` sees `text` on `path` could not be told: the page or the login failed.
 fn unknown_sight(role: &str, text: &str, path: &str, failure: StepFailure) -> StepFailure {
     failure.reworded(|why| format!("whether `{role}` sees {text:?} on {path} is unknown: {why}"))
-}
-
-/// One request to `path` as `role`, judged by the matrix's rule.
-async fn observe(world: &ShakedownWorld, role: &str, path: &str, deadline: Deadline) -> Observation {
-    match visit_as(world, role, path, deadline).await {
-        Ok(exchange) => Observation {
-            seen: classify(&exchange, world.sessions().login_settings()),
-            evidence: format!("{} at {}", exchange.status, exchange.final_url()),
-        },
-        Err(failure) => Observation {
-            seen: Seen::Failed(failure.kind()),
-            evidence: failure.summary().to_owned(),
-        },
-    }
-}
-
-/// Requests `path` with the role's session and credentials; `anonymous` sends none.
-async fn visit_as(
-    world: &ShakedownWorld,
-    role: &str,
-    path: &str,
-    deadline: Deadline,
-) -> Result<Exchange, StepFailure> {
-    let visitor = visitor_of(world, role, deadline).await?;
-    let url = world.resolve(path)?;
-    perform(world.http_client(), &visitor, Outgoing::get(url), deadline).await
-}
-
-/// Who a request as `role` goes out as, logging the role in once per run. A login the site
-/// refused (a wrong password, a form that showed itself again) is a configuration failure:
-/// the role could not act, so nothing about the page is known.
-async fn visitor_of(world: &ShakedownWorld, role: &str, deadline: Deadline) -> Result<Visitor, StepFailure> {
-    if role == ANONYMOUS {
-        return Ok(Visitor::default());
-    }
-    let session = world
-        .sessions()
-        .session(role, deadline)
-        .await
-        .map_err(|failure| {
-            let kind = match failure.kind() {
-                FailureKind::Assertion => FailureKind::Configuration,
-                other => other,
-            };
-            failure
-                .reworded(|why| format!("`{role}` could not log in ({why})"))
-                .of_kind(kind)
-        })?;
-    Ok(session.visitor(&world.site().base_url))
 }

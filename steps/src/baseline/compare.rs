@@ -4,8 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::access::AccessFacts;
 use super::ignore::{IgnoreKind, Ignored};
 use super::model::HostFacts;
+use crate::access::Access;
 
 /// What changed on one host since the baseline.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -121,6 +123,55 @@ pub fn compare(before: &HostFacts, now: &HostFacts, ignore: &[Ignored]) -> Chang
     changes.changes
 }
 
+/// Who could see what before against now: access a role did not have before (or can no longer
+/// be told it lacks) is a regression, access taken away is news. A cell not told before was
+/// never a promise.
+pub fn compare_access(before: &AccessFacts, now: &AccessFacts, ignore: &[Ignored]) -> Changes {
+    let mut changes = Sorter {
+        ignore,
+        changes: Changes::default(),
+    };
+    for (path, roles) in before {
+        for (role, was) in roles {
+            let Some(was) = Access::parse(was) else { continue };
+            let seen = now
+                .get(path)
+                .and_then(|roles| roles.get(role))
+                .map_or("not asked", String::as_str);
+            let is = Access::parse(seen);
+            if is == Some(was) {
+                continue;
+            }
+            let was_words = access_words(was);
+            let (sentence, widened) = match is {
+                Some(Access::Allowed) => (format!("`{role}` can now open {path} (was {was_words})"), true),
+                Some(Access::Login) => (
+                    format!("`{role}` is now sent to the login page on {path} (was {was_words})"),
+                    false,
+                ),
+                Some(Access::Denied) => (format!("`{role}` is now denied {path} (was {was_words})"), false),
+                None => (
+                    format!(
+                        "whether `{role}` can open {path} cannot be told now: it saw {seen} (was {was_words})"
+                    ),
+                    was != Access::Allowed,
+                ),
+            };
+            changes.note(IgnoreKind::Access, &format!("{role} {path}"), widened, sentence);
+        }
+    }
+    changes.changes
+}
+
+/// How a sentence says what a role met: `sent to the login page` rather than `login`.
+fn access_words(access: Access) -> &'static str {
+    match access {
+        Access::Allowed => "allowed",
+        Access::Denied => "denied",
+        Access::Login => "sent to the login page",
+    }
+}
+
 /// Sorts each difference into regressions or news, dropping the ignored ones.
 struct Sorter<'a> {
     ignore: &'a [Ignored],
@@ -128,11 +179,12 @@ struct Sorter<'a> {
 }
 
 impl Sorter<'_> {
-    fn note(&mut self, kind: IgnoreKind, name: &str, gone: bool, sentence: String) {
+    /// `regressed` sorts the sentence into the regressions, else into the news.
+    fn note(&mut self, kind: IgnoreKind, name: &str, regressed: bool, sentence: String) {
         if self.ignore.iter().any(|entry| entry.covers(kind, name)) {
             return;
         }
-        match gone {
+        match regressed {
             true => self.changes.regressions.push(sentence),
             false => self.changes.new.push(sentence),
         }
@@ -369,5 +421,53 @@ mod tests {
                 .iter()
                 .all(|sentence| !sentence.contains("`cron` was"))
         );
+    }
+
+    fn access(cells: &[(&str, &str, &str)]) -> AccessFacts {
+        let mut facts = AccessFacts::new();
+        for (path, role, seen) in cells {
+            facts
+                .entry((*path).to_owned())
+                .or_default()
+                .insert((*role).to_owned(), (*seen).to_owned());
+        }
+        facts
+    }
+
+    #[test]
+    fn access_gained_is_a_regression_in_words_and_access_lost_is_news() {
+        let before = access(&[
+            ("/reports/export/", "viewer", "denied"),
+            ("/dashboard/", "clerk", "allowed"),
+            ("/admin/", "anonymous", "login"),
+            ("/admin/", "clerk", "denied"),
+            ("/broken/", "viewer", "500"),
+        ]);
+        let now = access(&[
+            ("/reports/export/", "viewer", "allowed"),
+            ("/dashboard/", "clerk", "login"),
+            ("/admin/", "anonymous", "error"),
+            ("/admin/", "clerk", "denied"),
+            ("/broken/", "viewer", "allowed"),
+        ]);
+        let changes = compare_access(&before, &now, &[]);
+        assert_eq!(
+            changes.regressions,
+            [
+                "whether `anonymous` can open /admin/ cannot be told now: it saw error (was sent to the login page)",
+                "`viewer` can now open /reports/export/ (was denied)",
+            ]
+        );
+        assert_eq!(
+            changes.new,
+            ["`clerk` is now sent to the login page on /dashboard/ (was allowed)"]
+        );
+        let ignore: Vec<Ignored> = ["access:/admin/", "access:viewer /reports/export/"]
+            .iter()
+            .map(|entry| entry.parse().expect("valid"))
+            .collect();
+        assert!(compare_access(&before, &now, &ignore).regressions.is_empty());
+        let other_role = ["access:clerk /reports/export/".parse().expect("valid")];
+        assert_eq!(compare_access(&before, &now, &other_role).regressions.len(), 2);
     }
 }

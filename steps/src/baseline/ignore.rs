@@ -18,10 +18,12 @@ pub enum IgnoreKind {
     Wsgi,
     /// Matches every Nagios check whose command holds the text.
     Nagios,
+    /// Who could see what: `PATH` for every role on it, or `ROLE PATH` for one.
+    Access,
 }
 
 impl IgnoreKind {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::Service,
         Self::Port,
         Self::Process,
@@ -30,6 +32,7 @@ impl IgnoreKind {
         Self::Module,
         Self::Wsgi,
         Self::Nagios,
+        Self::Access,
     ];
 
     pub fn word(self) -> &'static str {
@@ -42,6 +45,7 @@ impl IgnoreKind {
             Self::Module => "module",
             Self::Wsgi => "wsgi",
             Self::Nagios => "nagios",
+            Self::Access => "access",
         }
     }
 }
@@ -54,12 +58,16 @@ pub struct Ignored {
 }
 
 impl Ignored {
-    /// Whether this entry covers the thing `name` of `kind`: the same name, or for crontab
-    /// lines, WSGI paths and Nagios checks any one holding the text.
+    /// Whether this entry covers the thing `name` of `kind`: the same name, for crontab
+    /// lines, WSGI paths and Nagios checks any one holding the text, and for access (named
+    /// `ROLE PATH`) also every role on the entry's path.
     pub fn covers(&self, kind: IgnoreKind, name: &str) -> bool {
         self.kind == kind
             && match kind {
                 IgnoreKind::Cron | IgnoreKind::Wsgi | IgnoreKind::Nagios => name.contains(&self.name),
+                IgnoreKind::Access => {
+                    name == self.name || name.split_once(' ').is_some_and(|(_, path)| path == self.name)
+                }
                 _ => name == self.name,
             }
     }
@@ -136,7 +144,7 @@ mod tests {
             "{unknown}"
         );
         assert!(
-            unknown.contains("service, port, process, cron, site, module, wsgi, nagios"),
+            unknown.contains("service, port, process, cron, site, module, wsgi, nagios, access"),
             "{unknown}"
         );
         assert!(

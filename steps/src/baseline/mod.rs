@@ -1,7 +1,8 @@
-//! The server baseline: what a host runs, listens on and schedules, recorded before a
-//! deployment and compared after it, so a service nobody wrote a check for still cannot go
-//! missing unnoticed.
+//! The server baseline: what a host runs, listens on and schedules, and who could see what on
+//! the site, recorded before a deployment and compared after it, so a service nobody wrote a
+//! check for still cannot go missing, nor a page open to a new role, unnoticed.
 
+mod access;
 mod compare;
 mod facts;
 mod ignore;
@@ -10,10 +11,11 @@ mod nagios;
 mod settings;
 mod steps;
 
-pub use compare::{Changes, compare};
+pub use access::{AccessFacts, Untold, record_access};
+pub use compare::{Changes, compare, compare_access};
 pub use facts::gather;
 pub use ignore::{IgnoreKind, Ignored};
 pub use model::{Apache, Baseline, HostFacts, Services, VERSION};
 pub use nagios::NagiosChecks;
 pub use settings::BaselineSettings;
-pub use steps::BASELINE_PHRASE;
+pub use steps::{ACCESS_PHRASE, BASELINE_PHRASE};

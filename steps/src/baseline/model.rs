@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::access::AccessFacts;
 use crate::failure::StepFailure;
 
 /// The format's version; a file of another version is refused, never half-read.
@@ -24,6 +25,10 @@ pub struct Baseline {
     /// Each host's facts by the name the host goes by (`web1`; `this machine` for the machine
     /// shakedown runs on).
     pub hosts: BTreeMap<String, HostFacts>,
+    /// Who could see what on the site; absent when the features hold no access matrix, and
+    /// from files an older shakedown wrote, which still load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessFacts>,
 }
 
 /// One host's facts. A part the host could not tell (no systemd, no `/proc`) is `None`, and is
@@ -239,6 +244,7 @@ mod tests {
             environment: "staging".into(),
             shakedown: "0.1.0".into(),
             hosts: BTreeMap::from([("web1".to_owned(), facts)]),
+            access: None,
         }
     }
 
@@ -250,6 +256,7 @@ mod tests {
         baseline.write(&path).expect("written");
         let text = std::fs::read_to_string(&path).expect("read");
         assert!(text.contains("\"version\": 1"), "{text}");
+        assert!(!text.contains("\"access\""), "{text}");
         assert_eq!(Baseline::parse(text.as_bytes()).expect("parsed"), baseline);
         assert_eq!(
             baseline.hosts["web1"].summary(),

@@ -3,10 +3,12 @@
 
 use shakedown_steps_macros::phrase;
 
-use super::compare::compare;
+use super::access::ask_again;
+use super::compare::{compare, compare_access};
 use super::facts::gather;
 use super::model::Baseline;
 use super::nagios::NagiosChecks;
+use crate::access::Visits;
 use crate::failure::StepFailure;
 use crate::probes::PluginRunner;
 use crate::world::ShakedownWorld;
@@ -58,6 +60,50 @@ async fn nothing_regressed(world: &mut ShakedownWorld, file: String) -> Result<(
     );
     if !changes.new.is_empty() {
         failure = failure.with("new", changes.new.join("\n"));
+    }
+    Err(failure)
+}
+
+/// compares who could open what with the access matrix `shakedown baseline record` wrote (relative to the configuration's folder): every recorded role asks for every recorded path again, judged as the access matrix judges; a role that can now open a page it was denied or sent to the login page on fails the step, as does one whose answer cannot be told now; access taken away is noted; `[baseline] ignore` takes `access:PATH` or `access:ROLE PATH`
+#[phrase(
+    "nobody should have gained access since the baseline {string}",
+    example = "nobody should have gained access since the baseline \"reports/baseline.json\"",
+    text = ACCESS_PHRASE
+)]
+async fn nobody_gained_access(world: &mut ShakedownWorld, file: String) -> Result<(), StepFailure> {
+    let deadline = world.deadline();
+    let path = world.config_folder().join(&file);
+    let baseline = Baseline::read(&path).await?;
+    let Some(recorded) = &baseline.access else {
+        return Err(StepFailure::configuration(format!(
+            "the baseline `{}` holds no access matrix, so whether anyone gained access cannot be told",
+            path.display()
+        ))
+        .with(
+            "hint",
+            "record it again with features holding `the access matrix should hold:`",
+        ));
+    };
+    let now = ask_again(&Visits::of_world(world), recorded, deadline).await;
+    let changes = compare_access(recorded, &now, &world.baseline_settings().ignore);
+    for sentence in &changes.new {
+        world.note(format!("since the baseline: {sentence}"));
+    }
+    if changes.regressions.is_empty() {
+        return Ok(());
+    }
+    let mut failure = StepFailure::new(format!(
+        "{} cell(s) of the access matrix regressed since the baseline `{}`",
+        changes.regressions.len(),
+        path.display()
+    ))
+    .with("regressed", changes.regressions.join("\n"))
+    .with(
+        "recorded",
+        format!("{} by shakedown {}", baseline.recorded_at, baseline.shakedown),
+    );
+    if !changes.new.is_empty() {
+        failure = failure.with("also changed", changes.new.join("\n"));
     }
     Err(failure)
 }
