@@ -5,6 +5,7 @@ mod steps;
 mod visits;
 
 pub(crate) use matrix::{Access, Observation};
+pub(crate) use steps::visits_of;
 pub(crate) use visits::Visits;
 
 /// The access matrix's phrase: its table's header names roles, which `check` looks up in the

@@ -11,6 +11,12 @@ use crate::http::checks;
 use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
 
+/// Requests as a role the way this scenario sees the site: a server's own web server, when it
+/// has one.
+pub(crate) fn visits_of(world: &ShakedownWorld) -> Visits<'_> {
+    Visits::new(world.http_client(), world.sessions(), world.site())
+}
+
 /// The catalogue groups this file's phrases under this domain.
 const PHRASE_DOMAIN: &str = "access";
 
@@ -27,7 +33,7 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
         .ok_or_else(|| StepFailure::new(super::matrix::NO_TABLE))?;
     let expectations = Expectations::parse(table)?;
     let deadline = world.deadline();
-    let visits = Visits::of_world(world);
+    let visits = visits_of(world);
     let requests = expectations
         .cells()
         .map(|(path, role, _)| visits.observe(role, path, deadline));
@@ -80,9 +86,7 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
     names_role = true
 )]
 async fn has_access(world: &mut ShakedownWorld, role: String, path: SiteAddress) -> Result<(), StepFailure> {
-    let observation = Visits::of_world(world)
-        .observe(&role, &path, world.deadline())
-        .await;
+    let observation = visits_of(world).observe(&role, &path, world.deadline()).await;
     match observation.seen {
         Seen::Access(Access::Allowed) => Ok(()),
         Seen::Access(_) => Err(StepFailure::new(format!("`{role}` has no access to {path}"))
@@ -104,9 +108,7 @@ async fn has_no_access(
     role: String,
     path: SiteAddress,
 ) -> Result<(), StepFailure> {
-    let observation = Visits::of_world(world)
-        .observe(&role, &path, world.deadline())
-        .await;
+    let observation = visits_of(world).observe(&role, &path, world.deadline()).await;
     match observation.seen {
         Seen::Access(Access::Denied | Access::Login) => Ok(()),
         Seen::Access(Access::Allowed) => Err(StepFailure::new(format!(
@@ -169,7 +171,7 @@ async fn sees(
     text: String,
     path: SiteAddress,
 ) -> Result<(), StepFailure> {
-    let exchange = Visits::of_world(world)
+    let exchange = visits_of(world)
         .visit_as(&role, &path, world.deadline())
         .await
         .map_err(|failure| unknown_sight(&role, &text, &path, failure))?;
@@ -203,7 +205,7 @@ async fn does_not_see(
     text: String,
     path: SiteAddress,
 ) -> Result<(), StepFailure> {
-    let exchange = Visits::of_world(world)
+    let exchange = visits_of(world)
         .visit_as(&role, &path, world.deadline())
         .await
         .map_err(|failure| unknown_sight(&role, &text, &path, failure))?;

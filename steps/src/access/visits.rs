@@ -8,7 +8,6 @@ use crate::failure::{FailureKind, StepFailure};
 use crate::http::{Exchange, Outgoing, Visitor, perform};
 use crate::session::{ANONYMOUS, Sessions};
 use crate::site::Site;
-use crate::world::ShakedownWorld;
 
 /// What a request as a role goes out through: the run's pool, its sessions and the site.
 pub(crate) struct Visits<'a> {
@@ -18,22 +17,15 @@ pub(crate) struct Visits<'a> {
 }
 
 impl<'a> Visits<'a> {
-    /// As the scenario sees the site: a server's own web server, when it has one.
-    pub(crate) fn of_world(world: &'a ShakedownWorld) -> Self {
-        Self {
-            http: world.http_client(),
-            sessions: world.sessions(),
-            site: world.site(),
-        }
+    /// Through this pool, these sessions, to this site (the scenario's: see
+    /// `access::steps::visits_of`).
+    pub(crate) fn new(http: &'a reqwest::Client, sessions: &'a Sessions, site: &'a Site) -> Self {
+        Self { http, sessions, site }
     }
 
     /// As the run sees the environment's site, outside any scenario (`baseline record`).
     pub(crate) fn of_run(run: &'a RunContext) -> Self {
-        Self {
-            http: &run.http,
-            sessions: &run.sessions,
-            site: &run.site,
-        }
+        Self::new(&run.http, &run.sessions, &run.site)
     }
 
     /// One request to `path` as `role`, judged by the matrix's rule.

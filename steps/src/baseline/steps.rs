@@ -8,7 +8,7 @@ use super::compare::{compare, compare_access};
 use super::facts::gather;
 use super::model::Baseline;
 use super::nagios::NagiosChecks;
-use crate::access::Visits;
+use crate::access::visits_of;
 use crate::failure::StepFailure;
 use crate::probes::PluginRunner;
 use crate::world::ShakedownWorld;
@@ -84,7 +84,7 @@ async fn nobody_gained_access(world: &mut ShakedownWorld, file: String) -> Resul
             "record it again with features holding `the access matrix should hold:`",
         ));
     };
-    let now = ask_again(&Visits::of_world(world), recorded, deadline).await;
+    let now = ask_again(&visits_of(world), recorded, deadline).await;
     let changes = compare_access(recorded, &now, &world.baseline_settings().ignore);
     for sentence in &changes.new {
         world.note(format!("since the baseline: {sentence}"));
