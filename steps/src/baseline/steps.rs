@@ -4,7 +4,7 @@
 use shakedown_steps_macros::phrase;
 
 use super::access::ask_again;
-use super::compare::{compare, compare_access};
+use super::compare::{Changes, compare, compare_access};
 use super::facts::gather;
 use super::model::Baseline;
 use super::nagios::NagiosChecks;
@@ -42,26 +42,12 @@ async fn nothing_regressed(world: &mut ShakedownWorld, file: String) -> Result<(
     let recorded = baseline.host(&name, &path)?;
     let now = gather(host, settings, &checks, deadline).await?;
     let changes = compare(recorded, &now, &settings.ignore);
-    for sentence in &changes.new {
-        world.note(format!("new since the baseline: {sentence}"));
-    }
-    if changes.regressions.is_empty() {
-        return Ok(());
-    }
-    let mut failure = StepFailure::new(format!(
-        "{} thing(s) on {name} regressed since the baseline `{}`",
-        changes.regressions.len(),
-        path.display()
-    ))
-    .with("regressed", changes.regressions.join("\n"))
-    .with(
-        "recorded",
-        format!("{} by shakedown {}", baseline.recorded_at, baseline.shakedown),
-    );
-    if !changes.new.is_empty() {
-        failure = failure.with("new", changes.new.join("\n"));
-    }
-    Err(failure)
+    let told = Told {
+        note: "new since the baseline",
+        regressed: format!("thing(s) on {name}"),
+        also: "new",
+    };
+    verdict(world, changes, told, &baseline, &path)
 }
 
 /// compares who could open what with the access matrix `shakedown baseline record` wrote (relative to the configuration's folder): every recorded role asks for every recorded path again, judged as the access matrix judges; a role that can now open a page it was denied or sent to the login page on fails the step, as does one whose answer cannot be told now; access taken away is noted; `[baseline] ignore` takes `access:PATH` or `access:ROLE PATH`
@@ -86,15 +72,41 @@ async fn nobody_gained_access(world: &mut ShakedownWorld, file: String) -> Resul
     };
     let now = ask_again(&visits_of(world), recorded, deadline).await;
     let changes = compare_access(recorded, &now, &world.baseline_settings().ignore);
+    let told = Told {
+        note: "since the baseline",
+        regressed: "cell(s) of the access matrix".to_owned(),
+        also: "also changed",
+    };
+    verdict(world, changes, told, &baseline, &path)
+}
+
+/// How a comparison's outcome is worded: the note before each change that is no regression,
+/// what regressed, and the label of those changes beside a failure.
+struct Told {
+    note: &'static str,
+    regressed: String,
+    also: &'static str,
+}
+
+/// Notes each change that is no regression and fails on any regression, with when and by which
+/// shakedown the baseline was recorded.
+fn verdict(
+    world: &mut ShakedownWorld,
+    changes: Changes,
+    told: Told,
+    baseline: &Baseline,
+    path: &std::path::Path,
+) -> Result<(), StepFailure> {
     for sentence in &changes.new {
-        world.note(format!("since the baseline: {sentence}"));
+        world.note(format!("{}: {sentence}", told.note));
     }
     if changes.regressions.is_empty() {
         return Ok(());
     }
     let mut failure = StepFailure::new(format!(
-        "{} cell(s) of the access matrix regressed since the baseline `{}`",
+        "{} {} regressed since the baseline `{}`",
         changes.regressions.len(),
+        told.regressed,
         path.display()
     ))
     .with("regressed", changes.regressions.join("\n"))
@@ -103,7 +115,7 @@ async fn nobody_gained_access(world: &mut ShakedownWorld, file: String) -> Resul
         format!("{} by shakedown {}", baseline.recorded_at, baseline.shakedown),
     );
     if !changes.new.is_empty() {
-        failure = failure.with("also changed", changes.new.join("\n"));
+        failure = failure.with(told.also, changes.new.join("\n"));
     }
     Err(failure)
 }
