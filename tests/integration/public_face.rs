@@ -252,20 +252,23 @@ fn a_crawler_with_its_own_group_a_missing_or_failing_robots_txt_and_noindex_page
         .expect_stdout(r#"content="NOINDEX""#)
         .expect_stdout("1 passed, 3 failed");
 
-    // No robots.txt at all: every crawler may crawl anything; one that fails: none may.
+    // No robots.txt at all: every crawler may crawl anything; one that fails: none may, for now,
+    // so "disallowed" cannot be told from it.
     let missing = RecordingServer::start(Router::new());
     let failing = RecordingServer::start(Router::new().route(
         "/robots.txt",
         get(|| async { StatusCode::SERVICE_UNAVAILABLE.into_response() }),
     ));
-    for (site, expected) in [
+    for (site, expected, tally) in [
         (
             &missing,
             "answered 404 Not Found: with no rules, crawlers may crawl anything",
+            "1 passed, 1 failed",
         ),
         (
             &failing,
             "answered 503 Service Unavailable: crawlers then take the whole site as disallowed",
+            "0 passed, 2 failed",
         ),
     ] {
         let project = Project::new(&site.url, "");
@@ -279,8 +282,79 @@ fn a_crawler_with_its_own_group_a_missing_or_failing_robots_txt_and_noindex_page
             .run()
             .expect_code(1)
             .expect_stdout(expected)
-            .expect_stdout("1 passed, 1 failed");
+            .expect_stdout(tally);
     }
+}
+
+#[test]
+fn a_server_error_never_passes_a_check_that_a_header_is_absent_a_page_unhidden_or_crawling_disallowed() {
+    let site = RecordingServer::start(
+        Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        [
+                            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                            (header::X_FRAME_OPTIONS, "DENY"),
+                        ],
+                        Html("<h1>Server Error</h1>"),
+                    )
+                }),
+            )
+            .route(
+                "/robots.txt",
+                get(|| async { StatusCode::SERVICE_UNAVAILABLE.into_response() }),
+            ),
+    );
+    let project = Project::new(&site.url, "");
+    // Each scenario names a status, so the request step lets the 500 through to the check.
+    project.file(
+        "features/errors.feature",
+        r#"Feature: Server errors
+  Scenario: a header absent from an error page
+    When I request "/boom"
+    Then the response header "X-Powered-By" should not be present
+    And the response status should be 200
+
+  Scenario: a header free of a text on an error page
+    When I request "/boom"
+    Then the response header "Server" should not contain "Apache"
+    And the response status should be 200
+
+  Scenario: the security headers of an error page
+    When I request "/boom"
+    Then the site should send the security headers
+    And the response status should be 200
+
+  Scenario: an error page is not a page left visible
+    Then the page "/boom" should not be hidden from search engines
+
+  Scenario: a failing robots.txt is no lasting disallow
+    Then robots.txt should disallow crawling "/"
+
+  Scenario: an error page the scenario expects is the page under test
+    When I request "/boom"
+    Then the response status should be 500
+    And the response header "X-Powered-By" should not be present
+    And the site should send the security headers
+"#,
+    );
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("1 passed, 5 failed")
+        .expect_stdout("cannot tell: `GET /boom` answered 500 Internal Server Error, and an error page proves nothing about what the page shows")
+        .expect_stdout("cannot tell whether robots.txt disallows crawling `/`: `/robots.txt` answered 503 Service Unavailable")
+        .expect_stdout("keep off the whole site while robots.txt fails, and may crawl all of it once it has");
+    let about_headers = "cannot tell: `GET /boom` answered 500 Internal Server Error, and an error page proves nothing about the headers the page sends";
+    assert_eq!(
+        outcome.stdout.matches(about_headers).count(),
+        3,
+        "each header check should say it cannot tell:\n{}",
+        outcome.stdout
+    );
 }
 
 /// An HTTPS site on loopback.

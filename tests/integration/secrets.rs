@@ -460,3 +460,110 @@ fn a_30_kb_password_is_masked_without_slowing_the_run() {
         outcome.took
     );
 }
+
+/// The password as a URL's userinfo spells it (`https://deploy:p&ss%22w%3Crd%2F%5Cx@…`).
+fn in_userinfo() -> String {
+    let mut url = url::Url::parse("https://db.internal/").expect("url");
+    url.set_username("deploy").expect("a username");
+    url.set_password(Some(SMTP_PASSWORD)).expect("a password");
+    url.to_string()
+}
+
+/// Where the public-face and file phrases quote what they saw: header values (plain and in a
+/// URL's userinfo), a `robots.txt`, a robots `<meta>` (HTML-escaped) and files on the server
+/// (plain, JSON- and HTML-escaped).
+#[test]
+fn a_registered_secret_shows_in_no_failure_of_the_header_robots_and_file_phrases() {
+    let leaky_robots = format!("User-agent: *\nDisallow: /\n# smtp {SMTP_PASSWORD}\n");
+    let meta = format!(
+        r#"<html><head><meta name="robots" content="noindex, {}"></head><body>Hidden</body></html>"#,
+        SMTP_PASSWORD
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+    );
+    let site = RecordingServer::start(
+        Router::new()
+            .route(
+                "/",
+                get(|| async {
+                    (
+                        [
+                            ("x-debug", SMTP_PASSWORD.to_owned()),
+                            ("x-upstream", in_userinfo()),
+                            ("server", format!("Apache/2.4.62 {SMTP_PASSWORD}")),
+                        ],
+                        "<p>Welcome</p>",
+                    )
+                }),
+            )
+            .route("/robots.txt", get(move || async move { leaky_robots }))
+            .route("/hidden", get(move || async move { axum::response::Html(meta) })),
+    );
+    let files = tempfile::tempdir().expect("temp dir");
+    let json = serde_json::to_string(SMTP_PASSWORD).expect("a string");
+    let html = SMTP_PASSWORD
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;");
+    for (name, line) in [
+        ("mail.ini", format!("smtp_password = {SMTP_PASSWORD}")),
+        ("mail.json", format!("{{\"smtp\": {json}}}")),
+        ("mail.html", format!("<p data-smtp=\"{html}\"></p>")),
+        ("mail.url", format!("smtp = {}", in_userinfo())),
+    ] {
+        std::fs::write(files.path().join(name), format!("{line}\n")).expect("a file");
+    }
+    let project = Project::new(
+        &site.url,
+        &format!("{SECRETS}[environments.test.hosts.here]\nssh = \"local\"\n"),
+    );
+    let header_scenario =
+        |check: &str| format!("  Scenario: {check}\n    When I request \"/\"\n    Then {check}\n\n");
+    let mut feature = String::from("Feature: Quotes of what was seen\n");
+    for check in [
+        r#"the response header "X-Debug" should not be present"#,
+        r#"the response header "X-Debug" should not contain "ss""#,
+        r#"the response header "X-Debug" should be "quiet""#,
+        r#"the response header "X-Debug" should contain "quiet""#,
+        r#"the response header "X-Upstream" should not be present"#,
+        "the site should send the security headers",
+    ] {
+        feature.push_str(&header_scenario(check));
+    }
+    feature.push_str(
+        "  Scenario: robots\n    Then robots.txt should allow crawling \"/\"\n\n  Scenario: meta\n    Then the page \"/hidden\" should not be hidden from search engines\n\n",
+    );
+    for name in ["mail.ini", "mail.json", "mail.html", "mail.url"] {
+        feature.push_str(&format!(
+            "  Scenario: {name}\n    Then the file \"{}\" should not contain \"smtp\"\n\n",
+            files.path().join(name).display()
+        ));
+    }
+    project.file("features/quotes.feature", &feature);
+
+    let outcome = shakedown(&project).args(["run"]).args(REPORTS).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("0 passed, 12 failed")
+        .expect_stdout("X-Debug: [redacted]")
+        .expect_stdout("is hidden from search engines");
+    assert_outputs_hidden(&project, &outcome);
+    let userinfo = in_userinfo();
+    let userinfo_password = userinfo
+        .trim_start_matches("https://deploy:")
+        .trim_end_matches("@db.internal/");
+    for report in ["junit.xml", "cucumber.json", "report.html"] {
+        let text = read(&project.path().join("reports").join(report));
+        assert_hidden(report, &text);
+        assert!(
+            !text.contains(userinfo_password),
+            "{report} shows {userinfo_password:?}:\n{text}"
+        );
+    }
+    assert!(
+        !outcome.stdout.contains(userinfo_password),
+        "stdout shows {userinfo_password:?}:\n{}",
+        outcome.stdout
+    );
+}

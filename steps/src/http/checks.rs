@@ -88,13 +88,25 @@ pub(crate) fn proves_absence(exchange: &Exchange, expected_statuses: &[u16]) -> 
             .with("request", exchange.describe())
             .with("body", text::excerpt(exchange.readable_body())));
     }
+    error_page_tells(exchange, expected_statuses, "what the page shows")
+}
+
+/// Whether a check that something is absent or in order may read this answer at all: a server
+/// error cannot tell, since an error page says nothing about `what` the page gives when it
+/// works, unless the scenario names that very status (then the error page is the page under
+/// test). A 5xx is never a clean answer.
+pub(crate) fn error_page_tells(
+    exchange: &Exchange,
+    expected_statuses: &[u16],
+    what: &str,
+) -> Result<(), StepFailure> {
     let status = exchange.status.as_u16();
     let expected = expected_statuses
         .iter()
         .any(|named| *named == status || *named == ANY_STATUS);
     if exchange.status.is_server_error() && !expected {
         return Err(StepFailure::new(format!(
-            "cannot tell: `{} {}` answered {}, and an error page proves nothing about what the page shows",
+            "cannot tell: `{} {}` answered {}, and an error page proves nothing about {what}",
             exchange.method,
             exchange.final_url().path(),
             exchange.status
@@ -193,8 +205,15 @@ pub(crate) fn header_is(exchange: &Exchange, name: &str, expected: &str) -> Resu
     .with("request", exchange.describe()))
 }
 
-/// Passes when no value of the header holds `needle`; an absent header holds nothing.
-pub(crate) fn header_lacks(exchange: &Exchange, name: &str, needle: &str) -> Result<(), StepFailure> {
+/// Passes when no value of the header holds `needle`; an absent header holds nothing. A server
+/// error the scenario does not expect cannot tell (see [`error_page_tells`]).
+pub(crate) fn header_lacks(
+    exchange: &Exchange,
+    name: &str,
+    needle: &str,
+    expected_statuses: &[u16],
+) -> Result<(), StepFailure> {
+    error_page_tells(exchange, expected_statuses, HEADERS_SENT)?;
     let values = header_values(exchange, name);
     let holding: Vec<&String> = values.iter().filter(|value| value.contains(needle)).collect();
     if holding.is_empty() {
@@ -215,8 +234,14 @@ pub(crate) fn header_lacks(exchange: &Exchange, name: &str, needle: &str) -> Res
     .with("request", exchange.describe()))
 }
 
-/// Passes when the response has no such header at all, whatever its value would be.
-pub(crate) fn header_absent(exchange: &Exchange, name: &str) -> Result<(), StepFailure> {
+/// Passes when the response has no such header at all, whatever its value would be. A server
+/// error the scenario does not expect cannot tell (see [`error_page_tells`]).
+pub(crate) fn header_absent(
+    exchange: &Exchange,
+    name: &str,
+    expected_statuses: &[u16],
+) -> Result<(), StepFailure> {
+    error_page_tells(exchange, expected_statuses, HEADERS_SENT)?;
     let values = header_values(exchange, name);
     if values.is_empty() {
         return Ok(());
@@ -227,6 +252,9 @@ pub(crate) fn header_absent(exchange: &Exchange, name: &str) -> Result<(), StepF
     .with("seen", seen_header(exchange, name, &values))
     .with("request", exchange.describe()))
 }
+
+/// What an error page proves nothing about, for the checks of headers.
+pub(crate) const HEADERS_SENT: &str = "the headers the page sends";
 
 /// Every value of the header `name` (any letter case), as text; one that is not text is shown
 /// as such rather than dropped, so that a check for absence still sees it.
@@ -548,15 +576,34 @@ mod tests {
         let mut page = exchange(200, "text/html", "");
         page.headers
             .insert("server", HeaderValue::from_static("nginx/1.24.0"));
-        assert!(header_absent(&page, "X-Powered-By").is_ok());
-        let failure = header_absent(&page, "Server").expect_err("sent");
+        assert!(header_absent(&page, "X-Powered-By", &[]).is_ok());
+        let failure = header_absent(&page, "Server", &[]).expect_err("sent");
         assert!(failure.to_string().contains("Server: nginx/1.24.0"), "{failure}");
         assert!(header_is(&page, "server", "nginx/1.24.0").is_ok());
         let failure = header_is(&page, "Server", "nginx").expect_err("not exactly");
         assert!(failure.to_string().contains("Server: nginx\n"), "{failure}");
-        assert!(header_lacks(&page, "Server", "Apache").is_ok());
-        assert!(header_lacks(&page, "X-Powered-By", "PHP").is_ok());
-        assert!(header_lacks(&page, "Server", "1.24").is_err());
+        assert!(header_lacks(&page, "Server", "Apache", &[]).is_ok());
+        assert!(header_lacks(&page, "X-Powered-By", "PHP", &[]).is_ok());
+        assert!(header_lacks(&page, "Server", "1.24", &[]).is_err());
+    }
+
+    #[test]
+    fn an_error_page_proves_no_header_absent_unless_the_scenario_expects_its_status() {
+        let error_page = exchange(502, "text/html", "<h1>Bad Gateway</h1>");
+        for failure in [
+            header_absent(&error_page, "X-Powered-By", &[]),
+            header_lacks(&error_page, "Server", "Apache", &[200]),
+        ] {
+            let message = failure.expect_err("unprovable").to_string();
+            assert!(
+                message.starts_with(
+                    "cannot tell: `GET /page` answered 502 Bad Gateway, and an error page proves nothing about the headers the page sends"
+                ),
+                "{message}"
+            );
+        }
+        assert!(header_absent(&error_page, "X-Powered-By", &[502]).is_ok());
+        assert!(header_lacks(&error_page, "Server", "Apache", &[ANY_STATUS]).is_ok());
     }
 
     #[test]
