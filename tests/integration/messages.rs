@@ -124,6 +124,11 @@ fn configuration_mistakes_are_each_one_message() {
             "[environments.test]\nbase_url = \"http://127.0.0.1:9/\"\n\n[baseline]\nignore = [\"port:8082\", \"daemon:cron\"]\n",
             &["baseline", "compare", "baseline.json", "--env", "test"],
         ),
+        (
+            "unknown_security_header_rule",
+            "[environments.test]\nbase_url = \"http://127.0.0.1:9/\"\n[headers]\nrequired = [\"nosniff\", \"hsts-preload\"]\n",
+            &["check"],
+        ),
     ];
     for (name, config, args) in cases {
         insta::assert_snapshot!(name, seen_in(&project_with(config, &home), args));
@@ -253,6 +258,25 @@ fn feature_files_that_cannot_be_read_are_named_with_their_place() {
 }
 
 #[test]
+fn a_feature_file_that_is_a_fifo_is_skipped_with_a_warning() {
+    let project = project_with(ONE_ENVIRONMENT, &[("features/home.feature", HOME)]);
+    let made = std::process::Command::new("mkfifo")
+        .arg(project.path().join("features/pipe.feature"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let run = project.shakedown().args(["run"]).run();
+    insta::assert_snapshot!(
+        "feature_file_is_a_fifo",
+        format!(
+            "{}\n{}",
+            seen_in(&project, &["check"]),
+            seen(&["run"], &run, Streams::Stderr)
+        )
+    );
+}
+
+#[test]
 fn steps_that_cannot_run_are_listed_by_check_and_refused_by_run() {
     let matrix_without_path = "Feature: M\n  Scenario: m\n    Then the access matrix should hold:\n      | page | anonymous |\n      | /    | allowed   |\n";
     let outline_without_examples = "Feature: O\n  Scenario Outline: pages\n    When I request \"<page>\"\n";
@@ -342,6 +366,10 @@ fn a_login_that_cannot_work_is_refused_at_its_line_and_column() {
     let cases = [
         ("login_method_unknown", "[login]\nmethod = \"kerberos\"\n"),
         ("login_sso_without_allowed_origins", "[login]\nmethod = \"sso\"\n"),
+        (
+            "role_sso_without_allowed_origins",
+            "[login]\npath = \"/login\"\n[roles.admin]\nmethod = \"sso\"\nusername = \"admin\"\npassword_env = \"X\"\n",
+        ),
         (
             "login_header_without_a_value",
             "[roles.api]\nmethod = \"header\"\nheader = \"Authorization\"\n",
@@ -582,6 +610,20 @@ fn an_audit_log_or_system_log_that_cannot_be_written_is_a_warning() {
         "audit_log_is_a_symlink",
         seen(&["run"], &outcome, Streams::Stderr)
     );
+
+    // A FIFO where the log should be: the run neither waits on it nor writes to it.
+    std::fs::remove_file(&log).expect("remove the symlink");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&log)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let outcome = symlinked
+        .shakedown()
+        .env("XDG_STATE_HOME", &state)
+        .args(["run"])
+        .run();
+    insta::assert_snapshot!("audit_log_is_a_fifo", seen(&["run"], &outcome, Streams::Stderr));
 
     let syslog = project_with(
         &format!("{ONE_ENVIRONMENT}\n[audit]\nsyslog = true\n"),
