@@ -2,18 +2,14 @@
 //! checked, so their administrators see who checked them and what came out.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use shakedown_steps::redact::redact;
-use shakedown_steps::{Deadline, Host, Invocation, Limit, LocalHost, RunError};
+use shakedown_steps::{Deadline, Host, Invocation, LocalHost, RunError};
 
 use super::{Counts, Record};
 use crate::output::tell;
 use crate::plan::Fleet;
 use crate::report::RunSummary;
-
-/// How long logging a run on one server may take.
-const SYSLOG_LIMIT: Duration = Duration::from_secs(5);
 
 /// Logs with `logger`, tagged `shakedown`; where util-linux's `logger` runs, a missing system log
 /// socket is an error rather than a line silently lost.
@@ -23,8 +19,9 @@ const LOGGER_SCRIPT: &str = "if logger --help 2>&1 | grep -q -e --socket-errors;
 
 /// `audit.syslog`: one line through `logger` on every remote server of the run (its own
 /// scenarios' results, or the run's when it had none), and one on this machine when the run
-/// has no servers or some are this machine. A server that cannot be told is a warning.
-pub async fn log_on_servers(fleet: &Fleet, summary: &RunSummary, record: &Record) {
+/// has no servers or some are this machine, all by one deadline. A server that cannot be told
+/// is a warning.
+pub async fn log_on_servers(fleet: &Fleet, summary: &RunSummary, record: &Record, deadline: Deadline) {
     let targets = {
         let run = Counts::of(summary);
         let own_or_run = |counts: Counts| if counts.total() > 0 { counts } else { run };
@@ -58,7 +55,7 @@ pub async fn log_on_servers(fleet: &Fleet, summary: &RunSummary, record: &Record
     let logged = targets.iter().map(|(name, host, counts)| {
         let line = redact(&format!("{prefix}: {}", counts.describe())).into_owned();
         async move {
-            if let Err(reason) = log_line(host.as_ref(), &line).await {
+            if let Err(reason) = log_line(host.as_ref(), &line, deadline).await {
                 tell!(
                     "warning: the run is not in the system log of {name}: {}; the run's result stands",
                     redact(&reason)
@@ -70,16 +67,13 @@ pub async fn log_on_servers(fleet: &Fleet, summary: &RunSummary, record: &Record
 }
 
 /// Hands `line` to `logger` on `host`, or says why it could not.
-async fn log_line(host: &dyn Host, line: &str) -> Result<(), String> {
+async fn log_line(host: &dyn Host, line: &str, deadline: Deadline) -> Result<(), String> {
     let invocation = Invocation {
         program: "sh".into(),
         args: vec!["-c".into(), LOGGER_SCRIPT.into(), "shakedown".into(), line.into()],
         ..Invocation::default()
     };
-    match host
-        .run(&invocation, Deadline::after(SYSLOG_LIMIT, Limit::Step))
-        .await
-    {
+    match host.run(&invocation, deadline).await {
         Ok(finished) if finished.code == Some(0) => Ok(()),
         Ok(finished) => {
             let said = finished.stderr.lines().rev().find(|said| !said.trim().is_empty());
@@ -93,10 +87,7 @@ async fn log_line(host: &dyn Host, line: &str) -> Result<(), String> {
             })
         }
         Err(RunError::NotFound) => Err("`sh` is not installed there".to_owned()),
-        Err(RunError::TimedOut { .. }) => Err(format!(
-            "`logger` did not finish within {} s",
-            SYSLOG_LIMIT.as_secs()
-        )),
+        Err(RunError::TimedOut { .. }) => Err(format!("`logger` did not finish within {deadline}")),
         Err(RunError::Start(error)) => Err(error.to_string()),
     }
 }

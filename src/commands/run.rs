@@ -110,10 +110,13 @@ async fn run_recorded(plan: RunPlan, deadline: Option<tokio::time::Instant>) -> 
     let started = SystemTime::now();
     let record = audit::Record::of(&plan);
     let fleet = std::sync::Arc::clone(&plan.fleet);
+    // Telling the servers is a command on each, bounded like a step's own.
+    let step_timeout = plan.steps.step_timeout;
     let outcome = run_reported(plan, deadline).await;
     let summary = outcome.as_ref().ok().and_then(|(summary, _)| summary.as_ref());
     if let (Some(summary), true) = (summary, record.syslog()) {
-        audit::log_on_servers(&fleet, summary, &record).await;
+        let deadline = shakedown_steps::Deadline::after(step_timeout, shakedown_steps::Limit::Step);
+        audit::log_on_servers(&fleet, summary, &record, deadline).await;
     }
     run::close_fleet(&fleet).await;
     let code = outcome.as_ref().map_or_else(Error::exit_code, |(_, code)| *code);

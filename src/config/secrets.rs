@@ -4,9 +4,9 @@
 //! step or report; one that cannot be read stops the run before anything is touched.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde::Deserialize;
+use shakedown_steps::Deadline;
 use shakedown_steps::redact::redact;
 use shakedown_steps::session::{PasswordSource, read_secret};
 use toml::Spanned;
@@ -98,14 +98,14 @@ impl SecretSetting {
     }
 }
 
-/// Reads every `[secrets]` value at once (a command gets `limit`) and registers each with the
+/// Reads every `[secrets]` value at once (a command answers by the deadline) and registers each with the
 /// redactor. A value that cannot be read is a configuration error at its line: a run that
 /// could not mask it must not start. An empty value is skipped and a very short one masked,
 /// each with a warning.
-pub async fn register_secrets(secrets: &[SecretSetting], limit: Duration) -> Result<(), Error> {
+pub async fn register_secrets(secrets: &[SecretSetting], deadline: Deadline) -> Result<(), Error> {
     let reads = secrets
         .iter()
-        .map(|secret| async move { (secret, read_secret(&secret.source, limit).await) });
+        .map(|secret| async move { (secret, read_secret(&secret.source, deadline).await) });
     for (secret, read) in futures::future::join_all(reads).await {
         let length = read.map_err(|why| {
             secret.error(

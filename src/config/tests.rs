@@ -408,7 +408,7 @@ async fn secrets_are_read_and_registered_and_one_that_cannot_be_read_is_an_error
         matches!(&config.secrets[0].source, PasswordSource::File(path) if path == Path::new("/project/secrets/api-key"))
     );
     let command = parse_text("[secrets]\ncommands = [\"printf 'config-secret-%s' 7\"]\n").expect("valid");
-    super::register_secrets(&command.secrets, Duration::from_secs(5))
+    super::register_secrets(&command.secrets, within_5s())
         .await
         .expect("the command answers");
     let page = "<p data-key=\"config-secret-7\">";
@@ -419,7 +419,7 @@ async fn secrets_are_read_and_registered_and_one_that_cannot_be_read_is_an_error
     // The configuration holds where secrets are kept, never a value.
     assert!(!format!("{command:?}").contains("config-secret-7"));
 
-    let error = super::register_secrets(&config.secrets, Duration::from_secs(5))
+    let error = super::register_secrets(&config.secrets, within_5s())
         .await
         .expect_err("no such file");
     assert!(
@@ -461,4 +461,9 @@ fn single_sign_on_reads_the_providers_form_with_defaults_for_what_is_left_out() 
     let error = parse_text("[login]\npath = \"/login/\"\n[login.sso]\nsubmitt = \"#go\"\n")
         .expect_err("a misspelt key");
     assert!(error.to_string().contains("submitt"), "{error}");
+}
+
+/// A deadline 5 seconds from now, for reading secrets.
+fn within_5s() -> shakedown_steps::Deadline {
+    shakedown_steps::Deadline::after(Duration::from_secs(5), shakedown_steps::Limit::Step)
 }

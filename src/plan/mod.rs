@@ -6,7 +6,7 @@ use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use shakedown_steps::{ProbeSettings, StepSettings};
+use shakedown_steps::{Deadline, Limit, ProbeSettings, StepSettings};
 
 pub mod check;
 mod fleet;
@@ -181,7 +181,8 @@ impl RunPlan {
         let Checked { mut suite, findings } = match overrides.generated {
             Some(suite) => Checked::of(suite, Some(&config)),
             None => {
-                let variables = Variables::for_run(&overrides.variables, settings, step_timeout).await?;
+                let variables =
+                    Variables::for_run(&overrides.variables, settings, reading(step_timeout)).await?;
                 Checked::load(selection, Some(&config), working_dir, &variables)?
             }
         };
@@ -210,7 +211,7 @@ impl RunPlan {
             }
         }
         shakedown_steps::redact::register_url(&base_url);
-        config::register_secrets(&config.secrets, step_timeout).await?;
+        config::register_secrets(&config.secrets, reading(step_timeout)).await?;
         let artifacts = match &overrides.junit {
             Some(report) => working_dir
                 .join(report)
@@ -297,6 +298,12 @@ impl Checked {
         let findings = check::check(&suite, roles.as_ref());
         Self { suite, findings }
     }
+}
+
+/// The deadline for reading secrets before the run, which a password command must meet as a
+/// step's own command would.
+fn reading(step_timeout: Duration) -> Deadline {
+    Deadline::after(step_timeout, Limit::Step)
 }
 
 /// The configuration file's folder, made absolute so commands started elsewhere agree on it.

@@ -6,9 +6,9 @@
 //! touched, at its file and line.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use cucumber::gherkin::Step;
+use shakedown_steps::Deadline;
 use shakedown_steps::redact;
 use shakedown_steps::session::read_registered_secret;
 use shakedown_steps::suggest::suggest;
@@ -34,12 +34,12 @@ struct Value {
 }
 
 impl Variables {
-    /// What a run against `environment` uses: every secret is read (a command gets `limit`) and
+    /// What a run against `environment` uses: every secret is read (a command answers by the deadline) and
     /// registered with the redactor here, before anything could print it.
     pub async fn for_run(
         given: &[(String, String)],
         environment: &Environment,
-        limit: Duration,
+        deadline: Deadline,
     ) -> Result<Self, Error> {
         let mut values = BTreeMap::new();
         for (name, source) in &environment.vars {
@@ -50,7 +50,7 @@ impl Variables {
                     text.clone()
                 }
                 VariableSource::Kept(kept) => {
-                    read_registered_secret(kept, limit)
+                    read_registered_secret(kept, deadline)
                         .await
                         .map_err(|problem| Error::InvalidValue {
                             what: "a secret variable of shakedown.toml",

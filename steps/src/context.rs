@@ -14,6 +14,7 @@ use url::Url;
 use crate::baseline::BaselineSettings;
 use crate::browser::{BrowserSettings, Browsers};
 use crate::content::{CrawlSettings, Crawler, RuleSet};
+use crate::deadline::{Deadline, Limit};
 use crate::failure::StepFailure;
 use crate::locked::{read, write};
 use crate::probes::ProbeSettings;
@@ -175,7 +176,10 @@ impl RunContext {
     /// runs, so each is registered with the redactor before anything could print it.
     pub async fn read_passwords(&self, roles_in_use: &BTreeSet<String>) {
         self.sessions
-            .read_passwords(self.limits.step_timeout, roles_in_use)
+            .read_passwords(
+                Deadline::after(self.limits.step_timeout, Limit::Step),
+                roles_in_use,
+            )
             .await;
     }
 

@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use reqwest::Client;
 use reqwest::cookie::{CookieStore, Jar};
@@ -119,14 +118,14 @@ impl Sessions {
     /// Reads the password of every role in `in_use` (the roles the selected scenarios name) once,
     /// before any scenario runs, so each is registered with the redactor before anything could
     /// print it; a role no selected scenario uses never has its password command run. A password
-    /// that cannot be read fails only the scenarios that use its role.
-    pub async fn read_passwords(&self, limit: Duration, in_use: &BTreeSet<String>) {
-        let reads =
-            self.roles.iter().filter(|(role, _)| in_use.contains(*role)).map(
-                |(role, role_settings)| async move {
-                    (role.clone(), role_settings.read_password(role, limit).await)
-                },
-            );
+    /// that cannot be read fails only the scenarios that use its role. Every source answers by
+    /// the one deadline.
+    pub async fn read_passwords(&self, deadline: Deadline, in_use: &BTreeSet<String>) {
+        let reads = self.roles.iter().filter(|(role, _)| in_use.contains(*role)).map(
+            |(role, role_settings)| async move {
+                (role.clone(), role_settings.read_password(role, deadline).await)
+            },
+        );
         let passwords = futures::future::join_all(reads).await;
         lock(&self.passwords).extend(passwords);
         let secrets = self
@@ -135,7 +134,7 @@ impl Sessions {
             .filter(|(role, _)| in_use.contains(*role))
             .filter_map(|(role, role_settings)| {
                 let factor = role_settings.second_factor.as_ref()?;
-                Some(async move { (role.clone(), factor.read(role, limit).await) })
+                Some(async move { (role.clone(), factor.read(role, deadline).await) })
             });
         let secrets = futures::future::join_all(secrets).await;
         lock(&self.second_factors).extend(secrets);

@@ -5,13 +5,12 @@
 
 use std::path::PathBuf;
 use std::sync::RwLock;
-use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
 
 use super::methods::{ClientCertificate, LoginMethod};
 use super::totp::SecondFactor;
-use crate::deadline::{Deadline, Limit};
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::machine::{Host as _, Invocation, LocalHost, RunError};
 use crate::redact;
@@ -33,18 +32,18 @@ pub struct RoleSettings {
 
 impl RoleSettings {
     /// Reads the role's password and registers it, and its user and password as a basic-auth
-    /// pair, with the redactor; a command gets `limit` to answer.
+    /// pair, with the redactor; a command must answer by the deadline.
     pub(crate) async fn read_password(
         &self,
         role: &str,
-        limit: Duration,
+        deadline: Deadline,
     ) -> Result<SecretString, StepFailure> {
         // The role cannot act, so nothing about the site is known: the run's problem, not the site's.
         let failure = |why: String| {
             StepFailure::configuration(format!("the password of role `{role}` could not be read: {why}"))
                 .with("source", self.password.describe())
         };
-        let password = self.password.read(limit).await.map_err(failure)?;
+        let password = self.password.read(deadline).await.map_err(failure)?;
         if password.is_empty() {
             return Err(failure("it is empty".into()));
         }
@@ -73,22 +72,22 @@ pub(crate) fn secret_variables() -> Vec<String> {
 }
 
 /// Reads a secret that is not a role's password (`[secrets]`) and registers it under its
-/// source's name (`PasswordSource::name`); a command gets `limit` to answer. Returns how many
+/// source's name (`PasswordSource::name`); a command must answer by the deadline. Returns how many
 /// characters it has, the value itself going no further than the redactor. An empty value is
 /// not registered: masking the empty string would mask everything. On failure, why, never the
 /// value nor a command's error output.
-pub async fn read_secret(source: &PasswordSource, limit: Duration) -> Result<usize, String> {
-    let value = SecretString::from(read_registered_secret(source, limit).await?);
+pub async fn read_secret(source: &PasswordSource, deadline: Deadline) -> Result<usize, String> {
+    let value = SecretString::from(read_registered_secret(source, deadline).await?);
     Ok(value.expose_secret().chars().count())
 }
 
 /// Reads a secret whose value the run writes into its steps (a secret `${variable}`), after
 /// registering it with the redactor as [`read_secret`] does, so no output can show it.
-pub async fn read_registered_secret(source: &PasswordSource, limit: Duration) -> Result<String, String> {
+pub async fn read_registered_secret(source: &PasswordSource, deadline: Deadline) -> Result<String, String> {
     if let PasswordSource::Env(name) = source {
         crate::locked::write(&SECRET_VARIABLES).push(name.clone());
     }
-    let value = source.read(limit).await?;
+    let value = source.read(deadline).await?;
     if !value.is_empty() {
         redact::register_named(&source.name(), &value);
     }
@@ -130,12 +129,12 @@ impl PasswordSource {
 
     /// Reads the value, trimmed of the line end a file or command leaves after it; on failure,
     /// why in words.
-    pub(super) async fn read(&self, limit: Duration) -> Result<String, String> {
+    pub(super) async fn read(&self, deadline: Deadline) -> Result<String, String> {
         let value = match self {
             Self::Env(name) => std::env::var(name).map_err(|_| format!("`{name}` is not set"))?,
             Self::File(path) => crate::read_input::read_text_bounded(path, MAX_SECRET_BYTES)
                 .map_err(|error| format!("cannot read `{}`: {error}", path.display()))?,
-            Self::Command(command) => run_password_command(command, limit).await?,
+            Self::Command(command) => run_password_command(command, deadline).await?,
         };
         Ok(value.trim_end_matches(['\r', '\n']).to_owned())
     }
@@ -145,22 +144,21 @@ impl PasswordSource {
 /// a mistaken path (`/dev/zero`, a log file) would pour into memory.
 const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
-/// Runs a password command in its own process group (killed whole at `limit`, so a vault client
+/// Runs a password command in its own process group (killed whole at the deadline, so a vault client
 /// that forks leaves nothing behind) and keeps its stderr to itself: a failing secret tool may
 /// print the very secret, or its token, in its complaint.
-async fn run_password_command(command: &str, limit: Duration) -> Result<String, String> {
+async fn run_password_command(command: &str, deadline: Deadline) -> Result<String, String> {
     let invocation = Invocation {
         program: "sh".into(),
         args: vec!["-c".into(), command.into()],
         ..Invocation::default()
     };
     let finished = LocalHost
-        .run(&invocation, Deadline::after(limit, Limit::Step))
+        .run(&invocation, deadline)
         .await
         .map_err(|error| match error {
             RunError::TimedOut { .. } => format!(
-                "the command did not finish within {}s; it and every process it started were killed",
-                limit.as_secs_f64()
+                "the command did not finish within {deadline}; it and every process it started were killed"
             ),
             RunError::NotFound => "`sh` was not found".to_owned(),
             RunError::Start(error) => format!("the command could not start: {error}"),
@@ -184,7 +182,15 @@ async fn run_password_command(command: &str, limit: Duration) -> Result<String, 
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::deadline::Limit;
+
+    /// A deadline `seconds` from now.
+    fn within(seconds: u64) -> Deadline {
+        Deadline::after(Duration::from_secs(seconds), Limit::Step)
+    }
 
     fn role(password: PasswordSource) -> RoleSettings {
         RoleSettings {
@@ -199,10 +205,7 @@ mod tests {
     #[tokio::test]
     async fn a_command_pouring_out_more_than_a_secret_holds_fails_without_its_output() {
         let chatty = PasswordSource::Command("yes secret-looking-line | head -c 300000".into());
-        let why = chatty
-            .read(Duration::from_secs(10))
-            .await
-            .expect_err("too long for a secret");
+        let why = chatty.read(within(10)).await.expect_err("too long for a secret");
         assert!(why.contains("more than the 64 KiB"), "{why}");
         assert!(!why.contains("secret-looking-line"), "{why}");
     }
@@ -210,10 +213,7 @@ mod tests {
     #[tokio::test]
     async fn a_command_password_is_read_trimmed_registered_and_kept_out_of_debug() {
         let role = role(PasswordSource::Command("printf 'from-the-vault-%s\\n' 42".into()));
-        let password = role
-            .read_password("clerk", Duration::from_secs(5))
-            .await
-            .expect("resolves");
+        let password = role.read_password("clerk", within(5)).await.expect("resolves");
         assert_eq!(password.expose_secret(), "from-the-vault-42");
         assert_eq!(redact::redact("x from-the-vault-42 y"), "x [redacted] y");
         let debug = format!("{password:?} {role:?}");
@@ -226,7 +226,7 @@ mod tests {
             "echo token=abc$((100 + 23)) >&2; exit 3".into(),
         ));
         let message = leaky
-            .read_password("clerk", Duration::from_secs(5))
+            .read_password("clerk", within(5))
             .await
             .expect_err("fails")
             .to_string();
@@ -237,10 +237,7 @@ mod tests {
     #[tokio::test]
     async fn failures_name_the_role_and_the_source() {
         let unset = role(PasswordSource::Env("SHAKEDOWN_TEST_SURELY_UNSET".into()));
-        let failure = unset
-            .read_password("clerk", Duration::from_secs(5))
-            .await
-            .expect_err("unset");
+        let failure = unset.read_password("clerk", within(5)).await.expect_err("unset");
         let message = failure.to_string();
         assert!(message.contains("role `clerk`"), "{message}");
         assert!(
@@ -250,7 +247,7 @@ mod tests {
         let slow = role(PasswordSource::Command("sleep 5".into()));
         let started = std::time::Instant::now();
         assert!(
-            slow.read_password("admin", Duration::from_millis(200))
+            slow.read_password("admin", Deadline::after(Duration::from_millis(200), Limit::Step))
                 .await
                 .is_err()
         );
@@ -260,13 +257,13 @@ mod tests {
     #[tokio::test]
     async fn a_secret_is_registered_under_its_source_and_an_empty_one_is_not() {
         let smtp = PasswordSource::Command("printf 'smtp-%s\\n' pass-42".into());
-        assert_eq!(read_secret(&smtp, Duration::from_secs(5)).await, Ok(12));
+        assert_eq!(read_secret(&smtp, within(5)).await, Ok(12));
         assert_eq!(
             redact::registered_secret_in("<p>smtp-pass-42</p>").as_deref(),
             Some("printf 'smtp-%s\\n' pass-42")
         );
         let empty = PasswordSource::Command("true".into());
-        assert_eq!(read_secret(&empty, Duration::from_secs(5)).await, Ok(0));
+        assert_eq!(read_secret(&empty, within(5)).await, Ok(0));
         assert_eq!(redact::redact("still readable"), "still readable");
         assert!(!format!("{smtp:?}").contains("smtp-pass-42"));
     }

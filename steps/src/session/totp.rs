@@ -7,6 +7,7 @@ use std::fmt;
 use totp_rs::{Algorithm, TOTP};
 
 use super::secrets::PasswordSource;
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::redact;
 
@@ -49,18 +50,14 @@ impl SecondFactor {
     pub const DIGITS: std::ops::RangeInclusive<usize> = 6..=8;
 
     /// Reads and registers the secret, and checks it is base32; on failure, why (never the value).
-    pub(crate) async fn read(
-        &self,
-        role: &str,
-        limit: std::time::Duration,
-    ) -> Result<CodeMaker, StepFailure> {
+    pub(crate) async fn read(&self, role: &str, deadline: Deadline) -> Result<CodeMaker, StepFailure> {
         let failure = |why: String| {
             StepFailure::configuration(format!(
                 "the one-time code secret of role `{role}` could not be read: {why}"
             ))
             .with("source", self.secret.describe_as("totp_secret"))
         };
-        let written = self.secret.read(limit).await.map_err(failure)?;
+        let written = self.secret.read(deadline).await.map_err(failure)?;
         if written.is_empty() {
             return Err(failure("it is empty".into()));
         }
@@ -159,9 +156,12 @@ pub fn one_time_code_selector(totp_field: Option<&str>, by_name: bool) -> String
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use scraper::{Html, Selector};
 
     use super::*;
+    use crate::deadline::Limit;
 
     fn matches(html: &str, field: Option<&str>) -> bool {
         let selector = Selector::parse(&one_time_code_selector(field, true)).expect("selector");
@@ -193,7 +193,7 @@ mod tests {
             period: 30,
         };
         let maker = factor
-            .read("admin", std::time::Duration::from_secs(5))
+            .read("admin", Deadline::after(Duration::from_secs(5), Limit::Step))
             .await
             .expect("base32");
         assert_eq!(maker.0.generate(59), "94287082");
@@ -206,7 +206,7 @@ mod tests {
             ..factor
         };
         let failure = not_base32
-            .read("admin", std::time::Duration::from_secs(5))
+            .read("admin", Deadline::after(Duration::from_secs(5), Limit::Step))
             .await
             .expect_err("refused");
         assert!(failure.to_string().contains("not base32"), "{failure}");
