@@ -304,15 +304,9 @@ pub fn reference_page(entries: &[Entry]) -> String {
     page
 }
 
-/// The phrase closest to a step line nobody implements, if any is reasonably close.
+/// The phrase closest to a step line nobody implements, if any is likely what was meant.
 pub fn closest<'a>(step_text: &str, entries: &'a [Entry]) -> Option<&'a Entry> {
-    let shape = shape_of(step_text);
-    entries
-        .iter()
-        .map(|entry| (strsim::normalized_levenshtein(&shape, &entry.phrase), entry))
-        .filter(|(similarity, _)| *similarity >= 0.5)
-        .max_by(|(a, _), (b, _)| a.total_cmp(b))
-        .map(|(_, entry)| entry)
+    crate::suggest::closest(&shape_of(step_text), entries, |entry| &entry.phrase)
 }
 
 /// A step line with its arguments replaced by parameter names, to compare it with phrases.

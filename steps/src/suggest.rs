@@ -1,22 +1,43 @@
 //! "Did you mean …?": the one place a name nobody knows is matched against the names that
 //! exist (configuration keys, built-in rules, environments, roles, Gherkin keywords, the
-//! processes a server runs).
+//! processes a server runs, the phrases of the step library), by one measure of likeness.
 
-/// How alike two names are, from 0 (nothing in common) to 1 (the same), weighing a shared
-/// beginning most, as misspellings keep it.
+/// How alike two names are, from 0 (nothing in common) to 1 (the same): one less the edits
+/// that turn one into the other (a letter added, dropped, changed, or two neighbours swapped,
+/// the usual typos) over the longer one's length, so a long phrase tolerates more edits than a
+/// short name.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    strsim::jaro_winkler(a, b)
+    strsim::normalized_damerau_levenshtein(a, b)
 }
+
+/// How alike an unknown name must be to a known one for it to be offered as what was meant:
+/// one typo in a four-letter host name (`wbe1`), a few in a phrase.
+pub const LIKELY_MISSPELLING: f64 = 0.7;
 
 /// The known name closest to `unknown`, if one is close enough to be a likely misspelling.
 pub fn suggest<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    closest(unknown, known, |name| name)
+}
+
+/// The candidate whose name (`name_of`) is closest to `unknown`, letter case aside, if one is
+/// close enough to be a likely misspelling.
+pub fn closest<T>(
+    unknown: &str,
+    candidates: impl IntoIterator<Item = T>,
+    name_of: impl Fn(&T) -> &str,
+) -> Option<T> {
     let unknown = unknown.to_lowercase();
-    known
+    candidates
         .into_iter()
-        .map(|name| (similarity(&unknown, &name.to_lowercase()), name))
-        .filter(|(similarity, _)| *similarity > 0.8)
+        .map(|candidate| {
+            (
+                similarity(&unknown, &name_of(&candidate).to_lowercase()),
+                candidate,
+            )
+        })
+        .filter(|(similarity, _)| *similarity >= LIKELY_MISSPELLING)
         .max_by(|(a, _), (b, _)| a.total_cmp(b))
-        .map(|(_, name)| name)
+        .map(|(_, candidate)| candidate)
 }
 
 #[cfg(test)]
@@ -30,5 +51,7 @@ mod tests {
         assert_eq!(suggest("Base_Ur", known), Some("base_url"));
         assert_eq!(suggest("timeout", known), None);
         assert_eq!(suggest("Whenn", ["Given", "When", "Then"]), Some("When"));
+        assert_eq!(suggest("wbe1", ["web1", "db1"]), Some("web1"));
+        assert_eq!(suggest("prod", ["staging", "test"]), None);
     }
 }

@@ -193,7 +193,9 @@ pub(crate) fn running(processes: &[Process], name: &str, host: &str) -> Result<S
                 .fold(0.0, f64::max);
             (closest, process)
         })
-        .filter(|(closest, process)| *closest > 0.85 || process.command_line().contains(name))
+        .filter(|(closest, process)| {
+            *closest >= crate::suggest::LIKELY_MISSPELLING || process.command_line().contains(name)
+        })
         .collect();
     similar.sort_by(|(a, _), (b, _)| b.total_cmp(a));
     let mut failure = StepFailure::new(format!("no process named `{name}` is running on {host}"))
