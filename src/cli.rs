@@ -33,8 +33,8 @@ pub enum Command {
     Init(InitArgs),
     /// List the recent runs from the audit log (when, who, where, result), newest first.
     Audit(AuditArgs),
-    /// Record what the servers run, listen on and schedule before a deployment, or compare
-    /// them with that record after it.
+    /// Record what the servers run, listen on and schedule, and who could open what on the
+    /// site, before a deployment; or compare both with that record after it.
     #[command(subcommand)]
     Baseline(BaselineCommand),
     /// Print the completion script of SHELL, e.g. `shakedown completions bash >
@@ -53,11 +53,14 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
-    /// Record every host's services, listening ports, daemons, crontab lines and Apache sites
-    /// and modules into a JSON file (keep it as a CI artifact).
+    /// Record into a JSON file (keep it as a CI artifact) every host's facts (services,
+    /// listening ports, daemons, crontab lines, Apache sites and modules, WSGI paths, OK Nagios
+    /// checks) and the site's access matrix: for every role, each path of the features' access
+    /// matrices allowed, denied or sent to the login page.
     Record(RecordArgs),
-    /// Check the hosts again and report, like a failing scenario, everything the file holds
-    /// that is gone now; exit 1 on a regression, 0 otherwise.
+    /// Check the hosts and the access matrix again and report, like a failing scenario,
+    /// everything the file holds that is gone now and every access a role gained; exit 1 on a
+    /// regression, 0 otherwise.
     Compare(CompareArgs),
 }
 

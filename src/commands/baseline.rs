@@ -196,18 +196,7 @@ async fn compare_plan(args: CompareArgs, working_dir: &Path) -> Result<RunPlan, 
         }),
         ..Overrides::default()
     };
-    let mut plan = RunPlan::new(&selection(&args.target), overrides, working_dir).await?;
-    // The generated steps name no role: the recorded ones log in, so their passwords are read.
-    if let Some(access) = &access {
-        plan.roles_in_use.extend(
-            access
-                .values()
-                .flat_map(|roles| roles.keys())
-                .filter(|role| *role != ANONYMOUS)
-                .cloned(),
-        );
-    }
-    Ok(plan)
+    RunPlan::new(&selection(&args.target), overrides, working_dir).await
 }
 
 /// The feature `compare` runs, named after the baseline file in the reports; it asks who may

@@ -30,6 +30,7 @@ pub(super) struct RawContent {
     #[serde(deserialize_with = "at_least_one")]
     crawl_max_pages: NonZeroUsize,
     crawl_max_depth: usize,
+    crawl_seeds: Vec<Spanned<String>>,
 }
 
 /// `[[content.allow]]`: rules a path, and every path under it, is excepted from (all of them
@@ -116,6 +117,22 @@ impl RawContent {
         };
         let skip = patterns("crawl_skip", &self.crawl_skip)?;
         let allow = patterns("crawl_allow", &self.crawl_allow)?;
+        let seeds = self
+            .crawl_seeds
+            .into_iter()
+            .map(|seed| {
+                let span = seed.span();
+                let path = seed.into_inner();
+                match path.starts_with('/') {
+                    true => Ok(path),
+                    false => Err(source.error_at(
+                        span,
+                        format!("`content.crawl_seeds`: the path `{path}` does not start with `/`"),
+                        Some("write each page the crawl starts from as the address shows it after the host, `/invoices/1742`".to_owned()),
+                    )),
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(ContentSettings {
             rules,
             crawl: CrawlSettings {
@@ -123,6 +140,7 @@ impl RawContent {
                 max_depth: self.crawl_max_depth,
                 skip,
                 allow,
+                seeds,
             },
             public: Default::default(),
         })

@@ -253,13 +253,28 @@ fn matrix_roles(step: &Step) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-/// Every configured-role name the selected scenarios (and their backgrounds) use: only these
-/// roles' passwords are read, so a password command runs only when its role is needed.
-pub fn roles_in_use(suite: &Suite) -> BTreeSet<String> {
-    suite
-        .features
-        .iter()
-        .flat_map(steps_of)
+/// Whether the step acts as every role of the environment (the access baseline's phrase).
+fn needs_every_role(step: &Step) -> bool {
+    static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+        catalogue::every_role_phrases()
+            .filter_map(|phrase| Expression::regex(phrase).ok())
+            .collect()
+    });
+    let text = shakedown_steps::waiting::without_wait(&step.value);
+    PHRASES.iter().any(|phrase| phrase.is_match(text))
+}
+
+/// Every configured-role name the selected scenarios (and their backgrounds) use, all of
+/// `configured` when a step acts as every role: only these roles' passwords are read, so a
+/// password command runs only when its role is needed.
+pub fn roles_in_use(suite: &Suite, configured: &BTreeMap<String, RoleSettings>) -> BTreeSet<String> {
+    let steps = || suite.features.iter().flat_map(steps_of);
+    let every_role = steps()
+        .any(needs_every_role)
+        .then(|| configured.keys().map(String::as_str))
+        .into_iter()
+        .flatten();
+    steps()
         .flat_map(|step| {
             if step.value.trim() == MATRIX_PHRASE {
                 matrix_roles(step)
@@ -267,6 +282,7 @@ pub fn roles_in_use(suite: &Suite) -> BTreeSet<String> {
                 role_named(step).into_iter().collect()
             }
         })
+        .chain(every_role)
         .filter(|role| *role != ANONYMOUS)
         .map(str::to_owned)
         .collect()

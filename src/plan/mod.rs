@@ -226,6 +226,7 @@ impl RunPlan {
         }
         let audit_log = config::audit_log_path(config.audit_log.as_ref().map(|path| working_dir.join(path)));
         let provenance = Provenance::of(&suite).await;
+        let roles_in_use = check::roles_in_use(&suite, &config.roles);
         let steps = StepSettings {
             environment,
             base_url,
@@ -249,7 +250,7 @@ impl RunPlan {
             steps,
             concurrency: overrides.concurrency.unwrap_or(config.limits.concurrency).get(),
             fail_fast: overrides.fail_fast,
-            roles_in_use: check::roles_in_use(&suite),
+            roles_in_use,
             suite,
             junit: overrides.junit,
             reports: overrides.reports,

@@ -23,6 +23,8 @@ pub struct Documented {
     pub meaning: &'static str,
     /// Whether the phrase's first `{string}` names a role.
     pub names_role: bool,
+    /// Whether the phrase acts as every role of the environment.
+    pub needs_every_role: bool,
     /// Whether a scenario holding the phrase looks at a server, and so runs once per host.
     pub runs_on_host: bool,
     /// Whether the phrase's first argument is the response status the scenario expects.
@@ -44,6 +46,14 @@ pub fn role_phrases() -> impl Iterator<Item = &'static str> {
     inventory::iter::<Documented>
         .into_iter()
         .filter(|documented| documented.names_role)
+        .map(|documented| documented.phrase)
+}
+
+/// The phrases that act as every role of the environment, as cucumber expressions.
+pub fn every_role_phrases() -> impl Iterator<Item = &'static str> {
+    inventory::iter::<Documented>
+        .into_iter()
+        .filter(|documented| documented.needs_every_role)
         .map(|documented| documented.phrase)
 }
 

@@ -189,6 +189,15 @@ impl ShakedownWorld {
         Ok(())
     }
 
+    /// The run's WebDriver endpoint for a program this scenario runs; none on a remote host,
+    /// which cannot reach a driver on this machine's loopback.
+    pub(crate) async fn webdriver_for_programs(&self) -> Option<String> {
+        if !self.host.is_local() {
+            return None;
+        }
+        self.run.browsers.endpoint(self.deadline()).await
+    }
+
     /// Whether the scenario has used the browser, so its page is the one to check.
     pub(crate) fn browser_is_open(&self) -> bool {
         self.browser.is_open()

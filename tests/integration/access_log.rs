@@ -1,8 +1,9 @@
 //! `init --from-access-log`: the log a real nginx writes (started here on a loopback port, with
 //! its own configuration and prefix) and its gzipped rotation become `features/usage.feature`,
 //! the most requested pages with identifiers generalised, static files, bots, tokens and other
-//! methods left out, pages behind a login listed, unreadable lines counted; and the feature
-//! passes against the server and fails once it is gone.
+//! methods left out, pages behind a login listed (a redirect followed by the login page among
+//! them), unreadable lines counted; the feature passes against the server and fails once it is
+//! gone, and the pages seed the crawl.
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -10,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::Project;
+use crate::support::{Project, Shakedown};
 use shakedown_testkit::sshd::free_port;
 
 const NGINX: &str = "/usr/sbin/nginx";
@@ -53,6 +54,9 @@ http {{
         location / {{ return 200 "<html><body><p>A page of the application</p></body></html>"; }}
         location /private/ {{ return 401; }}
         location /missing/ {{ return 404; }}
+        location /account/ {{ return 302 /accounts/login/?next=/account/; }}
+        location /old/ {{ return 302 /new/; }}
+        location /hidden/ {{ return 200 "<html><body><p>Lorem ipsum dolor sit amet</p></body></html>"; }}
     }}
 }}
 "#,
@@ -173,4 +177,74 @@ fn the_pages_clients_ask_for_in_a_real_nginx_log_and_its_rotation_become_an_outl
         .expect_stdout("3 passed, 0 failed");
     drop(server);
     project.shakedown().args(["run"]).run().expect_code(1);
+}
+
+#[test]
+fn a_redirect_the_client_follows_to_the_login_page_lists_its_page_as_behind_a_login() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let server = nginx(folder.path(), port);
+    for target in ["/account/", "/accounts/login/?next=/account/", "/old/", "/new/"] {
+        request(port, "GET", target, BROWSER);
+    }
+    drop(server);
+    let project = Project::new(&format!("http://127.0.0.1:{port}/"), "");
+    project
+        .shakedown()
+        .args([
+            std::ffi::OsStr::new("init"),
+            std::ffi::OsStr::new("--from-access-log"),
+            folder.path().join("access.log").as_os_str(),
+        ])
+        .run()
+        .expect_code(0)
+        .expect_stdout("wrote features/usage.feature: 2 page(s) from 4 line(s); 1 left out")
+        .expect_stdout("add to `[content]` in shakedown.toml\ncrawl_seeds = [\n    \"/accounts/login/\",\n    \"/new/\",\n]");
+    let feature =
+        std::fs::read_to_string(project.path().join("features/usage.feature")).expect("the feature");
+    assert!(feature.contains("  #   /account/\n"), "{feature}");
+    assert!(!feature.contains("/old/"), "{feature}");
+    project.shakedown().args(["check"]).run().expect_code(0);
+}
+
+#[test]
+fn the_pages_of_the_log_seed_the_crawl_so_forbidden_content_on_an_unlinked_page_is_caught() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let server = nginx(folder.path(), port);
+    for target in ["/", "/hidden/"] {
+        request(port, "GET", target, BROWSER);
+    }
+    let project = tempfile::tempdir().expect("temp dir");
+    Shakedown::new()
+        .current_dir(project.path())
+        .args([
+            std::ffi::OsStr::new("init"),
+            std::ffi::OsStr::new("--from-access-log"),
+            folder.path().join("access.log").as_os_str(),
+        ])
+        .run()
+        .expect_code(0)
+        .expect_stdout("wrote shakedown.toml");
+    let config_path = project.path().join("shakedown.toml");
+    let config = std::fs::read_to_string(&config_path).expect("the configuration");
+    assert!(
+        config.contains("crawl_seeds = [\n    \"/\",\n    \"/hidden/\",\n]\n"),
+        "{config}"
+    );
+    // The user points the written configuration at the site, as its comment asks.
+    let config = config.replace("http://localhost/", &format!("http://127.0.0.1:{port}/"));
+    std::fs::write(&config_path, config).expect("edit the configuration");
+    std::fs::write(
+        project.path().join("features/crawl.feature"),
+        "Feature: Crawl\n  Scenario: every page\n    Then no page reachable from \"/\" should contain forbidden content\n",
+    )
+    .expect("the crawl feature");
+    Shakedown::new()
+        .current_dir(project.path())
+        .args(["run", "features/crawl.feature"])
+        .run()
+        .expect_code(1)
+        .expect_stdout(&format!("http://127.0.0.1:{port}/hidden/ [lorem-ipsum]"));
+    drop(server);
 }

@@ -500,3 +500,33 @@ fn a_page_opened_to_the_wrong_role_is_access_gained_since_the_baseline() {
         .expect_code(0)
         .expect_stdout("1 passed, 0 failed");
 }
+
+#[test]
+fn the_access_baseline_phrase_alone_logs_in_every_role_it_compares() {
+    let _machine = MACHINE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let healthy = DemoSite::start(&[]);
+    let before = access_project(&healthy, "");
+    before
+        .shakedown()
+        .demo_passwords()
+        .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
+        .run()
+        .expect_code(0);
+    let recorded = std::fs::read_to_string(before.path().join("baseline.json")).expect("written");
+    // The feature names no role: only the phrase tells which passwords the run must read.
+    let only_the_phrase = r#"Feature: After the deployment
+  Scenario: who could see what
+    Then nobody should have gained access since the baseline "baseline.json"
+"#;
+    let run_on = |site: &DemoSite| {
+        let project = Project::new(&site.url, DEMO_ROLES);
+        project.file("baseline.json", &recorded);
+        project.file("features/access.feature", only_the_phrase);
+        project.shakedown().demo_passwords().args(["run"]).run()
+    };
+    run_on(&healthy).expect_code(0).expect_stdout("1 passed");
+    let leaking = DemoSite::start(&["role-leak"]);
+    run_on(&leaking)
+        .expect_code(1)
+        .expect_stdout("`viewer` can now open /reports/ (was denied)");
+}

@@ -41,4 +41,5 @@ mod support;
 mod time_limit;
 mod variables;
 mod waiting;
+mod webdriver_scripts;
 mod wsgi;

@@ -82,3 +82,35 @@ fn a_recording_against_the_demo_logs_in_as_a_role_passes_on_the_healthy_site_and
         assert!(!run.stdout.contains(TYPED_PASSWORD));
     }
 }
+
+#[test]
+fn init_writes_the_role_a_recording_logs_in_as_into_the_configuration_it_creates() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let init = crate::support::Shakedown::new()
+        .current_dir(folder.path())
+        .args([
+            std::ffi::OsStr::new("init"),
+            std::ffi::OsStr::new("--from-selenium-ide"),
+            recorded("ledger-login.side").as_os_str(),
+        ])
+        .run();
+    init.expect_code(0)
+        .expect_stdout("wrote shakedown.toml")
+        .expect_stdout(
+            "the recordings log in as `clerk`: shakedown.toml names the variable its password is read from",
+        );
+    let config = std::fs::read_to_string(folder.path().join("shakedown.toml")).expect("the configuration");
+    assert!(
+        config.contains("[login]\npath = \"/accounts/login/\"\n")
+            && config.contains(
+                "[roles.clerk]\nusername = \"clerk\"\npassword_env = \"SHAKEDOWN_CLERK_PASSWORD\"\n"
+            ),
+        "{config}"
+    );
+    assert!(!config.contains(TYPED_PASSWORD) && !init.stdout.contains(TYPED_PASSWORD));
+    crate::support::Shakedown::new()
+        .current_dir(folder.path())
+        .args(["check"])
+        .run()
+        .expect_code(0);
+}

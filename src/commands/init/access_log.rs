@@ -3,9 +3,11 @@
 //! checks each still answers and shows no forbidden content. Identifiers are generalised
 //! (`/invoices/1742` and `/invoices/981` are one page, one real example kept), static files,
 //! bots and addresses carrying a token are left out, and pages that needed a login are listed
-//! for the user to give a role.
+//! for the user to give a role. A log line holds no `Location`, so a redirect counts as one to
+//! the login page when the same client (address and user agent) asks for a login page next, as
+//! a browser following it does; no configuration is needed, which `init` often runs without.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read as _;
 use std::sync::LazyLock;
 
@@ -16,7 +18,7 @@ use super::gherkin::{comment_text, table};
 /// `host ident user [time] "METHOD target PROTOCOL" status size` and, in the combined format,
 /// `"referer" "user agent"`.
 static LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^\S+ \S+ (\S+) \[[^\]]+\] "(\S+) (\S+)(?: [^"]*)?" (\d{3}) \S+(?: "(?:[^"\\]|\\.)*" "((?:[^"\\]|\\.)*)")?"#)
+    Regex::new(r#"^(\S+) \S+ (\S+) \[[^\]]+\] "(\S+) (\S+)(?: [^"]*)?" (\d{3}) \S+(?: "(?:[^"\\]|\\.)*" "((?:[^"\\]|\\.)*)")?"#)
         .expect("the log line pattern is valid")
 });
 
@@ -41,6 +43,8 @@ const STATIC_ENDINGS: &[&str] = &[
     ".css", ".js", ".map", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".woff", ".woff2",
     ".ttf", ".eot", ".txt", ".xml",
 ];
+/// Words of a path that say it is a login page (`/accounts/login/`, `/users/sign_in`, `/auth/`).
+const LOGIN_WORDS: &[&str] = &["login", "signin", "sign", "logon", "auth", "sso", "cas"];
 /// Words in a user agent that say a program, not a person, asked.
 const BOT_WORDS: &[&str] = &[
     "bot",
@@ -59,7 +63,8 @@ const BOT_WORDS: &[&str] = &[
 pub struct Usage {
     /// Generalised path → requests and the most asked real example.
     pages: BTreeMap<String, Page>,
-    /// Generalised paths that asked for a login (a user in the log, a 401).
+    /// Generalised paths that asked for a login (a user in the log, a 401, a redirect to the
+    /// login page).
     behind_login: BTreeMap<String, String>,
     pub lines: usize,
     pub unparsable: usize,
@@ -89,20 +94,31 @@ pub fn decompressed(bytes: &[u8], limit: u64) -> std::io::Result<String> {
 impl Usage {
     /// Counts every line of one log.
     pub fn read(&mut self, text: &str) {
+        // Each client's last request, when it was redirected: the page and its address.
+        let mut redirected: HashMap<String, (String, String)> = HashMap::new();
         for line in text.lines().filter(|line| !line.trim().is_empty()) {
             self.lines += 1;
             let Some(found) = LINE.captures(line) else {
                 self.unparsable += 1;
                 continue;
             };
-            let user = &found[1];
-            let method = &found[2];
-            let target = &found[3];
-            let status: u16 = found[4].parse().unwrap_or(0);
+            let user = &found[2];
+            let method = &found[3];
+            let target = &found[4];
+            let status: u16 = found[5].parse().unwrap_or(0);
             let agent = found
-                .get(5)
+                .get(6)
                 .map_or("", |agent| agent.as_str())
                 .to_ascii_lowercase();
+            let client = format!("{} {agent}", &found[1]);
+            if let Some((page, example)) = redirected.remove(&client)
+                && method == "GET"
+                && is_login_page(target)
+            {
+                // Counted as left out when it was read as a mere redirect.
+                self.left_out -= 1;
+                self.behind_login.entry(page).or_insert(example);
+            }
             let Some(example) = kept_address(target) else {
                 self.left_out += 1;
                 continue;
@@ -114,6 +130,11 @@ impl Usage {
             let page = generalised(&example);
             if user != "-" || status == 401 {
                 self.behind_login.entry(page).or_insert(example);
+                continue;
+            }
+            if matches!(status, 302 | 303) {
+                redirected.insert(client, (page, example));
+                self.left_out += 1;
                 continue;
             }
             if !(200..300).contains(&status) {
@@ -144,6 +165,14 @@ impl Usage {
         pages.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         pages.truncate(top);
         pages
+    }
+
+    /// The paths the crawl starts from besides its start page: the pages the feature checks.
+    pub fn seeds(&self, top: usize) -> Vec<String> {
+        self.most_requested(top)
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -215,6 +244,13 @@ fn kept_address(target: &str) -> Option<String> {
     })
 }
 
+/// Whether the address is a login page's: a word of its path is one of [`LOGIN_WORDS`].
+fn is_login_page(target: &str) -> bool {
+    let path = target.split('?').next().unwrap_or_default().to_ascii_lowercase();
+    path.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| LOGIN_WORDS.contains(&word) || word.starts_with("login") || word.starts_with("signin"))
+}
+
 /// A long run of hex or a UUID: a session, a key or a one-time link.
 fn looks_like_token(value: &str) -> bool {
     let hex = value.chars().filter(char::is_ascii_hexdigit).count();
@@ -255,5 +291,20 @@ mod tests {
         assert_eq!(kept_address("/?sid=1"), None);
         assert_eq!(kept_address("/reset/?t=9f86d081884c7d659a2feaa0c55ad015"), None);
         assert_eq!(kept_address("/static/app.css"), None);
+    }
+
+    #[test]
+    fn a_redirect_counts_as_to_the_login_page_when_its_client_asks_for_one_next() {
+        let mut usage = Usage::default();
+        usage.read(
+            "10.0.0.1 - - [06/Dec/2026:10:00:00 +0000] \"GET /dashboard/ HTTP/1.1\" 302 0 \"-\" \"Firefox\"\n\
+             10.0.0.2 - - [06/Dec/2026:10:00:00 +0000] \"GET /old/ HTTP/1.1\" 302 0 \"-\" \"Firefox\"\n\
+             10.0.0.1 - - [06/Dec/2026:10:00:01 +0000] \"GET /accounts/login/?next=/dashboard/ HTTP/1.1\" 200 9 \"-\" \"Firefox\"\n\
+             10.0.0.2 - - [06/Dec/2026:10:00:01 +0000] \"GET /new/ HTTP/1.1\" 200 9 \"-\" \"Firefox\"\n",
+        );
+        assert_eq!(usage.behind_login.keys().collect::<Vec<_>>(), ["/dashboard/"]);
+        assert_eq!(usage.left_out, 1);
+        assert!(is_login_page("/users/sign_in") && is_login_page("/login.php?x=1"));
+        assert!(!is_login_page("/authors/") && !is_login_page("/blogin-posts/"));
     }
 }

@@ -73,6 +73,11 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
     let mut report = Vec::new();
     // resource.cfg, for the configuration, when the imported checks keep references to it.
     let mut nagios_resource = None;
+    // Pages the crawl starts from, and roles the recordings log in as: into the configuration
+    // `init` writes, or printed to add to the one there is.
+    let mut crawl_seeds = Vec::new();
+    let mut roles: Vec<(String, String)> = Vec::new();
+    let mut recorded_login = None;
     if importing {
         let probes = if config_exists {
             config::load(&config_path)?.probes
@@ -132,6 +137,7 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
             });
         }
         let (text, pages) = usage.render(&sources, args.top.into());
+        crawl_seeds = usage.seeds(args.top.into());
         report.push(format!(
             "wrote {USAGE_FEATURE}: {pages} page(s) from {} line(s); {} left out (static files, bots, other methods or statuses, tokens), {} could not be read as a log line",
             usage.lines, usage.left_out, usage.unparsable
@@ -142,7 +148,6 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
         });
     }
     if !recorded.is_empty() {
-        let mut roles: Vec<(String, String)> = Vec::new();
         for (path, test) in &recorded {
             report.push(format!(
                 "wrote {}{}",
@@ -160,22 +165,30 @@ pub async fn init(args: InitArgs, working_dir: &Path) -> Result<i32, Error> {
                     roles.push(role.clone());
                 }
             }
+            recorded_login = recorded_login.or(test.login_path.clone());
             planned.push(Planned {
                 path: path.clone(),
                 text: test.text.clone(),
             });
         }
-        // The password typed in the recording is never written: the role reads it when it runs.
-        for (role, username) in roles {
-            report.push(format!(
-                "the recordings log in as `{role}`: add to {FILE_NAME}
-[roles.{role}]
-username = {}
-password_env = \"{}_PASSWORD\"",
-                toml::Value::String(username),
-                role.to_ascii_uppercase().replace('-', "_")
-            ));
-        }
+    }
+    // The password typed in the recording is never written: the role reads it when it runs.
+    for (role, username) in &roles {
+        report.push(match write_config {
+            true => format!(
+                "the recordings log in as `{role}`: {FILE_NAME} names the variable its password is read from"
+            ),
+            false => format!(
+                "the recordings log in as `{role}`: add to {FILE_NAME}\n{}",
+                config_file::role_entry(role, username).trim_end()
+            ),
+        });
+    }
+    if !write_config && !crawl_seeds.is_empty() {
+        report.push(format!(
+            "the crawl can start from these pages too: add to `[content]` in {FILE_NAME}\n{}",
+            config_file::crawl_seeds_entry(&crawl_seeds).trim_end()
+        ));
     }
     let visit = match &base_url {
         Some(url) => {
@@ -205,6 +218,9 @@ password_env = \"{}_PASSWORD\"",
             base_url: written_url.as_ref().map(url::Url::as_str),
             visit: visit.as_ref(),
             nagios_resource: nagios_resource.as_deref(),
+            roles: &roles,
+            recorded_login: recorded_login.as_deref(),
+            crawl_seeds: &crawl_seeds,
         })?;
         report.insert(0, format!("wrote {FILE_NAME}"));
         planned.insert(

@@ -1,7 +1,9 @@
 //! The starting `shakedown.toml`: the one environment, the limits at their defaults (read from
 //! the embedded `defaults.toml`, so the two never disagree), `[login]` and `[roles]` written
-//! out but commented, with what to fill in, and the pages the visit found forbidden content on
-//! passed by in the crawl until they are fixed.
+//! out but commented, with what to fill in (written out when recordings log in as roles, each
+//! with the variable its password is to be read from), the pages the visit found forbidden
+//! content on passed by in the crawl until they are fixed, and the pages clients use most as
+//! the crawl's seeds.
 
 use super::explore::{Visit, Why};
 use crate::config::DEFAULTS;
@@ -16,6 +18,12 @@ pub struct Site<'a> {
     pub visit: Option<&'a Visit>,
     /// Nagios' resource.cfg, when imported checks keep `$USERn$` references to it.
     pub nagios_resource: Option<&'a str>,
+    /// The roles recordings log in as: name and user name.
+    pub roles: &'a [(String, String)],
+    /// The path of the login form the recordings filled in.
+    pub recorded_login: Option<&'a str>,
+    /// Pages every crawl starts from besides the start page (the access logs' most requested).
+    pub crawl_seeds: &'a [String],
 }
 
 /// A site address to edit, for `init` run only to import monitoring.
@@ -52,10 +60,38 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
     };
     let environment = site.environment;
     let found_login = site.visit.and_then(|visit| visit.login_path.as_deref());
-    let login_path = found_login.unwrap_or("/accounts/login/");
-    let found_note = match found_login {
-        Some(_) => " (its path is where this site sent a visitor)",
-        None => "",
+    let login_path = site.recorded_login.or(found_login).unwrap_or("/accounts/login/");
+    let found_note = match (site.recorded_login, found_login) {
+        (Some(_), _) => " (its path is where the recordings logged in)",
+        (None, Some(_)) => " (its path is where this site sent a visitor)",
+        (None, None) => "",
+    };
+    // Roles the recordings log in as are written out, and so is the login they need.
+    let (login, roles) = match site.roles {
+        [] => (
+            format!(
+                "# Uncomment it, check the names of the form's fields, then describe each role below.\n\
+                 # [login]\n\
+                 # path = \"{login_path}\"\n"
+            ),
+            "# [roles.clerk]\n\
+             # username = \"clerk\"\n\
+             # password_env = \"SHAKEDOWN_CLERK_PASSWORD\"\n"
+                .to_owned(),
+        ),
+        recorded => (
+            format!(
+                "# Check the names of the form's fields (uncomment them if they differ).\n\
+                 [login]\n\
+                 path = {}\n",
+                toml::Value::String(login_path.to_owned())
+            ),
+            recorded
+                .iter()
+                .map(|(role, username)| role_entry(role, username))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
     };
     let http_auth_note: String = site
         .visit
@@ -68,7 +104,7 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
             )
         })
         .collect();
-    let content = site.visit.map(crawl_skip).unwrap_or_default();
+    let content = content(site);
     let probes = site
         .nagios_resource
         .map(|file| {
@@ -97,17 +133,13 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
          \n\
          # How a role logs in: the site's login form{found_note}.\n\
          {http_auth_note}\
-         # Uncomment it, check the names of the form's fields, then describe each role below.\n\
-         # [login]\n\
-         # path = \"{login_path}\"\n\
+         {login}\
          {login_fields}\
          \n\
          # One table per role the features name, as in `Given I am logged in as \"clerk\"`.\n\
          # Passwords never go in this file: name an environment variable (`password_env`),\n\
          # a file (`password_file`) or a command that prints it (`password_command`).\n\
-         # [roles.clerk]\n\
-         # username = \"clerk\"\n\
-         # password_env = \"SHAKEDOWN_CLERK_PASSWORD\"\n\
+         {roles}\
          {probes}\
          {content}",
         limits = section("limits"),
@@ -115,8 +147,47 @@ pub fn render(site: &Site<'_>) -> Result<String, Error> {
     ))
 }
 
-/// `[content] crawl_skip` for the pages the visit found forbidden content on, each with the
-/// rules that fired, so that the suite passes on the site as it is and says what to fix.
+/// A role's table: its user name, and the variable its password is read from, which the user
+/// sets before a run (the password itself is written nowhere).
+pub fn role_entry(role: &str, username: &str) -> String {
+    format!(
+        "[roles.{role}]\nusername = {}\npassword_env = {}\n",
+        toml::Value::String(username.to_owned()),
+        toml::Value::String(format!(
+            "SHAKEDOWN_{}_PASSWORD",
+            role.to_ascii_uppercase().replace('-', "_")
+        ))
+    )
+}
+
+/// `content.crawl_seeds`, as written into a `[content]` table or printed to add to one.
+pub fn crawl_seeds_entry(seeds: &[String]) -> String {
+    let lines: String = seeds
+        .iter()
+        .map(|seed| format!("    {},\n", toml::Value::String(seed.clone())))
+        .collect();
+    format!("crawl_seeds = [\n{lines}]\n")
+}
+
+/// The `[content]` table: the pages the visit found forbidden content on passed by, and the
+/// pages clients use most as seeds of every crawl; nothing when there is neither.
+fn content(site: &Site<'_>) -> String {
+    let skip = site.visit.map(crawl_skip).unwrap_or_default();
+    let seeds = match site.crawl_seeds {
+        [] => String::new(),
+        seeds => format!(
+            "# The pages clients use most, from the access logs: every crawl starts from them too.\n{}",
+            crawl_seeds_entry(seeds)
+        ),
+    };
+    if skip.is_empty() && seeds.is_empty() {
+        return String::new();
+    }
+    format!("\n[content]\n{skip}{seeds}")
+}
+
+/// `crawl_skip` for the pages the visit found forbidden content on, each with the rules that
+/// fired, so that the suite passes on the site as it is and says what to fix.
 fn crawl_skip(visit: &Visit) -> String {
     let lines: Vec<String> = visit
         .left_out
@@ -143,9 +214,8 @@ fn crawl_skip(visit: &Visit) -> String {
         return String::new();
     }
     format!(
-        "\n# The visit found forbidden content on these pages (the end of features/smoke.feature\n\
+        "# The visit found forbidden content on these pages (the end of features/smoke.feature\n\
          # says what): the crawl passes them by until they are fixed. Then delete their lines.\n\
-         [content]\n\
          crawl_skip = [\n{}]\n",
         lines.concat()
     )
@@ -166,6 +236,9 @@ mod tests {
             base_url: Some("http://site.test/"),
             visit: Some(&visit),
             nagios_resource: None,
+            roles: &[],
+            recorded_login: None,
+            crawl_seeds: &[],
         })
         .expect("rendered");
         let config = crate::config::parse(std::path::Path::new("shakedown.toml"), &text).expect("valid");
@@ -209,15 +282,44 @@ mod tests {
             base_url: Some("http://site.test/"),
             visit: Some(&visit),
             nagios_resource: None,
+            roles: &[],
+            recorded_login: None,
+            crawl_seeds: &[],
         })
         .expect("rendered");
         assert!(
             text.contains("# /login asks for HTTP authentication (Basic) instead")
-                && text.contains("[content]\ncrawl_skip = [\n    '^/about/lorem\\.html$',  # /about/lorem: lorem-ipsum\n]\n"),
+                && text.contains(
+                    "crawl_skip = [\n    '^/about/lorem\\.html$',  # /about/lorem: lorem-ipsum\n]\n"
+                ),
             "{text}"
         );
         let config = crate::config::parse(std::path::Path::new("shakedown.toml"), &text).expect("valid");
         assert_eq!(config.content.crawl.skip[0].as_str(), r"^/about/lorem\.html$");
+    }
+
+    #[test]
+    fn recorded_roles_and_crawl_seeds_are_written_out_with_no_password() {
+        let text = render(&Site {
+            environment: "staging",
+            base_url: None,
+            visit: None,
+            nagios_resource: None,
+            roles: &[("clerk".into(), "clerk@example.com".into())],
+            recorded_login: Some("/signin/"),
+            crawl_seeds: &["/invoices/1742".into(), "/reports/?type=monthly".into()],
+        })
+        .expect("rendered");
+        let config = crate::config::parse(std::path::Path::new("shakedown.toml"), &text).expect("valid");
+        assert_eq!(config.login.expect("a login").path, "/signin/");
+        assert!(
+            text.contains("[roles.clerk]\nusername = \"clerk@example.com\"\npassword_env = \"SHAKEDOWN_CLERK_PASSWORD\"\n"),
+            "{text}"
+        );
+        assert_eq!(
+            config.content.crawl.seeds,
+            ["/invoices/1742", "/reports/?type=monthly"]
+        );
     }
 
     #[test]
@@ -227,6 +329,9 @@ mod tests {
             base_url: None,
             visit: None,
             nagios_resource: None,
+            roles: &[],
+            recorded_login: None,
+            crawl_seeds: &[],
         })
         .expect("rendered");
         assert!(

@@ -39,6 +39,8 @@ pub struct TranslatedTest {
     pub untranslated: Vec<String>,
     /// The roles its logins use: name and the user name typed.
     pub roles: Vec<(String, String)>,
+    /// The page its first login's form was on: the path it last opened before the password.
+    pub login_path: Option<String>,
 }
 
 /// Every test of the project in `text`; `source` names the file in the features' description.
@@ -64,6 +66,8 @@ enum Line {
 fn translate_test(source: &str, base: &str, test: &SideTest) -> TranslatedTest {
     let mut lines: Vec<(String, Line)> = Vec::new();
     let mut roles = Vec::new();
+    let mut opened: Option<String> = None;
+    let mut login_path = None;
     let commands = &test.commands;
     let mut index = 0;
     while index < commands.len() {
@@ -84,6 +88,7 @@ fn translate_test(source: &str, base: &str, test: &SideTest) -> TranslatedTest {
             let username = username.unwrap_or_default();
             let role = role_name(&username);
             roles.push((role.clone(), username));
+            login_path = login_path.or_else(|| opened.clone());
             lines.push((written, Line::Step(format!("Given I am logged in as \"{role}\""))));
             // The click that submits the form is the login step's own work now.
             if commands
@@ -94,6 +99,9 @@ fn translate_test(source: &str, base: &str, test: &SideTest) -> TranslatedTest {
             }
             index += 1;
             continue;
+        }
+        if command.command == "open" {
+            opened = opened_path(base, &command.target);
         }
         lines.push((written, step_for(base, command)));
         index += 1;
@@ -131,6 +139,7 @@ fn translate_test(source: &str, base: &str, test: &SideTest) -> TranslatedTest {
         text,
         untranslated,
         roles,
+        login_path,
     }
 }
 
@@ -145,20 +154,12 @@ fn step_for(base: &str, command: &SideCommand) -> Line {
         disabled if disabled.starts_with("//") => {
             Line::Untranslated("disabled in Selenium IDE".into())
         }
-        "open" => {
-            let target = command.target.trim();
-            let path = match target.strip_prefix(base) {
-                Some(path) if !base.is_empty() => path,
-                _ => target,
-            };
-            if !path.starts_with('/') && path.contains("://") {
-                return Line::Untranslated(
-                    "another site than the project's: shakedown visits paths of the environment's site".into(),
-                );
-            }
-            let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
-            quote(&path, &|path| format!("When I visit {path}"))
-        }
+        "open" => match opened_path(base, &command.target) {
+            Some(path) => quote(&path, &|path| format!("When I visit {path}")),
+            None => Line::Untranslated(
+                "another site than the project's: shakedown visits paths of the environment's site".into(),
+            ),
+        },
         "click" | "clickAt" => match command.target.split_once('=') {
             Some(("linkText" | "partialLinkText", text)) => quote(text, &|text| format!("When I click {text}")),
             _ => Line::Untranslated(
@@ -193,6 +194,23 @@ fn step_for(base: &str, command: &SideCommand) -> Line {
         "check" | "uncheck" => Line::Untranslated("no phrase ticks or clears a checkbox".into()),
         other => Line::Untranslated(format!("no phrase does what `{other}` does")),
     }
+}
+
+/// The path an `open` visits on the project's site (`base` taken off); `None` for another site.
+fn opened_path(base: &str, target: &str) -> Option<String> {
+    let target = target.trim();
+    let path = match target.strip_prefix(base) {
+        Some(path) if !base.is_empty() => path,
+        _ => target,
+    };
+    if !path.starts_with('/') && path.contains("://") {
+        return None;
+    }
+    Some(if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    })
 }
 
 fn is_typing(command: &SideCommand) -> bool {

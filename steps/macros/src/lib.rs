@@ -7,6 +7,7 @@
 //!
 //! What the rest of shakedown does with a phrase is declared here too, never read from where
 //! its function sits: `names_role` (its first `{string}` is a role `check` looks up),
+//! `needs_every_role` (it acts as every role of the environment, so all their passwords are read),
 //! `runs_on_host` (a scenario holding it runs once per host), `checks_status` (its first
 //! argument is the response status a scenario expects) and `text = NAME` (a `pub const NAME`
 //! holding the phrase, for code that writes or reads step lines). Its domain, which groups it in
@@ -38,6 +39,9 @@ struct PhraseArguments {
     /// `names_role = true`: the phrase's first `{string}` is a role of `[roles]`, which `check`
     /// looks up in the configuration before anything runs.
     names_role: bool,
+    /// `needs_every_role`: the phrase acts as every role of the environment, whose passwords
+    /// are then read before the run as those of the roles a phrase names.
+    needs_every_role: bool,
     /// `runs_on_host`: the phrase looks at a server, so its scenario runs once per host.
     runs_on_host: bool,
     /// `checks_status`: the phrase's first argument is the response status the scenario expects.
@@ -60,6 +64,7 @@ impl Parse for PhraseArguments {
             expression,
             example,
             names_role: false,
+            needs_every_role: false,
             runs_on_host: false,
             checks_status: false,
             text: None,
@@ -73,6 +78,8 @@ impl Parse for PhraseArguments {
             if key == "names_role" {
                 input.parse::<Token![=]>()?;
                 arguments.names_role = input.parse::<syn::LitBool>()?.value;
+            } else if key == "needs_every_role" {
+                arguments.needs_every_role = true;
             } else if key == "runs_on_host" {
                 arguments.runs_on_host = true;
             } else if key == "checks_status" {
@@ -83,7 +90,7 @@ impl Parse for PhraseArguments {
             } else {
                 return Err(syn::Error::new(
                     key.span(),
-                    "expected `names_role = true`, `runs_on_host`, `checks_status` or `text = NAME`",
+                    "expected `names_role = true`, `needs_every_role`, `runs_on_host`, `checks_status` or `text = NAME`",
                 ));
             }
         }
@@ -148,6 +155,7 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
     let expression = &arguments.expression;
     let example = &arguments.example;
     let names_role = arguments.names_role;
+    let needs_every_role = arguments.needs_every_role;
     let runs_on_host = arguments.runs_on_host;
     let checks_status = arguments.checks_status;
     let text_constant = arguments.text.as_ref().map(|name| {
@@ -242,6 +250,7 @@ fn expand(arguments: &PhraseArguments, function: ItemFn) -> syn::Result<proc_mac
                 example: #example,
                 meaning: #meaning,
                 names_role: #names_role,
+                needs_every_role: #needs_every_role,
                 runs_on_host: #runs_on_host,
                 checks_status: #checks_status,
                 may_wait: #may_wait,

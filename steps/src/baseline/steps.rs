@@ -50,10 +50,11 @@ async fn nothing_regressed(world: &mut ShakedownWorld, file: String) -> Result<(
     verdict(world, changes, told, &baseline, &path)
 }
 
-/// compares who could open what with the access matrix `shakedown baseline record` wrote (relative to the configuration's folder): every recorded role asks for every recorded path again, judged as the access matrix judges; a role that can now open a page it was denied or sent to the login page on fails the step, as does one whose answer cannot be told now; access taken away is noted; `[baseline] ignore` takes `access:PATH` or `access:ROLE PATH`
+/// compares who could open what with the access matrix `shakedown baseline record` wrote (relative to the configuration's folder): every recorded role asks for every recorded path again, judged as the access matrix judges; a role that can now open a page it was denied or sent to the login page on fails the step, as does one whose answer cannot be told now; access taken away is noted; `[baseline] ignore` takes `access:PATH` or `access:ROLE PATH`. The run reads the password of every role of the environment for it, as for a role a scenario names
 #[phrase(
     "nobody should have gained access since the baseline {string}",
     example = "nobody should have gained access since the baseline \"reports/baseline.json\"",
+    needs_every_role,
     text = ACCESS_PHRASE
 )]
 async fn nobody_gained_access(world: &mut ShakedownWorld, file: String) -> Result<(), StepFailure> {

@@ -272,6 +272,18 @@ impl Browsers {
         late
     }
 
+    /// The run's WebDriver endpoint for a program a step runs (a team's own WebDriver script):
+    /// the configured one, or the run's chromedriver, started now when no browser step has yet.
+    /// `None` when no driver can be had by `deadline`; the program then runs without one.
+    pub(crate) async fn endpoint(&self, deadline: Deadline) -> Option<String> {
+        let inner = &self.inner;
+        if inner.closed.load(Ordering::SeqCst) {
+            return None;
+        }
+        let driver = deadline.run(inner.driver()).await?.ok()?;
+        Some(driver.url.clone())
+    }
+
     /// Quits every session and stops the driver this run started. Safe to call twice.
     pub async fn shutdown(&self) {
         let inner = &self.inner;

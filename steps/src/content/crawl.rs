@@ -40,6 +40,9 @@ pub struct CrawlSettings {
     /// Patterns of links followed even though a built-in destructive word matches them (a
     /// `/search/reset-filters` the site knows to be harmless); `skip` still wins.
     pub allow: Vec<Regex>,
+    /// Paths every crawl starts from besides its start page (the pages clients use most, which
+    /// a link may not lead to).
+    pub seeds: Vec<String>,
 }
 
 impl Default for CrawlSettings {
@@ -49,6 +52,7 @@ impl Default for CrawlSettings {
             max_depth: 5,
             skip: Vec::new(),
             allow: Vec::new(),
+            seeds: Vec::new(),
         }
     }
 }
@@ -197,6 +201,7 @@ pub struct Crawler {
     max_pages: usize,
     max_depth: usize,
     links: LinkRules,
+    seeds: Vec<String>,
 }
 
 impl Crawler {
@@ -207,6 +212,7 @@ impl Crawler {
             max_pages: settings.max_pages,
             max_depth: settings.max_depth,
             links: LinkRules::new(settings.skip, settings.allow),
+            seeds: settings.seeds,
         }
     }
 
@@ -298,6 +304,7 @@ impl Crawler {
         let mut frontier = Frontier::default();
         let mut skipped: HashSet<(Url, Skip)> = HashSet::new();
         frontier.offer(start.clone(), 0, None);
+        self.offer_seeds(&mut frontier, &start);
         'crawl: while !frontier.waiting.is_empty() {
             if deadline.has_passed() {
                 coverage.hit_deadline = true;
@@ -362,6 +369,21 @@ impl Crawler {
         coverage.destructive_links = count(Skip::Destructive);
         coverage.configured_skips = count(Skip::Configured);
         coverage
+    }
+}
+
+impl Crawler {
+    /// The configured seeds, waiting beside the start page at its depth. A seed counts as
+    /// reached from the start page: a seed that answers an error is named as a page the crawl
+    /// reached, and does not stop the crawl as a start page would.
+    fn offer_seeds(&self, frontier: &mut Frontier, start: &Url) {
+        for seed in &self.seeds {
+            if let Ok(url) = start.join(seed)
+                && url.origin() == start.origin()
+            {
+                frontier.offer(url, 0, Some(start.clone()));
+            }
+        }
     }
 }
 

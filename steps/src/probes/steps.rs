@@ -14,6 +14,9 @@ use crate::world::ShakedownWorld;
 /// The catalogue groups this file's phrases under this domain.
 const PHRASE_DOMAIN: &str = "probes";
 
+/// Where a command finds the run's WebDriver.
+const WEBDRIVER_VARIABLE: &str = "SHAKEDOWN_WEBDRIVER_URL";
+
 /// TCP connect
 #[phrase(
     "port {int} on {string} should be open",
@@ -110,7 +113,12 @@ async fn nagios_at_most_warning(world: &mut ShakedownWorld, check: String) -> Re
     Ok(())
 }
 
-/// runs it (a shell only when the string needs one); the second checks the stdout or stderr of the last command
+/// runs it on the scenario's host (a shell only when the string needs one) and passes when it
+/// exits 0; any other exit status, or a signal, fails the step with the end of its output. The
+/// command learns the environment under test: `SHAKEDOWN_BASE_URL`, `SHAKEDOWN_HOST`,
+/// `SHAKEDOWN_PORT`, and on this machine `SHAKEDOWN_WEBDRIVER_URL`, the run's WebDriver (the
+/// configured `browser.webdriver_url`, or the chromedriver the run starts), so a team's own
+/// WebDriver script runs as a step. The variables holding role passwords are not passed on
 #[phrase(
     "the command {string} should succeed",
     example = "the command \"/srv/ledger/bin/manage check --deploy\" should succeed",
@@ -123,7 +131,10 @@ async fn command_succeeds(world: &mut ShakedownWorld, line: String) -> Result<()
         &world.probe_settings().allowed_commands_on_read_only,
         &line,
     )?;
-    let invocation = prepared(world, commands::invocation(&line)?);
+    let mut invocation = prepared(world, commands::invocation(&line)?);
+    if let Some(webdriver) = world.webdriver_for_programs().await {
+        invocation.env.push((WEBDRIVER_VARIABLE.to_owned(), webdriver));
+    }
     let deadline = world.deadline();
     let run = commands::run(world.host(), &line, &invocation, deadline, "the command").await?;
     world.probes.last_command = Some(run.clone());
