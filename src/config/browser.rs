@@ -43,6 +43,8 @@ impl RawBrowser {
             headless: self.headless,
             sessions: self.sessions.get(),
             login_form: self.login_form,
+            // Filled from `probes.tls_ca_file` when the run starts.
+            trusted_keys: Vec::new(),
         })
     }
 }
