@@ -104,13 +104,12 @@ pub struct RunContext {
 impl RunContext {
     /// Builds every service from its settings.
     pub fn new(settings: StepSettings) -> Result<Self, String> {
-        let extra = settings
+        let roots = settings
             .probes
             .tls_ca_file
             .as_deref()
-            .map(extra_trust)
+            .map(extra_roots)
             .transpose()?;
-        let roots = extra.as_ref().map(|extra| extra.roots.clone());
         let http = http_client(&settings, roots.as_deref(), settings.client_certificate.as_ref())
             .map_err(|why| format!("`environments.{}`: {why}", settings.environment))?;
         // A role with its own certificate has its own pool; one that cannot be built fails only
@@ -129,10 +128,7 @@ impl RunContext {
             })
             .collect();
         let browsers = Browsers::new(
-            BrowserSettings {
-                trusted_keys: extra.map(|extra| extra.keys).unwrap_or_default(),
-                ..settings.browser
-            },
+            settings.browser,
             settings.step_timeout,
             settings.artifacts,
             settings.read_only.then(|| settings.environment.clone()),
@@ -212,36 +208,23 @@ fn http_client(
     http.build().map_err(|error| error.to_string())
 }
 
-/// What `probes.tls_ca_file` makes trusted besides the system's certificates.
-struct ExtraTrust {
-    /// Roots for the HTTP client.
-    roots: Vec<reqwest::Certificate>,
-    /// The pins of their public keys, for Chromium.
-    keys: Vec<String>,
-}
-
-fn extra_trust(file: &Path) -> Result<ExtraTrust, String> {
-    use rustls_pki_types::pem::PemObject as _;
+/// The certificates of `probes.tls_ca_file`, as roots for the HTTP client.
+fn extra_roots(file: &Path) -> Result<Vec<reqwest::Certificate>, String> {
     let pem = std::fs::read(file)
         .map_err(|error| format!("cannot read `probes.tls_ca_file` `{}`: {error}", file.display()))?;
-    let not_pem = |error: &dyn std::fmt::Display| {
+    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
         format!(
             "`probes.tls_ca_file` `{}` is not PEM certificates: {error}",
             file.display()
         )
-    };
-    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| not_pem(&error))?;
+    })?;
     if roots.is_empty() {
         return Err(format!(
             "`probes.tls_ca_file` `{}` holds no certificates",
             file.display()
         ));
     }
-    let certificates: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<_, _>>()
-        .map_err(|error| not_pem(&error))?;
-    let keys = crate::browser::public_key_pins(&certificates).map_err(|error| not_pem(&error))?;
-    Ok(ExtraTrust { roots, keys })
+    Ok(roots)
 }
 
 static CURRENT: RwLock<Option<Arc<RunContext>>> = RwLock::new(None);

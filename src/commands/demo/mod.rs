@@ -37,12 +37,30 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
     refuse_https_faults_without_tls(&args)?;
     let out_folder = OutFolder::claim(&out)?;
     let step_timeout = args.step_timeout;
-    let site = start_site(&args, &out).await?;
+    let certificate = args
+        .tls
+        .then(TestCertificate::for_loopback)
+        .transpose()
+        .map_err(|source| Error::Io {
+            what: "cannot serve the demo site over HTTPS".into(),
+            source,
+        })?;
+    let site = start_site(&args, &out, certificate.clone()).await?;
     if args.serve {
-        return serve(site, &args, &out).await;
+        return serve(site, &args, &out, certificate.as_ref()).await;
     }
     install_browser_if_missing(&out).await;
-    let outcome = run_bundled_suite(&args, out_folder, &out, site.url(), step_timeout, working_dir).await;
+    let key_pin = certificate.as_ref().map(TestCertificate::key_pin);
+    let outcome = run_bundled_suite(
+        &args,
+        out_folder,
+        &out,
+        site.url(),
+        key_pin,
+        step_timeout,
+        working_dir,
+    )
+    .await;
     site.shutdown().await;
     outcome
 }
@@ -168,7 +186,11 @@ fn browser_tool(program: &str) -> Option<std::path::PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {
+async fn start_site(
+    args: &DemoArgs,
+    out: &Path,
+    certificate: Option<TestCertificate>,
+) -> Result<RunningSite, Error> {
     let io_error = |what: String| move |source| Error::Io { what, source };
     let listener = TcpListener::bind(("127.0.0.1", args.port))
         .await
@@ -177,9 +199,7 @@ async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {
         DemoOptions::new(out.join("state")).with_release(args.release.clone()),
         |options, fault| options.with_fault(*fault),
     );
-    if args.tls {
-        let certificate = TestCertificate::for_loopback()
-            .map_err(io_error("cannot start the demo site over HTTPS".into()))?;
+    if let Some(certificate) = certificate {
         let path = out.join(CERTIFICATE_FILE);
         shakedown_steps::written::replace_file(&path, certificate.pem().as_bytes()).map_err(io_error(
             format!("cannot write the demo's certificate to `{}`", path.display()),
@@ -203,12 +223,18 @@ async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {
 }
 
 /// Serves until Ctrl-C, showing what a feature author needs to know about the site.
-async fn serve(site: RunningSite, args: &DemoArgs, out: &Path) -> Result<i32, Error> {
+async fn serve(
+    site: RunningSite,
+    args: &DemoArgs,
+    out: &Path,
+    certificate: Option<&TestCertificate>,
+) -> Result<i32, Error> {
     let release = &args.release;
-    if args.tls {
+    if let Some(certificate) = certificate {
         say!(
-            "  certificate:    {} (trust it with `probes.tls_ca_file`)",
-            out.join(CERTIFICATE_FILE).display()
+            "  certificate:    {} (trust it with `probes.tls_ca_file`, and in the browser with `browser.trusted_keys = [\"{}\"]`)",
+            out.join(CERTIFICATE_FILE).display(),
+            certificate.key_pin()
         );
     }
     say!("  heartbeat file: {}", site.heartbeat_path().display());
@@ -243,17 +269,24 @@ async fn run_bundled_suite(
     out_folder: OutFolder,
     out: &Path,
     url: &str,
+    key_pin: Option<&str>,
     step_timeout: Option<std::time::Duration>,
     working_dir: &Path,
 ) -> Result<i32, Error> {
     // Under `--tls` the HTTP steps, the TLS probe and the browser trust the site's own
     // certificate, and only it.
-    let config = if args.tls {
-        format!(
-            "{DEMO_CONFIG}\n# `shakedown demo --tls`: the site's certificate, made when the demo started.\n[probes]\ntls_ca_file = \"{CERTIFICATE_FILE}\"\n"
-        )
-    } else {
-        DEMO_CONFIG.to_owned()
+    let config = match key_pin {
+        Some(key_pin) => format!(
+            "{DEMO_CONFIG}
+# `shakedown demo --tls`: the site's certificate, made when the demo started.
+[probes]
+tls_ca_file = \"{CERTIFICATE_FILE}\"
+
+[browser]
+trusted_keys = [\"{key_pin}\"]
+"
+        ),
+        None => DEMO_CONFIG.to_owned(),
     };
     write_bundle(out_folder, out, &config)?;
     let selection = Selection {

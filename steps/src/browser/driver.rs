@@ -178,9 +178,9 @@ pub fn capabilities(
             .add_arg(&format!("--user-data-dir={}", profile.display()))
             .map_err(invalid)?;
     }
-    // Trusts exactly these keys (a self-signed site's, a private CA's the site sends), never
-    // every certificate: `--ignore-certificate-errors` stays off. Chromium honours the list only
-    // with a profile folder of its own, which chromedriver always gives it.
+    // Exactly these keys, never every certificate: `--ignore-certificate-errors` stays off.
+    // Chromium honours the list only with a profile folder of its own, which chromedriver
+    // always gives it.
     if !settings.trusted_keys.is_empty() {
         capabilities
             .add_arg(&format!(

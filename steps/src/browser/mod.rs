@@ -19,4 +19,3 @@ pub(crate) use identity::Identity;
 pub(crate) use page::Page;
 pub use pool::{Browsers, ScenarioBrowser};
 pub use settings::BrowserSettings;
-pub(crate) use settings::public_key_pins;

@@ -21,9 +21,8 @@ pub struct BrowserSettings {
     pub sessions: usize,
     /// Log roles in through the login page's form instead of reusing the HTTP login's cookies.
     pub login_form: bool,
-    /// The SHA-256 of each public key (SPKI, base64) of `probes.tls_ca_file`'s certificates:
-    /// Chromium accepts a site whose certificate chain, as the site sends it, holds one of them,
-    /// and no other certificate it would not otherwise accept.
+    /// Base64 SHA-256 hashes of public keys (SPKI) Chromium accepts a certificate chain for,
+    /// whatever else it would object to; every other certificate is checked as usual.
     pub trusted_keys: Vec<String>,
 }
 
@@ -39,26 +38,4 @@ impl Default for BrowserSettings {
             trusted_keys: Vec::new(),
         }
     }
-}
-
-/// The pins of [`BrowserSettings::trusted_keys`] for each certificate of a PEM bundle.
-///
-/// # Errors
-///
-/// Names the first certificate that cannot be read.
-pub(crate) fn public_key_pins(
-    certificates: &[rustls_pki_types::CertificateDer<'_>],
-) -> Result<Vec<String>, String> {
-    use base64::Engine as _;
-    use sha2::Digest as _;
-    certificates
-        .iter()
-        .enumerate()
-        .map(|(index, der)| {
-            let (_, certificate) = x509_parser::parse_x509_certificate(der)
-                .map_err(|error| format!("certificate {} cannot be read: {error}", index + 1))?;
-            let key = sha2::Sha256::digest(certificate.tbs_certificate.subject_pki.raw);
-            Ok(base64::engine::general_purpose::STANDARD.encode(key))
-        })
-        .collect()
 }
