@@ -241,7 +241,7 @@ pub enum CatalogueFormat {
 pub struct DemoArgs {
     /// Switch on one of the demo site's deployment mistakes (repeatable): server-error, hang,
     /// database-down, test-string, debug-page, role-leak, admin-link, stale-heartbeat,
-    /// missing-security-headers, robots-disallow.
+    /// missing-security-headers, robots-disallow; with --tls also missing-hsts, mixed-content.
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<shakedown_demo_site::Fault>,
     /// The release the demo site reports at `/version` and `/api/health` at first, e.g. an
@@ -268,6 +268,11 @@ pub struct DemoArgs {
     /// Show the browser windows instead of running Chromium headless.
     #[arg(long)]
     pub headed: bool,
+    /// Serve the demo site over HTTPS with a certificate made at start for 127.0.0.1 and
+    /// localhost, written to `demo-certificate.pem` in the --out folder; the demo's
+    /// shakedown.toml trusts it (`probes.tls_ca_file`).
+    #[arg(long)]
+    pub tls: bool,
 }
 
 #[derive(Debug, Args)]

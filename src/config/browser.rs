@@ -20,7 +20,11 @@ pub(super) struct RawBrowser {
     #[serde(deserialize_with = "at_least_one")]
     sessions: NonZeroUsize,
     login_form: bool,
+    trusted_keys: Vec<Spanned<String>>,
 }
+
+/// The bytes of a SHA-256 hash, which a key pin is.
+const PIN_BYTES: usize = 32;
 
 impl RawBrowser {
     pub fn resolve(self, source: &Source<'_>) -> Result<BrowserSettings, Error> {
@@ -36,6 +40,25 @@ impl RawBrowser {
                 })
             })
             .transpose()?;
+        let trusted_keys = self
+            .trusted_keys
+            .into_iter()
+            .map(|pin| {
+                use base64::Engine as _;
+                let decoded = base64::engine::general_purpose::STANDARD.decode(pin.get_ref());
+                match decoded {
+                    Ok(hash) if hash.len() == PIN_BYTES => Ok(pin.into_inner()),
+                    _ => Err(source.error_at(
+                        pin.span(),
+                        format!(
+                            "`browser.trusted_keys`: `{}` is not the base64 SHA-256 of a public key",
+                            pin.get_ref()
+                        ),
+                        Some(TRUSTED_KEY_HINT.into()),
+                    )),
+                }
+            })
+            .collect::<Result<_, _>>()?;
         Ok(BrowserSettings {
             webdriver_url,
             chromedriver: self.chromedriver.map(|path| source.relative(&path)),
@@ -43,6 +66,10 @@ impl RawBrowser {
             headless: self.headless,
             sessions: self.sessions.get(),
             login_form: self.login_form,
+            trusted_keys,
         })
     }
 }
+
+/// How to get a certificate's pin.
+const TRUSTED_KEY_HINT: &str = "44 characters, from `openssl x509 -in site.pem -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`";

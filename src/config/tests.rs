@@ -235,6 +235,29 @@ fn the_browser_section_is_read_strictly_with_defaults() {
 }
 
 #[test]
+fn browser_trusted_keys_are_sha256_pins_or_a_configuration_error_with_the_line() {
+    assert!(parse_text("").expect("valid").browser.trusted_keys.is_empty());
+    let pin = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    let config = parse_text(&format!("[browser]\ntrusted_keys = [\"{pin}\"]\n")).expect("valid");
+    assert_eq!(config.browser.trusted_keys, [pin]);
+    let error = parse_text("[browser]\ntrusted_keys = [\"c2hvcnQ=\"]\n").expect_err("not a SHA-256");
+    let message = error.to_string();
+    assert!(
+        message
+            .contains(":2:17: `browser.trusted_keys`: `c2hvcnQ=` is not the base64 SHA-256 of a public key"),
+        "{message}"
+    );
+    let Error::Config { hint, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        hint.as_deref()
+            .is_some_and(|hint| hint.contains("openssl dgst -sha256")),
+        "{hint:?}"
+    );
+}
+
+#[test]
 fn bad_values_name_the_key_and_the_line() {
     let error = parse_text("[environments.live]\nbase_url = \"ftp://x\"\n").expect_err("scheme");
     assert!(

@@ -12,6 +12,7 @@ mod content;
 mod conventions;
 mod deadlines;
 mod demo;
+mod demo_https;
 mod deployment;
 mod deployment_wait;
 mod docs;

@@ -152,12 +152,23 @@ pub struct DemoSite {
     /// Kept open: the site prints more after its banner, and a closed pipe would stop it.
     _banner: BufReader<std::process::ChildStdout>,
     pub url: String,
-    _state: tempfile::TempDir,
+    /// The `--out` folder: the site's state, and its certificate under `--tls`.
+    out: tempfile::TempDir,
 }
 
 impl DemoSite {
     pub fn start(faults: &[&str]) -> Self {
         Self::launch(faults.iter().flat_map(|&fault| ["--fault", fault]))
+    }
+
+    /// The site over HTTPS (`demo --serve --tls`); [`DemoSite::certificate`] is what trusts it.
+    pub fn start_tls(faults: &[&str]) -> Self {
+        Self::launch(std::iter::once("--tls").chain(faults.iter().flat_map(|&fault| ["--fault", fault])))
+    }
+
+    /// The certificate `--tls` made for the site, a PEM file.
+    pub fn certificate(&self) -> PathBuf {
+        self.out.path().join("demo-certificate.pem")
     }
 
     /// A healthy site that serves `release` at `/version` until [`DemoSite::switch_release`].
@@ -180,14 +191,14 @@ impl DemoSite {
         banner.read_line(&mut first_line).expect("banner");
         let url = first_line
             .split_whitespace()
-            .find(|word| word.starts_with("http://"))
+            .find(|word| word.starts_with("http://") || word.starts_with("https://"))
             .unwrap_or_else(|| panic!("no URL in the banner {first_line:?}"))
             .to_owned();
         Self {
             child,
             _banner: banner,
             url,
-            _state: state,
+            out: state,
         }
     }
 

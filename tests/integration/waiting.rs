@@ -1,7 +1,7 @@
 //! `within N seconds` before any check: against local servers whose answer changes after a
 //! delay, the check passes once it does (saying how long it took), fails with the last answer and
 //! the time waited when it never does, never repeats a POST, and `check` refuses a wait that is
-//! not a whole number of seconds.
+//! not a whole number of seconds. A browser check looks at the live page again, not reloaded.
 
 use std::time::{Duration, Instant};
 
@@ -152,4 +152,33 @@ fn every_backend_of_a_group_is_waited_for_and_one_that_never_catches_up_is_named
         .find(|line| line.ends_with("[web1]"))
         .unwrap_or_else(|| panic!("no result for web1:\n{}", outcome.stdout));
     assert!(web1.contains("PASS"), "{web1}\n{}", outcome.stdout);
+}
+
+#[test]
+fn a_browser_check_that_waits_reads_the_live_page_again_without_loading_it_again() {
+    let _turn = crate::browser::browser_turn();
+    // The text comes by script 3 s after the page loads: after the first attempt's own 2 s.
+    let page = || async {
+        axum::response::Html(
+            "<html><body><p id=\"state\">loading</p><script>setTimeout(() => { document.getElementById('state').textContent = 'ready'; }, 3000);</script></body></html>",
+        )
+    };
+    let site = RecordingServer::start(Router::new().route("/", get(page)));
+    let project = Project::new(&site.url, "[limits]\nstep_timeout = \"2s\"\n");
+    project.file(
+        "features/live.feature",
+        "Feature: Live\n  @browser\n  Scenario: the page's script finishes late\n    When I visit \"/\"\n    Then within 10 seconds I should see \"ready\"\n",
+    );
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout("for the check to pass (2 attempt(s)");
+    let loads: Vec<String> = site
+        .request_lines()
+        .into_iter()
+        .filter(|line| line == "GET /")
+        .collect();
+    assert_eq!(loads.len(), 1, "the page was loaded again: {loads:?}");
 }

@@ -2,14 +2,15 @@
 //! inside this process and runs the bundled features against it, or (`--serve`) only serves
 //! the site so a team can try its own features on it. The bundled suite has browser scenarios,
 //! so on a machine without Chromium or chromedriver the demo installs them first (Debian's
-//! packages, as root or through sudo), as `ci/test` does.
+//! packages, as root or through sudo), as `ci/test` does. `--tls` serves the site over HTTPS
+//! with a certificate made at start, which the demo's configuration trusts and nothing else.
 
 mod out_folder;
 
 use std::path::Path;
 
 use include_dir::{Dir, include_dir};
-use shakedown_demo_site::{DemoOptions, Fault, RunningSite, USERS};
+use shakedown_demo_site::{DemoOptions, Fault, RunningSite, TestCertificate, USERS};
 use tokio::net::TcpListener;
 
 use crate::cli::{DemoArgs, Selection};
@@ -24,22 +25,57 @@ static FEATURES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/features");
 /// The configuration the bundled suite runs with; its base URL is replaced by the site's.
 const DEMO_CONFIG: &str = include_str!("../../../fixtures/demo/shakedown.toml");
 
+/// The site's certificate under `--tls`, in the `--out` folder beside shakedown.toml.
+const CERTIFICATE_FILE: &str = "demo-certificate.pem";
+
 pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("shakedown-demo"));
     let out = working_dir.join(out);
+    refuse_https_faults_without_tls(&args)?;
     let out_folder = OutFolder::claim(&out)?;
     let step_timeout = args.step_timeout;
-    let site = start_site(&args, &out).await?;
+    let certificate = args
+        .tls
+        .then(TestCertificate::for_loopback)
+        .transpose()
+        .map_err(|source| Error::Io {
+            what: "cannot serve the demo site over HTTPS".into(),
+            source,
+        })?;
+    let site = start_site(&args, &out, certificate.clone()).await?;
     if args.serve {
-        return serve(site, &args.release).await;
+        return serve(site, &args, &out, certificate.as_ref()).await;
     }
     install_browser_if_missing(&out).await;
-    let outcome = run_bundled_suite(&args, out_folder, &out, site.url(), step_timeout, working_dir).await;
+    let key_pin = certificate.as_ref().map(TestCertificate::key_pin);
+    let outcome = run_bundled_suite(
+        &args,
+        out_folder,
+        &out,
+        site.url(),
+        key_pin,
+        step_timeout,
+        working_dir,
+    )
+    .await;
     site.shutdown().await;
     outcome
+}
+
+/// A fault only an HTTPS site can have would pass unnoticed over HTTP: the demo would then
+/// prove nothing, so it is refused.
+fn refuse_https_faults_without_tls(args: &DemoArgs) -> Result<(), Error> {
+    match args.fault.iter().find(|fault| fault.needs_https()) {
+        Some(fault) if !args.tls => Err(Error::InvalidValue {
+            what: "--fault",
+            value: fault.name().to_owned(),
+            problem: "this mistake shows only on a site served over HTTPS; add `--tls`".into(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Debian's packages that give `chromium` and `chromedriver`.
@@ -150,15 +186,26 @@ fn browser_tool(program: &str) -> Option<std::path::PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {
+async fn start_site(
+    args: &DemoArgs,
+    out: &Path,
+    certificate: Option<TestCertificate>,
+) -> Result<RunningSite, Error> {
     let io_error = |what: String| move |source| Error::Io { what, source };
     let listener = TcpListener::bind(("127.0.0.1", args.port))
         .await
         .map_err(io_error(format!("cannot listen on 127.0.0.1:{}", args.port)))?;
-    let options = args.fault.iter().fold(
+    let mut options = args.fault.iter().fold(
         DemoOptions::new(out.join("state")).with_release(args.release.clone()),
         |options, fault| options.with_fault(*fault),
     );
+    if let Some(certificate) = certificate {
+        let path = out.join(CERTIFICATE_FILE);
+        shakedown_steps::written::replace_file(&path, certificate.pem().as_bytes()).map_err(io_error(
+            format!("cannot write the demo's certificate to `{}`", path.display()),
+        ))?;
+        options = options.with_tls(certificate);
+    }
     let site = shakedown_demo_site::start(listener, options)
         .await
         .map_err(io_error("cannot start the demo site".into()))?;
@@ -176,7 +223,20 @@ async fn start_site(args: &DemoArgs, out: &Path) -> Result<RunningSite, Error> {
 }
 
 /// Serves until Ctrl-C, showing what a feature author needs to know about the site.
-async fn serve(site: RunningSite, release: &str) -> Result<i32, Error> {
+async fn serve(
+    site: RunningSite,
+    args: &DemoArgs,
+    out: &Path,
+    certificate: Option<&TestCertificate>,
+) -> Result<i32, Error> {
+    let release = &args.release;
+    if let Some(certificate) = certificate {
+        say!(
+            "  certificate:    {} (trust it with `probes.tls_ca_file`, and in the browser with `browser.trusted_keys = [\"{}\"]`)",
+            out.join(CERTIFICATE_FILE).display(),
+            certificate.key_pin()
+        );
+    }
     say!("  heartbeat file: {}", site.heartbeat_path().display());
     say!("  crontab:        {}", site.crontab_path().display());
     say!("  release:        {release} at /version (PUT another to /__demo/release to switch)");
@@ -190,7 +250,8 @@ async fn serve(site: RunningSite, release: &str) -> Result<i32, Error> {
     }
     say!("  faults you can switch on with --fault:");
     for fault in Fault::ALL {
-        say!("    {:<16} {}", fault.name(), fault.describe());
+        let only_https = if fault.needs_https() { " (with --tls)" } else { "" };
+        say!("    {:<24} {}{only_https}", fault.name(), fault.describe());
     }
     say!("press Ctrl-C to stop");
     let waited = tokio::signal::ctrl_c().await;
@@ -208,10 +269,26 @@ async fn run_bundled_suite(
     out_folder: OutFolder,
     out: &Path,
     url: &str,
+    key_pin: Option<&str>,
     step_timeout: Option<std::time::Duration>,
     working_dir: &Path,
 ) -> Result<i32, Error> {
-    write_bundle(out_folder, out)?;
+    // Under `--tls` the HTTP steps, the TLS probe and the browser trust the site's own
+    // certificate, and only it.
+    let config = match key_pin {
+        Some(key_pin) => format!(
+            "{DEMO_CONFIG}
+# `shakedown demo --tls`: the site's certificate, made when the demo started.
+[probes]
+tls_ca_file = \"{CERTIFICATE_FILE}\"
+
+[browser]
+trusted_keys = [\"{key_pin}\"]
+"
+        ),
+        None => DEMO_CONFIG.to_owned(),
+    };
+    write_bundle(out_folder, out, &config)?;
     let selection = Selection {
         paths: Vec::new(),
         config: Some(out.join(config::FILE_NAME)),
@@ -222,6 +299,7 @@ async fn run_bundled_suite(
         base_url: Some(url.to_owned()),
         step_timeout,
         junit: Some(out.join("junit.xml")),
+        headed: args.headed,
         reports: Reports {
             html: Some(out.join("report.html")),
             ..Reports::default()
@@ -246,7 +324,7 @@ fn write_secret(path: &Path, password: &str) -> std::io::Result<()> {
 
 /// Writes the bundled features and configuration where the run (and the user) can read them,
 /// over no file the demo did not write itself.
-fn write_bundle(mut folder: OutFolder, out: &Path) -> Result<(), Error> {
+fn write_bundle(mut folder: OutFolder, out: &Path, config: &str) -> Result<(), Error> {
     let written = (|| {
         for file in bundled_files(&FEATURES) {
             std::fs::write(
@@ -260,7 +338,7 @@ fn write_bundle(mut folder: OutFolder, out: &Path) -> Result<(), Error> {
                 user.password,
             )?;
         }
-        std::fs::write(folder.place(config::FILE_NAME)?, DEMO_CONFIG)?;
+        std::fs::write(folder.place(config::FILE_NAME)?, config)?;
         folder.finish()
     })();
     written.map_err(|source| Error::Io {

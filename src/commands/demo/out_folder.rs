@@ -14,7 +14,14 @@ use crate::error::Error;
 const MARKER: &str = ".shakedown-demo";
 
 /// What the run and the demo site write into the folder besides the bundle.
-const OUTPUTS: &[&str] = &["state", "junit.xml", "report.html", "screenshots", "apt.log"];
+const OUTPUTS: &[&str] = &[
+    "state",
+    "junit.xml",
+    "report.html",
+    "screenshots",
+    "apt.log",
+    super::CERTIFICATE_FILE,
+];
 
 /// The `--out` folder, claimed for this demo.
 #[derive(Debug)]

@@ -178,6 +178,17 @@ pub fn capabilities(
             .add_arg(&format!("--user-data-dir={}", profile.display()))
             .map_err(invalid)?;
     }
+    // Exactly these keys, never every certificate: `--ignore-certificate-errors` stays off.
+    // Chromium honours the list only with a profile folder of its own, which chromedriver
+    // always gives it.
+    if !settings.trusted_keys.is_empty() {
+        capabilities
+            .add_arg(&format!(
+                "--ignore-certificate-errors-spki-list={}",
+                settings.trusted_keys.join(",")
+            ))
+            .map_err(invalid)?;
+    }
     let binary = settings.chromium.clone().or_else(|| {
         local
             .then(|| {
@@ -316,6 +327,21 @@ mod tests {
         };
         let json = serde_json::to_string(&capabilities_or_panic(&headed)).expect("json");
         assert!(!json.contains("--headless"), "{json}");
+        assert!(!json.contains("ignore-certificate-errors"), "{json}");
+    }
+
+    #[test]
+    fn chromium_trusts_only_the_keys_it_is_given() {
+        let settings = BrowserSettings {
+            trusted_keys: vec!["a2V5MQ==".into(), "a2V5Mg==".into()],
+            ..BrowserSettings::default()
+        };
+        let json = serde_json::to_string(&capabilities_or_panic(&settings)).expect("json");
+        assert!(
+            json.contains("\"--ignore-certificate-errors-spki-list=a2V5MQ==,a2V5Mg==\""),
+            "{json}"
+        );
+        assert!(!json.contains("\"--ignore-certificate-errors\""), "{json}");
     }
 
     fn capabilities_or_panic(settings: &BrowserSettings) -> ChromeCapabilities {

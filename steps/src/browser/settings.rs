@@ -21,6 +21,9 @@ pub struct BrowserSettings {
     pub sessions: usize,
     /// Log roles in through the login page's form instead of reusing the HTTP login's cookies.
     pub login_form: bool,
+    /// Base64 SHA-256 hashes of public keys (SPKI) Chromium accepts a certificate chain for,
+    /// whatever else it would object to; every other certificate is checked as usual.
+    pub trusted_keys: Vec<String>,
 }
 
 impl Default for BrowserSettings {
@@ -32,6 +35,7 @@ impl Default for BrowserSettings {
             headless: true,
             sessions: 2,
             login_form: false,
+            trusted_keys: Vec::new(),
         }
     }
 }
