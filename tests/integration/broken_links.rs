@@ -300,3 +300,62 @@ fn the_healthy_demo_passes_with_its_assets_checked() {
         .expect_code(0)
         .expect_stdout("note: checked 35 page(s) reachable from / as anonymous, and 5 asset(s) they load");
 }
+
+#[test]
+fn the_assets_one_crawl_asks_for_are_bounded_by_crawl_max_assets_and_by_the_step_deadline() {
+    let site = RecordingServer::start(
+        Router::new()
+            .route(
+                "/",
+                html(r#"<img src="/1.png"><img src="/2.png"><img src="/3.png"><img src="/4.png">"#),
+            )
+            .route("/slow", html(r#"<img src="/never.png">"#))
+            .route(
+                "/never.png",
+                get(|| async {
+                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                    "late"
+                }),
+            )
+            .route("/1.png", answer(StatusCode::OK, "image/png", "png"))
+            .route("/2.png", answer(StatusCode::OK, "image/png", "png"))
+            .route("/3.png", answer(StatusCode::OK, "image/png", "png"))
+            .route("/4.png", answer(StatusCode::OK, "image/png", "png")),
+    );
+    let project = Project::new(
+        &site.url,
+        "[limits]\nstep_timeout = \"1s\"\n[content]\ncrawl_max_assets = 2\n",
+    );
+    project.file(
+        "features/links.feature",
+        r#"Feature: Links
+  Scenario: many images
+    Then no page reachable from "/" should have broken links or assets
+
+  Scenario: an image that never answers
+    Then no page reachable from "/slow" should have broken links or assets
+"#,
+    );
+    let started = std::time::Instant::now();
+    project
+        .shakedown()
+        .args(["run"])
+        .run()
+        .expect_code(0)
+        .expect_stdout(
+            "note: checked 1 page(s) reachable from / as anonymous, and 2 asset(s) they load, stopped at `content.crawl_max_assets` = 2, 2 asset(s) left out",
+        )
+        .expect_stdout(
+            "note: checked 1 page(s) reachable from /slow as anonymous, stopped at the step's deadline, 1s (`limits.step_timeout`), 1 asset(s) left out",
+        );
+    assert!(
+        started.elapsed().as_secs() < 10,
+        "the crawl outlived its deadline"
+    );
+    let heads = site
+        .request_lines()
+        .into_iter()
+        .filter(|line| line.starts_with("HEAD /") && line != "HEAD /never.png")
+        .count();
+    assert_eq!(heads, 2, "{:#?}", site.request_lines());
+}

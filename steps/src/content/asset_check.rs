@@ -89,7 +89,7 @@ pub(crate) struct AssetCheck {
 /// The sub-resources of a crawl, told apart for its report.
 #[derive(Debug, Default)]
 pub(crate) struct AssetsSeen {
-    /// Distinct sub-resources asked for.
+    /// Distinct sub-resources asked for and answered (or not) before the deadline.
     pub fetched: usize,
     /// Distinct sub-resources on other origins, left alone.
     pub external: usize,
@@ -184,7 +184,6 @@ impl AssetCheck {
     /// The crawl's account of its sub-resources.
     pub fn finish(self) -> AssetsSeen {
         let mut seen = AssetsSeen {
-            fetched: self.fetched,
             max_assets: self.settings.max_assets,
             hit_limit: self.hit_limit,
             hit_deadline: self.hit_deadline,
@@ -205,6 +204,11 @@ impl AssetCheck {
                 kind,
                 more_uses: uses - 1,
             };
+            let asked = matches!(
+                outcome,
+                Some(Outcome::Works | Outcome::Broken(_) | Outcome::RateLimited(_) | Outcome::NoAnswer(_))
+            );
+            seen.fetched += usize::from(asked);
             match outcome {
                 None => seen.left_out += 1,
                 Some(Outcome::Works) => {}
