@@ -1,6 +1,6 @@
 //! `[content]`: forbidden-content rules (extra patterns, named rules, built-in rules switched
-//! off, paths excepted) and the crawl's bounds, compiled once; a bad pattern or rule name points
-//! at its line.
+//! off, paths excepted), the crawl's bounds and what it asks of the sub-resources pages load,
+//! compiled once; a bad pattern or rule name points at its line.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
@@ -9,7 +9,7 @@ use std::ops::Range;
 use regex::Regex;
 use serde::Deserialize;
 use shakedown_steps::ContentSettings;
-use shakedown_steps::content::{Allowance, BUILT_IN, CrawlSettings, RuleError, RuleSet};
+use shakedown_steps::content::{Allowance, AssetSettings, BUILT_IN, CrawlSettings, RuleError, RuleSet};
 use toml::Spanned;
 
 use super::source::Source;
@@ -31,6 +31,10 @@ pub(super) struct RawContent {
     crawl_max_pages: NonZeroUsize,
     crawl_max_depth: usize,
     crawl_seeds: Vec<Spanned<String>>,
+    #[serde(deserialize_with = "at_least_one")]
+    crawl_max_assets: NonZeroUsize,
+    check_external: bool,
+    check_source_maps: bool,
 }
 
 /// `[[content.allow]]`: rules a path, and every path under it, is excepted from (all of them
@@ -141,6 +145,11 @@ impl RawContent {
                 skip,
                 allow,
                 seeds,
+                assets: AssetSettings {
+                    max_assets: self.crawl_max_assets.get(),
+                    check_external: self.check_external,
+                    check_source_maps: self.check_source_maps,
+                },
             },
             public: Default::default(),
         })

@@ -211,7 +211,7 @@ fn page(status: StatusCode, html: &'static str) -> axum::routing::MethodRouter {
 }
 
 #[test]
-fn an_error_page_fails_the_crawl_naming_it_and_its_link_and_a_missing_page_is_noted() {
+fn error_and_missing_pages_are_broken_links_named_with_their_link_and_a_refused_page_is_noted() {
     let site = RecordingServer::start(
         Router::new()
             .route(
@@ -230,7 +230,12 @@ fn an_error_page_fails_the_crawl_naming_it_and_its_link_and_a_missing_page_is_no
                     r#"<a href="/docs/a">A</a> <a href="/docs/missing">Missing</a>"#,
                 ),
             )
-            .route("/docs/a", page(StatusCode::OK, "<p>A</p>")),
+            .route("/docs/a", page(StatusCode::OK, "<p>A</p>"))
+            .route(
+                "/members/",
+                page(StatusCode::OK, r#"<a href="/members/area">Members only</a>"#),
+            )
+            .route("/members/area", page(StatusCode::FORBIDDEN, "<p>Log in</p>")),
     );
     let url = &site.url;
     let project = Project::new(url, "");
@@ -244,7 +249,10 @@ fn an_error_page_fails_the_crawl_naming_it_and_its_link_and_a_missing_page_is_no
     Then no page reachable from "/down/" should contain forbidden content
 
   Scenario: a link leads to a missing page
-    Then no page reachable from "/docs/" should contain forbidden content
+    Then no page reachable from "/docs/" should have broken links or assets
+
+  Scenario: a link leads to a page this visitor may not see
+    Then no page reachable from "/members/" should have broken links or assets
 "#,
     );
     project
@@ -252,20 +260,21 @@ fn an_error_page_fails_the_crawl_naming_it_and_its_link_and_a_missing_page_is_no
         .args(["run"])
         .run()
         .expect_code(1)
-        .expect_stdout(
-            "could not tell whether 1 of 4 page(s) reachable from / hold forbidden content: they could not be read whole",
-        )
+        .expect_stdout("2 broken links reachable from /\n")
         .expect_stdout(&format!(
-            "{url}/down/ answered 500 Internal Server Error (linked from {url}/)"
+            "broken links:  {url}/gone answered 404 Not Found (link \"Old\" on {url}/)"
         ))
         .expect_stdout(&format!(
-            "1 of them answered 4xx, their links not followed ({url}/gone answered 404 Not Found (linked from {url}/))"
+            "{url}/down/ answered 500 Internal Server Error (link \"Reports\" on {url}/)"
         ))
         .expect_stdout("the crawl could not start: /down/ answered 500 Internal Server Error")
         .expect_stdout(&format!(
-            "note: checked 3 page(s) reachable from /docs/ as anonymous, 1 of them answered 4xx, their links not followed ({url}/docs/missing answered 404 Not Found (linked from {url}/docs/))"
+            "{url}/docs/missing answered 404 Not Found (link \"Missing\" on {url}/docs/)"
         ))
-        .expect_stdout("1 passed, 2 failed");
+        .expect_stdout(&format!(
+            "note: checked 2 page(s) reachable from /members/ as anonymous, 1 of them answered 401, 403 or 429 (access, not breakage), their links not followed ({url}/members/area answered 403 Forbidden (link \"Members only\" on {url}/members/))"
+        ))
+        .expect_stdout("1 passed, 3 failed");
 }
 
 #[test]

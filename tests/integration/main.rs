@@ -5,6 +5,7 @@ mod audit;
 mod bad_input;
 mod baseline;
 mod bounds;
+mod broken_links;
 mod browser;
 mod catalogue;
 mod check;

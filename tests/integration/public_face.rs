@@ -358,15 +358,23 @@ fn a_server_error_never_passes_a_check_that_a_header_is_absent_a_page_unhidden_o
 }
 
 /// An HTTPS site on loopback.
-struct HttpsSite {
-    port: u16,
+pub(crate) struct HttpsSite {
+    pub port: u16,
     /// Its self-signed `localhost` certificate, for `tls_ca_file`.
-    certificate_pem: String,
+    pub certificate_pem: String,
 }
 
 /// Serves HTTPS with a self-signed `localhost` certificate until the test binary ends, answering
 /// each of `answers`' paths `200` with its header lines, and anything else `404`.
 fn serve_https(answers: &'static [(&'static str, &'static str)]) -> HttpsSite {
+    serve_https_pages(answers, "<p>ok</p>")
+}
+
+/// [`serve_https`], every page found answering `body` as HTML.
+pub(crate) fn serve_https_pages(
+    answers: &'static [(&'static str, &'static str)],
+    body: &'static str,
+) -> HttpsSite {
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
     params
         .distinguished_name
@@ -405,7 +413,8 @@ fn serve_https(answers: &'static [(&'static str, &'static str)]) -> HttpsSite {
             let path = request.split_whitespace().nth(1).unwrap_or_default();
             let answer = match answers.iter().find(|(known, _)| *known == path) {
                 Some((_, headers)) => format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n{headers}Content-Length: 9\r\nConnection: close\r\n\r\n<p>ok</p>"
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
                 ),
                 None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_owned(),
             };

@@ -566,7 +566,8 @@ fn the_crawl_follows_no_destructive_link_however_it_is_spelt_and_honours_base_hr
                 }),
             )
             .route("/app/reports/", get(|| async { Html("<p>monthly reports</p>") }))
-            .route("/reports/removals", get(|| async { Html("<p>removals</p>") })),
+            .route("/reports/removals", get(|| async { Html("<p>removals</p>") }))
+            .route("/door.png", get(|| async { "an image" })),
     );
     let project = Project::new(&site.url, "");
     project.file(
@@ -582,7 +583,16 @@ fn the_crawl_follows_no_destructive_link_however_it_is_spelt_and_honours_base_hr
         .expect_stdout("12 unsafe link(s) skipped");
     let mut lines = site.request_lines();
     lines.sort();
-    assert_eq!(lines, ["GET /", "GET /app/reports/", "GET /reports/removals"]);
+    // The logout icon's image is loaded, as a browser loads it, by HEAD: that ends no session.
+    assert_eq!(
+        lines,
+        [
+            "GET /",
+            "GET /app/reports/",
+            "GET /reports/removals",
+            "HEAD /door.png"
+        ]
+    );
 }
 
 #[test]

@@ -7,9 +7,12 @@
 //! seen, never the pages.
 //!
 //! The crawl is one; what a page means is up to its [`Reader`]. The crawl step's reader checks
-//! every page against the forbidden-content rules, and a page it could not read whole fails it:
-//! an error page proves nothing about what the page should have shown. `shakedown init`'s reader
-//! sorts the pages of its first visit into the checks it writes.
+//! every page against the forbidden-content rules and checks that it works: a page linked from
+//! the site that answers an error is a broken link, and what the pages load (images, scripts,
+//! style sheets and what those load) is asked for once each (see [`super::asset_check`]). A page
+//! it could not read whole fails it too: an error page proves nothing about what the page should
+//! have shown. `shakedown init`'s reader sorts the pages of its first visit into the checks it
+//! writes, and asks for no sub-resource.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -18,6 +21,8 @@ use reqwest::{Client, StatusCode};
 use scraper::Html;
 use url::Url;
 
+use super::asset_check::{AssetCheck, AssetSettings, AssetsSeen};
+use super::assets::sub_resources;
 use super::links::{LinkRules, Skip, page_key, shape_of};
 use super::rules::{Finding, RuleSet};
 use crate::deadline::Deadline;
@@ -25,10 +30,12 @@ use crate::failure::{FailureKind, StepFailure};
 use crate::http::{Exchange, Outgoing, Visitor, challenged_schemes, perform};
 use crate::text;
 
-/// Pages fetched at the same time.
-const CONCURRENT_FETCHES: usize = 8;
-/// Pages that answered 4xx named in the crawl's note; the rest are counted.
-const NAMED_REFUSALS: usize = 5;
+/// Pages (and sub-resources) fetched at the same time.
+pub(crate) const CONCURRENT_FETCHES: usize = 8;
+/// Lines of one kind a failure or note names; the rest are counted.
+const NAMED_LINES: usize = 20;
+/// Characters of a link's text kept to name it.
+const LINK_TEXT_CHARS: usize = 60;
 
 /// `[content]` crawl settings.
 #[derive(Debug, Clone)]
@@ -43,6 +50,8 @@ pub struct CrawlSettings {
     /// Paths every crawl starts from besides its start page (the pages clients use most, which
     /// a link may not lead to).
     pub seeds: Vec<String>,
+    /// What the crawl step asks of the sub-resources its pages load.
+    pub assets: AssetSettings,
 }
 
 impl Default for CrawlSettings {
@@ -53,6 +62,7 @@ impl Default for CrawlSettings {
             skip: Vec::new(),
             allow: Vec::new(),
             seeds: Vec::new(),
+            assets: AssetSettings::default(),
         }
     }
 }
@@ -64,6 +74,8 @@ pub struct Page {
     pub url: Url,
     /// The page whose link led here; `None` for the start page.
     pub linked_from: Option<Url>,
+    /// The text of that link (what stands for text where it has none); empty for the start.
+    pub link_text: String,
     pub answer: Answer,
 }
 
@@ -154,42 +166,91 @@ pub struct Coverage {
     pub hit_deadline: bool,
 }
 
-/// A page the crawl did not read as the site means it: where it is, the page that linked to
-/// it, and what came back.
+/// Something the crawl met that did not work, or whose working it could not tell: what it is,
+/// where it was found, and what came back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Unchecked {
+pub(crate) struct Trouble {
     pub url: Url,
-    /// The page whose link led here; `None` for the start page.
-    pub linked_from: Option<Url>,
+    /// The page (or style sheet) that links to it or loads it; `None` for the start page.
+    pub found_on: Option<Url>,
+    /// How it is asked for there: `link "Old reports"`, `<img srcset>`, `url()`.
+    pub via: String,
     /// `answered 500 Internal Server Error`, `could not be fetched: ...`
     pub why: String,
     pub kind: FailureKind,
+    /// Pages (or style sheets) beyond `found_on` that load it too.
+    pub more_uses: usize,
 }
 
-impl Unchecked {
+impl Trouble {
+    /// `http://site/gone answered 404 Not Found (link "Old" on http://site/)`.
     fn line(&self) -> String {
-        match &self.linked_from {
-            Some(from) => format!("{} {} (linked from {from})", self.url, self.why),
-            None => format!("{} {}", self.url, self.why),
-        }
+        let Some(found_on) = &self.found_on else {
+            return format!("{} {}", self.url, self.why);
+        };
+        let more = match self.more_uses {
+            0 => String::new(),
+            more => format!(", and {more} more"),
+        };
+        format!("{} {} ({} on {found_on}{more})", self.url, self.why, self.via)
     }
 }
 
-/// What the crawl step saw: how far the crawl got, and what each page held.
+/// `link "Old reports"`: how a report names a link, its text cut short and quoted as text.
+fn link_named(text: &str) -> String {
+    let text = text::collapse_whitespace(text);
+    let mut kept: String = text.chars().take(LINK_TEXT_CHARS).collect();
+    if kept.len() < text.len() {
+        kept.push('…');
+    }
+    format!("link {}", text::quoted(&kept))
+}
+
+/// What the crawl step saw: how far the crawl got, what each page held, and what did not work.
 #[derive(Debug, Default)]
 pub(crate) struct CrawlReport {
     pub coverage: Coverage,
+    /// `content.crawl_max_pages`, for the note.
+    pub max_pages: usize,
     /// Pages of the site whose answer was read against the rules.
     pub pages_checked: usize,
     pub findings: Vec<(Url, Finding)>,
     /// Why the start page gave nothing to crawl, when it did not.
-    pub not_started: Option<Unchecked>,
-    /// Pages whose content could not be told: they answered 5xx, their body was cut, or they
-    /// could not be fetched.
-    pub unreadable: Vec<Unchecked>,
-    /// Pages that answered 4xx: read against the rules, their links not followed. A broken or
-    /// forbidden link is not forbidden content.
-    pub refused: Vec<Unchecked>,
+    pub not_started: Option<Trouble>,
+    /// Pages linked from the site that answered 404, 410, another 4xx but those of
+    /// [`refuses_access`], or 5xx.
+    pub broken_links: Vec<Trouble>,
+    /// Pages that gave no complete answer: whether they work, or what they hold, cannot be told.
+    pub unanswered: Vec<Trouble>,
+    /// Pages whose body was cut at its limit: what they hold cannot be told past the cut.
+    pub cut_short: Vec<Trouble>,
+    /// Pages that answered 401, 403 or 429: read against the rules, their links not followed,
+    /// noted and not failed (see [`refuses_access`]).
+    pub refused: Vec<Trouble>,
+    /// What the pages load, and how it answered.
+    pub assets: AssetsSeen,
+}
+
+/// What a crawl step holds against the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Judging {
+    /// Forbidden content, broken links and assets, and pages that could not be read whole.
+    Everything,
+    /// Broken links and assets (mixed content among them) only.
+    BrokenThings,
+}
+
+/// Whether a status speaks of access rather than breakage: 401 and 403 say this visitor may not
+/// see the page (a link to `/admin/` on a page everyone sees is normal), 429 says the site asked
+/// shakedown to slow down. None says the page is broken, so a page answering them is noted, not
+/// failed. A sub-resource answering 401 or 403 is broken all the same: the page that loads it was
+/// shown to this visitor, whose browser is refused it too (the static folder the server may no
+/// longer read).
+fn refuses_access(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+    )
 }
 
 /// The crawl service: an HTTP pool, the rules every page is checked against and the crawl's
@@ -202,6 +263,7 @@ pub struct Crawler {
     max_depth: usize,
     links: LinkRules,
     seeds: Vec<String>,
+    assets: AssetSettings,
 }
 
 impl Crawler {
@@ -213,6 +275,7 @@ impl Crawler {
             max_depth: settings.max_depth,
             links: LinkRules::new(settings.skip, settings.allow),
             seeds: settings.seeds,
+            assets: settings.assets,
         }
     }
 
@@ -238,17 +301,26 @@ impl Crawler {
     }
 
     /// Crawls from `start` as `visitor` (its cookies and credentials), checking every page
-    /// against the rules, until the links, the limits or the step's deadline run out.
+    /// against the rules and everything the pages load, until the links, the limits or the
+    /// step's deadline run out.
     pub(crate) async fn crawl(&self, visitor: &Visitor, start: Url, deadline: Deadline) -> CrawlReport {
-        let mut report = CrawlReport::default();
-        report.coverage = self.walk(visitor, start, deadline, &mut report).await;
+        let mut report = CrawlReport {
+            max_pages: self.max_pages,
+            ..CrawlReport::default()
+        };
+        let mut assets = AssetCheck::new(self.assets, &start);
+        report.coverage = self
+            .walk(visitor, start, deadline, &mut report, Some(&mut assets))
+            .await;
+        report.assets = assets.finish();
         report
     }
 
     /// Crawls from `start` as an anonymous visitor, handing every page to `reader`, until the
     /// links, the limits, `deadline` or the reader stop it.
     pub async fn visit(&self, start: Url, deadline: Deadline, reader: &mut impl Reader) -> Coverage {
-        self.walk(&Visitor::default(), start, deadline, reader).await
+        self.walk(&Visitor::default(), start, deadline, reader, None)
+            .await
     }
 
     /// One address outside the crawl's links (a health endpoint), fetched and read as the crawl
@@ -292,18 +364,20 @@ impl Crawler {
         (Answer::Answered(Box::new(answered)), document)
     }
 
-    /// The crawl itself, whoever reads its pages.
+    /// The crawl itself, whoever reads its pages; with `assets`, what each page that answered
+    /// loads is asked for too, after each batch of pages, within the same deadline.
     async fn walk(
         &self,
         visitor: &Visitor,
         start: Url,
         deadline: Deadline,
         reader: &mut impl Reader,
+        mut assets: Option<&mut AssetCheck>,
     ) -> Coverage {
         let mut coverage = Coverage::default();
         let mut frontier = Frontier::default();
         let mut skipped: HashSet<(Url, Skip)> = HashSet::new();
-        frontier.offer(start.clone(), 0, None);
+        frontier.offer(start.clone(), 0, None, String::new());
         self.offer_seeds(&mut frontier, &start);
         'crawl: while !frontier.waiting.is_empty() {
             if deadline.has_passed() {
@@ -326,6 +400,7 @@ impl Crawler {
                     url,
                     depth,
                     linked_from,
+                    link_text,
                     ..
                 } = candidate;
                 // The deadline cut this page off, not the site: it is left out, not read.
@@ -335,13 +410,16 @@ impl Crawler {
                     continue;
                 }
                 let (answer, document) = self.answer(fetched, &start);
-                let landed = match &answer {
-                    Answer::Answered(answered) => Some(answered.landed.clone()),
-                    Answer::LeftTheSite(_) | Answer::Failed(_) => None,
+                let (landed, worked) = match &answer {
+                    Answer::Answered(answered) => {
+                        (Some(answered.landed.clone()), answered.status().is_success())
+                    }
+                    Answer::LeftTheSite(_) | Answer::Failed(_) => (None, false),
                 };
                 let next = reader.read(Page {
                     url,
                     linked_from,
+                    link_text,
                     answer,
                 });
                 if next == Next::Stop {
@@ -351,15 +429,21 @@ impl Crawler {
                     continue;
                 };
                 frontier.mark_seen(&landed);
+                if let (Some(assets), Some(document), true) = (assets.as_deref_mut(), &document, worked) {
+                    assets.found_on(&landed, sub_resources(document, &landed));
+                }
                 let Some(document) = document.filter(|_| next == Next::FollowLinks && depth < self.max_depth)
                 else {
                     continue;
                 };
                 let found = self.links.sort(&document, &landed, &start);
                 skipped.extend(found.skipped);
-                for link in found.follow.into_iter().filter(|link| reader.wants(link)) {
-                    frontier.offer(link, depth + 1, Some(landed.clone()));
+                for (link, text) in found.follow.into_iter().filter(|(link, _)| reader.wants(link)) {
+                    frontier.offer(link, depth + 1, Some(landed.clone()), text);
                 }
+            }
+            if let Some(assets) = assets.as_deref_mut() {
+                assets.check_waiting(&self.http, visitor, deadline).await;
             }
         }
         coverage.left_out += frontier.waiting.len();
@@ -381,7 +465,8 @@ impl Crawler {
             if let Ok(url) = start.join(seed)
                 && url.origin() == start.origin()
             {
-                frontier.offer(url, 0, Some(start.clone()));
+                // No page links to a seed: a broken one is named by the setting that asked for it.
+                frontier.offer(url, 0, Some(start.clone()), "content.crawl_seeds".to_owned());
             }
         }
     }
@@ -394,6 +479,8 @@ struct Candidate {
     /// Links followed from the start page to reach it.
     depth: usize,
     linked_from: Option<Url>,
+    /// The text of the first link found to it.
+    link_text: String,
     /// Its shape's index in [`Frontier::taken`].
     shape: usize,
 }
@@ -413,7 +500,7 @@ struct Frontier {
 
 impl Frontier {
     /// Adds a link unless the page it names was seen already.
-    fn offer(&mut self, url: Url, depth: usize, linked_from: Option<Url>) {
+    fn offer(&mut self, url: Url, depth: usize, linked_from: Option<Url>, link_text: String) {
         if !self.seen.insert(page_key(&url)) {
             return;
         }
@@ -426,6 +513,7 @@ impl Frontier {
             url,
             depth,
             linked_from,
+            link_text,
             shape,
         });
     }
@@ -465,25 +553,29 @@ impl Frontier {
 }
 
 /// The crawl step's reading: every answer from the site is checked against the rules, a page
-/// that gave nothing to read is named, and a start page that gave nothing stops the crawl.
+/// linked from the site that answers an error is a broken link, a page that gave nothing to
+/// read is named, and a start page that gave nothing stops the crawl.
 impl Reader for CrawlReport {
     fn read(&mut self, page: Page) -> Next {
         let Page {
             url,
             linked_from,
+            link_text,
             answer,
         } = page;
         let is_start = linked_from.is_none();
-        let unchecked = |why: String, kind: FailureKind| Unchecked {
+        let trouble = |why: String, kind: FailureKind| Trouble {
             url,
-            linked_from,
+            via: link_named(&link_text),
+            found_on: linked_from,
             why,
             kind,
+            more_uses: 0,
         };
         let answered = match answer {
             Answer::Answered(answered) => answered,
             Answer::LeftTheSite(landed) if is_start => {
-                self.not_started = Some(unchecked(
+                self.not_started = Some(trouble(
                     format!("went on to {landed}, another site, where the crawl does not follow"),
                     FailureKind::Assertion,
                 ));
@@ -491,11 +583,11 @@ impl Reader for CrawlReport {
             }
             Answer::LeftTheSite(_) => return Next::LeaveLinks,
             Answer::Failed(failure) => {
-                let page = unchecked(
+                let page = trouble(
                     format!("could not be fetched: {}", failure.summary()),
                     failure.kind(),
                 );
-                return self.record(page, |report| &mut report.unreadable);
+                return self.record(page, |report| &mut report.unanswered);
             }
         };
         self.pages_checked += 1;
@@ -509,28 +601,46 @@ impl Reader for CrawlReport {
                 .map(|finding| (landed.clone(), finding)),
         );
         let said = format!("answered {status}");
-        if status.is_server_error() {
-            return self.record(unchecked(said, FailureKind::Assertion), |report| {
-                &mut report.unreadable
-            });
-        }
-        if status.is_client_error() {
-            return self.record(unchecked(said, FailureKind::Assertion), |report| {
+        if refuses_access(status) {
+            return self.record(trouble(said, FailureKind::Assertion), |report| {
                 &mut report.refused
             });
         }
+        if status.is_client_error() || status.is_server_error() {
+            return self.record(trouble(said, FailureKind::Assertion), |report| {
+                &mut report.broken_links
+            });
+        }
         if let Some(why) = cut_short {
-            self.unreadable.push(unchecked(why, FailureKind::Assertion));
+            self.cut_short.push(trouble(why, FailureKind::Assertion));
         }
         Next::FollowLinks
+    }
+}
+
+/// `line one\nline two\n... and 5 more`: the first [`NAMED_LINES`] of a list, the rest counted.
+fn bounded(troubles: impl ExactSizeIterator<Item = String>) -> String {
+    let total = troubles.len();
+    let mut lines: Vec<String> = troubles.take(NAMED_LINES).collect();
+    if total > NAMED_LINES {
+        lines.push(format!("... and {} more", total - NAMED_LINES));
+    }
+    lines.join("\n")
+}
+
+/// `1 broken link`, `3 broken links`.
+fn counted(count: usize, one: &str, many: &str) -> String {
+    match count {
+        1 => format!("1 {one}"),
+        _ => format!("{count} {many}"),
     }
 }
 
 impl CrawlReport {
     /// A page that gave nothing to read: the start page stops the crawl before it began, any
     /// other goes into `list`.
-    fn record(&mut self, page: Unchecked, list: impl FnOnce(&mut Self) -> &mut Vec<Unchecked>) -> Next {
-        match page.linked_from {
+    fn record(&mut self, page: Trouble, list: impl FnOnce(&mut Self) -> &mut Vec<Trouble>) -> Next {
+        match page.found_on {
             None => {
                 self.not_started = Some(page);
                 Next::Stop
@@ -542,24 +652,31 @@ impl CrawlReport {
         }
     }
 
-    /// The crawl's note when every page it reached was read whole and holds nothing
-    /// forbidden; else the failure, naming each page with what was found or what came back.
+    /// The crawl's note when nothing it holds against the site (`judging`) was found; else the
+    /// failure, naming each thing with where it was found and what came back, a long list cut
+    /// to its first lines and the rest counted.
     pub(crate) fn verdict(
         &self,
+        judging: Judging,
         start: &str,
         role: &str,
-        max_pages: usize,
         deadline: Deadline,
     ) -> Result<String, StepFailure> {
-        let summary = self.summary(start, role, max_pages, deadline);
-        let found: Vec<String> = self
-            .findings
-            .iter()
-            .map(|(url, finding)| format!("{url} [{}] {}", finding.rule, finding.snippet))
-            .collect();
-        let with_findings = |failure: StepFailure| match found.is_empty() {
-            true => failure,
-            false => failure.with("found", found.join("\n")),
+        let summary = self.summary(start, role, deadline);
+        let findings: &[(Url, Finding)] = match judging {
+            Judging::Everything => &self.findings,
+            Judging::BrokenThings => &[],
+        };
+        let found = (!findings.is_empty()).then(|| {
+            bounded(
+                findings
+                    .iter()
+                    .map(|(url, finding)| format!("{url} [{}] {}", finding.rule, finding.snippet)),
+            )
+        });
+        let with_findings = |failure: StepFailure| match &found {
+            Some(found) => failure.with("found", found.clone()),
+            None => failure,
         };
         if let Some(not_started) = &self.not_started {
             let failure = StepFailure::new(format!("the crawl could not start: {start} {}", not_started.why))
@@ -568,64 +685,93 @@ impl CrawlReport {
                 .with("as", role.to_owned());
             return Err(with_findings(failure));
         }
-        if found.is_empty() && self.unreadable.is_empty() {
-            return Ok(summary);
+        let assets = &self.assets;
+        let mut unchecked: Vec<&Trouble> = self.unanswered.iter().chain(&assets.unanswered).collect();
+        if judging == Judging::Everything {
+            unchecked.extend(&self.cut_short);
         }
-        let failure = if found.is_empty() {
-            // Only pages that did not answer: the site's own kind of trouble (a timeout, a
-            // refused connection); one that answered badly is the site's fault.
-            let kind = match self
-                .unreadable
-                .iter()
-                .all(|page| page.kind != FailureKind::Assertion)
-            {
-                true => self.unreadable[0].kind,
-                false => FailureKind::Assertion,
-            };
-            StepFailure::new(format!(
-                "could not tell whether {} of {} page(s) reachable from {start} hold forbidden content: they could not be read whole",
-                self.unreadable.len(),
-                self.coverage.pages_fetched
-            ))
-            .of_kind(kind)
-        } else {
-            let pages: BTreeSet<&Url> = self.findings.iter().map(|(url, _)| url).collect();
-            StepFailure::new(format!(
-                "forbidden content on {} of {} page(s) reachable from {start}",
+        let broken = [
+            (&self.broken_links, "broken link", "broken links", "broken links"),
+            (&assets.broken, "broken asset", "broken assets", "broken assets"),
+            (
+                &assets.mixed_content,
+                "mixed-content asset",
+                "mixed-content assets",
+                "mixed content",
+            ),
+        ];
+        let mut told: Vec<String> = Vec::new();
+        if !findings.is_empty() {
+            let pages: BTreeSet<&Url> = findings.iter().map(|(url, _)| url).collect();
+            told.push(format!(
+                "forbidden content on {} of {} page(s)",
                 pages.len(),
                 self.pages_checked
-            ))
-        };
-        let mut failure = with_findings(failure.with("crawl", summary));
-        if !self.unreadable.is_empty() {
-            let lines: Vec<String> = self.unreadable.iter().map(Unchecked::line).collect();
-            failure = failure.with("not checked", lines.join("\n"));
+            ));
         }
-        Err(failure)
+        for (list, one, many, _) in &broken {
+            if !list.is_empty() {
+                told.push(counted(list.len(), one, many));
+            }
+        }
+        let failure = match (told.is_empty(), unchecked.is_empty()) {
+            (true, true) => return Ok(summary),
+            (false, _) => StepFailure::new(format!("{} reachable from {start}", told.join(", "))),
+            // Only things that did not answer: the site's own kind of trouble (a timeout, a
+            // refused connection); a page cut short is the crawl's to report.
+            (true, false) => {
+                let kind = match unchecked
+                    .iter()
+                    .all(|trouble| trouble.kind != FailureKind::Assertion)
+                {
+                    true => unchecked[0].kind,
+                    false => FailureKind::Assertion,
+                };
+                let what = match judging {
+                    Judging::Everything => "hold forbidden content or work",
+                    Judging::BrokenThings => "work",
+                };
+                StepFailure::new(format!(
+                    "could not tell whether {} of the {} page(s) and {} asset(s) reachable from {start} {what}: they could not be read whole",
+                    unchecked.len(),
+                    self.coverage.pages_fetched,
+                    assets.fetched
+                ))
+                .of_kind(kind)
+            }
+        };
+        let mut failure = with_findings(failure);
+        for (list, _, _, label) in broken {
+            if !list.is_empty() {
+                failure = failure.with(label, bounded(list.iter().map(Trouble::line)));
+            }
+        }
+        if !unchecked.is_empty() {
+            failure = failure.with("not checked", bounded(unchecked.into_iter().map(Trouble::line)));
+        }
+        Err(failure.with("crawl", summary))
     }
 
     /// `checked 20 page(s) reachable from / as clerk, ...`: what was checked, what was passed
     /// over and why, and where a limit stopped the crawl.
-    fn summary(&self, start: &str, role: &str, max_pages: usize, deadline: Deadline) -> String {
+    fn summary(&self, start: &str, role: &str, deadline: Deadline) -> String {
         let mut summary = format!(
             "checked {} page(s) reachable from {start} as {role}",
             self.pages_checked
         );
-        if !self.refused.is_empty() {
-            let named: Vec<String> = self
-                .refused
-                .iter()
-                .take(NAMED_REFUSALS)
-                .map(Unchecked::line)
-                .collect();
-            let more = match self.refused.len().saturating_sub(NAMED_REFUSALS) {
+        let noted = |troubles: &[Trouble]| {
+            let named: Vec<String> = troubles.iter().take(5).map(Trouble::line).collect();
+            let more = match troubles.len().saturating_sub(5) {
                 0 => String::new(),
                 more => format!(" and {more} more"),
             };
+            format!("{}{more}", named.join("; "))
+        };
+        if !self.refused.is_empty() {
             summary.push_str(&format!(
-                ", {} of them answered 4xx, their links not followed ({}{more})",
+                ", {} of them answered 401, 403 or 429 (access, not breakage), their links not followed ({})",
                 self.refused.len(),
-                named.join("; ")
+                noted(&self.refused)
             ));
         }
         if self.coverage.configured_skips > 0 {
@@ -641,9 +787,12 @@ impl CrawlReport {
             ));
         }
         if self.coverage.hit_page_limit {
-            summary.push_str(&format!(", stopped at `content.crawl_max_pages` = {max_pages}"));
+            summary.push_str(&format!(
+                ", stopped at `content.crawl_max_pages` = {}",
+                self.max_pages
+            ));
         }
-        if self.coverage.hit_deadline {
+        if self.coverage.hit_deadline || self.assets.hit_deadline {
             summary.push_str(&format!(", stopped at the step's deadline, {deadline}"));
         }
         if self.coverage.left_out > 0 {
@@ -651,6 +800,32 @@ impl CrawlReport {
                 ", covering {} of {} page shape(s) found, {} page(s) left out",
                 self.coverage.shapes_checked, self.coverage.shapes_found, self.coverage.left_out
             ));
+        }
+        let assets = &self.assets;
+        if assets.fetched > 0 {
+            summary.push_str(&format!(", and {} asset(s) they load", assets.fetched));
+        }
+        if !assets.rate_limited.is_empty() {
+            summary.push_str(&format!(
+                ", {} asset(s) answered 429, not checked ({})",
+                assets.rate_limited.len(),
+                noted(&assets.rate_limited)
+            ));
+        }
+        if assets.external > 0 {
+            summary.push_str(&format!(
+                ", {} asset(s) on other origins not checked (`content.check_external`)",
+                assets.external
+            ));
+        }
+        if assets.hit_limit {
+            summary.push_str(&format!(
+                ", stopped at `content.crawl_max_assets` = {}",
+                assets.max_assets
+            ));
+        }
+        if assets.left_out > 0 {
+            summary.push_str(&format!(", {} asset(s) left out", assets.left_out));
         }
         summary
     }
@@ -679,13 +854,33 @@ mod tests {
     fn every_shape_is_taken_once_before_any_twice_nearest_first() {
         let mut frontier = Frontier::default();
         for number in (1..=300).rev() {
-            frontier.offer(url(&format!("/ticket/{number}")), 1, Some(url("/")));
+            frontier.offer(
+                url(&format!("/ticket/{number}")),
+                1,
+                Some(url("/")),
+                String::new(),
+            );
         }
-        frontier.offer(url("/report/7"), 2, Some(url("/ticket/1")));
-        frontier.offer(url("/wiki/Start"), 1, Some(url("/")));
-        frontier.offer(url("/timeline?from=2026-12-06&daysback=1"), 1, Some(url("/")));
-        frontier.offer(url("/timeline?daysback=1&from=2026-12-06"), 1, Some(url("/")));
-        frontier.offer(url("/timeline?from=2026-12-05&daysback=1"), 1, Some(url("/")));
+        frontier.offer(url("/report/7"), 2, Some(url("/ticket/1")), String::new());
+        frontier.offer(url("/wiki/Start"), 1, Some(url("/")), String::new());
+        frontier.offer(
+            url("/timeline?from=2026-12-06&daysback=1"),
+            1,
+            Some(url("/")),
+            String::new(),
+        );
+        frontier.offer(
+            url("/timeline?daysback=1&from=2026-12-06"),
+            1,
+            Some(url("/")),
+            String::new(),
+        );
+        frontier.offer(
+            url("/timeline?from=2026-12-05&daysback=1"),
+            1,
+            Some(url("/")),
+            String::new(),
+        );
         assert_eq!(
             frontier.waiting.len(),
             304,
@@ -713,10 +908,10 @@ mod tests {
         let mut forwards = Frontier::default();
         let mut backwards = Frontier::default();
         for path in &paths {
-            forwards.offer(url(path), 1, None);
+            forwards.offer(url(path), 1, None, String::new());
         }
         for path in paths.iter().rev() {
-            backwards.offer(url(path), 1, None);
+            backwards.offer(url(path), 1, None, String::new());
         }
         assert_eq!(taken(&mut forwards, 5), taken(&mut backwards, 5));
     }
@@ -727,6 +922,7 @@ mod tests {
                 pages_fetched: 3,
                 ..Coverage::default()
             },
+            max_pages: 20,
             pages_checked: 2,
             ..CrawlReport::default()
         }
@@ -736,47 +932,138 @@ mod tests {
         Deadline::after(std::time::Duration::from_secs(15), crate::deadline::Limit::Step)
     }
 
-    #[test]
-    fn a_page_that_answered_an_error_fails_the_crawl_as_could_not_tell() {
-        let mut report = report();
-        report.unreadable.push(Unchecked {
-            url: url("/broken"),
-            linked_from: Some(url("/")),
-            why: "answered 500 Internal Server Error".into(),
+    fn trouble(path: &str, on: &str, via: &str, why: &str) -> Trouble {
+        Trouble {
+            url: url(path),
+            found_on: Some(url(on)),
+            via: via.to_owned(),
+            why: why.to_owned(),
             kind: FailureKind::Assertion,
-        });
+            more_uses: 0,
+        }
+    }
+
+    #[test]
+    fn a_page_that_gave_no_answer_fails_the_crawl_as_could_not_tell() {
+        let mut report = report();
+        let mut timed_out = trouble(
+            "/slow",
+            "/",
+            "link \"Slow\"",
+            "could not be fetched: no complete answer",
+        );
+        timed_out.kind = FailureKind::Timeout;
+        report.unanswered.push(timed_out);
         let failure = report
-            .verdict("/", "anonymous", 200, deadline())
-            .expect_err("an error page fails the crawl");
+            .verdict(Judging::BrokenThings, "/", "anonymous", deadline())
+            .expect_err("a page without an answer fails the crawl");
         assert_eq!(
             failure.summary(),
-            "could not tell whether 1 of 3 page(s) reachable from / hold forbidden content: they could not be read whole"
+            "could not tell whether 1 of the 3 page(s) and 0 asset(s) reachable from / work: they could not be read whole"
+        );
+        assert_eq!(failure.kind(), FailureKind::Timeout);
+        assert!(failure.details().contains(&(
+            "not checked",
+            "http://site.test/slow could not be fetched: no complete answer (link \"Slow\" on http://site.test/)"
+                .to_owned()
+        )));
+    }
+
+    #[test]
+    fn broken_links_and_assets_fail_both_crawls_and_forbidden_content_only_one() {
+        let mut report = report();
+        report.broken_links.push(trouble(
+            "/gone",
+            "/",
+            "link \"Old reports\"",
+            "answered 404 Not Found",
+        ));
+        let mut sheet = trouble(
+            "/static/site.css",
+            "/",
+            "<link rel=stylesheet>",
+            "answered 404 Not Found",
+        );
+        sheet.more_uses = 2;
+        report.assets.broken.push(sheet);
+        report.assets.fetched = 4;
+        let failure = report
+            .verdict(Judging::BrokenThings, "/", "anonymous", deadline())
+            .expect_err("broken things fail");
+        assert_eq!(
+            failure.summary(),
+            "1 broken link, 1 broken asset reachable from /"
         );
         assert_eq!(failure.kind(), FailureKind::Assertion);
-        assert!(
-            failure.details().contains(&(
-                "not checked",
-                "http://site.test/broken answered 500 Internal Server Error (linked from http://site.test/)"
-                    .to_owned()
-            ))
+        let detail = |label: &str| {
+            failure
+                .details()
+                .iter()
+                .find(|(named, _)| *named == label)
+                .map(|(_, value)| value.clone())
+        };
+        assert_eq!(
+            detail("broken links").as_deref(),
+            Some("http://site.test/gone answered 404 Not Found (link \"Old reports\" on http://site.test/)")
         );
-        report.unreadable[0].kind = FailureKind::Connection;
-        let failure = report
-            .verdict("/", "anonymous", 200, deadline())
+        assert_eq!(
+            detail("broken assets").as_deref(),
+            Some(
+                "http://site.test/static/site.css answered 404 Not Found (<link rel=stylesheet> on http://site.test/, and 2 more)"
+            )
+        );
+        let finding = Finding {
+            rule: "lorem-ipsum".into(),
+            snippet: "\"Lorem ipsum\"".into(),
+        };
+        report.findings.push((url("/about"), finding));
+        let everything = report
+            .verdict(Judging::Everything, "/", "anonymous", deadline())
             .expect_err("fails");
-        assert_eq!(failure.kind(), FailureKind::Connection);
+        assert_eq!(
+            everything.summary(),
+            "forbidden content on 1 of 2 page(s), 1 broken link, 1 broken asset reachable from /"
+        );
+        let broken_only = report
+            .verdict(Judging::BrokenThings, "/", "anonymous", deadline())
+            .expect_err("fails");
+        assert!(broken_only.details().iter().all(|(label, _)| *label != "found"));
+    }
+
+    #[test]
+    fn a_long_list_names_its_first_lines_and_counts_the_rest() {
+        let mut report = report();
+        for number in 0..25 {
+            report.assets.mixed_content.push(trouble(
+                &format!("http://site.test/img/{number}.png"),
+                "/",
+                "<img src>",
+                "is mixed content",
+            ));
+        }
+        let failure = report
+            .verdict(Judging::BrokenThings, "/", "anonymous", deadline())
+            .expect_err("fails");
+        assert_eq!(failure.summary(), "25 mixed-content assets reachable from /");
+        let (_, listed) = failure
+            .details()
+            .iter()
+            .find(|(label, _)| *label == "mixed content")
+            .expect("listed");
+        assert_eq!(listed.lines().count(), 21);
+        assert!(listed.ends_with("... and 5 more"), "{listed}");
     }
 
     #[test]
     fn a_start_page_that_answered_an_error_is_a_crawl_that_never_started() {
         let mut report = report();
-        report.not_started = Some(Unchecked {
-            url: url("/"),
-            linked_from: None,
-            why: "answered 404 Not Found".into(),
-            kind: FailureKind::Assertion,
+        report.not_started = Some(Trouble {
+            found_on: None,
+            ..trouble("/", "/", "link \"\"", "answered 404 Not Found")
         });
-        let failure = report.verdict("/", "clerk", 200, deadline()).expect_err("fails");
+        let failure = report
+            .verdict(Judging::Everything, "/", "clerk", deadline())
+            .expect_err("fails");
         assert_eq!(
             failure.summary(),
             "the crawl could not start: / answered 404 Not Found"
@@ -786,24 +1073,38 @@ mod tests {
     #[test]
     fn the_note_names_refusals_skips_and_what_a_limit_left_out() {
         let mut report = report();
-        report.refused.push(Unchecked {
-            url: url("/private/"),
-            linked_from: Some(url("/")),
-            why: "answered 403 Forbidden".into(),
-            kind: FailureKind::Assertion,
-        });
+        report.refused.push(trouble(
+            "/private/",
+            "/",
+            "link \"Private\"",
+            "answered 403 Forbidden",
+        ));
         report.coverage.configured_skips = 2;
         report.coverage.destructive_links = 1;
         report.coverage.hit_page_limit = true;
         report.coverage.shapes_checked = 4;
         report.coverage.shapes_found = 5;
         report.coverage.left_out = 280;
+        report.assets.fetched = 7;
+        report.assets.external = 2;
         assert_eq!(
-            report.verdict("/", "clerk", 20, deadline()).expect("passes"),
-            "checked 2 page(s) reachable from / as clerk, 1 of them answered 4xx, their links not followed \
-             (http://site.test/private/ answered 403 Forbidden (linked from http://site.test/)), \
+            report
+                .verdict(Judging::Everything, "/", "clerk", deadline())
+                .expect("passes"),
+            "checked 2 page(s) reachable from / as clerk, 1 of them answered 401, 403 or 429 (access, not breakage), \
+             their links not followed (http://site.test/private/ answered 403 Forbidden (link \"Private\" on http://site.test/)), \
              2 link(s) skipped by `content.crawl_skip`, 1 unsafe link(s) skipped, \
-             stopped at `content.crawl_max_pages` = 20, covering 4 of 5 page shape(s) found, 280 page(s) left out"
+             stopped at `content.crawl_max_pages` = 20, covering 4 of 5 page shape(s) found, 280 page(s) left out, \
+             and 7 asset(s) they load, 2 asset(s) on other origins not checked (`content.check_external`)"
         );
+    }
+
+    #[test]
+    fn a_link_is_named_by_its_text_quoted_and_cut_short() {
+        assert_eq!(link_named("  Old\n reports "), "link \"Old reports\"");
+        let long = "word ".repeat(40);
+        let named = link_named(&long);
+        assert!(named.ends_with("…\""), "{named}");
+        assert!(named.chars().count() < 80, "{named}");
     }
 }

@@ -56,8 +56,9 @@ pub(crate) struct LinkRules {
 /// The links of one page, sorted by the rules.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Links {
-    /// Same-origin links safe to follow, without their fragment, in page order.
-    pub follow: Vec<Url>,
+    /// Same-origin links safe to follow, without their fragment, in page order, each with its
+    /// label (a broken one is named by it).
+    pub follow: Vec<(Url, String)>,
     /// Same-origin links left alone, without their fragment, and why.
     pub skipped: Vec<(Url, Skip)>,
 }
@@ -85,7 +86,7 @@ impl LinkRules {
             }
             match self.skips(&link, &label) {
                 Some(why) => links.skipped.push((without_fragment(&link), why)),
-                None => links.follow.push(without_fragment(&link)),
+                None => links.follow.push((without_fragment(&link), label)),
             }
         }
         links
@@ -152,18 +153,24 @@ fn holds_destructive_word(words: &[String]) -> bool {
     })
 }
 
-/// Every `<a href>` of a page, resolved as the browser would (against the page's `<base href>`
-/// when it has one, else where the page ended), with its visible label.
+/// What a page's relative addresses are resolved against, as the browser does: its
+/// `<base href>` when it has one, else where the page ended.
+pub(crate) fn base_of(document: &Html, page: &Url) -> Url {
+    static BASE: LazyLock<Selector> =
+        LazyLock::new(|| Selector::parse("base[href]").expect("a valid selector"));
+    document
+        .select(&BASE)
+        .next()
+        .and_then(|base| page.join(base.value().attr("href")?.trim()).ok())
+        .unwrap_or_else(|| page.clone())
+}
+
+/// Every `<a href>` of a page, resolved as the browser would (see [`base_of`]), with its
+/// visible label.
 fn anchors(document: &Html, page: &Url) -> Vec<(Url, String)> {
     static ANCHORS: LazyLock<Selector> =
         LazyLock::new(|| Selector::parse("a[href]").expect("a valid selector"));
-    static BASE: LazyLock<Selector> =
-        LazyLock::new(|| Selector::parse("base[href]").expect("a valid selector"));
-    let base = document
-        .select(&BASE)
-        .next()
-        .and_then(|base| page.join(base.value().attr("href")?.trim()).ok());
-    let page = base.as_ref().unwrap_or(page);
+    let page = &base_of(document, page);
     document
         .select(&ANCHORS)
         .filter_map(|anchor| {
@@ -358,7 +365,7 @@ mod tests {
         assert_eq!(
             links,
             Links {
-                follow: vec![url("http://site.test/a/b")],
+                follow: vec![(url("http://site.test/a/b"), "B".to_owned())],
                 skipped: vec![
                     (url("http://site.test/accounts/logout/"), Skip::Destructive),
                     (url("http://site.test/x/"), Skip::Destructive),

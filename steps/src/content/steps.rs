@@ -1,9 +1,11 @@
-//! The "Page content" phrases: one page against the forbidden-content rules, a whole crawl, or
-//! a table of extra strings.
+//! The "Page content" phrases: one page against the forbidden-content rules, a whole crawl
+//! (against the rules and for broken links and assets, or for the broken things alone), or a
+//! table of extra strings.
 
 use cucumber::gherkin::Step;
 use shakedown_steps_macros::phrase;
 
+use super::crawl::Judging;
 use crate::failure::StepFailure;
 use crate::http::checks;
 use crate::site::SiteAddress;
@@ -40,10 +42,11 @@ async fn no_forbidden_content(world: &mut ShakedownWorld) -> Result<(), StepFail
 }
 
 /// a bounded same-origin crawl as the current role: every page it reaches is read against the
-/// forbidden-content rules, and a page it could not read whole (a 5xx, a cut body, no answer)
-/// fails it as much as forbidden content does; so does a start page that answers an error or
-/// 4xx. Where `content.crawl_max_pages` stops it, it has checked one page of each shape of
-/// address (`/ticket/{n}`) before a second of any.
+/// forbidden-content rules and must work, as for `no page reachable from {string} should have
+/// broken links or assets`; forbidden content, a broken link or asset, and a page it could not
+/// read whole (a cut body, no answer) each fail it, listed with where they were found; so does a
+/// start page that answers an error. Where `content.crawl_max_pages` stops it, it has checked
+/// one page of each shape of address (`/ticket/{n}`) before a second of any.
 #[phrase(
     "no page reachable from {string} should contain forbidden content",
     example = "no page reachable from \"/\" should contain forbidden content",
@@ -53,11 +56,43 @@ async fn no_forbidden_content_reachable(
     world: &mut ShakedownWorld,
     start: SiteAddress,
 ) -> Result<(), StepFailure> {
-    let start_url = world.resolve(&start)?;
+    crawl_judging(world, &start, Judging::Everything).await
+}
+
+/// the same bounded crawl as the current role, holding only what does not work against the site:
+/// a page linked from the site that answers 404, 410, another 4xx or a 5xx is a broken link,
+/// named with the page that links to it and the link's text; everything the pages load (`img`
+/// `src`/`srcset`, `script src`, `link rel=stylesheet|icon|preload|manifest`, `source`,
+/// `video`/`audio` `src` and `poster`, and the `url()` and `@import` of their style sheets) must
+/// answer, each asked for once per crawl (HEAD, or GET where HEAD is not answered honestly); on an
+/// `https://` page an `http://` sub-resource is mixed content and fails unasked. A page answering
+/// 401, 403 or 429 is noted, not failed: it speaks of access, not breakage; a sub-resource
+/// answering 401 or 403 is broken (the visitor's browser is refused it too). Other origins are
+/// checked with `content.check_external`, source maps with `content.check_source_maps`.
+#[phrase(
+    "no page reachable from {string} should have broken links or assets",
+    example = "no page reachable from \"/\" should have broken links or assets"
+)]
+async fn no_broken_links_or_assets_reachable(
+    world: &mut ShakedownWorld,
+    start: SiteAddress,
+) -> Result<(), StepFailure> {
+    crawl_judging(world, &start, Judging::BrokenThings).await
+}
+
+/// Crawls from `start` as the scenario's role and holds what `judging` names against the site.
+async fn crawl_judging(
+    world: &mut ShakedownWorld,
+    start: &SiteAddress,
+    judging: Judging,
+) -> Result<(), StepFailure> {
+    let start_url = world.resolve(start)?;
     let deadline = world.deadline();
-    let crawler = world.crawler();
-    let report = crawler.crawl(&world.http.visitor, start_url, deadline).await;
-    let note = report.verdict(&start, world.role_name(), crawler.max_pages(), deadline)?;
+    let report = world
+        .crawler()
+        .crawl(&world.http.visitor, start_url, deadline)
+        .await;
+    let note = report.verdict(judging, start, world.role_name(), deadline)?;
     world.note(note);
     Ok(())
 }

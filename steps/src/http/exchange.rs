@@ -90,7 +90,8 @@ pub(crate) struct Exchange {
     pub body: String,
     pub elapsed: Duration,
     pub redirects: Vec<Redirect>,
-    /// Whether the body was cut at [`MAX_BODY_BYTES`]: what was not read cannot prove absence.
+    /// Whether the body was cut at its limit ([`MAX_BODY_BYTES`] unless the caller asked for
+    /// less): what was not read cannot prove absence.
     pub truncated: bool,
     /// `readable_body`, worked out once: parsing the HTML was most of the cost of a content check.
     pub readable: OnceLock<String>,
@@ -198,9 +199,29 @@ pub(crate) async fn perform(
     outgoing: Outgoing,
     deadline: Deadline,
 ) -> Result<Exchange, StepFailure> {
+    perform_reading(client, visitor, outgoing, deadline, MAX_BODY_BYTES).await
+}
+
+/// [`perform`], keeping at most `body_limit` bytes of the body: a check that needs only the
+/// status, or the start of a style sheet, neither waits for nor holds the rest.
+pub(crate) async fn perform_reading(
+    client: &Client,
+    visitor: &Visitor,
+    outgoing: Outgoing,
+    deadline: Deadline,
+    body_limit: usize,
+) -> Result<Exchange, StepFailure> {
     let request_line = format!("{} {}", outgoing.method, outgoing.url);
     let client = visitor.client.as_ref().unwrap_or(client);
-    match deadline.run(follow_redirects(client, visitor, outgoing)).await {
+    match deadline
+        .run(follow_redirects(
+            client,
+            visitor,
+            outgoing,
+            body_limit.min(MAX_BODY_BYTES),
+        ))
+        .await
+    {
         Some(result) => result,
         None => Err(deadline
             .exceeded("no complete answer")
@@ -212,6 +233,7 @@ async fn follow_redirects(
     client: &Client,
     visitor: &Visitor,
     outgoing: Outgoing,
+    body_limit: usize,
 ) -> Result<Exchange, StepFailure> {
     let jar = &*visitor.jar;
     let credentials = visitor.credentials.as_deref();
@@ -295,7 +317,7 @@ async fn follow_redirects(
             }
         }
         let headers = response.headers().clone();
-        let (body, truncated) = read_body(response)
+        let (body, truncated) = read_body(response, body_limit)
             .await
             .map_err(|error| transport_failure(&method, &url, &error))?;
         return Ok(Exchange {
@@ -330,15 +352,19 @@ fn confine(from: &Url, to: &Url, status: StatusCode, allowed: &[Origin]) -> Resu
     ))
 }
 
-/// The body, and whether it was cut at [`MAX_BODY_BYTES`].
-async fn read_body(mut response: reqwest::Response) -> Result<(String, bool), reqwest::Error> {
+/// The body, and whether it was cut at `limit` bytes.
+async fn read_body(mut response: reqwest::Response, limit: usize) -> Result<(String, bool), reqwest::Error> {
     // Sized from the announced length, the body is read without regrowing; up to 1 MiB only, so
     // a length that lies costs nothing.
-    let announced = response.content_length().unwrap_or(0).min(1 << 20);
+    let announced = response
+        .content_length()
+        .unwrap_or(0)
+        .min(1 << 20)
+        .min(u64::try_from(limit).unwrap_or(u64::MAX));
     let mut bytes = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
     let mut truncated = false;
     while let Some(chunk) = response.chunk().await? {
-        let room = MAX_BODY_BYTES - bytes.len();
+        let room = limit - bytes.len();
         bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if chunk.len() > room {
             truncated = true;

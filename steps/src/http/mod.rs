@@ -6,6 +6,6 @@ mod exchange;
 mod steps;
 
 pub(crate) use credentials::{HttpCredentials, challenged_schemes};
-pub(crate) use exchange::{Exchange, HttpState, Outgoing, Visitor, perform};
+pub(crate) use exchange::{Exchange, HttpState, Outgoing, Visitor, perform, perform_reading};
 pub use steps::{HEADER_CONTAINS_PHRASE, JSON_AT_PHRASE, REDIRECT_PHRASE, REQUEST_PHRASE, STATUS_PHRASE};
 pub(crate) use steps::{checked_status, last as last_response, send_again};
