@@ -292,8 +292,8 @@ impl Crawler {
         (Answer::Answered(Box::new(answered)), document)
     }
 
-    /// The crawl itself, whoever reads its pages.
-    async fn walk(
+    /// The crawl itself, whoever reads its pages, as `visitor`.
+    pub(crate) async fn walk(
         &self,
         visitor: &Visitor,
         start: Url,
