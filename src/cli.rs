@@ -56,7 +56,8 @@ pub enum BaselineCommand {
     /// Record into a JSON file (keep it as a CI artifact) every host's facts (services,
     /// listening ports, daemons, crontab lines, Apache sites and modules, WSGI paths, OK Nagios
     /// checks) and the site's access matrix: for every role, each path of the features' access
-    /// matrices allowed, denied or sent to the login page.
+    /// matrices and each page a short crawl as any role reached, allowed, denied or sent to the
+    /// login page.
     Record(RecordArgs),
     /// Check the hosts and the access matrix again and report, like a failing scenario,
     /// everything the file holds that is gone now and every access a role gained; exit 1 on a

@@ -101,7 +101,7 @@ pub async fn record(args: RecordArgs, working_dir: &Path) -> Result<i32, Error> 
     }
     match &baseline.access {
         Some(access) => say!(
-            "the site: who could see what, for every role on {} path(s) of the features' access matrices",
+            "the site: who could see what, for every role on {} path(s): the features' access matrices' and the pages a short crawl as each role reached",
             access.len()
         ),
         None => say!("the site: no feature holds `{MATRIX_PHRASE}`, so who could see what was not recorded"),
@@ -141,8 +141,9 @@ fn matrices_paths(selection: &Selection, working_dir: &Path) -> Result<Vec<Strin
     Ok(paths.into_iter().map(str::to_owned).collect())
 }
 
-/// Who could see what: `anonymous` and every role of the environment on each of `paths`, as
-/// the access matrix judges them; `None` when there is no path to ask about. A cell that
+/// Who could see what: `anonymous` and every role of the environment on each of `paths` and of
+/// the pages a short crawl as each role reached, as the access matrix judges them; `None` when
+/// no feature holds an access matrix. A cell that
 /// cannot be told is recorded as such, never compared, and named here.
 async fn access_matrix(plan: &RunPlan, paths: &[String]) -> Result<Option<AccessFacts>, Error> {
     if paths.is_empty() {

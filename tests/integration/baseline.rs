@@ -469,7 +469,7 @@ fn a_page_opened_to_the_wrong_role_is_access_gained_since_the_baseline() {
         .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
         .run()
         .expect_code(0)
-        .expect_stdout("who could see what, for every role on 2 path(s)");
+        .expect_stdout("who could see what, for every role on");
     let recorded = std::fs::read_to_string(before.path().join("baseline.json")).expect("written");
     compare_on(&before, "baseline.json")
         .expect_code(0)
@@ -527,6 +527,35 @@ fn the_access_baseline_phrase_alone_logs_in_every_role_it_compares() {
     run_on(&healthy).expect_code(0).expect_stdout("1 passed");
     let leaking = DemoSite::start(&["role-leak"]);
     run_on(&leaking)
+        .expect_code(1)
+        .expect_stdout("`viewer` can now open /reports/ (was denied)");
+}
+
+#[test]
+fn a_page_only_a_roles_crawl_reaches_is_recorded_and_a_role_gaining_it_is_reported() {
+    let _machine = MACHINE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    // The matrix names the dashboard only: the reports page is found by crawling as a clerk.
+    let dashboard_only = r#"Feature: Access
+  Scenario: matrix
+    Then the access matrix should hold:
+      | path        | anonymous | viewer  | clerk   |
+      | /dashboard/ | login     | allowed | allowed |
+"#;
+    let healthy = DemoSite::start(&[]);
+    let before = access_project(&healthy, "");
+    before.file("features/matrix.feature", dashboard_only);
+    before
+        .shakedown()
+        .demo_passwords()
+        .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
+        .run()
+        .expect_code(0);
+    let recorded = std::fs::read_to_string(before.path().join("baseline.json")).expect("written");
+    let leaking = DemoSite::start(&["role-leak"]);
+    let after = access_project(&leaking, "");
+    after.file("features/matrix.feature", dashboard_only);
+    after.file("baseline.json", &recorded);
+    compare_on(&after, "baseline.json")
         .expect_code(1)
         .expect_stdout("`viewer` can now open /reports/ (was denied)");
 }

@@ -28,6 +28,10 @@ impl<'a> Visits<'a> {
         Self::new(&run.http, &run.sessions, &run.site)
     }
 
+    pub(crate) fn site(&self) -> &Site {
+        self.site
+    }
+
     /// One request to `path` as `role`, judged by the matrix's rule.
     pub(crate) async fn observe(&self, role: &str, path: &str, deadline: Deadline) -> Observation {
         match self.visit_as(role, path, deadline).await {
@@ -57,7 +61,7 @@ impl<'a> Visits<'a> {
     /// Who a request as `role` goes out as, logging the role in once per run. A login the site
     /// refused (a wrong password, a form that showed itself again) is a configuration failure:
     /// the role could not act, so nothing about the page is known.
-    async fn visitor_of(&self, role: &str, deadline: Deadline) -> Result<Visitor, StepFailure> {
+    pub(crate) async fn visitor_of(&self, role: &str, deadline: Deadline) -> Result<Visitor, StepFailure> {
         if role == ANONYMOUS {
             return Ok(Visitor::default());
         }

@@ -1,12 +1,22 @@
-//! Who could see what: each role on each path of the features' access matrices, recorded
-//! before a deployment and asked again after it, each answer judged by the access matrix's own
-//! rule.
+//! Who could see what: each role on each path of the features' access matrices and of the
+//! pages a short crawl as each role reached, recorded before a deployment and asked again after
+//! it, each answer judged by the access matrix's own rule.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::StreamExt as _;
+use url::Url;
 
 use crate::access::{Observation, Visits};
+use crate::content::{Answer, Crawler, Next, Page, Reader};
 use crate::context::RunContext;
 use crate::deadline::Deadline;
+
+/// Pages one role's crawl reads at most: enough for the pages a role's menus lead to, few
+/// enough that every role is asked about every page within the scenario's time.
+const PAGES_PER_ROLE: usize = 25;
+/// Requests the record and its comparison send at once.
+const CONCURRENT_CELLS: usize = 8;
 
 /// By path, each role's answer: `allowed`, `denied` or `login`, or what could not be told (a
 /// status such as `500`, or `error`), which is never compared.
@@ -20,17 +30,76 @@ pub struct Untold {
     pub why: String,
 }
 
-/// Asks every role about every path at once, by `deadline`, as the run sees the site.
+/// Asks every role about every one of `paths` and of the pages each role's crawl reached, by
+/// `deadline`, as the run sees the site. A page only one role's menus lead to is asked of
+/// every role, so the role that gains it later is caught.
 pub async fn record_access(
     run: &RunContext,
     roles: &[String],
     paths: &[String],
     deadline: Deadline,
 ) -> (AccessFacts, Vec<Untold>) {
-    let cells = paths
+    let visits = Visits::of_run(run);
+    let mut every_path: BTreeSet<String> = paths.iter().cloned().collect();
+    let crawls = roles
+        .iter()
+        .map(|role| reached_as(&visits, &run.crawler, role, deadline));
+    for reached in futures::future::join_all(crawls).await {
+        every_path.extend(reached);
+    }
+    let cells = every_path
         .iter()
         .flat_map(|path| roles.iter().map(move |role| (path.as_str(), role.as_str())));
-    ask(&Visits::of_run(run), cells, deadline).await
+    ask(&visits, cells, deadline).await
+}
+
+/// The site's paths (as the matrix writes them, relative to the base URL) of the pages a crawl
+/// from the start page as `role` opened, at most [`PAGES_PER_ROLE`]; none when the role
+/// cannot log in (its cells then say why).
+async fn reached_as(
+    visits: &Visits<'_>,
+    crawler: &Crawler,
+    role: &str,
+    deadline: Deadline,
+) -> BTreeSet<String> {
+    let Ok(visitor) = visits.visitor_of(role, deadline).await else {
+        return BTreeSet::new();
+    };
+    let base = visits.site().base_url.clone();
+    let mut reached = Reached {
+        base: base.clone(),
+        paths: BTreeSet::new(),
+        read: 0,
+    };
+    crawler.walk(&visitor, base, deadline, &mut reached, None).await;
+    reached.paths
+}
+
+/// The pages a role's crawl opened, each by its path under the base URL.
+struct Reached {
+    base: Url,
+    paths: BTreeSet<String>,
+    read: usize,
+}
+
+impl Reader for Reached {
+    fn read(&mut self, page: Page) -> Next {
+        self.read += 1;
+        let base_path = self.base.path().trim_end_matches('/');
+        if let Answer::Answered(answered) = &page.answer
+            && answered.status().is_success()
+            && let Some(path) = answered.landed.path().strip_prefix(base_path)
+            && (path.is_empty() || path.starts_with('/'))
+        {
+            let query = answered.landed.query().map(|query| format!("?{query}"));
+            let path = if path.is_empty() { "/" } else { path };
+            self.paths.insert(format!("{path}{}", query.unwrap_or_default()));
+        }
+        match self.read < PAGES_PER_ROLE {
+            true => Next::FollowLinks,
+            false => Next::Stop,
+        }
+    }
 }
 
 /// Asks again every cell `recorded` holds.
@@ -51,12 +120,11 @@ async fn ask<'c>(
     deadline: Deadline,
 ) -> (AccessFacts, Vec<Untold>) {
     let cells: Vec<(&str, &str)> = cells.collect();
-    let observations = futures::future::join_all(
-        cells
-            .iter()
-            .map(|(path, role)| visits.observe(role, path, deadline)),
-    )
-    .await;
+    let observations: Vec<Observation> = futures::stream::iter(&cells)
+        .map(|(path, role)| visits.observe(role, path, deadline))
+        .buffered(CONCURRENT_CELLS)
+        .collect()
+        .await;
     let mut facts = AccessFacts::new();
     let mut untold = Vec::new();
     for ((path, role), Observation { seen, evidence }) in cells.into_iter().zip(observations) {

@@ -364,9 +364,9 @@ impl Crawler {
         (Answer::Answered(Box::new(answered)), document)
     }
 
-    /// The crawl itself, whoever reads its pages; with `assets`, what each page that answered
-    /// loads is asked for too, after each batch of pages, within the same deadline.
-    async fn walk(
+    /// The crawl itself, whoever reads its pages, as `visitor`; with `assets`, what each page
+    /// that answered loads is asked for too, after each batch of pages, within the same deadline.
+    pub(crate) async fn walk(
         &self,
         visitor: &Visitor,
         start: Url,
