@@ -263,12 +263,7 @@ fn host_concurrency_bounds_the_servers_worked_on_at_once() {
         let hosts: String = servers
             .iter()
             .enumerate()
-            .map(|(index, server)| {
-                format!(
-                    "[environments.test.hosts.web{index}]\nssh = \"{}@127.0.0.1:{}\"\n",
-                    server.user, server.port
-                )
-            })
+            .map(|(index, server)| server.host_toml(&format!("web{index}")))
             .collect();
         let project = Project::new(
             &front.url,
