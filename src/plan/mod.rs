@@ -10,7 +10,7 @@ use shakedown_steps::{Deadline, Limit, ProbeSettings, StepSettings};
 
 pub mod check;
 mod fleet;
-pub mod gherkin_reader;
+pub use shakedown_steps::gherkin_reader;
 mod provenance;
 pub mod suite;
 mod variables;

@@ -10,6 +10,7 @@ pub mod content;
 mod context;
 mod deadline;
 mod failure;
+pub mod gherkin_reader;
 mod http;
 pub mod locked;
 mod machine;

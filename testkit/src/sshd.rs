@@ -124,6 +124,24 @@ impl Sshd {
         }
     }
 
+    /// `[environments.test.hosts.NAME]` reaching this server, for a test's shakedown.toml.
+    pub fn host_toml(&self, name: &str) -> String {
+        format!(
+            "[environments.test.hosts.{name}]\nssh = \"{}@127.0.0.1:{}\"\n",
+            self.user, self.port
+        )
+    }
+
+    /// The `[ssh]` table that logs in with this server's user key and trusts its host key; more
+    /// keys of the table (`connect_timeout`) may follow it.
+    pub fn ssh_toml(&self) -> String {
+        format!(
+            "[ssh]\nidentity_file = \"{}\"\nknown_hosts = \"{}\"\n",
+            self.path("user_key").display(),
+            self.path("known_hosts").display()
+        )
+    }
+
     pub fn log(&self) -> String {
         fs::read_to_string(self.path("sshd.log")).unwrap_or_default()
     }

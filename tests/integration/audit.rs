@@ -407,12 +407,7 @@ fn audit_syslog_tells_each_server_its_own_results() {
     for (index, server) in servers.iter().enumerate() {
         std::fs::write(server.path("authorized_keys"), &key).expect("authorize the deploy key");
         known_hosts.push_str(&std::fs::read_to_string(server.path("known_hosts")).expect("known hosts"));
-        hosts.push_str(&format!(
-            "[environments.test.hosts.web{}]\nssh = \"{}@127.0.0.1:{}\"\n",
-            index + 1,
-            server.user,
-            server.port
-        ));
+        hosts.push_str(&server.host_toml(&format!("web{}", index + 1)));
     }
     let site = DemoSite::start(&[]);
     let project = Project::new(

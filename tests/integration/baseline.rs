@@ -244,20 +244,15 @@ fn the_same_regressions_are_found_on_a_server_over_ssh() {
     let project = Project::new(
         "http://127.0.0.1:9/",
         &formatdoc! {r#"
-            [environments.test.hosts.web1]
-            ssh = "{user}@127.0.0.1:{port}"
+            {host}
 
-            [ssh]
-            identity_file = "{identity}"
-            known_hosts = "{known_hosts}"
+            {ssh}
             connect_timeout = "5s"
 
             {baseline}
         "#,
-            user = server.user,
-            port = server.port,
-            identity = server.path("user_key").display(),
-            known_hosts = server.path("known_hosts").display(),
+            host = server.host_toml("web1"),
+            ssh = server.ssh_toml(),
             baseline = setup.config(),
         },
     );

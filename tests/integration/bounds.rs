@@ -105,18 +105,13 @@ fn server_project(server: &Sshd, extra: &str) -> Project {
     Project::new(
         "http://127.0.0.1:9",
         &formatdoc! {r#"
-            [environments.test.hosts.web1]
-            ssh = "{user}@127.0.0.1:{port}"
+            {host}
 
-            [ssh]
-            identity_file = "{identity}"
-            known_hosts = "{known_hosts}"
+            {ssh}
             {extra}
         "#,
-            user = server.user,
-            port = server.port,
-            identity = server.path("user_key").display(),
-            known_hosts = server.path("known_hosts").display(),
+            host = server.host_toml("web1"),
+            ssh = server.ssh_toml(),
         },
     )
 }

@@ -56,29 +56,7 @@ impl Drop for Leftovers {
 const GAP: Duration = Duration::from_millis(1500);
 
 fn run(server: &Sshd, extra: &str, feature: &str, args: &[&str]) -> Outcome {
-    let project = Project::new(
-        "http://127.0.0.1:9",
-        &formatdoc! {r#"
-            [environments.test.hosts.here]
-            ssh = "local"
-
-            [environments.test.hosts.web1]
-            ssh = "{user}@127.0.0.1:{port}"
-
-            [ssh]
-            identity_file = "{identity}"
-            known_hosts = "{known_hosts}"
-
-            [limits]
-            step_timeout = "30s"
-            {extra}
-        "#,
-            user = server.user,
-            port = server.port,
-            identity = server.path("user_key").display(),
-            known_hosts = server.path("known_hosts").display(),
-        },
-    );
+    let project = Project::here_and_over_ssh(server, extra);
     project.file("features/restarts.feature", feature);
     project.shakedown().args(["run"]).args(args).run()
 }

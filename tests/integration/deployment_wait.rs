@@ -15,17 +15,7 @@ const OLD: &str = "2026.11.2";
 /// A project whose `web` group is `web1` and `web2`, each with its own `base_url`, and one
 /// scenario that waits up to `within` seconds for every backend to report `${release}`.
 fn rollout(web1: &DemoSite, web2: &DemoSite, within: u64) -> Project {
-    let project = Project::new(
-        "http://127.0.0.1:9",
-        &formatdoc! {r#"
-            [environments.test.hosts.web1]
-            groups = ["web"]
-            base_url = "{}"
-            [environments.test.hosts.web2]
-            groups = ["web"]
-            base_url = "{}"
-        "#, web1.url, web2.url},
-    );
+    let project = Project::with_web_backends(&web1.url, &web2.url);
     project.file(
         "features/release.feature",
         &formatdoc! {r#"

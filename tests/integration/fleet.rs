@@ -195,21 +195,17 @@ fn host_narrows_a_run_and_an_unknown_host_is_bad_input() {
     let project = Project::new(
         &front.url,
         &formatdoc! {r#"
-            [environments.test.hosts.web1]
-            ssh = "{user}@127.0.0.1:{port}"
+            {host}
 
             [environments.test.hosts.web2]
             ssh = "{user}@127.0.0.1:{down}"
 
-            [ssh]
-            identity_file = "{identity}"
-            known_hosts = "{known_hosts}"
+            {ssh}
         "#,
             user = web1.user,
-            port = web1.port,
             down = free_port(),
-            identity = web1.path("user_key").display(),
-            known_hosts = web1.path("known_hosts").display(),
+            host = web1.host_toml("web1"),
+            ssh = web1.ssh_toml(),
         },
     );
     project.file(
@@ -267,12 +263,7 @@ fn host_concurrency_bounds_the_servers_worked_on_at_once() {
         let hosts: String = servers
             .iter()
             .enumerate()
-            .map(|(index, server)| {
-                format!(
-                    "[environments.test.hosts.web{index}]\nssh = \"{}@127.0.0.1:{}\"\n",
-                    server.user, server.port
-                )
-            })
+            .map(|(index, server)| server.host_toml(&format!("web{index}")))
             .collect();
         let project = Project::new(
             &front.url,

@@ -115,16 +115,13 @@ fn at_on_group_runs_on_the_inventorys_group_over_ssh_and_shakedown_toml_adds_and
             [environments.test.hosts.extra]
             groups = ["web"]
 
-            [ssh]
-            identity_file = "{identity}"
-            known_hosts = "{known_hosts}"
+            {ssh}
             connect_timeout = "3s"
 
             [limits]
             step_timeout = "5s"
         "#,
-            identity = server.path("user_key").display(),
-            known_hosts = server.path("known_hosts").display(),
+            ssh = server.ssh_toml(),
         },
     );
     project.file(

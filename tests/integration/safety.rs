@@ -515,13 +515,7 @@ fn the_ssh_control_folder_and_its_log_are_the_users_alone() {
     let scratch = tempfile::tempdir().expect("temp dir");
     let project = Project::new(
         "http://127.0.0.1:9/",
-        &format!(
-            "[environments.test.hosts.web1]\nssh = \"{}@127.0.0.1:{}\"\n\n[ssh]\nidentity_file = \"{}\"\nknown_hosts = \"{}\"\n",
-            server.user,
-            server.port,
-            server.path("user_key").display(),
-            server.path("known_hosts").display()
-        ),
+        &format!("{}\n{}", server.host_toml("web1"), server.ssh_toml()),
     );
     project.file(
         "features/modes.feature",

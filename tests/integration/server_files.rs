@@ -36,33 +36,9 @@ fn deployed_app() -> tempfile::TempDir {
 /// Runs `feature` on this machine and on a server over SSH (the same files, seen through sshd).
 fn run_locally_and_over_ssh(feature: &str) -> (Project, Outcome) {
     let server = Sshd::start();
-    let project = Project::new(
-        "http://127.0.0.1:9",
-        &formatdoc! {r#"
-            [environments.test.hosts.here]
-            ssh = "local"
-
-            [environments.test.hosts.web1]
-            ssh = "{user}@127.0.0.1:{port}"
-
-            [ssh]
-            identity_file = "{identity}"
-            known_hosts = "{known_hosts}"
-
-            [secrets]
-            env = ["LEDGER_API_TOKEN"]
-
-            [probes]
-            max_file_bytes = 65536
-
-            [limits]
-            step_timeout = "30s"
-        "#,
-            user = server.user,
-            port = server.port,
-            identity = server.path("user_key").display(),
-            known_hosts = server.path("known_hosts").display(),
-        },
+    let project = Project::here_and_over_ssh(
+        &server,
+        "[secrets]\nenv = [\"LEDGER_API_TOKEN\"]\n\n[probes]\nmax_file_bytes = 65536\n",
     );
     project.file("features/files.feature", feature);
     let outcome = project

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use shakedown_testkit::sshd::Sshd;
+
 /// `[login]` and the three demo roles, each reading its password from an environment variable
 /// that `Shakedown::demo_passwords` sets.
 pub const DEMO_ROLES: &str = r#"
@@ -262,6 +264,30 @@ impl Project {
             &format!("[environments.test]\nbase_url = \"{base_url}\"\n{extra_config}"),
         );
         project
+    }
+
+    /// A project whose probes run on this machine (`here`) and on `server` over SSH (`web1`),
+    /// each step allowed 30 s, with `extra` TOML appended.
+    pub fn here_and_over_ssh(server: &Sshd, extra: &str) -> Self {
+        Self::new(
+            "http://127.0.0.1:9",
+            &format!(
+                "[environments.test.hosts.here]\nssh = \"local\"\n\n{}\n{}\n[limits]\nstep_timeout = \"30s\"\n{extra}",
+                server.host_toml("web1"),
+                server.ssh_toml()
+            ),
+        )
+    }
+
+    /// A project whose `web` group is `web1` and `web2`, each a backend at its own `base_url`.
+    pub fn with_web_backends(web1: &str, web2: &str) -> Self {
+        Self::new(
+            "http://127.0.0.1:9",
+            &format!(
+                "[environments.test.hosts.web1]\ngroups = [\"web\"]\nbase_url = \"{web1}\"\n\
+                 [environments.test.hosts.web2]\ngroups = [\"web\"]\nbase_url = \"{web2}\"\n"
+            ),
+        )
     }
 
     pub fn file(&self, name: &str, text: &str) -> PathBuf {

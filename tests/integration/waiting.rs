@@ -121,17 +121,7 @@ fn a_wait_that_is_not_a_whole_number_of_seconds_is_refused_at_its_line() {
 fn every_backend_of_a_group_is_waited_for_and_one_that_never_catches_up_is_named() {
     let catching_up = backend("2026.11.2", "2026.12.1", Duration::from_millis(1500));
     let lagging = backend("2026.11.2", "2026.12.1", Duration::from_secs(3600));
-    let project = Project::new(
-        "http://127.0.0.1:9",
-        &formatdoc! {r#"
-            [environments.test.hosts.web1]
-            groups = ["web"]
-            base_url = "{}"
-            [environments.test.hosts.web2]
-            groups = ["web"]
-            base_url = "{}"
-        "#, catching_up.url, lagging.url},
-    );
+    let project = Project::with_web_backends(&catching_up.url, &lagging.url);
     project.file(
         "features/release.feature",
         &feature("4", r#"When I request "/version""#).replace("  Scenario:", "  @on:web\n  Scenario:"),

@@ -265,21 +265,16 @@ fn wsgi_files_run_on_a_server_over_ssh() {
     let project = Project::new(
         "http://127.0.0.1:9",
         &formatdoc! {r#"
-            [environments.test.hosts.web1]
-            ssh = "{user}@127.0.0.1:{port}"
+            {host}
 
-            [ssh]
-            identity_file = "{identity}"
-            known_hosts = "{known_hosts}"
+            {ssh}
             connect_timeout = "3s"
 
             [limits]
             step_timeout = "20s"
         "#,
-            user = server.user,
-            port = server.port,
-            identity = server.path("user_key").display(),
-            known_hosts = server.path("known_hosts").display(),
+            host = server.host_toml("web1"),
+            ssh = server.ssh_toml(),
         },
     );
     virtualenv(&project);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use cucumber::gherkin::{Feature, GherkinEnv, Step};
+use cucumber::gherkin::Step;
 use regex::Regex;
 
 use crate::deadline::Deadline;
@@ -32,13 +32,17 @@ impl NagiosChecks {
 }
 
 /// The checks of the feature's `the Nagios check {string} should be OK` steps, read by the
-/// Gherkin parser as a run reads them: in backgrounds, scenarios and rules, never in comments.
+/// Gherkin reader a run reads features with: in backgrounds, scenarios and rules, never in comments.
 /// A feature that does not parse has none.
 fn check_commands(feature: &str) -> Vec<String> {
     static PHRASE: LazyLock<Regex> = LazyLock::new(|| {
         cucumber::codegen::Expression::regex(NAGIOS_OK_PHRASE).expect("a registered phrase compiles")
     });
-    let Ok(feature) = Feature::parse(feature, GherkinEnv::default()) else {
+    let Ok(crate::gherkin_reader::Read {
+        feature: Some(feature),
+        ..
+    }) = crate::gherkin_reader::read(feature, Path::new("monitoring.feature"))
+    else {
         return Vec::new();
     };
     let rules = feature.rules.iter();

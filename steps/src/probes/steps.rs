@@ -7,6 +7,7 @@ use super::commands::{self, CommandRun, bounded};
 use super::nagios::{self, PluginRunner, State};
 use super::{deployment, file_contents, files, packages, permissions, ports, processes, services};
 use crate::argument::{Minutes, Port};
+use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::machine::{FileFacts, Invocation};
 use crate::world::ShakedownWorld;
@@ -181,10 +182,9 @@ fn last_command(world: &ShakedownWorld) -> Result<&CommandRun, StepFailure> {
     runs_on_host
 )]
 async fn file_exists(world: &mut ShakedownWorld, path: String) -> Result<(), StepFailure> {
-    let path = world.probe_path(&path);
-    let what = format!("`{}`", path.display());
-    let deadline = world.deadline();
-    bounded(deadline, &what, files::exists(world.host(), &path, deadline)).await
+    let file = FileProbe::of(world, &path);
+    file.bounded(files::exists(world.host(), &file.path, file.deadline))
+        .await
 }
 
 /// a line of the file holds the text, or matches `/a regex/` (Rust `regex` syntax, each line on
@@ -201,12 +201,9 @@ async fn file_contains(
     path: String,
     wanted: file_contents::Wanted,
 ) -> Result<(), StepFailure> {
-    let path = world.probe_path(&path);
-    let what = format!("`{}`", path.display());
-    let deadline = world.deadline();
-    let limit = world.probe_settings().max_file_bytes;
-    let check = file_contents::contains(world.host(), &path, &wanted, limit, deadline);
-    let note = bounded(deadline, &what, check).await?;
+    let file = FileProbe::of(world, &path);
+    let check = file_contents::contains(world.host(), &file.path, &wanted, file.max_bytes, file.deadline);
+    let note = file.bounded(check).await?;
     world.note(note);
     Ok(())
 }
@@ -225,12 +222,9 @@ async fn file_lacks(
     path: String,
     wanted: file_contents::Wanted,
 ) -> Result<(), StepFailure> {
-    let path = world.probe_path(&path);
-    let what = format!("`{}`", path.display());
-    let deadline = world.deadline();
-    let limit = world.probe_settings().max_file_bytes;
-    let check = file_contents::lacks(world.host(), &path, &wanted, limit, deadline);
-    bounded(deadline, &what, check).await
+    let file = FileProbe::of(world, &path);
+    let check = file_contents::lacks(world.host(), &file.path, &wanted, file.max_bytes, file.deadline);
+    file.bounded(check).await
 }
 
 /// the file's bytes hash to this SHA-256 (64 hex digits, as `sha256sum` prints them): the very
@@ -245,12 +239,9 @@ async fn file_has_sha256(
     path: String,
     digest: file_contents::Sha256Digest,
 ) -> Result<(), StepFailure> {
-    let path = world.probe_path(&path);
-    let what = format!("`{}`", path.display());
-    let deadline = world.deadline();
-    let limit = world.probe_settings().max_file_bytes;
-    let check = file_contents::has_sha256(world.host(), &path, &digest, limit, deadline);
-    bounded(deadline, &what, check).await
+    let file = FileProbe::of(world, &path);
+    let check = file_contents::has_sha256(world.host(), &file.path, &digest, file.max_bytes, file.deadline);
+    file.bounded(check).await
 }
 
 /// the symbolic link leads to that path: a relative link (`releases/2026.12.1`) is read from
@@ -263,11 +254,9 @@ async fn file_has_sha256(
     runs_on_host
 )]
 async fn link_points_to(world: &mut ShakedownWorld, link: String, target: String) -> Result<(), StepFailure> {
-    let link = world.probe_path(&link);
-    let what = format!("`{}`", link.display());
-    let deadline = world.deadline();
-    let check = file_contents::points_to(world.host(), &link, &target, deadline);
-    bounded(deadline, &what, check).await
+    let link = FileProbe::of(world, &link);
+    let check = file_contents::points_to(world.host(), &link.path, &target, link.deadline);
+    link.bounded(check).await
 }
 
 /// the file's size (following a link) is below the limit: bytes; KB, MB, GB count in powers of
@@ -284,11 +273,9 @@ async fn file_smaller_than(
     amount: file_contents::Amount,
     unit: file_contents::SizeUnit,
 ) -> Result<(), StepFailure> {
-    let path = world.probe_path(&path);
-    let what = format!("`{}`", path.display());
-    let deadline = world.deadline();
-    let check = file_contents::smaller_than(world.host(), &path, amount, unit, deadline);
-    bounded(deadline, &what, check).await
+    let file = FileProbe::of(world, &path);
+    let check = file_contents::smaller_than(world.host(), &file.path, amount, unit, file.deadline);
+    file.bounded(check).await
 }
 
 /// installed, as the host's package manager says: `dpkg-query` on Debian and Ubuntu, `rpm`
@@ -465,12 +452,9 @@ async fn file_changed_within(
     path: String,
     minutes: Minutes,
 ) -> Result<(), StepFailure> {
-    let path = world.probe_path(&path);
-    let within = minutes.duration();
-    let what = format!("`{}`", path.display());
-    let deadline = world.deadline();
-    let check = files::changed_within(world.host(), &path, within, deadline);
-    bounded(deadline, &what, check).await
+    let file = FileProbe::of(world, &path);
+    let check = files::changed_within(world.host(), &file.path, minutes.duration(), file.deadline);
+    file.bounded(check).await
 }
 
 /// a line cron reads in a crontab file (`/etc/crontab`, `/etc/cron.d/…`, or a user's in
@@ -487,11 +471,9 @@ async fn crontab_contains(
     crontab: String,
     line: String,
 ) -> Result<(), StepFailure> {
-    let crontab = world.probe_path(&crontab);
-    let what = format!("`{}`", crontab.display());
-    let deadline = world.deadline();
-    let check = files::crontab_contains(world.host(), &crontab, &line, deadline);
-    bounded(deadline, &what, check).await
+    let crontab = FileProbe::of(world, &crontab);
+    let check = files::crontab_contains(world.host(), &crontab.path, &line, crontab.deadline);
+    crontab.bounded(check).await
 }
 
 /// reads the job's schedule from the crontab, works out when it last had to run, and checks that the evidence file changed since then
@@ -584,16 +566,38 @@ async fn file_facts(
     world: &ShakedownWorld,
     path: &str,
 ) -> Result<(std::path::PathBuf, FileFacts), StepFailure> {
-    let path = world.probe_path(path);
-    let what = format!("`{}`", path.display());
-    let deadline = world.deadline();
-    let facts = bounded(
-        deadline,
-        &what,
-        permissions::file_facts(world.host(), &path, deadline),
-    )
-    .await?;
-    Ok((path, facts))
+    let file = FileProbe::of(world, path);
+    let facts = file
+        .bounded(permissions::file_facts(world.host(), &file.path, file.deadline))
+        .await?;
+    Ok((file.path, facts))
+}
+
+/// A file a phrase names, as each probe of it starts: its path on the scenario's host, the
+/// step's deadline, and the most of it a probe reads.
+struct FileProbe {
+    path: std::path::PathBuf,
+    deadline: Deadline,
+    max_bytes: u64,
+}
+
+impl FileProbe {
+    fn of(world: &ShakedownWorld, written: &str) -> Self {
+        Self {
+            path: world.probe_path(written),
+            deadline: world.deadline(),
+            max_bytes: world.probe_settings().max_file_bytes,
+        }
+    }
+
+    /// Waits for `probe` of the file until the step's deadline, no longer; a failure then names
+    /// the file that could not be read.
+    async fn bounded<T>(
+        &self,
+        probe: impl Future<Output = Result<T, StepFailure>>,
+    ) -> Result<T, StepFailure> {
+        bounded(self.deadline, &format!("`{}`", self.path.display()), probe).await
+    }
 }
 
 /// Runs a Nagios plugin through the probes' one plugin runner; the run is kept for `its output`.
