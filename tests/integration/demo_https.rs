@@ -138,3 +138,31 @@ fn the_browser_refuses_the_https_site_when_only_another_key_is_trusted() {
         .expect_stdout("the browser shows its own error page")
         .expect_stdout("1 passed, 1 failed");
 }
+
+#[test]
+fn an_http_image_on_the_https_help_index_is_caught_as_mixed_content_by_the_crawl_scenarios() {
+    let (outcome, _out) = demo(&["--fault", "mixed-content", "--tags", "not @browser"]);
+    outcome
+        .expect_code(1)
+        .expect_stdout("1 mixed-content asset reachable from /\n")
+        .expect_stdout("/help/tour.svg is mixed content: loaded over http:// by an https:// page")
+        .expect_stdout("(<img src> on https://127.0.0.1:")
+        .expect_stdout(" passed, 3 failed");
+    let failed: Vec<&str> = outcome
+        .stdout
+        .lines()
+        .filter(|line| line.trim_start().starts_with("FAIL  /"))
+        .collect();
+    for scenario in [
+        "Nothing a visitor can reach shows test strings or debug pages",
+        "Nothing a clerk can reach shows test strings or debug pages",
+        "Every page a visitor can reach works, and so does everything it loads",
+    ] {
+        assert!(
+            failed
+                .iter()
+                .any(|line| line.contains("/features/content.feature:") && line.ends_with(scenario)),
+            "`{scenario}` did not fail: {failed:?}"
+        );
+    }
+}
