@@ -209,3 +209,91 @@ fn an_exposed_env_file_is_shown_by_its_key_names_and_never_a_value() {
     ];
     assert_no_output_shows(&project, &outcome, &values.map(str::to_owned));
 }
+
+/// nginx serving `root` on `port`, with `/private/` denied; stopped when dropped.
+struct Nginx(std::process::Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn nginx_serving(root: &std::path::Path, folder: &std::path::Path, port: u16) -> Nginx {
+    let config = folder.join("nginx.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\nevents {{}}\n\
+             http {{\n    access_log off;\n    client_body_temp_path {dir}/body;\n    proxy_temp_path {dir}/proxy;\n\
+                 fastcgi_temp_path {dir}/fastcgi;\n    uwsgi_temp_path {dir}/uwsgi;\n    scgi_temp_path {dir}/scgi;\n\
+                 default_type text/plain;\n    server {{\n        listen 127.0.0.1:{port};\n        root {root};\n\
+                     location /private/ {{ deny all; }}\n    }}\n}}\n",
+            dir = folder.display(),
+            root = root.display(),
+        ),
+    )
+    .expect("nginx config");
+    let child = std::process::Command::new("/usr/sbin/nginx")
+        .arg("-c")
+        .arg(&config)
+        .arg("-p")
+        .arg(folder)
+        .arg("-e")
+        .arg(folder.join("error.log"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("nginx starts (Debian's `nginx`, which ci/test installs)");
+    let server = Nginx(child);
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "nginx did not listen"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    server
+}
+
+#[test]
+fn the_web_root_listed_over_ssh_finds_a_file_on_disk_and_served_and_not_one_the_server_denies() {
+    let sshd = shakedown_testkit::sshd::Sshd::start();
+    let root = tempfile::tempdir().expect("temp dir");
+    let write = |path: &str, text: &str| {
+        let path = root.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+        std::fs::write(path, text).expect("write");
+    };
+    write("index.html", "<h1>Shop</h1>");
+    // Names no list holds: only the listing of the disk finds them.
+    write("app/.env.local", "SECRET_TOKEN=on-disk-and-served\n");
+    write("private/.env.staging", "DB_PASSWORD=on-disk-but-denied\n");
+    let nginx_folder = tempfile::tempdir().expect("temp dir");
+    let port = shakedown_testkit::sshd::free_port();
+    let _nginx = nginx_serving(root.path(), nginx_folder.path(), port);
+    let (_project, outcome) = run_against(
+        &format!("http://127.0.0.1:{port}"),
+        &format!(
+            "[environments.test.hosts.web1]\nssh = \"{user}@127.0.0.1:{ssh_port}\"\ndocroot = \"{root}\"\n\n\
+             [ssh]\nidentity_file = \"{identity}\"\nknown_hosts = \"{known_hosts}\"\nconnect_timeout = \"5s\"\n",
+            user = sshd.user,
+            ssh_port = sshd.port,
+            root = root.path().display(),
+            identity = sshd.path("user_key").display(),
+            known_hosts = sshd.path("known_hosts").display(),
+        ),
+    );
+    outcome
+        .expect_code(1)
+        .expect_stdout("nothing private is served [web1]")
+        .expect_stdout("1 private file(s) served by http://127.0.0.1:")
+        .expect_stdout(&format!(
+            "/app/.env.local (on web1 at {}/app/.env.local) → 200 OK: an environment file setting `SECRET_TOKEN` (values not shown)",
+            root.path().display()
+        ));
+    assert!(!outcome.stdout.contains(".env.staging"), "{}", outcome.stdout);
+    assert!(!outcome.stdout.contains("on-disk-"), "{}", outcome.stdout);
+}

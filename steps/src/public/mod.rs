@@ -1,6 +1,7 @@
 //! The site as the public sees it: the security headers it sends, what its robots.txt lets
 //! search engines do, and the private files it must never serve.
 
+mod docroot;
 mod exposure;
 mod headers;
 mod robots;

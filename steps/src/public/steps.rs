@@ -3,7 +3,7 @@
 use shakedown_steps_macros::phrase;
 
 use super::exposure::{self, Candidate, Findings};
-use super::{headers, robots};
+use super::{docroot, headers, robots};
 use crate::failure::{FailureKind, StepFailure};
 use crate::http::{Exchange, Outgoing, Visitor, last_response, perform};
 use crate::site::SiteAddress;
@@ -140,7 +140,36 @@ async fn nothing_private_public(world: &mut ShakedownWorld) -> Result<(), StepFa
         .iter()
         .map(|path| world.resolve(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let candidates = exposure::without_allowed(candidates, &allow);
+    let mut candidates = exposure::without_allowed(candidates, &allow);
+    if let Some(docroot) = world.docroot() {
+        let on_disk = docroot::private_files(world.host(), docroot, &world.site().base_url, deadline).await;
+        if let Some((why, kind)) = on_disk.incomplete {
+            findings.could_not_tell(why, kind);
+        }
+        let mut on_disk = exposure::without_allowed(on_disk.candidates, &allow);
+        on_disk.retain(|found| !candidates.iter().any(|listed| listed.url == found.url));
+        let found = on_disk.len();
+        if found > docroot::MAX_FILES {
+            findings.could_not_tell(
+                format!(
+                    "{} more private-looking file(s) in `{}` on {} were not asked for: the first {} were",
+                    found - docroot::MAX_FILES,
+                    docroot.display(),
+                    world.host().name(),
+                    docroot::MAX_FILES
+                ),
+                FailureKind::Assertion,
+            );
+            on_disk.truncate(docroot::MAX_FILES);
+        }
+        let note = format!(
+            "`{}` on {} listed: {found} private-looking file(s) on disk, each asked for",
+            docroot.display(),
+            world.host().name()
+        );
+        candidates.extend(on_disk);
+        world.note(note);
+    }
     exposure::inspect(world.http_client(), &candidates, deadline, &mut findings).await;
     let site = world.site().base_url.clone();
     let note = exposure_verdict(&findings, &site, deadline)?;
