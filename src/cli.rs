@@ -242,8 +242,8 @@ pub enum CatalogueFormat {
 pub struct DemoArgs {
     /// Switch on one of the demo site's deployment mistakes (repeatable): server-error, hang,
     /// database-down, test-string, debug-page, role-leak, admin-link, stale-heartbeat,
-    /// missing-security-headers, robots-disallow, broken-asset, broken-link; with --tls also
-    /// missing-hsts, mixed-content.
+    /// missing-security-headers, robots-disallow, broken-asset, broken-link, exposed-git,
+    /// directory-listing, server-status; with --tls also missing-hsts, mixed-content.
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<shakedown_demo_site::Fault>,
     /// The release the demo site reports at `/version` and `/api/health` at first, e.g. an

@@ -21,6 +21,9 @@ pub struct HostConfig {
     pub groups: Vec<String>,
     /// The server's own web server, for `@on:GROUP` HTTP and browser scenarios.
     pub base_url: Option<Url>,
+    /// The folder on the server its web server serves the site from, which the exposure check
+    /// lists.
+    pub docroot: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -31,6 +34,8 @@ pub(super) struct RawHost {
     groups: Vec<String>,
     #[serde(default)]
     base_url: Option<Spanned<String>>,
+    #[serde(default)]
+    docroot: Option<Spanned<String>>,
 }
 
 impl RawHost {
@@ -66,6 +71,17 @@ impl RawHost {
             })
             .transpose()?
             .or(inventory.base_url);
+        let docroot = match self.docroot {
+            Some(text) if !text.get_ref().starts_with('/') => {
+                return Err(source.error_at(
+                    text.span(),
+                    format!("`{key}.docroot`: `{}` is not an absolute path", text.get_ref()),
+                    Some("write the web root as the server sees it, such as \"/srv/app/public\"".into()),
+                ));
+            }
+            Some(text) => Some(PathBuf::from(text.into_inner())),
+            None => inventory.docroot,
+        };
         let mut groups = inventory.groups;
         groups.extend(self.groups);
         groups.sort();
@@ -74,6 +90,7 @@ impl RawHost {
             ssh,
             groups,
             base_url,
+            docroot,
         })
     }
 }

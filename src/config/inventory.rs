@@ -299,6 +299,7 @@ impl Inventory {
                         ssh,
                         groups,
                         base_url: None,
+                        docroot: None,
                     },
                 ))
             })

@@ -16,6 +16,7 @@ use super::baseline::RawBaseline;
 use super::browser::RawBrowser;
 use super::content::{RawAllowance, RawContent};
 use super::environments::{Environment, RawEnvironment};
+use super::exposure::RawExposure;
 use super::headers::RawHeaders;
 use super::hosts::{RawHost, RawSsh};
 use super::limits::{Limits, RawLimits};
@@ -66,6 +67,7 @@ struct RawConfig {
     secrets: RawSecrets,
     content: RawContent,
     headers: RawHeaders,
+    exposure: RawExposure,
     probes: RawProbes,
     #[serde(default)]
     deploy: RawDeploy,
@@ -95,6 +97,7 @@ pub(super) fn known_keys(table: &[String]) -> &'static [&'static str] {
         ["content"] => fields_of::<RawContent>(),
         ["content", "allow", _] => fields_of::<RawAllowance>(),
         ["headers"] => fields_of::<RawHeaders>(),
+        ["exposure"] => fields_of::<RawExposure>(),
         ["probes"] => fields_of::<RawProbes>(),
         ["deploy"] => fields_of::<RawDeploy>(),
         ["baseline"] => fields_of::<RawBaseline>(),
@@ -172,6 +175,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, Error> {
     });
     let mut content = raw.content.resolve(&source)?;
     content.public.security_headers = raw.headers.resolve(&source)?;
+    content.public.exposure = raw.exposure.resolve(&source)?;
     Ok(Config {
         path: path.to_path_buf(),
         environments,

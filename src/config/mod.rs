@@ -8,6 +8,7 @@ mod baseline;
 mod browser;
 mod content;
 mod environments;
+mod exposure;
 mod headers;
 mod hosts;
 mod inventory;

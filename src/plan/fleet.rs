@@ -32,6 +32,8 @@ pub struct FleetHost {
     pub host: Arc<dyn Host>,
     pub groups: Vec<String>,
     pub base_url: Option<Url>,
+    /// Where the server keeps the files its web server serves.
+    pub docroot: Option<std::path::PathBuf>,
 }
 
 /// The run's servers; empty when the environment names none (probes look at this machine).
@@ -75,6 +77,7 @@ impl Fleet {
                     host,
                     groups: config.groups.clone(),
                     base_url: config.base_url.clone(),
+                    docroot: config.docroot.clone(),
                 }
             })
             .collect::<Vec<FleetHost>>();
@@ -316,6 +319,7 @@ mod tests {
             host: Arc::new(LocalHost),
             groups: groups.iter().map(|group| (*group).to_owned()).collect(),
             base_url: None,
+            docroot: None,
         };
         let hosts = vec![
             host("web1", &["web"]),

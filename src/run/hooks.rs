@@ -68,7 +68,11 @@ impl Hooks {
         // A scenario copied for a server probes that server, and an `@on:GROUP` one talks to
         // its own web server.
         if let Some(assigned) = self.fleet.assigned(&id) {
-            world.assign_host(Arc::clone(&assigned.host), assigned.base_url.clone());
+            world.assign_host(
+                Arc::clone(&assigned.host),
+                assigned.base_url.clone(),
+                assigned.docroot.clone(),
+            );
         }
         // A scenario that checks the status expects a server error; the World must know before
         // its first request whether one is expected.

@@ -29,6 +29,8 @@ pub struct ShakedownWorld {
     run: Arc<RunContext>,
     /// The machine this scenario's probes look at: this one unless the runner says otherwise.
     host: Arc<dyn Host>,
+    /// The folder on that machine its web server serves the site from, when configured.
+    docroot: Option<PathBuf>,
     /// The site as this scenario sees it: the environment's, or one server's own web server.
     site: Site,
     started: Instant,
@@ -51,6 +53,7 @@ impl ShakedownWorld {
             site: run.site.clone(),
             run,
             host: Arc::new(LocalHost),
+            docroot: None,
             started: Instant::now(),
             http: HttpState::default(),
             role: None,
@@ -62,9 +65,10 @@ impl ShakedownWorld {
 
     /// Gives the scenario the host its probes run on and, when that server has its own web
     /// server, the base URL its HTTP and browser steps use; the runner calls this before the
-    /// first step.
-    pub fn assign_host(&mut self, host: Arc<dyn Host>, base_url: Option<Url>) {
+    /// first step. `docroot` is where that server keeps the files its web server serves.
+    pub fn assign_host(&mut self, host: Arc<dyn Host>, base_url: Option<Url>, docroot: Option<PathBuf>) {
         self.host = host;
+        self.docroot = docroot;
         if let Some(base_url) = base_url {
             self.site.base_url = base_url;
         }
@@ -129,6 +133,11 @@ impl ShakedownWorld {
 
     pub(crate) fn host(&self) -> &dyn Host {
         self.host.as_ref()
+    }
+
+    /// The web root on the scenario's host, when its configuration names one.
+    pub(crate) fn docroot(&self) -> Option<&std::path::Path> {
+        self.docroot.as_deref()
     }
 
     pub(crate) fn probe_settings(&self) -> &ProbeSettings {

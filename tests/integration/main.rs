@@ -18,6 +18,7 @@ mod deployment;
 mod deployment_wait;
 mod docs;
 mod error_pages;
+mod exposure;
 mod fleet;
 mod gherkin_corpus;
 mod hostile_browser;

@@ -21,6 +21,9 @@ pub struct BuiltIn {
     /// documentation shows on purpose and users paste (a template's syntax, a traceback in a
     /// ticket), so only outside them is it a rendering mistake.
     skips_code: bool,
+    /// Whether it reads the page's markup only, never its text: what it catches is a shape of
+    /// markup (a title and a heading), which a page that shows that markup as text is not.
+    markup_only: bool,
 }
 
 /// Elements whose text is code, sample output or what a user typed, shown as it is on purpose.
@@ -33,78 +36,102 @@ pub const BUILT_IN: &[BuiltIn] = &[
         catches: "lorem ipsum filler text",
         pattern: r"(?i)\blorem\s+ipsum\b|\bdolor\s+sit\s+amet\b",
         skips_code: false,
+        markup_only: false,
     },
     BuiltIn {
         name: "test-please-ignore",
         catches: "\"test, please ignore\" and its kin",
         pattern: r"(?i)\btest(?:ing)?\b[\s,.:;!–—-]*(?:please|pls|plz)[\s,]*ignore\b|\bplease\s+ignore[\s,.:;!–—-]*(?:this\s+)?test\b|\bignore\s+this\s+test\b",
         skips_code: false,
+        markup_only: false,
     },
     BuiltIn {
         name: "keyboard-mash",
         catches: "keyboard-mash test strings such as asdf or qwertyuiop",
         pattern: r"(?i)\b(?:asdf(?:gh?(?:jkl?)?)?|qwerty(?:uiop)?|zxcvbn(?:m)?|sdfsdf|asdasd|fghfgh|jkljkl)\b",
         skips_code: false,
+        markup_only: false,
     },
     BuiltIn {
         name: "unrendered-template",
         catches: "template tags that were never rendered: {{ var }}, {% tag %}, ${var}",
         pattern: r"\{\{\s*[\w.\[\]]+(?:\s*\|[^}]*)?\s*\}\}|\{%-?\s*[a-z_]+\b[^%]*-?%\}|\$\{\s*[\w.]+\s*\}",
         skips_code: true,
+        markup_only: false,
     },
     BuiltIn {
         name: "object-object",
         catches: "a JavaScript object printed as text",
         pattern: r"\[object Object\]",
         skips_code: false,
+        markup_only: false,
     },
     BuiltIn {
         name: "django-debug",
         catches: "Django's debug page",
         pattern: r"(?i)you(?:'|’)re seeing this error because you have\s+DEBUG\s*=\s*True",
         skips_code: false,
+        markup_only: false,
     },
     BuiltIn {
         name: "python-traceback",
         catches: "a Python traceback",
         pattern: r#"Traceback \(most recent call last\)|File "[^"]+\.py", line \d+, in \w+"#,
         skips_code: true,
+        markup_only: false,
     },
     BuiltIn {
         name: "php-error",
         catches: "PHP fatal errors, warnings and notices",
         pattern: r"(?i)\b(?:PHP\s+)?(?:Fatal error|Parse error|Warning|Notice|Deprecated)\s*:\s.{0,300}?\bin\s+(?:/|[A-Z]:\\)\S+\.php(?::\d+|\s+on\s+line\s+\d+)",
         skips_code: true,
+        markup_only: false,
     },
     BuiltIn {
         name: "rails-error",
         catches: "Rails' debug and error pages",
         pattern: r"Action Controller: Exception caught|ActionView::Template::Error|ActiveRecord::\w+ in \w+#\w+|Routing Error No route matches|We're sorry, but something went wrong\.",
         skips_code: false,
+        markup_only: false,
     },
     BuiltIn {
         name: "laravel-error",
         catches: "Laravel and Symfony error pages",
         pattern: r"Whoops, looks like something went wrong\.|Illuminate\\(?:\w+\\)+\w*Exception|Symfony\\Component\\\w+\\Exception\\\w+",
         skips_code: false,
+        markup_only: false,
     },
     BuiltIn {
         name: "java-stack-trace",
         catches: "a Java stack trace",
         pattern: r"\bat [a-zA-Z_$][\w$]*(?:\.[\w$<>]+)+\((?:[\w$]+\.java:\d+|Native Method|Unknown Source)\)|\bjava\.lang\.\w+(?:Exception|Error)\b",
         skips_code: true,
+        markup_only: false,
     },
     BuiltIn {
         name: "werkzeug-debugger",
         catches: "the Werkzeug (Flask) debugger",
         pattern: r"(?i)werkzeug debugger|The debugger caught an exception in your WSGI application",
         skips_code: false,
+        markup_only: false,
     },
     BuiltIn {
         name: "express-error",
         catches: "Express' default error pages",
         pattern: r"\bCannot (?:GET|POST|PUT|PATCH|DELETE) /\S*|\bat [\w.$<>\[\] ]+ \((?:/|[A-Z]:\\)[^)]*node_modules[^)]*\.js:\d+:\d+\)",
         skips_code: false,
+        markup_only: false,
+    },
+    BuiltIn {
+        name: "directory-listing",
+        catches: "a web server's listing of a folder (Apache, nginx, lighttpd, IIS, Tomcat, Python)",
+        // Its title and first heading both name a folder: `Index of /static/`, `Directory
+        // listing for /`; or IIS's parent link. A page titled "Index of products" is no listing.
+        pattern: r#"(?is)<title>\s*(?:Index of|Directory listing for)\s+\[?/[^<]*</title>.*?<h[1-3][^>]*>\s*(?:Index of|Directory listing for)\s+\[?/|<a href="[^"]*">\[To Parent Directory\]</a>"#,
+        // Markup shown as text is escaped (`&lt;title&gt;`), so reading markup only spares it;
+        // the listing itself is in a `<pre>` on IIS and nginx.
+        skips_code: false,
+        markup_only: true,
     },
 ];
 
@@ -160,12 +187,13 @@ struct Rule {
     name: String,
     pattern: Pattern,
     skips_code: bool,
+    markup_only: bool,
 }
 
 impl Rule {
     /// What the rule finds in a page's visible text, else in its markup.
     fn find(&self, visible_text: &str, html: Option<&str>) -> Option<Finding> {
-        [Some(visible_text), html]
+        [(!self.markup_only).then_some(visible_text), html]
             .into_iter()
             .flatten()
             .find_map(|haystack| {
@@ -293,6 +321,7 @@ impl RuleSet {
                 name: rule.name.to_owned(),
                 pattern: Pattern::BuiltIn(index),
                 skips_code: rule.skips_code,
+                markup_only: rule.markup_only,
             });
         // A project's own rule names what it never wants shown, code or not.
         let configured = extra.iter().map(|(name, pattern)| match Regex::new(pattern) {
@@ -300,6 +329,7 @@ impl RuleSet {
                 name: name.clone(),
                 pattern: Pattern::Configured(pattern),
                 skips_code: false,
+                markup_only: false,
             }),
             Err(error) => Err(RuleError::Pattern {
                 name: name.clone(),
@@ -362,13 +392,86 @@ impl RuleSet {
 mod tests {
     use super::*;
 
+    /// Apache 2.4's `mod_autoindex` with `FancyIndexing` (Debian's default).
+    const APACHE_AUTOINDEX: &str = r#"<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">
+<html>
+ <head>
+  <title>Index of /static</title>
+ </head>
+ <body>
+<h1>Index of /static</h1>
+  <table>
+   <tr><th valign="top"><img src="/icons/blank.gif" alt="[ICO]"></th><th><a href="?C=N;O=D">Name</a></th><th><a href="?C=M;O=A">Last modified</a></th><th><a href="?C=S;O=A">Size</a></th><th><a href="?C=D;O=A">Description</a></th></tr>
+   <tr><th colspan="5"><hr></th></tr>
+<tr><td valign="top"><img src="/icons/back.gif" alt="[PARENTDIR]"></td><td><a href="/">Parent Directory</a></td><td>&nbsp;</td><td align="right">  - </td><td>&nbsp;</td></tr>
+<tr><td valign="top"><img src="/icons/text.gif" alt="[TXT]"></td><td><a href="app.css">app.css</a></td><td align="right">2026-12-01 10:12  </td><td align="right">1.2K</td><td>&nbsp;</td></tr>
+   <tr><th colspan="5"><hr></th></tr>
+</table>
+<address>Apache/2.4.62 (Debian) Server at www.example.com Port 80</address>
+</body></html>
+"#;
+
+    /// nginx's `autoindex on;`.
+    const NGINX_AUTOINDEX: &str = "<html>\r\n<head><title>Index of /media/</title></head>\r\n<body>\r\n<h1>Index of /media/</h1><hr><pre><a href=\"../\">../</a>\r\n<a href=\"invoices/\">invoices/</a>                                          01-Dec-2026 10:12                   -\r\n<a href=\"backup.zip\">backup.zip</a>                                         01-Dec-2026 10:12              104857\r\n</pre><hr></body>\r\n</html>\r\n";
+
+    /// lighttpd's `dir-listing.activate`.
+    const LIGHTTPD_DIR_LISTING: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" xml:lang="en">
+<head>
+<title>Index of /files/</title>
+<style type="text/css">a, a:active {text-decoration: none; color: blue;}</style>
+</head>
+<body>
+<h2>Index of /files/</h2>
+<div class="list">
+<table summary="Directory Listing" cellpadding="0" cellspacing="0">
+<thead><tr><th class="n">Name</th><th class="m">Last Modified</th><th class="s">Size</th><th class="t">Type</th></tr></thead>
+<tbody>
+<tr class="d"><td class="n"><a href="../">..</a>/</td><td class="m">&nbsp;</td><td class="s">- &nbsp;</td><td class="t">Directory</td></tr>
+</tbody>
+</table>
+</div>
+<div class="foot">lighttpd/1.4.69</div>
+</body>
+</html>
+"#;
+
+    /// `python3 -m http.server`.
+    const PYTHON_HTTP_SERVER: &str = r#"<!DOCTYPE HTML>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Directory listing for /</title>
+</head>
+<body>
+<h1>Directory listing for /</h1>
+<hr>
+<ul>
+<li><a href=".env">.env</a></li>
+<li><a href="index.html">index.html</a></li>
+</ul>
+<hr>
+</body>
+</html>
+"#;
+
+    /// IIS with directory browsing on.
+    const IIS_DIRECTORY_BROWSING: &str = r#"<html><head><title>www.example.com - /uploads/</title></head><body><H1>www.example.com - /uploads/</H1><hr>
+
+<pre><A HREF="/">[To Parent Directory]</A><br><br> 12/1/2026 10:12 AM        &lt;dir&gt; <A HREF="/uploads/2026/">2026</A><br></pre><hr></body></html>"#;
+
+    /// Tomcat's `DefaultServlet` with `listings` on.
+    const TOMCAT_LISTING: &str = r#"<!doctype html><html lang="en"><head><title>Directory Listing For [/]</title><link rel="stylesheet" href="/docs/tomcat.css"></head><body><h1>Directory Listing For [/]</h1><hr class="line"><table width="100%" cellspacing="0" cellpadding="5" align="center"><tr><td align="left"><font size="+1"><strong>Filename</strong></font></td></tr></table></body></html>"#;
+
     fn rules() -> RuleSet {
         RuleSet::new(&[], &[], Vec::new()).expect("built-in rules compile")
     }
 
+    /// The rules a text fires, read as a page's text and as its markup both.
     fn fired(text: &str) -> Vec<String> {
         rules()
-            .scan("/", text, None)
+            .scan("/", text, Some(text))
             .into_iter()
             .map(|finding| finding.rule)
             .collect()
@@ -488,6 +591,23 @@ mod tests {
                 ],
                 &["You cannot get a refund after 30 days"],
             ),
+            (
+                "directory-listing",
+                &[
+                    APACHE_AUTOINDEX,
+                    NGINX_AUTOINDEX,
+                    LIGHTTPD_DIR_LISTING,
+                    PYTHON_HTTP_SERVER,
+                    IIS_DIRECTORY_BROWSING,
+                    TOMCAT_LISTING,
+                ],
+                &[
+                    "<html><head><title>Index of products</title></head><body><h1>Index of products</h1></body></html>",
+                    "<html><head><title>Ledger</title></head><body><h1>Index of /static/</h1><p>An Index of / page means autoindex is on.</p></body></html>",
+                    "<html><head><title>Help</title></head><body><pre>&lt;title&gt;Index of /&lt;/title&gt;\n&lt;h1&gt;Index of /&lt;/h1&gt;</pre></body></html>",
+                    "Index of / is what nginx shows with autoindex on",
+                ],
+            ),
         ];
         assert_eq!(cases.len(), BUILT_IN.len(), "every built-in rule has cases");
         for (rule, samples, near_misses) in cases {
@@ -505,6 +625,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_listing_shown_as_text_is_no_listing() {
+        let shown = format!(
+            "<p>What autoindex serves:</p><p>{}</p>",
+            NGINX_AUTOINDEX.replace('<', "&lt;")
+        );
+        let names: Vec<String> = rules()
+            .scan("/docs/", &text::visible_text(&shown), Some(&shown))
+            .into_iter()
+            .map(|finding| finding.rule)
+            .collect();
+        assert_eq!(names, Vec::<String>::new());
+        let found = rules().scan(
+            "/media/",
+            &text::visible_text(NGINX_AUTOINDEX),
+            Some(NGINX_AUTOINDEX),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].snippet.contains("Index of /media/"), "{found:?}");
     }
 
     #[test]

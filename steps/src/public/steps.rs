@@ -2,8 +2,9 @@
 
 use shakedown_steps_macros::phrase;
 
-use super::{headers, robots};
-use crate::failure::StepFailure;
+use super::exposure::{self, Candidate, Findings};
+use super::{docroot, headers, robots};
+use crate::failure::{FailureKind, StepFailure};
 use crate::http::{Exchange, Outgoing, Visitor, checks, last_response, perform};
 use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
@@ -83,6 +84,164 @@ async fn not_hidden(world: &mut ShakedownWorld, page: SiteAddress) -> Result<(),
             .with("found", signs.join("\n"))
             .with("request", page.describe()),
     )
+}
+
+/// as an anonymous visitor, GET only, all within the step's one deadline: the built-in list of
+/// private files (`/.git/HEAD`, `/.git/config`, `/.svn/entries`, `/.hg/requires`, `/.env`,
+/// `/.env.production`, `/config.php.bak`, `/wp-config.php~`, `/settings.py`, `/server-status`,
+/// `/server-info`, `/phpinfo.php`, `/nginx_status`, `/.DS_Store`, `/backup.sql`, `/dump.sql`,
+/// `/index.php.bak`, `/index.php~`, `/.index.php.swp`), the backup and editor copies (`X.bak`,
+/// `.X.swp`, `X~`) of the home page and the pages it links to that are named like files, and
+/// `[exposure] paths`, less `[exposure] allow`. Fails on each that answers 2xx at its own
+/// address with content that is neither the site's ordinary not-found page (the answer to a
+/// random path beside it: a "soft 404" page is no finding) nor a login page, naming its URL,
+/// status and what it is (key names of an `.env`, never values); a server error or no answer is
+/// "could not tell" for that path. It proves what is asked for only: where the server's web root
+/// can be read (a host with `docroot`), every dotfile, backup, dump and archive on disk is asked
+/// for too
+#[phrase(
+    "nothing private should be public on the site",
+    example = "nothing private should be public on the site",
+    runs_on_host
+)]
+async fn nothing_private_public(world: &mut ShakedownWorld) -> Result<(), StepFailure> {
+    let deadline = world.deadline();
+    let settings = world.public_settings().exposure.clone();
+    let mut findings = Findings::default();
+    let mut candidates = Vec::new();
+    for path in exposure::BUILT_IN_PATHS.iter().map(|path| (*path).to_owned()) {
+        candidates.push(Candidate {
+            url: world.resolve(&path)?,
+            because: None,
+        });
+    }
+    for path in &settings.paths {
+        candidates.push(Candidate {
+            url: world.resolve(path)?,
+            because: Some("`[exposure] paths`".to_owned()),
+        });
+    }
+    let home = world.resolve("/")?;
+    match as_a_crawler(world, home.clone()).await {
+        Ok(page) if page.status.is_success() => candidates.extend(exposure::own_page_copies(&page)),
+        // No home page (an API): no page whose copies to ask for.
+        Ok(page) if !page.status.is_server_error() => {}
+        Ok(page) => findings.could_not_tell(
+            format!(
+                "{home} answered {}: the copies of the pages it links to were not asked for",
+                page.status
+            ),
+            FailureKind::Assertion,
+        ),
+        Err(failure) => findings.could_not_tell(
+            format!(
+                "{home} could not be fetched ({}): the copies of the pages it links to were not asked for",
+                failure.summary()
+            ),
+            failure.kind(),
+        ),
+    }
+    let allow = settings
+        .allow
+        .iter()
+        .map(|path| world.resolve(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut candidates = exposure::without_allowed(candidates, &allow);
+    if let Some(docroot) = world.docroot() {
+        let on_disk = docroot::private_files(world.host(), docroot, &world.site().base_url, deadline).await;
+        if let Some((why, kind)) = on_disk.incomplete {
+            findings.could_not_tell(why, kind);
+        }
+        let mut on_disk = exposure::without_allowed(on_disk.candidates, &allow);
+        on_disk.retain(|found| !candidates.iter().any(|listed| listed.url == found.url));
+        let found = on_disk.len();
+        if found > docroot::MAX_FILES {
+            findings.could_not_tell(
+                format!(
+                    "{} more private-looking file(s) in `{}` on {} were not asked for: the first {} were",
+                    found - docroot::MAX_FILES,
+                    docroot.display(),
+                    world.host().name(),
+                    docroot::MAX_FILES
+                ),
+                FailureKind::Assertion,
+            );
+            on_disk.truncate(docroot::MAX_FILES);
+        }
+        let note = format!(
+            "`{}` on {} listed: {found} private-looking file(s) on disk, each asked for",
+            docroot.display(),
+            world.host().name()
+        );
+        candidates.extend(on_disk);
+        world.note(note);
+    }
+    exposure::inspect(world.http_client(), &candidates, deadline, &mut findings).await;
+    let site = world.site().base_url.clone();
+    let note = exposure_verdict(&findings, &site, deadline)?;
+    world.note(note);
+    Ok(())
+}
+
+/// The note of a site that served nothing private, or the failure naming what it served and
+/// what could not be told.
+fn exposure_verdict(
+    findings: &Findings,
+    site: &url::Url,
+    deadline: crate::Deadline,
+) -> Result<String, StepFailure> {
+    let unknown: Vec<&str> = findings.unknown.iter().map(|(line, _)| line.as_str()).collect();
+    let not_asked = (findings.not_asked > 0).then(|| {
+        format!(
+            "{} more private path(s) were not asked for: the step ran out of time ({deadline})",
+            findings.not_asked
+        )
+    });
+    if findings.exposed.is_empty() && unknown.is_empty() && not_asked.is_none() {
+        return Ok(format!(
+            "{} private path(s) asked of {site}: none is served",
+            findings.asked
+        ));
+    }
+    let mut failure = if findings.exposed.is_empty() {
+        // Nothing served: the trouble is the site's answers, or no answer at all.
+        let kind = match findings
+            .unknown
+            .iter()
+            .find(|(_, kind)| *kind == FailureKind::Assertion)
+        {
+            Some(_) => FailureKind::Assertion,
+            None => findings
+                .unknown
+                .first()
+                .map_or(FailureKind::Timeout, |(_, kind)| *kind),
+        };
+        StepFailure::new(format!(
+            "could not tell whether {} private path(s) of {site} are served",
+            unknown.len() + findings.not_asked
+        ))
+        .of_kind(kind)
+    } else {
+        StepFailure::new(format!(
+            "{} private file(s) served by {site}",
+            findings.exposed.len()
+        ))
+        .with("exposed", findings.exposed.join("\n"))
+    };
+    if !unknown.is_empty() || not_asked.is_some() {
+        let lines: Vec<&str> = unknown.into_iter().chain(not_asked.as_deref()).collect();
+        failure = failure.with("could not tell", lines.join("\n"));
+    }
+    if !findings.compared_with.is_empty() {
+        failure = failure.with("compared with", findings.compared_with.join("\n"));
+    }
+    if !findings.exposed.is_empty() {
+        failure = failure.with(
+            "hint",
+            "a path public on purpose is left out by `[exposure] allow` in shakedown.toml",
+        );
+    }
+    Err(failure)
 }
 
 async fn robots_say(world: &mut ShakedownWorld, path: &str, allowed: bool) -> Result<(), StepFailure> {
