@@ -10,6 +10,10 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     strsim::normalized_damerau_levenshtein(a, b)
 }
 
+/// A name cut short (`lorem` for `lorem-ipsum`) is a likely misspelling whatever the edits, once
+/// it is this long.
+const SHORTEST_CUT: usize = 4;
+
 /// How alike an unknown name must be to a known one for it to be offered as what was meant:
 /// one typo in a four-letter host name (`wbe1`), a few in a phrase.
 pub const LIKELY_MISSPELLING: f64 = 0.7;
@@ -30,10 +34,12 @@ pub fn closest<T>(
     candidates
         .into_iter()
         .map(|candidate| {
-            (
-                similarity(&unknown, &name_of(&candidate).to_lowercase()),
-                candidate,
-            )
+            let name = name_of(&candidate).to_lowercase();
+            let mut likeness = similarity(&unknown, &name);
+            if unknown.chars().count() >= SHORTEST_CUT && name.starts_with(&unknown) {
+                likeness = likeness.max(LIKELY_MISSPELLING);
+            }
+            (likeness, candidate)
         })
         .filter(|(similarity, _)| *similarity >= LIKELY_MISSPELLING)
         .max_by(|(a, _), (b, _)| a.total_cmp(b))
@@ -53,5 +59,10 @@ mod tests {
         assert_eq!(suggest("Whenn", ["Given", "When", "Then"]), Some("When"));
         assert_eq!(suggest("wbe1", ["web1", "db1"]), Some("web1"));
         assert_eq!(suggest("prod", ["staging", "test"]), None);
+        assert_eq!(
+            suggest("lorem", ["keyboard-mash", "lorem-ipsum"]),
+            Some("lorem-ipsum")
+        );
+        assert_eq!(suggest("web", ["web1", "db1"]), Some("web1"));
     }
 }
