@@ -8,46 +8,19 @@
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use crate::support::nginx::Nginx;
 use crate::support::{Project, Shakedown};
 use shakedown_testkit::sshd::free_port;
 
-const NGINX: &str = "/usr/sbin/nginx";
-
-/// nginx in the foreground, one process; stopped when dropped, a failed assertion included.
-struct Nginx(Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// nginx logging in the combined format to `folder/access.log`.
 fn nginx(folder: &Path, port: u16) -> Nginx {
-    assert!(
-        Path::new(NGINX).exists(),
-        "`{NGINX}` is missing: install Debian's `nginx` (ci/test does)"
-    );
-    let config = folder.join("nginx.conf");
-    std::fs::write(
-        &config,
-        format!(
-            r#"daemon off;
-master_process off;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log;
-events {{}}
-http {{
-    access_log {dir}/access.log combined;
-    client_body_temp_path {dir}/body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
+    Nginx::start(
+        folder,
+        port,
+        &format!(
+            r#"    access_log {dir}/access.log combined;
     default_type text/html;
     server {{
         listen 127.0.0.1:{port};
@@ -57,34 +30,10 @@ http {{
         location /account/ {{ return 302 /accounts/login/?next=/account/; }}
         location /old/ {{ return 302 /new/; }}
         location /hidden/ {{ return 200 "<html><body><p>Lorem ipsum dolor sit amet</p></body></html>"; }}
-    }}
-}}
-"#,
+    }}"#,
             dir = folder.display()
         ),
     )
-    .expect("nginx config");
-    let child = Command::new(NGINX)
-        .arg("-c")
-        .arg(&config)
-        .arg("-p")
-        .arg(folder)
-        .arg("-e")
-        .arg(folder.join("error.log"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx starts");
-    let server = Nginx(child);
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "nginx did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    server
 }
 
 /// One request as a browser (or a bot) would send it.

@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
+use crate::support::nginx::Nginx;
 use crate::support::recording::RecordingServer;
 use crate::support::{Project, REPORTS, Shakedown, assert_no_output_shows};
 
@@ -210,52 +211,17 @@ fn an_exposed_env_file_is_shown_by_its_key_names_and_never_a_value() {
     assert_no_output_shows(&project, &outcome, &values.map(str::to_owned));
 }
 
-/// nginx serving `root` on `port`, with `/private/` denied; stopped when dropped.
-struct Nginx(std::process::Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
+/// nginx serving `root` on `port`, with `/private/` denied.
 fn nginx_serving(root: &std::path::Path, folder: &std::path::Path, port: u16) -> Nginx {
-    let config = folder.join("nginx.conf");
-    std::fs::write(
-        &config,
-        format!(
-            "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log;\nevents {{}}\n\
-             http {{\n    access_log off;\n    client_body_temp_path {dir}/body;\n    proxy_temp_path {dir}/proxy;\n\
-                 fastcgi_temp_path {dir}/fastcgi;\n    uwsgi_temp_path {dir}/uwsgi;\n    scgi_temp_path {dir}/scgi;\n\
-                 default_type text/plain;\n    server {{\n        listen 127.0.0.1:{port};\n        root {root};\n\
-                     location /private/ {{ deny all; }}\n    }}\n}}\n",
-            dir = folder.display(),
+    Nginx::start(
+        folder,
+        port,
+        &format!(
+            "    access_log off;\n    default_type text/plain;\n    server {{\n        listen 127.0.0.1:{port};\n        \
+             root {root};\n        location /private/ {{ deny all; }}\n    }}",
             root = root.display(),
         ),
     )
-    .expect("nginx config");
-    let child = std::process::Command::new("/usr/sbin/nginx")
-        .arg("-c")
-        .arg(&config)
-        .arg("-p")
-        .arg(folder)
-        .arg("-e")
-        .arg(folder.join("error.log"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("nginx starts (Debian's `nginx`, which ci/test installs)");
-    let server = Nginx(child);
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(10),
-            "nginx did not listen"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    server
 }
 
 #[test]

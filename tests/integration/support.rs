@@ -1,6 +1,7 @@
 //! The small builder every integration test drives the real binary with, and a demo site
 //! served by the binary itself (`shakedown demo --serve`) for `run` to point at.
 
+pub mod nginx;
 pub mod recording;
 
 use std::io::{BufRead, BufReader};
