@@ -17,6 +17,8 @@ use crate::text::humanize;
 pub enum Limit {
     Step,
     Scenario,
+    /// The time a check that waits asks for (`Then within 30 seconds …`).
+    Wait,
 }
 
 impl Limit {
@@ -25,6 +27,7 @@ impl Limit {
         match self {
             Self::Step => "limits.step_timeout",
             Self::Scenario => "limits.scenario_timeout",
+            Self::Wait => "within N seconds",
         }
     }
 }
@@ -76,6 +79,21 @@ impl Deadline {
             granted,
             limit,
         }
+    }
+
+    /// The end of a check's wait of `asked` that started at `started`: every attempt of the
+    /// check ends by it, so the wait asked for is the wait taken.
+    pub fn for_wait(started: Instant, asked: Duration) -> Self {
+        Self {
+            at: started + asked,
+            granted: asked,
+            limit: Limit::Wait,
+        }
+    }
+
+    /// Whichever of the two comes first.
+    pub fn earlier(self, other: Self) -> Self {
+        if other.at < self.at { other } else { self }
     }
 
     pub fn at(&self) -> Instant {

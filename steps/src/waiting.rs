@@ -73,12 +73,14 @@ pub(crate) struct Waiting {
 }
 
 impl Waiting {
-    pub(crate) fn start(world: &ShakedownWorld, asked: Duration) -> Self {
+    pub(crate) fn start(world: &mut ShakedownWorld, asked: Duration) -> Self {
         let started = Instant::now();
         let scenario = world.scenario_deadline();
         let cut = (scenario.at() < started + asked).then_some(scenario);
         // The flag may be left over from an earlier check: this wait asks afresh.
         world.http.answer_was_read();
+        // No attempt outlasts the wait: a request that hangs is cut when the wait is over.
+        world.bound_by_wait(Some(Deadline::for_wait(started, asked)));
         Self {
             asked,
             started,
@@ -94,13 +96,22 @@ impl Waiting {
         }
     }
 
-    /// What the check's attempt came to: `Some` ends the step with it, `None` runs the check
-    /// again (after the pause, and after its request was answered once more).
+    /// What the check's attempt came to: `Some` ends the step with it (and the wait's bound on
+    /// the step's calls), `None` runs the check again (after the pause, and after its request
+    /// was answered once more).
     pub(crate) async fn after(
         &mut self,
         world: &mut ShakedownWorld,
         outcome: StepResult,
     ) -> Option<StepResult> {
+        let ended = self.attempt_ended(world, outcome).await;
+        if ended.is_some() {
+            world.bound_by_wait(None);
+        }
+        ended
+    }
+
+    async fn attempt_ended(&mut self, world: &mut ShakedownWorld, outcome: StepResult) -> Option<StepResult> {
         self.attempts += 1;
         let mut failure = match outcome {
             Ok(()) => {
@@ -137,6 +148,10 @@ impl Waiting {
             }
             tokio::time::sleep(self.pause.min(left)).await;
             self.pause = (self.pause * 2).min(LONGEST_PAUSE);
+            // A request sent as the wait ends could only run out of time: the last answer stands.
+            if Instant::now() >= self.ends {
+                return Some(Err(self.gave_up(failure)));
+            }
             let Some((method, url)) = &resend else {
                 return None;
             };

@@ -34,6 +34,8 @@ pub struct ShakedownWorld {
     /// The site as this scenario sees it: the environment's, or one server's own web server.
     site: Site,
     started: Instant,
+    /// The end of the wait of the check running now, when it waits (`within N seconds`).
+    wait: Option<Deadline>,
     pub(crate) http: HttpState,
     /// The role the scenario acts as; `None` is an anonymous visitor.
     pub(crate) role: Option<String>,
@@ -55,6 +57,7 @@ impl ShakedownWorld {
             host: Arc::new(LocalHost),
             docroot: None,
             started: Instant::now(),
+            wait: None,
             http: HttpState::default(),
             role: None,
             notes: Vec::new(),
@@ -92,9 +95,16 @@ impl ShakedownWorld {
     }
 
     /// The deadline of a step starting now. A step takes it once and hands it to every call.
+    /// An attempt of a check that waits ends by the end of its wait too.
     pub(crate) fn deadline(&self) -> Deadline {
         let limits = self.run.limits;
-        Deadline::for_step(self.started, limits.step_timeout, limits.scenario_timeout)
+        let step = Deadline::for_step(self.started, limits.step_timeout, limits.scenario_timeout);
+        self.wait.map_or(step, |wait| step.earlier(wait))
+    }
+
+    /// Sets (or, with `None`, ends) the wait every attempt of the running check ends by.
+    pub(crate) fn bound_by_wait(&mut self, wait: Option<Deadline>) {
+        self.wait = wait;
     }
 
     /// The end of the scenario, which a check that waits never outlasts.

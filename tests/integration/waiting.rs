@@ -79,6 +79,38 @@ fn a_check_that_waits_in_vain_fails_with_the_last_answer_and_the_time_waited() {
 }
 
 #[test]
+fn a_request_that_hangs_while_a_check_waits_is_cut_when_the_wait_is_over_not_at_the_step_timeout() {
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let version = move || {
+        let asked = asked.clone();
+        async move {
+            // The first answer is the old release; then the backend restarts and never answers.
+            if asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+            axum::Json(serde_json::json!({ "version": "2026.11.2" }))
+        }
+    };
+    let site = RecordingServer::start(Router::new().route("/version", get(version)));
+    let project = Project::new(&site.url, "[limits]\nstep_timeout = \"30s\"\n");
+    project.file(
+        "features/release.feature",
+        &feature("2", r#"When I request "/version""#),
+    );
+    let started = Instant::now();
+    let outcome = project
+        .shakedown()
+        .args(["run", "--var", "release=2026.12.1"])
+        .run();
+    let took = started.elapsed();
+    outcome
+        .expect_code(1)
+        .expect_stdout("within 2s (`within N seconds`)")
+        .expect_stdout("still after 2");
+    assert!(took < Duration::from_secs(10), "a 2-second wait took {took:?}");
+}
+
+#[test]
 fn a_check_after_a_post_fails_at_once_without_sending_it_again() {
     let site = backend("2026.11.2", "2026.12.1", Duration::from_secs(3600));
     let project = Project::new(&site.url, "");
