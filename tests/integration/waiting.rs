@@ -31,6 +31,25 @@ fn feature(within: &str, request: &str) -> String {
     "#}
 }
 
+/// A run of one scenario that requests `/version` and waits 2 seconds for release 2026.12.1;
+/// its outcome and how long it took.
+fn wait_two_seconds_for_the_release(
+    site: &RecordingServer,
+    config: &str,
+) -> (crate::support::Outcome, Duration) {
+    let project = Project::new(&site.url, config);
+    project.file(
+        "features/release.feature",
+        &feature("2", r#"When I request "/version""#),
+    );
+    let started = Instant::now();
+    let outcome = project
+        .shakedown()
+        .args(["run", "--var", "release=2026.12.1"])
+        .run();
+    (outcome, started.elapsed())
+}
+
 #[test]
 fn a_check_that_waits_passes_once_the_answer_changes_and_says_how_long_it_took() {
     let site = backend("2026.11.2", "2026.12.1", Duration::from_millis(1200));
@@ -58,17 +77,7 @@ fn a_check_that_waits_passes_once_the_answer_changes_and_says_how_long_it_took()
 #[test]
 fn a_check_that_waits_in_vain_fails_with_the_last_answer_and_the_time_waited() {
     let site = backend("2026.11.2", "2026.12.1", Duration::from_secs(3600));
-    let project = Project::new(&site.url, "");
-    project.file(
-        "features/release.feature",
-        &feature("2", r#"When I request "/version""#),
-    );
-    let started = Instant::now();
-    let outcome = project
-        .shakedown()
-        .args(["run", "--var", "release=2026.12.1"])
-        .run();
-    let took = started.elapsed();
+    let (outcome, took) = wait_two_seconds_for_the_release(&site, "");
     outcome
         .expect_code(1)
         .expect_stdout("is not \"2026.12.1\", still after 2")
@@ -92,17 +101,7 @@ fn a_request_that_hangs_while_a_check_waits_is_cut_when_the_wait_is_over_not_at_
         }
     };
     let site = RecordingServer::start(Router::new().route("/version", get(version)));
-    let project = Project::new(&site.url, "[limits]\nstep_timeout = \"30s\"\n");
-    project.file(
-        "features/release.feature",
-        &feature("2", r#"When I request "/version""#),
-    );
-    let started = Instant::now();
-    let outcome = project
-        .shakedown()
-        .args(["run", "--var", "release=2026.12.1"])
-        .run();
-    let took = started.elapsed();
+    let (outcome, took) = wait_two_seconds_for_the_release(&site, "[limits]\nstep_timeout = \"30s\"\n");
     outcome
         .expect_code(1)
         .expect_stdout("within 2s (`within N seconds`)")
