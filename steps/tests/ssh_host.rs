@@ -118,11 +118,15 @@ async fn every_host_call_works_on_the_server() {
         .expect("local facts")
         .modified()
         .expect("mtime");
-    let remote = facts.modified.expect("a modification time");
-    let apart = local
-        .duration_since(remote)
-        .unwrap_or_else(|error| error.duration());
-    assert!(apart < Duration::from_secs(1), "{local:?} against {remote:?}");
+    // To the nanosecond, as this machine reads it: a deployment time read over SSH in whole
+    // seconds would put a process started just before it after it.
+    assert_eq!(facts.modified, Some(local));
+    let link = folder.path().join("current");
+    std::os::unix::fs::symlink("releases/2026.12.1", &link).expect("link");
+    assert_eq!(
+        host.link_modified(&link, limit()).await.expect("the link's time"),
+        LocalHost.link_modified(&link, limit()).await.expect("here")
+    );
     // Permissions and owners as the server names them, the same as this machine's names.
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -142,7 +146,7 @@ async fn every_host_call_works_on_the_server() {
     assert!(host.metadata(&plugin, limit()).await.expect("plugin").executable);
     let mut names = host.list_dir(folder.path(), limit()).await.expect("listed");
     names.sort();
-    assert_eq!(names, ["check_here", "settings file.conf"]);
+    assert_eq!(names, ["check_here", "current", "settings file.conf"]);
     let error = host.list_dir(&file, limit()).await.expect_err("not a folder");
     assert_eq!(error.kind(), io::ErrorKind::NotADirectory, "{error}");
 

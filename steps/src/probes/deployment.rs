@@ -16,9 +16,10 @@ use crate::deadline::Deadline;
 use crate::failure::StepFailure;
 use crate::machine::{Host, Invocation};
 
-/// `/proc/stat` gives the boot time in whole seconds, so a start time read from `/proc` may
-/// be up to this much early; a process started this close before the deployment still counts.
-const BOOT_TIME_PRECISION: Duration = Duration::from_secs(1);
+/// `/proc/stat` gives the boot time in whole seconds and `/proc/PID/stat` the start in clock
+/// ticks (a hundredth of a second), so a start time read from `/proc` may be up to this much
+/// early; a process started this close before the deployment still counts.
+const BOOT_TIME_PRECISION: Duration = Duration::from_millis(1_010);
 
 /// Processes a failure names, at most.
 const SHOWN_PROCESSES: usize = 10;

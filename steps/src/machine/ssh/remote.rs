@@ -174,30 +174,42 @@ pub(super) fn parse_link(stdout: &[u8]) -> PathBuf {
     PathBuf::from(std::ffi::OsStr::from_bytes(target))
 }
 
-/// `$1`: the modification time of the path itself, a link not followed.
+/// `$1`: the modification time of the path itself, a link not followed, to the nanosecond as
+/// this machine reads it (`%.9Y`), in whole seconds where `stat` cannot say more.
 pub(super) fn link_modified_script() -> String {
-    format!("{HELPER_PRELUDE}exec stat -c '%Y' -- \"$1\"\n")
+    format!("{HELPER_PRELUDE}stat -c '%.9Y' -- \"$1\" 2>/dev/null || exec stat -c '%Y' -- \"$1\"\n")
 }
 
 pub(super) fn parse_seconds(stdout: &[u8]) -> io::Result<SystemTime> {
     let text = String::from_utf8_lossy(stdout);
-    text.trim()
-        .parse::<u64>()
-        .ok()
-        .and_then(|seconds| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds)))
+    epoch_time(text.trim())
         .ok_or_else(|| io::Error::other(format!("`stat` printed `{}`, not a time", text.trim())))
 }
 
-/// `$1`: its raw mode (hexadecimal), modification time, size, owner and group, following links.
+/// `1796526636.123456789` or `1796526636`: seconds since the epoch, as `stat` prints them.
+fn epoch_time(text: &str) -> Option<SystemTime> {
+    let (seconds, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let seconds: u64 = seconds.parse().ok()?;
+    if fraction.is_empty() || !fraction.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    let nanos = format!("{fraction:0<9}")[..9].parse::<u32>().ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::new(seconds, nanos))
+}
+
+/// `$1`: its raw mode (hexadecimal), modification time, size, owner and group, following links;
+/// the time to the nanosecond where `stat` can say it, like [`link_modified_script`].
 pub(super) fn metadata_script() -> String {
-    format!("{HELPER_PRELUDE}exec stat -L -c '%f %Y %s %U %G' -- \"$1\"\n")
+    format!(
+        "{HELPER_PRELUDE}stat -L -c '%f %.9Y %s %U %G' -- \"$1\" 2>/dev/null || exec stat -L -c '%f %Y %s %U %G' -- \"$1\"\n"
+    )
 }
 
 pub(super) fn parse_metadata(stdout: &[u8]) -> io::Result<FileFacts> {
     let text = String::from_utf8_lossy(stdout);
     let mut fields = text.split_whitespace();
     let mode = fields.next().and_then(|mode| u32::from_str_radix(mode, 16).ok());
-    let modified = fields.next().and_then(|seconds| seconds.parse::<u64>().ok());
+    let modified = fields.next().and_then(epoch_time);
     let size = fields.next().and_then(|bytes| bytes.parse::<u64>().ok());
     let (Some(mode), Some(modified), Some(size), Some(owner), Some(group)) =
         (mode, modified, size, fields.next(), fields.next())
@@ -211,7 +223,7 @@ pub(super) fn parse_metadata(stdout: &[u8]) -> io::Result<FileFacts> {
     Ok(FileFacts {
         is_dir: kind == 0o040_000,
         size,
-        modified: SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(modified)),
+        modified: Some(modified),
         executable: kind == 0o100_000 && mode & 0o111 != 0,
         mode: mode & 0o7777,
         owner: owner.to_owned(),
@@ -424,6 +436,38 @@ mod tests {
             ..invocation
         };
         assert!(command_script(&bad_name).is_err());
+    }
+
+    #[tokio::test]
+    async fn modification_times_are_read_to_the_nanosecond_as_this_machine_reads_them() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let file = folder.path().join("current");
+        std::os::unix::fs::symlink("releases/2026.12.1", &file).expect("link");
+        let local = std::fs::symlink_metadata(&file)
+            .and_then(|metadata| metadata.modified())
+            .expect("mtime");
+        let path = file.to_str().expect("utf-8 path");
+        let (_, stdout, _) = body(&link_modified_script(), &[path]).await;
+        assert_eq!(parse_seconds(&stdout).expect("a time"), local);
+
+        let target = folder.path().join("settings.conf");
+        std::fs::write(&target, "x").expect("file");
+        let local = std::fs::metadata(&target)
+            .and_then(|metadata| metadata.modified())
+            .expect("mtime");
+        let (_, stdout, _) = body(&metadata_script(), &[target.to_str().expect("utf-8 path")]).await;
+        assert_eq!(parse_metadata(&stdout).expect("facts").modified, Some(local));
+    }
+
+    #[test]
+    fn a_time_in_whole_seconds_or_with_a_fraction_is_read_and_anything_else_is_not() {
+        let at = |seconds, nanos| Some(SystemTime::UNIX_EPOCH + Duration::new(seconds, nanos));
+        assert_eq!(epoch_time("1796526636"), at(1_796_526_636, 0));
+        assert_eq!(epoch_time("1796526636.5"), at(1_796_526_636, 500_000_000));
+        assert_eq!(epoch_time("1796526636.123456789"), at(1_796_526_636, 123_456_789));
+        for not_a_time in ["", "?", "1796526636.", "1796526636.-5", "12:00", "1.2.3"] {
+            assert_eq!(epoch_time(not_a_time), None, "{not_a_time:?}");
+        }
     }
 
     #[tokio::test]
