@@ -141,6 +141,9 @@ enum Header {
     Examples,
 }
 
+/// What a `Feature:` or `Rule:` line is followed by: its description, background and scenarios.
+type Section = (Option<String>, Option<Background>, Vec<Scenario>);
+
 struct Reader<'a> {
     lines: Vec<Line<'a>>,
     next: usize,
@@ -285,15 +288,7 @@ impl<'a> Reader<'a> {
             ));
         };
         self.next += 1;
-        let description = self
-            .description(
-                &[Header::Background, Header::Scenario, Header::Rule],
-                false,
-                false,
-            )
-            .text;
-        let background = self.background()?;
-        let scenarios = self.scenarios()?;
+        let (description, background, scenarios) = self.section()?;
         let rules = self.rules()?;
         Ok(Some(Feature {
             keyword: keyword.to_owned(),
@@ -456,6 +451,18 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// What follows a `Feature:` or `Rule:` line: its description, background and scenarios.
+    fn section(&mut self) -> Result<Section, LineProblem> {
+        let description = self
+            .description(
+                &[Header::Background, Header::Scenario, Header::Rule],
+                false,
+                false,
+            )
+            .text;
+        Ok((description, self.background()?, self.scenarios()?))
+    }
+
     fn rules(&mut self) -> Result<Vec<Rule>, LineProblem> {
         let mut rules = Vec::new();
         loop {
@@ -470,15 +477,7 @@ impl<'a> Reader<'a> {
                 return Err(unexpected(line, "`Rule:` or tags"));
             };
             self.next += 1;
-            let description = self
-                .description(
-                    &[Header::Background, Header::Scenario, Header::Rule],
-                    false,
-                    false,
-                )
-                .text;
-            let background = self.background()?;
-            let scenarios = self.scenarios()?;
+            let (description, background, scenarios) = self.section()?;
             rules.push(Rule {
                 keyword: keyword.to_owned(),
                 name: name.to_owned(),
