@@ -245,6 +245,36 @@ fn an_http_image_on_an_https_page_is_mixed_content_named_with_the_page_and_never
 }
 
 #[test]
+fn an_http_address_on_a_page_that_upgrades_insecure_requests_is_asked_for_over_https_not_called_mixed_content()
+ {
+    let site = serve_https_pages(
+        &[
+            (
+                "/",
+                "Content-Security-Policy: default-src 'self'; upgrade-insecure-requests\r\n",
+            ),
+            ("/pixel.png", ""),
+        ],
+        r#"<p>Shop</p><img src="http://localhost:{port}/pixel.png" alt=""><img src="http://localhost:{port}/gone.png" alt="">"#,
+    );
+    let start = format!("https://localhost:{}", site.port);
+    let project = Project::new(
+        &start,
+        "[limits]\nstep_timeout = \"5s\"\n[probes]\ntls_ca_file = \"certs/site.pem\"\n",
+    );
+    project.file("certs/site.pem", &site.certificate_pem);
+    project.file("features/links.feature", BROKEN_THINGS);
+    let outcome = project.shakedown().args(["run"]).run();
+    outcome
+        .expect_code(1)
+        .expect_stdout("1 broken asset reachable from /\n")
+        .expect_stdout(&format!(
+            "{start}/gone.png answered 404 Not Found (<img src> on {start}/)"
+        ));
+    assert!(!outcome.stdout.contains("mixed"), "{}", outcome.stdout);
+}
+
+#[test]
 fn the_bundled_features_catch_a_broken_asset_and_a_broken_link_in_the_crawl_scenarios_only() {
     const CRAWLS: [&str; 3] = [
         "Nothing a visitor can reach shows test strings or debug pages",

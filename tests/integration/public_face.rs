@@ -370,7 +370,8 @@ fn serve_https(answers: &'static [(&'static str, &'static str)]) -> HttpsSite {
     serve_https_pages(answers, "<p>ok</p>")
 }
 
-/// [`serve_https`], every page found answering `body` as HTML.
+/// [`serve_https`], every page found answering `body` as HTML, with `{port}` in it replaced by
+/// the port the site listens on.
 pub(crate) fn serve_https_pages(
     answers: &'static [(&'static str, &'static str)],
     body: &'static str,
@@ -394,6 +395,7 @@ pub(crate) fn serve_https_pages(
     let config = Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port();
+    let body = body.replace("{port}", &port.to_string());
     std::thread::spawn(move || {
         for mut stream in listener.incoming().flatten() {
             let Ok(mut connection) = rustls::ServerConnection::new(config.clone()) else {

@@ -155,7 +155,7 @@ struct Sorting<'a> {
 
 impl Reader for Sorting<'_> {
     fn read(&mut self, page: Page) -> Next {
-        let is_start = page.linked_from.is_none();
+        let is_start = page.is_start();
         let mut answered = match page.answer {
             Answer::Answered(answered) => answered,
             // Any other page that gave nothing is passed over.

@@ -1,13 +1,14 @@
 //! The "Who may see what" phrases. Each request is made with the role's own session (one login
-//! per role per run); the matrix checks all its cells at once.
+//! per role per run); the matrix checks its cells [`REQUESTS_AT_ONCE`] at a time.
 
 use cucumber::gherkin::Step;
+use futures::StreamExt as _;
 use shakedown_steps_macros::phrase;
 
 use super::matrix::{Access, Expectations, Observation, Seen, classify, holds, render};
 use super::visits::Visits;
 use crate::failure::{FailureKind, StepFailure};
-use crate::http::checks;
+use crate::http::{REQUESTS_AT_ONCE, checks};
 use crate::site::SiteAddress;
 use crate::world::ShakedownWorld;
 
@@ -34,10 +35,11 @@ async fn access_matrix(world: &mut ShakedownWorld, step: &Step) -> Result<(), St
     let expectations = Expectations::parse(table)?;
     let deadline = world.deadline();
     let visits = visits_of(world);
-    let requests = expectations
-        .cells()
-        .map(|(path, role, _)| visits.observe(role, path, deadline));
-    let observations: Vec<Observation> = futures::future::join_all(requests).await;
+    let observations: Vec<Observation> = futures::stream::iter(expectations.cells())
+        .map(|(path, role, _)| visits.observe(role, path, deadline))
+        .buffered(REQUESTS_AT_ONCE)
+        .collect()
+        .await;
     let total = observations.len();
     let failing: Vec<&Observation> = expectations
         .cells()

@@ -11,12 +11,11 @@ use crate::access::{Observation, Visits};
 use crate::content::{Answer, Crawler, Next, Page, Reader};
 use crate::context::RunContext;
 use crate::deadline::Deadline;
+use crate::http::REQUESTS_AT_ONCE;
 
 /// Pages one role's crawl reads at most: enough for the pages a role's menus lead to, few
 /// enough that every role is asked about every page within the scenario's time.
 const PAGES_PER_ROLE: usize = 25;
-/// Requests the record and its comparison send at once.
-const CONCURRENT_CELLS: usize = 8;
 
 /// By path, each role's answer: `allowed`, `denied` or `login`, or what could not be told (a
 /// status such as `500`, or `error`), which is never compared.
@@ -122,7 +121,7 @@ async fn ask<'c>(
     let cells: Vec<(&str, &str)> = cells.collect();
     let observations: Vec<Observation> = futures::stream::iter(&cells)
         .map(|(path, role)| visits.observe(role, path, deadline))
-        .buffered(CONCURRENT_CELLS)
+        .buffered(REQUESTS_AT_ONCE)
         .collect()
         .await;
     let mut facts = AccessFacts::new();

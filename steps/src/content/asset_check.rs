@@ -3,7 +3,8 @@
 //! from the start for a style sheet, whose `url()` and `@import` are read in turn (and for a
 //! script or style sheet whose source map is checked). Same origin only unless
 //! `content.check_external`; an `http://` sub-resource of an `https://` page is mixed content
-//! and is not asked for at all. Bounded by `content.crawl_max_assets`, the step's deadline, and
+//! and is not asked for at all, unless the page upgrades insecure requests (CSP), when it is
+//! asked for over `https://` as the browser would. Bounded by `content.crawl_max_assets`, the step's deadline, and
 //! the bytes of a body kept. Never more than GET or HEAD.
 //!
 //! Answers are kept for one crawl, not the run: a run may deploy between two crawls (`When the
@@ -15,11 +16,13 @@ use std::collections::{HashMap, VecDeque};
 use reqwest::{Client, Method, StatusCode};
 use url::{Origin, Url};
 
-use super::assets::{AssetKind, CssReference, SubResource, css_kind, css_references, resolve, source_map_of};
-use super::crawl::{CONCURRENT_FETCHES, Trouble};
+use super::assets::{
+    AssetKind, CssReference, SubResource, css_kind, css_references, resolve, source_map_of, upgraded,
+};
+use super::crawl::Trouble;
 use crate::deadline::Deadline;
 use crate::failure::{FailureKind, StepFailure};
-use crate::http::{Exchange, Outgoing, Visitor, perform_reading};
+use crate::http::{Exchange, Outgoing, REQUESTS_AT_ONCE, Visitor, perform_reading};
 
 /// Bytes of a style sheet's (or a script's) body read for the addresses it names: enough for
 /// any hand-written or bundled style sheet, and eight fetched at once stay small.
@@ -69,6 +72,9 @@ struct Entry {
     resource: SubResource,
     found_on: Url,
     uses: usize,
+    /// Whether the page that first loaded it upgrades insecure requests, which then holds for
+    /// what it loads in turn (a style sheet's `url()`), as it does in the browser.
+    upgrades: bool,
     /// `None` while it waits, or when a limit left it out.
     outcome: Option<Outcome>,
 }
@@ -119,9 +125,14 @@ impl AssetCheck {
         }
     }
 
-    /// What `on` (a page, or a style sheet) loads.
-    pub fn found_on(&mut self, on: &Url, resources: Vec<SubResource>) {
-        for resource in resources {
+    /// What `on` (a page, or a style sheet) loads; `upgrades` when the page upgrades insecure
+    /// requests (CSP `upgrade-insecure-requests`), so that its `http://` addresses are asked
+    /// for over `https://`, as the browser asks for them.
+    pub fn found_on(&mut self, on: &Url, resources: Vec<SubResource>, upgrades: bool) {
+        for mut resource in resources {
+            if upgrades {
+                resource.url = upgraded(&resource.url);
+            }
             if let Some(&known) = self.index.get(&resource.url) {
                 self.entries[known].uses += 1;
                 continue;
@@ -142,6 +153,7 @@ impl AssetCheck {
                 resource,
                 found_on: on.clone(),
                 uses: 1,
+                upgrades,
                 outcome,
             });
         }
@@ -160,7 +172,7 @@ impl AssetCheck {
                 self.hit_limit = true;
                 return;
             }
-            let count = room.min(CONCURRENT_FETCHES).min(self.waiting.len());
+            let count = room.min(REQUESTS_AT_ONCE).min(self.waiting.len());
             let batch: Vec<usize> = self.waiting.drain(..count).collect();
             self.fetched += batch.len();
             let settings = self.settings;
@@ -176,7 +188,8 @@ impl AssetCheck {
                 }
                 self.entries[index].outcome = Some(outcome);
                 let on = self.entries[index].resource.url.clone();
-                self.found_on(&on, loads);
+                let upgrades = self.entries[index].upgrades;
+                self.found_on(&on, loads, upgrades);
             }
         }
     }
@@ -195,6 +208,7 @@ impl AssetCheck {
                 found_on,
                 uses,
                 outcome,
+                ..
             } = entry;
             let trouble = |why: String, kind: FailureKind| Trouble {
                 url: resource.url.clone(),

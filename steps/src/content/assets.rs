@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use cssparser::{ParseError, Parser, ParserInput, Token};
+use reqwest::header::{CONTENT_SECURITY_POLICY, HeaderMap};
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
@@ -88,6 +89,51 @@ pub(crate) fn sub_resources(document: &Html, page: &Url) -> Vec<SubResource> {
         }
     }
     found.resources
+}
+
+/// Whether a page tells the browser to load its `http://` sub-resources over `https://`
+/// instead: the CSP directive `upgrade-insecure-requests`, in a `Content-Security-Policy`
+/// header or a `<meta http-equiv>` (a report-only policy changes nothing). Browsers then never
+/// ask for the `http://` address, so it is no mixed content.
+pub(crate) fn upgrades_insecure_requests(headers: &HeaderMap, document: &Html) -> bool {
+    static META: LazyLock<Selector> =
+        LazyLock::new(|| Selector::parse("meta[http-equiv][content]").expect("a valid selector"));
+    let in_headers = headers
+        .get_all(CONTENT_SECURITY_POLICY)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(policy_upgrades);
+    in_headers
+        || document.select(&META).any(|meta| {
+            let value = meta.value();
+            value
+                .attr("http-equiv")
+                .is_some_and(|name| name.trim().eq_ignore_ascii_case("content-security-policy"))
+                && value.attr("content").is_some_and(policy_upgrades)
+        })
+}
+
+/// Whether one serialized policy (directives split by `;`, a header's policies by `,`) holds
+/// `upgrade-insecure-requests`.
+fn policy_upgrades(policy: &str) -> bool {
+    policy.split([';', ',']).any(|directive| {
+        directive
+            .split_ascii_whitespace()
+            .next()
+            .is_some_and(|name| name.eq_ignore_ascii_case("upgrade-insecure-requests"))
+    })
+}
+
+/// The address a browser asks for once insecure requests are upgraded: `https://`, with port
+/// 80 becoming 443 and any other port kept.
+pub(crate) fn upgraded(url: &Url) -> Url {
+    let mut upgraded = url.clone();
+    if url.scheme() == "http" {
+        // Both are special schemes, so the change is always allowed; port 80 is the default
+        // `Url` leaves unwritten, so it becomes https's 443.
+        let _ = upgraded.set_scheme("https");
+    }
+    upgraded
 }
 
 /// What a `<link>` loads, by its `rel` (a space-separated list, any case), if it loads anything.
@@ -287,6 +333,53 @@ mod tests {
             .into_iter()
             .map(|found| format!("{} {}", found.element, found.url))
             .collect()
+    }
+
+    #[test]
+    fn a_content_security_policy_that_upgrades_insecure_requests_is_read_from_header_or_meta() {
+        let policy = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(CONTENT_SECURITY_POLICY, value.parse().expect("a header value"));
+            headers
+        };
+        let plain = Html::parse_document("<p>hello</p>");
+        for upgrading in [
+            "upgrade-insecure-requests",
+            "default-src 'self'; Upgrade-Insecure-Requests ;img-src *",
+            "default-src 'self', upgrade-insecure-requests",
+        ] {
+            assert!(
+                upgrades_insecure_requests(&policy(upgrading), &plain),
+                "{upgrading}"
+            );
+        }
+        for not_upgrading in [
+            "default-src 'self'",
+            "block-all-mixed-content",
+            "img-src upgrade-insecure-requests",
+        ] {
+            assert!(
+                !upgrades_insecure_requests(&policy(not_upgrading), &plain),
+                "{not_upgrading}"
+            );
+        }
+        let meta = Html::parse_document(
+            r#"<head><meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests"></head>"#,
+        );
+        assert!(upgrades_insecure_requests(&HeaderMap::new(), &meta));
+        let report_only = Html::parse_document(
+            r#"<meta http-equiv="Content-Security-Policy-Report-Only" content="upgrade-insecure-requests">"#,
+        );
+        assert!(!upgrades_insecure_requests(&HeaderMap::new(), &report_only));
+
+        let upgrade = |written: &str| upgraded(&Url::parse(written).expect("url")).to_string();
+        assert_eq!(upgrade("http://site.test/a.png"), "https://site.test/a.png");
+        assert_eq!(upgrade("http://site.test:80/a.png"), "https://site.test/a.png");
+        assert_eq!(
+            upgrade("http://site.test:8080/a.png"),
+            "https://site.test:8080/a.png"
+        );
+        assert_eq!(upgrade("https://cdn.test/a.js"), "https://cdn.test/a.js");
     }
 
     #[test]

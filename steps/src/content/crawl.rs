@@ -22,16 +22,14 @@ use scraper::Html;
 use url::Url;
 
 use super::asset_check::{AssetCheck, AssetSettings, AssetsSeen};
-use super::assets::sub_resources;
+use super::assets::{sub_resources, upgrades_insecure_requests};
 use super::links::{LinkRules, Skip, page_key, shape_of};
 use super::rules::{Finding, RuleSet};
 use crate::deadline::Deadline;
 use crate::failure::{FailureKind, StepFailure};
-use crate::http::{Exchange, Outgoing, Visitor, challenged_schemes, perform};
+use crate::http::{Exchange, Outgoing, REQUESTS_AT_ONCE, Visitor, challenged_schemes, perform};
 use crate::text;
 
-/// Pages (and sub-resources) fetched at the same time.
-pub(crate) const CONCURRENT_FETCHES: usize = 8;
 /// Lines of one kind a failure or note names; the rest are counted.
 const NAMED_LINES: usize = 20;
 /// Characters of a link's text kept to name it.
@@ -72,11 +70,28 @@ impl Default for CrawlSettings {
 pub struct Page {
     /// The address the crawl asked for.
     pub url: Url,
-    /// The page whose link led here; `None` for the start page.
-    pub linked_from: Option<Url>,
-    /// The text of that link (what stands for text where it has none); empty for the start.
-    pub link_text: String,
+    pub reached: Reached,
     pub answer: Answer,
+}
+
+impl Page {
+    /// Whether it is the page the crawl started from, whose failure stops the crawl.
+    pub fn is_start(&self) -> bool {
+        matches!(self.reached, Reached::Start)
+    }
+}
+
+/// How the crawl came to a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reached {
+    /// The page the crawl started from.
+    Start,
+    /// A link on the page `from`, with its text (what stands for text where it has none).
+    Link { from: Url, text: String },
+    /// `content.crawl_seeds` names it: no page links to it, and it is read like a page the
+    /// start page links to (a seed that answers an error is a broken page, not a crawl that
+    /// could not start).
+    Seed,
 }
 
 /// What came back for one address.
@@ -171,9 +186,11 @@ pub struct Coverage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Trouble {
     pub url: Url,
-    /// The page (or style sheet) that links to it or loads it; `None` for the start page.
+    /// The page (or style sheet) that links to it or loads it; `None` for the start page and
+    /// a seed.
     pub found_on: Option<Url>,
-    /// How it is asked for there: `link "Old reports"`, `<img srcset>`, `url()`.
+    /// How it is asked for there: `link "Old reports"`, `<img srcset>`, `url()`; for a seed,
+    /// the setting that names it; empty for the start page.
     pub via: String,
     /// `answered 500 Internal Server Error`, `could not be fetched: ...`
     pub why: String,
@@ -186,7 +203,10 @@ impl Trouble {
     /// `http://site/gone answered 404 Not Found (link "Old" on http://site/)`.
     fn line(&self) -> String {
         let Some(found_on) = &self.found_on else {
-            return format!("{} {}", self.url, self.why);
+            return match self.via.as_str() {
+                "" => format!("{} {}", self.url, self.why),
+                via => format!("{} {} ({via})", self.url, self.why),
+            };
         };
         let more = match self.more_uses {
             0 => String::new(),
@@ -377,7 +397,7 @@ impl Crawler {
         let mut coverage = Coverage::default();
         let mut frontier = Frontier::default();
         let mut skipped: HashSet<(Url, Skip)> = HashSet::new();
-        frontier.offer(start.clone(), 0, None, String::new());
+        frontier.offer(start.clone(), 0, Reached::Start);
         self.offer_seeds(&mut frontier, &start);
         'crawl: while !frontier.waiting.is_empty() {
             if deadline.has_passed() {
@@ -389,7 +409,7 @@ impl Crawler {
                 coverage.hit_page_limit = true;
                 break;
             }
-            let batch = frontier.take(room.min(CONCURRENT_FETCHES));
+            let batch = frontier.take(room.min(REQUESTS_AT_ONCE));
             coverage.pages_fetched += batch.len();
             let fetches = batch.into_iter().map(|candidate| async move {
                 let fetched = self.get(visitor, candidate.url.clone(), deadline).await;
@@ -397,31 +417,26 @@ impl Crawler {
             });
             for (candidate, fetched) in futures::future::join_all(fetches).await {
                 let Candidate {
-                    url,
-                    depth,
-                    linked_from,
-                    link_text,
-                    ..
+                    url, depth, reached, ..
                 } = candidate;
                 // The deadline cut this page off, not the site: it is left out, not read.
-                if fetched.is_err() && deadline.has_passed() && linked_from.is_some() {
+                if fetched.is_err() && deadline.has_passed() && reached != Reached::Start {
                     coverage.hit_deadline = true;
                     coverage.left_out += 1;
                     continue;
                 }
                 let (answer, document) = self.answer(fetched, &start);
-                let (landed, worked) = match &answer {
-                    Answer::Answered(answered) => {
-                        (Some(answered.landed.clone()), answered.status().is_success())
-                    }
-                    Answer::LeftTheSite(_) | Answer::Failed(_) => (None, false),
+                let (landed, worked, upgrades) = match &answer {
+                    Answer::Answered(answered) => (
+                        Some(answered.landed.clone()),
+                        answered.status().is_success(),
+                        document.as_ref().is_some_and(|document| {
+                            upgrades_insecure_requests(&answered.exchange.headers, document)
+                        }),
+                    ),
+                    Answer::LeftTheSite(_) | Answer::Failed(_) => (None, false, false),
                 };
-                let next = reader.read(Page {
-                    url,
-                    linked_from,
-                    link_text,
-                    answer,
-                });
+                let next = reader.read(Page { url, reached, answer });
                 if next == Next::Stop {
                     break 'crawl;
                 }
@@ -430,7 +445,7 @@ impl Crawler {
                 };
                 frontier.mark_seen(&landed);
                 if let (Some(assets), Some(document), true) = (assets.as_deref_mut(), &document, worked) {
-                    assets.found_on(&landed, sub_resources(document, &landed));
+                    assets.found_on(&landed, sub_resources(document, &landed), upgrades);
                 }
                 let Some(document) = document.filter(|_| next == Next::FollowLinks && depth < self.max_depth)
                 else {
@@ -439,7 +454,11 @@ impl Crawler {
                 let found = self.links.sort(&document, &landed, &start);
                 skipped.extend(found.skipped);
                 for (link, text) in found.follow.into_iter().filter(|(link, _)| reader.wants(link)) {
-                    frontier.offer(link, depth + 1, Some(landed.clone()), text);
+                    let reached = Reached::Link {
+                        from: landed.clone(),
+                        text,
+                    };
+                    frontier.offer(link, depth + 1, reached);
                 }
             }
             if let Some(assets) = assets.as_deref_mut() {
@@ -457,16 +476,13 @@ impl Crawler {
 }
 
 impl Crawler {
-    /// The configured seeds, waiting beside the start page at its depth. A seed counts as
-    /// reached from the start page: a seed that answers an error is named as a page the crawl
-    /// reached, and does not stop the crawl as a start page would.
+    /// The configured seeds, waiting beside the start page at its depth.
     fn offer_seeds(&self, frontier: &mut Frontier, start: &Url) {
         for seed in &self.seeds {
             if let Ok(url) = start.join(seed)
                 && url.origin() == start.origin()
             {
-                // No page links to a seed: a broken one is named by the setting that asked for it.
-                frontier.offer(url, 0, Some(start.clone()), "content.crawl_seeds".to_owned());
+                frontier.offer(url, 0, Reached::Seed);
             }
         }
     }
@@ -478,9 +494,8 @@ struct Candidate {
     url: Url,
     /// Links followed from the start page to reach it.
     depth: usize,
-    linked_from: Option<Url>,
-    /// The text of the first link found to it.
-    link_text: String,
+    /// How it was first found.
+    reached: Reached,
     /// Its shape's index in [`Frontier::taken`].
     shape: usize,
 }
@@ -500,7 +515,7 @@ struct Frontier {
 
 impl Frontier {
     /// Adds a link unless the page it names was seen already.
-    fn offer(&mut self, url: Url, depth: usize, linked_from: Option<Url>, link_text: String) {
+    fn offer(&mut self, url: Url, depth: usize, reached: Reached) {
         if !self.seen.insert(page_key(&url)) {
             return;
         }
@@ -512,8 +527,7 @@ impl Frontier {
         self.waiting.push(Candidate {
             url,
             depth,
-            linked_from,
-            link_text,
+            reached,
             shape,
         });
     }
@@ -557,17 +571,17 @@ impl Frontier {
 /// read is named, and a start page that gave nothing stops the crawl.
 impl Reader for CrawlReport {
     fn read(&mut self, page: Page) -> Next {
-        let Page {
-            url,
-            linked_from,
-            link_text,
-            answer,
-        } = page;
-        let is_start = linked_from.is_none();
+        let is_start = page.is_start();
+        let Page { url, reached, answer } = page;
+        let (found_on, via) = match reached {
+            Reached::Start => (None, String::new()),
+            Reached::Link { from, text } => (Some(from), link_named(&text)),
+            Reached::Seed => (None, "named in `content.crawl_seeds`".to_owned()),
+        };
         let trouble = |why: String, kind: FailureKind| Trouble {
             url,
-            via: link_named(&link_text),
-            found_on: linked_from,
+            via,
+            found_on,
             why,
             kind,
             more_uses: 0,
@@ -587,7 +601,7 @@ impl Reader for CrawlReport {
                     format!("could not be fetched: {}", failure.summary()),
                     failure.kind(),
                 );
-                return self.record(page, |report| &mut report.unanswered);
+                return self.record(page, is_start, |report| &mut report.unanswered);
             }
         };
         self.pages_checked += 1;
@@ -602,12 +616,12 @@ impl Reader for CrawlReport {
         );
         let said = format!("answered {status}");
         if refuses_access(status) {
-            return self.record(trouble(said, FailureKind::Assertion), |report| {
+            return self.record(trouble(said, FailureKind::Assertion), is_start, |report| {
                 &mut report.refused
             });
         }
         if status.is_client_error() || status.is_server_error() {
-            return self.record(trouble(said, FailureKind::Assertion), |report| {
+            return self.record(trouble(said, FailureKind::Assertion), is_start, |report| {
                 &mut report.broken_links
             });
         }
@@ -639,17 +653,18 @@ fn counted(count: usize, one: &str, many: &str) -> String {
 impl CrawlReport {
     /// A page that gave nothing to read: the start page stops the crawl before it began, any
     /// other goes into `list`.
-    fn record(&mut self, page: Trouble, list: impl FnOnce(&mut Self) -> &mut Vec<Trouble>) -> Next {
-        match page.found_on {
-            None => {
-                self.not_started = Some(page);
-                Next::Stop
-            }
-            Some(_) => {
-                list(self).push(page);
-                Next::LeaveLinks
-            }
+    fn record(
+        &mut self,
+        page: Trouble,
+        is_start: bool,
+        list: impl FnOnce(&mut Self) -> &mut Vec<Trouble>,
+    ) -> Next {
+        if is_start {
+            self.not_started = Some(page);
+            return Next::Stop;
         }
+        list(self).push(page);
+        Next::LeaveLinks
     }
 
     /// The crawl's note when nothing it holds against the site (`judging`) was found; else the
@@ -842,6 +857,13 @@ mod tests {
             .expect("link")
     }
 
+    fn link_on(page: &str) -> Reached {
+        Reached::Link {
+            from: url(page),
+            text: String::new(),
+        }
+    }
+
     fn taken(frontier: &mut Frontier, count: usize) -> Vec<String> {
         frontier
             .take(count)
@@ -854,33 +876,13 @@ mod tests {
     fn every_shape_is_taken_once_before_any_twice_nearest_first() {
         let mut frontier = Frontier::default();
         for number in (1..=300).rev() {
-            frontier.offer(
-                url(&format!("/ticket/{number}")),
-                1,
-                Some(url("/")),
-                String::new(),
-            );
+            frontier.offer(url(&format!("/ticket/{number}")), 1, link_on("/"));
         }
-        frontier.offer(url("/report/7"), 2, Some(url("/ticket/1")), String::new());
-        frontier.offer(url("/wiki/Start"), 1, Some(url("/")), String::new());
-        frontier.offer(
-            url("/timeline?from=2026-12-06&daysback=1"),
-            1,
-            Some(url("/")),
-            String::new(),
-        );
-        frontier.offer(
-            url("/timeline?daysback=1&from=2026-12-06"),
-            1,
-            Some(url("/")),
-            String::new(),
-        );
-        frontier.offer(
-            url("/timeline?from=2026-12-05&daysback=1"),
-            1,
-            Some(url("/")),
-            String::new(),
-        );
+        frontier.offer(url("/report/7"), 2, link_on("/ticket/1"));
+        frontier.offer(url("/wiki/Start"), 1, link_on("/"));
+        frontier.offer(url("/timeline?from=2026-12-06&daysback=1"), 1, link_on("/"));
+        frontier.offer(url("/timeline?daysback=1&from=2026-12-06"), 1, link_on("/"));
+        frontier.offer(url("/timeline?from=2026-12-05&daysback=1"), 1, link_on("/"));
         assert_eq!(
             frontier.waiting.len(),
             304,
@@ -908,10 +910,10 @@ mod tests {
         let mut forwards = Frontier::default();
         let mut backwards = Frontier::default();
         for path in &paths {
-            forwards.offer(url(path), 1, None, String::new());
+            forwards.offer(url(path), 1, Reached::Seed);
         }
         for path in paths.iter().rev() {
-            backwards.offer(url(path), 1, None, String::new());
+            backwards.offer(url(path), 1, Reached::Seed);
         }
         assert_eq!(taken(&mut forwards, 5), taken(&mut backwards, 5));
     }
@@ -1052,6 +1054,22 @@ mod tests {
             .expect("listed");
         assert_eq!(listed.lines().count(), 21);
         assert!(listed.ends_with("... and 5 more"), "{listed}");
+    }
+
+    #[test]
+    fn a_seed_that_answered_an_error_is_a_broken_page_named_by_its_setting() {
+        let mut report = report();
+        let next = report.read(Page {
+            url: url("/hidden/"),
+            reached: Reached::Seed,
+            answer: Answer::Failed(StepFailure::new("connection refused")),
+        });
+        assert_eq!(next, Next::LeaveLinks, "a seed is no start page");
+        assert!(report.not_started.is_none());
+        assert_eq!(
+            report.unanswered[0].line(),
+            "http://site.test/hidden/ could not be fetched: connection refused (named in `content.crawl_seeds`)"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod rules;
 mod steps;
 
 pub use asset_check::AssetSettings;
-pub use crawl::{Answer, Answered, Coverage, CrawlSettings, Crawler, Next, Page, Reader};
+pub use crawl::{Answer, Answered, Coverage, CrawlSettings, Crawler, Next, Page, Reached, Reader};
 pub use links::{Variable, decoded_target, variable_part};
 pub use rules::{Allowance, BUILT_IN, Finding, RuleError, RuleSet};
 pub use steps::{CRAWL_CLEAN_PHRASE, PAGE_CLEAN_PHRASE};

@@ -65,7 +65,9 @@ async fn no_forbidden_content_reachable(
 /// `src`/`srcset`, `script src`, `link rel=stylesheet|icon|preload|manifest`, `source`,
 /// `video`/`audio` `src` and `poster`, and the `url()` and `@import` of their style sheets) must
 /// answer, each asked for once per crawl (HEAD, or GET where HEAD is not answered honestly); on an
-/// `https://` page an `http://` sub-resource is mixed content and fails unasked. A page answering
+/// `https://` page an `http://` sub-resource is mixed content and fails unasked (unless the page's
+/// `Content-Security-Policy` says `upgrade-insecure-requests`: then it is asked for over
+/// `https://`, as the browser asks for it). A page answering
 /// 401, 403 or 429 is noted, not failed: it speaks of access, not breakage; a sub-resource
 /// answering 401 or 403 is broken (the visitor's browser is refused it too). Other origins are
 /// checked with `content.check_external`, source maps with `content.check_source_maps`.

@@ -20,11 +20,9 @@ use super::served::{self, Served};
 use crate::content::Allowance;
 use crate::deadline::Deadline;
 use crate::failure::{FailureKind, StepFailure};
-use crate::http::{Exchange, Outgoing, Visitor, perform};
+use crate::http::{Exchange, Outgoing, REQUESTS_AT_ONCE, Visitor, perform};
 use crate::text;
 
-/// Requests in flight at the same time.
-const CONCURRENT_REQUESTS: usize = 8;
 /// The site's own pages whose backup and editor copies are asked for.
 const MAX_OWN_PAGES: usize = 10;
 /// Share of words two answers have in common above which they are the same page.
@@ -193,7 +191,7 @@ pub(super) async fn inspect(
 ) {
     let looks: Vec<Look> = futures::stream::iter(candidates)
         .map(|candidate| first_look(client, candidate, deadline))
-        .buffered(CONCURRENT_REQUESTS)
+        .buffered(REQUESTS_AT_ONCE)
         .collect()
         .await;
     let mut baselines: HashMap<Url, Result<Exchange, StepFailure>> = HashMap::new();
@@ -208,7 +206,7 @@ pub(super) async fn inspect(
         .collect();
     let fetched: Vec<(Url, Result<Exchange, StepFailure>)> = futures::stream::iter(beside)
         .map(|random| async move { (random.clone(), get(client, random, deadline).await) })
-        .buffered(CONCURRENT_REQUESTS)
+        .buffered(REQUESTS_AT_ONCE)
         .collect()
         .await;
     for (random, answer) in fetched {
