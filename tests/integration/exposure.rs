@@ -1,13 +1,15 @@
 //! `nothing private should be public on the site`: the demo's exposed `.git` folder and open
 //! `/server-status` caught by the bundled feature (and its folder listing by the crawl), a "soft
 //! 404" site that answers every path with one page left alone, `[exposure] paths` and `allow`,
-//! a server error told as "could not tell", and an exposed `.env` shown by its key names only.
+//! a server error told as "could not tell", an exposed `.env` shown by its key names only, and a
+//! dump told from its first bytes without waiting for the rest.
 
 use axum::Router;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
+use futures::StreamExt as _;
 
 use crate::support::nginx::Nginx;
 use crate::support::recording::RecordingServer;
@@ -209,6 +211,36 @@ fn an_exposed_env_file_is_shown_by_its_key_names_and_never_a_value() {
         "mail.internal",
     ];
     assert_no_output_shows(&project, &outcome, &values.map(str::to_owned));
+}
+
+#[test]
+fn a_dump_served_whole_is_told_from_its_first_bytes_without_waiting_for_the_rest() {
+    // The first 128 KiB of a dump, then a server that never sends the rest: only what is read
+    // (the first 64 KiB) is waited for, not the whole file, up to the step's timeout.
+    let site = RecordingServer::start(Router::new().route(
+        "/backup.sql",
+        get(|| async {
+            let head = format!(
+                "-- MySQL dump 10.13\nCREATE TABLE `users` (`password` varchar(255));\n{}",
+                "INSERT INTO `users` VALUES ('admin','$2y$10$x');\n".repeat(3_000)
+            );
+            let endless = futures::stream::once(async move { Ok::<_, std::io::Error>(head) })
+                .chain(futures::stream::pending());
+            (
+                [(header::CONTENT_TYPE, "text/plain")],
+                axum::body::Body::from_stream(endless),
+            )
+        }),
+    ));
+    let (_project, outcome) = run_against(&site.url, "[limits]\nstep_timeout = \"20s\"\n");
+    outcome
+        .expect_code(1)
+        .expect_stdout("/backup.sql → 200 OK: an SQL dump creating the tables `users` (rows not shown)");
+    assert!(
+        outcome.took < std::time::Duration::from_secs(10),
+        "the check waited {:?} for a dump that never ends",
+        outcome.took
+    );
 }
 
 /// nginx serving `root` on `port`, with `/private/` denied.

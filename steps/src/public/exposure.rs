@@ -20,7 +20,7 @@ use super::served::{self, Served};
 use crate::content::Allowance;
 use crate::deadline::Deadline;
 use crate::failure::{FailureKind, StepFailure};
-use crate::http::{Exchange, Outgoing, REQUESTS_AT_ONCE, Visitor, perform};
+use crate::http::{Exchange, Outgoing, REQUESTS_AT_ONCE, Visitor, perform_reading};
 use crate::text;
 
 /// The site's own pages whose backup and editor copies are asked for.
@@ -278,12 +278,15 @@ fn exposed_line(url: &Url, because: &str, exchange: &Exchange, what: &str) -> St
     format!("{url}{because} → {}: {what}", exchange.status)
 }
 
+/// Asks for `url`, keeping only as much of the body as is compared and read: a dump or an
+/// archive served whole is not downloaded whole.
 async fn get(client: &Client, url: Url, deadline: Deadline) -> Result<Exchange, StepFailure> {
-    perform(
+    perform_reading(
         client,
         &Visitor::default(),
         Outgoing::get_on_this_site(url),
         deadline,
+        COMPARED_BYTES.max(served::READ_BYTES),
     )
     .await
 }

@@ -12,7 +12,7 @@ use crate::text;
 /// Names listed of one file; the rest are counted.
 const SHOWN_NAMES: usize = 8;
 /// Bytes of a served file read to tell what it is.
-const READ_BYTES: usize = 64 * 1024;
+pub(super) const READ_BYTES: usize = 64 * 1024;
 
 /// What a served file is, in a few words a failure can show.
 #[derive(Debug, Clone, PartialEq, Eq)]
