@@ -9,9 +9,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
-use crate::public_face::serve_https_pages;
+use crate::public_face::{HttpsSite, serve_https_pages};
 use crate::support::recording::RecordingServer;
-use crate::support::{Project, Shakedown};
+use crate::support::{Outcome, Project, Shakedown};
 
 const BROKEN_THINGS: &str = r#"Feature: Links
   Scenario: everything works
@@ -214,12 +214,9 @@ fn a_source_map_is_asked_for_only_when_check_source_maps_is_on() {
         ));
 }
 
-#[test]
-fn an_http_image_on_an_https_page_is_mixed_content_named_with_the_page_and_never_asked_for() {
-    let plain = RecordingServer::start(Router::new());
-    let page: &'static str =
-        Box::leak(format!(r#"<p>Shop</p><img src="{}/pixel.png" alt="">"#, plain.url).into_boxed_str());
-    let site = serve_https_pages(&[("/", "")], page);
+/// The broken-things crawl of an HTTPS site whose certificate the project trusts: the site's
+/// address, and how the run went.
+fn crawl_https(site: &HttpsSite) -> (String, Outcome) {
     let start = format!("https://localhost:{}", site.port);
     let project = Project::new(
         &start,
@@ -227,10 +224,17 @@ fn an_http_image_on_an_https_page_is_mixed_content_named_with_the_page_and_never
     );
     project.file("certs/site.pem", &site.certificate_pem);
     project.file("features/links.feature", BROKEN_THINGS);
-    project
-        .shakedown()
-        .args(["run"])
-        .run()
+    let outcome = project.shakedown().args(["run"]).run();
+    (start, outcome)
+}
+
+#[test]
+fn an_http_image_on_an_https_page_is_mixed_content_named_with_the_page_and_never_asked_for() {
+    let plain = RecordingServer::start(Router::new());
+    let page: &'static str =
+        Box::leak(format!(r#"<p>Shop</p><img src="{}/pixel.png" alt="">"#, plain.url).into_boxed_str());
+    let (start, outcome) = crawl_https(&serve_https_pages(&[("/", "")], page));
+    outcome
         .expect_code(1)
         .expect_stdout("1 mixed-content asset reachable from /\n")
         .expect_stdout(&format!(
@@ -257,14 +261,7 @@ fn an_http_address_on_a_page_that_upgrades_insecure_requests_is_asked_for_over_h
         ],
         r#"<p>Shop</p><img src="http://localhost:{port}/pixel.png" alt=""><img src="http://localhost:{port}/gone.png" alt="">"#,
     );
-    let start = format!("https://localhost:{}", site.port);
-    let project = Project::new(
-        &start,
-        "[limits]\nstep_timeout = \"5s\"\n[probes]\ntls_ca_file = \"certs/site.pem\"\n",
-    );
-    project.file("certs/site.pem", &site.certificate_pem);
-    project.file("features/links.feature", BROKEN_THINGS);
-    let outcome = project.shakedown().args(["run"]).run();
+    let (start, outcome) = crawl_https(&site);
     outcome
         .expect_code(1)
         .expect_stdout("1 broken asset reachable from /\n")
