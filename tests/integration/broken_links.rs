@@ -11,7 +11,7 @@ use axum::routing::get;
 
 use crate::public_face::{HttpsSite, serve_https_pages};
 use crate::support::recording::RecordingServer;
-use crate::support::{Outcome, Project, Shakedown};
+use crate::support::{Outcome, Project};
 
 const BROKEN_THINGS: &str = r#"Feature: Links
   Scenario: everything works
@@ -273,10 +273,19 @@ fn an_http_address_on_a_page_that_upgrades_insecure_requests_is_asked_for_over_h
 
 #[test]
 fn the_bundled_features_catch_a_broken_asset_and_a_broken_link_in_the_crawl_scenarios_only() {
-    const CRAWLS: [&str; 3] = [
-        "Nothing a visitor can reach shows test strings or debug pages",
-        "Nothing a clerk can reach shows test strings or debug pages",
-        "Every page a visitor can reach works, and so does everything it loads",
+    const CRAWLS: [(&str, &str); 3] = [
+        (
+            "content.feature",
+            "Nothing a visitor can reach shows test strings or debug pages",
+        ),
+        (
+            "content.feature",
+            "Nothing a clerk can reach shows test strings or debug pages",
+        ),
+        (
+            "content.feature",
+            "Every page a visitor can reach works, and so does everything it loads",
+        ),
     ];
     for (fault, messages) in [
         (
@@ -294,38 +303,8 @@ fn the_bundled_features_catch_a_broken_asset_and_a_broken_link_in_the_crawl_scen
             ],
         ),
     ] {
-        let out = tempfile::tempdir().expect("temp dir");
-        let outcome = Shakedown::new()
-            .args(["demo", "--out"])
-            .args([out.path()])
-            .args(["--fault", fault, "--tags", "not @browser"])
-            .run();
-        outcome.expect_code(1).expect_stdout(" passed, 3 failed");
-        for message in messages {
-            outcome.expect_stdout(message);
-        }
-        for scenario in CRAWLS {
-            assert!(
-                outcome.stdout.lines().any(|line| line.contains("FAIL")
-                    && line.contains("/features/content.feature:")
-                    && line.ends_with(scenario)),
-                "`{scenario}` did not fail with {fault}:\n{}",
-                outcome.stdout
-            );
-        }
+        crate::demo::fault_fails_exactly(fault, &CRAWLS, &messages);
     }
-}
-
-#[test]
-fn the_healthy_demo_passes_with_its_assets_checked() {
-    let out = tempfile::tempdir().expect("temp dir");
-    Shakedown::new()
-        .args(["demo", "--out"])
-        .args([out.path()])
-        .args(["--tags", "not @browser"])
-        .run()
-        .expect_code(0)
-        .expect_stdout("note: checked 35 page(s) reachable from / as anonymous, and 5 asset(s) they load");
 }
 
 #[test]

@@ -17,6 +17,35 @@ fn demo(args: &[&str]) -> (crate::support::Outcome, tempfile::TempDir) {
     (outcome, out)
 }
 
+/// `shakedown demo` with `fault` on and the browser scenarios left out: asserts that it failed
+/// exactly the scenarios `failing` (a feature file's name and a scenario's), each shown as FAIL,
+/// and printed each of `messages`.
+pub(crate) fn fault_fails_exactly(
+    fault: &str,
+    failing: &[(&str, &str)],
+    messages: &[&str],
+) -> crate::support::Outcome {
+    let (outcome, _out) = demo(&["--fault", fault, "--tags", HTTP_ONLY]);
+    outcome
+        .expect_code(1)
+        .expect_stdout(&format!(" passed, {} failed", failing.len()));
+    for message in messages {
+        outcome.expect_stdout(message);
+    }
+    for (file, scenario) in failing {
+        let file = format!("/features/{file}:");
+        assert!(
+            outcome
+                .stdout
+                .lines()
+                .any(|line| line.contains("FAIL") && line.contains(&file) && line.ends_with(scenario)),
+            "`{scenario}` did not fail under `{fault}`:\n{}",
+            outcome.stdout
+        );
+    }
+    outcome
+}
+
 #[test]
 fn the_healthy_demo_site_passes_and_the_junit_report_validates() {
     // The bundled features include the browser's: Chromiums take turns.
@@ -27,7 +56,10 @@ fn the_healthy_demo_site_passes_and_the_junit_report_validates() {
         .expect_stdout("demo site: http://127.0.0.1:")
         .expect_stdout("(healthy)")
         .expect_stdout("passed, 0 failed")
-        .expect_stdout("JUnit report: ");
+        .expect_stdout("JUnit report: ")
+        .expect_stdout("note: checked 35 page(s) reachable from / as anonymous, and 5 asset(s) they load")
+        .expect_stdout("private path(s) asked of http://127.0.0.1:")
+        .expect_stdout(": none is served");
     let report = out.path().join("junit.xml");
     validate_junit(&report);
     let xml = std::fs::read_to_string(report).expect("report written");

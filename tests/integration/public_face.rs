@@ -446,22 +446,6 @@ fn the_bundled_features_catch_dropped_security_headers_and_a_staging_robots_txt_
             "robots.txt should allow crawling `/`, but it is disallowed for `*`, `Googlebot`, `Bingbot`",
         ),
     ] {
-        let out = tempfile::tempdir().expect("temp dir");
-        let outcome = crate::support::Shakedown::new()
-            .args(["demo", "--out"])
-            .args([out.path()])
-            .args(["--fault", fault, "--tags", "not @browser"])
-            .run();
-        outcome
-            .expect_code(1)
-            .expect_stdout(message)
-            .expect_stdout(" passed, 1 failed");
-        assert!(
-            outcome.stdout.lines().any(|line| line.contains("FAIL")
-                && line.contains("/features/home.feature:")
-                && line.ends_with(scenario)),
-            "`{scenario}` did not fail:\n{}",
-            outcome.stdout
-        );
+        crate::demo::fault_fails_exactly(fault, &[("home.feature", scenario)], &[message]);
     }
 }
