@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use indoc::formatdoc;
 
-use crate::support::{DEMO_ROLES, DemoSite, Project, validate_junit};
+use crate::support::{DEMO_ROLES, DemoSite, Outcome, Project, validate_junit};
 use shakedown_testkit::processes::{pid_of, stop};
 use shakedown_testkit::sshd::{Sshd, free_port};
 
@@ -431,6 +431,19 @@ const ACCESS_MATRIX: &str = r#"Feature: Access
       | /reports/   | login     | denied  | allowed | allowed |
 "#;
 
+/// `baseline record` of `project` with the demo's passwords, which must pass: how it went, and
+/// the baseline it wrote.
+fn record_with_demo_passwords(project: &Project) -> (Outcome, String) {
+    let outcome = project
+        .shakedown()
+        .demo_passwords()
+        .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
+        .run();
+    outcome.expect_code(0);
+    let recorded = std::fs::read_to_string(project.path().join("baseline.json")).expect("written");
+    (outcome, recorded)
+}
+
 /// A project on `site` with the demo's roles and matrix. This machine's own facts are recorded
 /// and compared too: the other tests' shells, which come and go, are ignored, and
 /// `extra_ignore` besides.
@@ -458,14 +471,8 @@ fn a_page_opened_to_the_wrong_role_is_access_gained_since_the_baseline() {
     let _machine = MACHINE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let healthy = DemoSite::start(&[]);
     let before = access_project(&healthy, "");
-    before
-        .shakedown()
-        .demo_passwords()
-        .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
-        .run()
-        .expect_code(0)
-        .expect_stdout("who could see what, for every role on");
-    let recorded = std::fs::read_to_string(before.path().join("baseline.json")).expect("written");
+    let (outcome, recorded) = record_with_demo_passwords(&before);
+    outcome.expect_stdout("who could see what, for every role on");
     compare_on(&before, "baseline.json")
         .expect_code(0)
         .expect_stdout("2 passed, 0 failed");
@@ -501,13 +508,7 @@ fn the_access_baseline_phrase_alone_logs_in_every_role_it_compares() {
     let _machine = MACHINE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let healthy = DemoSite::start(&[]);
     let before = access_project(&healthy, "");
-    before
-        .shakedown()
-        .demo_passwords()
-        .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
-        .run()
-        .expect_code(0);
-    let recorded = std::fs::read_to_string(before.path().join("baseline.json")).expect("written");
+    let (_, recorded) = record_with_demo_passwords(&before);
     // The feature names no role: only the phrase tells which passwords the run must read.
     let only_the_phrase = r#"Feature: After the deployment
   Scenario: who could see what
@@ -539,13 +540,7 @@ fn a_page_only_a_roles_crawl_reaches_is_recorded_and_a_role_gaining_it_is_report
     let healthy = DemoSite::start(&[]);
     let before = access_project(&healthy, "");
     before.file("features/matrix.feature", dashboard_only);
-    before
-        .shakedown()
-        .demo_passwords()
-        .args(["baseline", "record", "--env", "test", "--out", "baseline.json"])
-        .run()
-        .expect_code(0);
-    let recorded = std::fs::read_to_string(before.path().join("baseline.json")).expect("written");
+    let (_, recorded) = record_with_demo_passwords(&before);
     let leaking = DemoSite::start(&["role-leak"]);
     let after = access_project(&leaking, "");
     after.file("features/matrix.feature", dashboard_only);
