@@ -32,6 +32,16 @@ fn the_healthy_demo_site_over_https_passes_and_its_configuration_trusts_its_cert
         certificate.starts_with("-----BEGIN CERTIFICATE-----"),
         "{certificate}"
     );
+    // Run again in the same folder, as the README's `demo --tls` does in its default one: the
+    // new certificate is kept, not cleaned away as the earlier demo's file.
+    Shakedown::new()
+        .args(["demo", "--tls", "--tags", "not @browser", "--out"])
+        .args([out.path()])
+        .run()
+        .expect_code(0)
+        .expect_stdout("passed, 0 failed");
+    let again = std::fs::read_to_string(out.path().join("demo-certificate.pem")).expect("certificate");
+    assert_ne!(again, certificate, "a certificate is made at each start");
 }
 
 #[test]

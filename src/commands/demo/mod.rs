@@ -35,7 +35,7 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
         .unwrap_or_else(|| std::env::temp_dir().join("shakedown-demo"));
     let out = working_dir.join(out);
     refuse_https_faults_without_tls(&args)?;
-    let out_folder = OutFolder::claim(&out)?;
+    let mut out_folder = OutFolder::claim(&out)?;
     let step_timeout = args.step_timeout;
     let certificate = args
         .tls
@@ -45,7 +45,7 @@ pub async fn demo(args: DemoArgs, working_dir: &Path) -> Result<i32, Error> {
             what: "cannot serve the demo site over HTTPS".into(),
             source,
         })?;
-    let site = start_site(&args, &out, certificate.clone()).await?;
+    let site = start_site(&args, &out, &mut out_folder, certificate.clone()).await?;
     if args.serve {
         return serve(site, &args, &out, certificate.as_ref()).await;
     }
@@ -189,6 +189,7 @@ fn browser_tool(program: &str) -> Option<std::path::PathBuf> {
 async fn start_site(
     args: &DemoArgs,
     out: &Path,
+    out_folder: &mut OutFolder,
     certificate: Option<TestCertificate>,
 ) -> Result<RunningSite, Error> {
     let io_error = |what: String| move |source| Error::Io { what, source };
@@ -200,10 +201,16 @@ async fn start_site(
         |options, fault| options.with_fault(*fault),
     );
     if let Some(certificate) = certificate {
-        let path = out.join(CERTIFICATE_FILE);
-        shakedown_steps::written::replace_file(&path, certificate.pem().as_bytes()).map_err(io_error(
-            format!("cannot write the demo's certificate to `{}`", path.display()),
-        ))?;
+        // Placed as this demo's own file, so that the bundle's clean-up keeps it.
+        let what = format!(
+            "cannot write the demo's certificate to `{}`",
+            out.join(CERTIFICATE_FILE).display()
+        );
+        let path = out_folder
+            .place(CERTIFICATE_FILE)
+            .map_err(io_error(what.clone()))?;
+        shakedown_steps::written::replace_file(&path, certificate.pem().as_bytes())
+            .map_err(io_error(what))?;
         options = options.with_tls(certificate);
     }
     let site = shakedown_demo_site::start(listener, options)
