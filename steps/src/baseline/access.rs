@@ -70,7 +70,10 @@ async fn reached_as(
         paths: BTreeSet::new(),
         read: 0,
     };
-    crawler.walk(&visitor, base, deadline, &mut reached, None).await;
+    // Only where each page leads counts: no page is read against the forbidden-content rules.
+    crawler
+        .walk(&visitor, base, deadline, &mut reached, None, None)
+        .await;
     reached.paths
 }
 

@@ -316,21 +316,24 @@ impl Crawler {
         &self.rules
     }
 
-    pub fn max_pages(&self) -> usize {
-        self.max_pages
-    }
-
-    /// Crawls from `start` as `visitor` (its cookies and credentials), checking every page
-    /// against the rules and everything the pages load, until the links, the limits or the
-    /// step's deadline run out.
-    pub(crate) async fn crawl(&self, visitor: &Visitor, start: Url, deadline: Deadline) -> CrawlReport {
+    /// Crawls from `start` as `visitor` (its cookies and credentials), checking everything the
+    /// pages load and, when `judging` holds forbidden content against the site, every page
+    /// against the rules, until the links, the limits or the step's deadline run out.
+    pub(crate) async fn crawl(
+        &self,
+        visitor: &Visitor,
+        start: Url,
+        deadline: Deadline,
+        judging: Judging,
+    ) -> CrawlReport {
         let mut report = CrawlReport {
             max_pages: self.max_pages,
             ..CrawlReport::default()
         };
         let mut assets = AssetCheck::new(self.assets, &start);
+        let rules = (judging == Judging::Everything).then_some(&self.rules);
         report.coverage = self
-            .walk(visitor, start, deadline, &mut report, Some(&mut assets))
+            .walk(visitor, start, deadline, &mut report, rules, Some(&mut assets))
             .await;
         report.assets = assets.finish();
         report
@@ -339,8 +342,15 @@ impl Crawler {
     /// Crawls from `start` as an anonymous visitor, handing every page to `reader`, until the
     /// links, the limits, `deadline` or the reader stop it.
     pub async fn visit(&self, start: Url, deadline: Deadline, reader: &mut impl Reader) -> Coverage {
-        self.walk(&Visitor::default(), start, deadline, reader, None)
-            .await
+        self.walk(
+            &Visitor::default(),
+            start,
+            deadline,
+            reader,
+            Some(&self.rules),
+            None,
+        )
+        .await
     }
 
     /// One address outside the crawl's links (a health endpoint), fetched and read as the crawl
@@ -348,16 +358,21 @@ impl Crawler {
     pub async fn fetch(&self, url: Url, deadline: Deadline) -> Answer {
         let site = url.clone();
         let fetched = self.get(&Visitor::default(), url, deadline).await;
-        self.answer(fetched, &site).0
+        self.answer(fetched, &site, Some(&self.rules)).0
     }
 
     async fn get(&self, visitor: &Visitor, url: Url, deadline: Deadline) -> Result<Exchange, StepFailure> {
         perform(&self.http, visitor, Outgoing::get_on_this_site(url), deadline).await
     }
 
-    /// What came back, read against the rules, and the page parsed when it is HTML (for its
-    /// links); an answer from anywhere but `site`'s origin is not read.
-    fn answer(&self, fetched: Result<Exchange, StepFailure>, site: &Url) -> (Answer, Option<Html>) {
+    /// What came back, read against `rules` when given, and the page parsed when it is HTML (for
+    /// its links); an answer from anywhere but `site`'s origin is not read.
+    fn answer(
+        &self,
+        fetched: Result<Exchange, StepFailure>,
+        site: &Url,
+        rules: Option<&RuleSet>,
+    ) -> (Answer, Option<Html>) {
         let exchange = match fetched {
             Ok(exchange) => exchange,
             Err(failure) => return (Answer::Failed(failure), None),
@@ -368,13 +383,14 @@ impl Crawler {
         }
         let document = text::is_html(exchange.content_type(), &exchange.body)
             .then(|| Html::parse_document(&exchange.body));
-        let findings = match &document {
-            Some(document) => self.rules.scan(
+        let findings = match (rules, &document) {
+            (None, _) => Vec::new(),
+            (Some(rules), Some(document)) => rules.scan(
                 landed.path(),
                 &text::visible_text_of(document),
                 Some(&exchange.body),
             ),
-            None => self.rules.scan(landed.path(), &exchange.body, None),
+            (Some(rules), None) => rules.scan(landed.path(), &exchange.body, None),
         };
         let answered = Answered {
             exchange,
@@ -384,14 +400,16 @@ impl Crawler {
         (Answer::Answered(Box::new(answered)), document)
     }
 
-    /// The crawl itself, whoever reads its pages, as `visitor`; with `assets`, what each page
-    /// that answered loads is asked for too, after each batch of pages, within the same deadline.
+    /// The crawl itself, whoever reads its pages, as `visitor`; with `rules`, each page is read
+    /// against them; with `assets`, what each page that answered loads is asked for too, after
+    /// each batch of pages, within the same deadline.
     pub(crate) async fn walk(
         &self,
         visitor: &Visitor,
         start: Url,
         deadline: Deadline,
         reader: &mut impl Reader,
+        rules: Option<&RuleSet>,
         mut assets: Option<&mut AssetCheck>,
     ) -> Coverage {
         let mut coverage = Coverage::default();
@@ -425,16 +443,18 @@ impl Crawler {
                     coverage.left_out += 1;
                     continue;
                 }
-                let (answer, document) = self.answer(fetched, &start);
-                let (landed, worked, upgrades) = match &answer {
-                    Answer::Answered(answered) => (
-                        Some(answered.landed.clone()),
-                        answered.status().is_success(),
-                        document.as_ref().is_some_and(|document| {
-                            upgrades_insecure_requests(&answered.exchange.headers, document)
-                        }),
-                    ),
-                    Answer::LeftTheSite(_) | Answer::Failed(_) => (None, false, false),
+                let (answer, document) = self.answer(fetched, &start, rules);
+                let (landed, upgrades) = match &answer {
+                    Answer::Answered(answered) => {
+                        // Only a page that worked has its sub-resources checked.
+                        let checked = assets.is_some() && answered.status().is_success();
+                        let upgrades = document
+                            .as_ref()
+                            .filter(|_| checked)
+                            .map(|document| upgrades_insecure_requests(&answered.exchange.headers, document));
+                        (Some(answered.landed.clone()), upgrades)
+                    }
+                    Answer::LeftTheSite(_) | Answer::Failed(_) => (None, None),
                 };
                 let next = reader.read(Page { url, reached, answer });
                 if next == Next::Stop {
@@ -444,7 +464,9 @@ impl Crawler {
                     continue;
                 };
                 frontier.mark_seen(&landed);
-                if let (Some(assets), Some(document), true) = (assets.as_deref_mut(), &document, worked) {
+                if let (Some(assets), Some(document), Some(upgrades)) =
+                    (assets.as_deref_mut(), &document, upgrades)
+                {
                     assets.found_on(&landed, sub_resources(document, &landed), upgrades);
                 }
                 let Some(document) = document.filter(|_| next == Next::FollowLinks && depth < self.max_depth)

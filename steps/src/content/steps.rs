@@ -92,7 +92,7 @@ async fn crawl_judging(
     let deadline = world.deadline();
     let report = world
         .crawler()
-        .crawl(&world.http.visitor, start_url, deadline)
+        .crawl(&world.http.visitor, start_url, deadline, judging)
         .await;
     let note = report.verdict(judging, start, world.role_name(), deadline)?;
     world.note(note);
