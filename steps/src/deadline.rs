@@ -44,21 +44,7 @@ pub struct Deadline {
 impl Deadline {
     /// The deadline of a step starting now in a scenario that started at `scenario_started`.
     pub fn for_step(scenario_started: Instant, step_timeout: Duration, scenario_timeout: Duration) -> Self {
-        let step_end = Instant::now() + step_timeout;
-        let scenario_end = scenario_started + scenario_timeout;
-        if scenario_end < step_end {
-            Self {
-                at: scenario_end,
-                granted: scenario_timeout,
-                limit: Limit::Scenario,
-            }
-        } else {
-            Self {
-                at: step_end,
-                granted: step_timeout,
-                limit: Limit::Step,
-            }
-        }
+        Self::after(step_timeout, Limit::Step).earlier(Self::for_scenario(scenario_started, scenario_timeout))
     }
 
     /// The end of a scenario that started at `scenario_started`: for waiting on a shared

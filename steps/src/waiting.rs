@@ -12,7 +12,7 @@ use reqwest::Method;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::deadline::Deadline;
+use crate::deadline::{Deadline, Limit};
 use crate::failure::{FailureKind, StepFailure, StepResult};
 use crate::world::ShakedownWorld;
 
@@ -63,9 +63,8 @@ pub fn wait_of(step_text: &str) -> Result<Option<Duration>, StepFailure> {
 pub(crate) struct Waiting {
     asked: Duration,
     started: Instant,
-    ends: Instant,
-    /// The scenario's end, when it comes before the time asked.
-    scenario: Option<Deadline>,
+    /// The end of the time asked, or the scenario's end when that comes first.
+    bound: Deadline,
     /// The scenario's last request, sent again when the check reads its answer.
     request: Option<(Method, Url)>,
     attempts: u32,
@@ -75,17 +74,15 @@ pub(crate) struct Waiting {
 impl Waiting {
     pub(crate) fn start(world: &mut ShakedownWorld, asked: Duration) -> Self {
         let started = Instant::now();
-        let scenario = world.scenario_deadline();
-        let cut = (scenario.at() < started + asked).then_some(scenario);
+        let bound = Deadline::for_wait(started, asked).earlier(world.scenario_deadline());
         // The flag may be left over from an earlier check: this wait asks afresh.
         world.http.answer_was_read();
         // No attempt outlasts the wait: a request that hangs is cut when the wait is over.
-        world.bound_by_wait(Some(Deadline::for_wait(started, asked)));
+        world.bound_by_wait(Some(bound));
         Self {
             asked,
             started,
-            ends: cut.map_or(started + asked, |scenario| scenario.at()),
-            scenario: cut,
+            bound,
             request: world
                 .http
                 .last
@@ -142,14 +139,14 @@ impl Waiting {
             _ => None,
         };
         loop {
-            let left = self.ends.saturating_duration_since(Instant::now());
+            let left = self.bound.remaining();
             if left.is_zero() {
                 return Some(Err(self.gave_up(failure)));
             }
             tokio::time::sleep(self.pause.min(left)).await;
             self.pause = (self.pause * 2).min(LONGEST_PAUSE);
             // A request sent as the wait ends could only run out of time: the last answer stands.
-            if Instant::now() >= self.ends {
+            if self.bound.has_passed() {
                 return Some(Err(self.gave_up(failure)));
             }
             let Some((method, url)) = &resend else {
@@ -172,15 +169,16 @@ impl Waiting {
         let failure = failure
             .reworded(|summary| format!("{summary}, still after {waited} of waiting"))
             .with("waited", format!("{waited}, {} attempt(s)", self.attempts));
-        match &self.scenario {
-            Some(scenario) => failure.with(
+        match self.bound.limit() {
+            Limit::Scenario => failure.with(
                 "wait cut",
                 format!(
-                    "{} s were asked, but the scenario ends first: it may take {scenario}",
-                    self.asked.as_secs()
+                    "{} s were asked, but the scenario ends first: it may take {}",
+                    self.asked.as_secs(),
+                    self.bound
                 ),
             ),
-            None => failure,
+            _ => failure,
         }
     }
 }
