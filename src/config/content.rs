@@ -65,21 +65,15 @@ impl RawContent {
             .allow
             .into_iter()
             .map(|allow| {
-                let span = allow.path.span();
-                let path = allow.path.into_inner();
-                match path.starts_with('/') {
-                    true => Ok(Allowance {
-                        path,
-                        rules: allow.rules,
-                    }),
-                    false => Err(source.error_at(
-                        span,
-                        format!("`content.allow`: the path `{path}` does not start with `/`"),
-                        Some(
-                            "write the path as the address shows it after the host, `/docs/Guide`; it covers that page and every page under it, and `*` stands for any run of characters within one segment".to_owned(),
-                        ),
-                    )),
-                }
+                let path = source.site_path(
+                    allow.path,
+                    |path| format!("`content.allow`: the path `{path}` does not start with `/`"),
+                    "write the path as the address shows it after the host, `/docs/Guide`; it covers that page and every page under it, and `*` stands for any run of characters within one segment",
+                )?;
+                Ok(Allowance {
+                    path,
+                    rules: allow.rules,
+                })
             })
             .collect::<Result<_, _>>()?;
         let rules = RuleSet::new(&extra, &disabled, allowances).map_err(|error| {
@@ -125,16 +119,11 @@ impl RawContent {
             .crawl_seeds
             .into_iter()
             .map(|seed| {
-                let span = seed.span();
-                let path = seed.into_inner();
-                match path.starts_with('/') {
-                    true => Ok(path),
-                    false => Err(source.error_at(
-                        span,
-                        format!("`content.crawl_seeds`: the path `{path}` does not start with `/`"),
-                        Some("write each page the crawl starts from as the address shows it after the host, `/invoices/1742`".to_owned()),
-                    )),
-                }
+                source.site_path(
+                    seed,
+                    |path| format!("`content.crawl_seeds`: the path `{path}` does not start with `/`"),
+                    "write each page the crawl starts from as the address shows it after the host, `/invoices/1742`",
+                )
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(ContentSettings {

@@ -21,14 +21,11 @@ impl RawExposure {
             written
                 .into_iter()
                 .map(|path| {
-                    if path.get_ref().starts_with('/') {
-                        return Ok(path.into_inner());
-                    }
-                    Err(source.error_at(
-                        path.span(),
-                        format!("`exposure.{key}`: `{}` is not a path of the site", path.get_ref()),
-                        Some("write a path from the site's root, such as \"/backup.tar.gz\"".into()),
-                    ))
+                    source.site_path(
+                        path,
+                        |path| format!("`exposure.{key}`: `{path}` is not a path of the site"),
+                        "write a path from the site's root, such as \"/backup.tar.gz\"",
+                    )
                 })
                 .collect::<Result<Vec<String>, Error>>()
         };

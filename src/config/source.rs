@@ -37,6 +37,20 @@ impl Source<'_> {
         }
     }
 
+    /// A path of the site as written in this file: it must start with `/`; one that does not is
+    /// an error at its place, saying `problem` of it, with `hint`.
+    pub fn site_path(
+        &self,
+        written: Spanned<String>,
+        problem: impl FnOnce(&str) -> String,
+        hint: &str,
+    ) -> Result<String, Error> {
+        if written.get_ref().starts_with('/') {
+            return Ok(written.into_inner());
+        }
+        Err(self.error_at(written.span(), problem(written.get_ref()), Some(hint.to_owned())))
+    }
+
     /// 1-based line and column of a byte offset of this file, for an error found later.
     pub fn line_and_column(&self, offset: usize) -> (usize, usize) {
         line_and_column(self.text, offset)
